@@ -1,0 +1,144 @@
+// Package index holds the in-memory picture of a walked image: its metadata
+// and one file index per layer. It is pure data, shared by package layers
+// (which fills it from tar streams) and package analyze (which reads it). It
+// knows nothing of transports, compression, categories or budgets.
+package index
+
+import (
+	"path"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Kind is the type of a tar entry.
+type Kind uint8
+
+// The entry kinds found in layer tars.
+const (
+	File Kind = iota + 1
+	Dir
+	Symlink
+	Hardlink
+	CharDevice
+	BlockDevice
+	FIFO
+)
+
+var kindNames = [...]string{"", "file", "dir", "symlink", "hardlink", "chardev", "blockdev", "fifo"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && k != 0 {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Entry is one tar entry of a layer, whiteout markers excluded.
+type Entry struct {
+	// Path is canonical: see Canonical.
+	Path string
+	Kind Kind
+	// Size is what the entry adds to Docker's image size: the length of a
+	// regular file, the length of a symlink's target, and 0 for
+	// directories, devices, fifos and hard links (a hard link shares the
+	// inode of its target, which is counted once).
+	Size int64
+	// Mode holds the permission bits plus setuid, setgid and sticky, as in
+	// the tar header (0o7777 mask).
+	Mode int64
+	UID  int
+	GID  int
+	// Link is a symlink's target as written, or a hard link's target as a
+	// canonical path.
+	Link string
+}
+
+// Layer is the file index of one layer, plus what the source knows of its
+// blob. The file part (Entries, Whiteouts, OpaqueDirs, Contents, Size) depends
+// only on DiffID and is what the cache stores.
+type Layer struct {
+	// DiffID is the digest of the uncompressed tar ("sha256:...").
+	DiffID string
+	// Digest is the digest of the blob as stored or transferred; empty when
+	// the source holds the layer uncompressed and has no compressed form.
+	Digest string
+	// CompressedSize is the blob size a pull transfers, or -1 when the
+	// source has no compressed form (a pre-25 docker save, for one).
+	CompressedSize int64
+	// MediaType of the blob as the source names it; may be empty.
+	MediaType string
+
+	Entries []Entry
+	// Whiteouts are the canonical paths this layer deletes from lower
+	// layers (".wh.name" markers, resolved to "dir/name").
+	Whiteouts []string
+	// OpaqueDirs are the canonical directories whose lower contents this
+	// layer hides (".wh..wh..opq" markers).
+	OpaqueDirs []string
+	// Contents holds the bodies of the few small files the walk was asked
+	// to capture (package databases, lockfiles), by canonical path.
+	Contents map[string][]byte
+	// Size is Docker's size of the layer: the sum of Entries' Size. It
+	// equals `docker history` SIZE for the layer.
+	Size int64
+}
+
+// Image is an image as analyze sees it: where it came from, its config, and
+// the index of each layer, in rootfs order.
+type Image struct {
+	// Ref is the reference as the user gave it.
+	Ref string
+	// Transport names the source actually used: "docker-archive", "oci",
+	// "oci-archive", "registry" or "docker-daemon".
+	Transport string
+	// Platform is "os/arch[/variant]".
+	Platform string
+	// Digest is the manifest digest when the source has one.
+	Digest string
+	// ManifestSize is the size in bytes of the manifest, when known.
+	ManifestSize int64
+	// ConfigSize is the size in bytes of the config blob, when known.
+	ConfigSize int64
+	Config     *v1.ConfigFile
+	Layers     []*Layer
+}
+
+// Canonical returns the one form of a tar entry name used everywhere in
+// imgdiff: slash-separated, cleaned, without a leading "/" or "./". The root
+// directory is ".". Names that climb out of the root ("../x") are clamped to
+// it, as tar extractors that refuse to escape do, so a hostile name can never
+// address anything outside the image.
+func Canonical(name string) string {
+	p := path.Clean("/" + strings.TrimPrefix(name, "./"))
+	if p == "/" {
+		return "."
+	}
+	return p[1:]
+}
+
+// Parent returns the canonical parent directory of a canonical path; the
+// parent of a top-level entry is ".".
+func Parent(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i]
+	}
+	return "."
+}
+
+// Under reports whether canonical path p is dir itself or lies below it.
+func Under(p, dir string) bool {
+	if dir == "." {
+		return true
+	}
+	return p == dir || (len(p) > len(dir) && p[len(dir)] == '/' && strings.HasPrefix(p, dir))
+}
+
+// Platform formats a platform as "os/arch[/variant]".
+func Platform(os, arch, variant string) string {
+	s := os + "/" + arch
+	if variant != "" {
+		s += "/" + variant
+	}
+	return s
+}

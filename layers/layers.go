@@ -1,0 +1,75 @@
+// Package layers reads container images without extracting them: it parses
+// image references, opens images from every supported source (docker save
+// archives, OCI layouts and archives, registries, the local Docker engine),
+// and walks their layer tar streams in parallel into per-layer file indexes
+// (package index), optionally through an on-disk cache. It knows tar,
+// compression, transports and caches; it knows nothing of categories,
+// attribution or budgets.
+package layers
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Layer is one layer of an image as its source holds it.
+type Layer interface {
+	// DiffID is the digest of the uncompressed tar, as the config lists it.
+	DiffID() v1.Hash
+	// Blob describes the stored blob. Digest is empty and Size is -1 when the
+	// source holds the layer uncompressed and has no compressed form.
+	Blob() Blob
+	// Open returns the layer's bytes as stored: a tar, gzip or zstd stream
+	// (the walker sniffs which by magic bytes). When the stream is an
+	// uncompressed tar that also implements io.Seeker, the walker seeks
+	// past file bodies instead of reading them. Sources that can verify a
+	// digest return an error from Read at EOF on a mismatch; the walker
+	// always reads non-seekable streams to EOF so that check runs. The
+	// caller closes the reader.
+	Open(ctx context.Context) (io.ReadCloser, error)
+}
+
+// Blob describes a layer blob as stored or transferred.
+type Blob struct {
+	Digest    string
+	Size      int64
+	MediaType string
+}
+
+// Image is an opened image: metadata read eagerly, layers opened on demand.
+// Close releases what the source holds (temp files, open archives).
+type Image struct {
+	// Ref is the reference as the user gave it.
+	Ref string
+	// Transport is the source actually used: "docker-archive", "oci",
+	// "oci-archive", "registry" or "docker-daemon".
+	Transport string
+	Platform  v1.Platform
+	// Digest is the manifest digest, when the source has a manifest.
+	Digest       string
+	ManifestSize int64
+	ConfigSize   int64
+	Config       *v1.ConfigFile
+	Layers       []Layer
+	// Notes are facts worth telling the user, such as which source a bare
+	// reference resolved to.
+	Notes []string
+
+	closers []func() error
+}
+
+// Close releases the resources the source holds. It is safe to call twice.
+func (img *Image) Close() error {
+	var errs []error
+	for i := len(img.closers) - 1; i >= 0; i-- {
+		errs = append(errs, img.closers[i]())
+	}
+	img.closers = nil
+	return errors.Join(errs...)
+}
+
+// onClose registers f to run on Close, last registered first.
+func (img *Image) onClose(f func() error) { img.closers = append(img.closers, f) }

@@ -1,0 +1,368 @@
+package layers
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// DefaultMaxCapture is the largest file body a walk captures by default.
+const DefaultMaxCapture = 16 << 20
+
+// WalkOptions configure Walk.
+type WalkOptions struct {
+	// Jobs is how many layers are read at once; it must be > 0.
+	Jobs int
+	// Capture, when set, names the files whose bodies the walk keeps in
+	// index.Layer.Contents (package databases, lockfiles). It sees canonical
+	// paths and sizes of regular files only.
+	Capture func(path string, size int64) bool
+	// CaptureKey identifies the Capture set; it is part of cache keys, so a
+	// change to what is captured never serves stale cached indexes.
+	CaptureKey string
+	// MaxCapture caps a captured body; larger files are not captured.
+	// 0 means DefaultMaxCapture.
+	MaxCapture int64
+	// Cache, when set, is consulted before a layer is read and filled after.
+	Cache Cache
+	// Observer, when set, is told of each layer's progress.
+	Observer Observer
+}
+
+// Cache stores layer file indexes by key (see CacheKey). Implementations must
+// be safe for concurrent use; a Get miss or a failed Put never fails a walk.
+type Cache interface {
+	Get(key string) (*index.Layer, bool)
+	Put(key string, l *index.Layer) error
+}
+
+// Observer is told of walk progress; implementations must be safe for
+// concurrent use. Byte counts are of the blob as stored.
+type Observer interface {
+	LayerStarted(diffID string, blobSize int64)
+	LayerRead(diffID string, n int)
+	LayerDone(diffID string, cached bool, err error)
+}
+
+// CacheKey is the key under which the file index of a layer walked with
+// captureKey is cached.
+func CacheKey(diffID, captureKey string) string {
+	if captureKey == "" {
+		return diffID
+	}
+	return diffID + "+" + captureKey
+}
+
+// Walk reads the layers of the given images, in parallel, into file indexes.
+// A layer that several images share (same diffID) is read once. The result
+// holds one index.Image per input image, in order.
+func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image, error) {
+	if opts.Jobs <= 0 {
+		return nil, fmt.Errorf("walk: jobs must be > 0, got %d", opts.Jobs)
+	}
+	if opts.MaxCapture == 0 {
+		opts.MaxCapture = DefaultMaxCapture
+	}
+
+	// One job per distinct diffID, read from the first image that has it.
+	type job struct {
+		layer Layer
+		out   *index.Layer
+	}
+	jobs := map[string]*job{}
+	var order []*job
+	for _, img := range imgs {
+		if len(img.Layers) != len(img.Config.RootFS.DiffIDs) {
+			return nil, fmt.Errorf("%s: config lists %d layers, manifest %d", img.Ref, len(img.Config.RootFS.DiffIDs), len(img.Layers))
+		}
+		for _, l := range img.Layers {
+			id := l.DiffID().String()
+			if _, ok := jobs[id]; !ok {
+				j := &job{layer: l}
+				jobs[id] = j
+				order = append(order, j)
+			}
+		}
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.Jobs)
+	for _, j := range order {
+		g.Go(func() error {
+			l, err := walkCached(gctx, j.layer, opts)
+			if err != nil {
+				return err
+			}
+			j.out = l
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	out := make([]*index.Image, len(imgs))
+	for i, img := range imgs {
+		ii := &index.Image{
+			Ref:          img.Ref,
+			Transport:    img.Transport,
+			Platform:     index.Platform(img.Platform.OS, img.Platform.Architecture, img.Platform.Variant),
+			Digest:       img.Digest,
+			ManifestSize: img.ManifestSize,
+			ConfigSize:   img.ConfigSize,
+			Config:       img.Config,
+		}
+		for _, l := range img.Layers {
+			files := jobs[l.DiffID().String()].out
+			il := *files // shares the file part; blob facts are per image
+			b := l.Blob()
+			il.Digest, il.CompressedSize, il.MediaType = b.Digest, b.Size, b.MediaType
+			ii.Layers = append(ii.Layers, &il)
+		}
+		out[i] = ii
+	}
+	return out, nil
+}
+
+func walkCached(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, error) {
+	id := l.DiffID().String()
+	key := CacheKey(id, opts.CaptureKey)
+	if opts.Cache != nil {
+		if cached, ok := opts.Cache.Get(key); ok && cached.DiffID == id {
+			if opts.Observer != nil {
+				opts.Observer.LayerDone(id, true, nil)
+			}
+			return cached, nil
+		}
+	}
+	if opts.Observer != nil {
+		opts.Observer.LayerStarted(id, l.Blob().Size)
+	}
+	idx, err := walkLayer(ctx, l, opts)
+	if opts.Observer != nil {
+		opts.Observer.LayerDone(id, false, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("layer %s: %w", shortDigest(id), err)
+	}
+	if opts.Cache != nil {
+		_ = opts.Cache.Put(key, idx) // a cache that cannot write only costs speed
+	}
+	return idx, nil
+}
+
+// walkLayer opens one layer, sniffs its compression and indexes its tar.
+func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, error) {
+	rc, err := l.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+
+	var raw io.Reader = rc
+	if opts.Observer != nil {
+		raw = &countingReader{r: rc, id: l.DiffID().String(), obs: opts.Observer}
+		if s, ok := rc.(io.ReadSeeker); ok {
+			raw = &countingReadSeeker{countingReader: raw.(*countingReader), s: s}
+		}
+	}
+
+	magic, raw, err := sniff(raw)
+	if err != nil {
+		return nil, fmt.Errorf("reading blob: %w", err)
+	}
+	var tarStream io.Reader
+	switch {
+	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
+		zr, err := gzip.NewReader(raw)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		defer zr.Close()
+		tarStream = zr
+	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		zr, err := zstd.NewReader(raw, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, fmt.Errorf("zstd: %w", err)
+		}
+		defer zr.Close()
+		tarStream = zr
+	default:
+		tarStream = raw
+	}
+
+	idx, err := indexTar(ctx, tarStream, opts)
+	if err != nil {
+		return nil, err
+	}
+	idx.DiffID = l.DiffID().String()
+
+	// Drain what follows the tar's end so decompressors check their
+	// checksums and verifying sources check the digest. A seekable plain tar
+	// is trusted as stored: reading its bodies is what seeking avoids.
+	if _, seekable := tarStream.(io.Seeker); !seekable {
+		if _, err := io.Copy(io.Discard, tarStream); err != nil {
+			return nil, fmt.Errorf("reading past tar end: %w", err)
+		}
+		if tarStream != raw {
+			if _, err := io.Copy(io.Discard, raw); err != nil {
+				return nil, fmt.Errorf("reading past stream end: %w", err)
+			}
+		}
+	}
+	return idx, nil
+}
+
+// sniff returns the first bytes of r and a reader that still yields them. A
+// seeker is rewound rather than buffered, so it stays a seeker.
+func sniff(r io.Reader) ([]byte, io.Reader, error) {
+	if rs, ok := r.(io.ReadSeeker); ok {
+		magic := make([]byte, 4)
+		n, err := io.ReadFull(rs, magic)
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+			return nil, nil, err
+		}
+		if _, err := rs.Seek(0, io.SeekStart); err != nil {
+			return nil, nil, err
+		}
+		return magic[:n], rs, nil
+	}
+	br := bufio.NewReaderSize(r, 1<<20)
+	magic, err := br.Peek(4)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, nil, err
+	}
+	return magic, br, nil
+}
+
+// indexTar reads tar headers into a file index. Bodies are skipped (seeked
+// past when the reader allows) unless opts.Capture asks for them.
+func indexTar(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Layer, error) {
+	tr := tar.NewReader(r)
+	idx := &index.Layer{}
+	seen := map[string]int{} // path -> position in Entries, for repeated names
+	for n := 0; ; n++ {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, fmt.Errorf("tar truncated after %d entries: %w", len(idx.Entries), err)
+			}
+			return nil, fmt.Errorf("reading tar after %d entries: %w", len(idx.Entries), err)
+		}
+		p := index.Canonical(hdr.Name)
+		base := p[strings.LastIndexByte(p, '/')+1:]
+		if strings.HasPrefix(base, ".wh.") {
+			if base == ".wh..wh..opq" {
+				idx.OpaqueDirs = append(idx.OpaqueDirs, index.Parent(p))
+			} else {
+				idx.Whiteouts = append(idx.Whiteouts, joinPath(index.Parent(p), base[len(".wh."):]))
+			}
+			continue
+		}
+		e := index.Entry{Path: p, Mode: hdr.Mode & 0o7777, UID: hdr.Uid, GID: hdr.Gid}
+		switch hdr.Typeflag {
+		case tar.TypeReg, tar.TypeRegA:
+			e.Kind, e.Size = index.File, hdr.Size
+		case tar.TypeDir:
+			e.Kind = index.Dir
+		case tar.TypeSymlink:
+			e.Kind, e.Link, e.Size = index.Symlink, hdr.Linkname, int64(len(hdr.Linkname))
+		case tar.TypeLink:
+			e.Kind, e.Link = index.Hardlink, index.Canonical(hdr.Linkname)
+		case tar.TypeChar:
+			e.Kind = index.CharDevice
+		case tar.TypeBlock:
+			e.Kind = index.BlockDevice
+		case tar.TypeFifo:
+			e.Kind = index.FIFO
+		default:
+			continue // pax/GNU metadata entries are folded into headers by archive/tar
+		}
+		if p == "." && e.Kind == index.Dir {
+			continue // the root itself adds nothing
+		}
+		if e.Kind == index.File && opts.Capture != nil && e.Size <= opts.MaxCapture && opts.Capture(p, e.Size) {
+			body, err := io.ReadAll(tr)
+			if err != nil {
+				return nil, fmt.Errorf("reading %s: %w", p, err)
+			}
+			if idx.Contents == nil {
+				idx.Contents = map[string][]byte{}
+			}
+			idx.Contents[p] = body
+		}
+		if i, dup := seen[p]; dup {
+			// A later entry of the same name replaces the earlier one, as
+			// extraction does.
+			idx.Size -= idx.Entries[i].Size
+			idx.Entries[i] = e
+		} else {
+			seen[p] = len(idx.Entries)
+			idx.Entries = append(idx.Entries, e)
+		}
+		idx.Size += e.Size
+	}
+	return idx, nil
+}
+
+func joinPath(dir, name string) string {
+	if dir == "." {
+		return name
+	}
+	return dir + "/" + name
+}
+
+func shortDigest(d string) string {
+	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {
+		return d[:i+13]
+	}
+	return d
+}
+
+type countingReader struct {
+	r   io.Reader
+	id  string
+	obs Observer
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.obs.LayerRead(c.id, n)
+	}
+	return n, err
+}
+
+// countingReadSeeker keeps a seekable stream seekable while counting.
+type countingReadSeeker struct {
+	*countingReader
+	s io.Seeker
+}
+
+func (c *countingReadSeeker) Seek(off int64, whence int) (int64, error) {
+	cur, _ := c.s.Seek(0, io.SeekCurrent)
+	n, err := c.s.Seek(off, whence)
+	if err == nil && n > cur {
+		c.obs.LayerRead(c.id, int(n-cur))
+	}
+	return n, err
+}

@@ -1,0 +1,161 @@
+package analyze
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// Build analyses a walked image: it maps history entries to layers, stacks
+// the layers into the final filesystem, and attributes every content byte
+// to the layer and step that wrote it, split into what survives and what a
+// later layer deleted or overwrote. For every layer and step,
+// Final + Hidden == Size, and the steps' sizes add up to the image's.
+func Build(img *index.Image) (*Image, error) {
+	if img == nil || img.Config == nil {
+		return nil, errors.New("analyze: image has no config")
+	}
+	out := &Image{
+		Ref:       img.Ref,
+		Transport: img.Transport,
+		Platform:  img.Platform,
+		Digest:    img.Digest,
+		Config:    configOf(img),
+		Contents:  map[string][]byte{},
+	}
+
+	s := newStack()
+	out.CompressedSize = 0
+	for k, l := range img.Layers {
+		s.apply(k, l)
+		out.Size += l.Size
+		if l.CompressedSize < 0 || out.CompressedSize < 0 {
+			out.CompressedSize = Unknown
+		} else {
+			out.CompressedSize += l.CompressedSize
+		}
+		out.Layers = append(out.Layers, Layer{
+			Index:          k,
+			DiffID:         l.DiffID,
+			Digest:         l.Digest,
+			Size:           l.Size,
+			CompressedSize: l.CompressedSize,
+			Files:          countFiles(l.Entries),
+			Step:           -1,
+		})
+	}
+	if len(img.Layers) == 0 {
+		out.CompressedSize = 0
+	}
+	out.FS = s.flatten()
+	out.Hidden = s.hidden
+
+	for _, f := range out.FS.Files {
+		if f.Layer < 0 {
+			continue
+		}
+		out.Layers[f.Layer].Final += f.Bytes
+		if f.Kind != index.Dir {
+			out.Files++
+		}
+		if body, ok := img.Layers[f.Layer].Contents[f.Path]; ok {
+			out.Contents[f.Path] = body
+		}
+	}
+	for _, h := range out.Hidden {
+		out.Layers[h.Layer].Hidden += h.Size
+		out.Layers[h.By].Removes += h.Size
+		out.Wasted += h.Size
+	}
+	for _, l := range out.Layers {
+		if l.Final+l.Hidden != l.Size {
+			// The stack loses no bytes by construction; a mismatch means
+			// the index itself is inconsistent.
+			return nil, fmt.Errorf("analyze: layer %d: %d final + %d hidden bytes != size %d", l.Index, l.Final, l.Hidden, l.Size)
+		}
+	}
+
+	steps, warn := mapSteps(img)
+	if warn != "" {
+		out.Warnings = append(out.Warnings, warn)
+	}
+	for i := range steps {
+		st := &steps[i]
+		if st.Layer < 0 {
+			continue
+		}
+		l := &out.Layers[st.Layer]
+		l.Step = i
+		st.Size, st.CompressedSize, st.Files = l.Size, l.CompressedSize, l.Files
+		st.Final, st.Hidden, st.Removes = l.Final, l.Hidden, l.Removes
+	}
+	out.Steps = steps
+	return out, nil
+}
+
+// mapSteps pairs history entries with layers: the i-th entry that is not
+// empty_layer owns the i-th layer. When the counts disagree (some tools
+// write no history) every layer gets a synthetic step of its own, and the
+// returned warning says so.
+func mapSteps(img *index.Image) ([]Step, string) {
+	hist := img.Config.History
+	nonEmpty := 0
+	for _, h := range hist {
+		if !h.EmptyLayer {
+			nonEmpty++
+		}
+	}
+	if nonEmpty != len(img.Layers) {
+		steps := make([]Step, len(img.Layers))
+		for k := range img.Layers {
+			steps[k] = Step{Index: k, Layer: k, Synthetic: true,
+				Instruction: Instruction{Args: fmt.Sprintf("layer %d", k)}}
+		}
+		warn := ""
+		if len(hist) > 0 || len(img.Layers) > 0 {
+			warn = fmt.Sprintf("history has %d layer-creating entries for %d layers: steps are labelled by layer index", nonEmpty, len(img.Layers))
+		}
+		return steps, warn
+	}
+	steps := make([]Step, len(hist))
+	k := 0
+	for i, h := range hist {
+		st := Step{
+			Index:       i,
+			Instruction: ParseCreatedBy(h.CreatedBy),
+			CreatedBy:   h.CreatedBy,
+			Comment:     h.Comment,
+			EmptyLayer:  h.EmptyLayer,
+			Layer:       -1,
+		}
+		if !h.EmptyLayer {
+			st.Layer = k
+			k++
+		}
+		steps[i] = st
+	}
+	return steps, ""
+}
+
+func configOf(img *index.Image) Config {
+	c := img.Config.Config
+	return Config{
+		User:        c.User,
+		Entrypoint:  c.Entrypoint,
+		Cmd:         c.Cmd,
+		WorkingDir:  c.WorkingDir,
+		Env:         c.Env,
+		Healthcheck: c.Healthcheck != nil && len(c.Healthcheck.Test) > 0 && c.Healthcheck.Test[0] != "NONE",
+	}
+}
+
+func countFiles(es []index.Entry) int {
+	n := 0
+	for i := range es {
+		if es[i].Kind != index.Dir {
+			n++
+		}
+	}
+	return n
+}

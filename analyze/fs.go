@@ -1,0 +1,266 @@
+package analyze
+
+import (
+	"sort"
+
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// File is a path of the final filesystem and the layer that last wrote it.
+type File struct {
+	index.Entry
+	// Layer is the index of the layer that wrote the entry; -1 for a
+	// directory no layer recorded (implied by a deeper path).
+	Layer int
+	// Bytes is the content the file holds in the image: Entry.Size, except
+	// that a hard link whose target was later removed inherits the
+	// target's bytes (the inode survives through the link).
+	Bytes int64
+}
+
+// FS is the final filesystem of an image: what a container sees, in
+// depth-first order with siblings sorted by name (so a directory comes
+// right before its contents).
+type FS struct {
+	Files  []File
+	byPath map[string]int
+}
+
+// Lookup returns the file at canonical path p.
+func (fs *FS) Lookup(p string) (File, bool) {
+	i, ok := fs.byPath[p]
+	if !ok {
+		return File{}, false
+	}
+	return fs.Files[i], true
+}
+
+// Size is the sum of the bytes of every file in the final filesystem.
+func (fs *FS) Size() int64 {
+	var n int64
+	for i := range fs.Files {
+		n += fs.Files[i].Bytes
+	}
+	return n
+}
+
+// node is a path of the filesystem under construction.
+type node struct {
+	name     string
+	entry    index.Entry // Kind 0: an implied directory
+	layer    int
+	bytes    int64
+	removed  bool
+	children map[string]*node
+}
+
+func (n *node) isDir() bool { return n.entry.Kind == index.Dir || n.entry.Kind == 0 }
+
+// stack applies layers one by one, recording what each hides.
+type stack struct {
+	root   *node
+	hidden []HiddenFile
+	// links holds the hard links of each layer by target path, so that a
+	// removed target can hand its bytes to a link that survives.
+	links map[linkKey][]*node
+}
+
+type linkKey struct {
+	layer  int
+	target string
+}
+
+func newStack() *stack {
+	return &stack{root: &node{layer: -1, children: map[string]*node{}}, links: map[linkKey][]*node{}}
+}
+
+// lookup finds the node at canonical path p, or nil.
+func (s *stack) lookup(p string) *node {
+	n := s.root
+	if p == "." {
+		return n
+	}
+	for _, name := range splitPath(p) {
+		if n.children == nil {
+			return nil
+		}
+		if n = n.children[name]; n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
+// dir returns the directory at canonical path p, creating implied
+// directories and replacing non-directories in the way (as extraction
+// does) on behalf of layer k.
+func (s *stack) dir(p string, k int) *node {
+	n := s.root
+	if p == "." {
+		return n
+	}
+	at := "."
+	for _, name := range splitPath(p) {
+		c := n.children[name]
+		if c != nil && !c.isDir() {
+			s.remove(at, n, c, k, "overwritten")
+			c = nil
+		}
+		if c == nil {
+			c = &node{name: name, layer: -1, children: map[string]*node{}}
+			n.children[name] = c
+		}
+		if c.children == nil {
+			c.children = map[string]*node{}
+		}
+		n, at = c, joinPath(at, name)
+	}
+	return n
+}
+
+// apply stacks layer k on the filesystem: its opaque dirs and whiteouts
+// act on lower layers only, then its entries are added.
+func (s *stack) apply(k int, l *index.Layer) {
+	for _, d := range l.OpaqueDirs {
+		if n := s.lookup(d); n != nil && n.isDir() {
+			for _, c := range sortedChildren(n) {
+				s.remove(d, n, c, k, "deleted")
+			}
+		}
+	}
+	for _, w := range l.Whiteouts {
+		pp := index.Parent(w)
+		parent := s.lookup(pp)
+		if parent == nil || parent.children == nil {
+			continue
+		}
+		if n := parent.children[baseName(w)]; n != nil {
+			s.remove(pp, parent, n, k, "deleted")
+		}
+	}
+	for _, e := range l.Entries {
+		if e.Path == "." {
+			continue
+		}
+		pp := index.Parent(e.Path)
+		parent := s.dir(pp, k)
+		name := baseName(e.Path)
+		if old := parent.children[name]; old != nil {
+			if old.isDir() && e.Kind == index.Dir {
+				// Re-stating a directory changes its metadata only.
+				old.entry, old.layer = e, k
+				continue
+			}
+			s.remove(pp, parent, old, k, "overwritten")
+		}
+		n := &node{name: name, entry: e, layer: k, bytes: e.Size}
+		if e.Kind == index.Dir {
+			n.children = map[string]*node{}
+		}
+		if e.Kind == index.Hardlink {
+			key := linkKey{k, e.Link}
+			s.links[key] = append(s.links[key], n)
+		}
+		parent.children[name] = n
+	}
+}
+
+// remove detaches child from parent and records its subtree as hidden by
+// layer by. Each node is removed at most once, so the total cost of all
+// removals is linear in the number of entries.
+func (s *stack) remove(parentPath string, parent, child *node, by int, how string) {
+	delete(parent.children, child.name)
+	s.hide(joinPath(parentPath, child.name), child, by, how)
+}
+
+func (s *stack) hide(p string, n *node, by int, how string) {
+	n.removed = true
+	if n.bytes > 0 {
+		if heir := s.survivingLink(n, p); heir != nil {
+			heir.bytes += n.bytes
+		} else {
+			s.hidden = append(s.hidden, HiddenFile{Path: p, Size: n.bytes, Layer: n.layer, By: by, How: how})
+		}
+	}
+	for _, c := range sortedChildren(n) {
+		s.hide(joinPath(p, c.name), c, by, how)
+	}
+}
+
+// survivingLink returns a hard link, written by the same layer as n, that
+// names n's path and is still in the filesystem.
+func (s *stack) survivingLink(n *node, p string) *node {
+	if n.entry.Kind != index.File {
+		return nil
+	}
+	for _, l := range s.links[linkKey{n.layer, p}] {
+		if !l.removed {
+			return l
+		}
+	}
+	return nil
+}
+
+// flatten lists the final filesystem depth first, siblings by name.
+func (s *stack) flatten() *FS {
+	fs := &FS{byPath: map[string]int{}}
+	var walk func(n *node, p string)
+	walk = func(n *node, p string) {
+		for _, c := range sortedChildren(n) {
+			cp := joinPath(p, c.name)
+			e := c.entry
+			e.Path = cp
+			if e.Kind == 0 {
+				e.Kind = index.Dir
+			}
+			fs.byPath[cp] = len(fs.Files)
+			fs.Files = append(fs.Files, File{Entry: e, Layer: c.layer, Bytes: c.bytes})
+			walk(c, cp)
+		}
+	}
+	walk(s.root, ".")
+	return fs
+}
+
+func sortedChildren(n *node) []*node {
+	if len(n.children) == 0 {
+		return nil
+	}
+	cs := make([]*node, 0, len(n.children))
+	for _, c := range n.children {
+		cs = append(cs, c)
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	return cs
+}
+
+func splitPath(p string) []string {
+	var parts []string
+	for {
+		i := 0
+		for i < len(p) && p[i] != '/' {
+			i++
+		}
+		parts = append(parts, p[:i])
+		if i == len(p) {
+			return parts
+		}
+		p = p[i+1:]
+	}
+}
+
+func baseName(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' {
+			return p[i+1:]
+		}
+	}
+	return p
+}
+
+func joinPath(dir, name string) string {
+	if dir == "." {
+		return name
+	}
+	return dir + "/" + name
+}

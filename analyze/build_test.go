@@ -22,11 +22,13 @@ func testLayer(entries []index.Entry, whiteouts, opaque []string) *index.Layer {
 }
 
 func reg(p string, size int64) index.Entry { return index.Entry{Path: p, Kind: index.File, Size: size} }
-func dir(p string) index.Entry            { return index.Entry{Path: p, Kind: index.Dir} }
+func dir(p string) index.Entry             { return index.Entry{Path: p, Kind: index.Dir} }
 func sym(p, target string) index.Entry {
 	return index.Entry{Path: p, Kind: index.Symlink, Link: target, Size: int64(len(target))}
 }
-func hard(p, target string) index.Entry { return index.Entry{Path: p, Kind: index.Hardlink, Link: target} }
+func hard(p, target string) index.Entry {
+	return index.Entry{Path: p, Kind: index.Hardlink, Link: target}
+}
 
 func testImage(history []v1.History, layers ...*index.Layer) *index.Image {
 	cfg := &v1.ConfigFile{History: history}

@@ -1,0 +1,513 @@
+package analyze
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// ErrPlatformMismatch is returned by Compare for images of different
+// platforms, unless CompareOptions.AllowPlatformMismatch is set.
+var ErrPlatformMismatch = errors.New("images are for different platforms")
+
+// CompareOptions tune Compare.
+type CompareOptions struct {
+	// Top is how many entries each top-N list keeps (files, packages,
+	// directories). 0 means 10.
+	Top int
+	// AllFiles keeps every changed path in the file lists instead of Top.
+	AllFiles bool
+	// AllowPlatformMismatch compares images of different platforms.
+	AllowPlatformMismatch bool
+}
+
+// Comparison is the report of `imgdiff compare A B`: how much smaller B is
+// than A, and which bytes make the difference. Every delta is A − B: it
+// is positive when B is smaller (what B saves) and negative when B grew.
+// It is the JSON model.
+type Comparison struct {
+	SchemaVersion int    `json:"schemaVersion"`
+	Kind          string `json:"kind"`
+	A             *Image `json:"a"`
+	B             *Image `json:"b"`
+	Delta         Delta  `json:"delta"`
+	Shared        Shared `json:"shared"`
+	// Decomposition explains Delta.Size term by term.
+	Decomposition Decomposition `json:"decomposition"`
+	// Packages whose bytes differ, by |delta|.
+	Packages []PackageDelta `json:"packages"`
+	// Dirs are the directories that best explain the difference.
+	Dirs []DirDelta `json:"dirs"`
+	// StepsA are A's steps that wrote bytes B does not carry; StepsB are
+	// B's steps that wrote bytes A does not carry (the ε side).
+	StepsA []StepDelta `json:"stepsA"`
+	StepsB []StepDelta `json:"stepsB"`
+	Files  FileDiff    `json:"files"`
+	// Categories of each image's final filesystem.
+	CategoriesA []CategoryTotal `json:"categoriesA,omitempty"`
+	CategoriesB []CategoryTotal `json:"categoriesB,omitempty"`
+	// Identical is set when both images have the same layers.
+	Identical bool     `json:"identical"`
+	Warnings  []string `json:"warnings,omitempty"`
+}
+
+// Delta is the size difference, A − B.
+type Delta struct {
+	// Size is the content-size difference (`docker image inspect` .Size).
+	Size int64 `json:"size"`
+	// Percent is Size as a percentage of A's content size.
+	Percent float64 `json:"percent"`
+	// CompressedSize is the compressed-size difference, Unknown when
+	// either image's compressed size is unknown.
+	CompressedSize    int64   `json:"compressedSize"`
+	CompressedPercent float64 `json:"compressedPercent"`
+}
+
+// Shared describes the layers both images have (same diffID).
+type Shared struct {
+	Layers int `json:"layers"`
+	// Size is their content size, CompressedSize their size in B's blobs.
+	Size           int64 `json:"size"`
+	CompressedSize int64 `json:"compressedSize"`
+	// PullSize is what pulling B costs someone who already has A: the
+	// compressed size of B's layers A lacks (Unknown if not known), and
+	// PullContentSize their content size.
+	PullSize        int64 `json:"pullSize"`
+	PullContentSize int64 `json:"pullContentSize"`
+}
+
+// Decomposition explains Delta.Size exactly:
+//
+//	Delta.Size = Σ Terms[i].Bytes − Epsilon
+//
+// Terms hold the bytes of A's final files that B lacks or holds fewer of,
+// by A's category, plus "hidden": bytes A's layers carry but deleted or
+// overwrote. Epsilon is what B adds: files only in B, files grown in B,
+// and bytes B's layers hide.
+type Decomposition struct {
+	Terms        []Term  `json:"terms"`
+	Epsilon      int64   `json:"epsilon"`
+	EpsilonParts Epsilon `json:"epsilonParts"`
+	Total        int64   `json:"total"`
+}
+
+// Term is one category's share of the difference.
+type Term struct {
+	// Name is a Category, or "hidden".
+	Name  string `json:"name"`
+	Bytes int64  `json:"bytes"`
+	Files int    `json:"files"`
+}
+
+// HiddenTerm names the decomposition term of bytes A hides in its layers.
+const HiddenTerm = "hidden"
+
+// Epsilon splits what B adds.
+type Epsilon struct {
+	OnlyB   int64 `json:"onlyB"`
+	GrownB  int64 `json:"grownB"`
+	HiddenB int64 `json:"hiddenB"`
+}
+
+// PackageDelta is a package whose bytes differ between the images.
+type PackageDelta struct {
+	Name     string   `json:"name"`
+	Manager  string   `json:"manager"`
+	Category Category `json:"category,omitempty"`
+	A        int64    `json:"a"`
+	B        int64    `json:"b"`
+	Delta    int64    `json:"delta"`
+}
+
+// DirDelta is a directory whose bytes differ.
+type DirDelta struct {
+	Path  string `json:"path"`
+	Delta int64  `json:"delta"`
+	Files int    `json:"files"`
+}
+
+// StepDelta is one step's share of the difference, from one side.
+type StepDelta struct {
+	Step        int    `json:"step"`
+	Instruction string `json:"instruction"`
+	// Bytes are final-filesystem bytes the other image lacks; Hidden the
+	// bytes the step wrote that a later layer removed.
+	Bytes      int64           `json:"bytes"`
+	Hidden     int64           `json:"hidden"`
+	Categories []CategoryTotal `json:"categories,omitempty"`
+}
+
+// FileDiff is the path-level difference, aggregated: counts and bytes of
+// every list, with the largest entries kept.
+type FileDiff struct {
+	OnlyA   FileList `json:"onlyA"`
+	OnlyB   FileList `json:"onlyB"`
+	Changed FileList `json:"changed"`
+}
+
+// FileList counts a set of paths and keeps the largest.
+type FileList struct {
+	Count int   `json:"count"`
+	Bytes int64 `json:"bytes"`
+	// Top holds the largest entries (all of them with AllFiles);
+	// Truncated says whether some were left out.
+	Top       []FileChange `json:"top"`
+	Truncated bool         `json:"truncated"`
+}
+
+// FileChange is one path that differs.
+type FileChange struct {
+	Path     string   `json:"path"`
+	A        int64    `json:"a"`
+	B        int64    `json:"b"`
+	Category Category `json:"category,omitempty"`
+	// What changed, for paths in both: "type", "size", "mode", "owner",
+	// "link".
+	What []string `json:"what,omitempty"`
+}
+
+// Compare explains how B differs from A. ca and cb are the images'
+// classifications; either may be nil, and then every byte is "other".
+func Compare(a, b *Image, ca, cb *Classification, opts CompareOptions) (*Comparison, error) {
+	if a.Platform != b.Platform && !opts.AllowPlatformMismatch {
+		return nil, fmt.Errorf("%w: %s is %s, %s is %s", ErrPlatformMismatch, a.Ref, a.Platform, b.Ref, b.Platform)
+	}
+	if opts.Top <= 0 {
+		opts.Top = 10
+	}
+	c := &Comparison{SchemaVersion: SchemaVersion, Kind: "compare", A: a, B: b}
+	if a.Platform != b.Platform {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("comparing %s with %s: the images are for different platforms", a.Platform, b.Platform))
+	}
+	c.Delta = delta(a, b)
+	c.Shared = shared(a, b)
+	c.Identical = sameLayers(a, b)
+	if ca != nil {
+		c.CategoriesA = ca.Totals
+	}
+	if cb != nil {
+		c.CategoriesB = cb.Totals
+	}
+
+	d := newDiffer(a, b, ca, cb, opts)
+	d.run()
+	c.Decomposition = d.decomposition()
+	c.StepsA = d.steps(a, d.stepsA, d.hiddenStepsA)
+	c.StepsB = d.steps(b, d.stepsB, d.hiddenStepsB)
+	c.Files = d.files
+	c.Dirs = d.dirDeltas()
+	c.Packages = packageDeltas(ca, cb, opts.Top)
+
+	if c.Decomposition.Total != c.Delta.Size {
+		// Both are sums of the same bytes; a mismatch is a bug, not data.
+		return nil, fmt.Errorf("analyze: decomposition adds up to %d, delta is %d", c.Decomposition.Total, c.Delta.Size)
+	}
+	return c, nil
+}
+
+func delta(a, b *Image) Delta {
+	d := Delta{Size: a.Size - b.Size, CompressedSize: Unknown}
+	if a.Size > 0 {
+		d.Percent = 100 * float64(d.Size) / float64(a.Size)
+	}
+	if a.CompressedSize >= 0 && b.CompressedSize >= 0 {
+		d.CompressedSize = a.CompressedSize - b.CompressedSize
+		if a.CompressedSize > 0 {
+			d.CompressedPercent = 100 * float64(d.CompressedSize) / float64(a.CompressedSize)
+		}
+	}
+	return d
+}
+
+func shared(a, b *Image) Shared {
+	inA := map[string]bool{}
+	for _, l := range a.Layers {
+		inA[l.DiffID] = true
+	}
+	s := Shared{}
+	seen := map[string]bool{}
+	for _, l := range b.Layers {
+		if seen[l.DiffID] {
+			continue
+		}
+		seen[l.DiffID] = true
+		if inA[l.DiffID] {
+			s.Layers++
+			s.Size += l.Size
+			s.CompressedSize = addKnown(s.CompressedSize, l.CompressedSize)
+			continue
+		}
+		s.PullContentSize += l.Size
+		s.PullSize = addKnown(s.PullSize, l.CompressedSize)
+	}
+	return s
+}
+
+// addKnown adds n to sum, where either being Unknown makes the sum Unknown.
+func addKnown(sum, n int64) int64 {
+	if sum < 0 || n < 0 {
+		return Unknown
+	}
+	return sum + n
+}
+
+func sameLayers(a, b *Image) bool {
+	if len(a.Layers) != len(b.Layers) {
+		return false
+	}
+	for i := range a.Layers {
+		if a.Layers[i].DiffID != b.Layers[i].DiffID {
+			return false
+		}
+	}
+	return true
+}
+
+// differ walks both final filesystems once and accumulates every view of
+// the difference.
+type differ struct {
+	a, b   *Image
+	ca, cb *Classification
+	opts   CompareOptions
+
+	terms                      map[Category]*Term
+	eps                        Epsilon
+	stepsA, stepsB             map[int]map[Category]*CategoryTotal
+	hiddenStepsA, hiddenStepsB map[int]int64
+	dirs                       *dirTotals
+	files                      FileDiff
+	onlyA, onlyB, changed      []FileChange
+}
+
+func newDiffer(a, b *Image, ca, cb *Classification, opts CompareOptions) *differ {
+	return &differ{a: a, b: b, ca: ca, cb: cb, opts: opts,
+		terms:  map[Category]*Term{},
+		stepsA: map[int]map[Category]*CategoryTotal{}, stepsB: map[int]map[Category]*CategoryTotal{},
+		hiddenStepsA: map[int]int64{}, hiddenStepsB: map[int]int64{},
+		dirs: newDirTotals(),
+	}
+}
+
+func categoryOf(c *Classification, i int) Category {
+	if c == nil || i >= len(c.Flags) || c.Flags[i].Category == "" {
+		return Other
+	}
+	return c.Flags[i].Category
+}
+
+func (d *differ) run() {
+	for i, fa := range d.a.FS.Files {
+		j, inB := d.b.FS.byPath[fa.Path]
+		cat := categoryOf(d.ca, i)
+		if !inB {
+			if fa.Kind != index.Dir {
+				d.onlyA = append(d.onlyA, FileChange{Path: fa.Path, A: fa.Bytes, Category: cat})
+				d.files.OnlyA.Count++
+				d.files.OnlyA.Bytes += fa.Bytes
+			}
+			d.saved(fa, cat, fa.Bytes)
+			continue
+		}
+		fb := d.b.FS.Files[j]
+		if what := changes(fa, fb); len(what) > 0 {
+			d.changed = append(d.changed, FileChange{Path: fa.Path, A: fa.Bytes, B: fb.Bytes, Category: cat, What: what})
+			d.files.Changed.Count++
+			d.files.Changed.Bytes += abs(fa.Bytes - fb.Bytes)
+		}
+		switch diff := fa.Bytes - fb.Bytes; {
+		case diff > 0:
+			d.saved(fa, cat, diff)
+		case diff < 0:
+			d.eps.GrownB += -diff
+			d.added(fb, categoryOf(d.cb, j), -diff)
+		}
+	}
+	for j, fb := range d.b.FS.Files {
+		if _, inA := d.a.FS.byPath[fb.Path]; inA {
+			continue
+		}
+		cat := categoryOf(d.cb, j)
+		if fb.Kind != index.Dir {
+			d.onlyB = append(d.onlyB, FileChange{Path: fb.Path, B: fb.Bytes, Category: cat})
+			d.files.OnlyB.Count++
+			d.files.OnlyB.Bytes += fb.Bytes
+		}
+		d.eps.OnlyB += fb.Bytes
+		d.added(fb, cat, fb.Bytes)
+	}
+	for _, h := range d.a.Hidden {
+		d.hiddenStepsA[d.a.stepOf(h.Layer)] += h.Size
+	}
+	for _, h := range d.b.Hidden {
+		d.hiddenStepsB[d.b.stepOf(h.Layer)] += h.Size
+	}
+	d.eps.HiddenB = d.b.Wasted
+	d.files.OnlyA.Top, d.files.OnlyA.Truncated = d.top(d.onlyA)
+	d.files.OnlyB.Top, d.files.OnlyB.Truncated = d.top(d.onlyB)
+	d.files.Changed.Top, d.files.Changed.Truncated = d.top(d.changed)
+}
+
+// saved records n bytes of A's file f that B does not carry.
+func (d *differ) saved(f File, cat Category, n int64) {
+	if n == 0 {
+		return
+	}
+	t := d.terms[cat]
+	if t == nil {
+		t = &Term{Name: string(cat)}
+		d.terms[cat] = t
+	}
+	t.Bytes += n
+	t.Files++
+	bump(d.stepsA, d.a.stepOf(f.Layer), cat, n)
+	d.dirs.add(f.Path, n, d.a.stepOf(f.Layer))
+}
+
+// added records n bytes of B's file f that A does not carry.
+func (d *differ) added(f File, cat Category, n int64) {
+	if n == 0 {
+		return
+	}
+	bump(d.stepsB, d.b.stepOf(f.Layer), cat, n)
+	d.dirs.add(f.Path, -n, d.b.stepOf(f.Layer))
+}
+
+func bump(m map[int]map[Category]*CategoryTotal, step int, cat Category, n int64) {
+	if m[step] == nil {
+		m[step] = map[Category]*CategoryTotal{}
+	}
+	t := m[step][cat]
+	if t == nil {
+		t = &CategoryTotal{Category: cat}
+		m[step][cat] = t
+	}
+	t.Bytes += n
+	t.Files++
+}
+
+// changes lists what differs between two entries of the same path.
+func changes(a, b File) []string {
+	var what []string
+	if a.Kind != b.Kind {
+		what = append(what, "type")
+	}
+	if a.Bytes != b.Bytes {
+		what = append(what, "size")
+	}
+	if a.Mode != b.Mode {
+		what = append(what, "mode")
+	}
+	if a.UID != b.UID || a.GID != b.GID {
+		what = append(what, "owner")
+	}
+	if a.Link != b.Link {
+		what = append(what, "link")
+	}
+	return what
+}
+
+// top sorts changes by size and keeps opts.Top of them (all with AllFiles).
+func (d *differ) top(fs []FileChange) ([]FileChange, bool) {
+	sort.Slice(fs, func(i, j int) bool {
+		si, sj := abs(fs[i].A-fs[i].B), abs(fs[j].A-fs[j].B)
+		if si != sj {
+			return si > sj
+		}
+		return fs[i].Path < fs[j].Path
+	})
+	if d.opts.AllFiles || len(fs) <= d.opts.Top {
+		return fs, false
+	}
+	return fs[:d.opts.Top:d.opts.Top], true
+}
+
+func (d *differ) decomposition() Decomposition {
+	dec := Decomposition{EpsilonParts: d.eps}
+	for _, cat := range Categories {
+		if t := d.terms[cat]; t != nil && t.Bytes != 0 {
+			dec.Terms = append(dec.Terms, *t)
+			dec.Total += t.Bytes
+		}
+	}
+	if d.a.Wasted > 0 {
+		dec.Terms = append(dec.Terms, Term{Name: HiddenTerm, Bytes: d.a.Wasted, Files: len(d.a.Hidden)})
+		dec.Total += d.a.Wasted
+	}
+	dec.Epsilon = d.eps.OnlyB + d.eps.GrownB + d.eps.HiddenB
+	dec.Total -= dec.Epsilon
+	return dec
+}
+
+func (d *differ) steps(img *Image, bytes map[int]map[Category]*CategoryTotal, hidden map[int]int64) []StepDelta {
+	var out []StepDelta
+	for _, st := range img.Steps {
+		cats, h := bytes[st.Index], hidden[st.Index]
+		if len(cats) == 0 && h == 0 {
+			continue
+		}
+		sd := StepDelta{Step: st.Index, Instruction: st.Instruction.String(), Hidden: h}
+		for _, cat := range Categories {
+			if t := cats[cat]; t != nil {
+				sd.Bytes += t.Bytes
+				sd.Categories = append(sd.Categories, *t)
+			}
+		}
+		out = append(out, sd)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Bytes+out[i].Hidden > out[j].Bytes+out[j].Hidden })
+	return out
+}
+
+func (d *differ) dirDeltas() []DirDelta {
+	var out []DirDelta
+	for _, p := range d.dirs.top(d.opts.Top) {
+		out = append(out, DirDelta{Path: p, Delta: d.dirs.bytes[p], Files: d.dirs.files[p]})
+	}
+	return out
+}
+
+// packageDeltas pairs the packages of both images by manager and name.
+func packageDeltas(ca, cb *Classification, n int) []PackageDelta {
+	type key struct{ manager, name string }
+	m := map[key]*PackageDelta{}
+	var order []key
+	get := func(p Package) *PackageDelta {
+		k := key{p.Manager, p.Name}
+		pd := m[k]
+		if pd == nil {
+			pd = &PackageDelta{Name: p.Name, Manager: p.Manager, Category: p.Category}
+			m[k] = pd
+			order = append(order, k)
+		}
+		return pd
+	}
+	if ca != nil {
+		for _, p := range ca.Packages {
+			get(p).A += p.Bytes
+		}
+	}
+	if cb != nil {
+		for _, p := range cb.Packages {
+			pd := get(p)
+			pd.B += p.Bytes
+			if pd.Category == "" {
+				pd.Category = p.Category
+			}
+		}
+	}
+	var out []PackageDelta
+	for _, k := range order {
+		pd := m[k]
+		pd.Delta = pd.A - pd.B
+		if pd.Delta != 0 {
+			out = append(out, *pd)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return abs(out[i].Delta) > abs(out[j].Delta) })
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}

@@ -1,0 +1,116 @@
+package analyze
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// flagPaths classifies an image by exact path, for tests.
+func flagPaths(img *Image, cats map[string]Category) *Classification {
+	c := &Classification{Flags: make([]Flag, len(img.FS.Files))}
+	for i, f := range img.FS.Files {
+		if cat, ok := cats[f.Path]; ok {
+			c.Flags[i] = Flag{Category: cat, Rule: "test"}
+		}
+	}
+	return c
+}
+
+func TestCompareDecomposition(t *testing.T) {
+	base := func() *index.Layer {
+		l := testLayer([]index.Entry{dir("usr"), reg("usr/libc.so", 1000), reg("etc/conf", 10)}, nil, nil)
+		l.CompressedSize = 400
+		return l
+	}
+	single := testImage(
+		[]v1.History{{CreatedBy: "ADD rootfs"}, {CreatedBy: "RUN apt-get install gcc"}, {CreatedBy: "COPY . /src"}, {CreatedBy: "RUN make && rm /src/tmp.o"}},
+		base(),
+		testLayer([]index.Entry{reg("usr/bin/gcc", 5000), reg("usr/include/stdio.h", 700)}, nil, nil),
+		testLayer([]index.Entry{reg("src/main.c", 300), reg("src/tmp.o", 90)}, nil, nil),
+		testLayer([]index.Entry{reg("app", 200), reg("etc/conf", 12)}, []string{"src/tmp.o"}, nil),
+	)
+	multi := testImage(
+		[]v1.History{{CreatedBy: "ADD rootfs"}, {CreatedBy: "COPY /src/app /app # buildkit"}},
+		base(),
+		testLayer([]index.Entry{reg("app", 250)}, nil, nil),
+	)
+	// Share the base layer's diffID, as a common FROM does.
+	multi.Layers[0].DiffID = single.Layers[0].DiffID
+	multi.Layers[1].DiffID = "sha256:app"
+	for _, l := range single.Layers[1:] {
+		l.CompressedSize = 100
+	}
+	multi.Layers[1].CompressedSize = 120
+
+	a, err := Build(single)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(multi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := flagPaths(a, map[string]Category{"usr/bin/gcc": BuildTool, "usr/include/stdio.h": BuildTool, "src/main.c": Source})
+	cmpn, err := Compare(a, b, ca, nil, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	wantDelta := a.Size - b.Size // 7312 - 1260
+	if cmpn.Delta.Size != wantDelta || cmpn.Decomposition.Total != wantDelta {
+		t.Fatalf("delta %d, decomposition %d, want %d", cmpn.Delta.Size, cmpn.Decomposition.Total, wantDelta)
+	}
+	wantTerms := []Term{
+		{Name: "build-tool", Bytes: 5700, Files: 2},
+		{Name: "source", Bytes: 300, Files: 1},
+		{Name: "other", Bytes: 2, Files: 1}, // etc/conf shrank from 12 to 10
+		{Name: "hidden", Bytes: 100, Files: 2}, // src/tmp.o deleted, etc/conf overwritten
+	}
+	if diff := cmp.Diff(wantTerms, cmpn.Decomposition.Terms); diff != "" {
+		t.Errorf("terms (-want +got):\n%s", diff)
+	}
+	if want := (Epsilon{GrownB: 50}); cmpn.Decomposition.EpsilonParts != want {
+		t.Errorf("epsilon = %+v, want %+v", cmpn.Decomposition.EpsilonParts, want)
+	}
+	if cmpn.Shared.Layers != 1 || cmpn.Shared.Size != 1010 || cmpn.Shared.PullSize != 120 || cmpn.Shared.PullContentSize != 250 {
+		t.Errorf("shared = %+v", cmpn.Shared)
+	}
+	if cmpn.Delta.CompressedSize != 700-520 {
+		t.Errorf("compressed delta = %d, want 180", cmpn.Delta.CompressedSize)
+	}
+	if got := cmpn.StepsA[0]; got.Step != 1 || got.Bytes != 5700 {
+		t.Errorf("largest A step = %+v, want step 1 (apt-get install gcc) with 5700 bytes", got)
+	}
+	if got := cmpn.Files.OnlyA; got.Count != 3 || got.Bytes != 6000 || got.Top[0].Path != "usr/bin/gcc" {
+		t.Errorf("only in A = %+v", got)
+	}
+	if got := cmpn.Files.Changed; got.Count != 2 {
+		t.Errorf("changed = %+v, want app and etc/conf", got)
+	}
+}
+
+func TestCompareSelfAndPlatform(t *testing.T) {
+	img := testImage(nil, testLayer([]index.Entry{reg("a", 5)}, nil, nil))
+	img.Platform = "linux/amd64"
+	a, _ := Build(img)
+	c, err := Compare(a, a, nil, nil, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Delta.Size != 0 || !c.Identical || c.Files.OnlyA.Count+c.Files.OnlyB.Count+c.Files.Changed.Count != 0 {
+		t.Errorf("self compare: %+v", c)
+	}
+	other := *a
+	other.Platform = "linux/arm64"
+	if _, err := Compare(a, &other, nil, nil, CompareOptions{}); !errors.Is(err, ErrPlatformMismatch) {
+		t.Errorf("err = %v, want ErrPlatformMismatch", err)
+	}
+	if _, err := Compare(a, &other, nil, nil, CompareOptions{AllowPlatformMismatch: true}); err != nil {
+		t.Errorf("allowed mismatch: %v", err)
+	}
+}

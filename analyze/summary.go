@@ -1,0 +1,71 @@
+package analyze
+
+import (
+	"sort"
+
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// Analysis is the report of `imgdiff analyze`: one image, every byte
+// attributed, and what it should not carry. It is the JSON model.
+type Analysis struct {
+	SchemaVersion  int             `json:"schemaVersion"`
+	Kind           string          `json:"kind"`
+	Image          *Image          `json:"image"`
+	TopDirs        []DirUsage      `json:"topDirs"`
+	TopFiles       []FileUsage     `json:"topFiles"`
+	Classification *Classification `json:"classification,omitempty"`
+}
+
+// DirUsage is a directory of the final filesystem and what it holds.
+type DirUsage struct {
+	Path  string `json:"path"`
+	Bytes int64  `json:"bytes"`
+	Files int    `json:"files"`
+	// Step wrote most of its bytes.
+	Step int `json:"step"`
+}
+
+// FileUsage is a file of the final filesystem.
+type FileUsage struct {
+	Path     string   `json:"path"`
+	Bytes    int64    `json:"bytes"`
+	Step     int      `json:"step"`
+	Category Category `json:"category,omitempty"`
+}
+
+// Summarize builds the analyze report: the image, its top n directories
+// and files, and its classification (nil when not classified).
+func Summarize(img *Image, c *Classification, n int) *Analysis {
+	a := &Analysis{SchemaVersion: SchemaVersion, Kind: "analyze", Image: img, Classification: c}
+
+	dirs := newDirTotals()
+	files := make([]int, 0, len(img.FS.Files))
+	for i, f := range img.FS.Files {
+		if f.Kind == index.Dir || f.Bytes == 0 {
+			continue
+		}
+		dirs.add(f.Path, f.Bytes, img.stepOf(f.Layer))
+		files = append(files, i)
+	}
+	for _, d := range dirs.top(n) {
+		a.TopDirs = append(a.TopDirs, DirUsage{Path: d, Bytes: dirs.bytes[d], Files: dirs.files[d], Step: dirs.mainStep(d)})
+	}
+
+	sort.Slice(files, func(i, j int) bool {
+		fi, fj := img.FS.Files[files[i]], img.FS.Files[files[j]]
+		if fi.Bytes != fj.Bytes {
+			return fi.Bytes > fj.Bytes
+		}
+		return fi.Path < fj.Path
+	})
+	for _, i := range files[:min(n, len(files))] {
+		f := img.FS.Files[i]
+		u := FileUsage{Path: f.Path, Bytes: f.Bytes, Step: img.stepOf(f.Layer)}
+		if c != nil && i < len(c.Flags) {
+			u.Category = c.Flags[i].Category
+		}
+		a.TopFiles = append(a.TopFiles, u)
+	}
+	return a
+}

@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -113,12 +112,4 @@ func (img *Image) stepOf(layer int) int {
 		return -1
 	}
 	return img.Layers[layer].Step
-}
-
-// depth is the number of components of a canonical path.
-func depth(p string) int {
-	if p == "." {
-		return 0
-	}
-	return strings.Count(p, "/") + 1
 }

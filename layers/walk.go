@@ -280,7 +280,7 @@ func indexTar(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Layer,
 		}
 		e := index.Entry{Path: p, Mode: hdr.Mode & 0o7777, UID: hdr.Uid, GID: hdr.Gid}
 		switch hdr.Typeflag {
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg: // archive/tar reports old TypeRegA entries as TypeReg
 			e.Kind, e.Size = index.File, hdr.Size
 		case tar.TypeDir:
 			e.Kind = index.Dir

@@ -1,0 +1,31 @@
+# imgdiff — see README.md. Every target runs on a fresh machine with Go at
+# /usr/local/go; e2e installs and starts what it needs itself.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+
+STATICCHECK_VERSION := v0.8.2
+BIN := bin/imgdiff
+DEMO := testdata/demo
+
+.PHONY: build test demo lint e2e bench clean
+
+build:
+	go build -o $(BIN) ./cmd/imgdiff
+
+# Unit and integration tests: no network, no Docker.
+test:
+	go test -race -count=1 ./...
+
+# The main job on a generated example: a single-stage image against its
+# multi-stage rewrite.
+demo: build
+	@go run ./testdata/gen -set demo -out $(DEMO) >/dev/null
+	$(BIN) compare oci:$(DEMO)/single oci:$(DEMO)/multi
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+clean:
+	rm -rf bin $(DEMO)

@@ -56,12 +56,21 @@ type Observer interface {
 }
 
 // CacheKey is the key under which the file index of a layer walked with
-// captureKey is cached.
-func CacheKey(diffID, captureKey string) string {
-	if captureKey == "" {
-		return diffID
+// captureKey is cached. blobDigest is the digest of the blob the layer was
+// read from, when the source has one (empty for uncompressed layers of a
+// docker save). It is in the key because a diffID is only what the config
+// claims, and the walk does not hash the uncompressed tar (sources check
+// blob digests): keyed by diffID alone, one image that mislabels a layer
+// would poison the cached index of the real layer for every other image.
+func CacheKey(diffID, blobDigest, captureKey string) string {
+	k := diffID
+	if blobDigest != "" {
+		k += "@" + blobDigest
 	}
-	return diffID + "+" + captureKey
+	if captureKey != "" {
+		k += "+" + captureKey
+	}
+	return k
 }
 
 // Walk reads the layers of the given images, in parallel, into file indexes.
@@ -137,7 +146,7 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 
 func walkCached(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, error) {
 	id := l.DiffID().String()
-	key := CacheKey(id, opts.CaptureKey)
+	key := CacheKey(id, l.Blob().Digest, opts.CaptureKey)
 	if opts.Cache != nil {
 		if cached, ok := opts.Cache.Get(key); ok && cached.DiffID == id {
 			if opts.Observer != nil {

@@ -1,0 +1,330 @@
+package cache
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"sort"
+
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// The payload (zstd-compressed in the entry file) is a flat
+// sequence of varints and length-prefixed bytes, in this order:
+//
+//	diffID  string
+//	size    varint
+//	entries count+1 (0 = nil), then per entry:
+//	        path (prefix-coded: uvarint bytes shared with the previous
+//	        path, then the rest as a string), kind byte, size, mode, uid,
+//	        gid (varints), link string
+//	whiteouts, opaque dirs: count+1, then prefix-coded paths
+//	contents: count+1, then per file, by path: path string, body
+//	        (uvarint len+1, 0 = nil, then the bytes)
+//
+// Counts are stored +1 so a nil slice or map survives the round trip as nil.
+// Tar paths come in directory order, so prefix coding shrinks them to a
+// few bytes each; all decoded strings share one backing string, which
+// makes decoding a few allocations per layer instead of one per path.
+
+var errCorrupt = errors.New("corrupt cache entry")
+
+func encodeLayer(l *index.Layer) []byte {
+	var e encoder
+	e.buf = make([]byte, 0, 64+len(l.Entries)*24)
+	e.str(l.DiffID)
+	e.varint(l.Size)
+	if l.Entries == nil {
+		e.uvarint(0)
+	} else {
+		e.uvarint(uint64(len(l.Entries)) + 1)
+		prev := ""
+		for i := range l.Entries {
+			en := &l.Entries[i]
+			e.path(prev, en.Path)
+			prev = en.Path
+			e.buf = append(e.buf, byte(en.Kind))
+			e.varint(en.Size)
+			e.varint(en.Mode)
+			e.varint(int64(en.UID))
+			e.varint(int64(en.GID))
+			e.str(en.Link)
+		}
+	}
+	e.paths(l.Whiteouts)
+	e.paths(l.OpaqueDirs)
+	if l.Contents == nil {
+		e.uvarint(0)
+	} else {
+		keys := make([]string, 0, len(l.Contents))
+		for k := range l.Contents {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		e.uvarint(uint64(len(keys)) + 1)
+		for _, k := range keys {
+			e.str(k)
+			body := l.Contents[k]
+			if body == nil {
+				e.uvarint(0)
+				continue
+			}
+			e.uvarint(uint64(len(body)) + 1)
+			e.buf = append(e.buf, body...)
+		}
+	}
+	return e.buf
+}
+
+type encoder struct{ buf []byte }
+
+func (e *encoder) uvarint(v uint64) { e.buf = binary.AppendUvarint(e.buf, v) }
+func (e *encoder) varint(v int64)   { e.buf = binary.AppendVarint(e.buf, v) }
+
+func (e *encoder) str(s string) {
+	e.uvarint(uint64(len(s)))
+	e.buf = append(e.buf, s...)
+}
+
+func (e *encoder) path(prev, p string) {
+	n := 0
+	for n < len(prev) && n < len(p) && prev[n] == p[n] {
+		n++
+	}
+	e.uvarint(uint64(n))
+	e.str(p[n:])
+}
+
+func (e *encoder) paths(ps []string) {
+	if ps == nil {
+		e.uvarint(0)
+		return
+	}
+	e.uvarint(uint64(len(ps)) + 1)
+	prev := ""
+	for _, p := range ps {
+		e.path(prev, p)
+		prev = p
+	}
+}
+
+// decodeLayer parses a payload. It never trusts a count or a length: each
+// is checked against the bytes left before anything is allocated.
+func decodeLayer(buf []byte) (*index.Layer, error) {
+	// First pass: every path and link into one arena, converted to a
+	// single string at the end; entries hold offsets until then.
+	d := decoder{buf: buf}
+	l := &index.Layer{}
+	arena := make([]byte, 0, len(buf)*3)
+
+	diffID := d.bytes()
+	arena = append(arena, diffID...)
+	diffSpan := span{0, len(arena)}
+	l.Size = d.varint()
+
+	var pathSpans, linkSpans []span
+	if n, ok := d.count(6); ok && n >= 0 {
+		l.Entries = make([]index.Entry, n)
+		pathSpans = make([]span, n)
+		linkSpans = make([]span, n)
+		prev := span{}
+		for i := range l.Entries {
+			var s span
+			arena, s = d.path(arena, prev)
+			prev = s
+			pathSpans[i] = s
+			en := &l.Entries[i]
+			en.Kind = index.Kind(d.byte())
+			en.Size = d.varint()
+			en.Mode = d.varint()
+			en.UID = d.int()
+			en.GID = d.int()
+			link := d.bytes()
+			if len(link) > 0 {
+				off := len(arena)
+				arena = append(arena, link...)
+				linkSpans[i] = span{off, len(arena)}
+			}
+			if d.err != nil {
+				break
+			}
+		}
+	}
+	readPaths := func() ([]span, bool) {
+		n, ok := d.count(2)
+		if !ok || n < 0 {
+			return nil, true
+		}
+		out := make([]span, n)
+		prev := span{}
+		for i := range out {
+			arena, out[i] = d.path(arena, prev)
+			prev = out[i]
+			if d.err != nil {
+				break
+			}
+		}
+		return out, false
+	}
+	wh, whNil := readPaths()
+	op, opNil := readPaths()
+	if n, ok := d.count(2); ok && n >= 0 {
+		l.Contents = make(map[string][]byte, n)
+		for range n {
+			k := string(d.bytes())
+			blen := d.uvarint()
+			if blen == 0 {
+				l.Contents[k] = nil
+				continue
+			}
+			if blen-1 > uint64(len(d.buf)) {
+				d.fail()
+				break
+			}
+			l.Contents[k] = append([]byte{}, d.take(int(blen-1))...)
+		}
+	}
+	if d.err == nil && len(d.buf) != 0 {
+		d.fail() // trailing bytes: not what we wrote
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+
+	s := string(arena)
+	sub := func(sp span) string { return s[sp.off:sp.end] }
+	l.DiffID = sub(diffSpan)
+	for i := range l.Entries {
+		l.Entries[i].Path = sub(pathSpans[i])
+		if linkSpans[i].end > 0 {
+			l.Entries[i].Link = sub(linkSpans[i])
+		}
+	}
+	if !whNil {
+		l.Whiteouts = make([]string, len(wh))
+		for i, sp := range wh {
+			l.Whiteouts[i] = sub(sp)
+		}
+	}
+	if !opNil {
+		l.OpaqueDirs = make([]string, len(op))
+		for i, sp := range op {
+			l.OpaqueDirs[i] = sub(sp)
+		}
+	}
+	return l, nil
+}
+
+type decoder struct {
+	buf []byte
+	err error
+}
+
+// span locates a decoded string in the arena.
+type span struct{ off, end int }
+
+func (d *decoder) fail() {
+	if d.err == nil {
+		d.err = errCorrupt
+	}
+	d.buf = nil
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.buf)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.buf = d.buf[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.buf)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.buf = d.buf[n:]
+	return v
+}
+
+func (d *decoder) int() int {
+	v := d.varint()
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		d.fail()
+		return 0
+	}
+	return int(v)
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil || len(d.buf) == 0 {
+		d.fail()
+		return 0
+	}
+	b := d.buf[0]
+	d.buf = d.buf[1:]
+	return b
+}
+
+func (d *decoder) take(n int) []byte {
+	b := d.buf[:n:n]
+	d.buf = d.buf[n:]
+	return b
+}
+
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.buf)) {
+		d.fail()
+		return nil
+	}
+	return d.take(int(n))
+}
+
+// count reads a count+1 field. It returns -1 for nil. minSize is the least
+// number of bytes each element takes, so a hostile count cannot make us
+// allocate more than the payload could describe.
+func (d *decoder) count(minSize int) (int, bool) {
+	v := d.uvarint()
+	if d.err != nil {
+		return 0, false
+	}
+	if v == 0 {
+		return -1, true
+	}
+	n := v - 1
+	if n > uint64(len(d.buf)/minSize) {
+		d.fail()
+		return 0, false
+	}
+	return int(n), true
+}
+
+// path reads a prefix-coded path into the arena and returns its span.
+func (d *decoder) path(arena []byte, prev span) ([]byte, span) {
+	shared := d.uvarint()
+	rest := d.bytes()
+	if d.err != nil {
+		return arena, prev
+	}
+	if shared > uint64(prev.end-prev.off) {
+		d.fail()
+		return arena, prev
+	}
+	off := len(arena)
+	arena = append(arena, arena[prev.off:prev.off+int(shared)]...)
+	arena = append(arena, rest...)
+	return arena, span{off, len(arena)}
+}

@@ -27,5 +27,10 @@ lint:
 	go vet ./...
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
+# Performance targets on generated multi-GB images, timed against baselines
+# in the same run (docs/performance.md). Needs ~12 GB free under $$TMPDIR.
+bench:
+	go run ./testdata/bench
+
 clean:
 	rm -rf bin $(DEMO)

@@ -1,0 +1,314 @@
+// Command bench is `make bench`: it generates large images into a temp
+// dir, times the real imgdiff binary on them against baselines measured in
+// the same run, and prints each performance target with its ratio and
+// PASS/FAIL. It exits 1 when a target fails.
+//
+//	go run ./testdata/bench [-runs 3] [-dir DIR] [-keep]
+//
+// Every figure is a ratio to something measured in the same run on the same
+// machine, so the verdicts hold on a noisy machine; absolute times are
+// printed for reference only. Each timing is the median of -runs runs of a
+// whole process (wall clock), with peak RSS from wait4's rusage.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "baseline-") {
+		os.Exit(runBaseline(os.Args[1:]))
+	}
+	runs := flag.Int("runs", 3, "runs per timing (the median is used)")
+	dir := flag.String("dir", "", "work dir for the generated images (default: a new temp dir, removed at the end)")
+	keep := flag.Bool("keep", false, "keep the work dir (reused by the next run with the same -dir)")
+	bin := flag.String("imgdiff", "", "imgdiff binary to time (default: go build ./cmd/imgdiff)")
+	genOnly := flag.Bool("gen-only", false, "generate the images into -dir and stop (for profiling)")
+	flag.Parse()
+	if *runs < 1 {
+		fmt.Fprintln(os.Stderr, "bench: -runs must be at least 1")
+		os.Exit(2)
+	}
+	if *genOnly {
+		*keep = true
+	}
+	ok, err := bench(*dir, *runs, *keep, *bin, *genOnly)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+func runBaseline(args []string) int {
+	var n int64
+	var err error
+	switch {
+	case args[0] == "baseline-headers" && len(args) == 2:
+		n, err = baselineHeaders(args[1])
+	case args[0] == "baseline-decompress" && len(args) == 3:
+		n, err = baselineDecompress(args[1], args[2])
+	default:
+		err = fmt.Errorf("usage: baseline-headers ARCHIVE | baseline-decompress LAYOUT TAG")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "baseline:", err)
+		return 2
+	}
+	fmt.Println(n)
+	return 0
+}
+
+var whiteoutNs = []int{100, 1000, 10000}
+
+// needDisk is what the generated images take, with margin.
+const needDisk = 12 << 30
+
+func bench(dir string, runs int, keep bool, bin string, genOnly bool) (bool, error) {
+	start := time.Now()
+	if dir == "" {
+		d, err := os.MkdirTemp("", "imgdiff-bench-")
+		if err != nil {
+			return false, err
+		}
+		dir = d
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, err
+	}
+	if !keep {
+		defer os.RemoveAll(dir)
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return false, err
+	}
+	free := int64(st.Bavail) * st.Bsize
+	fmt.Printf("bench: work dir %s (%.1f GB free), %d CPUs, %d runs per timing\n", dir, float64(free)/1e9, runtime.NumCPU(), runs)
+
+	g, err := loadOrGenerate(dir, free)
+	if err != nil {
+		return false, err
+	}
+	fmt.Printf("bench: big image: %d layers, %d files (%d tar entries), %.2f GB content; tar %.2f GB, gzip %.2f GB, zstd %.2f GB\n",
+		g.BigLayers, g.BigFiles, g.BigEntries, float64(g.BigBytes)/1e9, float64(g.Uncompressed)/1e9, float64(g.GzipBytes)/1e9, float64(g.ZstdBytes)/1e9)
+	if genOnly {
+		return true, nil
+	}
+
+	if bin == "" {
+		bin = filepath.Join(dir, "imgdiff")
+		t := time.Now()
+		out, err := exec.Command("go", "build", "-o", bin, "./cmd/imgdiff").CombinedOutput()
+		if err != nil {
+			return false, fmt.Errorf("go build ./cmd/imgdiff: %v\n%s", err, out)
+		}
+		fmt.Printf("bench: built imgdiff in %s\n", time.Since(t).Round(time.Millisecond))
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return false, err
+	}
+	cacheDir := filepath.Join(dir, "cache")
+	noCache := []string{"IMGDIFF_NO_CACHE=1"}
+	withCache := []string{"IMGDIFF_CACHE_DIR=" + cacheDir}
+	analyze := func(ref string) command {
+		return command{env: noCache, args: []string{bin, "analyze", ref, "-o", "json"}}
+	}
+	bigA := "docker-archive:" + g.Big
+	bigGz := "oci:" + g.GzipLayout + ":big"
+	nextGz := "oci:" + g.GzipLayout + ":next"
+	bigZs := "oci:" + g.ZstdLayout + ":big"
+	larger := bigGz
+	if g.NextBytes > g.BigBytes {
+		larger = nextGz
+	}
+
+	m := &measurer{runs: runs}
+	var res []target
+
+	// Uncompressed archive against the header walk.
+	tA, tBaseA := m.pair(analyze(bigA), command{args: []string{self, "baseline-headers", g.Big}})
+	res = append(res, ratioTarget("analyze docker-archive (uncompressed) / baseline (a) header walk", tA, tBaseA, 1.5))
+
+	// Compressed layouts against parallel decompression.
+	tGz, tBaseGz := m.pair(analyze(bigGz), command{args: []string{self, "baseline-decompress", g.GzipLayout, "big"}})
+	res = append(res, ratioTarget("analyze OCI layout, gzip / baseline (b) decompress", tGz, tBaseGz, 1.25))
+	tZs, tBaseZs := m.pair(analyze(bigZs), command{args: []string{self, "baseline-decompress", g.ZstdLayout, "big"}})
+	res = append(res, ratioTarget("analyze OCI layout, zstd / baseline (b) decompress", tZs, tBaseZs, 1.25))
+
+	// Compare of two images sharing their base, against the larger alone.
+	tCmp, tLarger := m.pair(command{env: noCache, args: []string{bin, "compare", bigGz, nextGz, "-o", "json"}}, analyze(larger))
+	res = append(res, ratioTarget("compare big next (gzip, shared base) / analyze the larger alone", tCmp, tLarger, 1.2))
+
+	// Whiteout-heavy: linear in N.
+	var wt []timing
+	for _, n := range whiteoutNs {
+		wt = append(wt, m.one(analyze("docker-archive:"+g.Whiteouts[n])))
+	}
+	for i := 1; i < len(whiteoutNs); i++ {
+		fmt.Printf("  whiteouts N=%d: %s (x%.2f for N x%d)\n", whiteoutNs[i], wt[i].wall, ratio(wt[i], wt[i-1]), whiteoutNs[i]/whiteoutNs[i-1])
+	}
+	last := len(whiteoutNs) - 1
+	grow := whiteoutNs[last] / whiteoutNs[0]
+	res = append(res, ratioTarget(fmt.Sprintf("whiteout-heavy: time(N=%d) / time(N=%d), linear bound", whiteoutNs[last], whiteoutNs[0]), wt[last], wt[0], float64(grow)*1.2))
+
+	// Peak RSS of analysing the 150k-file image, worst of every format.
+	peak := slices.Max([]int64{tA.rss, tGz.rss, tZs.rss})
+	res = append(res, target{
+		name:  fmt.Sprintf("peak RSS, analyze of the %d-file image (worst format)", g.BigFiles),
+		value: fmt.Sprintf("%.0f MB (%.0f bytes/file)", float64(peak)/1e6, float64(peak)/float64(g.BigFiles)),
+		pass:  peak < 300e6, limit: "< 300 MB",
+	})
+
+	// Cache: a second compare of the same images, against the first.
+	cold, warm := m.cache(command{env: withCache, args: []string{bin, "compare", bigGz, nextGz, "-o", "json"}}, cacheDir)
+	res = append(res, ratioTarget("compare, warm cache / cold cache", warm, cold, 0.10))
+
+	fmt.Println()
+	fmt.Printf("%-72s %-28s %-10s %s\n", "TARGET", "MEASURED", "LIMIT", "")
+	allPass := true
+	for _, r := range res {
+		verdict := "PASS"
+		if !r.pass {
+			verdict, allPass = "FAIL", false
+		}
+		fmt.Printf("%-72s %-28s %-10s %s\n", r.name, r.value, r.limit, verdict)
+	}
+	fmt.Printf("\nbench: done in %s\n", time.Since(start).Round(time.Second))
+	return allPass, m.err
+}
+
+// loadOrGenerate reuses images a kept work dir already holds, else
+// generates them.
+func loadOrGenerate(dir string, free int64) (*generated, error) {
+	stamp := filepath.Join(dir, "generated.json")
+	if g, err := readStamp(stamp); err == nil {
+		fmt.Println("bench: reusing the images in", dir)
+		return g, nil
+	}
+	if free < needDisk {
+		return nil, fmt.Errorf("%s: %.1f GB free, the bench needs %.0f GB", dir, float64(free)/1e9, float64(needDisk)/1e9)
+	}
+	t := time.Now()
+	g, err := generate(dir, whiteoutNs)
+	if err != nil {
+		return nil, fmt.Errorf("generating images: %w", err)
+	}
+	fmt.Printf("bench: generated the images in %s\n", time.Since(t).Round(time.Millisecond))
+	return g, writeStamp(stamp, g)
+}
+
+type command struct {
+	env  []string
+	args []string
+}
+
+func (c command) String() string { return strings.Join(c.args, " ") }
+
+type timing struct {
+	wall time.Duration
+	rss  int64 // bytes
+}
+
+// measurer runs commands and keeps the first error.
+type measurer struct {
+	runs int
+	err  error
+}
+
+// runOnce runs c with stdout to /dev/null and returns its wall time and
+// peak RSS.
+func (m *measurer) runOnce(c command) timing {
+	cmd := exec.Command(c.args[0], c.args[1:]...)
+	cmd.Env = append(os.Environ(), c.env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	t := time.Now()
+	err := cmd.Run()
+	wall := time.Since(t)
+	if err != nil {
+		if m.err == nil {
+			m.err = fmt.Errorf("%s: %v: %s", c, err, strings.TrimSpace(stderr.String()))
+		}
+		return timing{wall: wall}
+	}
+	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	var rss int64
+	if ru != nil {
+		rss = ru.Maxrss * 1024 // kB on Linux
+	}
+	return timing{wall: wall, rss: rss}
+}
+
+// pair times a and b alternately, runs times each, and returns the
+// medians: alternating spreads the machine's noise over both.
+func (m *measurer) pair(a, b command) (timing, timing) {
+	var ta, tb []timing
+	for range m.runs {
+		ta = append(ta, m.runOnce(a))
+		tb = append(tb, m.runOnce(b))
+	}
+	ma, mb := median(ta), median(tb)
+	fmt.Printf("  %s: %s (peak RSS %.0f MB)\n  %s: %s\n", a, ma.wall, float64(ma.rss)/1e6, b, mb.wall)
+	return ma, mb
+}
+
+func (m *measurer) one(c command) timing {
+	var ts []timing
+	for range m.runs {
+		ts = append(ts, m.runOnce(c))
+	}
+	return median(ts)
+}
+
+// cache times c on an empty cache, then again on the cache it filled.
+func (m *measurer) cache(c command, dir string) (cold, warm timing) {
+	var tc, tw []timing
+	for range m.runs {
+		if err := os.RemoveAll(dir); err != nil && m.err == nil {
+			m.err = err
+		}
+		tc = append(tc, m.runOnce(c))
+		tw = append(tw, m.runOnce(c))
+	}
+	cold, warm = median(tc), median(tw)
+	fmt.Printf("  %s: cold %s, warm %s\n", c, cold.wall, warm.wall)
+	return cold, warm
+}
+
+func median(ts []timing) timing {
+	s := slices.Clone(ts)
+	slices.SortFunc(s, func(a, b timing) int { return int(a.wall - b.wall) })
+	out := s[len(s)/2]
+	out.rss = slices.MaxFunc(ts, func(a, b timing) int { return int(a.rss - b.rss) }).rss
+	return out
+}
+
+type target struct {
+	name, value, limit string
+	pass               bool
+}
+
+func ratio(a, b timing) float64 { return a.wall.Seconds() / b.wall.Seconds() }
+
+func ratioTarget(name string, a, b timing, max float64) target {
+	r := ratio(a, b)
+	return target{
+		name:  name,
+		value: fmt.Sprintf("%.3fx (%s / %s)", r, a.wall.Round(time.Millisecond), b.wall.Round(time.Millisecond)),
+		limit: fmt.Sprintf("<= %.2fx", max),
+		pass:  r <= max && a.wall > 0 && b.wall > 0,
+	}
+}

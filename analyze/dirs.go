@@ -16,6 +16,17 @@ type dirTotals struct {
 	kids map[string][]string
 	// step bytes per directory, to name the step that wrote most of it.
 	steps map[string]map[int]int64
+	// run gathers consecutive adds to one directory by one step (files
+	// come sorted by path, so siblings arrive together): crediting the
+	// ancestors once per run instead of once per file is most of the cost
+	// saved on large images. Flushed before any figure is read.
+	run dirRun
+}
+
+type dirRun struct {
+	dir         string
+	step, files int
+	bytes, abs  int64
 }
 
 func newDirTotals() *dirTotals {
@@ -25,17 +36,36 @@ func newDirTotals() *dirTotals {
 // add credits n bytes of the file at canonical path p, written by step, to
 // every directory above it.
 func (d *dirTotals) add(p string, n int64, step int) {
-	for dir := index.Parent(p); ; dir = index.Parent(dir) {
+	dir := index.Parent(p)
+	if d.run.files > 0 && (dir != d.run.dir || step != d.run.step) {
+		d.flush()
+	}
+	if d.run.files == 0 {
+		d.run.dir, d.run.step = dir, step
+	}
+	d.run.files++
+	d.run.bytes += n
+	d.run.abs += abs(n)
+}
+
+// flush credits the pending run to its directory and every ancestor.
+func (d *dirTotals) flush() {
+	r := d.run
+	if r.files == 0 {
+		return
+	}
+	d.run = dirRun{}
+	for dir := r.dir; ; dir = index.Parent(dir) {
 		if _, seen := d.bytes[dir]; !seen && dir != "." {
 			parent := index.Parent(dir)
 			d.kids[parent] = append(d.kids[parent], dir)
 		}
-		d.bytes[dir] += n
-		d.files[dir]++
+		d.bytes[dir] += r.bytes
+		d.files[dir] += r.files
 		if d.steps[dir] == nil {
 			d.steps[dir] = map[int]int64{}
 		}
-		d.steps[dir][step] += abs(n)
+		d.steps[dir][r.step] += r.abs
 		if dir == "." {
 			return
 		}
@@ -46,6 +76,7 @@ func (d *dirTotals) add(p string, n int64, step int) {
 // is a candidate when no single child holds 90% or more of its bytes (else
 // the child says more), and no listed directory contains another.
 func (d *dirTotals) top(n int) []string {
+	d.flush()
 	var cands []string
 	for dir, b := range d.bytes {
 		if dir == "." || b == 0 {
@@ -90,6 +121,7 @@ func (d *dirTotals) top(n int) []string {
 
 // mainStep is the step that wrote most of dir's bytes, -1 if none.
 func (d *dirTotals) mainStep(dir string) int {
+	d.flush()
 	best, bestN := -1, int64(-1)
 	for s, n := range d.steps[dir] {
 		if n > bestN || (n == bestN && s < best) {

@@ -1,7 +1,8 @@
 package analyze
 
 import (
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -63,6 +64,13 @@ type stack struct {
 	// links holds the hard links of each layer by target path, so that a
 	// removed target can hand its bytes to a link that survives.
 	links map[linkKey][]*node
+	// lastDir and lastDirNode remember the directory dir last returned:
+	// tar entries come grouped by directory, so most lookups repeat it.
+	// Any removal clears them, as it may detach that node.
+	lastDir     string
+	lastDirNode *node
+	// nodes counts the nodes ever added, to size the flattened listing.
+	nodes int
 }
 
 type linkKey struct {
@@ -80,13 +88,18 @@ func (s *stack) lookup(p string) *node {
 	if p == "." {
 		return n
 	}
-	for _, name := range splitPath(p) {
+	for i := 0; i < len(p); {
+		j := i
+		for j < len(p) && p[j] != '/' {
+			j++
+		}
 		if n.children == nil {
 			return nil
 		}
-		if n = n.children[name]; n == nil {
+		if n = n.children[p[i:j]]; n == nil {
 			return nil
 		}
+		i = j + 1
 	}
 	return n
 }
@@ -99,22 +112,35 @@ func (s *stack) dir(p string, k int) *node {
 	if p == "." {
 		return n
 	}
-	at := "."
-	for _, name := range splitPath(p) {
+	if s.lastDirNode != nil && p == s.lastDir {
+		return s.lastDirNode
+	}
+	for i := 0; i < len(p); {
+		j := i
+		for j < len(p) && p[j] != '/' {
+			j++
+		}
+		name := p[i:j]
 		c := n.children[name]
 		if c != nil && !c.isDir() {
+			at := "."
+			if i > 0 {
+				at = p[:i-1]
+			}
 			s.remove(at, n, c, k, "overwritten")
 			c = nil
 		}
 		if c == nil {
 			c = &node{name: name, layer: -1, children: map[string]*node{}}
 			n.children[name] = c
+			s.nodes++
 		}
 		if c.children == nil {
 			c.children = map[string]*node{}
 		}
-		n, at = c, joinPath(at, name)
+		n, i = c, j+1
 	}
+	s.lastDir, s.lastDirNode = p, n
 	return n
 }
 
@@ -154,6 +180,7 @@ func (s *stack) apply(k int, l *index.Layer) {
 			s.remove(pp, parent, old, k, "overwritten")
 		}
 		n := &node{name: name, entry: e, layer: k, bytes: e.Size}
+		s.nodes++
 		if e.Kind == index.Dir {
 			n.children = map[string]*node{}
 		}
@@ -170,6 +197,7 @@ func (s *stack) apply(k int, l *index.Layer) {
 // removals is linear in the number of entries.
 func (s *stack) remove(parentPath string, parent, child *node, by int, how string) {
 	delete(parent.children, child.name)
+	s.lastDirNode = nil
 	s.hide(joinPath(parentPath, child.name), child, by, how)
 }
 
@@ -203,15 +231,18 @@ func (s *stack) survivingLink(n *node, p string) *node {
 
 // flatten lists the final filesystem depth first, siblings by name.
 func (s *stack) flatten() *FS {
-	fs := &FS{byPath: map[string]int{}}
+	fs := &FS{byPath: make(map[string]int, s.nodes), Files: make([]File, 0, s.nodes)}
 	var walk func(n *node, p string)
 	walk = func(n *node, p string) {
 		for _, c := range sortedChildren(n) {
-			cp := joinPath(p, c.name)
 			e := c.entry
-			e.Path = cp
+			// An entry's path is the node's path: reuse it rather than
+			// build the same string again; implied dirs have none.
+			cp := e.Path
 			if e.Kind == 0 {
 				e.Kind = index.Dir
+				cp = joinPath(p, c.name)
+				e.Path = cp
 			}
 			fs.byPath[cp] = len(fs.Files)
 			fs.Files = append(fs.Files, File{Entry: e, Layer: c.layer, Bytes: c.bytes})
@@ -230,23 +261,8 @@ func sortedChildren(n *node) []*node {
 	for _, c := range n.children {
 		cs = append(cs, c)
 	}
-	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	slices.SortFunc(cs, func(a, b *node) int { return strings.Compare(a.name, b.name) })
 	return cs
-}
-
-func splitPath(p string) []string {
-	var parts []string
-	for {
-		i := 0
-		for i < len(p) && p[i] != '/' {
-			i++
-		}
-		parts = append(parts, p[:i])
-		if i == len(p) {
-			return parts
-		}
-		p = p[i+1:]
-	}
 }
 
 func baseName(p string) string {

@@ -52,14 +52,14 @@ func Summarize(img *Image, c *Classification, n int) *Analysis {
 		a.TopDirs = append(a.TopDirs, DirUsage{Path: d, Bytes: dirs.bytes[d], Files: dirs.files[d], Step: dirs.mainStep(d)})
 	}
 
-	sort.Slice(files, func(i, j int) bool {
-		fi, fj := img.FS.Files[files[i]], img.FS.Files[files[j]]
+	larger := func(i, j int) bool {
+		fi, fj := &img.FS.Files[i], &img.FS.Files[j]
 		if fi.Bytes != fj.Bytes {
 			return fi.Bytes > fj.Bytes
 		}
 		return fi.Path < fj.Path
-	})
-	for _, i := range files[:min(n, len(files))] {
+	}
+	for _, i := range topN(files, n, larger) {
 		f := img.FS.Files[i]
 		u := FileUsage{Path: f.Path, Bytes: f.Bytes, Step: img.stepOf(f.Layer)}
 		if c != nil && i < len(c.Flags) {
@@ -68,4 +68,27 @@ func Summarize(img *Image, c *Classification, n int) *Analysis {
 		a.TopFiles = append(a.TopFiles, u)
 	}
 	return a
+}
+
+// topN returns the first n of xs in the order of less, sorted. It keeps
+// only n candidates, so it costs O(len(xs)·n) at worst and about
+// O(len(xs)) on real data, instead of sorting every file of the image.
+func topN(xs []int, n int, less func(a, b int) bool) []int {
+	if n <= 0 {
+		return nil
+	}
+	top := make([]int, 0, n+1)
+	for _, x := range xs {
+		if len(top) == n && !less(x, top[n-1]) {
+			continue
+		}
+		i := sort.Search(len(top), func(k int) bool { return less(x, top[k]) })
+		top = append(top, 0)
+		copy(top[i+1:], top[i:])
+		top[i] = x
+		if len(top) > n {
+			top = top[:n]
+		}
+	}
+	return top
 }

@@ -191,6 +191,9 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 	if err != nil {
 		return nil, fmt.Errorf("reading blob: %w", err)
 	}
+	if rs, ok := raw.(io.ReadSeeker); ok {
+		raw = newSkipReader(rs)
+	}
 	var tarStream io.Reader
 	switch {
 	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
@@ -374,4 +377,72 @@ func (c *countingReadSeeker) Seek(off int64, whence int) (int64, error) {
 		c.obs.LayerRead(c.id, int(n-cur))
 	}
 	return n, err
+}
+
+// skipBuffer is the read size of a skipReader. Most tar entries of real
+// layers are a few kB, so one read holds several headers and bodies.
+const skipBuffer = 64 << 10
+
+// skipReader reads a seekable stream through a buffer and serves seeks that
+// land inside the buffer without touching the stream. archive/tar reads each
+// 512-byte header and seeks past each body: on a file that is two or three
+// syscalls per entry, most of them to skip a body of a few kB that is
+// cheaper to read with its neighbours. Long bodies are still seeked past.
+type skipReader struct {
+	rs   io.ReadSeeker
+	buf  []byte
+	r, w int   // buf[r:w] is unread
+	pos  int64 // stream offset of buf[w]
+}
+
+func newSkipReader(rs io.ReadSeeker) *skipReader {
+	return &skipReader{rs: rs, buf: make([]byte, skipBuffer)}
+}
+
+func (s *skipReader) Read(p []byte) (int, error) {
+	if s.r == s.w {
+		if len(p) >= len(s.buf) {
+			n, err := s.rs.Read(p)
+			s.r, s.w = 0, 0 // the buffer no longer holds what precedes pos
+			s.pos += int64(n)
+			return n, err
+		}
+		n, err := s.rs.Read(s.buf)
+		s.r, s.w = 0, n
+		s.pos += int64(n)
+		if n == 0 {
+			return 0, err
+		}
+	}
+	n := copy(p, s.buf[s.r:s.w])
+	s.r += n
+	return n, nil
+}
+
+func (s *skipReader) Seek(off int64, whence int) (int64, error) {
+	cur := s.pos - int64(s.w-s.r)
+	var abs int64
+	switch whence {
+	case io.SeekStart:
+		abs = off
+	case io.SeekCurrent:
+		abs = cur + off
+	default:
+		n, err := s.rs.Seek(off, whence)
+		if err != nil {
+			return cur, err
+		}
+		s.r, s.w, s.pos = 0, 0, n
+		return n, nil
+	}
+	if start := s.pos - int64(s.w); abs >= start && abs <= s.pos {
+		s.r = int(abs - start)
+		return abs, nil
+	}
+	n, err := s.rs.Seek(abs, io.SeekStart)
+	if err != nil {
+		return cur, err
+	}
+	s.r, s.w, s.pos = 0, 0, n
+	return n, nil
 }

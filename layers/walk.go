@@ -4,10 +4,12 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
@@ -104,6 +106,14 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 			}
 		}
 	}
+
+	// Largest blobs first: with a few workers and layers of very unequal
+	// size, starting a big layer last leaves the other workers idle while
+	// it finishes. Sources that do not know a size (-1) keep their order
+	// after the known ones.
+	slices.SortStableFunc(order, func(a, b *job) int {
+		return cmp.Compare(b.layer.Blob().Size, a.layer.Blob().Size)
+	})
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opts.Jobs)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync/atomic"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -118,10 +119,14 @@ func baselineDecompress(layout, tag string) (int64, error) {
 	if err := json.Unmarshal(mj, &m); err != nil {
 		return 0, err
 	}
+	// Largest first, as imgdiff schedules them: the floor should be as
+	// smart as the thing measured against it.
+	ls := slices.Clone(m.Layers)
+	slices.SortStableFunc(ls, func(a, b v1.Descriptor) int { return int(b.Size - a.Size) })
 	var total atomic.Int64
 	var g errgroup.Group
 	g.SetLimit(runtime.NumCPU())
-	for _, l := range m.Layers {
+	for _, l := range ls {
 		g.Go(func() error {
 			f, err := os.Open(filepath.Join(layout, "blobs/sha256", l.Digest.Hex))
 			if err != nil {

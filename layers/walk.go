@@ -271,7 +271,26 @@ func sniff(r io.Reader) ([]byte, io.Reader, error) {
 // indexTar reads tar headers into a file index. Bodies are skipped (seeked
 // past when the reader allows) unless opts.Capture asks for them.
 func indexTar(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Layer, error) {
-	tr := tar.NewReader(r)
+	var src blockSource
+	switch r := r.(type) {
+	case *skipReader:
+		src = r
+	case *bufio.Reader:
+		if r.Size() < skipBuffer {
+			src = bufSource{bufio.NewReaderSize(r, skipBuffer)}
+		} else {
+			src = bufSource{r}
+		}
+	default:
+		src = bufSource{bufio.NewReaderSize(r, skipBuffer)}
+	}
+	ft := newFastTar(src)
+	return indexEntries(ctx, ft, func() tarHeaders { return stdTar{tar.NewReader(ft.replay())} }, opts)
+}
+
+// indexEntries builds the index from tr's entries. When tr asks for it
+// (errFallback), the rest of the entries come from fallback().
+func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders, opts WalkOptions) (*index.Layer, error) {
 	idx := &index.Layer{}
 	seen := map[string]int{} // path -> position in Entries, for repeated names
 	for n := 0; ; n++ {
@@ -281,6 +300,12 @@ func indexTar(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Layer,
 			}
 		}
 		hdr, err := tr.Next()
+		if errors.Is(err, errFallback) {
+			// An entry only archive/tar reads (a sparse file, say): let
+			// it read the rest of the layer, from that entry on.
+			tr = fallback()
+			hdr, err = tr.Next()
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -300,9 +325,9 @@ func indexTar(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Layer,
 			}
 			continue
 		}
-		e := index.Entry{Path: p, Mode: hdr.Mode & 0o7777, UID: hdr.Uid, GID: hdr.Gid}
+		e := index.Entry{Path: p, Mode: hdr.Mode & 0o7777, UID: hdr.UID, GID: hdr.GID}
 		switch hdr.Typeflag {
-		case tar.TypeReg: // archive/tar reports old TypeRegA entries as TypeReg
+		case tar.TypeReg, tar.TypeGNUSparse: // TypeRegA is reported as TypeReg; a sparse file's Size is its real size
 			e.Kind, e.Size = index.File, hdr.Size
 		case tar.TypeDir:
 			e.Kind = index.Dir
@@ -317,7 +342,7 @@ func indexTar(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Layer,
 		case tar.TypeFifo:
 			e.Kind = index.FIFO
 		default:
-			continue // pax/GNU metadata entries are folded into headers by archive/tar
+			continue // pax/GNU metadata entries are folded into headers
 		}
 		if p == "." && e.Kind == index.Dir {
 			continue // the root itself adds nothing
@@ -454,5 +479,45 @@ func (s *skipReader) Seek(off int64, whence int) (int64, error) {
 		return cur, err
 	}
 	s.r, s.w, s.pos = 0, 0, n
+	return n, nil
+}
+
+// Peek returns the next n (<= skipBuffer) bytes without consuming them.
+func (s *skipReader) Peek(n int) ([]byte, error) {
+	if s.w-s.r < n {
+		copy(s.buf, s.buf[s.r:s.w])
+		s.w -= s.r
+		s.r = 0
+		for s.w < n {
+			k, err := s.rs.Read(s.buf[s.w:])
+			s.w += k
+			s.pos += int64(k)
+			if err != nil {
+				if s.w < n {
+					return s.buf[:s.w], err
+				}
+				break
+			}
+			if k == 0 {
+				return s.buf[:s.w], io.ErrNoProgress
+			}
+		}
+	}
+	return s.buf[s.r : s.r+n], nil
+}
+
+func (s *skipReader) seekable() bool { return true }
+
+// skip consumes n bytes: from the buffer when they are there, else by
+// seeking. Seeking past the end of the stream is not an error here (it
+// is not in io.Seeker either); the next read finds the end.
+func (s *skipReader) skip(n int64) (int64, error) {
+	if n <= int64(s.w-s.r) {
+		s.r += int(n)
+		return n, nil
+	}
+	if _, err := s.Seek(n, io.SeekCurrent); err != nil {
+		return 0, err
+	}
 	return n, nil
 }

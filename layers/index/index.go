@@ -110,11 +110,40 @@ type Image struct {
 // it, as tar extractors that refuse to escape do, so a hostile name can never
 // address anything outside the image.
 func Canonical(name string) string {
+	// Fast path: names as tar writers store them ("usr/bin/x", "usr/bin/")
+	// are canonical already, or but for a trailing slash; returning a
+	// substring spares an allocation per entry of every layer.
+	if clean(name) {
+		return name
+	}
+	if n := len(name); n > 1 && name[n-1] == '/' && clean(name[:n-1]) {
+		return name[:n-1]
+	}
 	p := path.Clean("/" + strings.TrimPrefix(name, "./"))
 	if p == "/" {
 		return "."
 	}
 	return p[1:]
+}
+
+// clean reports whether name is canonical as it is: non-empty, relative,
+// with no empty, "." or ".." element.
+func clean(name string) bool {
+	if name == "" {
+		return false
+	}
+	start := 0
+	for i := 0; i <= len(name); i++ {
+		if i < len(name) && name[i] != '/' {
+			continue
+		}
+		switch name[start:i] {
+		case "", ".", "..":
+			return false
+		}
+		start = i + 1
+	}
+	return true
 }
 
 // Parent returns the canonical parent directory of a canonical path; the

@@ -33,7 +33,9 @@ var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 // text-like (words from a small vocabulary, compressing like source and
 // scripts), 15% random (compressing like binaries and packed assets). It is
 // large enough that zstd's window cannot find one file inside another.
-var pool = func() []byte {
+// Built on first use: the baselines run from this binary too, and must not
+// pay for it at startup.
+var pool = sync.OnceValue(func() []byte {
 	r := rand.New(rand.NewPCG(1, 2))
 	words := make([]string, 512)
 	for i := range words {
@@ -61,7 +63,7 @@ var pool = func() []byte {
 		}
 	}
 	return out[:size]
-}()
+})
 
 // layerWriter writes one layer tar and counts what it wrote.
 type layerWriter struct {
@@ -96,8 +98,9 @@ func (w *layerWriter) file(p string, size int64) {
 	w.header(&tar.Header{Name: p, Typeflag: tar.TypeReg, Mode: 0o644, Size: size})
 	for left := size; left > 0; {
 		n := min(left, 8<<20)
-		off := w.r.Int64N(int64(len(pool)) - n)
-		if _, err := w.tw.Write(pool[off : off+n]); err != nil {
+		p := pool()
+		off := w.r.Int64N(int64(len(p)) - n)
+		if _, err := w.tw.Write(p[off : off+n]); err != nil {
 			panic(err)
 		}
 		left -= n

@@ -66,4 +66,3 @@ func BenchmarkIndexTar(b *testing.B) {
 		})
 	}
 }
-

@@ -133,8 +133,11 @@ func Open(dir string, opts Options) (*Cache, error) {
 	}
 	// One directory for every format version: entries of another version
 	// are found, fail to decode, and are removed like any bad entry.
+	// Private: entries hold captured file bodies (package databases,
+	// lockfiles, config files the classifier reads), which may be secret.
+	// Entry files are 0600 (os.CreateTemp).
 	d := filepath.Join(dir, "layers")
-	if err := os.MkdirAll(d, 0o755); err != nil {
+	if err := os.MkdirAll(d, 0o700); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	return &Cache{dir: d, opts: opts, size: -1}, nil

@@ -81,6 +81,11 @@ func TestRoundTrip(t *testing.T) {
 			if !ok {
 				t.Fatal("miss after Put")
 			}
+			for _, p := range []string{c.dir, c.path(key)} {
+				if fi, err := os.Stat(p); err != nil || fi.Mode().Perm()&0o077 != 0 {
+					t.Errorf("%s: mode %v, %v; want private to the user", p, fi.Mode(), err)
+				}
+			}
 			if d := cmp.Diff(l, got); d != "" {
 				t.Errorf("round trip (-want +got):\n%s", d)
 			}

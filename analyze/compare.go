@@ -299,7 +299,7 @@ func categoryOf(c *Classification, i int) Category {
 
 func (d *differ) run() {
 	for i, fa := range d.a.FS.Files {
-		j, inB := d.b.FS.byPath[fa.Path]
+		j, inB := d.b.FS.indexOf(fa.Path)
 		cat := categoryOf(d.ca, i)
 		if !inB {
 			if fa.Kind != index.Dir {
@@ -325,7 +325,7 @@ func (d *differ) run() {
 		}
 	}
 	for j, fb := range d.b.FS.Files {
-		if _, inA := d.a.FS.byPath[fb.Path]; inA {
+		if _, inA := d.a.FS.indexOf(fb.Path); inA {
 			continue
 		}
 		cat := categoryOf(d.cb, j)

@@ -3,6 +3,7 @@ package analyze
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -23,17 +24,32 @@ type File struct {
 // depth-first order with siblings sorted by name (so a directory comes
 // right before its contents).
 type FS struct {
-	Files  []File
-	byPath map[string]int
+	Files []File
+	// byPath indexes Files by path. It is built on first use: analyze
+	// never needs it, and on a large image it costs a third of Build.
+	byPathOnce sync.Once
+	byPath     map[string]int
 }
 
 // Lookup returns the file at canonical path p.
 func (fs *FS) Lookup(p string) (File, bool) {
-	i, ok := fs.byPath[p]
+	i, ok := fs.indexOf(p)
 	if !ok {
 		return File{}, false
 	}
 	return fs.Files[i], true
+}
+
+// indexOf returns the position in Files of canonical path p.
+func (fs *FS) indexOf(p string) (int, bool) {
+	fs.byPathOnce.Do(func() {
+		fs.byPath = make(map[string]int, len(fs.Files))
+		for i := range fs.Files {
+			fs.byPath[fs.Files[i].Path] = i
+		}
+	})
+	i, ok := fs.byPath[p]
+	return i, ok
 }
 
 // Size is the sum of the bytes of every file in the final filesystem.
@@ -71,6 +87,20 @@ type stack struct {
 	lastDirNode *node
 	// nodes counts the nodes ever added, to size the flattened listing.
 	nodes int
+	// slab hands out nodes from chunks: one allocation per 1024 nodes
+	// instead of one per path.
+	slab []node
+}
+
+func (s *stack) newNode(n node) *node {
+	if len(s.slab) == 0 {
+		s.slab = make([]node, 1024)
+	}
+	p := &s.slab[0]
+	s.slab = s.slab[1:]
+	*p = n
+	s.nodes++
+	return p
 }
 
 type linkKey struct {
@@ -131,9 +161,8 @@ func (s *stack) dir(p string, k int) *node {
 			c = nil
 		}
 		if c == nil {
-			c = &node{name: name, layer: -1, children: map[string]*node{}}
+			c = s.newNode(node{name: name, layer: -1, children: map[string]*node{}})
 			n.children[name] = c
-			s.nodes++
 		}
 		if c.children == nil {
 			c.children = map[string]*node{}
@@ -179,8 +208,7 @@ func (s *stack) apply(k int, l *index.Layer) {
 			}
 			s.remove(pp, parent, old, k, "overwritten")
 		}
-		n := &node{name: name, entry: e, layer: k, bytes: e.Size}
-		s.nodes++
+		n := s.newNode(node{name: name, entry: e, layer: k, bytes: e.Size})
 		if e.Kind == index.Dir {
 			n.children = map[string]*node{}
 		}
@@ -231,10 +259,20 @@ func (s *stack) survivingLink(n *node, p string) *node {
 
 // flatten lists the final filesystem depth first, siblings by name.
 func (s *stack) flatten() *FS {
-	fs := &FS{byPath: make(map[string]int, s.nodes), Files: make([]File, 0, s.nodes)}
+	fs := &FS{Files: make([]File, 0, s.nodes)}
+	// One scratch slice serves every level as a stack: a directory's
+	// children are appended, sorted and visited, then dropped. Recursion
+	// may grow (move) it, so children are read by index.
+	var scratch []*node
 	var walk func(n *node, p string)
 	walk = func(n *node, p string) {
-		for _, c := range sortedChildren(n) {
+		start := len(scratch)
+		for _, c := range n.children {
+			scratch = append(scratch, c)
+		}
+		slices.SortFunc(scratch[start:], func(a, b *node) int { return strings.Compare(a.name, b.name) })
+		for i := start; i < start+len(n.children); i++ {
+			c := scratch[i]
 			e := c.entry
 			// An entry's path is the node's path: reuse it rather than
 			// build the same string again; implied dirs have none.
@@ -244,10 +282,10 @@ func (s *stack) flatten() *FS {
 				cp = joinPath(p, c.name)
 				e.Path = cp
 			}
-			fs.byPath[cp] = len(fs.Files)
 			fs.Files = append(fs.Files, File{Entry: e, Layer: c.layer, Bytes: c.bytes})
 			walk(c, cp)
 		}
+		scratch = scratch[:start]
 	}
 	walk(s.root, ".")
 	return fs

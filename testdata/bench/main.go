@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -89,6 +90,15 @@ func bench(dir string, runs int, keep bool, bin string, genOnly bool) (bool, err
 	}
 	if !keep {
 		defer os.RemoveAll(dir)
+		// Gigabytes of images must not outlive an interrupted run.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		go func() {
+			<-sig
+			fmt.Fprintln(os.Stderr, "bench: interrupted, removing", dir)
+			os.RemoveAll(dir)
+			os.Exit(130)
+		}()
 	}
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err != nil {

@@ -51,6 +51,8 @@ type Comparison struct {
 	// Identical is set when both images have the same layers.
 	Identical bool     `json:"identical"`
 	Warnings  []string `json:"warnings,omitempty"`
+	// Budgets is set when budgets were checked.
+	Budgets *BudgetReport `json:"budgets,omitempty"`
 }
 
 // Delta is the size difference, A − B.

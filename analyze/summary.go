@@ -15,6 +15,8 @@ type Analysis struct {
 	TopDirs        []DirUsage      `json:"topDirs"`
 	TopFiles       []FileUsage     `json:"topFiles"`
 	Classification *Classification `json:"classification,omitempty"`
+	// Budgets is set when budgets were checked.
+	Budgets *BudgetReport `json:"budgets,omitempty"`
 }
 
 // DirUsage is a directory of the final filesystem and what it holds.

@@ -68,7 +68,7 @@ func TestCompareDecomposition(t *testing.T) {
 	wantTerms := []Term{
 		{Name: "build-tool", Bytes: 5700, Files: 2},
 		{Name: "source", Bytes: 300, Files: 1},
-		{Name: "other", Bytes: 2, Files: 1}, // etc/conf shrank from 12 to 10
+		{Name: "other", Bytes: 2, Files: 1},    // etc/conf shrank from 12 to 10
 		{Name: "hidden", Bytes: 100, Files: 2}, // src/tmp.o deleted, etc/conf overwritten
 	}
 	if diff := cmp.Diff(wantTerms, cmpn.Decomposition.Terms); diff != "" {

@@ -1,0 +1,158 @@
+package layers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// dockerManifestEntry is one image of a `docker save` manifest.json.
+type dockerManifestEntry struct {
+	Config   string
+	RepoTags []string
+	Layers   []string
+}
+
+// openDockerArchive opens an image of a `docker save` archive, both the
+// layout before Docker 25 (<id>/layer.tar, uncompressed) and 25+ (an OCI
+// layout inside the tar: blobs/sha256/…, layers possibly compressed,
+// shared layers possibly missing). manifest.json, present in both, is
+// the index; 25+ archives also give the manifest digest.
+func openDockerArchive(s store, name string, o Options) (*Image, error) {
+	raw, err := readAll(s, "manifest.json")
+	if err != nil {
+		if errors.Is(err, errNotInStore) {
+			return nil, fmt.Errorf("no manifest.json: not a docker save archive")
+		}
+		return nil, err
+	}
+	var entries []dockerManifestEntry
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		return nil, fmt.Errorf("manifest.json: %w", err)
+	}
+	e, err := pickDockerEntry(entries, name)
+	if err != nil {
+		return nil, err
+	}
+	cfgRaw, err := readAll(s, e.Config)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", e.Config, err)
+	}
+	cfg, err := parseConfig(cfgRaw)
+	if err != nil {
+		return nil, err
+	}
+	if len(e.Layers) != len(cfg.RootFS.DiffIDs) {
+		return nil, fmt.Errorf("manifest.json lists %d layers, config %d diffIDs", len(e.Layers), len(cfg.RootFS.DiffIDs))
+	}
+	img := &Image{
+		ConfigSize: int64(len(cfgRaw)),
+		Config:     cfg,
+		Platform:   configPlatform(cfg, nil),
+	}
+	if err := checkPlatform(img.Platform, o.Platform); err != nil {
+		return nil, err
+	}
+	cfgDigest, _, _ := v1.SHA256(bytes.NewReader(cfgRaw))
+	if s.has("index.json") {
+		img.Digest, img.ManifestSize = dockerManifestDigest(s, cfgDigest)
+	}
+	for i, ln := range e.Layers {
+		sec, err := s.open(ln)
+		if err != nil {
+			if errors.Is(err, errNotInStore) {
+				return nil, fmt.Errorf("layer %d (%s) is not in the archive: Docker 25+ may leave out layers another saved image shares; save the images together or with a current Docker", i, ln)
+			}
+			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: ln, compressed: isCompressed(sec)}
+		l.blob = Blob{Size: Unknown, MediaType: string(types.DockerUncompressedLayer)}
+		if l.compressed {
+			// A compressed layer is an OCI blob named by its digest: that
+			// digest and size are what a registry would hold.
+			h, ok := digestFromBlobPath(ln)
+			if !ok {
+				return nil, fmt.Errorf("layer %d (%s) is compressed but not named by its digest", i, ln)
+			}
+			l.verify = h
+			l.blob = Blob{Digest: h.String(), Size: sec.Size(), MediaType: string(mediaTypeOf(true))}
+		}
+		img.Layers = append(img.Layers, l)
+	}
+	return img, nil
+}
+
+// Unknown marks a size the source does not have.
+const Unknown = -1
+
+func pickDockerEntry(entries []dockerManifestEntry, name string) (dockerManifestEntry, error) {
+	if len(entries) == 0 {
+		return dockerManifestEntry{}, fmt.Errorf("manifest.json lists no images")
+	}
+	var tags []string
+	for _, e := range entries {
+		for _, t := range e.RepoTags {
+			if name != "" && refMatches(t, name) {
+				return e, nil
+			}
+			tags = append(tags, t)
+		}
+	}
+	switch {
+	case name != "":
+		return dockerManifestEntry{}, fmt.Errorf("no image tagged %q (it has: %s)", name, listOrNone(tags))
+	case len(entries) > 1:
+		return dockerManifestEntry{}, fmt.Errorf("holds %d images; name one as docker-archive:PATH:NAME (%s)", len(entries), listOrNone(tags))
+	}
+	return entries[0], nil
+}
+
+// dockerManifestDigest finds, in a Docker 25+ archive's index.json, the
+// manifest of the image with the given config digest.
+func dockerManifestDigest(s store, cfg v1.Hash) (string, int64) {
+	raw, err := readAll(s, "index.json")
+	if err != nil {
+		return "", 0
+	}
+	idx, err := v1.ParseIndexManifest(bytes.NewReader(raw))
+	if err != nil {
+		return "", 0
+	}
+	var find func(ds []v1.Descriptor, depth int) (string, int64)
+	find = func(ds []v1.Descriptor, depth int) (string, int64) {
+		for _, d := range ds {
+			b, err := readBlob(s, d)
+			if err != nil {
+				continue
+			}
+			switch {
+			case d.MediaType.IsImage():
+				if m, err := v1.ParseManifest(bytes.NewReader(b)); err == nil && m.Config.Digest == cfg {
+					return d.Digest.String(), d.Size
+				}
+			case d.MediaType.IsIndex() && depth < 2:
+				if sub, err := v1.ParseIndexManifest(bytes.NewReader(b)); err == nil {
+					if dg, n := find(sub.Manifests, depth+1); dg != "" {
+						return dg, n
+					}
+				}
+			}
+		}
+		return "", 0
+	}
+	return find(idx.Manifests, 0)
+}
+
+// digestFromBlobPath reads the digest from "blobs/sha256/<hex>".
+func digestFromBlobPath(p string) (v1.Hash, bool) {
+	dir, hex := path.Split(p)
+	alg := path.Base(strings.TrimSuffix(dir, "/"))
+	h, err := v1.NewHash(alg + ":" + hex)
+	return h, err == nil && strings.HasPrefix(p, "blobs/")
+}

@@ -74,14 +74,15 @@ func openDockerArchive(s store, name string, o Options) (*Image, error) {
 		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: ln, compressed: isCompressed(sec)}
 		l.blob = Blob{Size: Unknown, MediaType: string(types.DockerUncompressedLayer)}
 		if l.compressed {
-			// A compressed layer is an OCI blob named by its digest: that
-			// digest and size are what a registry would hold.
-			h, ok := digestFromBlobPath(ln)
-			if !ok {
-				return nil, fmt.Errorf("layer %d (%s) is compressed but not named by its digest", i, ln)
+			// A compressed layer in a Docker 25+ archive is an OCI blob
+			// named by its digest: that digest and size are what a
+			// registry holds. Other writers (crane, tarball.Write) name
+			// it "<hex>.tar.gz": its size is known, its digest claimed.
+			l.blob = Blob{Size: sec.Size(), MediaType: string(mediaTypeOf(true))}
+			if h, ok := digestFromBlobPath(ln); ok {
+				l.verify = h
+				l.blob.Digest = h.String()
 			}
-			l.verify = h
-			l.blob = Blob{Digest: h.String(), Size: sec.Size(), MediaType: string(mediaTypeOf(true))}
 		}
 		img.Layers = append(img.Layers, l)
 	}

@@ -61,7 +61,9 @@ func ParseReference(s string) (Reference, error) {
 		ref.Transport = transport
 		ref.Path, ref.Name = splitPathName(rest)
 		return ref, nil
-	case ok && isTransportLike(transport) && !looksLikeHostPort(s):
+	case ok && (isTransportLike(transport) || strings.Contains(rest, "/")) && !looksLikeHostPort(s):
+		// A name:tag never has a slash after the colon; host:port/repo
+		// does, and is a name.
 		return ref, fmt.Errorf("%s: unknown transport %q (want docker-archive:, oci:, oci-archive:, docker://, docker-daemon:)", s, transport)
 	}
 	return ref, nil // bare: Open resolves it

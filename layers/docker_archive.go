@@ -71,14 +71,16 @@ func openDockerArchive(s store, name string, o Options) (*Image, error) {
 			}
 			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}
-		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: ln, compressed: isCompressed(sec)}
+		size, compressed := sec.Size(), isCompressed(sec)
+		sec.Close()
+		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: ln, compressed: compressed}
 		l.blob = Blob{Size: Unknown, MediaType: string(types.DockerUncompressedLayer)}
 		if l.compressed {
 			// A compressed layer in a Docker 25+ archive is an OCI blob
 			// named by its digest: that digest and size are what a
 			// registry holds. Other writers (crane, tarball.Write) name
 			// it "<hex>.tar.gz": its size is known, its digest claimed.
-			l.blob = Blob{Size: sec.Size(), MediaType: string(mediaTypeOf(true))}
+			l.blob = Blob{Size: size, MediaType: string(mediaTypeOf(true))}
 			if h, ok := digestFromBlobPath(ln); ok {
 				l.verify = h
 				l.blob.Digest = h.String()

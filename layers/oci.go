@@ -229,10 +229,13 @@ func openOCIManifest(s store, d v1.Descriptor, o Options) (*Image, error) {
 			}
 			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}
-		if sec.Size() != ld.Size {
-			return nil, fmt.Errorf("layer %d blob %s: %d bytes, manifest says %d", i, ld.Digest, sec.Size(), ld.Size)
+		size := sec.Size()
+		compressed := isCompressed(sec)
+		sec.Close()
+		if size != ld.Size {
+			return nil, fmt.Errorf("layer %d blob %s: %d bytes, manifest says %d", i, ld.Digest, size, ld.Size)
 		}
-		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: name, verify: ld.Digest, compressed: isCompressed(sec)}
+		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: name, verify: ld.Digest, compressed: compressed}
 		l.blob = Blob{Digest: ld.Digest.String(), Size: ld.Size, MediaType: string(ld.MediaType)}
 		img.Layers = append(img.Layers, l)
 	}

@@ -548,4 +548,3 @@ func TestParseReference(t *testing.T) {
 		}
 	}
 }
-

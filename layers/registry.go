@@ -124,4 +124,3 @@ func (l *registryLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 	}
 	return l.l.Compressed()
 }
-

@@ -117,3 +117,6 @@ func (b *bytesLayer) Open(context.Context) (io.ReadCloser, error) {
 	return io.NopCloser(struct{ io.Reader }{bytes.NewReader(b.data)}), nil
 }
 
+type readSeekNopCloser struct{ io.ReadSeeker }
+
+func (readSeekNopCloser) Close() error { return nil }

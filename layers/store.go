@@ -16,12 +16,26 @@ import (
 // layout) or a tar archive indexed once (docker save, OCI archive). Names
 // are slash-separated and relative ("blobs/sha256/…", "manifest.json").
 type store interface {
-	// open returns the named file as a seekable section, and its size.
-	open(name string) (*io.SectionReader, error)
+	// open returns the named file as a seekable section; the caller
+	// closes it.
+	open(name string) (*storedFile, error)
 	// has reports whether the named file exists.
 	has(name string) bool
 	// describe names the store in errors.
 	describe() string
+}
+
+// storedFile is one file of a store.
+type storedFile struct {
+	*io.SectionReader
+	closer io.Closer // nil when the store owns the file
+}
+
+func (f *storedFile) Close() error {
+	if f.closer == nil {
+		return nil
+	}
+	return f.closer.Close()
 }
 
 // errNotInStore marks a file the store does not hold.
@@ -43,11 +57,7 @@ func cleanName(name string) (string, error) {
 }
 
 // dirStore serves files of a directory.
-type dirStore struct {
-	root string
-	// files are open files to close with the store.
-	files []*os.File
-}
+type dirStore struct{ root string }
 
 func (d *dirStore) describe() string { return d.root }
 
@@ -60,7 +70,7 @@ func (d *dirStore) has(name string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-func (d *dirStore) open(name string) (*io.SectionReader, error) {
+func (d *dirStore) open(name string) (*storedFile, error) {
 	c, err := cleanName(name)
 	if err != nil {
 		return nil, err
@@ -81,18 +91,10 @@ func (d *dirStore) open(name string) (*io.SectionReader, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: not a regular file", c)
 	}
-	d.files = append(d.files, f)
-	return io.NewSectionReader(f, 0, fi.Size()), nil
+	return &storedFile{io.NewSectionReader(f, 0, fi.Size()), f}, nil
 }
 
-func (d *dirStore) close() error {
-	var errs []error
-	for _, f := range d.files {
-		errs = append(errs, f.Close())
-	}
-	d.files = nil
-	return errors.Join(errs...)
-}
+func (d *dirStore) close() error { return nil }
 
 // tarStore serves the regular files of an uncompressed tar archive by
 // offset: the archive is scanned once, header by header, and every file is
@@ -184,7 +186,7 @@ func (s *tarStore) has(name string) bool {
 	return ok
 }
 
-func (s *tarStore) open(name string) (*io.SectionReader, error) {
+func (s *tarStore) open(name string) (*storedFile, error) {
 	c, err := cleanName(name)
 	if err != nil {
 		return nil, err
@@ -193,7 +195,7 @@ func (s *tarStore) open(name string) (*io.SectionReader, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", c, errNotInStore)
 	}
-	return io.NewSectionReader(s.f, sec.off, sec.size), nil
+	return &storedFile{SectionReader: io.NewSectionReader(s.f, sec.off, sec.size)}, nil
 }
 
 func (s *tarStore) close() error { return s.f.Close() }
@@ -226,6 +228,7 @@ func readAll(s store, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer sec.Close()
 	const max = 64 << 20
 	if sec.Size() > max {
 		return nil, fmt.Errorf("%s: %d bytes is too large for image metadata", name, sec.Size())

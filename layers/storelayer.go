@@ -38,25 +38,21 @@ func (l *storeLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("layer %s: %w", shortDigest(l.diffID.String()), err)
 	}
 	if l.verify.Hex == "" {
-		return readSeekNopCloser{sec}, nil
+		return sec, nil
 	}
 	return newVerifier(sec, l.verify, l.name)
 }
 
-type readSeekNopCloser struct{ io.ReadSeeker }
-
-func (readSeekNopCloser) Close() error { return nil }
-
 // verifier hashes a blob as it is read and fails the read at EOF when the
 // digest differs, so a walker that drains the stream sees corruption.
 type verifier struct {
-	r    io.Reader
+	r    io.ReadCloser
 	h    hash.Hash
 	want v1.Hash
 	name string
 }
 
-func newVerifier(r io.Reader, want v1.Hash, name string) (*verifier, error) {
+func newVerifier(r io.ReadCloser, want v1.Hash, name string) (*verifier, error) {
 	if want.Algorithm != "sha256" {
 		return nil, fmt.Errorf("%s: unsupported digest algorithm %q", name, want.Algorithm)
 	}
@@ -74,7 +70,7 @@ func (v *verifier) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (v *verifier) Close() error { return nil }
+func (v *verifier) Close() error { return v.r.Close() }
 
 // isCompressed sniffs gzip and zstd magic at the start of a stored blob.
 func isCompressed(r io.ReaderAt) bool {

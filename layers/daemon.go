@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -95,18 +96,20 @@ func (e *engine) has(ctx context.Context, name string) error {
 	return engineStatus(resp, name)
 }
 
-// save streams `docker save name` into w.
-func (e *engine) save(ctx context.Context, name string, w io.Writer) error {
-	resp, err := e.get(ctx, "/images/get?names="+url.QueryEscape(name))
+// save streams `docker save names...` into w.
+func (e *engine) save(ctx context.Context, names []string, w io.Writer) error {
+	q := url.Values{"names": names}
+	resp, err := e.get(ctx, "/images/get?"+q.Encode())
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if err := engineStatus(resp, name); err != nil {
+	all := strings.Join(names, " ")
+	if err := engineStatus(resp, all); err != nil {
 		return err
 	}
 	if _, err := io.Copy(w, resp.Body); err != nil {
-		return fmt.Errorf("docker save %s: %w", name, unwrapURLError(err))
+		return fmt.Errorf("docker save %s: %w", all, unwrapURLError(err))
 	}
 	return nil
 }
@@ -148,13 +151,16 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// openDaemon saves the image from the engine into a temp file and reads
-// that as a docker save archive. The file is unlinked as soon as it is
-// created, so it disappears with the process whatever happens (error,
-// Ctrl-C, kill); the open descriptor keeps it readable meanwhile.
-func openDaemon(ctx context.Context, e *engine, name string, o Options) (*Image, error) {
-	if err := e.has(ctx, name); err != nil {
-		return nil, err
+// openDaemon saves the images from the engine, in one `docker save` so
+// layers they share cross the socket and the disk once, into a temp file,
+// and reads each as a docker save archive. The file is unlinked as soon as
+// it is created, so it disappears with the process whatever happens
+// (error, Ctrl-C, kill); the open descriptor keeps it readable meanwhile.
+func openDaemon(ctx context.Context, e *engine, names []string, o Options) ([]*Image, error) {
+	for _, n := range names {
+		if err := e.has(ctx, n); err != nil {
+			return nil, err
+		}
 	}
 	f, err := os.CreateTemp(o.TempDir, "imgdiff-save-*.tar")
 	if err != nil {
@@ -164,21 +170,39 @@ func openDaemon(ctx context.Context, e *engine, name string, o Options) (*Image,
 		f.Close()
 		return nil, fmt.Errorf("temp file for docker save: %w", err)
 	}
-	if err := e.save(ctx, name, f); err != nil {
+	if err := e.save(ctx, names, f); err != nil {
 		f.Close()
 		return nil, err
 	}
-	s, err := newTarStore(f, "docker save "+name)
+	s, err := newTarStore(f, "docker save")
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("docker save %s: %w", name, err)
+		return nil, fmt.Errorf("docker save %s: %w", strings.Join(names, " "), err)
 	}
-	img, err := openDockerArchive(s, "", o)
-	if err != nil {
-		s.close()
-		return nil, err
+	// The images share the store: the last one closed closes it.
+	var mu sync.Mutex
+	open := len(names)
+	release := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if open--; open == 0 {
+			return s.close()
+		}
+		return nil
 	}
-	img.Transport = DockerDaemon
-	img.onClose(s.close)
-	return img, nil
+	imgs := make([]*Image, 0, len(names))
+	for _, n := range names {
+		img, err := openDockerArchive(s, n, o)
+		if err != nil {
+			for _, img := range imgs {
+				img.Close()
+			}
+			s.close()
+			return nil, fmt.Errorf("%s: %w", n, err)
+		}
+		img.Transport = DockerDaemon
+		img.onClose(release)
+		imgs = append(imgs, img)
+	}
+	return imgs, nil
 }

@@ -107,13 +107,34 @@ func pickDockerEntry(entries []dockerManifestEntry, name string) (dockerManifest
 			tags = append(tags, t)
 		}
 	}
-	switch {
-	case name != "":
+	if name != "" {
+		// An image ID (sha256:… or a prefix) names the config.
+		id := strings.TrimPrefix(name, "sha256:")
+		if len(id) >= 12 && isHex(id) {
+			for _, e := range entries {
+				if strings.HasPrefix(path.Base(e.Config), id) {
+					return e, nil
+				}
+			}
+		}
+		if len(entries) == 1 && len(entries[0].RepoTags) == 0 {
+			return entries[0], nil // saved by ID: no tags to match
+		}
 		return dockerManifestEntry{}, fmt.Errorf("no image tagged %q (it has: %s)", name, listOrNone(tags))
-	case len(entries) > 1:
+	}
+	if len(entries) > 1 {
 		return dockerManifestEntry{}, fmt.Errorf("holds %d images; name one as docker-archive:PATH:NAME (%s)", len(entries), listOrNone(tags))
 	}
 	return entries[0], nil
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // dockerManifestDigest finds, in a Docker 25+ archive's index.json, the

@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -40,15 +42,165 @@ type Options struct {
 // bare name:tag (the local engine when it answers and has the image, else
 // the registry; the image's Notes say which). Errors name the input.
 func Open(ctx context.Context, ref string, o Options) (*Image, error) {
-	img, err := open(ctx, ref, o)
+	imgs, err := OpenAll(ctx, []string{ref}, o)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s", ref, oneLine(err))
+		return nil, err
 	}
-	img.Ref = ref
-	return img, nil
+	return imgs[0], nil
 }
 
-func open(ctx context.Context, raw string, o Options) (*Image, error) {
+// OpenAll opens several images in parallel. The ones the local engine
+// holds are saved in one `docker save`, so layers they share are saved
+// once. On error, nothing stays open.
+func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
+	out := make([]*Image, len(refs))
+	fail := func(ref string, err error) ([]*Image, error) {
+		for _, img := range out {
+			if img != nil {
+				img.Close()
+			}
+		}
+		return nil, fmt.Errorf("%s: %s", ref, oneLine(err))
+	}
+
+	// Decide which references the engine serves before opening anything.
+	r := &resolver{o: o}
+	var daemonIdx []int
+	var daemonNames []string
+	notes := make([]string, len(refs))
+	for i, raw := range refs {
+		name, note, err := r.daemonName(ctx, raw)
+		if err != nil {
+			return fail(raw, err)
+		}
+		notes[i] = note
+		if name != "" {
+			daemonIdx = append(daemonIdx, i)
+			daemonNames = append(daemonNames, name)
+		}
+	}
+
+	var mu sync.Mutex
+	var firstErr error
+	var firstRef string
+	setErr := func(ref string, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr, firstRef = err, ref
+		}
+	}
+	var wg sync.WaitGroup
+	for i, raw := range refs {
+		if slices.Contains(daemonIdx, i) {
+			continue
+		}
+		wg.Go(func() {
+			img, err := openOne(ctx, raw, o)
+			if err != nil {
+				setErr(raw, err)
+				return
+			}
+			out[i] = img
+		})
+	}
+	if len(daemonIdx) > 0 {
+		wg.Go(func() {
+			imgs, err := openDaemon(ctx, r.engine, daemonNames, o)
+			if err != nil {
+				ref := refs[daemonIdx[0]]
+				if len(daemonIdx) > 1 {
+					ref = strings.Join(daemonNames, ", ")
+				}
+				setErr(ref, err)
+				return
+			}
+			for k, i := range daemonIdx {
+				out[i] = imgs[k]
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return fail(firstRef, firstErr)
+	}
+	for i, img := range out {
+		img.Ref = refs[i]
+		if notes[i] != "" {
+			img.Notes = append(img.Notes, notes[i])
+		}
+	}
+	return out, nil
+}
+
+// resolver decides whether the local engine serves a reference, asking
+// the engine at most once whether it answers.
+type resolver struct {
+	o       Options
+	engine  *engine
+	pinged  bool
+	pingErr error
+}
+
+// daemonName returns the engine's name for raw when the engine serves it,
+// with a note for bare references saying which source was chosen.
+func (r *resolver) daemonName(ctx context.Context, raw string) (name, note string, err error) {
+	ref, err := ParseReference(raw)
+	if err != nil {
+		return "", "", errors.New(strings.TrimPrefix(err.Error(), raw+": "))
+	}
+	switch {
+	case ref.Transport == DockerDaemon:
+		if err := r.connect(ctx, false); err != nil {
+			return "", "", err
+		}
+		return ref.Name, "", nil
+	case ref.Transport != "" || !isBareName(raw):
+		return "", "", nil
+	}
+	if err := r.connect(ctx, true); err != nil {
+		return "", "no local docker engine answers; read from the registry (docker://" + raw + ")", nil
+	}
+	switch err := r.engine.has(ctx, raw); {
+	case err == nil:
+		return raw, "read from the local docker engine (docker-daemon:" + raw + ")", nil
+	case errors.Is(err, errNoSuchImage):
+		return "", "not in the local docker engine; read from the registry (docker://" + raw + ")", nil
+	default:
+		return "", "", err
+	}
+}
+
+// connect makes the engine client and, for bare names, pings it once.
+func (r *resolver) connect(ctx context.Context, ping bool) error {
+	if r.engine == nil {
+		e, err := newEngine(r.o.DockerHost)
+		if err != nil {
+			return err
+		}
+		r.engine = e
+	}
+	if ping && !r.pinged {
+		r.pinged, r.pingErr = true, r.engine.ping(ctx, daemonPing)
+	}
+	if ping {
+		return r.pingErr
+	}
+	return nil
+}
+
+// isBareName reports whether raw, without a transport, is an image name
+// rather than a path: no such file exists and it parses as a reference.
+func isBareName(raw string) bool {
+	if exists(raw) || strings.HasPrefix(raw, "/") || strings.HasPrefix(raw, ".") || filepath.Ext(raw) == ".tar" {
+		return false
+	}
+	_, err := name.ParseReference(raw)
+	return err == nil
+}
+
+// openOne opens a reference the engine does not serve.
+func openOne(ctx context.Context, raw string, o Options) (*Image, error) {
 	ref, err := ParseReference(raw)
 	if err != nil {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), raw+": "))
@@ -62,14 +214,17 @@ func open(ctx context.Context, raw string, o Options) (*Image, error) {
 		return openFile(path, name, ref.Transport, o)
 	case Registry:
 		return openRegistry(ctx, ref.Name, o)
-	case DockerDaemon:
-		e, err := newEngine(o.DockerHost)
-		if err != nil {
-			return nil, err
-		}
-		return openDaemon(ctx, e, ref.Name, o)
 	}
-	return openBare(ctx, raw, o)
+	if isBareName(raw) {
+		return openRegistry(ctx, raw, o)
+	}
+	if exists(raw) {
+		return openFile(raw, "", "", o)
+	}
+	if _, err := name.ParseReference(raw); err != nil && !strings.ContainsAny(raw, "/.") {
+		return nil, fmt.Errorf("neither an existing file nor an image reference (%v)", err)
+	}
+	return nil, fmt.Errorf("no such file or directory")
 }
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
@@ -136,44 +291,6 @@ func openFile(path, name, transport string, o Options) (*Image, error) {
 // daemonPing bounds how long a bare name waits for a local engine before
 // going to the registry.
 const daemonPing = 2 * time.Second
-
-// openBare resolves a reference without a transport.
-func openBare(ctx context.Context, raw string, o Options) (*Image, error) {
-	if exists(raw) {
-		return openFile(raw, "", "", o)
-	}
-	if strings.HasPrefix(raw, "/") || strings.HasPrefix(raw, ".") || filepath.Ext(raw) == ".tar" {
-		return nil, fmt.Errorf("no such file or directory")
-	}
-	if _, err := name.ParseReference(raw); err != nil {
-		return nil, fmt.Errorf("neither an existing file nor an image reference (%v)", err)
-	}
-	var note string
-	if e, err := newEngine(o.DockerHost); err == nil {
-		if err := e.ping(ctx, daemonPing); err != nil {
-			note = "no local docker engine answers"
-		} else {
-			img, err := openDaemon(ctx, e, raw, o)
-			if err == nil {
-				img.Notes = append(img.Notes, "read from the local docker engine (docker-daemon:"+raw+")")
-				return img, nil
-			}
-			if !errors.Is(err, errNoSuchImage) {
-				return nil, err
-			}
-			note = "not in the local docker engine"
-		}
-	}
-	img, err := openRegistry(ctx, raw, o)
-	if err != nil {
-		if note != "" {
-			return nil, fmt.Errorf("%s; registry: %w", note, err)
-		}
-		return nil, err
-	}
-	img.Notes = append(img.Notes, note+"; read from the registry (docker://"+raw+")")
-	return img, nil
-}
 
 // oneLine flattens multi-line errors (registry error bodies) into one line.
 func oneLine(err error) string {

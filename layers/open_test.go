@@ -13,7 +13,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -433,7 +435,13 @@ func TestRegistryErrors(t *testing.T) {
 // fakeEngine serves the three Engine API calls imgdiff makes, holding one
 // image saved as archive.
 func fakeEngine(t *testing.T, image string, archive []byte) string {
+	sock, _ := fakeEngineCounting(t, image, archive)
+	return sock
+}
+
+func fakeEngineCounting(t *testing.T, image string, archive []byte) (string, *atomic.Int32) {
 	t.Helper()
+	var saves atomic.Int32
 	sock := filepath.Join(t.TempDir(), "docker.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
@@ -445,7 +453,8 @@ func fakeEngine(t *testing.T, image string, archive []byte) string {
 			io.WriteString(w, "OK")
 		case r.URL.Path == "/images/"+image+"/json":
 			io.WriteString(w, "{}")
-		case r.URL.Path == "/images/get" && r.URL.Query().Get("names") == image:
+		case r.URL.Path == "/images/get" && !slices.ContainsFunc(r.URL.Query()["names"], func(n string) bool { return n != image }):
+			saves.Add(1)
 			w.Write(archive)
 		default:
 			w.WriteHeader(http.StatusNotFound)
@@ -454,7 +463,7 @@ func fakeEngine(t *testing.T, image string, archive []byte) string {
 	})}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return "unix://" + sock
+	return "unix://" + sock, &saves
 }
 
 func TestDaemon(t *testing.T) {
@@ -488,6 +497,22 @@ func TestDaemon(t *testing.T) {
 	src, _ = walkOne(t, rhost+"/app:2", Options{Jobs: 2, DockerHost: host, TempDir: tmp})
 	if src.Transport != Registry || !strings.Contains(strings.Join(src.Notes, ";"), "not in the local docker engine; read from the registry") {
 		t.Errorf("bare name not in engine: transport %s notes %q", src.Transport, src.Notes)
+	}
+
+	// Two images from the engine: one save.
+	host2, saves := fakeEngineCounting(t, "app:1", archive)
+	imgs, err := OpenAll(context.Background(), []string{"docker-daemon:app:1", "app:1", p}, Options{DockerHost: host2, TempDir: tmp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := saves.Load(); n != 1 {
+		t.Errorf("%d docker saves for two engine images, want 1", n)
+	}
+	for i, want := range []string{DockerDaemon, DockerDaemon, DockerArchive} {
+		if imgs[i].Transport != want || imgs[i].Ref == "" {
+			t.Errorf("image %d: transport %s ref %q, want %s", i, imgs[i].Transport, imgs[i].Ref, want)
+		}
+		imgs[i].Close()
 	}
 
 	for _, c := range []struct{ ref, host, want string }{

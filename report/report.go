@@ -39,20 +39,73 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown output format %q (want %s)", s, strings.Join(names, ", "))
 }
 
-// WriteAnalysis renders the report of one image.
+// Options tune the table and Markdown renderers; the zero value is the
+// default. JSON ignores them: it is the model as it is.
+type Options struct {
+	// Width is the terminal width the table fits instructions and paths
+	// into; 0 means 100.
+	Width int
+	// MaxChars caps the Markdown output, in UTF-16 code units as GitHub
+	// counts them; 0 means 65,535, under GitHub's 65,536-character comment
+	// limit. The longest sections are cut first, with a note.
+	MaxChars int
+}
+
+func (o Options) width() int {
+	if o.Width <= 0 {
+		return 100
+	}
+	return o.Width
+}
+
+func (o Options) maxChars() int {
+	if o.MaxChars <= 0 {
+		return githubCommentLimit - 1
+	}
+	return o.MaxChars
+}
+
+// githubCommentLimit is the largest comment body GitHub accepts.
+const githubCommentLimit = 65536
+
+// WriteAnalysis renders the report of one image with default options.
 func WriteAnalysis(w io.Writer, f Format, a *analyze.Analysis) error {
+	return Options{}.WriteAnalysis(w, f, a)
+}
+
+// WriteComparison renders the report of two images with default options.
+func WriteComparison(w io.Writer, f Format, c *analyze.Comparison) error {
+	return Options{}.WriteComparison(w, f, c)
+}
+
+// WriteAnalysis renders the report of one image.
+func (o Options) WriteAnalysis(w io.Writer, f Format, a *analyze.Analysis) error {
+	if a == nil || a.Image == nil {
+		return fmt.Errorf("report: analysis has no image")
+	}
 	switch f {
 	case JSON:
 		return writeJSON(w, a)
+	case Table:
+		return writeAnalysisTable(w, a, o)
+	case Markdown:
+		return writeAnalysisMarkdown(w, a, o)
 	}
-	return fmt.Errorf("report: format %q not supported yet", f)
+	return fmt.Errorf("report: unknown format %q", f)
 }
 
 // WriteComparison renders the report of two images.
-func WriteComparison(w io.Writer, f Format, c *analyze.Comparison) error {
+func (o Options) WriteComparison(w io.Writer, f Format, c *analyze.Comparison) error {
+	if c == nil || c.A == nil || c.B == nil {
+		return fmt.Errorf("report: comparison is missing an image")
+	}
 	switch f {
 	case JSON:
 		return writeJSON(w, c)
+	case Table:
+		return writeComparisonTable(w, c, o)
+	case Markdown:
+		return writeComparisonMarkdown(w, c, o)
 	}
-	return fmt.Errorf("report: format %q not supported yet", f)
+	return fmt.Errorf("report: unknown format %q", f)
 }

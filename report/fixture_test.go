@@ -1,0 +1,189 @@
+package report
+
+import (
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// Test images are built with analyze.Build over hand-made layer indexes,
+// so the figures in the goldens come from the real attribution code; the
+// classifications are filled by hand (by exact path), so the renderers are
+// tested independently of the classifier.
+
+func layer(diffID string, compressed int64, entries []index.Entry, whiteouts ...string) *index.Layer {
+	l := &index.Layer{DiffID: diffID, CompressedSize: compressed, Entries: entries, Whiteouts: whiteouts}
+	for _, e := range entries {
+		l.Size += e.Size
+	}
+	return l
+}
+
+func file(p string, size int64) index.Entry { return index.Entry{Path: p, Kind: index.File, Size: size, Mode: 0o644} }
+func dirE(p string) index.Entry             { return index.Entry{Path: p, Kind: index.Dir, Mode: 0o755} }
+
+func build(t testing.TB, ref string, hist []v1.History, cfg v1.Config, layers ...*index.Layer) *analyze.Image {
+	t.Helper()
+	c := &v1.ConfigFile{History: hist, Config: cfg}
+	for range layers {
+		c.RootFS.DiffIDs = append(c.RootFS.DiffIDs, v1.Hash{})
+	}
+	img, err := analyze.Build(&index.Image{Ref: ref, Transport: "docker-archive", Platform: "linux/amd64", Config: c, Layers: layers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// classify flags files by exact path and fills the aggregates a classifier
+// would, computed from the image so they add up.
+func classify(img *analyze.Image, cats map[string]analyze.Category) *analyze.Classification {
+	c := &analyze.Classification{Flags: make([]analyze.Flag, len(img.FS.Files))}
+	totals := map[analyze.Category]*analyze.CategoryTotal{}
+	bySteps := map[int]map[analyze.Category]int64{}
+	for i, f := range img.FS.Files {
+		if f.Kind == index.Dir {
+			continue
+		}
+		cat := analyze.Other
+		if x, ok := cats[f.Path]; ok {
+			cat = x
+			c.Flags[i] = analyze.Flag{Category: x, Rule: "test", Evidence: "path: " + f.Path}
+		}
+		if totals[cat] == nil {
+			totals[cat] = &analyze.CategoryTotal{Category: cat}
+		}
+		totals[cat].Bytes += f.Bytes
+		totals[cat].Files++
+		step := img.Layers[f.Layer].Step
+		if bySteps[step] == nil {
+			bySteps[step] = map[analyze.Category]int64{}
+		}
+		bySteps[step][cat] += f.Bytes
+	}
+	for _, cat := range analyze.Categories {
+		t := analyze.CategoryTotal{Category: cat}
+		if x := totals[cat]; x != nil {
+			t = *x
+		}
+		c.Totals = append(c.Totals, t)
+	}
+	for _, st := range img.Steps {
+		m := bySteps[st.Index]
+		if m == nil {
+			continue
+		}
+		sc := analyze.StepCategories{Step: st.Index}
+		for _, cat := range analyze.Categories {
+			if m[cat] > 0 {
+				sc.Totals = append(sc.Totals, analyze.CategoryTotal{Category: cat, Bytes: m[cat]})
+			}
+		}
+		c.ByStep = append(c.ByStep, sc)
+	}
+	return c
+}
+
+// singleStage is a C program built in its final image: a toolchain
+// installed by dpkg, the sources, an apt cache, an object file deleted in
+// a later layer.
+func singleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
+	img := build(t, "app:single",
+		[]v1.History{
+			{CreatedBy: "/bin/sh -c #(nop) ADD file:9b1ce3 in / "},
+			{CreatedBy: "/bin/sh -c #(nop)  CMD [\"bash\"]", EmptyLayer: true},
+			{CreatedBy: "RUN /bin/sh -c apt-get update && apt-get install -y gcc-12 libc6-dev make # buildkit"},
+			{CreatedBy: "WORKDIR /src", EmptyLayer: true},
+			{CreatedBy: "COPY . /src # buildkit"},
+			{CreatedBy: "RUN /bin/sh -c make && rm build/main.o # buildkit"},
+			{CreatedBy: "ENTRYPOINT [\"/src/app\"]", EmptyLayer: true},
+		},
+		v1.Config{Entrypoint: []string{"/src/app"}, WorkingDir: "/src"},
+		layer("sha256:base", 29_000_000, []index.Entry{dirE("usr"), dirE("usr/lib"), file("usr/lib/libc.so.6", 2_125_328), file("etc/os-release", 267), file("usr/bin/bash", 1_265_648)}),
+		layer("sha256:toolchain", 71_000_000, []index.Entry{
+			file("usr/bin/gcc-12", 1_234_567), file("usr/lib/gcc/x86_64-linux-gnu/12/cc1", 32_000_000),
+			file("usr/include/stdio.h", 31_245), file("usr/bin/make", 260_000),
+			file("var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4", 9_143_020),
+			file("var/cache/apt/archives/gcc-12_12.2.0-14_amd64.deb", 19_000_000),
+		}),
+		layer("sha256:src", 80_000, []index.Entry{dirE("src"), file("src/main.c", 12_000), file("src/Makefile", 400), file("src/util|pipe.c", 3_000), file("src/build/main.o", 120_000)}),
+		layer("sha256:build", 300_000, []index.Entry{file("src/app", 850_000)}, "src/build/main.o"),
+	)
+	c := classify(img, map[string]analyze.Category{
+		"usr/bin/gcc-12": analyze.BuildTool, "usr/lib/gcc/x86_64-linux-gnu/12/cc1": analyze.BuildTool,
+		"usr/include/stdio.h": analyze.BuildTool, "usr/bin/make": analyze.BuildTool,
+		"var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4": analyze.Cache,
+		"var/cache/apt/archives/gcc-12_12.2.0-14_amd64.deb":                                     analyze.Cache,
+		"src/main.c": analyze.Source, "src/Makefile": analyze.Source, "src/util|pipe.c": analyze.Source,
+	})
+	c.Packages = []analyze.Package{
+		{Name: "gcc-12", Version: "12.2.0-14", Manager: "dpkg", Section: "devel", Category: analyze.BuildTool, Bytes: 33_234_567, Files: 2, Step: 2},
+		{Name: "make", Version: "4.3-4.1", Manager: "dpkg", Section: "devel", Category: analyze.BuildTool, Bytes: 260_000, Files: 1, Step: 2},
+		{Name: "libc6", Version: "2.36-9", Manager: "dpkg", Section: "libs", Bytes: 2_125_328, Files: 1, Step: 0},
+	}
+	c.TopDirs = []analyze.FlaggedDir{
+		{Path: "usr/lib/gcc", Category: analyze.BuildTool, Bytes: 32_000_000, Files: 1, Step: 2, Evidence: "dpkg: gcc-12 (devel)"},
+		{Path: "var/cache/apt", Category: analyze.Cache, Bytes: 19_000_000, Files: 1, Step: 2, Evidence: "path: var/cache/apt/**"},
+	}
+	c.Findings = []analyze.Finding{
+		{ID: "root-user", Severity: analyze.Warning, Title: "runs as root", Detail: "config.User is empty", Step: -1},
+		{ID: "apt-lists-left", Severity: analyze.Warning, Title: "apt lists left behind", Step: 2, Path: "var/lib/apt/lists", Bytes: 9_143_020},
+		{ID: "wasted-bytes", Severity: analyze.Info, Title: "bytes deleted by a later layer", Step: 5, Path: "src/build/main.o", Bytes: 120_000},
+	}
+	var flagged int64
+	for _, x := range c.Totals {
+		if x.Category != analyze.Other {
+			flagged += x.Bytes
+		}
+	}
+	c.Verdict = human(flagged) + " (" + percent(flagged, img.Size) + ") of this image is build tooling, sources or caches"
+	return img, c
+}
+
+// multiStage is the same program copied onto the same base.
+func multiStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
+	img := build(t, "app:multi",
+		[]v1.History{
+			{CreatedBy: "/bin/sh -c #(nop) ADD file:9b1ce3 in / "},
+			{CreatedBy: "/bin/sh -c #(nop)  CMD [\"bash\"]", EmptyLayer: true},
+			{CreatedBy: "COPY /src/app /app # buildkit"},
+			{CreatedBy: "USER 65532", EmptyLayer: true},
+			{CreatedBy: "ENTRYPOINT [\"/app\"]", EmptyLayer: true},
+		},
+		v1.Config{Entrypoint: []string{"/app"}, User: "65532"},
+		layer("sha256:base", 29_000_000, []index.Entry{dirE("usr"), dirE("usr/lib"), file("usr/lib/libc.so.6", 2_125_328), file("etc/os-release", 267), file("usr/bin/bash", 1_265_648)}),
+		layer("sha256:app", 310_000, []index.Entry{file("app", 851_200), file("etc/os-release", 300)}),
+	)
+	c := classify(img, nil)
+	c.Packages = []analyze.Package{{Name: "libc6", Version: "2.36-9", Manager: "dpkg", Section: "libs", Bytes: 2_125_328, Files: 1, Step: 0}}
+	c.Verdict = "nothing flagged"
+	return img, c
+}
+
+func testAnalysis(t testing.TB) *analyze.Analysis {
+	img, c := singleStage(t)
+	a := analyze.Summarize(img, c, 5)
+	a.Budgets = &analyze.BudgetReport{Source: ".imgdiff.yaml", Checks: []analyze.BudgetCheck{
+		{Rule: "max-size", Image: "app:single", Unit: "bytes", Actual: float64(img.Size), Limit: 100_000_000, Pass: true, Detail: "content size"},
+		{Rule: "max-category.build-tool", Image: "app:single", Unit: "bytes", Actual: float64(categoryTotal(c, analyze.BuildTool)), Limit: 0, Pass: false, Detail: "build-tool bytes"},
+		{Rule: "max-layers", Image: "app:single", Unit: "count", Actual: 4, Limit: 10, Pass: true},
+	}}
+	a.Budgets.Pass = false
+	return a
+}
+
+func testComparison(t testing.TB) *analyze.Comparison {
+	a, ca := singleStage(t)
+	b, cb := multiStage(t)
+	c, err := analyze.Compare(a, b, ca, cb, analyze.CompareOptions{Top: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Budgets = &analyze.BudgetReport{Source: "flags", Pass: true, Checks: []analyze.BudgetCheck{
+		{Rule: "min-savings", Image: "app:multi", Unit: "percent", Actual: c.Delta.Percent, Limit: 50, Pass: true, Detail: "ΔS as % of A's content size"},
+	}}
+	return c
+}

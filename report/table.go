@@ -1,0 +1,413 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dustin/go-humanize"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/imgdiff/imgdiff/analyze"
+)
+
+// textWriter renders the terminal report. It collects output in a buffer
+// and keeps the first error, so the section code reads as a list of what
+// is shown.
+type textWriter struct {
+	buf   bytes.Buffer
+	width int
+	err   error
+}
+
+func (t *textWriter) line(format string, args ...any) {
+	fmt.Fprintf(&t.buf, format+"\n", args...)
+}
+
+func (t *textWriter) section(title string) {
+	t.buf.WriteString("\n" + title + "\n")
+}
+
+// column describes one column of a table.
+type column struct {
+	name  string
+	right bool // numbers are right-aligned
+	// fit marks the one column (instructions, paths) shortened so that the
+	// table fits the width.
+	fit bool
+}
+
+// table writes rows under a header without borders, like docker's own
+// listings, shortening the fit column to the width.
+func (t *textWriter) table(cols []column, rows [][]string) {
+	if t.err != nil || len(rows) == 0 {
+		return
+	}
+	const gap = 2
+	widths := make([]int, len(cols))
+	for i, c := range cols {
+		widths[i] = utf8.RuneCountInString(c.name)
+	}
+	for _, r := range rows {
+		for i := range cols {
+			widths[i] = max(widths[i], utf8.RuneCountInString(r[i]))
+		}
+	}
+	fixed, fit := 0, -1
+	for i, c := range cols {
+		if c.fit {
+			fit = i
+			continue
+		}
+		fixed += widths[i] + gap
+	}
+	if fit >= 0 {
+		room := max(t.width-fixed-gap, 24)
+		for _, r := range rows {
+			r[fit] = shorten(r[fit], room)
+		}
+	}
+
+	header := make([]any, len(cols))
+	align := make([]tw.Align, len(cols))
+	for i, c := range cols {
+		header[i] = c.name
+		align[i] = tw.AlignLeft
+		if c.right {
+			align[i] = tw.AlignRight
+		}
+	}
+	var out bytes.Buffer
+	tbl := tablewriter.NewTable(&out,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Symbols: tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{
+				Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off, ShowHeader: tw.Off, ShowFooter: tw.Off},
+				Lines:      tw.Lines{ShowTop: tw.Off, ShowBottom: tw.Off, ShowHeaderLine: tw.Off, ShowFooterLine: tw.Off},
+			},
+		})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: align}),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: align}),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithPadding(tw.Padding{Left: "", Right: strings.Repeat(" ", gap), Overwrite: true}),
+	)
+	tbl.Header(header...)
+	for _, r := range rows {
+		if err := tbl.Append(r); err != nil {
+			t.err = fmt.Errorf("rendering table: %w", err)
+			return
+		}
+	}
+	if err := tbl.Render(); err != nil {
+		t.err = fmt.Errorf("rendering table: %w", err)
+		return
+	}
+	// Indent by two and drop the padding the last column leaves.
+	for _, l := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		t.buf.WriteString(strings.TrimRight("  "+l, " ") + "\n")
+	}
+}
+
+func (t *textWriter) flush(w io.Writer) error {
+	if t.err != nil {
+		return t.err
+	}
+	if _, err := w.Write(t.buf.Bytes()); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	return nil
+}
+
+// writeAnalysisTable renders one image for a terminal.
+func writeAnalysisTable(w io.Writer, a *analyze.Analysis, o Options) error {
+	if a == nil || a.Image == nil {
+		return fmt.Errorf("report: analysis has no image")
+	}
+	t := &textWriter{width: o.width()}
+	img := a.Image
+	imageHeader(t, img)
+
+	t.section("Size")
+	t.line("  %-56s %s", contentLabel, both(img.Size))
+	t.line("  %-56s %s", compressedLabel, knownBoth(img.CompressedSize))
+	t.line("  %-56s %s, %s of content", "wasted (deleted or overwritten by a later layer)", both(img.Wasted), percent(img.Wasted, img.Size))
+	t.line("  %-56s %s in %s", "final filesystem", countNoun(img.Files, "file"), countNoun(len(img.Layers), "layer"))
+
+	stepTable(t, a)
+	if len(a.TopDirs) > 0 {
+		t.section("Largest directories (content size, final filesystem)")
+		rows := make([][]string, 0, len(a.TopDirs))
+		for _, d := range a.TopDirs {
+			rows = append(rows, []string{visiblePath(d.Path), human(d.Bytes), percent(d.Bytes, img.Size), countNoun(d.Files, "file"), stepLabel(img, d.Step, 40)})
+		}
+		t.table([]column{{name: "DIRECTORY", fit: true}, {name: "CONTENT", right: true}, {name: "% IMAGE", right: true}, {name: "FILES", right: true}, {name: "WRITTEN BY (MOST BYTES)"}}, rows)
+	}
+	if len(a.TopFiles) > 0 {
+		t.section("Largest files (content size, final filesystem)")
+		rows := make([][]string, 0, len(a.TopFiles))
+		for _, f := range a.TopFiles {
+			rows = append(rows, []string{visiblePath(f.Path), human(f.Bytes), categoryOrBlank(f.Category, a.Classification != nil), stepLabel(img, f.Step, 40)})
+		}
+		t.table([]column{{name: "FILE", fit: true}, {name: "CONTENT", right: true}, {name: "CATEGORY"}, {name: "WRITTEN BY"}}, rows)
+	}
+	if a.Classification != nil {
+		classificationText(t, a)
+	}
+	budgetText(t, a.Budgets)
+	warningsText(t, img.Warnings)
+	return t.flush(w)
+}
+
+func categoryOrBlank(c analyze.Category, classified bool) string {
+	if !classified {
+		return ""
+	}
+	return categoryName(c)
+}
+
+func imageHeader(t *textWriter, img *analyze.Image) {
+	t.line("Image       %s (%s)", oneLine(img.Ref), orDash(img.Transport))
+	t.line("Platform    %s", orDash(img.Platform))
+	t.line("Digest      %s", orDash(img.Digest))
+	t.line("User        %s", oneLine(userOf(img.Config.User)))
+	t.line("Entrypoint  %s", oneLine(configList(img.Config.Entrypoint)))
+	t.line("Cmd         %s", oneLine(configList(img.Config.Cmd)))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return oneLine(s)
+}
+
+// stepTable is the per-instruction table: every layer-making step with its
+// sizes, and the flagged bytes by category when the image was classified.
+func stepTable(t *textWriter, a *analyze.Analysis) {
+	img := a.Image
+	flagged := flaggedByStep(a.Classification)
+	cats := flaggedCategories(a.Classification)
+	showCompressed := img.CompressedSize >= 0
+
+	cols := []column{{name: "STEP", right: true}, {name: "INSTRUCTION", fit: true}, {name: "CONTENT", right: true}}
+	if showCompressed {
+		cols = append(cols, column{name: "COMPRESSED", right: true})
+	}
+	cols = append(cols, column{name: "% IMAGE", right: true}, column{name: "FILES", right: true}, column{name: "HIDDEN LATER", right: true})
+	for _, c := range cats {
+		cols = append(cols, column{name: strings.ToUpper(string(c)), right: true})
+	}
+
+	var rows [][]string
+	empty := 0
+	for _, st := range img.Steps {
+		if st.Layer < 0 {
+			empty++
+			continue
+		}
+		r := []string{fmt.Sprint(st.Index), oneLine(st.Instruction.String()), human(st.Size)}
+		if showCompressed {
+			r = append(r, knownHuman(st.CompressedSize))
+		}
+		r = append(r, percent(st.Size, img.Size), humanizeInt(st.Files), zeroBlank(st.Hidden))
+		for _, c := range cats {
+			r = append(r, zeroBlank(flagged[st.Index][c]))
+		}
+		rows = append(rows, r)
+	}
+	total := []string{"", "total", human(img.Size)}
+	if showCompressed {
+		total = append(total, human(img.CompressedSize))
+	}
+	total = append(total, percent(img.Size, img.Size), humanizeInt(sumFiles(img)), zeroBlank(img.Wasted))
+	for _, c := range cats {
+		total = append(total, zeroBlank(categoryTotal(a.Classification, c)))
+	}
+	rows = append(rows, total)
+
+	t.section("Per instruction (content size; compressed as the registry manifest)")
+	t.table(cols, rows)
+	t.line("  total: %s %s", exact(img.Size), contentLabel)
+	if showCompressed {
+		t.line("         %s %s", exact(img.CompressedSize), compressedLabel)
+	} else {
+		t.line("         compressed size unknown: the source holds layers uncompressed")
+	}
+	if empty > 0 {
+		t.line("  %s that made no layer (ENV, CMD, ...) not shown: they add no bytes", countNoun(empty, "step"))
+	}
+	if img.Wasted > 0 {
+		t.line("  HIDDEN LATER: bytes a step wrote that a later layer deleted or overwrote; they are pulled and stored but no container sees them")
+	}
+}
+
+func sumFiles(img *analyze.Image) int {
+	n := 0
+	for _, l := range img.Layers {
+		n += l.Files
+	}
+	return n
+}
+
+func humanizeInt(n int) string { return humanize.Comma(int64(n)) }
+
+func zeroBlank(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return human(n)
+}
+
+// flaggedCategories are the categories with flagged bytes, in report order
+// (other is not flagged).
+func flaggedCategories(c *analyze.Classification) []analyze.Category {
+	if c == nil {
+		return nil
+	}
+	var out []analyze.Category
+	for _, cat := range analyze.Categories {
+		if cat != analyze.Other && categoryTotal(c, cat) > 0 {
+			out = append(out, cat)
+		}
+	}
+	return out
+}
+
+func categoryTotal(c *analyze.Classification, cat analyze.Category) int64 {
+	if c == nil {
+		return 0
+	}
+	for _, t := range c.Totals {
+		if t.Category == cat {
+			return t.Bytes
+		}
+	}
+	return 0
+}
+
+func flaggedByStep(c *analyze.Classification) map[int]map[analyze.Category]int64 {
+	m := map[int]map[analyze.Category]int64{}
+	if c == nil {
+		return m
+	}
+	for _, s := range c.ByStep {
+		m[s.Step] = map[analyze.Category]int64{}
+		for _, t := range s.Totals {
+			m[s.Step][t.Category] += t.Bytes
+		}
+	}
+	return m
+}
+
+func classificationText(t *textWriter, a *analyze.Analysis) {
+	c, img := a.Classification, a.Image
+	t.section("What the bytes are (content size, final filesystem)")
+	var rows [][]string
+	for _, ct := range c.Totals {
+		if ct.Bytes == 0 && ct.Files == 0 {
+			continue
+		}
+		rows = append(rows, []string{categoryName(ct.Category), human(ct.Bytes), exactBytes(ct.Bytes), percent(ct.Bytes, img.Size), humanizeInt(ct.Files)})
+	}
+	t.table([]column{{name: "CATEGORY"}, {name: "CONTENT", right: true}, {name: "BYTES", right: true}, {name: "% IMAGE", right: true}, {name: "FILES", right: true}}, rows)
+	if c.Verdict != "" {
+		t.line("  %s", oneLine(c.Verdict))
+	}
+	if len(c.TopDirs) > 0 {
+		t.section("Flagged directories")
+		rows = rows[:0]
+		for _, d := range c.TopDirs {
+			rows = append(rows, []string{visiblePath(d.Path), categoryName(d.Category), human(d.Bytes), humanizeInt(d.Files), stepLabel(img, d.Step, 30), oneLine(d.Evidence)})
+		}
+		t.table([]column{{name: "DIRECTORY", fit: true}, {name: "CATEGORY"}, {name: "CONTENT", right: true}, {name: "FILES", right: true}, {name: "WRITTEN BY"}, {name: "EVIDENCE"}}, rows)
+	}
+	if pk := flaggedPackages(c.Packages); len(pk) > 0 {
+		t.section("Flagged packages (content size in the final filesystem)")
+		rows = rows[:0]
+		for _, p := range pk {
+			rows = append(rows, []string{oneLine(p.Name) + " (" + p.Manager + ")", categoryName(p.Category), human(p.Bytes), humanizeInt(p.Files), stepLabel(img, p.Step, 40)})
+		}
+		t.table([]column{{name: "PACKAGE", fit: true}, {name: "CATEGORY"}, {name: "CONTENT", right: true}, {name: "FILES", right: true}, {name: "INSTALLED BY"}}, rows)
+	}
+	if len(c.Findings) > 0 {
+		t.section("Findings")
+		rows = rows[:0]
+		for _, f := range c.Findings {
+			rows = append(rows, []string{string(f.Severity), f.ID, stepLabel(img, f.Step, 30), findingEvidence(f)})
+		}
+		t.table([]column{{name: "SEVERITY"}, {name: "ID"}, {name: "STEP"}, {name: "EVIDENCE", fit: true}}, rows)
+	}
+}
+
+// flaggedPackages are the packages that carry a category, largest first as
+// the model keeps them.
+func flaggedPackages(ps []analyze.Package) []analyze.Package {
+	var out []analyze.Package
+	for _, p := range ps {
+		if p.Category != "" && p.Category != analyze.Other {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// findingEvidence is a finding's title with what proves it.
+func findingEvidence(f analyze.Finding) string {
+	parts := []string{f.Title}
+	if f.Detail != "" {
+		parts = append(parts, f.Detail)
+	}
+	if f.Path != "" {
+		parts = append(parts, "path "+visiblePath(f.Path))
+	}
+	if f.Bytes != 0 {
+		parts = append(parts, both(f.Bytes))
+	}
+	return oneLine(strings.Join(parts, "; "))
+}
+
+func exactBytes(n int64) string { return strings.TrimSuffix(exact(n), " bytes") }
+
+func budgetText(t *textWriter, r *analyze.BudgetReport) {
+	if r == nil {
+		return
+	}
+	status := "PASS"
+	if !r.Pass {
+		status = fmt.Sprintf("FAIL (%d of %d rules broken)", len(r.Failed()), len(r.Checks))
+	}
+	src := ""
+	if r.Source != "" {
+		src = " from " + oneLine(r.Source)
+	}
+	t.section("Budgets" + src + ": " + status)
+	var rows [][]string
+	for _, c := range r.Checks {
+		rows = append(rows, []string{passFail(c.Pass), oneLine(c.Rule), budgetFigure(c.Unit, c.Actual), budgetFigure(c.Unit, c.Limit), oneLine(c.Detail)})
+	}
+	t.table([]column{{name: "RESULT"}, {name: "RULE"}, {name: "FIGURE", right: true}, {name: "LIMIT", right: true}, {name: "DETAIL", fit: true}}, rows)
+}
+
+func passFail(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+func warningsText(t *textWriter, ws []string) {
+	if len(ws) == 0 {
+		return
+	}
+	t.section("Warnings")
+	for _, w := range ws {
+		t.line("  ! %s", oneLine(w))
+	}
+}

@@ -22,8 +22,10 @@ func layer(diffID string, compressed int64, entries []index.Entry, whiteouts ...
 	return l
 }
 
-func file(p string, size int64) index.Entry { return index.Entry{Path: p, Kind: index.File, Size: size, Mode: 0o644} }
-func dirE(p string) index.Entry             { return index.Entry{Path: p, Kind: index.Dir, Mode: 0o755} }
+func file(p string, size int64) index.Entry {
+	return index.Entry{Path: p, Kind: index.File, Size: size, Mode: 0o644}
+}
+func dirE(p string) index.Entry { return index.Entry{Path: p, Kind: index.Dir, Mode: 0o755} }
 
 func build(t testing.TB, ref string, hist []v1.History, cfg v1.Config, layers ...*index.Layer) *analyze.Image {
 	t.Helper()

@@ -190,10 +190,17 @@ func mdText(s string) string {
 	return b.String()
 }
 
-// mdCode renders s as a code span safe in a table cell: a fence longer
-// than any backtick run inside, `|` escaped (GFM unescapes it inside
-// spans in tables), control characters made visible by the caller.
-func mdCode(s string) string {
+// mdCode renders s as a code span safe in a table cell: `|` is escaped
+// (GFM unescapes it inside spans in tables). Control characters must
+// already be made visible (oneLine, visiblePath).
+func mdCode(s string) string { return codeSpan(strings.ReplaceAll(s, "|", `\|`)) }
+
+// mdSpan renders s as a code span in prose, where `\|` would show its
+// backslash.
+func mdSpan(s string) string { return codeSpan(s) }
+
+// codeSpan fences s with more backticks than any run inside it.
+func codeSpan(s string) string {
 	if s == "" {
 		return ""
 	}
@@ -211,7 +218,7 @@ func mdCode(s string) string {
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || (strings.HasPrefix(s, " ") && strings.HasSuffix(s, " ")) {
 		pad = " "
 	}
-	return fence + pad + strings.ReplaceAll(s, "|", `\|`) + pad + fence
+	return fence + pad + s + pad + fence
 }
 
 // mdPath is a path as a code span, control characters escaped.

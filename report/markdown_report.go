@@ -17,7 +17,7 @@ func writeAnalysisMarkdown(w io.Writer, a *analyze.Analysis, o Options) error {
 		compressed = ", " + human(img.CompressedSize) + " compressed"
 	}
 	d.text("**imgdiff** · %s (%s): %s content%s, %s%s\n",
-		mdCode(oneLine(img.Ref)), mdText(img.Platform), human(img.Size), compressed, countNoun(len(img.Layers), "layer"), budgetStatus(a.Budgets))
+		mdSpan(oneLine(img.Ref)), mdText(img.Platform), human(img.Size), compressed, countNoun(len(img.Layers), "layer"), budgetStatus(a.Budgets))
 
 	t := d.add(mdTable("", "Value"))
 	t.row("Image", mdCode(oneLine(img.Ref))+" ("+mdText(img.Transport)+")")
@@ -256,7 +256,7 @@ func writeComparisonMarkdown(w io.Writer, c *analyze.Comparison, o Options) erro
 }
 
 func headlineMarkdown(c *analyze.Comparison) string {
-	return headline(c, mdCode(oneLine(c.A.Ref)), mdCode(oneLine(c.B.Ref)))
+	return headline(c, mdSpan(oneLine(c.A.Ref)), mdSpan(oneLine(c.B.Ref)))
 }
 
 func categoryIn(ts []analyze.CategoryTotal, cat analyze.Category) int64 {

@@ -244,7 +244,7 @@ func stepTable(t *textWriter, a *analyze.Analysis) {
 		t.line("  %s that made no layer (ENV, CMD, ...) not shown: they add no bytes", countNoun(empty, "step"))
 	}
 	if img.Wasted > 0 {
-		t.line("  HIDDEN LATER: bytes a step wrote that a later layer deleted or overwrote; they are pulled and stored but no container sees them")
+		t.line("  HIDDEN LATER: bytes a later layer deleted or overwrote (still pulled and stored)")
 	}
 }
 

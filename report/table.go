@@ -145,7 +145,7 @@ func writeAnalysisTable(w io.Writer, a *analyze.Analysis, o Options) error {
 		t.section("Largest directories (content size, final filesystem)")
 		rows := make([][]string, 0, len(a.TopDirs))
 		for _, d := range a.TopDirs {
-			rows = append(rows, []string{visiblePath(d.Path), human(d.Bytes), percent(d.Bytes, img.Size), countNoun(d.Files, "file"), stepLabel(img, d.Step, 40)})
+			rows = append(rows, []string{visiblePath(d.Path), human(d.Bytes), percent(d.Bytes, img.Size), humanizeInt(d.Files), stepLabel(img, d.Step, 40)})
 		}
 		t.table([]column{{name: "DIRECTORY", fit: true}, {name: "CONTENT", right: true}, {name: "% IMAGE", right: true}, {name: "FILES", right: true}, {name: "WRITTEN BY (MOST BYTES)"}}, rows)
 	}

@@ -27,6 +27,13 @@ lint:
 	go vet ./...
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
+# End-to-end against a real dockerd and registry that the script starts and
+# stops itself (root; installs docker.io, skopeo, ... when missing). Builds
+# the testdata/dockerfiles images with both builders, then runs
+# cmd/imgdiff/e2e_test.go. Under 15 minutes on 2 cores; prints phase timings.
+e2e:
+	testdata/e2e/run.sh
+
 # Performance targets on generated multi-GB images, timed against baselines
 # in the same run (docs/performance.md). Needs ~12 GB free under $$TMPDIR.
 bench:

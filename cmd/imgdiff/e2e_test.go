@@ -1,0 +1,800 @@
+//go:build e2e
+
+// End-to-end tests: the real imgdiff binary against images that a real
+// dockerd built, saved and pushed to a real registry. Run them with
+// `make e2e` (testdata/e2e/run.sh), which starts the daemons, builds the
+// images and tells this test where everything is:
+//
+//	IMGDIFF_E2E_MANIFEST  images.json written by run.sh
+//	DOCKER_HOST           the run's own dockerd
+//	IMGDIFF_E2E_DOCKER    the docker client to ask for the truth (default docker)
+//
+// Every expected figure comes from Docker or the registry themselves
+// (docker image inspect, docker history, the saved image config, the
+// registry and OCI manifests), never from imgdiff.
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// e2eManifest is images.json, written by testdata/e2e/run.sh.
+type e2eManifest struct {
+	Registry  string     `json:"registry"`
+	OCILayout string     `json:"ociLayout"`
+	Images    []e2eImage `json:"images"`
+}
+
+type e2eImage struct {
+	App     string `json:"app"`     // go, node, c
+	Variant string `json:"variant"` // single, multi
+	Builder string `json:"builder"` // buildkit, legacy
+	Tag     string `json:"tag"`     // in the daemon
+	Archive string `json:"archive"` // docker save output
+	OCITag  string `json:"ociTag"`  // tag in the shared OCI layout
+}
+
+func (im e2eImage) name() string { return im.App + "-" + im.Variant + "-" + im.Builder }
+
+// transportRef is one way of naming an image to imgdiff.
+type transportRef struct {
+	name      string // subtest name
+	ref       string
+	transport string // what the report must say it used
+}
+
+// refs lists every transport, the daemon first: the others are checked
+// against its figures.
+func (e *e2eEnv) refs(im e2eImage) []transportRef {
+	return []transportRef{
+		{"docker-daemon", "docker-daemon:" + im.Tag, "docker-daemon"},
+		{"bare", im.Tag, "docker-daemon"}, // the local engine answers first
+		{"docker-archive", "docker-archive:" + im.Archive, "docker-archive"},
+		{"oci", "oci:" + e.manifest.OCILayout + ":" + im.OCITag, "oci"},
+		{"registry", "docker://" + e.manifest.Registry + "/" + im.Tag, "docker"},
+	}
+}
+
+// e2eEnv is what every test shares: the manifest, the built binary, and
+// memoized imgdiff runs and ground truths.
+type e2eEnv struct {
+	manifest e2eManifest
+	bin      string
+	docker   string
+
+	mu      sync.Mutex
+	reports map[string]*onceResult[*analyzeReport]
+	truths  map[string]*onceResult[*groundTruth]
+}
+
+type onceResult[T any] struct {
+	once sync.Once
+	v    T
+	err  error
+}
+
+var (
+	envOnce sync.Once
+	envVal  *e2eEnv
+	envErr  error
+)
+
+// TestMain removes the binary's temp dir after all tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if envVal != nil {
+		os.RemoveAll(filepath.Dir(envVal.bin))
+	}
+	os.Exit(code)
+}
+
+// setup reads the manifest and builds imgdiff once for all tests.
+func setup(t *testing.T) *e2eEnv {
+	t.Helper()
+	envOnce.Do(func() { envVal, envErr = newEnv() })
+	if envErr != nil {
+		t.Fatal(envErr)
+	}
+	return envVal
+}
+
+func newEnv() (*e2eEnv, error) {
+	path := os.Getenv("IMGDIFF_E2E_MANIFEST")
+	if path == "" {
+		return nil, errors.New("IMGDIFF_E2E_MANIFEST is not set: run these tests with `make e2e`, which builds the images and starts dockerd and the registry")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the e2e manifest: %w", err)
+	}
+	env := &e2eEnv{
+		docker:  "docker",
+		reports: map[string]*onceResult[*analyzeReport]{},
+		truths:  map[string]*onceResult[*groundTruth]{},
+	}
+	if err := json.Unmarshal(data, &env.manifest); err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", path, err)
+	}
+	if len(env.manifest.Images) == 0 {
+		return nil, fmt.Errorf("%s lists no images", path)
+	}
+	if d := os.Getenv("IMGDIFF_E2E_DOCKER"); d != "" {
+		env.docker = d
+	}
+	dir, err := os.MkdirTemp("", "imgdiff-e2e-bin")
+	if err != nil {
+		return nil, err
+	}
+	env.bin = filepath.Join(dir, "imgdiff")
+	out, err := exec.Command("go", "build", "-o", env.bin, ".").CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return env, nil
+}
+
+// find returns the image of app, variant and builder.
+func (e *e2eEnv) find(t *testing.T, app, variant, builder string) e2eImage {
+	t.Helper()
+	for _, im := range e.manifest.Images {
+		if im.App == app && im.Variant == variant && im.Builder == builder {
+			return im
+		}
+	}
+	t.Fatalf("the e2e manifest has no %s-%s-%s image", app, variant, builder)
+	return e2eImage{}
+}
+
+// pairs lists (app, builder) combinations that have both variants.
+func (e *e2eEnv) pairs() [][2]string {
+	seen := map[[2]string]int{}
+	var out [][2]string
+	for _, im := range e.manifest.Images {
+		k := [2]string{im.App, im.Builder}
+		if seen[k]++; seen[k] == 2 {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// ---------------------------------------------------------------- running
+
+// result is one run of the binary.
+type result struct {
+	stdout, stderr []byte
+	code           int
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d, stderr:\n%s", r.code, r.stderr)
+}
+
+// run runs imgdiff with args; it fails the test only if the binary cannot
+// be run at all.
+func (e *e2eEnv) run(t *testing.T, args ...string) result {
+	t.Helper()
+	r, err := e.exec(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (e *e2eEnv) exec(args ...string) (result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, e.bin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{stdout: stdout.Bytes(), stderr: stderr.Bytes()}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit) && exit.ExitCode() >= 0:
+		r.code = exit.ExitCode()
+	default:
+		return r, fmt.Errorf("running imgdiff %s: %v\nstderr:\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	return r, nil
+}
+
+// analyze runs `imgdiff analyze -o json ref` once per ref for all tests.
+func (e *e2eEnv) analyze(t *testing.T, ref string) *analyzeReport {
+	t.Helper()
+	e.mu.Lock()
+	o := e.reports[ref]
+	if o == nil {
+		o = &onceResult[*analyzeReport]{}
+		e.reports[ref] = o
+	}
+	e.mu.Unlock()
+	o.once.Do(func() {
+		r, err := e.exec("analyze", "-o", "json", ref)
+		if err != nil {
+			o.err = err
+			return
+		}
+		if r.code != 0 {
+			o.err = fmt.Errorf("imgdiff analyze -o json %s: %s", ref, r)
+			return
+		}
+		var rep analyzeReport
+		if err := json.Unmarshal(r.stdout, &rep); err != nil {
+			o.err = fmt.Errorf("imgdiff analyze -o json %s: stdout is not the JSON report: %v\n%.2000s", ref, err, r.stdout)
+			return
+		}
+		o.v = &rep
+	})
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	return o.v
+}
+
+// ------------------------------------------------------------ the reports
+
+// The subset of the JSON report (docs/json.md) these tests read.
+type analyzeReport struct {
+	SchemaVersion  int             `json:"schemaVersion"`
+	Kind           string          `json:"kind"`
+	Image          reportImage     `json:"image"`
+	Classification *classification `json:"classification"`
+}
+
+type reportImage struct {
+	Ref            string        `json:"ref"`
+	Transport      string        `json:"transport"`
+	Platform       string        `json:"platform"`
+	Digest         string        `json:"digest"`
+	Size           int64         `json:"size"`
+	CompressedSize int64         `json:"compressedSize"`
+	Files          int           `json:"files"`
+	Layers         []reportLayer `json:"layers"`
+	Steps          []reportStep  `json:"steps"`
+}
+
+type reportLayer struct {
+	Index          int    `json:"index"`
+	DiffID         string `json:"diffID"`
+	Digest         string `json:"digest"`
+	Size           int64  `json:"size"`
+	CompressedSize int64  `json:"compressedSize"`
+	Files          int    `json:"files"`
+	Step           int    `json:"step"`
+}
+
+type reportStep struct {
+	Index      int    `json:"index"`
+	CreatedBy  string `json:"createdBy"`
+	EmptyLayer bool   `json:"emptyLayer"`
+	Layer      int    `json:"layer"`
+	Synthetic  bool   `json:"synthetic"`
+	Size       int64  `json:"size"`
+}
+
+type classification struct {
+	Categories []categoryTotal `json:"categories"`
+	Packages   []pkgInfo       `json:"packages"`
+}
+
+type categoryTotal struct {
+	Category string `json:"category"`
+	Bytes    int64  `json:"bytes"`
+	Files    int    `json:"files"`
+}
+
+type pkgInfo struct {
+	Name     string `json:"name"`
+	Manager  string `json:"manager"`
+	Dev      bool   `json:"dev"`
+	Category string `json:"category"`
+	Bytes    int64  `json:"bytes"`
+}
+
+type compareReport struct {
+	SchemaVersion int         `json:"schemaVersion"`
+	Kind          string      `json:"kind"`
+	A             reportImage `json:"a"`
+	B             reportImage `json:"b"`
+	Delta         struct {
+		Size           int64 `json:"size"`
+		CompressedSize int64 `json:"compressedSize"`
+	} `json:"delta"`
+	Decomposition struct {
+		Terms []struct {
+			Name  string `json:"name"`
+			Bytes int64  `json:"bytes"`
+		} `json:"terms"`
+		Epsilon      int64 `json:"epsilon"`
+		EpsilonParts struct {
+			OnlyB   int64 `json:"onlyB"`
+			GrownB  int64 `json:"grownB"`
+			HiddenB int64 `json:"hiddenB"`
+		} `json:"epsilonParts"`
+		Total int64 `json:"total"`
+	} `json:"decomposition"`
+}
+
+// term returns the bytes of the decomposition term name.
+func (c *compareReport) term(name string) int64 {
+	for _, t := range c.Decomposition.Terms {
+		if t.Name == name {
+			return t.Bytes
+		}
+	}
+	return 0
+}
+
+// --------------------------------------------------------- ground truth
+
+// groundTruth is what Docker and the registry say about one image.
+type groundTruth struct {
+	size     int64  // docker image inspect .Size
+	platform string // .Os/.Architecture
+	// history is docker history, oldest first, one row per config history
+	// entry; empty marks the entries the config says own no layer.
+	history []int64
+	empty   []bool
+	diffIDs []string // config rootfs.diff_ids
+	// layerSizes are the history sizes of the non-empty entries: the
+	// per-layer figures, in layer order.
+	layerSizes []int64
+	registry   manifestInfo // pushed by docker
+	oci        manifestInfo // written by skopeo
+}
+
+// manifestInfo is a manifest's digest and its layer blobs.
+type manifestInfo struct {
+	digest string
+	layers []blob
+}
+
+type blob struct {
+	Digest string `json:"digest"`
+	Size   int64  `json:"size"`
+}
+
+func (m manifestInfo) total() int64 {
+	var n int64
+	for _, l := range m.layers {
+		n += l.Size
+	}
+	return n
+}
+
+func (e *e2eEnv) truth(t *testing.T, im e2eImage) *groundTruth {
+	t.Helper()
+	e.mu.Lock()
+	o := e.truths[im.Tag]
+	if o == nil {
+		o = &onceResult[*groundTruth]{}
+		e.truths[im.Tag] = o
+	}
+	e.mu.Unlock()
+	o.once.Do(func() { o.v, o.err = e.readTruth(im) })
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	return o.v
+}
+
+func (e *e2eEnv) readTruth(im e2eImage) (*groundTruth, error) {
+	var g groundTruth
+	out, err := e.dockerOut("image", "inspect", "-f", "{{.Size}} {{.Os}}/{{.Architecture}}", im.Tag)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := fmt.Sscan(out, &g.size, &g.platform); err != nil {
+		return nil, fmt.Errorf("docker image inspect %s: %q: %w", im.Tag, out, err)
+	}
+
+	out, err = e.dockerOut("history", "--no-trunc", "--human=false", "--format", "{{.Size}}", im.Tag)
+	if err != nil {
+		return nil, err
+	}
+	rows := strings.Fields(out)
+	for i := len(rows) - 1; i >= 0; i-- { // docker history is newest first
+		n, err := strconv.ParseInt(rows[i], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("docker history %s: row %q: %w", im.Tag, rows[i], err)
+		}
+		g.history = append(g.history, n)
+	}
+
+	cfg, err := archiveConfig(im.Archive)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.History) != len(g.history) {
+		return nil, fmt.Errorf("%s: docker history has %d rows, the config %d entries", im.Tag, len(g.history), len(cfg.History))
+	}
+	g.diffIDs = cfg.RootFS.DiffIDs
+	for i, h := range cfg.History {
+		g.empty = append(g.empty, h.EmptyLayer)
+		if !h.EmptyLayer {
+			g.layerSizes = append(g.layerSizes, g.history[i])
+		}
+	}
+	if len(g.layerSizes) != len(g.diffIDs) {
+		return nil, fmt.Errorf("%s: %d non-empty history entries for %d layers", im.Tag, len(g.layerSizes), len(g.diffIDs))
+	}
+
+	repo, tag, _ := strings.Cut(im.Tag, ":")
+	if g.registry, err = registryManifest(e.manifest.Registry, repo, tag); err != nil {
+		return nil, err
+	}
+	if g.oci, err = ociManifest(e.manifest.OCILayout, im.OCITag); err != nil {
+		return nil, err
+	}
+	for _, m := range []manifestInfo{g.registry, g.oci} {
+		if len(m.layers) != len(g.diffIDs) {
+			return nil, fmt.Errorf("%s: manifest %s has %d layers, the config %d", im.Tag, m.digest, len(m.layers), len(g.diffIDs))
+		}
+	}
+	return &g, nil
+}
+
+func (e *e2eEnv) dockerOut(args ...string) (string, error) {
+	var stderr bytes.Buffer
+	cmd := exec.Command(e.docker, args...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("%s %s: %v: %s", e.docker, strings.Join(args, " "), err, stderr.Bytes())
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+type imageConfig struct {
+	History []struct {
+		CreatedBy  string `json:"created_by"`
+		EmptyLayer bool   `json:"empty_layer"`
+	} `json:"history"`
+	RootFS struct {
+		DiffIDs []string `json:"diff_ids"`
+	} `json:"rootfs"`
+}
+
+// archiveConfig reads the image config from a docker save archive: the
+// only place the per-entry empty_layer flags are visible from outside.
+func archiveConfig(path string) (*imageConfig, error) {
+	files, err := tarFiles(path, func(name string) bool {
+		return name == "manifest.json" || strings.HasSuffix(name, ".json") || strings.HasPrefix(name, "blobs/")
+	})
+	if err != nil {
+		return nil, err
+	}
+	var manifest []struct{ Config string }
+	if err := json.Unmarshal(files["manifest.json"], &manifest); err != nil || len(manifest) != 1 {
+		return nil, fmt.Errorf("%s: manifest.json: want one image (%v)", path, err)
+	}
+	var cfg imageConfig
+	if err := json.Unmarshal(files[manifest[0].Config], &cfg); err != nil {
+		return nil, fmt.Errorf("%s: config %s: %w", path, manifest[0].Config, err)
+	}
+	return &cfg, nil
+}
+
+// tarFiles returns the bodies of the small files in a tar that want
+// selects (layer tars are skipped by size).
+func tarFiles(path string, want func(string) bool) (map[string][]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	files := map[string][]byte{}
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return files, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", path, err)
+		}
+		if h.Typeflag != tar.TypeReg || h.Size > 1<<20 || !want(h.Name) {
+			continue
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %s: %w", path, h.Name, err)
+		}
+		files[h.Name] = b
+	}
+}
+
+type manifestJSON struct {
+	MediaType string `json:"mediaType"`
+	Layers    []blob `json:"layers"`
+}
+
+// registryManifest fetches the manifest docker push stored, as a pull
+// would see it.
+func registryManifest(registry, repo, tag string) (manifestInfo, error) {
+	url := fmt.Sprintf("http://%s/v2/%s/manifests/%s", registry, repo, tag)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return manifestInfo{}, err
+	}
+	req.Header.Set("Accept", "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return manifestInfo{}, fmt.Errorf("GET %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return manifestInfo{}, fmt.Errorf("GET %s: %s %v", url, resp.Status, err)
+	}
+	return parseManifest(url, body)
+}
+
+// ociManifest reads the manifest tagged tag from an OCI layout.
+func ociManifest(layout, tag string) (manifestInfo, error) {
+	data, err := os.ReadFile(filepath.Join(layout, "index.json"))
+	if err != nil {
+		return manifestInfo{}, err
+	}
+	var index struct {
+		Manifests []struct {
+			Digest      string            `json:"digest"`
+			Annotations map[string]string `json:"annotations"`
+		} `json:"manifests"`
+	}
+	if err := json.Unmarshal(data, &index); err != nil {
+		return manifestInfo{}, fmt.Errorf("%s/index.json: %w", layout, err)
+	}
+	for _, m := range index.Manifests {
+		if m.Annotations["org.opencontainers.image.ref.name"] != tag {
+			continue
+		}
+		alg, hexd, _ := strings.Cut(m.Digest, ":")
+		body, err := os.ReadFile(filepath.Join(layout, "blobs", alg, hexd))
+		if err != nil {
+			return manifestInfo{}, err
+		}
+		return parseManifest(layout+":"+tag, body)
+	}
+	return manifestInfo{}, fmt.Errorf("%s: no manifest tagged %q", layout, tag)
+}
+
+func parseManifest(where string, body []byte) (manifestInfo, error) {
+	var m manifestJSON
+	if err := json.Unmarshal(body, &m); err != nil {
+		return manifestInfo{}, fmt.Errorf("%s: manifest: %w", where, err)
+	}
+	if len(m.Layers) == 0 {
+		return manifestInfo{}, fmt.Errorf("%s: manifest of type %q lists no layers", where, m.MediaType)
+	}
+	sum := sha256.Sum256(body)
+	return manifestInfo{digest: "sha256:" + hex.EncodeToString(sum[:]), layers: m.Layers}, nil
+}
+
+// ------------------------------------------------------------------ tests
+
+// TestE2EAnalyze reads every image through every transport and checks the
+// figures against Docker's and the registry's to the byte, and the
+// transports against each other.
+func TestE2EAnalyze(t *testing.T) {
+	env := setup(t)
+	for _, im := range env.manifest.Images {
+		t.Run(im.name(), func(t *testing.T) {
+			t.Parallel()
+			g := env.truth(t, im)
+			var first *reportImage
+			for _, tr := range env.refs(im) {
+				t.Run(tr.name, func(t *testing.T) {
+					rep := env.analyze(t, tr.ref)
+					checkAnalyze(t, tr, g, rep)
+					if first == nil {
+						first = &rep.Image
+					} else {
+						checkSameFigures(t, first, &rep.Image)
+					}
+				})
+			}
+		})
+	}
+}
+
+func checkAnalyze(t *testing.T, tr transportRef, g *groundTruth, rep *analyzeReport) {
+	t.Helper()
+	img := &rep.Image
+	if rep.SchemaVersion != 1 || rep.Kind != "analyze" {
+		t.Errorf("schemaVersion %d kind %q, want 1 and analyze", rep.SchemaVersion, rep.Kind)
+	}
+	if img.Transport != tr.transport {
+		t.Errorf("transport: imgdiff says %q, want %q", img.Transport, tr.transport)
+	}
+	if img.Platform != g.platform {
+		t.Errorf("platform: imgdiff says %q, docker image inspect %q", img.Platform, g.platform)
+	}
+	if img.Size != g.size {
+		t.Errorf("size: imgdiff %d, docker image inspect %d (off by %+d)", img.Size, g.size, img.Size-g.size)
+	}
+
+	// Layers: size as docker history, diffID as the config.
+	if len(img.Layers) != len(g.layerSizes) {
+		t.Fatalf("imgdiff lists %d layers, the image has %d", len(img.Layers), len(g.layerSizes))
+	}
+	var sum int64
+	for i, l := range img.Layers {
+		if l.Size != g.layerSizes[i] {
+			t.Errorf("layer %d size: imgdiff %d, docker history %d (off by %+d)", i, l.Size, g.layerSizes[i], l.Size-g.layerSizes[i])
+		}
+		if l.DiffID != g.diffIDs[i] {
+			t.Errorf("layer %d diffID: imgdiff %s, config %s", i, l.DiffID, g.diffIDs[i])
+		}
+		sum += l.Size
+	}
+	if sum != img.Size {
+		t.Errorf("layer sizes add up to %d, the image size is %d", sum, img.Size)
+	}
+
+	// Steps: one per history entry, sized as docker history's rows.
+	if len(img.Steps) != len(g.history) {
+		t.Errorf("imgdiff lists %d steps, docker history %d rows", len(img.Steps), len(g.history))
+	} else {
+		sum = 0
+		for i, s := range img.Steps {
+			if s.Synthetic {
+				t.Errorf("step %d is synthetic, but the image's history matches its layers", i)
+			}
+			if s.EmptyLayer != g.empty[i] {
+				t.Errorf("step %d (%.60s) emptyLayer: imgdiff %v, config %v", i, s.CreatedBy, s.EmptyLayer, g.empty[i])
+			}
+			if s.Size != g.history[i] {
+				t.Errorf("step %d (%.60s) size: imgdiff %d, docker history %d (off by %+d)", i, s.CreatedBy, s.Size, g.history[i], s.Size-g.history[i])
+			}
+			sum += s.Size
+		}
+		if sum != img.Size {
+			t.Errorf("step sizes add up to %d, the image size is %d", sum, img.Size)
+		}
+	}
+
+	// Compressed sizes: the manifest's blob sizes where the source has
+	// blobs; unknown (-1) where it holds layers uncompressed (Docker 20.10's
+	// docker save, which the daemon transport reads too).
+	var m *manifestInfo
+	switch tr.transport {
+	case "docker":
+		m = &g.registry
+	case "oci":
+		m = &g.oci
+	}
+	if m == nil {
+		if img.CompressedSize != -1 {
+			t.Errorf("compressedSize %d from an archive of uncompressed layers, want -1 (unknown)", img.CompressedSize)
+		}
+		return
+	}
+	if img.Digest != m.digest {
+		t.Errorf("digest: imgdiff %s, manifest %s", img.Digest, m.digest)
+	}
+	if img.CompressedSize != m.total() {
+		t.Errorf("compressedSize: imgdiff %d, manifest layers %d (off by %+d)", img.CompressedSize, m.total(), img.CompressedSize-m.total())
+	}
+	for i, l := range img.Layers {
+		if i >= len(m.layers) {
+			break
+		}
+		if want := m.layers[i]; l.CompressedSize != want.Size || l.Digest != want.Digest {
+			t.Errorf("layer %d blob: imgdiff %s %d bytes, manifest %s %d bytes", i, l.Digest, l.CompressedSize, want.Digest, want.Size)
+		}
+	}
+}
+
+// checkSameFigures: every transport gives the same content figures as the
+// first (the daemon).
+func checkSameFigures(t *testing.T, want, got *reportImage) {
+	t.Helper()
+	if got.Size != want.Size || got.Files != want.Files {
+		t.Errorf("size %d, %d files; via %s: %d, %d files", got.Size, got.Files, want.Transport, want.Size, want.Files)
+	}
+	if len(got.Layers) != len(want.Layers) {
+		t.Errorf("%d layers; via %s: %d", len(got.Layers), want.Transport, len(want.Layers))
+		return
+	}
+	for i := range got.Layers {
+		g, w := got.Layers[i], want.Layers[i]
+		if g.DiffID != w.DiffID || g.Size != w.Size || g.Files != w.Files || g.Step != w.Step {
+			t.Errorf("layer %d: %s %d bytes %d files step %d; via %s: %s %d bytes %d files step %d",
+				i, g.DiffID, g.Size, g.Files, g.Step, want.Transport, w.DiffID, w.Size, w.Files, w.Step)
+		}
+	}
+	if len(got.Steps) != len(want.Steps) {
+		t.Errorf("%d steps; via %s: %d", len(got.Steps), want.Transport, len(want.Steps))
+		return
+	}
+	for i := range got.Steps {
+		if g, w := got.Steps[i], want.Steps[i]; g.Size != w.Size || g.CreatedBy != w.CreatedBy {
+			t.Errorf("step %d: %d bytes %.60q; via %s: %d bytes %.60q", i, g.Size, g.CreatedBy, want.Transport, w.Size, w.CreatedBy)
+		}
+	}
+}
+
+// TestE2ECompare compares each single-stage image with its multi-stage
+// counterpart, from the archives and from the registry.
+func TestE2ECompare(t *testing.T) {
+	env := setup(t)
+	for _, p := range env.pairs() {
+		app, builder := p[0], p[1]
+		single, multi := env.find(t, app, "single", builder), env.find(t, app, "multi", builder)
+		t.Run(app+"-"+builder, func(t *testing.T) {
+			t.Parallel()
+			gs, gm := env.truth(t, single), env.truth(t, multi)
+			for _, tr := range []struct{ name, a, b string }{
+				{"docker-archive", "docker-archive:" + single.Archive, "docker-archive:" + multi.Archive},
+				{"registry", "docker://" + env.manifest.Registry + "/" + single.Tag, "docker://" + env.manifest.Registry + "/" + multi.Tag},
+			} {
+				t.Run(tr.name, func(t *testing.T) {
+					r := env.run(t, "compare", "-o", "json", tr.a, tr.b)
+					if r.code != 0 {
+						t.Fatalf("imgdiff compare -o json %s %s: %s", tr.a, tr.b, r)
+					}
+					var c compareReport
+					if err := json.Unmarshal(r.stdout, &c); err != nil {
+						t.Fatalf("stdout is not the JSON report: %v\n%.2000s", err, r.stdout)
+					}
+					checkCompare(t, tr.name, &c, gs, gm)
+				})
+			}
+		})
+	}
+}
+
+func checkCompare(t *testing.T, transport string, c *compareReport, gs, gm *groundTruth) {
+	t.Helper()
+	if c.SchemaVersion != 1 || c.Kind != "compare" {
+		t.Errorf("schemaVersion %d kind %q, want 1 and compare", c.SchemaVersion, c.Kind)
+	}
+	if c.A.Size != gs.size || c.B.Size != gm.size {
+		t.Errorf("sizes: imgdiff %d and %d, docker image inspect %d and %d", c.A.Size, c.B.Size, gs.size, gm.size)
+	}
+	if want := gs.size - gm.size; c.Delta.Size != want {
+		t.Errorf("ΔS: imgdiff %d, docker image inspect %d − %d = %d (off by %+d)", c.Delta.Size, gs.size, gm.size, want, c.Delta.Size-want)
+	}
+	d := c.Decomposition
+	var terms int64
+	names := make([]string, 0, len(d.Terms))
+	for _, term := range d.Terms {
+		terms += term.Bytes
+		names = append(names, fmt.Sprintf("%s %d", term.Name, term.Bytes))
+	}
+	if terms-d.Epsilon != c.Delta.Size {
+		t.Errorf("decomposition: terms (%s) add up to %d, minus ε %d = %d; ΔS is %d",
+			strings.Join(names, ", "), terms, d.Epsilon, terms-d.Epsilon, c.Delta.Size)
+	}
+	if d.Total != c.Delta.Size {
+		t.Errorf("decomposition total %d, ΔS %d", d.Total, c.Delta.Size)
+	}
+	if p := d.EpsilonParts; p.OnlyB+p.GrownB+p.HiddenB != d.Epsilon {
+		t.Errorf("ε parts %d + %d + %d ≠ ε %d", p.OnlyB, p.GrownB, p.HiddenB, d.Epsilon)
+	}
+	if transport == "registry" {
+		if want := gs.registry.total() - gm.registry.total(); c.Delta.CompressedSize != want {
+			t.Errorf("compressed ΔS: imgdiff %d, manifests %d − %d = %d", c.Delta.CompressedSize, gs.registry.total(), gm.registry.total(), want)
+		}
+	}
+}

@@ -1,0 +1,466 @@
+#!/usr/bin/env bash
+# End-to-end test of imgdiff against a real Docker engine and a real registry.
+#
+# Builds single- and multi-stage images from testdata/dockerfiles with both of
+# Docker's builders (legacy and BuildKit: two history formats), writes every
+# image out through every transport imgdiff reads (docker save archive, OCI
+# layout, registry, the daemon itself), then runs the Go e2e test
+# (cmd/imgdiff/e2e_test.go), which checks imgdiff's figures against docker's
+# own to the byte.
+#
+# It starts its OWN containerd, dockerd and registry on private sockets, a
+# private data root and a free loopback port, and stops them and removes
+# everything at the end, on failure and on Ctrl-C too. It never talks to a
+# system-wide daemon or /var/run/docker.sock.
+#
+# Run as root (dockerd needs it). Environment:
+#   IMGDIFF_E2E_CACHE  where the debootstrapped base image is cached between
+#                      runs (default /var/cache/imgdiff-e2e)
+#   IMGDIFF_E2E_KEEP=1 keep the work dir (images, archives, logs) after the run
+#   IMGDIFF_E2E_RUN    -run pattern for go test (default E2E)
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DOCKERFILES=$REPO/testdata/dockerfiles
+
+# The base image is debootstrapped once per machine and cached as a tarball.
+# Bump BASE_VERSION when the recipe in make_base_rootfs changes.
+BASE_VERSION=bookworm-minbase-v1
+BASE_IMAGE=imgdiff-e2e/bookworm:base
+CACHE_DIR=${IMGDIFF_E2E_CACHE:-/var/cache/imgdiff-e2e}
+MIRROR=http://deb.debian.org/debian
+
+APPS=(go node c)
+VARIANTS=(single multi)
+BUILDERS=(buildkit legacy)
+
+# Debian's docker client: it has both the legacy builder and BuildKit
+# (DOCKER_BUILDKIT=1) built in. A newer client elsewhere on PATH may lack
+# buildx, which BuildKit builds need there.
+DOCKER=/usr/bin/docker
+
+export PATH=/usr/local/go/bin:$PATH
+export DEBIAN_FRONTEND=noninteractive
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/imgdiff-e2e.XXXXXX")
+RUN=$WORK/run   # sockets, pid files, daemon state
+DATA=$WORK/data # docker and containerd data roots, registry storage
+OUT=$WORK/out   # archives, OCI layout, the manifest the Go test reads
+LOGS=$WORK/logs
+mkdir -p "$RUN" "$DATA" "$OUT" "$LOGS"
+
+# Everything docker-related goes to our own daemon and our own client config
+# (so a push never writes to the user's ~/.docker).
+export DOCKER_HOST=unix://$RUN/docker.sock
+export DOCKER_CONFIG=$WORK/docker-config
+mkdir -p "$DOCKER_CONFIG"
+
+CONTAINERD_PID= DOCKERD_PID= REGISTRY_PID= REGISTRY=
+PHASES=()
+
+log() { printf 'e2e: %s\n' "$*" >&2; }
+die() { log "FAIL: $*"; exit 1; }
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# secs MS: milliseconds as seconds with one decimal.
+secs() { printf '%d.%ds' $(($1 / 1000)) $(($1 % 1000 / 100)); }
+
+# phase NAME FUNC: runs FUNC and prints how long it took.
+phase() {
+	local name=$1 start took
+	shift
+	log "== $name"
+	start=$(now_ms)
+	"$@"
+	took=$(($(now_ms) - start))
+	PHASES+=("$(printf '%-12s %8s' "$name" "$(secs "$took")")")
+	log "== $name done in $(secs "$took")"
+}
+
+# show_log FILE: the tail of a log, for a failure message.
+show_log() {
+	[[ -f $1 ]] || return 0
+	log "--- last lines of $1:"
+	tail -n 40 "$1" >&2 || true
+}
+
+# ---------------------------------------------------------------- install
+
+# Packages this script needs, by the command that proves each is there.
+declare -A NEED=(
+	[dockerd]=docker.io [containerd]=containerd [runc]=runc
+	[docker-registry]=docker-registry [skopeo]=skopeo
+	[debootstrap]=debootstrap [curl]=curl
+)
+
+install_packages() {
+	local missing=() cmd
+	for cmd in "${!NEED[@]}"; do
+		command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")
+	done
+	[[ -x $DOCKER ]] || missing+=(docker.io)
+	command -v npm >/dev/null 2>&1 || missing+=(npm)
+	if ((${#missing[@]} == 0)); then
+		log "all packages present"
+		return
+	fi
+	log "installing: ${missing[*]}"
+	# Installing docker.io or containerd would start their system services;
+	# this run uses its own daemons, so keep the system's from starting
+	# (policy-rc.d is Debian's switch for that), unless one is already set.
+	local policy=/usr/sbin/policy-rc.d ours=
+	if [[ ! -e $policy ]]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && ours=1
+	fi
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$LOGS/apt.log" 2>&1 ||
+		{ [[ -n $ours ]] && rm -f "$policy"; show_log "$LOGS/apt.log"; die "apt-get install failed"; }
+	[[ -n $ours ]] && rm -f "$policy"
+	return 0
+}
+
+# ------------------------------------------------------------------ start
+
+# wait_for SECONDS PID DESCRIPTION CMD...: retries CMD until it succeeds,
+# the process PID dies, or time runs out.
+wait_for() {
+	local deadline=$((SECONDS + $1)) pid=$2 what=$3
+	shift 3
+	until "$@" >/dev/null 2>&1; do
+		kill -0 "$pid" 2>/dev/null || return 1
+		((SECONDS < deadline)) || { log "$what did not come up in time"; return 1; }
+		sleep 0.2
+	done
+}
+
+start_daemons() {
+	# Our own containerd: left to itself, dockerd would attach to a system
+	# containerd whenever /run/containerd/containerd.sock exists.
+	mkdir -p "$RUN/containerd" "$DATA/containerd"
+	cat >"$RUN/containerd.toml" <<-EOF
+		version = 2
+		root = "$DATA/containerd"
+		state = "$RUN/containerd"
+		disabled_plugins = ["io.containerd.grpc.v1.cri"]
+		[grpc]
+		  address = "$RUN/containerd/containerd.sock"
+		[ttrpc]
+		  address = "$RUN/containerd/containerd.sock.ttrpc"
+		[debug]
+		  address = ""
+		[metrics]
+		  address = ""
+	EOF
+	containerd --config "$RUN/containerd.toml" >"$LOGS/containerd.log" 2>&1 &
+	CONTAINERD_PID=$!
+	wait_for 30 "$CONTAINERD_PID" containerd test -S "$RUN/containerd/containerd.sock" ||
+		{ show_log "$LOGS/containerd.log"; die "containerd did not start"; }
+
+	# A daemon.json of our own, so /etc/docker/daemon.json does not apply,
+	# and the daemon's key file stays in our run dir, not /etc/docker.
+	printf '{"deprecated-key-path": "%s"}\n' "$RUN/key.json" >"$RUN/daemon.json"
+	dockerd --config-file "$RUN/daemon.json" \
+		--containerd "$RUN/containerd/containerd.sock" \
+		--iptables=false --ip-masq=false --bridge=none \
+		--storage-driver=overlay2 \
+		-H "$DOCKER_HOST" \
+		--data-root "$DATA/docker" --exec-root "$RUN/exec" \
+		--pidfile "$RUN/docker.pid" >"$LOGS/dockerd.log" 2>&1 &
+	DOCKERD_PID=$!
+	wait_for 60 "$DOCKERD_PID" dockerd "$DOCKER" version ||
+		{ show_log "$LOGS/dockerd.log"; die "dockerd did not start"; }
+	log "dockerd $("$DOCKER" version -f '{{.Server.Version}}') on $DOCKER_HOST"
+
+	start_registry
+}
+
+# free_port: a loopback port nothing listens on now. Racy by nature; the
+# registry start retries on a bind failure.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+
+start_registry() {
+	local attempt port
+	mkdir -p "$DATA/registry"
+	for attempt in 1 2 3 4 5; do
+		port=$(free_port)
+		cat >"$RUN/registry.yml" <<-EOF
+			version: 0.1
+			log:
+			  level: warn
+			  accesslog:
+			    disabled: true
+			storage:
+			  filesystem:
+			    rootdirectory: $DATA/registry
+			http:
+			  addr: 127.0.0.1:$port
+			  secret: imgdiff-e2e-$port
+		EOF
+		/usr/bin/docker-registry serve "$RUN/registry.yml" >"$LOGS/registry.log" 2>&1 &
+		REGISTRY_PID=$!
+		if wait_for 20 "$REGISTRY_PID" registry curl -fsS "http://127.0.0.1:$port/v2/"; then
+			REGISTRY=127.0.0.1:$port
+			log "registry on $REGISTRY (attempt $attempt)"
+			return
+		fi
+		wait "$REGISTRY_PID" 2>/dev/null || true
+		REGISTRY_PID=
+	done
+	show_log "$LOGS/registry.log"
+	die "registry did not start"
+}
+
+# ------------------------------------------------------------- base image
+
+# make_base_rootfs DIR: a minimal Debian bookworm, set up the way Debian's
+# official images are (no fsync in dpkg, no .deb or package lists kept), so
+# apt-get inside builds is as fast as on debian:bookworm-slim.
+make_base_rootfs() {
+	local dir=$1
+	debootstrap --variant=minbase bookworm "$dir" "$MIRROR" >"$LOGS/debootstrap.log" 2>&1 ||
+		{ show_log "$LOGS/debootstrap.log"; die "debootstrap failed"; }
+	echo force-unsafe-io >"$dir/etc/dpkg/dpkg.cfg.d/docker-apt-speedup"
+	cat >"$dir/etc/apt/apt.conf.d/docker-clean" <<-'EOF'
+		DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+		APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+		Dir::Cache::pkgcache "";
+		Dir::Cache::srcpkgcache "";
+	EOF
+	echo 'Acquire::Languages "none";' >"$dir/etc/apt/apt.conf.d/docker-no-languages"
+	echo 'Acquire::GzipIndexes "true";' >"$dir/etc/apt/apt.conf.d/docker-gzip-indexes"
+	rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*_*
+}
+
+base_image() {
+	local tarball=$CACHE_DIR/$BASE_VERSION.tar
+	if [[ -s $tarball ]]; then
+		log "base rootfs from cache: $tarball"
+	else
+		log "debootstrap $BASE_VERSION (cached afterwards in $tarball)"
+		make_base_rootfs "$WORK/rootfs"
+		mkdir -p "$CACHE_DIR"
+		# Write aside and rename: an interrupted run must not leave a
+		# truncated tarball that later runs would trust.
+		tar -C "$WORK/rootfs" --numeric-owner --sort=name -cf "$tarball.tmp.$$" .
+		mv "$tarball.tmp.$$" "$tarball"
+		rm -rf "$WORK/rootfs"
+	fi
+	"$DOCKER" import "$tarball" "$BASE_IMAGE" >/dev/null
+}
+
+# ----------------------------------------------------------------- builds
+
+# prepare_contexts: copies each app's build context into the work dir, and
+# fills the Node app's npm-cache/ on the host: containers here cannot reach
+# the npm registry over TLS (the host's CA re-signs it), so the Dockerfiles
+# install from that cache with `npm ci --offline`.
+prepare_contexts() {
+	local app tmp
+	for app in "${APPS[@]}"; do
+		cp -r "$DOCKERFILES/$app" "$WORK/ctx-$app"
+	done
+	tmp=$WORK/npm-prefetch
+	mkdir -p "$tmp"
+	cp "$DOCKERFILES/node/package.json" "$DOCKERFILES/node/package-lock.json" "$tmp/"
+	(cd "$tmp" && npm ci --cache "$WORK/ctx-node/npm-cache" --ignore-scripts \
+		--no-audit --no-fund --loglevel=error >"$LOGS/npm-prefetch.log" 2>&1) ||
+		{ show_log "$LOGS/npm-prefetch.log"; die "npm ci on the host failed"; }
+	rm -rf "$tmp" "$WORK/ctx-node/npm-cache/_logs"
+}
+
+# build APP VARIANT BUILDER
+build() {
+	local app=$1 variant=$2 builder=$3 tag log args=()
+	tag=imgdiff-e2e/$app:$variant-$builder
+	log=$LOGS/build-$app-$variant-$builder.log
+	args=(build --network host -f "$WORK/ctx-$app/Dockerfile.$variant" -t "$tag"
+		--build-arg "BASE=$BASE_IMAGE")
+	[[ $app == node ]] && args+=(--build-arg NPM_FLAGS=--offline)
+	if [[ $builder == buildkit ]]; then
+		DOCKER_BUILDKIT=1 "$DOCKER" "${args[@]}" --progress plain "$WORK/ctx-$app" >"$log" 2>&1
+	else
+		DOCKER_BUILDKIT=0 "$DOCKER" "${args[@]}" "$WORK/ctx-$app" >"$log" 2>&1
+	fi || { show_log "$log"; die "build of $tag failed"; }
+	log "built $tag ($SECONDS s into the run)"
+}
+
+# build_all: each builder builds all six variants. The two builders do not
+# share a layer cache, so they run side by side; within one builder, the
+# single-stage image goes first and the multi-stage build stage reuses its
+# cached toolchain layers.
+build_all() {
+	prepare_contexts
+	local builder pids=() pid rc=0
+	for builder in "${BUILDERS[@]}"; do
+		(
+			for app in "${APPS[@]}"; do
+				for variant in "${VARIANTS[@]}"; do
+					build "$app" "$variant" "$builder"
+				done
+			done
+		) &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" || rc=1
+	done
+	((rc == 0)) || die "builds failed"
+}
+
+# -------------------------------------------------------------- transports
+
+# write_transports: every image as a docker save archive, in one shared OCI
+# layout (one tag per image, so the layout's index holds several images),
+# and in the registry (pushed by docker, as users do). The daemon and the
+# bare name:tag need nothing more.
+write_transports() {
+	local app variant builder tag name pid pids=()
+	mkdir -p "$OUT/archives"
+	for app in "${APPS[@]}"; do
+		for variant in "${VARIANTS[@]}"; do
+			for builder in "${BUILDERS[@]}"; do
+				tag=imgdiff-e2e/$app:$variant-$builder
+				"$DOCKER" tag "$tag" "$REGISTRY/$tag"
+			done
+		done
+	done
+	# The pushes are CPU-bound (docker gzips every layer) and the saves and
+	# OCI copies mostly I/O, so they overlap.
+	push_all &
+	pids+=($!)
+	for app in "${APPS[@]}"; do
+		for variant in "${VARIANTS[@]}"; do
+			for builder in "${BUILDERS[@]}"; do
+				tag=imgdiff-e2e/$app:$variant-$builder
+				name=$app-$variant-$builder
+				"$DOCKER" save -o "$OUT/archives/$name.tar" "$tag"
+				# From the archive rather than docker-daemon: the same
+				# bytes, without asking the daemon for a second save.
+				skopeo copy -q "docker-archive:$OUT/archives/$name.tar" "oci:$OUT/oci:$name" \
+					>>"$LOGS/skopeo.log" 2>&1 ||
+					{ show_log "$LOGS/skopeo.log"; die "skopeo copy of $tag failed"; }
+			done
+		done
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" || die "docker push failed"
+	done
+	write_manifest
+}
+
+push_all() {
+	local tag
+	for app in "${APPS[@]}"; do
+		for variant in "${VARIANTS[@]}"; do
+			for builder in "${BUILDERS[@]}"; do
+				tag=$REGISTRY/imgdiff-e2e/$app:$variant-$builder
+				"$DOCKER" push "$tag" >>"$LOGS/push.log" 2>&1 ||
+					{ show_log "$LOGS/push.log"; die "docker push $tag failed"; }
+			done
+		done
+	done
+}
+
+# write_manifest: what the Go test reads to know which images exist and
+# where each transport's copy is.
+write_manifest() {
+	local first=1 app variant builder name
+	{
+		printf '{\n  "registry": "%s",\n  "ociLayout": "%s",\n  "images": [\n' "$REGISTRY" "$OUT/oci"
+		for app in "${APPS[@]}"; do
+			for variant in "${VARIANTS[@]}"; do
+				for builder in "${BUILDERS[@]}"; do
+					name=$app-$variant-$builder
+					((first)) || printf ',\n'
+					first=0
+					printf '    {"app": "%s", "variant": "%s", "builder": "%s", "tag": "%s", "archive": "%s", "ociTag": "%s"}' \
+						"$app" "$variant" "$builder" "imgdiff-e2e/$app:$variant-$builder" \
+						"$OUT/archives/$name.tar" "$name"
+				done
+			done
+		done
+		printf '\n  ]\n}\n'
+	} >"$OUT/images.json"
+}
+
+# ------------------------------------------------------------------ tests
+
+run_tests() {
+	cd "$REPO"
+	IMGDIFF_E2E_MANIFEST=$OUT/images.json IMGDIFF_E2E_DOCKER=$DOCKER \
+		go test -tags e2e -count=1 -timeout 20m -v ./cmd/imgdiff/ -run "${IMGDIFF_E2E_RUN:-E2E}" 2>&1 |
+		tee "$LOGS/go-test.log"
+	return "${PIPESTATUS[0]}"
+}
+
+# ---------------------------------------------------------------- cleanup
+
+# stop PID NAME: SIGTERM, then SIGKILL if it lingers.
+stop() {
+	local pid=$1 name=$2 i
+	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+		sleep 0.2
+	done
+	log "$name did not stop in 20s; killing it"
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local rc=$? start
+	trap - EXIT INT TERM
+	start=$(now_ms)
+	log "== cleanup"
+	stop "$REGISTRY_PID" registry
+	stop "$DOCKERD_PID" dockerd
+	stop "$CONTAINERD_PID" containerd
+	# dockerd unmounts its overlays when it stops; after a SIGKILL some may
+	# remain, and rm would fail on them.
+	local m
+	for m in $(awk -v d="$WORK/" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r); do
+		umount -l "$m" 2>/dev/null || true
+	done
+	if ((rc != 0)); then
+		# Keep the logs where a developer or CI can find them.
+		mkdir -p "$REPO/.e2e"
+		rm -rf "$REPO/.e2e/logs"
+		cp -r "$LOGS" "$REPO/.e2e/logs" 2>/dev/null || true
+		log "logs kept in $REPO/.e2e/logs"
+	fi
+	if [[ ${IMGDIFF_E2E_KEEP:-} == 1 ]]; then
+		log "work dir kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+	PHASES+=("$(printf '%-12s %8s' cleanup "$(secs $(($(now_ms) - start)))")")
+	log "timings:"
+	printf '  %s\n' "${PHASES[@]}" >&2
+	if ((rc == 0)); then log "PASS"; else log "FAIL (exit $rc)"; fi
+	exit "$rc"
+}
+
+main() {
+	[[ $(id -u) == 0 ]] || die "run as root: dockerd needs it"
+	trap cleanup EXIT
+	# Ctrl-C and TERM exit through the same cleanup.
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	phase install install_packages
+	phase start start_daemons
+	phase base-image base_image
+	phase builds build_all
+	phase transports write_transports
+	phase tests run_tests
+}
+
+main "$@"

@@ -19,7 +19,7 @@ func (t tree) add(es ...Entry) tree {
 }
 
 func (t tree) file(p string, size int64) tree { return t.add(Entry{Path: p, Size: size}) }
-func (t tree) body(p, body string) tree     { return t.add(Entry{Path: p, Body: []byte(body)}) }
+func (t tree) body(p, body string) tree       { return t.add(Entry{Path: p, Body: []byte(body)}) }
 func (t tree) exe(p string, size int64) tree {
 	return t.add(Entry{Path: p, Size: size, Mode: 0o755})
 }

@@ -7,6 +7,11 @@
 //	go run ./testdata/gen -set demo -out testdata/demo
 package main
 
+// Regenerate the committed fixtures (a test in layers/imagetest checks they
+// match): go generate ./testdata/gen
+//
+//go:generate go run . -set fixtures -out ../fixtures
+
 import (
 	"flag"
 	"fmt"

@@ -69,6 +69,10 @@ func (e *e2eEnv) refs(im e2eImage) []transportRef {
 		{"docker-archive", "docker-archive:" + im.Archive, "docker-archive"},
 		{"oci", "oci:" + e.manifest.OCILayout + ":" + im.OCITag, "oci"},
 		{"registry", "docker://" + e.manifest.Registry + "/" + im.Tag, "docker"},
+		// run.sh untags REGISTRY/name in the engine after the push, so a
+		// bare name finds the engine without it and falls back to the
+		// registry.
+		{"bare-registry", e.manifest.Registry + "/" + im.Tag, "docker"},
 	}
 }
 
@@ -198,10 +202,14 @@ func (e *e2eEnv) run(t *testing.T, args ...string) result {
 	return r
 }
 
-func (e *e2eEnv) exec(args ...string) (result, error) {
+func (e *e2eEnv) exec(args ...string) (result, error) { return e.execEnv(nil, args...) }
+
+// execEnv runs imgdiff with extra environment variables (KEY=VALUE).
+func (e *e2eEnv) execEnv(env []string, args ...string) (result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -267,6 +275,7 @@ type reportImage struct {
 	Digest         string        `json:"digest"`
 	Size           int64         `json:"size"`
 	CompressedSize int64         `json:"compressedSize"`
+	Wasted         int64         `json:"wasted"`
 	Files          int           `json:"files"`
 	Layers         []reportLayer `json:"layers"`
 	Steps          []reportStep  `json:"steps"`
@@ -307,6 +316,7 @@ type pkgInfo struct {
 	Manager  string `json:"manager"`
 	Dev      bool   `json:"dev"`
 	Category string `json:"category"`
+	Evidence string `json:"evidence"`
 	Bytes    int64  `json:"bytes"`
 }
 
@@ -319,6 +329,12 @@ type compareReport struct {
 		Size           int64 `json:"size"`
 		CompressedSize int64 `json:"compressedSize"`
 	} `json:"delta"`
+	Packages []struct {
+		Name     string `json:"name"`
+		Manager  string `json:"manager"`
+		Category string `json:"category"`
+		Delta    int64  `json:"delta"`
+	} `json:"packages"`
 	Decomposition struct {
 		Terms []struct {
 			Name  string `json:"name"`
@@ -758,6 +774,7 @@ func TestE2ECompare(t *testing.T) {
 						t.Fatalf("stdout is not the JSON report: %v\n%.2000s", err, r.stdout)
 					}
 					checkCompare(t, tr.name, &c, gs, gm)
+					checkExplained(t, env, app, single, &c)
 				})
 			}
 		})
@@ -793,8 +810,443 @@ func checkCompare(t *testing.T, transport string, c *compareReport, gs, gm *grou
 		t.Errorf("ε parts %d + %d + %d ≠ ε %d", p.OnlyB, p.GrownB, p.HiddenB, d.Epsilon)
 	}
 	if transport == "registry" {
+		if c.A.Transport != "docker" || c.B.Transport != "docker" {
+			t.Errorf("transports %q and %q, want docker", c.A.Transport, c.B.Transport)
+		}
 		if want := gs.registry.total() - gm.registry.total(); c.Delta.CompressedSize != want {
 			t.Errorf("compressed ΔS: imgdiff %d, manifests %d − %d = %d", c.Delta.CompressedSize, gs.registry.total(), gm.registry.total(), want)
 		}
+	}
+}
+
+// ------------------------------------------------------- classification
+
+// toolchains are the dpkg packages each single-stage image installs only
+// to build: the issue's "toolchain packages", named here rather than taken
+// from imgdiff so the test can tell when imgdiff misses one.
+var toolchains = map[string][]string{
+	"go": {"golang-1.19-go", "golang-1.19-src"},
+	"c": {"gcc-12", "cpp-12", "g++-12", "binutils-x86-64-linux-gnu", "libc6-dev",
+		"libgcc-12-dev", "libstdc++-12-dev", "linux-libc-dev", "make"},
+}
+
+// runtimes are packages a final image needs: never flagged.
+var runtimes = map[string][]string{
+	"go":   {"libc6"},
+	"c":    {"libc6"},
+	"node": {"libc6", "nodejs", "libnode108", "ca-certificates"},
+}
+
+// sources are the app's own source files: flagged source in the
+// single-stage image, absent from the multi-stage one.
+var sources = map[string][]string{
+	"go":   {"main.go", "main_test.go"},
+	"c":    {"wordfreq.c"},
+	"node": {"src/app.ts", "src/server.ts", "test/app.test.js"},
+}
+
+// inContainer runs a shell script in a throwaway container of image, as
+// root and without network, and returns its stdout: the kernel's view of
+// the final filesystem, independent of how imgdiff reads layer tars.
+func (e *e2eEnv) inContainer(image, script string) (string, error) {
+	return e.dockerOut("run", "--rm", "--network", "none", "--user", "0",
+		"--entrypoint", "/bin/sh", image, "-c", script)
+}
+
+// dpkgBytes returns the content size of each package's files as Docker
+// counts it (lstat sizes of everything but directories, each inode once).
+func (e *e2eEnv) dpkgBytes(image string, pkgs []string) (map[string]int64, error) {
+	const script = `for p in "$@"; do
+  dpkg -L "$p" >/dev/null 2>&1 || { echo "$p missing"; continue; }
+  dpkg -L "$p" | while IFS= read -r f; do
+    if [ -L "$f" ] || { [ -e "$f" ] && [ ! -d "$f" ]; }; then stat -c '%i %s' "$f"; fi
+  done | sort -u -k1,1 | awk -v p="$p" '{n += $2} END {print p, n + 0}'
+done`
+	out, err := e.dockerOut(append([]string{"run", "--rm", "--network", "none", "--user", "0",
+		"--entrypoint", "/bin/sh", image, "-c", script, "sh"}, pkgs...)...)
+	if err != nil {
+		return nil, err
+	}
+	sizes := map[string]int64{}
+	for _, line := range strings.Split(out, "\n") {
+		name, n, _ := strings.Cut(line, " ")
+		if n == "missing" {
+			return nil, fmt.Errorf("%s: package %s is not installed", image, name)
+		}
+		v, err := strconv.ParseInt(n, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: dpkg sizes: line %q", image, line)
+		}
+		sizes[name] = v
+	}
+	return sizes, nil
+}
+
+// npmDevBytes returns, for the app in /app, the npm packages its installed
+// lockfile (node_modules/.package-lock.json) marks dev, each with its
+// content size (nested node_modules excluded: they are entries of their
+// own).
+func (e *e2eEnv) npmDevBytes(image string) (map[string]int64, error) {
+	const script = `cd /app && node -e '
+const fs = require("fs"), path = require("path");
+const lock = JSON.parse(fs.readFileSync("node_modules/.package-lock.json", "utf8"));
+const out = {};
+for (const [p, meta] of Object.entries(lock.packages)) {
+  if (!meta.dev || !fs.existsSync(p)) continue;
+  const seen = new Set(); let n = 0;
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d)) {
+      const f = path.join(d, e), st = fs.lstatSync(f);
+      if (st.isDirectory()) { if (e !== "node_modules") walk(f); continue; }
+      if (!seen.has(st.ino)) { seen.add(st.ino); n += st.size; }
+    }
+  };
+  walk(p); out[p] = n;
+}
+console.log(JSON.stringify(out));'`
+	out, err := e.inContainer(image, script)
+	if err != nil {
+		return nil, err
+	}
+	sizes := map[string]int64{}
+	if err := json.Unmarshal([]byte(out), &sizes); err != nil {
+		return nil, fmt.Errorf("%s: npm dev sizes: %v: %.500s", image, err, out)
+	}
+	return sizes, nil
+}
+
+func (c *classification) category(name string) int64 {
+	for _, ct := range c.Categories {
+		if ct.Category == name {
+			return ct.Bytes
+		}
+	}
+	return 0
+}
+
+// flaggedCategories are the categories a final image should not carry
+// (docs are informational, other is unflagged).
+var flaggedCategories = []string{"build-tool", "source", "dev-dependency", "cache", "vcs", "secret"}
+
+// TestE2EClassify checks what imgdiff flags in each image against what
+// the image's own package databases and lockfile say, read live in a
+// container.
+func TestE2EClassify(t *testing.T) {
+	env := setup(t)
+	for _, im := range env.manifest.Images {
+		t.Run(im.name(), func(t *testing.T) {
+			t.Parallel()
+			rep := env.analyze(t, "docker-archive:"+im.Archive)
+			c := rep.Classification
+			if c == nil {
+				t.Fatal("the report has no classification")
+			}
+			var catSum int64
+			for _, ct := range c.Categories {
+				catSum += ct.Bytes
+			}
+			if want := rep.Image.Size - rep.Image.Wasted; catSum != want {
+				t.Errorf("categories add up to %d, the final filesystem holds %d (size %d − wasted %d)", catSum, want, rep.Image.Size, rep.Image.Wasted)
+			}
+			pkgs := map[string]pkgInfo{}
+			for _, p := range c.Packages {
+				pkgs[p.Manager+":"+p.Name] = p
+			}
+			for _, name := range runtimes[im.App] {
+				p, ok := pkgs["dpkg:"+name]
+				if !ok {
+					continue // not every runtime is in every image (ca-certificates)
+				}
+				for _, f := range flaggedCategories {
+					if p.Category == f {
+						t.Errorf("runtime package %s is flagged %s (%s)", name, p.Category, p.Evidence)
+					}
+				}
+			}
+			if im.Variant == "single" {
+				checkSingleClassified(t, env, im, rep)
+			} else {
+				checkMultiClassified(t, im, rep)
+			}
+		})
+	}
+}
+
+func checkSingleClassified(t *testing.T, env *e2eEnv, im e2eImage, rep *analyzeReport) {
+	t.Helper()
+	c := rep.Classification
+	pkgs := map[string]pkgInfo{}
+	for _, p := range c.Packages {
+		pkgs[p.Manager+":"+p.Name] = p
+	}
+
+	// The toolchain: ≥ 95% of the bytes its packages own are build-tool.
+	if names := toolchains[im.App]; len(names) > 0 {
+		truth, err := env.dpkgBytes(im.Tag, names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var owned, flagged int64
+		for _, name := range names {
+			owned += truth[name]
+			p, ok := pkgs["dpkg:"+name]
+			switch {
+			case !ok:
+				t.Errorf("toolchain package %s (%d bytes) is not in imgdiff's package list", name, truth[name])
+			case p.Category != "build-tool":
+				t.Errorf("toolchain package %s: category %q (%s), want build-tool", name, p.Category, p.Evidence)
+			default:
+				flagged += p.Bytes
+				if p.Bytes != truth[name] {
+					t.Errorf("package %s: imgdiff %d bytes, its dpkg file list %d (off by %+d)", name, p.Bytes, truth[name], p.Bytes-truth[name])
+				}
+			}
+		}
+		if flagged*100 < owned*95 {
+			t.Errorf("toolchain packages own %d bytes, imgdiff flags %d of them build-tool (%.1f%%, want ≥ 95%%)", owned, flagged, pct(flagged, owned))
+		}
+		if bt := c.category("build-tool"); bt < owned*95/100 {
+			t.Errorf("build-tool category holds %d bytes, less than 95%% of the toolchain's %d", bt, owned)
+		}
+	}
+
+	// npm devDependencies, from the lockfile the image holds.
+	if im.App == "node" {
+		truth, err := env.npmDevBytes(im.Tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(truth) < 10 {
+			t.Fatalf("the image's lockfile marks only %d installed packages dev; the test app has dozens", len(truth))
+		}
+		var devBytes int64
+		for loc, n := range truth {
+			devBytes += n
+			name := strings.TrimPrefix(loc[strings.LastIndex(loc, "node_modules/"):], "node_modules/")
+			var found bool
+			for _, p := range c.Packages {
+				if p.Manager == "npm" && p.Name == name && p.Dev {
+					found = true
+					if p.Category != "dev-dependency" {
+						t.Errorf("npm dev package %s: category %q, want dev-dependency", loc, p.Category)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("npm dev package %s (%d bytes) is not listed as dev by imgdiff", loc, n)
+			}
+		}
+		if dd := c.category("dev-dependency"); dd < devBytes*95/100 {
+			t.Errorf("dev-dependency category holds %d bytes; the lockfile's dev packages %d (%.1f%%, want ≥ 95%%)", dd, devBytes, pct(dd, devBytes))
+		}
+		if p, ok := pkgs["npm:express"]; !ok || p.Dev || p.Category == "dev-dependency" {
+			t.Errorf("npm:express (a production dependency): %+v", p)
+		}
+	}
+
+	// The app's own sources.
+	var src int64
+	for _, f := range sources[im.App] {
+		fi, err := os.Stat(filepath.Join("..", "..", "testdata", "dockerfiles", im.App, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src += fi.Size()
+	}
+	if s := c.category("source"); s < src {
+		t.Errorf("source category holds %d bytes, less than the app's own sources (%d)", s, src)
+	}
+}
+
+func checkMultiClassified(t *testing.T, im e2eImage, rep *analyzeReport) {
+	t.Helper()
+	c := rep.Classification
+	var flagged int64
+	var parts []string
+	for _, cat := range flaggedCategories {
+		if n := c.category(cat); n > 0 {
+			flagged += n
+			parts = append(parts, fmt.Sprintf("%s %d", cat, n))
+		}
+	}
+	if flagged*100 >= rep.Image.Size {
+		t.Errorf("%d bytes flagged (%s): %.2f%% of the image, want < 1%%", flagged, strings.Join(parts, ", "), pct(flagged, rep.Image.Size))
+	}
+	for _, cat := range []string{"build-tool", "dev-dependency", "source"} {
+		if n := c.category(cat); n > 0 {
+			t.Errorf("the multi-stage image carries %d bytes of %s", n, cat)
+		}
+	}
+}
+
+func pct(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 100 * float64(a) / float64(b)
+}
+
+// checkExplained: the decomposition names what the single-stage build
+// carries: the Go toolchain dominates the build-tool term (the largest),
+// the C toolchain likewise, and the Node app's devDependencies appear as
+// dev-dependency, at least as many bytes as the lockfile's dev packages.
+func checkExplained(t *testing.T, env *e2eEnv, app string, single e2eImage, c *compareReport) {
+	t.Helper()
+	var largest string
+	var max int64
+	for _, term := range c.Decomposition.Terms {
+		if term.Bytes > max {
+			largest, max = term.Name, term.Bytes
+		}
+	}
+	switch app {
+	case "go", "c":
+		if largest != "build-tool" {
+			t.Errorf("largest term is %s (%d bytes), want build-tool; terms %+v", largest, max, c.Decomposition.Terms)
+		}
+		if bt := c.term("build-tool"); bt*2 < c.Delta.Size {
+			t.Errorf("build-tool term %d is less than half of ΔS %d", bt, c.Delta.Size)
+		}
+		if app == "go" {
+			var goBytes int64
+			for _, p := range c.Packages {
+				if p.Manager == "dpkg" && strings.HasPrefix(p.Name, "golang-") {
+					goBytes += p.Delta
+				}
+			}
+			if goBytes*2 < c.term("build-tool") {
+				t.Errorf("the golang-* packages account for %d bytes of the %d-byte build-tool term, want most", goBytes, c.term("build-tool"))
+			}
+		}
+	case "node":
+		truth, err := env.npmDevBytes(single.Tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dev int64
+		for _, n := range truth {
+			dev += n
+		}
+		if dd := c.term("dev-dependency"); dd < dev*95/100 {
+			t.Errorf("dev-dependency term %d bytes; the single-stage image's lockfile dev packages hold %d", dd, dev)
+		}
+	}
+}
+
+// ------------------------------------------------------------- exit codes
+
+type budgetReport struct {
+	Budgets *struct {
+		Pass   bool `json:"pass"`
+		Checks []struct {
+			Rule   string  `json:"rule"`
+			Unit   string  `json:"unit"`
+			Actual float64 `json:"actual"`
+			Limit  float64 `json:"limit"`
+			Pass   bool    `json:"pass"`
+		} `json:"checks"`
+	} `json:"budgets"`
+}
+
+// TestE2EExitCodes runs the real binary for each exit code of the
+// contract: 0 within budget, 1 a budget failed, 2 the job could not be
+// done (with a one-line error naming the input, never a report).
+func TestE2EExitCodes(t *testing.T) {
+	env := setup(t)
+	multi := env.find(t, "go", "multi", "buildkit")
+	single := env.find(t, "go", "single", "buildkit")
+	g := env.truth(t, multi)
+	archive := "docker-archive:" + multi.Archive
+	reg := "docker://" + env.manifest.Registry
+
+	budgets := []struct {
+		name  string
+		args  []string
+		code  int
+		limit float64
+	}{
+		{"max-size passes", []string{"analyze", "-o", "json", "--max-size", "10GB", archive}, 0, 10e9},
+		{"max-size fails", []string{"analyze", "-o", "json", "--max-size", "1MB", archive}, 1, 1e6},
+		// One byte under docker's own figure must fail; at it, pass.
+		{"max-size at the size", []string{"analyze", "-o", "json", "--max-size", strconv.FormatInt(g.size, 10), archive}, 0, float64(g.size)},
+		{"max-size a byte under", []string{"analyze", "-o", "json", "--max-size", strconv.FormatInt(g.size-1, 10), archive}, 1, float64(g.size - 1)},
+		{"compare max-size fails on B", []string{"compare", "-o", "json", "--max-size", "1MB",
+			"docker-archive:" + single.Archive, archive}, 1, 1e6},
+	}
+	for _, tc := range budgets {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := env.run(t, tc.args...)
+			if r.code != tc.code {
+				t.Fatalf("imgdiff %s: %s; want exit %d", strings.Join(tc.args, " "), r, tc.code)
+			}
+			var rep budgetReport
+			if err := json.Unmarshal(r.stdout, &rep); err != nil {
+				t.Fatalf("a budget result must still print the report: %v\n%.2000s", err, r.stdout)
+			}
+			if rep.Budgets == nil {
+				t.Fatal("the report has no budgets section")
+			}
+			if rep.Budgets.Pass != (tc.code == 0) {
+				t.Errorf("budgets.pass %v with exit %d", rep.Budgets.Pass, r.code)
+			}
+			var found bool
+			for _, c := range rep.Budgets.Checks {
+				if c.Rule != "max-size" {
+					continue
+				}
+				found = true
+				if c.Limit != tc.limit || c.Actual != float64(g.size) || c.Pass != (tc.code == 0) {
+					t.Errorf("max-size check: actual %v limit %v pass %v; want actual %d (docker image inspect) limit %v pass %v",
+						c.Actual, c.Limit, c.Pass, g.size, tc.limit, tc.code == 0)
+				}
+			}
+			if !found {
+				t.Errorf("no max-size check in %+v", rep.Budgets.Checks)
+			}
+		})
+	}
+
+	errs := []struct {
+		name  string
+		env   []string
+		args  []string
+		names string // what the one-line error must mention
+	}{
+		{"image not in the engine", nil, []string{"analyze", "docker-daemon:imgdiff-e2e/nope:missing"}, "imgdiff-e2e/nope:missing"},
+		{"not in the registry (404)", nil, []string{"analyze", reg + "/imgdiff-e2e/nope:missing"}, "imgdiff-e2e/nope:missing"},
+		{"missing archive", nil, []string{"analyze", "docker-archive:/nonexistent/app.tar"}, "/nonexistent/app.tar"},
+		{"not an image", nil, []string{"analyze", "docker-archive:" + filepath.Join(filepath.Dir(multi.Archive), "..", "images.json")}, "images.json"},
+		{"unknown transport", nil, []string{"analyze", "nosuch-transport:foo"}, "nosuch-transport"},
+		{"unknown platform", nil, []string{"analyze", "--platform", "linux/s390x", archive}, "s390x"},
+		{"unreachable engine", []string{"DOCKER_HOST=unix:///nonexistent/docker.sock"}, []string{"analyze", "docker-daemon:" + multi.Tag}, multi.Tag},
+		// An error while budgets are set is still an error, not a failed budget.
+		{"error with a budget", nil, []string{"analyze", "--max-size", "1MB", "docker-archive:/nonexistent/app.tar"}, "/nonexistent/app.tar"},
+		{"compare, B missing", nil, []string{"compare", archive, reg + "/imgdiff-e2e/nope:missing"}, "imgdiff-e2e/nope:missing"},
+	}
+	for _, tc := range errs {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := env.execEnv(tc.env, tc.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.code != 2 {
+				t.Fatalf("imgdiff %s: %s; want exit 2", strings.Join(tc.args, " "), r)
+			}
+			if len(r.stdout) != 0 {
+				t.Errorf("an error printed a report:\n%.500s", r.stdout)
+			}
+			msg := strings.TrimRight(string(r.stderr), "\n")
+			if lines := strings.Split(msg, "\n"); len(lines) != 1 {
+				t.Errorf("want a one-line error, got %d lines:\n%s", len(lines), msg)
+			}
+			if !strings.Contains(msg, tc.names) {
+				t.Errorf("the error does not name %q: %s", tc.names, msg)
+			}
+			if strings.Contains(msg, "panic") || strings.Contains(msg, "goroutine") {
+				t.Errorf("panic: %s", msg)
+			}
+		})
 	}
 }

@@ -16,7 +16,10 @@
 # Run as root (dockerd needs it). Environment:
 #   IMGDIFF_E2E_CACHE  where the debootstrapped base image is cached between
 #                      runs (default /var/cache/imgdiff-e2e)
-#   IMGDIFF_E2E_KEEP=1 keep the work dir (images, archives, logs) after the run
+#   IMGDIFF_E2E_KEEP=1 keep the work dir (images, archives, logs) after the run,
+#                      until the next run removes it
+#   IMGDIFF_E2E_HOLD=1 once the images are ready, keep the daemons up and wait
+#                      (for running the Go test by hand; Ctrl-C cleans up)
 #   IMGDIFF_E2E_RUN    -run pattern for go test (default E2E)
 set -euo pipefail
 
@@ -55,7 +58,8 @@ export DOCKER_HOST=unix://$RUN/docker.sock
 export DOCKER_CONFIG=$WORK/docker-config
 mkdir -p "$DOCKER_CONFIG"
 
-CONTAINERD_PID= DOCKERD_PID= REGISTRY_PID= REGISTRY=
+CONTAINERD_PID= DOCKERD_PID= REGISTRY_PID= REGISTRY= HOLD_PID= SUMMARY=
+CURRENT_PHASE= PHASE_START=
 PHASES=()
 
 log() { printf 'e2e: %s\n' "$*" >&2; }
@@ -72,7 +76,9 @@ phase() {
 	shift
 	log "== $name"
 	start=$(now_ms)
+	CURRENT_PHASE=$name PHASE_START=$start
 	"$@"
+	CURRENT_PHASE=
 	took=$(($(now_ms) - start))
 	PHASES+=("$(printf '%-12s %8s' "$name" "$(secs "$took")")")
 	log "== $name done in $(secs "$took")"
@@ -343,7 +349,12 @@ write_transports() {
 				"$DOCKER" save -o "$OUT/archives/$name.tar" "$tag"
 				# From the archive rather than docker-daemon: the same
 				# bytes, without asking the daemon for a second save.
-				skopeo copy -q "docker-archive:$OUT/archives/$name.tar" "oci:$OUT/oci:$name" \
+				# BuildKit's images get gzip layers and the legacy
+				# builder's zstd, so the layout holds both.
+				local compress=gzip
+				[[ $builder == legacy ]] && compress=zstd
+				skopeo copy -q --dest-compress-format "$compress" \
+					"docker-archive:$OUT/archives/$name.tar" "oci:$OUT/oci:$name" \
 					>>"$LOGS/skopeo.log" 2>&1 ||
 					{ show_log "$LOGS/skopeo.log"; die "skopeo copy of $tag failed"; }
 			done
@@ -363,6 +374,9 @@ push_all() {
 				tag=$REGISTRY/imgdiff-e2e/$app:$variant-$builder
 				"$DOCKER" push "$tag" >>"$LOGS/push.log" 2>&1 ||
 					{ show_log "$LOGS/push.log"; die "docker push $tag failed"; }
+				# Only the registry keeps this name, so a bare
+				# REGISTRY/name:tag must fall back from the engine to it.
+				"$DOCKER" rmi "$tag" >/dev/null
 			done
 		done
 	done
@@ -394,10 +408,15 @@ write_manifest() {
 
 run_tests() {
 	cd "$REPO"
+	local rc=0 passed failed
 	IMGDIFF_E2E_MANIFEST=$OUT/images.json IMGDIFF_E2E_DOCKER=$DOCKER \
 		go test -tags e2e -count=1 -timeout 20m -v ./cmd/imgdiff/ -run "${IMGDIFF_E2E_RUN:-E2E}" 2>&1 |
-		tee "$LOGS/go-test.log"
-	return "${PIPESTATUS[0]}"
+		tee "$LOGS/go-test.log" || rc=$?
+	# Tests and subtests, for the closing line.
+	passed=$(grep -cE '^ *--- PASS' "$LOGS/go-test.log" || true)
+	failed=$(grep -cE '^ *--- FAIL' "$LOGS/go-test.log" || true)
+	SUMMARY="$passed passed, $failed failed"
+	((rc == 0)) || die "go test failed (exit $rc)"
 }
 
 # ---------------------------------------------------------------- cleanup
@@ -420,7 +439,11 @@ cleanup() {
 	local rc=$? start
 	trap - EXIT INT TERM
 	start=$(now_ms)
+	# A phase that failed (or was interrupted) still gets its line.
+	[[ -n $CURRENT_PHASE ]] &&
+		PHASES+=("$(printf '%-12s %8s (failed)' "$CURRENT_PHASE" "$(secs $((start - PHASE_START)))")")
 	log "== cleanup"
+	[[ -n $HOLD_PID ]] && kill "$HOLD_PID" 2>/dev/null
 	stop "$REGISTRY_PID" registry
 	stop "$DOCKERD_PID" dockerd
 	stop "$CONTAINERD_PID" containerd
@@ -445,13 +468,34 @@ cleanup() {
 	PHASES+=("$(printf '%-12s %8s' cleanup "$(secs $(($(now_ms) - start)))")")
 	log "timings:"
 	printf '  %s\n' "${PHASES[@]}" >&2
+	local total=$((SECONDS))
+	log "total ${total}s"
 	if ((rc == 0)); then log "PASS"; else log "FAIL (exit $rc)"; fi
+	# Last, alone on its line: how many tests and subtests passed.
+	[[ -n $SUMMARY ]] && printf 'e2e: %s\n' "$SUMMARY"
 	exit "$rc"
+}
+
+# reap_stale: removes the work dirs of earlier runs that were killed before
+# their cleanup ran (their dockerd is gone but its data root may still be
+# mounted, and they hold gigabytes).
+reap_stale() {
+	local dir pid m
+	for dir in "${TMPDIR:-/tmp}"/imgdiff-e2e.*; do
+		[[ -d $dir && $dir != "$WORK" && -d $dir/run ]] || continue
+		pid=$(cat "$dir/run/docker.pid" 2>/dev/null || true)
+		[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && continue # a live run
+		for m in $(awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r); do
+			umount -l "$m" 2>/dev/null || true
+		done
+		rm -rf "$dir" && log "removed the leftovers of an earlier run: $dir"
+	done
 }
 
 main() {
 	[[ $(id -u) == 0 ]] || die "run as root: dockerd needs it"
 	trap cleanup EXIT
+	reap_stale
 	# Ctrl-C and TERM exit through the same cleanup.
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -460,7 +504,25 @@ main() {
 	phase base-image base_image
 	phase builds build_all
 	phase transports write_transports
+	if [[ ${IMGDIFF_E2E_HOLD:-} == 1 ]]; then
+		hold
+	fi
 	phase tests run_tests
+}
+
+# hold: for working on the Go test. Leaves the daemons up with the images
+# ready and prints how to run the test by hand; Ctrl-C (or TERM) stops and
+# cleans up.
+hold() {
+	cat >"$WORK/env.sh" <<-EOF
+		export DOCKER_HOST=$DOCKER_HOST DOCKER_CONFIG=$DOCKER_CONFIG
+		export IMGDIFF_E2E_MANIFEST=$OUT/images.json IMGDIFF_E2E_DOCKER=$DOCKER
+	EOF
+	log "holding: . $WORK/env.sh && go test -tags e2e -count=1 -v ./cmd/imgdiff/ -run E2E"
+	log "Ctrl-C (or kill -TERM $$) stops the daemons and cleans up"
+	sleep infinity &
+	HOLD_PID=$!
+	wait "$HOLD_PID" || true
 }
 
 main "$@"

@@ -8,6 +8,7 @@
 //	IMGDIFF_E2E_MANIFEST  images.json written by run.sh
 //	DOCKER_HOST           the run's own dockerd
 //	IMGDIFF_E2E_DOCKER    the docker client to ask for the truth (default docker)
+//	IMGDIFF_E2E_BIN       test this imgdiff binary instead of building one
 //
 // Every expected figure comes from Docker or the registry themselves
 // (docker image inspect, docker history, the saved image config, the
@@ -103,7 +104,7 @@ var (
 // TestMain removes the binary's temp dir after all tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if envVal != nil {
+	if envVal != nil && os.Getenv("IMGDIFF_E2E_BIN") == "" {
 		os.RemoveAll(filepath.Dir(envVal.bin))
 	}
 	os.Exit(code)
@@ -141,6 +142,10 @@ func newEnv() (*e2eEnv, error) {
 	}
 	if d := os.Getenv("IMGDIFF_E2E_DOCKER"); d != "" {
 		env.docker = d
+	}
+	if bin := os.Getenv("IMGDIFF_E2E_BIN"); bin != "" {
+		env.bin = bin // a prebuilt binary, e.g. a release candidate
+		return env, nil
 	}
 	dir, err := os.MkdirTemp("", "imgdiff-e2e-bin")
 	if err != nil {
@@ -858,9 +863,8 @@ func (e *e2eEnv) inContainer(image, script string) (string, error) {
 func (e *e2eEnv) dpkgBytes(image string, pkgs []string) (map[string]int64, error) {
 	const script = `for p in "$@"; do
   dpkg -L "$p" >/dev/null 2>&1 || { echo "$p missing"; continue; }
-  dpkg -L "$p" | while IFS= read -r f; do
-    if [ -L "$f" ] || { [ -e "$f" ] && [ ! -d "$f" ]; }; then stat -c '%i %s' "$f"; fi
-  done | sort -u -k1,1 | awk -v p="$p" '{n += $2} END {print p, n + 0}'
+  dpkg -L "$p" | xargs -d '\n' stat -c '%i %s %F' 2>/dev/null |
+    awk -v p="$p" '$3 != "directory" && !seen[$1]++ {n += $2} END {print p, n + 0}'
 done`
 	out, err := e.dockerOut(append([]string{"run", "--rm", "--network", "none", "--user", "0",
 		"--entrypoint", "/bin/sh", image, "-c", script, "sh"}, pkgs...)...)

@@ -84,6 +84,7 @@ type e2eEnv struct {
 	manifest e2eManifest
 	bin      string
 	docker   string
+	tmp      string // the binary and the layer cache
 
 	mu      sync.Mutex
 	reports map[string]*onceResult[*analyzeReport]
@@ -102,11 +103,11 @@ var (
 	envErr  error
 )
 
-// TestMain removes the binary's temp dir after all tests.
+// TestMain removes the temp dir (binary, cache) after all tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if envVal != nil && os.Getenv("IMGDIFF_E2E_BIN") == "" {
-		os.RemoveAll(filepath.Dir(envVal.bin))
+	if envVal != nil {
+		os.RemoveAll(envVal.tmp)
 	}
 	os.Exit(code)
 }
@@ -144,13 +145,16 @@ func newEnv() (*e2eEnv, error) {
 	if d := os.Getenv("IMGDIFF_E2E_DOCKER"); d != "" {
 		env.docker = d
 	}
+	dir, err := os.MkdirTemp("", "imgdiff-e2e")
+	if err != nil {
+		return nil, err
+	}
+	env.tmp = dir
+	// The layer cache of every run goes here, not to the user's.
+	os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 	if bin := os.Getenv("IMGDIFF_E2E_BIN"); bin != "" {
 		env.bin = bin // a prebuilt binary, e.g. a release candidate
 		return env, nil
-	}
-	dir, err := os.MkdirTemp("", "imgdiff-e2e-bin")
-	if err != nil {
-		return nil, err
 	}
 	env.bin = filepath.Join(dir, "imgdiff")
 	out, err := exec.Command("go", "build", "-o", env.bin, ".").CombinedOutput()
@@ -231,29 +235,32 @@ func (e *e2eEnv) execEnv(env []string, args ...string) (result, error) {
 	return r, nil
 }
 
-// analyze runs `imgdiff analyze -o json ref` once per ref for all tests.
-func (e *e2eEnv) analyze(t *testing.T, ref string) *analyzeReport {
+// analyze runs `imgdiff analyze -o json [flags] ref` once per command
+// line for all tests.
+func (e *e2eEnv) analyze(t *testing.T, ref string, flags ...string) *analyzeReport {
 	t.Helper()
+	args := append(append([]string{"analyze", "-o", "json"}, flags...), ref)
+	key := strings.Join(args, " ")
 	e.mu.Lock()
-	o := e.reports[ref]
+	o := e.reports[key]
 	if o == nil {
 		o = &onceResult[*analyzeReport]{}
-		e.reports[ref] = o
+		e.reports[key] = o
 	}
 	e.mu.Unlock()
 	o.once.Do(func() {
-		r, err := e.exec("analyze", "-o", "json", ref)
+		r, err := e.exec(args...)
 		if err != nil {
 			o.err = err
 			return
 		}
 		if r.code != 0 {
-			o.err = fmt.Errorf("imgdiff analyze -o json %s: %s", ref, r)
+			o.err = fmt.Errorf("imgdiff %s: %s", key, r)
 			return
 		}
 		var rep analyzeReport
 		if err := json.Unmarshal(r.stdout, &rep); err != nil {
-			o.err = fmt.Errorf("imgdiff analyze -o json %s: stdout is not the JSON report: %v\n%.2000s", ref, err, r.stdout)
+			o.err = fmt.Errorf("imgdiff %s: stdout is not the JSON report: %v\n%.2000s", key, err, r.stdout)
 			return
 		}
 		o.v = &rep
@@ -751,9 +758,12 @@ func TestE2EAnalyze(t *testing.T) {
 				t.Logf("docker image inspect %d, docker history leaves out the symlink target bytes of BuildKit layers %v; expecting %d", g.dockerSize, g.symlinkOnly, g.size)
 			}
 			var first *reportImage
+			// --no-cache: every transport really reads its layers (the
+			// cache is keyed by layer, so the daemon and the archive
+			// would share entries).
 			for _, tr := range env.refs(im) {
 				t.Run(tr.name, func(t *testing.T) {
-					rep := env.analyze(t, tr.ref)
+					rep := env.analyze(t, tr.ref, "--no-cache")
 					checkAnalyze(t, tr, g, rep)
 					if first == nil {
 						first = &rep.Image
@@ -762,6 +772,26 @@ func TestE2EAnalyze(t *testing.T) {
 					}
 				})
 			}
+			// With the layer cache: the second run reads the indexes the
+			// first wrote (in the test's own XDG_CACHE_HOME) and must give
+			// the same figures.
+			t.Run("cached", func(t *testing.T) {
+				ref := "docker-archive:" + im.Archive
+				r1, err := env.exec("analyze", "-o", "json", ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rep := env.analyze(t, ref) // the second run, memoized for TestE2EClassify
+				if r1.code != 0 {
+					t.Fatalf("first run: %s", r1)
+				}
+				var rep1 analyzeReport
+				if err := json.Unmarshal(r1.stdout, &rep1); err != nil {
+					t.Fatal(err)
+				}
+				checkAnalyze(t, transportRef{"cached", ref, "docker-archive"}, g, rep)
+				checkSameFigures(t, &rep1.Image, &rep.Image)
+			})
 		})
 	}
 }

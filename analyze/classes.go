@@ -40,6 +40,17 @@ type Package struct {
 	Files int   `json:"files"`
 	// Step is the history step that wrote most of its bytes, -1 if none.
 	Step int `json:"step"`
+	// Rule and Evidence say why the package has its category: the id of
+	// the package rule and, e.g., "dpkg: gcc-12 (devel)".
+	Rule     string `json:"rule,omitempty"`
+	Evidence string `json:"evidence,omitempty"`
+	// Location is where the package lives when the database is per
+	// directory: the npm install path or the Python dist-info directory.
+	Location string `json:"location,omitempty"`
+	// InstalledSize is the size the database records (dpkg
+	// Installed-Size, apk I:), in bytes; 0 when unknown. Bytes is what
+	// the final filesystem actually holds.
+	InstalledSize int64 `json:"installedSize,omitempty"`
 }
 
 // Flag is why one file was put in a category.
@@ -66,6 +77,13 @@ type Finding struct {
 	Step  int    `json:"step"`
 	Path  string `json:"path,omitempty"`
 	Bytes int64  `json:"bytes,omitempty"`
+	// Field names the config field behind the finding ("config.User"),
+	// when it comes from the config.
+	Field string `json:"field,omitempty"`
+	// Related are other steps involved: for wasted bytes, the step that
+	// wrote them (Step is the one that hid them); for a build context
+	// copied too early, the install step it invalidates.
+	Related []int `json:"relatedSteps,omitempty"`
 }
 
 // Severity orders findings.

@@ -1,0 +1,342 @@
+package analyze
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// Finding ids. They are stable: budgets (`fail-on`) and CI scripts name them.
+const (
+	FindingRootUser          = "root-user"
+	FindingShellEntrypoint   = "shell-form-entrypoint"
+	FindingShellCmd          = "shell-form-cmd"
+	FindingAptUpdateAlone    = "apt-update-without-install"
+	FindingAptListsLeft      = "apt-lists-left"
+	FindingContextBeforeDeps = "context-copied-before-install"
+	FindingWasted            = "wasted-bytes"
+	FindingSecretFile        = "secret"
+	FindingSecretEnv         = "secret-in-config"
+	FindingSecretArg         = "secret-in-build-arg"
+	FindingVCS               = "vcs-data"
+	FindingManyLayers        = "many-layers"
+	FindingNoHealthcheck     = "no-healthcheck"
+)
+
+// manyLayers is the layer count above which an image is worth squashing
+// into fewer steps: each layer costs a blob request, a decompression and
+// an overlay mount.
+const manyLayers = 25
+
+// findings runs the hygiene checks of the multi-stage checklist.
+func findings(img *Image, c *Classification) []Finding {
+	var out []Finding
+	out = append(out, secretFiles(img, c)...)
+	out = append(out, secretsInConfig(img)...)
+	out = append(out, rootUser(img)...)
+	out = append(out, shellForm(img)...)
+	out = append(out, aptChecks(img)...)
+	out = append(out, contextBeforeInstall(img)...)
+	out = append(out, wasted(img)...)
+	out = append(out, vcsDirs(img, c)...)
+	if n := len(img.Layers); n > manyLayers {
+		out = append(out, Finding{ID: FindingManyLayers, Severity: Info, Step: -1,
+			Title:  fmt.Sprintf("%d layers", n),
+			Detail: fmt.Sprintf("more than %d layers: chain RUN commands or copy build output in one step", manyLayers)})
+	}
+	if !img.Config.Healthcheck {
+		out = append(out, Finding{ID: FindingNoHealthcheck, Severity: Info, Step: -1, Field: "config.Healthcheck",
+			Title: "no HEALTHCHECK", Detail: "orchestrators other than Kubernetes rely on it to restart a stuck container"})
+	}
+	sort.SliceStable(out, func(a, b int) bool { return severityRank(out[a].Severity) > severityRank(out[b].Severity) })
+	return out
+}
+
+func severityRank(s Severity) int {
+	switch s {
+	case Error:
+		return 2
+	case Warning:
+		return 1
+	}
+	return 0
+}
+
+// lastStep returns the last step whose instruction is name, or -1.
+func lastStep(img *Image, name string) int {
+	for i := len(img.Steps) - 1; i >= 0; i-- {
+		if img.Steps[i].Instruction.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func rootUser(img *Image) []Finding {
+	u := img.Config.User
+	name, _, _ := strings.Cut(u, ":")
+	if name != "" && name != "root" && name != "0" {
+		return nil
+	}
+	return []Finding{{ID: FindingRootUser, Severity: Warning, Step: lastStep(img, "USER"), Field: "config.User",
+		Title:  "runs as root",
+		Detail: "no USER (or USER root): a process that escapes the container is root on the host's user namespace; add USER with a numeric uid"}}
+}
+
+// isShellForm reports whether an ENTRYPOINT/CMD array is Docker's shell
+// form: ["/bin/sh", "-c", "..."].
+func isShellForm(args []string) bool {
+	return len(args) >= 3 && (args[0] == "/bin/sh" || args[0] == "/bin/bash" || args[0] == "sh") && args[1] == "-c"
+}
+
+func shellForm(img *Image) []Finding {
+	cfg := img.Config
+	if isShellForm(cfg.Entrypoint) {
+		return []Finding{{ID: FindingShellEntrypoint, Severity: Warning, Step: lastStep(img, "ENTRYPOINT"), Field: "config.Entrypoint",
+			Title:  "shell-form ENTRYPOINT",
+			Detail: "the shell is PID 1 and does not forward SIGTERM: `docker stop` waits 10 s and kills; use the exec form [\"prog\", \"arg\"]"}}
+	}
+	if len(cfg.Entrypoint) == 0 && isShellForm(cfg.Cmd) {
+		return []Finding{{ID: FindingShellCmd, Severity: Warning, Step: lastStep(img, "CMD"), Field: "config.Cmd",
+			Title:  "shell-form CMD",
+			Detail: "the shell is PID 1 and does not forward SIGTERM: `docker stop` waits 10 s and kills; use the exec form [\"prog\", \"arg\"]"}}
+	}
+	return nil
+}
+
+var (
+	aptUpdate  = regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*update\b`)
+	aptInstall = regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*(install|upgrade|dist-upgrade|full-upgrade)\b`)
+)
+
+const aptListsDir = "var/lib/apt/lists"
+
+func aptChecks(img *Image) []Finding {
+	var out []Finding
+	for i, s := range img.Steps {
+		if s.Instruction.Name != "RUN" {
+			continue
+		}
+		if aptUpdate.MatchString(s.Instruction.Args) && !aptInstall.MatchString(s.Instruction.Args) {
+			out = append(out, Finding{ID: FindingAptUpdateAlone, Severity: Warning, Step: i,
+				Title:  "apt-get update in a RUN that installs nothing",
+				Detail: "the cached update layer goes stale while later installs reuse it; run update and install in one RUN, then rm -rf /var/lib/apt/lists/*"})
+		}
+	}
+	var bytes int64
+	steps := map[int]int64{}
+	for _, f := range img.FS.Files {
+		if f.Kind != index.Dir && f.Bytes > 0 && index.Under(f.Path, aptListsDir) {
+			bytes += f.Bytes
+			steps[img.stepOf(f.Layer)] += f.Bytes
+		}
+	}
+	if bytes > 0 {
+		out = append(out, Finding{ID: FindingAptListsLeft, Severity: Warning, Step: mainOf(steps), Path: aptListsDir, Bytes: bytes,
+			Title:  "apt package lists left in the image",
+			Detail: "add `&& rm -rf /var/lib/apt/lists/*` to the RUN that installs"})
+	}
+	return out
+}
+
+// installCommand matches dependency installs that a COPY of the whole
+// build context, placed before them, invalidates on every source change.
+var installCommand = regexp.MustCompile(`\b(npm\s+(ci|install|i)|yarn(\s+install)?\b|pnpm\s+(install|i)|pip3?\s+install|poetry\s+install|go\s+mod\s+download|bundle\s+install|composer\s+install|mvn\b.*dependency:|cargo\s+fetch|dotnet\s+restore)`)
+
+func contextBeforeInstall(img *Image) []Finding {
+	for i, s := range img.Steps {
+		if s.Instruction.Name != "COPY" && s.Instruction.Name != "ADD" {
+			continue
+		}
+		args := strings.Fields(s.Instruction.Args)
+		for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+			args = args[1:]
+		}
+		if len(args) < 2 || (args[0] != "." && args[0] != "./") {
+			continue
+		}
+		for j := i + 1; j < len(img.Steps); j++ {
+			t := img.Steps[j]
+			if t.Instruction.Name == "RUN" && installCommand.MatchString(t.Instruction.Args) {
+				return []Finding{{ID: FindingContextBeforeDeps, Severity: Warning, Step: i, Related: []int{j},
+					Title:  "whole build context copied before the dependency install",
+					Detail: fmt.Sprintf("any source change re-runs step %d (%s); copy the dependency manifests first, install, then COPY . .", j, shorten(t.Instruction.String(), 60))}}
+			}
+		}
+	}
+	return nil
+}
+
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}
+
+// wasted reports, per step that hid them, the bytes of lower layers that
+// a later layer deleted or overwrote: they ship in every pull but no
+// container sees them.
+func wasted(img *Image) []Finding {
+	type acc struct {
+		bytes   int64
+		writers map[int]bool
+		biggest HiddenFile
+	}
+	byStep := map[int]*acc{}
+	for _, h := range img.Hidden {
+		if h.Size == 0 {
+			continue
+		}
+		s := img.stepOf(h.By)
+		a := byStep[s]
+		if a == nil {
+			a = &acc{writers: map[int]bool{}}
+			byStep[s] = a
+		}
+		a.bytes += h.Size
+		a.writers[img.stepOf(h.Layer)] = true
+		if h.Size > a.biggest.Size {
+			a.biggest = h
+		}
+	}
+	var steps []int
+	for s := range byStep {
+		steps = append(steps, s)
+	}
+	sort.Ints(steps)
+	var out []Finding
+	for _, s := range steps {
+		a := byStep[s]
+		var related []int
+		for w := range a.writers {
+			related = append(related, w)
+		}
+		sort.Ints(related)
+		sev := Info
+		if a.bytes >= 1_000_000 {
+			sev = Warning
+		}
+		out = append(out, Finding{ID: FindingWasted, Severity: sev, Step: s, Related: related, Bytes: a.bytes, Path: a.biggest.Path,
+			Title:  fmt.Sprintf("%s deleted or overwritten here still ship in lower layers", humanize.Bytes(uint64(a.bytes))),
+			Detail: "delete files in the RUN that creates them, or copy only the result into a fresh stage"})
+	}
+	return out
+}
+
+func secretFiles(img *Image, c *Classification) []Finding {
+	var out []Finding
+	for i, fl := range c.Flags {
+		if fl.Category != Secret {
+			continue
+		}
+		f := img.FS.Files[i]
+		out = append(out, Finding{ID: FindingSecretFile, Severity: Error, Step: img.stepOf(f.Layer), Path: f.Path, Bytes: f.Bytes,
+			Title:  "secret in the image: " + f.Path,
+			Detail: fmt.Sprintf("%s (%s); content not shown. Use a BuildKit secret mount, and rotate it", fl.Rule, fl.Evidence)})
+	}
+	return out
+}
+
+// secretName matches variable names that usually hold credentials.
+var secretName = regexp.MustCompile(`(?i)(token|secret|passw(or)?d|passwd|api_?key|access_?key|private_?key|credential|auth)`)
+
+// secretValue skips values that are clearly not secrets: empty, paths,
+// booleans, short words.
+func looksSecret(name, value string) bool {
+	if !secretName.MatchString(name) || len(value) < 8 || strings.HasPrefix(value, "/") || strings.HasPrefix(value, "$") {
+		return false
+	}
+	switch strings.ToLower(value) {
+	case "true", "false", "changeme", "required", "optional":
+		return false
+	}
+	return true
+}
+
+// redact keeps a hint of the value's shape, never the value.
+func redact(name string) string { return name + "=<redacted>" }
+
+func secretsInConfig(img *Image) []Finding {
+	var out []Finding
+	for _, kv := range img.Config.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		if looksSecret(k, v) {
+			out = append(out, Finding{ID: FindingSecretEnv, Severity: Error, Step: envStep(img, k), Field: "config.Env",
+				Title:  "credential-like ENV in the image config: " + redact(k),
+				Detail: "anyone who pulls the image reads it with docker inspect; pass it at run time or use a BuildKit secret"})
+		}
+	}
+	// BuildKit records the build args a RUN used: "RUN |2 K=V K2=V2 /bin/sh -c ...".
+	for i, s := range img.Steps {
+		rest, ok := strings.CutPrefix(s.CreatedBy, "RUN |")
+		if !ok {
+			rest, ok = strings.CutPrefix(s.CreatedBy, "|")
+		}
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(rest)
+		if len(fields) == 0 {
+			continue
+		}
+		for _, kv := range fields[1:] {
+			k, v, found := strings.Cut(kv, "=")
+			if !found {
+				break
+			}
+			if looksSecret(k, v) {
+				out = append(out, Finding{ID: FindingSecretArg, Severity: Error, Step: i,
+					Title:  "credential-like build arg recorded in the history: " + redact(k),
+					Detail: "build args are stored in the image history; use `RUN --mount=type=secret` instead"})
+			}
+		}
+	}
+	return out
+}
+
+// envStep is the last ENV step that sets name, or -1.
+func envStep(img *Image, name string) int {
+	for i := len(img.Steps) - 1; i >= 0; i-- {
+		s := img.Steps[i]
+		if s.Instruction.Name == "ENV" && (strings.HasPrefix(s.Instruction.Args, name+"=") || strings.Contains(s.Instruction.Args, " "+name+"=")) {
+			return i
+		}
+	}
+	return -1
+}
+
+// vcsDirs reports each VCS directory once, at its top.
+func vcsDirs(img *Image, c *Classification) []Finding {
+	var out []Finding
+	var cur *Finding
+	for i, f := range img.FS.Files {
+		if c.Flags[i].Category != VCS && !(f.Kind == index.Dir && isVCSDir(f.Path)) {
+			continue
+		}
+		if f.Kind == index.Dir && isVCSDir(f.Path) && (cur == nil || !index.Under(f.Path, cur.Path)) {
+			out = append(out, Finding{ID: FindingVCS, Severity: Warning, Step: img.stepOf(f.Layer), Path: f.Path,
+				Title:  "version control data in the image: " + f.Path,
+				Detail: "history is not program, and may hold secrets; add it to .dockerignore"})
+			cur = &out[len(out)-1]
+			continue
+		}
+		if cur != nil && index.Under(f.Path, cur.Path) {
+			cur.Bytes += f.Bytes
+		}
+	}
+	return out
+}
+
+func isVCSDir(p string) bool {
+	switch baseName(p) {
+	case ".git", ".svn", ".hg", ".bzr":
+		return true
+	}
+	return false
+}

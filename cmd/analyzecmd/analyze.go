@@ -1,0 +1,65 @@
+// Package analyzecmd implements `imgdiff analyze IMAGE`.
+package analyzecmd
+
+import (
+	"context"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/cmd/cmdutil"
+	"github.com/imgdiff/imgdiff/report"
+)
+
+// Options are the parsed flags and arguments of `imgdiff analyze`.
+type Options struct {
+	IO     *cmdutil.IOStreams
+	Source cmdutil.SourceOptions
+	Ref    string
+	Format report.Format
+	Top    int
+}
+
+// NewCmdAnalyze returns the analyze command. runF replaces the run function
+// in tests that only check flag parsing.
+func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: ios}
+	var format string
+	cmd := &cobra.Command{
+		Use:   "analyze IMAGE",
+		Short: "Attribute every byte of an image to the instruction that made it",
+		Example: `  imgdiff analyze app:latest
+  imgdiff analyze docker-archive:app.tar -o json
+  imgdiff analyze docker://registry.example.com/app:1.2 --platform linux/arm64`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := report.ParseFormat(format)
+			if err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			opts.Ref, opts.Format = args[0], f
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return analyzeRun(cmd.Context(), opts)
+		},
+	}
+	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown or json")
+	cmd.Flags().IntVar(&opts.Top, "top", 10, "entries in each top-N list")
+	return cmd
+}
+
+func analyzeRun(ctx context.Context, opts *Options) error {
+	loaded, err := cmdutil.Load(ctx, opts.IO, opts.Source, analyze.DefaultRules(), opts.Ref)
+	if err != nil {
+		return err
+	}
+	l := loaded[0]
+	a := analyze.Summarize(l.Image, l.Class, opts.Top)
+	ro := report.Options{Width: opts.IO.Width}
+	return cmdutil.Render(opts.IO, opts.Format, func(w io.Writer, f report.Format) error {
+		return ro.WriteAnalysis(w, f, a)
+	}, a.Budgets)
+}

@@ -1,0 +1,52 @@
+package cmdutil
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/imgdiff/imgdiff/layers/cache"
+)
+
+// OpenCache returns the layer-index cache the commands use, or nil when
+// caching is off: --no-cache, or IMGDIFF_NO_CACHE set to a true value. The
+// directory is $IMGDIFF_CACHE_DIR, else $XDG_CACHE_HOME/imgdiff, else the
+// user cache dir; IMGDIFF_CACHE_MAX_SIZE ("2GB", "500MiB") caps it. A cache
+// that cannot be used costs speed, not the run: it is skipped with a
+// warning on stderr.
+func OpenCache(ios *IOStreams, noCache bool) *cache.Cache {
+	if noCache || envTrue(ios.Getenv("IMGDIFF_NO_CACHE")) {
+		return nil
+	}
+	var opts cache.Options
+	if s := ios.Getenv("IMGDIFF_CACHE_MAX_SIZE"); s != "" {
+		n, err := humanize.ParseBytes(s)
+		if err != nil || n == 0 || n > 1<<62 {
+			fmt.Fprintf(ios.ErrOut, "imgdiff: warning: IMGDIFF_CACHE_MAX_SIZE=%q is not a size such as 2GB; using %s\n", s, humanize.IBytes(cache.DefaultMaxBytes))
+		} else {
+			opts.MaxBytes = int64(n)
+		}
+	}
+	dir, err := cache.Dir(ios.Getenv)
+	if err == nil {
+		var c *cache.Cache
+		if c, err = cache.Open(dir, opts); err == nil {
+			return c
+		}
+	}
+	fmt.Fprintf(ios.ErrOut, "imgdiff: warning: not caching layer indexes: %v\n", err)
+	return nil
+}
+
+// envTrue reads a boolean environment variable: "1", "true", "yes" and
+// the like are true; empty, "0" and "false" are not.
+func envTrue(v string) bool {
+	if v == "" {
+		return false
+	}
+	if b, err := strconv.ParseBool(v); err == nil {
+		return b
+	}
+	return v != "no" && v != "off"
+}

@@ -1,0 +1,113 @@
+package cmdutil
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/spf13/pflag"
+
+	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/layers"
+)
+
+// SourceOptions are the flags that say how to read images.
+type SourceOptions struct {
+	Platform string
+	Insecure bool
+	Jobs     int
+	Verbose  bool
+	NoCache  bool
+}
+
+// AddSourceFlags registers the source flags on fs.
+func AddSourceFlags(fs *pflag.FlagSet, o *SourceOptions) {
+	fs.StringVar(&o.Platform, "platform", "", "platform of a multi-arch image, os/arch[/variant] (default: this host's)")
+	fs.BoolVar(&o.Insecure, "insecure", false, "allow plain-HTTP registries (always allowed for localhost)")
+	fs.IntVarP(&o.Jobs, "jobs", "j", runtime.NumCPU(), "layers read in parallel")
+	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "print a timing line to stderr")
+	fs.BoolVar(&o.NoCache, "no-cache", false, "neither read nor write the layer-index cache ($XDG_CACHE_HOME/imgdiff)")
+}
+
+// Loaded is one image, analysed and classified.
+type Loaded struct {
+	Image *analyze.Image
+	Class *analyze.Classification
+	// Notes are facts from the source worth telling (which source a bare
+	// reference resolved to).
+	Notes []string
+}
+
+// Load opens the images named by refs (in parallel), walks their layers
+// (shared layers once), and analyses and classifies each.
+func Load(ctx context.Context, ios *IOStreams, o SourceOptions, rules *analyze.Rules, refs ...string) ([]Loaded, error) {
+	if o.Jobs <= 0 {
+		return nil, FlagErrorf("--jobs must be at least 1, got %d", o.Jobs)
+	}
+	var platform *v1.Platform
+	if o.Platform != "" {
+		p, err := layers.ParsePlatform(o.Platform)
+		if err != nil {
+			return nil, FlagErrorf("--platform: %w", err)
+		}
+		platform = p
+	}
+	start := time.Now()
+
+	imgs, err := layers.OpenAll(ctx, refs, layers.Options{
+		Platform:   platform,
+		Insecure:   o.Insecure,
+		Jobs:       o.Jobs,
+		DockerHost: ios.Getenv("DOCKER_HOST"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, img := range imgs {
+			img.Close()
+		}
+	}()
+	opened := time.Now()
+
+	for _, img := range imgs {
+		for _, n := range img.Notes {
+			fmt.Fprintf(ios.ErrOut, "imgdiff: %s: %s\n", img.Ref, n)
+		}
+	}
+	wo := layers.WalkOptions{
+		Jobs:       o.Jobs,
+		Capture:    analyze.WantContent,
+		CaptureKey: analyze.CaptureKey,
+	}
+	if c := OpenCache(ios, o.NoCache); c != nil {
+		wo.Cache = c
+	}
+	observer, stopProgress := NewProgress(ctx, ios, imgs)
+	wo.Observer = observer
+	walked, err := layers.Walk(ctx, wo, imgs...)
+	stopProgress()
+	if err != nil {
+		return nil, err
+	}
+	read := time.Now()
+
+	out := make([]Loaded, len(walked))
+	for i, w := range walked {
+		img, err := analyze.Build(w)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", refs[i], err)
+		}
+		class := analyze.Classify(img, rules)
+		out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes}
+	}
+	if o.Verbose {
+		fmt.Fprintf(ios.ErrOut, "imgdiff: opened %d image(s) in %s, read layers in %s, analysed in %s\n",
+			len(refs), round(opened.Sub(start)), round(read.Sub(opened)), round(time.Since(read)))
+	}
+	return out, nil
+}
+
+func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }

@@ -1,0 +1,81 @@
+// Package comparecmd implements `imgdiff compare A B`.
+package comparecmd
+
+import (
+	"context"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/cmd/cmdutil"
+	"github.com/imgdiff/imgdiff/report"
+)
+
+// Options are the parsed flags and arguments of `imgdiff compare`.
+type Options struct {
+	IO                    *cmdutil.IOStreams
+	Source                cmdutil.SourceOptions
+	RefA, RefB            string
+	Format                report.Format
+	Top                   int
+	AllFiles              bool
+	AllowPlatformMismatch bool
+}
+
+// NewCmdCompare returns the compare command. runF replaces the run function
+// in tests that only check flag parsing.
+func NewCmdCompare(ios *cmdutil.IOStreams, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: ios}
+	var format string
+	cmd := &cobra.Command{
+		Use:   "compare A B",
+		Short: "Explain how much smaller (or larger) image B is than image A, and why",
+		Long: `compare reads both images (layers they share are read once) and explains the
+size difference ΔS = size(A) − size(B): positive when B is smaller. ΔS is
+decomposed into the bytes of A that B does not carry, by category (build
+tools, sources, dev dependencies, caches, ...), plus the bytes A's layers
+hide, minus what B adds (ε). Typical uses: a single-stage image against its
+multi-stage rewrite, or main's image against a pull request's.`,
+		Example: `  imgdiff compare app:single app:multi
+  imgdiff compare docker://reg/app:main docker://reg/app:pr-42 -o markdown`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := report.ParseFormat(format)
+			if err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			opts.RefA, opts.RefB, opts.Format = args[0], args[1], f
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return compareRun(cmd.Context(), opts)
+		},
+	}
+	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown or json")
+	cmd.Flags().IntVar(&opts.Top, "top", 10, "entries in each top-N list")
+	cmd.Flags().BoolVar(&opts.AllFiles, "all-files", false, "list every changed path, not only the largest")
+	cmd.Flags().BoolVar(&opts.AllowPlatformMismatch, "allow-platform-mismatch", false, "compare images built for different platforms")
+	return cmd
+}
+
+func compareRun(ctx context.Context, opts *Options) error {
+	loaded, err := cmdutil.Load(ctx, opts.IO, opts.Source, analyze.DefaultRules(), opts.RefA, opts.RefB)
+	if err != nil {
+		return err
+	}
+	a, b := loaded[0], loaded[1]
+	c, err := analyze.Compare(a.Image, b.Image, a.Class, b.Class, analyze.CompareOptions{
+		Top:                   opts.Top,
+		AllFiles:              opts.AllFiles,
+		AllowPlatformMismatch: opts.AllowPlatformMismatch,
+	})
+	if err != nil {
+		return err
+	}
+	ro := report.Options{Width: opts.IO.Width}
+	return cmdutil.Render(opts.IO, opts.Format, func(w io.Writer, f report.Format) error {
+		return ro.WriteComparison(w, f, c)
+	}, c.Budgets)
+}

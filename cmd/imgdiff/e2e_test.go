@@ -191,19 +191,19 @@ func (e *e2eEnv) pairs() [][2]string {
 
 // ---------------------------------------------------------------- running
 
-// result is one run of the binary.
-type result struct {
+// e2eResult is one run of the binary.
+type e2eResult struct {
 	stdout, stderr []byte
 	code           int
 }
 
-func (r result) String() string {
+func (r e2eResult) String() string {
 	return fmt.Sprintf("exit %d, stderr:\n%s", r.code, r.stderr)
 }
 
 // run runs imgdiff with args; it fails the test only if the binary cannot
 // be run at all.
-func (e *e2eEnv) run(t *testing.T, args ...string) result {
+func (e *e2eEnv) run(t *testing.T, args ...string) e2eResult {
 	t.Helper()
 	r, err := e.exec(args...)
 	if err != nil {
@@ -212,10 +212,10 @@ func (e *e2eEnv) run(t *testing.T, args ...string) result {
 	return r
 }
 
-func (e *e2eEnv) exec(args ...string) (result, error) { return e.execEnv(nil, args...) }
+func (e *e2eEnv) exec(args ...string) (e2eResult, error) { return e.execEnv(nil, args...) }
 
 // execEnv runs imgdiff with extra environment variables (KEY=VALUE).
-func (e *e2eEnv) execEnv(env []string, args ...string) (result, error) {
+func (e *e2eEnv) execEnv(env []string, args ...string) (e2eResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.bin, args...)
@@ -223,7 +223,7 @@ func (e *e2eEnv) execEnv(env []string, args ...string) (result, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	r := result{stdout: stdout.Bytes(), stderr: stderr.Bytes()}
+	r := e2eResult{stdout: stdout.Bytes(), stderr: stderr.Bytes()}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:

@@ -325,6 +325,8 @@ type categoryTotal struct {
 }
 
 type pkgInfo struct {
+	Location string `json:"location"`
+	Files    int    `json:"files"`
 	Name     string `json:"name"`
 	Manager  string `json:"manager"`
 	Dev      bool   `json:"dev"`
@@ -1189,7 +1191,7 @@ func checkSingleClassified(t *testing.T, env *e2eEnv, im e2eImage, rep *analyzeR
 			name := strings.TrimPrefix(loc[strings.LastIndex(loc, "node_modules/"):], "node_modules/")
 			var found bool
 			for _, p := range c.Packages {
-				if p.Manager == "npm" && p.Name == name && p.Dev {
+				if p.Manager == "npm" && p.Name == name && p.Location == "app/"+loc && p.Dev {
 					found = true
 					if p.Category != "dev-dependency" {
 						t.Errorf("npm dev package %s: category %q, want dev-dependency", loc, p.Category)
@@ -1203,8 +1205,28 @@ func checkSingleClassified(t *testing.T, env *e2eEnv, im e2eImage, rep *analyzeR
 		if dd := c.category("dev-dependency"); dd < devBytes*95/100 {
 			t.Errorf("dev-dependency category holds %d bytes; the lockfile's dev packages %d (%.1f%%, want ≥ 95%%)", dd, devBytes, pct(dd, devBytes))
 		}
-		if p, ok := pkgs["npm:express"]; !ok || p.Dev || p.Category == "dev-dependency" {
-			t.Errorf("npm:express (a production dependency): %+v", p)
+		var express bool
+		var phantoms []string
+		for _, p := range c.Packages {
+			if p.Manager != "npm" {
+				continue
+			}
+			if p.Location == "app/node_modules/express" {
+				express = true
+				if p.Dev || p.Category == "dev-dependency" {
+					t.Errorf("express, a production dependency, is listed as %+v", p)
+				}
+			}
+			// A package the image lists is installed: it has files.
+			if p.Files == 0 {
+				phantoms = append(phantoms, p.Location)
+			}
+		}
+		if !express {
+			t.Error("express (app/node_modules/express) is not in imgdiff's package list")
+		}
+		if len(phantoms) > 0 {
+			t.Errorf("%d npm packages listed with no files in the image (not installed), e.g. %q", len(phantoms), phantoms[:min(3, len(phantoms))])
 		}
 	}
 

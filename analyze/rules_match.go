@@ -150,13 +150,6 @@ type pathMatch struct {
 	label string
 }
 
-func (m pathMatch) rank() int {
-	if m.rule == nil {
-		return rankNone
-	}
-	return m.rule.rank
-}
-
 // better reports whether m beats b: a stronger category, then the earlier
 // rule.
 func (m pathMatch) better(b pathMatch) bool {

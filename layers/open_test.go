@@ -546,8 +546,8 @@ func TestParseReference(t *testing.T) {
 		{in: "localhost:5000/app:1"},
 		{in: "./a.tar"},
 		{in: "containers-storage:x", err: "unknown transport"},
-		{in: "docker://", err: "no image name"},
-		{in: "oci:", err: "no path"},
+		{in: "docker://", err: "needs an image name"},
+		{in: "oci:", err: "needs a path"},
 		{in: "", err: "empty"},
 	} {
 		r, err := ParseReference(c.in)

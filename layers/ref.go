@@ -41,7 +41,7 @@ func ParseReference(s string) (Reference, error) {
 	}
 	if rest, ok := strings.CutPrefix(s, "docker://"); ok {
 		if rest == "" {
-			return ref, fmt.Errorf("%s: no image name after docker://", s)
+			return ref, fmt.Errorf("%s: docker:// needs an image name", s)
 		}
 		ref.Transport, ref.Name = Registry, rest
 		return ref, nil
@@ -50,13 +50,13 @@ func ParseReference(s string) (Reference, error) {
 	switch {
 	case ok && transport == DockerDaemon:
 		if rest == "" {
-			return ref, fmt.Errorf("%s: no image name after docker-daemon:", s)
+			return ref, fmt.Errorf("%s: docker-daemon needs an image name", s)
 		}
 		ref.Transport, ref.Name = DockerDaemon, rest
 		return ref, nil
 	case ok && (transport == DockerArchive || transport == OCILayout || transport == OCIArchive):
 		if rest == "" {
-			return ref, fmt.Errorf("%s: no path after %s:", s, transport)
+			return ref, fmt.Errorf("%s: %s needs a path", s, transport)
 		}
 		ref.Transport = transport
 		ref.Path, ref.Name = splitPathName(rest)

@@ -157,7 +157,7 @@ func (s *tarStore) index(size int64) error {
 			}
 			return fmt.Errorf("corrupt or truncated tar archive: %w", err)
 		}
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+		if h.Typeflag != tar.TypeReg && h.Typeflag != 0 { // 0: pre-POSIX regular file
 			continue
 		}
 		name, err := cleanName(h.Name)

@@ -233,7 +233,7 @@ func (t *fastTar) next() (*tarEntry, error) {
 		if longLink != "" {
 			e.Linkname = longLink
 		}
-		if e.Typeflag == tar.TypeRegA {
+		if e.Typeflag == 0 { // tar.TypeRegA, deprecated: pre-POSIX regular file
 			if strings.HasSuffix(e.Name, "/") {
 				e.Typeflag = tar.TypeDir
 			} else {

@@ -331,20 +331,41 @@ func classificationText(t *textWriter, a *analyze.Analysis) {
 	if pk := flaggedPackages(c.Packages); len(pk) > 0 {
 		t.section("Flagged packages (content size in the final filesystem)")
 		rows = rows[:0]
-		for _, p := range pk {
-			rows = append(rows, []string{oneLine(p.Name) + " (" + p.Manager + ")", categoryName(p.Category), human(p.Bytes), humanizeInt(p.Files), stepLabel(img, p.Step, 40)})
+		shown := pk
+		if len(shown) > maxTablePackages {
+			shown = shown[:maxTablePackages]
+		}
+		for _, p := range shown {
+			rows = append(rows, []string{oneLine(p.Name) + " (" + p.Manager + ")", categoryName(p.Category), human(p.Bytes), humanizeInt(p.Files), stepLabel(img, p.Step, 30)})
 		}
 		t.table([]column{{name: "PACKAGE", fit: true}, {name: "CATEGORY"}, {name: "CONTENT", right: true}, {name: "FILES", right: true}, {name: "INSTALLED BY"}}, rows)
+		if n := len(pk) - len(shown); n > 0 {
+			var rest int64
+			for _, p := range pk[len(shown):] {
+				rest += p.Bytes
+			}
+			t.line("  … %s more flagged packages, %s (-o json lists them all)", humanizeInt(n), human(rest))
+		}
 	}
 	if len(c.Findings) > 0 {
 		t.section("Findings")
-		rows = rows[:0]
+		// One block per finding: the evidence is the point, so it is
+		// printed whole rather than cut to a column.
 		for _, f := range c.Findings {
-			rows = append(rows, []string{string(f.Severity), f.ID, stepLabel(img, f.Step, 30), findingEvidence(f)})
+			where := "image config"
+			if f.Step >= 0 {
+				where = stepLabel(img, f.Step, 50)
+			} else if f.Field != "" {
+				where = f.Field
+			}
+			t.line("  %-7s %s  (%s)", f.Severity, f.ID, where)
+			t.line("          %s", findingEvidence(f))
 		}
-		t.table([]column{{name: "SEVERITY"}, {name: "ID"}, {name: "STEP"}, {name: "EVIDENCE", fit: true}}, rows)
 	}
 }
+
+// maxTablePackages caps the flagged-package table; the JSON has them all.
+const maxTablePackages = 15
 
 // flaggedPackages are the packages that carry a category, largest first as
 // the model keeps them.

@@ -18,8 +18,9 @@ const topFlaggedDirs = 10
 // per step, per package and per directory. Evidence comes first: a file a
 // package database owns gets its package's category ("dpkg: gcc-12
 // (devel)"); path rules decide for what no database owns. Secrets and VCS
-// data win over everything (a private key inside a package is still a
-// private key). rules nil means DefaultRules.
+// data win over everything else (a private key in a build tool's cache is a
+// private key), except in files a package database owns. rules nil means
+// DefaultRules.
 func Classify(img *Image, rules *Rules) *Classification {
 	if rules == nil {
 		rules = DefaultRules()
@@ -88,10 +89,12 @@ func Classify(img *Image, rules *Rules) *Classification {
 
 // decide applies the precedence of analyze/rules/default.yaml to one file:
 // secret, then VCS, then package evidence, then path rules (the package's
-// own files only for docs: a runtime package's files are runtime).
+// own files only for docs: a runtime package's files are runtime). A file
+// a package database owns came from a public package archive, so a key
+// among a package's files (Go's crypto/tls test keys) is no leaked secret.
 func decide(m pathMatch, pkg *foundPackage) Flag {
 	switch {
-	case m.rule != nil && (m.rule.spec.Category == Secret || m.rule.spec.Category == VCS):
+	case m.rule != nil && pkg == nil && (m.rule.spec.Category == Secret || m.rule.spec.Category == VCS):
 		return m.flag()
 	case pkg != nil && pkg.Category != "":
 		return Flag{Category: pkg.Category, Rule: pkg.Rule, Evidence: pkg.Evidence}

@@ -237,8 +237,8 @@ func secretFiles(img *Image, c *Classification) []Finding {
 		}
 		f := img.FS.Files[i]
 		out = append(out, Finding{ID: FindingSecretFile, Severity: Error, Step: img.stepOf(f.Layer), Path: f.Path, Bytes: f.Bytes,
-			Title:  "secret in the image: " + f.Path,
-			Detail: fmt.Sprintf("%s (%s); content not shown. Use a BuildKit secret mount, and rotate it", fl.Rule, fl.Evidence)})
+			Title:  "secret in the image",
+			Detail: fmt.Sprintf("rule %s (%s); content not shown. Use a BuildKit secret mount, and rotate it", fl.Rule, fl.Evidence)})
 	}
 	return out
 }
@@ -311,23 +311,34 @@ func envStep(img *Image, name string) int {
 	return -1
 }
 
-// vcsDirs reports each VCS directory once, at its top.
+// vcsDirs reports each VCS directory once, at its top, with the step that
+// wrote most of its bytes.
 func vcsDirs(img *Image, c *Classification) []Finding {
 	var out []Finding
 	var cur *Finding
+	var steps map[int]int64
+	done := func() {
+		if cur != nil && len(steps) > 0 {
+			cur.Step = mainOf(steps)
+		}
+	}
+	defer done()
 	for i, f := range img.FS.Files {
 		if c.Flags[i].Category != VCS && !(f.Kind == index.Dir && isVCSDir(f.Path)) {
 			continue
 		}
 		if f.Kind == index.Dir && isVCSDir(f.Path) && (cur == nil || !index.Under(f.Path, cur.Path)) {
+			done()
+			steps = map[int]int64{}
 			out = append(out, Finding{ID: FindingVCS, Severity: Warning, Step: img.stepOf(f.Layer), Path: f.Path,
-				Title:  "version control data in the image: " + f.Path,
+				Title:  "version control data in the image",
 				Detail: "history is not program, and may hold secrets; add it to .dockerignore"})
 			cur = &out[len(out)-1]
 			continue
 		}
 		if cur != nil && index.Under(f.Path, cur.Path) {
 			cur.Bytes += f.Bytes
+			steps[img.stepOf(f.Layer)] += f.Bytes + 1
 		}
 	}
 	return out

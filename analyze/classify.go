@@ -153,8 +153,10 @@ func assignOwners(fs *FS, found []*foundPackage) []int {
 
 // packageTotals sums each package's files in the final filesystem and
 // returns the packages largest first, with the owners remapped to that
-// order. Packages with no file in the image are kept (a dpkg entry whose
-// files were deleted says something too) after the others.
+// order. Packages known only by location (npm, pnpm: a package.json lists
+// a dependency) that have no file in the image are dropped: they are not
+// installed here. Database packages are kept (a dpkg entry whose files
+// were deleted says something too), after the others.
 func packageTotals(img *Image, found []*foundPackage, owners []int) ([]Package, []int) {
 	steps := make([]map[int]int64, len(found))
 	for i, o := range owners {
@@ -186,10 +188,15 @@ func packageTotals(img *Image, found []*foundPackage, owners []int) ([]Package, 
 		return pa.Name < pb.Name
 	})
 	pos := make([]int, len(found))
-	out := make([]Package, len(found))
-	for k, i := range order {
-		pos[i] = k
-		out[k] = found[i].Package
+	out := make([]Package, 0, len(found))
+	for _, i := range order {
+		p := found[i].Package
+		if p.Files == 0 && len(found[i].dirs) > 0 {
+			pos[i] = -1
+			continue
+		}
+		pos[i] = len(out)
+		out = append(out, p)
 	}
 	remapped := make([]int, len(owners))
 	for i, o := range owners {

@@ -1,0 +1,438 @@
+// Package config reads imgdiff's config file, .imgdiff.yaml: size and
+// hygiene budgets, and classification rules. It finds the file by walking
+// up from the working directory (or takes --config), decodes it strictly
+// (an unknown key, a wrong type or a bad value is an error naming
+// file:line:column), and merges the budget flags over it (flags.go).
+//
+// The file's schema:
+//
+//	budgets:                  # per image; every entry whose pattern matches applies
+//	  - image: "ghcr.io/acme/app:*"   # "*" matches anything, "/" and ":" included
+//	    max-size: 150MB               # content size; SI (MB) or IEC (MiB) units
+//	    max-compressed-size: 60MiB    # what a pull transfers
+//	    max-layers: 20
+//	    max-wasted: 5%                # bytes, or % of the content size
+//	    max-category: {build-tool: 0, cache: 1MB}
+//	    fail-on: [secret, root-user]  # finding ids or categories
+//	compare:                  # imgdiff compare only; % are of A's content size
+//	  min-savings: 30%
+//	  max-growth: 5MB
+//	rules: []                 # classification rules, as in analyze/rules/default.yaml
+//
+// Reading goes through a ReadFunc so that tests need no files.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/imgdiff/imgdiff/analyze"
+)
+
+// FileName is the config file looked for in the working directory and its
+// parents.
+const FileName = ".imgdiff.yaml"
+
+// ReadFunc reads a whole file; os.ReadFile in the binary. It must return
+// an error satisfying errors.Is(err, fs.ErrNotExist) for a missing file.
+type ReadFunc func(name string) ([]byte, error)
+
+// File is a parsed and checked config file.
+type File struct {
+	// Path is where the file was read from ("" when there was none).
+	Path string
+	// Budgets are the per-image budgets, in file order.
+	Budgets []analyze.ImageBudget
+	// Compare limits what compare measures.
+	Compare analyze.CompareBudget
+	// Rules add, replace (same id) or disable (disabled: true) default
+	// classification rules; see RuleSet.
+	Rules []analyze.RuleSpec
+}
+
+// Find returns the path and content of the config file in dir or its
+// nearest parent, or "" and nil when there is none.
+func Find(dir string, read ReadFunc) (string, []byte, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", nil, fmt.Errorf("find config: %w", err)
+	}
+	for {
+		p := filepath.Join(dir, FileName)
+		data, err := read(p)
+		switch {
+		case err == nil:
+			return p, data, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return "", nil, fmt.Errorf("read config: %w", err)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", nil, nil
+		}
+		dir = parent
+	}
+}
+
+// Load reads and parses the config file at path.
+func Load(path string, read ReadFunc) (*File, error) {
+	data, err := read(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and checks a config document. name is the file name put
+// in front of error positions: "NAME:LINE:COL: message".
+func Parse(name string, data []byte) (*File, error) {
+	f := &File{Path: name}
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, yamlError(name, err)
+	}
+	if len(file.Docs) > 1 {
+		return nil, posErrorf(name, file.Docs[1], "a config file holds one YAML document, this one has %d", len(file.Docs))
+	}
+	if len(file.Docs) == 0 || file.Docs[0].Body == nil {
+		return f, nil // empty, or comments only
+	}
+	body := file.Docs[0].Body
+	if _, ok := body.(*ast.MappingNode); !ok {
+		if _, ok := body.(*ast.MappingValueNode); !ok {
+			return nil, posErrorf(name, body, "want a mapping with budgets:, compare: and rules:")
+		}
+	}
+	var doc fileDoc
+	if err := yaml.NodeToValue(body, &doc, yaml.Strict()); err != nil {
+		return nil, yamlError(name, err)
+	}
+	for _, n := range doc.Budgets {
+		ib, err := budget(n)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%w", name, err)
+		}
+		f.Budgets = append(f.Budgets, ib)
+	}
+	if doc.Compare != nil {
+		c, err := compareBudget(doc.Compare)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%w", name, err)
+		}
+		f.Compare = c
+	}
+	for i, n := range doc.Rules {
+		var s analyze.RuleSpec
+		if err := yaml.NodeToValue(n, &s, yaml.Strict()); err != nil {
+			return nil, yamlError(name, err)
+		}
+		// Compiling one rule alone validates it, so the error can point
+		// at that rule.
+		if _, err := analyze.CompileRules([]analyze.RuleSpec{s}); err != nil {
+			return nil, posErrorf(name, n, "rules[%d]: %v", i, strings.TrimPrefix(err.Error(), "rules[0]: "))
+		}
+		f.Rules = append(f.Rules, s)
+	}
+	if len(f.Rules) > 0 {
+		if _, err := analyze.CompileRules(f.Rules); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return f, nil
+}
+
+// RuleSet returns the default classification rules with the file's rules
+// merged in; the defaults alone when f is nil or has no rules.
+func (f *File) RuleSet() (*analyze.Rules, error) {
+	rules := analyze.DefaultRules()
+	if f == nil || len(f.Rules) == 0 {
+		return rules, nil
+	}
+	user, err := analyze.CompileRules(f.Rules)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Path, err)
+	}
+	merged, err := rules.Merge(user)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Path, err)
+	}
+	return merged, nil
+}
+
+// fileDoc is the top level as goccy decodes it (strictly: an unknown
+// top-level key is an error). Below it, budgets are walked node by node,
+// so that every bad value, an empty one included, is reported where it
+// is written, with a message that names the key rather than a Go type.
+type fileDoc struct {
+	Budgets []ast.Node `yaml:"budgets"`
+	Compare ast.Node   `yaml:"compare"`
+	Rules   []ast.Node `yaml:"rules"`
+}
+
+// entries returns the key/value pairs of a mapping node, rejecting
+// duplicate keys and those checkKey rejects. Errors start with "LINE:COL: " (the caller
+// adds the file name).
+func entries(n ast.Node, what string, checkKey func(string) error) ([]*ast.MappingValueNode, error) {
+	var kvs []*ast.MappingValueNode
+	switch m := unwrap(n).(type) {
+	case *ast.MappingNode:
+		kvs = m.Values
+	case *ast.MappingValueNode:
+		kvs = []*ast.MappingValueNode{m}
+	default:
+		return nil, posErrorf("", n, "%s: want a mapping, not %s", what, describe(n))
+	}
+	seen := map[string]bool{}
+	for _, kv := range kvs {
+		k, _ := scalar(kv.Key)
+		if err := checkKey(k); err != nil {
+			return nil, posErrorf("", kv.Key, "%v", err)
+		}
+		if seen[k] {
+			return nil, posErrorf("", kv.Key, "%q is set twice", k)
+		}
+		seen[k] = true
+	}
+	return kvs, nil
+}
+
+var budgetKeys = []string{"image", "max-size", "max-compressed-size", "max-layers", "max-category", "max-wasted", "fail-on"}
+
+// budget decodes one entry of budgets:.
+func budget(n ast.Node) (analyze.ImageBudget, error) {
+	var ib analyze.ImageBudget
+	kvs, err := entries(n, "budgets entry", knownKeys(budgetKeys...))
+	if err != nil {
+		return ib, err
+	}
+	for _, kv := range kvs {
+		key, _ := scalar(kv.Key)
+		v := kv.Value
+		switch key {
+		case "image":
+			s, ok := scalar(v)
+			if !ok {
+				return ib, posErrorf("", v, "image: want a reference pattern such as \"ghcr.io/acme/app:*\", not %s", describe(v))
+			}
+			ib.Image = s
+		case "max-size":
+			ib.MaxSize, err = sizeValue(v, key)
+		case "max-compressed-size":
+			ib.MaxCompressedSize, err = sizeValue(v, key)
+		case "max-layers":
+			s, ok := scalar(v)
+			n, perr := parseCount(s)
+			if !ok || perr != nil {
+				return ib, posErrorf("", v, "max-layers: want a whole number of layers, not %s", describe(v))
+			}
+			ib.MaxLayers = &n
+		case "max-wasted":
+			ib.MaxWasted, err = limitValue(v, key, false)
+		case "max-category":
+			ib.MaxCategory, err = categoryLimits(v)
+		case "fail-on":
+			ib.FailOn, err = failOn(v)
+		}
+		if err != nil {
+			return ib, err
+		}
+	}
+	return ib, nil
+}
+
+func categoryLimits(n ast.Node) (map[analyze.Category]int64, error) {
+	if _, ok := unwrap(n).(*ast.NullNode); ok {
+		return nil, posErrorf("", n, "max-category: want a mapping of category to size, e.g. {build-tool: 0}, not an empty value")
+	}
+	kvs, err := entries(n, "max-category", func(k string) error {
+		if err := analyze.CheckCategory(k); err != nil {
+			return fmt.Errorf("max-category: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[analyze.Category]int64{}
+	for _, kv := range kvs {
+		key, _ := scalar(kv.Key)
+		size, err := sizeValue(kv.Value, "max-category."+key)
+		if err != nil {
+			return nil, err
+		}
+		out[analyze.Category(key)] = *size
+	}
+	return out, nil
+}
+
+// knownKeys accepts the given keys only, with goccy's message for others.
+func knownKeys(keys ...string) func(string) error {
+	return func(k string) error {
+		if !slices.Contains(keys, k) {
+			return fmt.Errorf("unknown field %q", k)
+		}
+		return nil
+	}
+}
+
+func failOn(n ast.Node) ([]string, error) {
+	seq, ok := unwrap(n).(*ast.SequenceNode)
+	if !ok {
+		return nil, posErrorf("", n, "fail-on: want a list of finding ids or categories, e.g. [secret, root-user], not %s", describe(n))
+	}
+	out := []string{}
+	for _, v := range seq.Values {
+		s, ok := scalar(v)
+		if !ok {
+			return nil, posErrorf("", v, "fail-on: want a finding id or category, not %s", describe(v))
+		}
+		if err := analyze.CheckFailOn(s); err != nil {
+			return nil, posErrorf("", v, "fail-on: %v", err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func compareBudget(n ast.Node) (analyze.CompareBudget, error) {
+	var c analyze.CompareBudget
+	if _, ok := unwrap(n).(*ast.NullNode); ok {
+		return c, nil // "compare:" with nothing under it
+	}
+	kvs, err := entries(n, "compare", knownKeys("min-savings", "max-growth"))
+	if err != nil {
+		return c, err
+	}
+	for _, kv := range kvs {
+		key, _ := scalar(kv.Key)
+		var l *analyze.Limit
+		if l, err = limitValue(kv.Value, "compare."+key, key == "min-savings"); err != nil {
+			return c, err
+		}
+		if key == "min-savings" {
+			c.MinSavings = l
+		} else {
+			c.MaxGrowth = l
+		}
+	}
+	return c, nil
+}
+
+// sizeValue parses a size node; an empty value is an error.
+func sizeValue(n ast.Node, where string) (*int64, error) {
+	s, ok := scalar(n)
+	if !ok {
+		return nil, posErrorf("", n, "%s: want a size such as 50MB or 50MiB, not %s", where, describe(n))
+	}
+	v, err := analyze.ParseSize(s)
+	if err != nil {
+		return nil, posErrorf("", n, "%v", err) // names the value; the position names the key
+	}
+	return &v, nil
+}
+
+// limitValue parses a size-or-percentage node. upTo100 caps percentages
+// that are shares of a whole.
+func limitValue(n ast.Node, where string, upTo100 bool) (*analyze.Limit, error) {
+	s, ok := scalar(n)
+	if !ok {
+		return nil, posErrorf("", n, "%s: want a size such as 50MB or a percentage such as 10%%, not %s", where, describe(n))
+	}
+	l, err := analyze.ParseLimit(s)
+	if err != nil {
+		return nil, posErrorf("", n, "%v", err)
+	}
+	if upTo100 && l.IsPercent && l.Percent > 100 {
+		return nil, posErrorf("", n, "%s: %s can never be met: B cannot save more than 100%% of A", where, l)
+	}
+	return &l, nil
+}
+
+// parseCount parses a non-negative whole number written as digits.
+func parseCount(s string) (int, error) {
+	n := 0
+	if s == "" || len(s) > 9 {
+		return 0, errors.New("bad count")
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return 0, errors.New("bad count")
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n, nil
+}
+
+// unwrap looks through comments and tags ("!!str 50MB") to the value.
+func unwrap(n ast.Node) ast.Node {
+	for {
+		switch v := n.(type) {
+		case *ast.TagNode:
+			n = v.Value
+		case *ast.CommentGroupNode:
+			return n
+		default:
+			return n
+		}
+	}
+}
+
+// scalar is the text of a string or number node. Booleans, nulls, lists
+// and mappings are not values any budget takes.
+func scalar(n ast.Node) (string, bool) {
+	switch v := unwrap(n).(type) {
+	case *ast.StringNode:
+		return v.Value, true
+	case *ast.IntegerNode, *ast.FloatNode:
+		return v.GetToken().Value, true
+	}
+	return "", false
+}
+
+// describe names what a bad node is, for error messages.
+func describe(n ast.Node) string {
+	switch v := unwrap(n).(type) {
+	case *ast.NullNode:
+		return "an empty value"
+	case *ast.BoolNode:
+		return fmt.Sprintf("the boolean %s", v.GetToken().Value)
+	case *ast.SequenceNode:
+		return "a list"
+	case *ast.MappingNode, *ast.MappingValueNode:
+		return "a mapping"
+	}
+	return fmt.Sprintf("%q", n.GetToken().Value)
+}
+
+// posErrorf formats "NAME:LINE:COL: message" at n's position, or
+// "LINE:COL: message" when name is "" (the caller adds it).
+func posErrorf(name string, n ast.Node, format string, args ...any) error {
+	pos := "?:?"
+	if tk := n.GetToken(); tk != nil && tk.Position != nil {
+		pos = fmt.Sprintf("%d:%d", tk.Position.Line, tk.Position.Column)
+	}
+	if name != "" {
+		pos = name + ":" + pos
+	}
+	return fmt.Errorf("%s: %s", pos, fmt.Sprintf(format, args...))
+}
+
+// yamlError makes goccy's errors "NAME:LINE:COL: message" on one line.
+func yamlError(name string, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+			return fmt.Errorf("%s:%d:%d: %s", name, tk.Position.Line, tk.Position.Column, ye.GetMessage())
+		}
+		return fmt.Errorf("%s: %s", name, ye.GetMessage())
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
+	"github.com/imgdiff/imgdiff/cmd/config"
 	"github.com/imgdiff/imgdiff/report"
 )
 
@@ -19,6 +20,7 @@ type Options struct {
 	Ref    string
 	Format report.Format
 	Top    int
+	Config config.BudgetFlags
 }
 
 // NewCmdAnalyze returns the analyze command. runF replaces the run function
@@ -48,16 +50,30 @@ func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) 
 	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
 	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown or json")
 	cmd.Flags().IntVar(&opts.Top, "top", 10, "entries in each top-N list")
+	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
 	return cmd
 }
 
 func analyzeRun(ctx context.Context, opts *Options) error {
-	loaded, err := cmdutil.Load(ctx, opts.IO, opts.Source, analyze.DefaultRules(), opts.Ref)
+	file, budgets, err := config.Resolve(&opts.Config, opts.IO.WorkDir, nil, false)
+	if err != nil {
+		return err
+	}
+	rules, err := file.RuleSet()
+	if err != nil {
+		return err
+	}
+	loaded, err := cmdutil.Load(ctx, opts.IO, opts.Source, rules, opts.Ref)
 	if err != nil {
 		return err
 	}
 	l := loaded[0]
 	a := analyze.Summarize(l.Image, l.Class, opts.Top)
+	if !budgets.Empty() {
+		if a.Budgets, err = analyze.EvaluateAnalysis(a, budgets); err != nil {
+			return err
+		}
+	}
 	ro := report.Options{Width: opts.IO.Width}
 	return cmdutil.Render(opts.IO, opts.Format, func(w io.Writer, f report.Format) error {
 		return ro.WriteAnalysis(w, f, a)

@@ -24,6 +24,8 @@ type IOStreams struct {
 	Width int
 	// Getenv reads the environment (injected so tests control it).
 	Getenv func(string) string
+	// WorkDir is where the config file search starts.
+	WorkDir string
 }
 
 // System returns the process's streams.
@@ -34,6 +36,7 @@ func System() *IOStreams {
 		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		Getenv: os.Getenv,
 	}
+	ios.WorkDir, _ = os.Getwd()
 	if ios.OutTTY {
 		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
 			ios.Width = w

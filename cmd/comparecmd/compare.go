@@ -9,6 +9,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
+	"github.com/imgdiff/imgdiff/cmd/config"
 	"github.com/imgdiff/imgdiff/report"
 )
 
@@ -21,6 +22,7 @@ type Options struct {
 	Top                   int
 	AllFiles              bool
 	AllowPlatformMismatch bool
+	Config                config.BudgetFlags
 }
 
 // NewCmdCompare returns the compare command. runF replaces the run function
@@ -57,11 +59,20 @@ multi-stage rewrite, or main's image against a pull request's.`,
 	cmd.Flags().IntVar(&opts.Top, "top", 10, "entries in each top-N list")
 	cmd.Flags().BoolVar(&opts.AllFiles, "all-files", false, "list every changed path, not only the largest")
 	cmd.Flags().BoolVar(&opts.AllowPlatformMismatch, "allow-platform-mismatch", false, "compare images built for different platforms")
+	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
 	return cmd
 }
 
 func compareRun(ctx context.Context, opts *Options) error {
-	loaded, err := cmdutil.Load(ctx, opts.IO, opts.Source, analyze.DefaultRules(), opts.RefA, opts.RefB)
+	file, budgets, err := config.Resolve(&opts.Config, opts.IO.WorkDir, nil, true)
+	if err != nil {
+		return err
+	}
+	rules, err := file.RuleSet()
+	if err != nil {
+		return err
+	}
+	loaded, err := cmdutil.Load(ctx, opts.IO, opts.Source, rules, opts.RefA, opts.RefB)
 	if err != nil {
 		return err
 	}
@@ -73,6 +84,11 @@ func compareRun(ctx context.Context, opts *Options) error {
 	})
 	if err != nil {
 		return err
+	}
+	if !budgets.Empty() {
+		if c.Budgets, err = analyze.EvaluateComparison(c, budgets, b.Class); err != nil {
+			return err
+		}
 	}
 	ro := report.Options{Width: opts.IO.Width}
 	return cmdutil.Render(opts.IO, opts.Format, func(w io.Writer, f report.Format) error {

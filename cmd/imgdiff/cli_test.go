@@ -183,3 +183,146 @@ func demo(t *testing.T) string {
 	}
 	return dir
 }
+
+// TestBudgetExitCodes is the table of budget cases: every rule passing and
+// failing, SI and IEC units, percentages, config files good and bad, and
+// the exit code each must give (0 within budget, 1 a budget failed, 2 the
+// tool could not do its job).
+func TestBudgetExitCodes(t *testing.T) {
+	dir := demo(t)
+	single, multi := "oci:"+dir+"/single", "oci:"+dir+"/multi"
+	// Figures of the demo pair, checked below so the thresholds stay honest.
+	a := analyzeJSON(t, single)
+	b := analyzeJSON(t, multi)
+	if a.Image.Size != 149_239_666 || b.Image.Size != 41_322_694 || len(b.Image.Layers) != 5 {
+		t.Fatalf("demo figures changed: A %d B %d (%d layers); update the thresholds", a.Image.Size, b.Image.Size, len(b.Image.Layers))
+	}
+	cfgDir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(cfgDir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.yaml", "budgets:\n  - image: \"oci:*multi\"\n    max-size: 50MB\n    max-category:\n      build-tool: 0\n    fail-on: [secret]\ncompare:\n  min-savings: 70%\n")
+	tight := write("tight.yaml", "budgets:\n  - image: \"*\"\n    max-size: 41MB\n")
+	other := write("other.yaml", "budgets:\n  - image: \"docker://elsewhere/*\"\n    max-size: 1B\n")
+	badKey := write("badkey.yaml", "budgets:\n  - image: \"*\"\n    max-sise: 1MB\n")
+	badUnit := write("badunit.yaml", "budgets:\n  - max-size: 12 parsecs\n")
+	badCat := write("badcat.yaml", "budgets:\n  - max-category:\n      compilers: 0\n")
+	badType := write("badtype.yaml", "budgets:\n  - max-layers: many\n")
+
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string // in stderr for errors, in stdout otherwise
+	}{
+		{"max-size pass SI", []string{"analyze", multi, "--max-size", "41.4MB"}, 0, "PASS"},
+		{"max-size fail SI", []string{"analyze", multi, "--max-size", "41.3MB"}, 1, "FAIL"},
+		{"max-size pass IEC", []string{"analyze", multi, "--max-size", "39.5MiB"}, 0, "PASS"}, // 41,418,752
+		{"max-size fail IEC", []string{"analyze", multi, "--max-size", "39MiB"}, 1, "FAIL"},    // 40,894,464
+		{"max-size exact bytes", []string{"analyze", multi, "--max-size", "41322694"}, 0, "PASS"},
+		{"max-size one byte short", []string{"analyze", multi, "--max-size", "41322693"}, 1, "FAIL"},
+		{"max-compressed-size pass", []string{"analyze", multi, "--max-compressed-size", "18MB"}, 0, "PASS"},
+		{"max-compressed-size fail", []string{"analyze", multi, "--max-compressed-size", "17MB"}, 1, "FAIL"},
+		{"max-compressed-size unknown", []string{"analyze", "docker-archive:" + fixtures + "docker-archive.tar", "--max-compressed-size", "1GB"}, 2, "compressed size is unknown"},
+		{"max-layers pass", []string{"analyze", multi, "--max-layers", "5"}, 0, "PASS"},
+		{"max-layers fail", []string{"analyze", multi, "--max-layers", "4"}, 1, "FAIL"},
+		{"max-category pass", []string{"analyze", multi, "--max-category", "build-tool=0"}, 0, "PASS"},
+		{"max-category fail", []string{"analyze", single, "--max-category", "build-tool=50MB"}, 1, "FAIL"},
+		{"max-wasted bytes pass", []string{"analyze", single, "--max-wasted", "1MB"}, 0, "PASS"},
+		{"max-wasted bytes fail", []string{"analyze", single, "--max-wasted", "100kB"}, 1, "FAIL"},
+		{"max-wasted percent pass", []string{"analyze", single, "--max-wasted", "1%"}, 0, "PASS"},
+		{"max-wasted percent fail", []string{"analyze", single, "--max-wasted", "0.1%"}, 1, "FAIL"},
+		{"fail-on finding pass", []string{"analyze", multi, "--fail-on", "root-user"}, 0, "PASS"},
+		{"fail-on finding fail", []string{"analyze", single, "--fail-on", "root-user"}, 1, "FAIL"},
+		{"fail-on category fail", []string{"analyze", single, "--fail-on", "secret"}, 1, "FAIL"},
+		{"min-savings percent pass", []string{"compare", single, multi, "--min-savings", "70%"}, 0, "PASS"},
+		{"min-savings percent fail", []string{"compare", single, multi, "--min-savings", "75%"}, 1, "FAIL"},
+		{"min-savings bytes fail", []string{"compare", single, multi, "--min-savings", "200MB"}, 1, "FAIL"},
+		{"max-growth pass", []string{"compare", multi, single, "--max-growth", "108MB"}, 0, "PASS"},
+		{"max-growth fail", []string{"compare", multi, single, "--max-growth", "10%"}, 1, "FAIL"},
+		{"config applies to B", []string{"compare", single, multi, "--config", good}, 0, "PASS"},
+		{"config fails", []string{"analyze", multi, "--config", tight}, 1, "FAIL"},
+		{"config pattern skips", []string{"analyze", multi, "--config", other}, 0, ""},
+		{"config unknown key", []string{"analyze", multi, "--config", badKey}, 2, "badkey.yaml:3:5: unknown field \"max-sise\""},
+		{"config bad unit", []string{"analyze", multi, "--config", badUnit}, 2, "badunit.yaml:2:15: size \"12 parsecs\""},
+		{"config unknown category", []string{"analyze", multi, "--config", badCat}, 2, "badcat.yaml:3:7: max-category: unknown category \"compilers\""},
+		{"config wrong type", []string{"analyze", multi, "--config", badType}, 2, "badtype.yaml:2:17:"},
+		{"config missing", []string{"analyze", multi, "--config", cfgDir + "/none.yaml"}, 2, "no such file"},
+		{"flag bad unit", []string{"analyze", multi, "--max-size", "5 apples"}, 2, "for \"--max-size\" flag: size \"5 apples\""},
+		{"flag negative", []string{"analyze", multi, "--max-size", "-5MB"}, 2, "for \"--max-size\" flag: size \"-5MB\""},
+		{"flag unknown fail-on", []string{"analyze", multi, "--fail-on", "no-such-thing"}, 2, "unknown finding or category"},
+		{"flag bad category", []string{"analyze", multi, "--max-category", "build-tool"}, 2, "want CATEGORY=SIZE"},
+		{"error is not a budget failure", []string{"analyze", dir + "/nope", "--max-size", "1B"}, 2, "no such file"},
+	}
+	// The cache makes the 40 runs read the demo once.
+	env := []string{"IMGDIFF_NO_CACHE=", "IMGDIFF_CACHE_DIR=" + t.TempDir()}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := imgdiff(t, env, c.args...)
+			if r.code != c.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, c.code, r.out, r.errOut)
+			}
+			where := r.out
+			if c.code == 2 {
+				where = r.errOut
+				if r.out != "" {
+					t.Errorf("an error printed a report:\n%s", r.out)
+				}
+			}
+			if !strings.Contains(where, c.want) {
+				t.Errorf("output lacks %q:\nstdout: %s\nstderr: %s", c.want, r.out, r.errOut)
+			}
+		})
+	}
+}
+
+// TestConfigFoundByWalkingUp runs from a subdirectory of the one holding
+// .imgdiff.yaml, with JSON output carrying the budget results.
+func TestConfigFoundByWalkingUp(t *testing.T) {
+	root := t.TempDir()
+	sub := filepath.Join(root, "a", "b")
+	os.MkdirAll(sub, 0o755)
+	os.WriteFile(filepath.Join(root, ".imgdiff.yaml"), []byte("budgets:\n  - max-layers: 1\n"), 0o644)
+	ios, out, _ := cmdutil.Test()
+	ios.WorkDir = sub
+	ios.Getenv = func(k string) string {
+		if k == "IMGDIFF_NO_CACHE" {
+			return "1"
+		}
+		return ""
+	}
+	code := run(context.Background(), ios, []string{"analyze", "-o", "json", "oci:" + fixtures + "oci-layout-gzip"})
+	var a analyze.Analysis
+	json.Unmarshal(out.Bytes(), &a)
+	if code != 1 || a.Budgets == nil || a.Budgets.Pass || a.Budgets.Source != filepath.Join(root, ".imgdiff.yaml") {
+		t.Fatalf("exit %d budgets %+v", code, a.Budgets)
+	}
+	if c := a.Budgets.Checks[0]; c.Rule != "max-layers" || c.Actual != float64(len(a.Image.Layers)) || c.Limit != 1 || c.Pass {
+		t.Errorf("check %+v", c)
+	}
+	// --no-config ignores it.
+	ios, _, _ = cmdutil.Test()
+	ios.WorkDir = sub
+	if code := run(context.Background(), ios, []string{"analyze", "--no-config", "--no-cache", "oci:" + fixtures + "oci-layout-gzip"}); code != 0 {
+		t.Errorf("--no-config: exit %d", code)
+	}
+}
+
+// TestStepSummary appends the Markdown report to $GITHUB_STEP_SUMMARY
+// whatever the -o format.
+func TestStepSummary(t *testing.T) {
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	os.WriteFile(summary, []byte("earlier step\n"), 0o644)
+	r := imgdiff(t, []string{"GITHUB_STEP_SUMMARY=" + summary}, "analyze", "-o", "json", "oci:"+fixtures+"oci-layout-gzip")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	b, _ := os.ReadFile(summary)
+	if !strings.HasPrefix(string(b), "earlier step\n<!-- imgdiff:") || !json.Valid([]byte(r.out)) {
+		t.Errorf("summary:\n%s", b)
+	}
+}

@@ -222,7 +222,7 @@ func TestBudgetExitCodes(t *testing.T) {
 		{"max-size pass SI", []string{"analyze", multi, "--max-size", "41.4MB"}, 0, "PASS"},
 		{"max-size fail SI", []string{"analyze", multi, "--max-size", "41.3MB"}, 1, "FAIL"},
 		{"max-size pass IEC", []string{"analyze", multi, "--max-size", "39.5MiB"}, 0, "PASS"}, // 41,418,752
-		{"max-size fail IEC", []string{"analyze", multi, "--max-size", "39MiB"}, 1, "FAIL"},    // 40,894,464
+		{"max-size fail IEC", []string{"analyze", multi, "--max-size", "39MiB"}, 1, "FAIL"},   // 40,894,464
 		{"max-size exact bytes", []string{"analyze", multi, "--max-size", "41322694"}, 0, "PASS"},
 		{"max-size one byte short", []string{"analyze", multi, "--max-size", "41322693"}, 1, "FAIL"},
 		{"max-compressed-size pass", []string{"analyze", multi, "--max-compressed-size", "18MB"}, 0, "PASS"},

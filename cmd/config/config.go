@@ -100,7 +100,11 @@ func Parse(name string, data []byte) (*File, error) {
 		return nil, yamlError(name, err)
 	}
 	if len(file.Docs) > 1 {
-		return nil, posErrorf(name, file.Docs[1], "a config file holds one YAML document, this one has %d", len(file.Docs))
+		second := ast.Node(file.Docs[1])
+		if file.Docs[1].Start != nil {
+			second = &ast.StringNode{BaseNode: &ast.BaseNode{}, Token: file.Docs[1].Start} // the "---"
+		}
+		return nil, posErrorf(name, second, "a config file holds one YAML document, this one has %d", len(file.Docs))
 	}
 	if len(file.Docs) == 0 || file.Docs[0].Body == nil {
 		return f, nil // empty, or comments only
@@ -416,6 +420,16 @@ func describe(n ast.Node) string {
 // "LINE:COL: message" when name is "" (the caller adds it).
 func posErrorf(name string, n ast.Node, format string, args ...any) error {
 	pos := "?:?"
+	// A block mapping's own token is its first ":"; point at the key
+	// instead (a flow mapping's "{" is fine).
+	switch m := n.(type) {
+	case *ast.MappingNode:
+		if !m.IsFlowStyle && len(m.Values) > 0 {
+			n = m.Values[0].Key
+		}
+	case *ast.MappingValueNode:
+		n = m.Key
+	}
 	if tk := n.GetToken(); tk != nil && tk.Position != nil {
 		pos = fmt.Sprintf("%d:%d", tk.Position.Line, tk.Position.Column)
 	}

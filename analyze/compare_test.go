@@ -114,3 +114,42 @@ func TestCompareSelfAndPlatform(t *testing.T) {
 		t.Errorf("allowed mismatch: %v", err)
 	}
 }
+
+// TestCompareWithoutHistory: images whose config has no history still
+// compare, by layer index and paths, and say why the steps are synthetic.
+func TestCompareWithoutHistory(t *testing.T) {
+	base := testLayer([]index.Entry{reg("bin/sh", 100)}, nil, nil)
+	tools := testLayer([]index.Entry{reg("usr/bin/cc", 7000), reg("src/main.c", 300)}, nil, nil)
+	app := testLayer([]index.Entry{reg("app/server", 900)}, nil, nil)
+	a, err := Build(testImage(nil, base, tools))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(testImage(nil, base, app))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Steps) != 2 || !a.Steps[1].Synthetic || len(a.Warnings) == 0 {
+		t.Fatalf("steps %+v warnings %q", a.Steps, a.Warnings)
+	}
+	c, err := Compare(a, b, Classify(a, nil), Classify(b, nil), CompareOptions{Top: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Delta.Size != 7300-900 {
+		t.Errorf("ΔS %d, want 6400", c.Delta.Size)
+	}
+	var sum int64
+	for _, term := range c.Decomposition.Terms {
+		sum += term.Bytes
+	}
+	if sum-c.Decomposition.Epsilon != c.Delta.Size {
+		t.Errorf("terms %d − ε %d ≠ ΔS %d", sum, c.Decomposition.Epsilon, c.Delta.Size)
+	}
+	if len(c.StepsA) != 1 || c.StepsA[0].Step != 1 || c.StepsA[0].Bytes != 7300 {
+		t.Errorf("A's steps: %+v", c.StepsA)
+	}
+	if c.Files.OnlyA.Count != 2 || c.Files.OnlyB.Count != 1 {
+		t.Errorf("files: only A %d, only B %d", c.Files.OnlyA.Count, c.Files.OnlyB.Count)
+	}
+}

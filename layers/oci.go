@@ -203,23 +203,11 @@ func openOCIManifest(s store, d v1.Descriptor, o Options) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	cfg, err := parseConfig(cfgRaw)
+	img, err := newManifestImage(d.Digest, raw, m, cfgRaw, d.Platform, o)
 	if err != nil {
 		return nil, err
 	}
-	if len(m.Layers) != len(cfg.RootFS.DiffIDs) {
-		return nil, fmt.Errorf("manifest lists %d layers, config %d diffIDs", len(m.Layers), len(cfg.RootFS.DiffIDs))
-	}
-	img := &Image{
-		Digest:       d.Digest.String(),
-		ManifestSize: int64(len(raw)),
-		ConfigSize:   int64(len(cfgRaw)),
-		Config:       cfg,
-		Platform:     configPlatform(cfg, d.Platform),
-	}
-	if err := checkPlatform(img.Platform, o.Platform); err != nil {
-		return nil, err
-	}
+	cfg := img.Config
 	for i, ld := range m.Layers {
 		name := blobName(ld.Digest)
 		sec, err := s.open(name)
@@ -238,6 +226,29 @@ func openOCIManifest(s store, d v1.Descriptor, o Options) (*Image, error) {
 		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: name, verify: ld.Digest, compressed: compressed}
 		l.blob = Blob{Digest: ld.Digest.String(), Size: ld.Size, MediaType: string(ld.MediaType)}
 		img.Layers = append(img.Layers, l)
+	}
+	return img, nil
+}
+
+// newManifestImage checks a manifest against its config and makes the
+// Image both describe (layers are the caller's to add).
+func newManifestImage(digest v1.Hash, rawManifest []byte, m *v1.Manifest, cfgRaw []byte, described *v1.Platform, o Options) (*Image, error) {
+	cfg, err := parseConfig(cfgRaw)
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Layers) != len(cfg.RootFS.DiffIDs) {
+		return nil, fmt.Errorf("manifest lists %d layers, config %d diffIDs", len(m.Layers), len(cfg.RootFS.DiffIDs))
+	}
+	img := &Image{
+		Digest:       digest.String(),
+		ManifestSize: int64(len(rawManifest)),
+		ConfigSize:   int64(len(cfgRaw)),
+		Config:       cfg,
+		Platform:     configPlatform(cfg, described),
+	}
+	if err := checkPlatform(img.Platform, o.Platform); err != nil {
+		return nil, err
 	}
 	return img, nil
 }

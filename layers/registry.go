@@ -77,24 +77,12 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	cfg, err := parseConfig(cfgRaw)
+	img, err := newManifestImage(dg, rawManifest, m, cfgRaw, pd, o)
 	if err != nil {
 		return nil, err
 	}
-	if len(m.Layers) != len(cfg.RootFS.DiffIDs) {
-		return nil, fmt.Errorf("manifest lists %d layers, config %d diffIDs", len(m.Layers), len(cfg.RootFS.DiffIDs))
-	}
-	img := &Image{
-		Transport:    Registry,
-		Digest:       dg.String(),
-		ManifestSize: int64(len(rawManifest)),
-		ConfigSize:   int64(len(cfgRaw)),
-		Config:       cfg,
-		Platform:     configPlatform(cfg, pd),
-	}
-	if err := checkPlatform(img.Platform, o.Platform); err != nil {
-		return nil, err
-	}
+	img.Transport = Registry
+	cfg := img.Config
 	for i, ld := range m.Layers {
 		rl, err := rimg.LayerByDigest(ld.Digest)
 		if err != nil {

@@ -20,7 +20,7 @@ test:
 # multi-stage rewrite.
 demo: build
 	@go run ./testdata/gen -set demo -out $(DEMO) >/dev/null
-	$(BIN) compare oci:$(DEMO)/single oci:$(DEMO)/multi
+	$(BIN) compare --config testdata/demo-budgets.yaml oci:$(DEMO)/single oci:$(DEMO)/multi
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

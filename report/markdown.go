@@ -282,6 +282,17 @@ func budgetStatus(r *analyze.BudgetReport) string {
 	return fmt.Sprintf(" · budgets ❌ %d of %d failed", len(r.Failed()), len(r.Checks))
 }
 
+// budgetStatusText is budgetStatus for a terminal: words, no emoji.
+func budgetStatusText(r *analyze.BudgetReport) string {
+	switch {
+	case r == nil:
+		return ""
+	case r.Pass:
+		return fmt.Sprintf("; budgets PASS (%d/%d)", len(r.Checks), len(r.Checks))
+	}
+	return fmt.Sprintf("; budgets FAIL (%d of %d broken)", len(r.Failed()), len(r.Checks))
+}
+
 func budgetMarkdown(d *mdDoc, r *analyze.BudgetReport) {
 	if r == nil {
 		return

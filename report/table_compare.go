@@ -16,7 +16,7 @@ func writeComparisonTable(w io.Writer, c *analyze.Comparison, o Options) error {
 	}
 	t := &textWriter{width: o.width()}
 	a, b := c.A, c.B
-	t.line("%s", headline(c, "A", "B"))
+	t.line("%s%s", headline(c, "A", "B"), budgetStatusText(c.Budgets))
 	t.line("  A  %s (%s) %s", oneLine(a.Ref), orDash(a.Transport), orDash(a.Platform))
 	t.line("  B  %s (%s) %s", oneLine(b.Ref), orDash(b.Transport), orDash(b.Platform))
 

@@ -55,11 +55,7 @@ func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) 
 }
 
 func analyzeRun(ctx context.Context, opts *Options) error {
-	file, budgets, err := config.Resolve(&opts.Config, opts.IO.WorkDir, nil, false)
-	if err != nil {
-		return err
-	}
-	rules, err := file.RuleSet()
+	rules, budgets, err := cmdutil.Setup(opts.IO, &opts.Config, false)
 	if err != nil {
 		return err
 	}

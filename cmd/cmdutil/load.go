@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/cmd/config"
 	"github.com/imgdiff/imgdiff/layers"
 )
 
@@ -111,3 +113,23 @@ func Load(ctx context.Context, ios *IOStreams, o SourceOptions, rules *analyze.R
 }
 
 func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+
+// Setup reads what a run applies besides the images: the classification
+// rules (the defaults with the config file's merged in) and the budgets
+// (the config file's, then the flags'). Budgets is nil-safe: Empty when
+// none are set.
+func Setup(ios *IOStreams, flags *config.BudgetFlags, compare bool) (*analyze.Rules, *analyze.Budgets, error) {
+	file, budgets, err := config.Resolve(flags, ios.WorkDir, nil, compare)
+	if err != nil {
+		var ue *config.UsageError
+		if errors.As(err, &ue) {
+			return nil, nil, &FlagError{Err: err}
+		}
+		return nil, nil, err
+	}
+	rules, err := file.RuleSet()
+	if err != nil {
+		return nil, nil, err
+	}
+	return rules, budgets, nil
+}

@@ -64,11 +64,7 @@ multi-stage rewrite, or main's image against a pull request's.`,
 }
 
 func compareRun(ctx context.Context, opts *Options) error {
-	file, budgets, err := config.Resolve(&opts.Config, opts.IO.WorkDir, nil, true)
-	if err != nil {
-		return err
-	}
-	rules, err := file.RuleSet()
+	rules, budgets, err := cmdutil.Setup(opts.IO, &opts.Config, true)
 	if err != nil {
 		return err
 	}

@@ -90,6 +90,8 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 	type job struct {
 		layer Layer
 		out   *index.Layer
+		// where names the layer for errors: the first image that has it.
+		where string
 	}
 	jobs := map[string]*job{}
 	var order []*job
@@ -97,10 +99,10 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 		if len(img.Layers) != len(img.Config.RootFS.DiffIDs) {
 			return nil, fmt.Errorf("%s: config lists %d layers, manifest %d", img.Ref, len(img.Config.RootFS.DiffIDs), len(img.Layers))
 		}
-		for _, l := range img.Layers {
+		for k, l := range img.Layers {
 			id := l.DiffID().String()
 			if _, ok := jobs[id]; !ok {
-				j := &job{layer: l}
+				j := &job{layer: l, where: fmt.Sprintf("%s: layer %d", img.Ref, k)}
 				jobs[id] = j
 				order = append(order, j)
 			}
@@ -121,7 +123,7 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 		g.Go(func() error {
 			l, err := walkCached(gctx, j.layer, opts)
 			if err != nil {
-				return err
+				return fmt.Errorf("%s %w", j.where, err)
 			}
 			j.out = l
 			return nil
@@ -173,7 +175,7 @@ func walkCached(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, e
 		opts.Observer.LayerDone(id, false, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("layer %s: %w", shortDigest(id), err)
+		return nil, fmt.Errorf("(%s): %w", shortDigest(id), err)
 	}
 	if opts.Cache != nil {
 		_ = opts.Cache.Put(key, idx) // a cache that cannot write only costs speed

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/imgdiff/imgdiff/layers/imagetest"
+)
+
+// TestBrokenImages: images broken the ways real inputs break each give
+// exit 2 and one line naming the input, never a report.
+func TestBrokenImages(t *testing.T) {
+	dir := t.TempDir()
+	spec := imagetest.FixtureSpec("linux/amd64")
+	img, err := imagetest.Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout := func(name string) string {
+		p := filepath.Join(dir, name)
+		if err := imagetest.WriteOCILayout(p, "latest", img); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	mismatch, missing := layout("mismatch"), layout("missing")
+	if err := imagetest.MismatchLayerBlob(mismatch, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := imagetest.RemoveLayerBlob(missing, 1); err != nil {
+		t.Fatal(err)
+	}
+	bad, err := mutate.AppendLayers(empty.Image, imagetest.BadGzipLayer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	badGzip := filepath.Join(dir, "badgzip")
+	if err := imagetest.WriteOCILayout(badGzip, "latest", bad); err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "truncated.tar")
+	if err := imagetest.WriteDockerArchive(truncated, "app:1", img); err != nil {
+		t.Fatal(err)
+	}
+	if err := imagetest.Truncate(truncated, -1); err != nil {
+		t.Fatal(err)
+	}
+	// Hostile names in the outer archive: a manifest pointing outside.
+	hostile := filepath.Join(dir, "hostile.tar")
+	writeTar(t, hostile, map[string]string{"manifest.json": `[{"Config":"../../etc/passwd","RepoTags":["x:1"],"Layers":[]}]`})
+
+	for _, c := range []struct{ ref, want string }{
+		{"oci:" + mismatch, "manifest says"}, // re-compressed: the size gives it away first
+		{"oci:" + missing, "is missing"},
+		{"oci:" + badGzip, "corrupt input"},
+		{"docker-archive:" + truncated, "truncated"},
+		{hostile, "leaves the archive"},
+	} {
+		for _, cmd := range []string{"analyze", "compare"} {
+			args := []string{cmd, c.ref}
+			if cmd == "compare" {
+				args = append(args, "oci:"+fixtures+"oci-layout-gzip")
+			}
+			r := imgdiff(t, nil, args...)
+			lines := strings.Split(strings.TrimSpace(r.errOut), "\n")
+			if r.code != 2 || r.out != "" || len(lines) != 1 || !strings.HasPrefix(lines[0], "imgdiff: "+c.ref) || !strings.Contains(lines[0], c.want) {
+				t.Errorf("%s %s: exit %d, stdout %d bytes, stderr %q; want exit 2, no report, one line naming the input with %q",
+					cmd, c.ref, r.code, len(r.out), r.errOut, c.want)
+			}
+		}
+	}
+}
+
+func writeTar(t *testing.T, path string, files map[string]string) {
+	t.Helper()
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for name, body := range files {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		tw.Write([]byte(body))
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

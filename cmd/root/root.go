@@ -2,6 +2,8 @@
 package root
 
 import (
+	"runtime/debug"
+
 	"github.com/spf13/cobra"
 
 	"github.com/imgdiff/imgdiff/cmd/analyzecmd"
@@ -35,6 +37,7 @@ Exit codes:
   130 interrupted`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
@@ -42,4 +45,20 @@ Exit codes:
 	cmd.AddCommand(analyzecmd.NewCmdAnalyze(ios, nil))
 	cmd.AddCommand(comparecmd.NewCmdCompare(ios, nil))
 	return cmd
+}
+
+// version is the module version the binary was built from ("(devel)" for
+// a local build), with the VCS revision when Go recorded one.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
 }

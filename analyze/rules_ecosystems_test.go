@@ -1,0 +1,89 @@
+package analyze
+
+import (
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// TestPathRulesPerEcosystem: what no package database owns is classified
+// by the default path rules, for every language the product supports, and
+// the runtime each one needs stays unflagged.
+func TestPathRulesPerEcosystem(t *testing.T) {
+	cases := []struct {
+		path string
+		want Category
+	}{
+		// C/C++
+		{"usr/local/include/zlib.h", BuildTool},
+		{"usr/local/lib/libz.a", BuildTool},
+		{"src/app/main.o", BuildTool},
+		{"src/app/main.c", Source},
+		{"src/app/CMakeLists.txt", Source},
+		{"usr/local/lib/libz.so.1.3", ""},
+		// Go
+		{"usr/local/go/bin/go", BuildTool},
+		{"usr/local/go/pkg/tool/linux_amd64/compile", BuildTool},
+		{"root/.cache/go-build/ab/abcdef-d", Cache},
+		{"go/pkg/mod/github.com/spf13/cobra@v1.10.2/command.go", Cache},
+		{"src/cmd/server/main.go", Source},
+		{"usr/local/bin/server", ""},
+		// Node
+		{"root/.npm/_cacache/index-v5/aa/bb", Cache},
+		{"usr/local/share/.cache/yarn/v6/npm-left-pad-1.3.0/package.json", Cache},
+		{"root/.local/share/pnpm/store/v3/files/00/abc", Cache},
+		{"app/node_modules/.cache/babel-loader/x.json", Cache},
+		{"app/src/index.ts", Source},
+		{"app/dist/index.js", ""},
+		// Python
+		{"root/.cache/pip/http/a/b/c", Cache},
+		{"usr/local/lib/python3.11/os.py", ""},
+		{"usr/local/lib/python3.11/test/test_os.py", ""},
+		// Rust
+		{"usr/local/cargo/registry/cache/index.crates.io-6f17d22bba15001f/serde-1.0.0.crate", Cache},
+		{"app/target/release/deps/libserde-abc.rlib", Cache},
+		{"usr/local/rustup/toolchains/stable-x86_64-unknown-linux-gnu/bin/rustc", BuildTool},
+		{"app/src/main.rs", Source},
+		// Java
+		{"root/.m2/repository/org/slf4j/slf4j-api/2.0.9/slf4j-api-2.0.9.jar", Cache},
+		{"home/gradle/.gradle/caches/modules-2/files-2.1/x.jar", Cache},
+		{"opt/java/openjdk/bin/javac", BuildTool},
+		{"opt/java/openjdk/jmods/java.base.jmod", BuildTool},
+		{"opt/java/openjdk/bin/java", ""},
+		{"opt/java/openjdk/lib/modules", ""},
+		{"app/src/main/java/App.java", Source},
+		{"app/app.jar", ""},
+		// .NET
+		{"usr/share/dotnet/sdk/8.0.100/dotnet.dll", BuildTool},
+		{"root/.nuget/packages/newtonsoft.json/13.0.3/lib/net6.0/Newtonsoft.Json.dll", Cache},
+		{"usr/share/dotnet/shared/Microsoft.NETCore.App/8.0.0/System.Private.CoreLib.dll", ""},
+		{"app/Program.cs", Source},
+		// Everywhere
+		{"app/.git/HEAD", VCS},
+		{"app/Dockerfile", Source},
+		{"var/cache/apt/archives/gcc-12_12.2.0-14_amd64.deb", Cache},
+		{"usr/share/man/man1/ls.1.gz", Docs},
+	}
+	var entries []index.Entry
+	for _, c := range cases {
+		entries = append(entries, reg(c.path, 100))
+	}
+	// Cargo marks its target directory; without the marker, "target" is
+	// just a name.
+	entries = append(entries, reg("app/target/.rustc_info.json", 10), reg("srv/www/target/index.html", 10))
+	img, err := Build(testImage([]v1.History{{CreatedBy: "COPY . / # buildkit"}}, testLayer(entries, nil, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Classify(img, nil)
+	for _, tc := range cases {
+		if f := flagOf(t, img, c, tc.path); f.Category != tc.want {
+			t.Errorf("%s: %q (%s), want %q", tc.path, f.Category, f.Evidence, tc.want)
+		}
+	}
+	if f := flagOf(t, img, c, "srv/www/target/index.html"); f.Category != "" {
+		t.Errorf("a target dir without Cargo's marker flagged %q (%s)", f.Category, f.Evidence)
+	}
+}

@@ -170,7 +170,11 @@ func openDaemon(ctx context.Context, e *engine, names []string, o Options) ([]*I
 		f.Close()
 		return nil, fmt.Errorf("temp file for docker save: %w", err)
 	}
-	if err := e.save(ctx, names, f); err != nil {
+	var w io.Writer = f
+	if o.SaveProgress != nil {
+		w = &progressWriter{w: f, report: o.SaveProgress}
+	}
+	if err := e.save(ctx, names, w); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -205,4 +209,18 @@ func openDaemon(ctx context.Context, e *engine, names []string, o Options) ([]*I
 		imgs = append(imgs, img)
 	}
 	return imgs, nil
+}
+
+// progressWriter reports the bytes written through it.
+type progressWriter struct {
+	w       io.Writer
+	written int64
+	report  func(int64)
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	p.written += int64(n)
+	p.report(p.written)
+	return n, err
 }

@@ -35,6 +35,9 @@ type Options struct {
 	Keychain authn.Keychain
 	// RegistryTransport replaces the HTTP transport to registries.
 	RegistryTransport http.RoundTripper
+	// SaveProgress, when set, is told how many bytes a `docker save` from
+	// the engine has written so far: the slow part of reading from it.
+	SaveProgress func(written int64)
 }
 
 // Open opens the image ref names. ref is "transport:…" in skopeo's

@@ -58,12 +58,15 @@ func Load(ctx context.Context, ios *IOStreams, o SourceOptions, rules *analyze.R
 	}
 	start := time.Now()
 
+	saving, stopSaving := NewSaveProgress(ctx, ios)
 	imgs, err := layers.OpenAll(ctx, refs, layers.Options{
-		Platform:   platform,
-		Insecure:   o.Insecure,
-		Jobs:       o.Jobs,
-		DockerHost: ios.Getenv("DOCKER_HOST"),
+		Platform:     platform,
+		Insecure:     o.Insecure,
+		Jobs:         o.Jobs,
+		DockerHost:   ios.Getenv("DOCKER_HOST"),
+		SaveProgress: saving,
 	})
+	stopSaving(err == nil)
 	if err != nil {
 		return nil, err
 	}

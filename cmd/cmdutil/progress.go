@@ -160,3 +160,42 @@ func (pr *Progress) stop() {
 	pr.mu.Unlock()
 	pr.p.Wait()
 }
+
+// NewSaveProgress returns a callback drawing how much of a `docker save`
+// the engine has streamed, and a function to call when opening is over.
+// On a non-terminal both do nothing. The bar appears on the first byte,
+// so runs that read no image from the engine show nothing.
+func NewSaveProgress(ctx context.Context, ios *IOStreams, opts ...mpb.ContainerOption) (func(int64), func(ok bool)) {
+	if !ios.ErrTTY {
+		return nil, func(bool) {}
+	}
+	var (
+		once sync.Once
+		p    *mpb.Progress
+		bar  *mpb.Bar
+	)
+	report := func(n int64) {
+		once.Do(func() {
+			p = mpb.NewWithContext(ctx, append([]mpb.ContainerOption{mpb.WithOutput(ios.ErrOut)}, opts...)...)
+			bar = p.AddBar(0,
+				mpb.BarWidth(32),
+				mpb.PrependDecorators(decor.Name("docker save", decor.WCSyncSpaceR)),
+				mpb.AppendDecorators(decor.OnAbort(decor.OnComplete(
+					decor.CurrentKiloByte("% .1f"), "done"), "failed")),
+			)
+		})
+		bar.SetCurrent(n)
+	}
+	stop := func(ok bool) {
+		if p == nil {
+			return
+		}
+		if ok {
+			bar.SetTotal(-1, true)
+		} else {
+			bar.Abort(false)
+		}
+		p.Wait()
+	}
+	return report, stop
+}

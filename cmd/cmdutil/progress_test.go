@@ -38,7 +38,7 @@ func ttyStreams(env map[string]string) (*IOStreams, *bytes.Buffer) {
 func TestProgressOnlyOnATerminalForSlowSources(t *testing.T) {
 	ctx := context.Background()
 	ios, errOut, _ := func() (*IOStreams, *bytes.Buffer, int) { i, _, e := Test(); return i, e, 0 }()
-	if obs, stop := NewProgress(ctx, ios, []*layers.Image{image("registry", "aa")}); obs != nil {
+	if obs, stop := NewProgress(ctx, ios, []*layers.Image{image(layers.Registry, "aa")}); obs != nil {
 		stop()
 		t.Error("bars on a non-terminal")
 	}
@@ -59,7 +59,7 @@ func TestProgressBars(t *testing.T) {
 			env["NO_COLOR"] = "1"
 		}
 		ios, errOut := ttyStreams(env)
-		a := image("registry", strings.Repeat("a", 64), strings.Repeat("b", 64))
+		a := image(layers.Registry, strings.Repeat("a", 64), strings.Repeat("b", 64))
 		b := image("docker-daemon", strings.Repeat("a", 64), strings.Repeat("c", 64))
 		obs, stop := NewProgress(context.Background(), ios, []*layers.Image{a, b}, mpb.WithAutoRefresh())
 		if obs == nil {
@@ -85,5 +85,27 @@ func TestProgressBars(t *testing.T) {
 		if hasColor := strings.Contains(out, "\x1b[32m"); hasColor == noColor {
 			t.Errorf("NO_COLOR=%v: colour in output = %v", noColor, hasColor)
 		}
+	}
+}
+
+func TestSaveProgress(t *testing.T) {
+	ios, _, errOut := Test()
+	if report, stop := NewSaveProgress(context.Background(), ios); report != nil {
+		t.Error("save progress on a non-terminal")
+	} else {
+		stop(true)
+	}
+	tty, ttyOut := ttyStreams(nil)
+	_, stop := NewSaveProgress(context.Background(), tty)
+	stop(true) // nothing saved: nothing drawn
+	if ttyOut.Len() != 0 || errOut.Len() != 0 {
+		t.Errorf("drew %q without a save", ttyOut)
+	}
+	report, stop := NewSaveProgress(context.Background(), tty, mpb.WithAutoRefresh())
+	report(1_000_000)
+	report(25_000_000)
+	stop(true)
+	if out := ttyOut.String(); !strings.Contains(out, "docker save") || !strings.Contains(out, "done") {
+		t.Errorf("save progress drew %q", out)
 	}
 }

@@ -308,13 +308,24 @@ func flaggedDirs(img *Image, flags []Flag) []FlaggedDir {
 		out = out[:topFlaggedDirs]
 	}
 	// The most common evidence, by bytes, among each directory's files.
+	// Files are depth-first, so a directory's tree is the run of entries
+	// right after it.
 	for k := range out {
 		d := &out[k]
+		start, end := 0, len(img.FS.Files)
+		if d.Path != "." {
+			i, ok := img.FS.indexOf(d.Path)
+			if !ok {
+				continue
+			}
+			start = i + 1
+			for end = start; end < len(img.FS.Files) && index.Under(img.FS.Files[end].Path, d.Path); end++ {
+			}
+		}
 		ev := map[string]int64{}
-		for i := range img.FS.Files {
-			f := &img.FS.Files[i]
-			if flags[i].Category == d.Category && (d.Path == "." || index.Under(f.Path, d.Path)) {
-				ev[flags[i].Evidence] += f.Bytes + 1
+		for i := start; i < end; i++ {
+			if flags[i].Category == d.Category {
+				ev[flags[i].Evidence] += img.FS.Files[i].Bytes + 1
 			}
 		}
 		var best string

@@ -1,0 +1,122 @@
+package analyze
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// realisticImage is a 100k-file image shaped like a real single-stage
+// build: a Debian base whose dpkg database lists 400 packages (some
+// devel), a Go toolchain, a node_modules tree with a lockfile, sources,
+// caches and docs, so every kind of rule and database is exercised.
+func realisticImage() *index.Image {
+	var status strings.Builder
+	contents := map[string][]byte{}
+	var base []index.Entry
+	for p := range 400 {
+		name, section := fmt.Sprintf("pkg%03d", p), "libs"
+		if p%5 == 0 {
+			name, section = fmt.Sprintf("lib%03d-dev", p), "libdevel"
+		}
+		fmt.Fprintf(&status, "Package: %s\nStatus: install ok installed\nSection: %s\nInstalled-Size: 100\nArchitecture: amd64\nVersion: 1.0\n\n", name, section)
+		var list strings.Builder
+		for f := range 100 {
+			var path string
+			switch f % 4 {
+			case 0:
+				path = fmt.Sprintf("usr/lib/x86_64-linux-gnu/%s/lib%d.so.1", name, f)
+			case 1:
+				path = fmt.Sprintf("usr/share/doc/%s/file%d", name, f)
+			case 2:
+				path = fmt.Sprintf("usr/include/%s/h%d.h", name, f)
+			default:
+				path = fmt.Sprintf("usr/bin/%s-tool%d", name, f)
+			}
+			list.WriteString("/" + path + "\n")
+			base = append(base, index.Entry{Path: path, Kind: index.File, Size: int64(1000 + f)})
+		}
+		lp := "var/lib/dpkg/info/" + name + ".list"
+		contents[lp] = []byte(list.String())
+		base = append(base, index.Entry{Path: lp, Kind: index.File, Size: int64(list.Len())})
+	}
+	contents["var/lib/dpkg/status"] = []byte(status.String())
+	base = append(base, index.Entry{Path: "var/lib/dpkg/status", Kind: index.File, Size: int64(status.Len())})
+	baseLayer := testLayer(base, nil, nil)
+	baseLayer.Contents = contents
+
+	var app []index.Entry
+	var lock strings.Builder
+	lock.WriteString(`{"name":"app","lockfileVersion":3,"packages":{"":{"name":"app"}`)
+	for p := range 300 {
+		fmt.Fprintf(&lock, `,"node_modules/m%03d":{"version":"1.0.0"%s}`, p, map[bool]string{true: `,"dev":true`, false: ""}[p%3 == 0])
+		for f := range 100 {
+			app = append(app, index.Entry{Path: fmt.Sprintf("app/node_modules/m%03d/lib/f%d.js", p, f), Kind: index.File, Size: 500})
+		}
+	}
+	lock.WriteString("}}")
+	for f := range 10_000 {
+		app = append(app,
+			index.Entry{Path: fmt.Sprintf("usr/local/go/src/pkg%d/f%d.go", f/100, f), Kind: index.File, Size: 2000},
+			index.Entry{Path: fmt.Sprintf("root/.cache/go-build/%02x/%d-d", f%256, f), Kind: index.File, Size: 3000},
+		)
+	}
+	for f := range 10_000 {
+		app = append(app, index.Entry{Path: fmt.Sprintf("app/src/mod%d/file%d.c", f/50, f), Kind: index.File, Size: 800})
+	}
+	app = append(app, index.Entry{Path: "app/package-lock.json", Kind: index.File, Size: int64(lock.Len())})
+	appLayer := testLayer(app, nil, nil)
+	appLayer.Contents = map[string][]byte{"app/package-lock.json": []byte(lock.String())}
+	return testImage(nil, baseLayer, appLayer)
+}
+
+// BenchmarkAnalyzeSteps times the in-memory steps of `imgdiff analyze` on
+// the same 100k-file image, so classification's share can be read off:
+// build (attribution), classify, summarize.
+func BenchmarkAnalyzeSteps(b *testing.B) {
+	ii := realisticImage()
+	img, err := Build(ii)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%d files", len(img.FS.Files))
+	b.Run("build", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Build(ii); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("classify", func(b *testing.B) {
+		for b.Loop() {
+			Classify(img, nil)
+		}
+	})
+	c := Classify(img, nil)
+	b.Run("summarize", func(b *testing.B) {
+		for b.Loop() {
+			Summarize(img, c, 10)
+		}
+	})
+}
+
+// TestRealisticImageClassifies keeps the benchmark image honest: its
+// databases and paths really are recognised.
+func TestRealisticImageClassifies(t *testing.T) {
+	img, err := Build(realisticImage())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Classify(img, nil)
+	got := map[Category]int64{}
+	for _, tot := range c.Totals {
+		got[tot.Category] = tot.Bytes
+	}
+	for _, cat := range []Category{BuildTool, Source, DevDependency, Cache, Docs, Other} {
+		if got[cat] == 0 {
+			t.Errorf("no %s bytes: %v", cat, got)
+		}
+	}
+}

@@ -100,17 +100,21 @@ func Load(ctx context.Context, ios *IOStreams, o SourceOptions, rules *analyze.R
 	read := time.Now()
 
 	out := make([]Loaded, len(walked))
+	var classifying time.Duration
 	for i, w := range walked {
 		img, err := analyze.Build(w)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", refs[i], err)
 		}
+		t := time.Now()
 		class := analyze.Classify(img, rules)
+		classifying += time.Since(t)
 		out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes}
 	}
 	if o.Verbose {
-		fmt.Fprintf(ios.ErrOut, "imgdiff: opened %d image(s) in %s, read layers in %s, analysed in %s\n",
-			len(refs), round(opened.Sub(start)), round(read.Sub(opened)), round(time.Since(read)))
+		analysed := time.Since(read)
+		fmt.Fprintf(ios.ErrOut, "imgdiff: opened %d image(s) in %s, read layers in %s, attributed in %s, classified in %s\n",
+			len(refs), round(opened.Sub(start)), round(read.Sub(opened)), round(analysed-classifying), round(classifying))
 	}
 	return out, nil
 }

@@ -72,7 +72,7 @@ var (
 // a failure is a bug in the embedded file, which the tests catch.
 func DefaultRules() *Rules {
 	defaultOnce.Do(func() {
-		r, err := ParseRules(defaultRulesYAML)
+		r, err := parseRules(defaultRulesYAML, false)
 		if err != nil {
 			panic("analyze: embedded default rules: " + err.Error())
 		}
@@ -91,7 +91,11 @@ type rulesDoc struct {
 // type, an unknown category, a bad glob or a rule mixing path and package
 // matchers is an error that names the line and column. Rules with
 // `disabled: true` are kept as such, for Merge to remove defaults with.
-func ParseRules(data []byte) (*Rules, error) {
+func ParseRules(data []byte) (*Rules, error) { return parseRules(data, true) }
+
+// parseRules parses a rules document; user checks whether each `contains`
+// rule names files imgdiff captures (the defaults define that set).
+func parseRules(data []byte, user bool) (*Rules, error) {
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, fmt.Errorf("rules: %s", yaml.FormatError(err, false, false))
@@ -109,7 +113,11 @@ func ParseRules(data []byte) (*Rules, error) {
 		if err := yaml.NodeToValue(n, &s, yaml.Strict()); err != nil {
 			return nil, fmt.Errorf("rules[%d]: %s", i, yaml.FormatError(err, false, false))
 		}
-		if err := s.validate(); err != nil {
+		err := s.validate()
+		if err == nil && user {
+			err = checkCaptured(&s)
+		}
+		if err != nil {
 			tk := n.GetToken()
 			return nil, fmt.Errorf("rules[%d] at line %d, column %d: %w", i, tk.Position.Line, tk.Position.Column, err)
 		}
@@ -122,7 +130,11 @@ func ParseRules(data []byte) (*Rules, error) {
 // a `rules:` list decodes it into []RuleSpec itself).
 func CompileRules(specs []RuleSpec) (*Rules, error) {
 	for i := range specs {
-		if err := specs[i].validate(); err != nil {
+		err := specs[i].validate()
+		if err == nil {
+			err = checkCaptured(&specs[i])
+		}
+		if err != nil {
 			return nil, fmt.Errorf("rules[%d]: %w", i, err)
 		}
 	}

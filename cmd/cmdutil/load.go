@@ -85,7 +85,7 @@ func Load(ctx context.Context, ios *IOStreams, o SourceOptions, rules *analyze.R
 	wo := layers.WalkOptions{
 		Jobs:       o.Jobs,
 		Capture:    analyze.WantContent,
-		CaptureKey: analyze.CaptureKey,
+		CaptureKey: analyze.CaptureKey(),
 	}
 	if c := OpenCache(ios, o.NoCache); c != nil {
 		wo.Cache = c

@@ -21,6 +21,10 @@ const topFlaggedDirs = 10
 // data win over everything else (a private key in a build tool's cache is a
 // private key), except in files a package database owns. rules nil means
 // DefaultRules.
+//
+// Classify redacts, in img, the credential-like values it reports (in
+// Config.Env, Entrypoint, Cmd and every step's CreatedBy and Instruction),
+// so that no report built from img prints them; it changes nothing else.
 func Classify(img *Image, rules *Rules) *Classification {
 	if rules == nil {
 		rules = DefaultRules()

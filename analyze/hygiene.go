@@ -23,6 +23,7 @@ const (
 	FindingSecretFile        = "secret"
 	FindingSecretEnv         = "secret-in-config"
 	FindingSecretArg         = "secret-in-build-arg"
+	FindingSecretHistory     = "secret-in-history"
 	FindingVCS               = "vcs-data"
 	FindingManyLayers        = "many-layers"
 	FindingNoHealthcheck     = "no-healthcheck"
@@ -37,7 +38,9 @@ const manyLayers = 25
 func findings(img *Image, c *Classification) []Finding {
 	var out []Finding
 	out = append(out, secretFiles(img, c)...)
-	out = append(out, secretsInConfig(img)...)
+	values := map[string]bool{}
+	out = append(out, secretsInConfig(img, values)...)
+	redactSecrets(img, values)
 	out = append(out, rootUser(img)...)
 	out = append(out, shellForm(img)...)
 	out = append(out, aptChecks(img)...)
@@ -241,74 +244,6 @@ func secretFiles(img *Image, c *Classification) []Finding {
 			Detail: fmt.Sprintf("rule %s (%s); content not shown. Use a BuildKit secret mount, and rotate it", fl.Rule, fl.Evidence)})
 	}
 	return out
-}
-
-// secretName matches variable names that usually hold credentials.
-var secretName = regexp.MustCompile(`(?i)(token|secret|passw(or)?d|passwd|api_?key|access_?key|private_?key|credential|auth)`)
-
-// secretValue skips values that are clearly not secrets: empty, paths,
-// booleans, short words.
-func looksSecret(name, value string) bool {
-	if !secretName.MatchString(name) || len(value) < 8 || strings.HasPrefix(value, "/") || strings.HasPrefix(value, "$") {
-		return false
-	}
-	switch strings.ToLower(value) {
-	case "true", "false", "changeme", "required", "optional":
-		return false
-	}
-	return true
-}
-
-// redact keeps a hint of the value's shape, never the value.
-func redact(name string) string { return name + "=<redacted>" }
-
-func secretsInConfig(img *Image) []Finding {
-	var out []Finding
-	for _, kv := range img.Config.Env {
-		k, v, _ := strings.Cut(kv, "=")
-		if looksSecret(k, v) {
-			out = append(out, Finding{ID: FindingSecretEnv, Severity: Error, Step: envStep(img, k), Field: "config.Env",
-				Title:  "credential-like ENV in the image config: " + redact(k),
-				Detail: "anyone who pulls the image reads it with docker inspect; pass it at run time or use a BuildKit secret"})
-		}
-	}
-	// BuildKit records the build args a RUN used: "RUN |2 K=V K2=V2 /bin/sh -c ...".
-	for i, s := range img.Steps {
-		rest, ok := strings.CutPrefix(s.CreatedBy, "RUN |")
-		if !ok {
-			rest, ok = strings.CutPrefix(s.CreatedBy, "|")
-		}
-		if !ok {
-			continue
-		}
-		fields := strings.Fields(rest)
-		if len(fields) == 0 {
-			continue
-		}
-		for _, kv := range fields[1:] {
-			k, v, found := strings.Cut(kv, "=")
-			if !found {
-				break
-			}
-			if looksSecret(k, v) {
-				out = append(out, Finding{ID: FindingSecretArg, Severity: Error, Step: i,
-					Title:  "credential-like build arg recorded in the history: " + redact(k),
-					Detail: "build args are stored in the image history; use `RUN --mount=type=secret` instead"})
-			}
-		}
-	}
-	return out
-}
-
-// envStep is the last ENV step that sets name, or -1.
-func envStep(img *Image, name string) int {
-	for i := len(img.Steps) - 1; i >= 0; i-- {
-		s := img.Steps[i]
-		if s.Instruction.Name == "ENV" && (strings.HasPrefix(s.Instruction.Args, name+"=") || strings.Contains(s.Instruction.Args, " "+name+"=")) {
-			return i
-		}
-	}
-	return -1
 }
 
 // vcsDirs reports each VCS directory once, at its top, with the step that

@@ -298,7 +298,7 @@ func flaggedDirs(img *Image, flags []Flag) []FlaggedDir {
 		if d == nil {
 			continue
 		}
-		for _, dir := range d.top(topFlaggedDirs) {
+		for _, dir := range topSpecific(d, topFlaggedDirs) {
 			out = append(out, FlaggedDir{Path: dir, Category: cat, Bytes: d.bytes[dir], Files: d.files[dir], Step: d.mainStep(dir)})
 		}
 	}
@@ -344,6 +344,68 @@ func flaggedDirs(img *Image, flags []Flag) []FlaggedDir {
 	return out
 }
 
+// genericDirs are directories that name no tool or cache: "usr: 284 MB of
+// build tooling" says nothing that "usr/libexec/gcc: 120 MB" does not say
+// better, so flagged directories are named below them.
+var genericDirs = map[string]bool{
+	"usr": true, "usr/local": true, "usr/lib": true, "usr/lib64": true, "usr/libexec": true, "usr/share": true,
+	"usr/local/lib": true, "usr/local/share": true, "var": true, "var/lib": true, "var/cache": true,
+	"opt": true, "root": true, "home": true, "lib": true, "lib64": true, "etc": true, "srv": true,
+}
+
+// topSpecific is dirTotals.top without the generic directories as
+// candidates: up to n non-overlapping directories, none dominated by one
+// of its children, the largest first.
+func topSpecific(d *dirTotals, n int) []string {
+	d.flush()
+	var cands []string
+	for dir, b := range d.bytes {
+		if dir == "." || b == 0 || genericDirs[dir] {
+			continue
+		}
+		dominated := false
+		for _, k := range d.kids[dir] {
+			if abs(d.bytes[k])*10 >= abs(b)*9 {
+				dominated = true
+				break
+			}
+		}
+		if !dominated {
+			cands = append(cands, dir)
+		}
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		bi, bj := abs(d.bytes[cands[i]]), abs(d.bytes[cands[j]])
+		if bi != bj {
+			return bi > bj
+		}
+		return cands[i] < cands[j]
+	})
+	var out []string
+	for _, c := range cands {
+		if len(out) == n {
+			break
+		}
+		overlaps := false
+		for _, o := range out {
+			if index.Under(c, o) || index.Under(o, c) {
+				overlaps = true
+				break
+			}
+		}
+		if !overlaps {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// verdictWords name the categories in the verdict.
+var verdictWords = map[Category]string{
+	BuildTool: "build tooling", Source: "sources", DevDependency: "dev dependencies", Cache: "caches",
+	VCS: "version control data", Secret: "secrets",
+}
+
 // verdict is the one-line summary of what the image should not carry.
 func verdict(img *Image, totals []CategoryTotal) string {
 	var bad int64
@@ -355,14 +417,14 @@ func verdict(img *Image, totals []CategoryTotal) string {
 		}
 		if t.Bytes > 0 {
 			bad += t.Bytes
-			parts = append(parts, string(t.Category))
+			parts = append(parts, verdictWords[t.Category])
 		}
 	}
 	size := img.FS.Size()
 	if bad == 0 || size == 0 {
 		return "nothing flagged: no build tools, sources, dev dependencies, caches, VCS data or secrets found"
 	}
-	return fmt.Sprintf("%s (%.0f%%) of this image's files are %s", humanize.Bytes(uint64(bad)), 100*float64(bad)/float64(size), joinAnd(parts))
+	return fmt.Sprintf("%s (%.0f%%) of this image is %s", humanize.Bytes(uint64(bad)), 100*float64(bad)/float64(size), joinAnd(parts))
 }
 
 func joinAnd(parts []string) string {

@@ -250,7 +250,7 @@ func TestClassifyEvidence(t *testing.T) {
 	if _, ok := byName["old-removed"]; ok {
 		t.Error("a deinstalled package is listed")
 	}
-	if !strings.Contains(c.Verdict, "of this image's files are") {
+	if !strings.Contains(c.Verdict, "%) of this image is build tooling, sources, dev dependencies and caches") {
 		t.Errorf("verdict %q", c.Verdict)
 	}
 }

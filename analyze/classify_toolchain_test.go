@@ -178,6 +178,18 @@ func TestToolchainBytesFlagged(t *testing.T) {
 			t.Errorf("runtime package %s: %d bytes flagged", n, s.tool+s.flagged)
 		}
 	}
+	// Flagged directories name the tool, not "usr".
+	if len(c.TopDirs) == 0 || c.TopDirs[0].Path != "usr/lib/gcc/x86_64-linux-gnu/12" || c.TopDirs[0].Category != BuildTool {
+		t.Errorf("top flagged dirs %+v, want gcc's directory first", c.TopDirs)
+	}
+	for _, d := range c.TopDirs {
+		if genericDirs[d.Path] {
+			t.Errorf("flagged dir %s names no tool", d.Path)
+		}
+	}
+	if !strings.HasSuffix(c.Verdict, "%) of this image is build tooling") || !strings.HasPrefix(c.Verdict, "284 MB (") {
+		t.Errorf("verdict %q", c.Verdict)
+	}
 	// The package list names the biggest toolchain packages first, with
 	// their evidence.
 	if p := c.Packages[0]; p.Category != BuildTool || p.Evidence == "" || p.Manager != "dpkg" {

@@ -22,10 +22,14 @@ const (
 // devDependencies reach through snapshots).
 type pnpmLockfile struct {
 	Importers map[string]pnpmDeps `yaml:"importers"`
-	// Single-project lockfiles (5.x, 6.0) list the roots at the top.
-	pnpmDeps  `yaml:",inline"`
-	Packages  map[string]pnpmPackage `yaml:"packages"`
-	Snapshots map[string]pnpmPackage `yaml:"snapshots"`
+	// Single-project lockfiles (5.x, 6.0) list the roots at the top. (Not
+	// an inline pnpmDeps: the YAML decoder cannot set an unexported
+	// embedded field.)
+	Dependencies         map[string]any         `yaml:"dependencies"`
+	DevDependencies      map[string]any         `yaml:"devDependencies"`
+	OptionalDependencies map[string]any         `yaml:"optionalDependencies"`
+	Packages             map[string]pnpmPackage `yaml:"packages"`
+	Snapshots            map[string]pnpmPackage `yaml:"snapshots"`
 }
 
 type pnpmDeps struct {
@@ -104,7 +108,7 @@ func (lf *pnpmLockfile) devPackages() map[string]bool {
 	// 9.0: walk the snapshot graph from each kind of root.
 	importers := lf.Importers
 	if len(importers) == 0 {
-		importers = map[string]pnpmDeps{".": lf.pnpmDeps}
+		importers = map[string]pnpmDeps{".": {Dependencies: lf.Dependencies, DevDependencies: lf.DevDependencies, OptionalDependencies: lf.OptionalDependencies}}
 	}
 	var prodRoots, devRoots []string
 	for _, imp := range importers {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -100,6 +101,33 @@ func BenchmarkAnalyzeSteps(b *testing.B) {
 			Summarize(img, c, 10)
 		}
 	})
+}
+
+// BenchmarkClassify times Classify on a freshly built 100k-file image per
+// iteration (so the lazily built path index is paid for, as in a real
+// run), and Build of the same image in the same iterations: the
+// "build-%" metric is classification's cost relative to attribution alone,
+// which is itself a fraction of a full analyze (reading the layers costs
+// more than both; see docs/performance.md).
+func BenchmarkClassify(b *testing.B) {
+	ii := realisticImage()
+	var build, classify time.Duration
+	b.StopTimer()
+	for range b.N {
+		t0 := time.Now()
+		img, err := Build(ii)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		b.StartTimer()
+		Classify(img, nil)
+		b.StopTimer()
+		build += t1.Sub(t0)
+		classify += time.Since(t1)
+	}
+	b.ReportMetric(float64(build.Nanoseconds())/float64(b.N), "build-ns/op")
+	b.ReportMetric(100*float64(classify)/float64(build), "build-%")
 }
 
 // TestRealisticImageClassifies keeps the benchmark image honest: its

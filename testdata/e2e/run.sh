@@ -21,6 +21,9 @@
 #   IMGDIFF_E2E_HOLD=1 once the images are ready, keep the daemons up and wait
 #                      (for running the Go test by hand; Ctrl-C cleans up)
 #   IMGDIFF_E2E_RUN    -run pattern for go test (default E2E)
+#   IMGDIFF_E2E_APPS   the apps to build, space-separated (default all of
+#                      them: go node c python java); the Go test checks
+#                      what the manifest lists
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -33,7 +36,8 @@ BASE_IMAGE=imgdiff-e2e/bookworm:base
 CACHE_DIR=${IMGDIFF_E2E_CACHE:-/var/cache/imgdiff-e2e}
 MIRROR=http://deb.debian.org/debian
 
-APPS=(go node c)
+# Each app has a single- and a multi-stage Dockerfile in testdata/dockerfiles.
+read -r -a APPS <<<"${IMGDIFF_E2E_APPS:-go node c python java}"
 VARIANTS=(single multi)
 BUILDERS=(buildkit legacy)
 
@@ -272,6 +276,7 @@ prepare_contexts() {
 	for app in "${APPS[@]}"; do
 		cp -r "$DOCKERFILES/$app" "$WORK/ctx-$app"
 	done
+	[[ " ${APPS[*]} " == *" node "* ]] || return 0
 	tmp=$WORK/npm-prefetch
 	mkdir -p "$tmp"
 	cp "$DOCKERFILES/node/package.json" "$DOCKERFILES/node/package-lock.json" "$tmp/"
@@ -297,10 +302,10 @@ build() {
 	log "built $tag ($SECONDS s into the run)"
 }
 
-# build_all: each builder builds all six variants. The two builders do not
-# share a layer cache, so they run side by side; within one builder, the
-# single-stage image goes first and the multi-stage build stage reuses its
-# cached toolchain layers.
+# build_all: each builder builds every app's two variants. The two builders
+# do not share a layer cache, so they run side by side; within one builder,
+# the single-stage image goes first and the multi-stage build stage reuses
+# its cached toolchain layers.
 build_all() {
 	prepare_contexts
 	local builder pids=() pid rc=0

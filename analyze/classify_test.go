@@ -287,6 +287,18 @@ func TestNeverFlagged(t *testing.T) {
 			t.Errorf("%s (%s) flagged %q, want build-tool", p.Name, p.Manager, p.Category)
 		}
 	}
+	// Test tools packaged by the distribution are dev dependencies, as
+	// they are when pip installs them.
+	for _, p := range []foundPackage{
+		{Package: Package{Name: "python3-pytest", Manager: "dpkg", Section: "python"}},
+		{Package: Package{Name: "python3-pluggy", Manager: "dpkg", Section: "python"}},
+		{Package: Package{Name: "pytest", Manager: "python"}},
+	} {
+		rules.classifyPackage(&p)
+		if p.Category != DevDependency {
+			t.Errorf("%s (%s) flagged %q, want dev-dependency", p.Name, p.Manager, p.Category)
+		}
+	}
 }
 
 // TestHygieneFindings: an image with a .git dir, a .env, a private key, a

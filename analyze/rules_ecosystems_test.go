@@ -52,6 +52,8 @@ func TestPathRulesPerEcosystem(t *testing.T) {
 		{"opt/java/openjdk/bin/javac", BuildTool},
 		{"opt/java/openjdk/jmods/java.base.jmod", BuildTool},
 		{"opt/java/openjdk/bin/java", ""},
+		// Debian's JRE ships jpackage's alternatives link.
+		{"usr/bin/jpackage", ""},
 		{"opt/java/openjdk/lib/modules", ""},
 		{"app/src/main/java/App.java", Source},
 		{"app/app.jar", ""},

@@ -206,7 +206,8 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 	if rs, ok := raw.(io.ReadSeeker); ok {
 		raw = newSkipReader(rs)
 	}
-	var tarStream io.Reader
+	// A decompressed stream is read through its WriteTo (see pushSource).
+	var dec io.WriterTo
 	switch {
 	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
 		zr, err := gzip.NewReader(raw)
@@ -214,7 +215,7 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 			return nil, fmt.Errorf("gzip: %w", err)
 		}
 		defer zr.Close()
-		tarStream = zr
+		dec = zr
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		// A blob whose SHA-256 is checked as it is read needs no second,
 		// weaker check of what it decodes to: skip zstd's frame checksum
@@ -225,28 +226,44 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 			return nil, fmt.Errorf("zstd: %w", err)
 		}
 		defer zr.Close()
-		tarStream = zr
-	default:
-		tarStream = raw
+		dec = zr
+	}
+	if dec == nil {
+		return indexPlain(ctx, l, raw, opts)
 	}
 
-	idx, err := indexTar(ctx, tarStream, opts)
+	ps := newPushSource(dec)
+	defer ps.Close() // before the decoder's Close: deferred calls run last-in first-out
+	idx, err := indexSource(ctx, ps, opts)
+	if err != nil {
+		return nil, err
+	}
+	idx.DiffID = l.DiffID().String()
+	// Drain what follows the tar's end so the decompressor checks its
+	// checksum and a verifying source checks the digest.
+	if err := ps.drain(); err != nil {
+		return nil, fmt.Errorf("reading past tar end: %w", err)
+	}
+	if _, err := io.Copy(io.Discard, raw); err != nil {
+		return nil, fmt.Errorf("reading past stream end: %w", err)
+	}
+	return idx, nil
+}
+
+// indexPlain indexes an uncompressed layer.
+func indexPlain(ctx context.Context, l Layer, r io.Reader, opts WalkOptions) (*index.Layer, error) {
+	idx, err := indexTar(ctx, r, opts)
 	if err != nil {
 		return nil, err
 	}
 	idx.DiffID = l.DiffID().String()
 
-	// Drain what follows the tar's end so decompressors check their
-	// checksums and verifying sources check the digest. A seekable plain tar
-	// is trusted as stored: reading its bodies is what seeking avoids.
-	if _, seekable := tarStream.(io.Seeker); !seekable {
-		if _, err := io.Copy(io.Discard, tarStream); err != nil {
+	// Drain what follows the tar's end so a verifying source checks the
+	// digest. A seekable plain tar is trusted as stored: reading its bodies
+	// is what seeking avoids.
+	if _, seekable := r.(io.Seeker); !seekable {
+		if _, err := io.Copy(io.Discard, r); err != nil {
 			return nil, fmt.Errorf("reading past tar end: %w", err)
-		}
-		if tarStream != raw {
-			if _, err := io.Copy(io.Discard, raw); err != nil {
-				return nil, fmt.Errorf("reading past stream end: %w", err)
-			}
 		}
 	}
 	return idx, nil
@@ -290,6 +307,12 @@ func indexTar(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Layer,
 	default:
 		src = bufSource{bufio.NewReaderSize(r, skipBuffer)}
 	}
+	return indexSource(ctx, src, opts)
+}
+
+// indexSource reads src's tar entries with fastTar, handing over to
+// archive/tar for the entries only it reads.
+func indexSource(ctx context.Context, src blockSource, opts WalkOptions) (*index.Layer, error) {
 	ft := newFastTar(src)
 	return indexEntries(ctx, ft, func() tarHeaders { return stdTar{tar.NewReader(ft.replay())} }, opts)
 }

@@ -2,6 +2,7 @@ package layers
 
 import (
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -29,8 +30,9 @@ type pushSource struct {
 // errSourceClosed ends a WriteTo whose reader has gone away.
 var errSourceClosed = errors.New("layer reader closed")
 
-// newPushSource starts wt.WriteTo in a goroutine. Close must be called.
-func newPushSource(wt io.WriterTo) *pushSource {
+// newPushSource starts wt.WriteTo in a goroutine; its errors are prefixed
+// with format ("zstd"). Close must be called.
+func newPushSource(wt io.WriterTo, format string) *pushSource {
 	s := &pushSource{
 		blocks:  make(chan []byte),
 		release: make(chan struct{}),
@@ -39,7 +41,9 @@ func newPushSource(wt io.WriterTo) *pushSource {
 	}
 	go func() {
 		defer close(s.ended)
-		_, s.err = wt.WriteTo(handoff{s})
+		if _, err := wt.WriteTo(handoff{s}); err != nil {
+			s.err = fmt.Errorf("%s: %w", format, err)
+		}
 	}()
 	return s
 }

@@ -58,7 +58,7 @@ func TestPushSourceMatchesBufio(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for round := range 100 {
 		want := bufSource{bufio.NewReaderSize(bytes.NewReader(data), skipBuffer)}
-		got := newPushSource(&blockWriter{data: data, seed: uint64(round)})
+		got := newPushSource(&blockWriter{data: data, seed: uint64(round)}, "test")
 		for op := 0; ; op++ {
 			ctx := fmt.Sprintf("round %d op %d", round, op)
 			var ea, eb error
@@ -116,7 +116,7 @@ func TestPushSourcePeekedBlockOutlivesSkip(t *testing.T) {
 	for i := range data {
 		data[i] = byte(i / 512)
 	}
-	s := newPushSource(&blockWriter{data: data, size: 512})
+	s := newPushSource(&blockWriter{data: data, size: 512}, "test")
 	defer s.Close()
 	for i := range 40 {
 		b, err := s.Peek(512)
@@ -136,7 +136,7 @@ func TestPushSourcePeekedBlockOutlivesSkip(t *testing.T) {
 // goroutine whether or not the stream was read to its end.
 func TestPushSourceErrorsAndClose(t *testing.T) {
 	bad := errors.New("corrupt block")
-	s := newPushSource(&blockWriter{data: make([]byte, 100_000), seed: 1, err: bad})
+	s := newPushSource(&blockWriter{data: make([]byte, 100_000), seed: 1, err: bad}, "test")
 	if err := s.drain(); !errors.Is(err, bad) {
 		t.Fatalf("drain = %v, want %v", err, bad)
 	}
@@ -144,7 +144,7 @@ func TestPushSourceErrorsAndClose(t *testing.T) {
 
 	before := runtime.NumGoroutine()
 	for i := range 50 {
-		s := newPushSource(&blockWriter{data: make([]byte, 1_000_000), seed: uint64(i)})
+		s := newPushSource(&blockWriter{data: make([]byte, 1_000_000), seed: uint64(i)}, "test")
 		if _, err := s.Peek(100); err != nil {
 			t.Fatal(err)
 		}

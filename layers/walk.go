@@ -208,6 +208,7 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 	}
 	// A decompressed stream is read through its WriteTo (see pushSource).
 	var dec io.WriterTo
+	var format string
 	switch {
 	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
 		zr, err := gzip.NewReader(raw)
@@ -215,7 +216,7 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 			return nil, fmt.Errorf("gzip: %w", err)
 		}
 		defer zr.Close()
-		dec = zr
+		dec, format = zr, "gzip"
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		// A blob whose SHA-256 is checked as it is read needs no second,
 		// weaker check of what it decodes to: skip zstd's frame checksum
@@ -226,13 +227,13 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 			return nil, fmt.Errorf("zstd: %w", err)
 		}
 		defer zr.Close()
-		dec = zr
+		dec, format = zr, "zstd"
 	}
 	if dec == nil {
 		return indexPlain(ctx, l, raw, opts)
 	}
 
-	ps := newPushSource(dec)
+	ps := newPushSource(dec, format)
 	defer ps.Close() // before the decoder's Close: deferred calls run last-in first-out
 	idx, err := indexSource(ctx, ps, opts)
 	if err != nil {

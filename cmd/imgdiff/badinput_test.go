@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
@@ -37,14 +38,28 @@ func TestBrokenImages(t *testing.T) {
 	if err := imagetest.RemoveLayerBlob(missing, 1); err != nil {
 		t.Fatal(err)
 	}
-	bad, err := mutate.AppendLayers(empty.Image, imagetest.BadGzipLayer())
-	if err != nil {
-		t.Fatal(err)
+	oneLayer := func(name string, l v1.Layer) string {
+		img, err := mutate.AppendLayers(empty.Image, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := imagetest.WriteOCILayout(p, "latest", img); err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
-	badGzip := filepath.Join(dir, "badgzip")
-	if err := imagetest.WriteOCILayout(badGzip, "latest", bad); err != nil {
-		t.Fatal(err)
+	cut := func(c imagetest.Compression) v1.Layer {
+		l, err := imagetest.TruncatedLayer(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
 	}
+	badGzip := oneLayer("badgzip", imagetest.BadGzipLayer())
+	badZstd := oneLayer("badzstd", imagetest.BadZstdLayer())
+	cutGzip := oneLayer("cutgzip", cut(imagetest.Gzip))
+	cutZstd := oneLayer("cutzstd", cut(imagetest.Zstd))
 	truncated := filepath.Join(dir, "truncated.tar")
 	if err := imagetest.WriteDockerArchive(truncated, "app:1", img); err != nil {
 		t.Fatal(err)
@@ -60,6 +75,9 @@ func TestBrokenImages(t *testing.T) {
 		{"oci:" + mismatch, "manifest says"}, // re-compressed: the size gives it away first
 		{"oci:" + missing, "is missing"},
 		{"oci:" + badGzip, "corrupt input"},
+		{"oci:" + badZstd, "zstd"},
+		{"oci:" + cutGzip, "unexpected EOF"},
+		{"oci:" + cutZstd, "unexpected EOF"},
 		{"docker-archive:" + truncated, "truncated"},
 		{hostile, "leaves the archive"},
 	} {

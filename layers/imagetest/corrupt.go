@@ -41,6 +41,28 @@ func BadGzipLayer() v1.Layer {
 	return &memLayer{raw: raw, blob: blob, diffID: sha(raw), digest: sha(blob), mt: types.OCILayer}
 }
 
+// TruncatedLayer is a layer whose compressed blob was cut in the middle of
+// the stream, with a digest and size that match the cut blob: a writer that
+// died half-way and then recorded what it had. Only the decompressor can
+// tell.
+func TruncatedLayer(c Compression) (v1.Layer, error) {
+	entries := []Entry{{Path: "app/a", Size: 300_000}, {Path: "app/b", Size: 300_000}}
+	l, err := newLayer(entries, c, 0)
+	if err != nil {
+		return nil, err
+	}
+	l.blob = l.blob[:len(l.blob)/2]
+	l.digest = sha(l.blob)
+	return l, nil
+}
+
+// BadZstdLayer is BadGzipLayer for zstd: a frame header and then garbage.
+func BadZstdLayer() v1.Layer {
+	raw, _ := LayerTar([]Entry{{Path: "bad/file", Size: 4096}}) // a fixed spec: cannot fail
+	blob := append([]byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58}, bytes.Repeat([]byte{0xff}, 512)...)
+	return &memLayer{raw: raw, blob: blob, diffID: sha(raw), digest: sha(blob), mt: types.OCILayerZStd}
+}
+
 // layoutLayers returns the blob paths of the layers of the image a layout
 // directory holds (its first index.json entry, which must be an image).
 func layoutLayers(dir string) ([]string, error) {

@@ -20,6 +20,20 @@ const (
 // Categories lists the categories in report order.
 var Categories = []Category{BuildTool, Source, DevDependency, Cache, VCS, Secret, Docs, Other}
 
+// categoryIndex is cat's position in Categories; unflagged ("") is Other.
+// A loop over eight short strings beats a map lookup, per file.
+func categoryIndex(cat Category) int {
+	if cat == "" {
+		cat = Other
+	}
+	for i, c := range Categories {
+		if c == cat {
+			return i
+		}
+	}
+	return 0 // unreachable: rules are validated against Categories
+}
+
 // Package is an installed package found in one of the image's package
 // databases.
 type Package struct {

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -30,14 +31,13 @@ func Classify(img *Image, rules *Rules) *Classification {
 		rules = DefaultRules()
 	}
 	files := img.FS.Files
-	img.FS.indexOf("") // the resolver reads byPath directly
-	c := &Classification{Flags: make([]Flag, len(files)), Owners: make([]int, len(files))}
+	c := &Classification{Flags: make([]Flag, len(files))}
 
 	found := readPackages(img)
 	for _, p := range found {
 		rules.classifyPackage(p)
 	}
-	owners := assignOwners(img.FS, found)
+	owned := newOwnership(img.FS, found)
 
 	content := func(p string) ([]byte, bool) {
 		b, ok := img.Contents[p]
@@ -45,47 +45,44 @@ func Classify(img *Image, rules *Rules) *Classification {
 	}
 	exists := func(p string) bool { _, ok := img.FS.indexOf(p); return ok }
 
-	// Files come depth-first, so the directories matching a dir rule form
-	// a stack: each entry holds the best match of itself and its parents.
-	type open struct {
-		dir   string
-		match pathMatch
-	}
-	var stack []open
+	// Files come depth-first, so the directories holding a file form a
+	// stack, and its parent is on top.
+	owners := make([]int, len(files))
+	stack := []openDir{{dir: ".", tree: -1, listed: owned.listedIn(".")}}
 	for i := range files {
 		f := &files[i]
-		for len(stack) > 0 && !index.Under(f.Path, stack[len(stack)-1].dir) {
+		for len(stack) > 1 && !index.Under(f.Path, stack[len(stack)-1].dir) {
 			stack = stack[:len(stack)-1]
 		}
-		var inherited pathMatch
-		if len(stack) > 0 {
-			inherited = stack[len(stack)-1].match
-		}
+		parent := &stack[len(stack)-1]
 		base := baseName(f.Path)
+		owners[i] = parent.owner(base, f.Kind)
 		if f.Kind == index.Dir {
 			m := rules.paths.matchDir(f.Path, base, exists)
-			if inherited.better(m) || m.rule == nil {
-				m = inherited
+			if parent.match.better(m) || m.rule == nil {
+				m = parent.match
 			}
-			if m.rule != nil {
-				stack = append(stack, open{dir: f.Path, match: m})
-			}
+			stack = append(stack, openDir{dir: f.Path, match: m, tree: owned.treeOf(f.Path, parent.tree), listed: owned.listedIn(f.Path)})
 			continue
-		}
-		m := rules.paths.matchFile(f.Path, base, content)
-		if inherited.better(m) {
-			m = inherited
 		}
 		var pkg *foundPackage
 		if o := owners[i]; o >= 0 {
 			pkg = found[o]
 		}
+		var m pathMatch
+		if !pkg.decides() { // else no path rule can change the flag
+			m = rules.paths.matchFile(f.Path, base, content)
+			if parent.match.better(m) {
+				m = parent.match
+			}
+		}
 		c.Flags[i] = decide(m, pkg)
 	}
 
 	c.Packages, c.Owners = packageTotals(img, found, owners)
-	c.Totals, c.ByStep = categoryTotals(img, c.Flags)
-	c.TopDirs = flaggedDirs(img, c.Flags)
+	var flagged []*dirTotals
+	c.Totals, c.ByStep, flagged = categoryTotals(img, c.Flags)
+	c.TopDirs = flaggedDirs(img, c.Flags, flagged)
 	c.Findings = findings(img, c)
 	c.Verdict = verdict(img, c.Totals)
 	return c
@@ -100,7 +97,7 @@ func decide(m pathMatch, pkg *foundPackage) Flag {
 	switch {
 	case m.rule != nil && pkg == nil && (m.rule.spec.Category == Secret || m.rule.spec.Category == VCS):
 		return m.flag()
-	case pkg != nil && pkg.Category != "":
+	case pkg.decides():
 		return Flag{Category: pkg.Category, Rule: pkg.Rule, Evidence: pkg.Evidence}
 	case pkg != nil && (m.rule == nil || m.rule.spec.Category != Docs):
 		return Flag{}
@@ -108,61 +105,168 @@ func decide(m pathMatch, pkg *foundPackage) Flag {
 	return m.flag()
 }
 
-// assignOwners maps each file of fs to the package that owns it (an index
-// in found, or -1). Listed files go to the first package listing them
-// (system databases come first); trees (npm packages) go to the deepest
-// package holding them, so a nested node_modules belongs to its own
-// package.
-func assignOwners(fs *FS, found []*foundPackage) []int {
-	owners := make([]int, len(fs.Files))
-	for i := range owners {
-		owners[i] = -1
+// decides reports whether p's category alone decides its files' flag: a
+// package with a category outranks every path rule (see decide).
+func (p *foundPackage) decides() bool { return p != nil && p.Category != "" }
+
+// openDir is a directory of the depth-first walk of Classify whose tree
+// the walk is in.
+type openDir struct {
+	dir string
+	// match is the best dir-rule match of the directory and its parents.
+	match pathMatch
+	// tree is the package that owns the directory's tree, or -1.
+	tree int
+	// listed are the files that packages list in the directory and the
+	// walk has not reached yet, by name.
+	listed []listedFile
+}
+
+// owner returns the package that owns the entry name of the directory (an
+// index in found, or -1): the first package that lists it (directories are
+// nobody's), else the package whose tree this is. The walk asks for the
+// entries in name order, so the listed files are merged with them.
+func (d *openDir) owner(name string, kind index.Kind) int {
+	for len(d.listed) > 0 && d.listed[0].name < name {
+		d.listed = d.listed[1:]
 	}
+	if len(d.listed) > 0 && d.listed[0].name == name && kind != index.Dir {
+		return d.listed[0].pkg
+	}
+	return d.tree
+}
+
+// listedFile is a file that a package database lists, by its name in its
+// directory.
+type listedFile struct {
+	name string
+	pkg  int // index in found
+}
+
+// ownership is what the package databases own, arranged for the walk of
+// Classify, which then looks no path up: the files they list, grouped by
+// the real directory that holds them and sorted by name, and the trees
+// they own whole (npm packages).
+type ownership struct {
+	// group maps each directory a database names to the group, in listed,
+	// of the real directory that holds its files: dpkg lists
+	// lib/x86_64-linux-gnu/libc.so.6 where a merged-/usr image holds
+	// usr/lib/x86_64-linux-gnu/libc.so.6 behind the lib symlink.
+	group  map[string]int
+	listed [][]listedFile
+	// trees maps a directory to the package that owns its tree.
+	trees map[string]int
+}
+
+// newOwnership arranges what the packages found own in fs.
+func newOwnership(fs *FS, found []*foundPackage) *ownership {
+	o := &ownership{group: map[string]int{}, trees: map[string]int{}}
 	res := newFSResolver(fs)
+	// The listed files go to one array, grouped by directory, in two
+	// passes: the first finds the group of each and counts them, the
+	// second places them. Appending to thousands of small slices would
+	// cost more.
+	n := 0
+	for pi, p := range found {
+		n += len(p.files)
+		for _, d := range p.dirs {
+			o.trees[d] = pi
+		}
+	}
+	groupOf := make([]int, 0, n)
+	var count []int
+	var dir string // of the last file: lists come grouped by directory
+	g := -1
+	for _, p := range found {
+		for _, f := range p.files {
+			if d := index.Parent(f); g < 0 || d != dir {
+				dir, g = d, o.groupFor(d, res)
+			}
+			if g == len(count) {
+				count = append(count, 0)
+			}
+			groupOf = append(groupOf, g)
+			count[g]++
+		}
+	}
+	all := make([]listedFile, n)
+	for g, size := range count {
+		o.listed[g], all = all[:0:size], all[size:]
+	}
+	k := 0
 	for pi, p := range found {
 		for _, f := range p.files {
-			if i, ok := res.lookup(f); ok && owners[i] < 0 && fs.Files[i].Kind != index.Dir {
-				owners[i] = pi
-			}
+			g := groupOf[k]
+			o.listed[g] = append(o.listed[g], listedFile{name: baseName(f), pkg: pi})
+			k++
 		}
 	}
-	type tree struct {
-		dir string
-		pkg int
+	for _, l := range o.listed {
+		// Stable: of the packages listing a file, the first (system
+		// databases come first) owns it. Lists in archive order come
+		// mostly sorted, which a stable sort passes through quickly.
+		slices.SortStableFunc(l, func(a, b listedFile) int { return strings.Compare(a.name, b.name) })
 	}
-	var trees []tree
-	for pi, p := range found {
-		for _, d := range p.dirs {
-			trees = append(trees, tree{d, pi})
-		}
+	return o
+}
+
+// groupFor returns the group of the files listed in directory dir: its
+// real directory's, new if need be.
+func (o *ownership) groupFor(dir string, res *fsResolver) int {
+	if g, ok := o.group[dir]; ok {
+		return g
 	}
-	// Shallow first, so deeper trees overwrite their parents' claim.
-	sort.SliceStable(trees, func(a, b int) bool {
-		return strings.Count(trees[a].dir, "/") < strings.Count(trees[b].dir, "/")
-	})
-	byTree := make([]bool, len(fs.Files))
-	for _, t := range trees {
-		start, ok := fs.indexOf(t.dir)
-		if !ok {
-			continue
-		}
-		for i := start + 1; i < len(fs.Files) && index.Under(fs.Files[i].Path, t.dir); i++ {
-			if owners[i] < 0 || byTree[i] {
-				owners[i], byTree[i] = t.pkg, true
-			}
-		}
+	real := res.realDir(dir, 0)
+	g, ok := o.group[real]
+	if !ok {
+		g = len(o.listed)
+		o.listed = append(o.listed, nil)
+		o.group[real] = g
 	}
-	return owners
+	o.group[dir] = g
+	return g
+}
+
+// listedIn returns the files that packages list in the real directory dir,
+// by name.
+func (o *ownership) listedIn(dir string) []listedFile {
+	if g, ok := o.group[dir]; ok {
+		return o.listed[g]
+	}
+	return nil
+}
+
+// treeOf returns the package that owns the tree of directory dir, whose
+// parent's tree is parentTree's: the deepest tree wins, so a nested
+// node_modules belongs to its own package; of packages claiming one tree,
+// the last.
+func (o *ownership) treeOf(dir string, parentTree int) int {
+	if pi, ok := o.trees[dir]; ok {
+		return pi
+	}
+	return parentTree
 }
 
 // packageTotals sums each package's files in the final filesystem and
-// returns the packages largest first, with the owners remapped to that
-// order. Packages known only by location (npm, pnpm: a package.json lists
+// returns the packages largest first, with owners remapped in place to
+// that order. Packages known only by location (npm, pnpm: a package.json lists
 // a dependency) that have no file in the image are dropped: they are not
 // installed here. Database packages are kept (a dpkg entry whose files
 // were deleted says something too), after the others.
 func packageTotals(img *Image, found []*foundPackage, owners []int) ([]Package, []int) {
 	steps := make([]map[int]int64, len(found))
+	// A package's files come in runs from one layer: credit each run's
+	// bytes to its step once, not file by file.
+	runPkg, runStep, runBytes := -1, 0, int64(0)
+	credit := func() {
+		if runPkg < 0 {
+			return
+		}
+		if steps[runPkg] == nil {
+			steps[runPkg] = map[int]int64{}
+		}
+		steps[runPkg][runStep] += runBytes
+	}
 	for i, o := range owners {
 		if o < 0 {
 			continue
@@ -171,11 +275,13 @@ func packageTotals(img *Image, found []*foundPackage, owners []int) ([]Package, 
 		p := &found[o].Package
 		p.Bytes += f.Bytes
 		p.Files++
-		if steps[o] == nil {
-			steps[o] = map[int]int64{}
+		if step := img.stepOf(f.Layer); o != runPkg || step != runStep {
+			credit()
+			runPkg, runStep, runBytes = o, step, 0
 		}
-		steps[o][img.stepOf(f.Layer)] += f.Bytes
+		runBytes += f.Bytes
 	}
+	credit()
 	order := make([]int, len(found))
 	for i := range order {
 		order[i] = i
@@ -202,14 +308,12 @@ func packageTotals(img *Image, found []*foundPackage, owners []int) ([]Package, 
 		pos[i] = len(out)
 		out = append(out, p)
 	}
-	remapped := make([]int, len(owners))
 	for i, o := range owners {
-		remapped[i] = -1
 		if o >= 0 {
-			remapped[i] = pos[o]
+			owners[i] = pos[o]
 		}
 	}
-	return out, remapped
+	return out, owners
 }
 
 // mainOf is the key with the most bytes (the lowest on a tie), -1 if none.
@@ -224,81 +328,69 @@ func mainOf(m map[int]int64) int {
 }
 
 // categoryTotals sums bytes and files per category, for the image and per
-// step. Directories count neither; unflagged files count as Other.
-func categoryTotals(img *Image, flags []Flag) ([]CategoryTotal, []StepCategories) {
-	pos := map[Category]int{}
-	totals := make([]CategoryTotal, len(Categories))
-	for i, cat := range Categories {
-		pos[cat] = i
-		totals[i].Category = cat
+// step, and each category's flagged bytes by directory, for flaggedDirs:
+// one pass over the files for both. Directories count nowhere; unflagged
+// files count as Other.
+func categoryTotals(img *Image, flags []Flag) ([]CategoryTotal, []StepCategories, []*dirTotals) {
+	newTotals := func() []CategoryTotal {
+		t := make([]CategoryTotal, len(Categories))
+		for i, cat := range Categories {
+			t[i].Category = cat
+		}
+		return t
 	}
-	bySteps := map[int][]CategoryTotal{}
+	totals := newTotals()
+	bySteps := make([][]CategoryTotal, len(img.Steps)+1) // by step+1: stepOf may say -1
+	flagged := make([]*dirTotals, len(Categories))
 	for i := range img.FS.Files {
 		f := &img.FS.Files[i]
 		if f.Kind == index.Dir {
 			continue
 		}
 		cat := flags[i].Category
-		if cat == "" {
-			cat = Other
-		}
-		k := pos[cat]
+		k, step := categoryIndex(cat), img.stepOf(f.Layer)
 		totals[k].Bytes += f.Bytes
 		totals[k].Files++
-		step := img.stepOf(f.Layer)
-		st := bySteps[step]
-		if st == nil {
-			st = make([]CategoryTotal, len(Categories))
-			for j, c := range Categories {
-				st[j].Category = c
-			}
-			bySteps[step] = st
+		if bySteps[step+1] == nil {
+			bySteps[step+1] = newTotals()
 		}
-		st[k].Bytes += f.Bytes
-		st[k].Files++
+		bySteps[step+1][k].Bytes += f.Bytes
+		bySteps[step+1][k].Files++
+		if cat == "" || cat == Other || f.Bytes == 0 {
+			continue
+		}
+		if flagged[k] == nil {
+			flagged[k] = newDirTotals()
+		}
+		flagged[k].add(f.Path, f.Bytes, step)
 	}
-	var steps []int
-	for s := range bySteps {
-		steps = append(steps, s)
-	}
-	sort.Ints(steps)
 	var out []StepCategories
-	for _, s := range steps {
-		sc := StepCategories{Step: s}
-		for _, t := range bySteps[s] {
+	for s, st := range bySteps {
+		if st == nil {
+			continue
+		}
+		sc := StepCategories{Step: s - 1}
+		for _, t := range st {
 			if t.Files > 0 {
 				sc.Totals = append(sc.Totals, t)
 			}
 		}
 		out = append(out, sc)
 	}
-	return totals, out
+	return totals, out, flagged
 }
 
 // flaggedDirs names the directories where flagged bytes concentrate, per
-// category, the largest first.
-func flaggedDirs(img *Image, flags []Flag) []FlaggedDir {
-	per := map[Category]*dirTotals{}
-	for i := range img.FS.Files {
-		f := &img.FS.Files[i]
-		cat := flags[i].Category
-		if cat == "" || cat == Other || f.Kind == index.Dir || f.Bytes == 0 {
-			continue
-		}
-		d := per[cat]
-		if d == nil {
-			d = newDirTotals()
-			per[cat] = d
-		}
-		d.add(f.Path, f.Bytes, img.stepOf(f.Layer))
-	}
+// category (per: each category's flagged bytes by directory), the largest
+// first.
+func flaggedDirs(img *Image, flags []Flag, per []*dirTotals) []FlaggedDir {
 	var out []FlaggedDir
-	for _, cat := range Categories {
-		d := per[cat]
+	for k, cat := range Categories {
+		d := per[k]
 		if d == nil {
 			continue
 		}
-		for _, dir := range topSpecific(d, topFlaggedDirs) {
+		for _, dir := range d.top(topFlaggedDirs, genericDirs) {
 			out = append(out, FlaggedDir{Path: dir, Category: cat, Bytes: d.bytes[dir], Files: d.files[dir], Step: d.mainStep(dir)})
 		}
 	}
@@ -312,8 +404,6 @@ func flaggedDirs(img *Image, flags []Flag) []FlaggedDir {
 		out = out[:topFlaggedDirs]
 	}
 	// The most common evidence, by bytes, among each directory's files.
-	// Files are depth-first, so a directory's tree is the run of entries
-	// right after it.
 	for k := range out {
 		d := &out[k]
 		start, end := 0, len(img.FS.Files)
@@ -322,15 +412,27 @@ func flaggedDirs(img *Image, flags []Flag) []FlaggedDir {
 			if !ok {
 				continue
 			}
-			start = i + 1
-			for end = start; end < len(img.FS.Files) && index.Under(img.FS.Files[end].Path, d.Path); end++ {
-			}
+			start, end = i+1, img.FS.treeEnd(i)
 		}
+		// Neighbours mostly share their evidence: sum runs, then add each
+		// run to the map.
 		ev := map[string]int64{}
+		var run string
+		var runBytes int64
 		for i := start; i < end; i++ {
-			if flags[i].Category == d.Category {
-				ev[flags[i].Evidence] += img.FS.Files[i].Bytes + 1
+			if flags[i].Category != d.Category {
+				continue
 			}
+			if e := flags[i].Evidence; e != run {
+				if runBytes > 0 {
+					ev[run] += runBytes
+				}
+				run, runBytes = e, 0
+			}
+			runBytes += img.FS.Files[i].Bytes + 1
+		}
+		if runBytes > 0 {
+			ev[run] += runBytes
 		}
 		var best string
 		var n int64 = -1
@@ -351,53 +453,6 @@ var genericDirs = map[string]bool{
 	"usr": true, "usr/local": true, "usr/lib": true, "usr/lib64": true, "usr/libexec": true, "usr/share": true,
 	"usr/local/lib": true, "usr/local/share": true, "var": true, "var/lib": true, "var/cache": true,
 	"opt": true, "root": true, "home": true, "lib": true, "lib64": true, "etc": true, "srv": true,
-}
-
-// topSpecific is dirTotals.top without the generic directories as
-// candidates: up to n non-overlapping directories, none dominated by one
-// of its children, the largest first.
-func topSpecific(d *dirTotals, n int) []string {
-	d.flush()
-	var cands []string
-	for dir, b := range d.bytes {
-		if dir == "." || b == 0 || genericDirs[dir] {
-			continue
-		}
-		dominated := false
-		for _, k := range d.kids[dir] {
-			if abs(d.bytes[k])*10 >= abs(b)*9 {
-				dominated = true
-				break
-			}
-		}
-		if !dominated {
-			cands = append(cands, dir)
-		}
-	}
-	sort.Slice(cands, func(i, j int) bool {
-		bi, bj := abs(d.bytes[cands[i]]), abs(d.bytes[cands[j]])
-		if bi != bj {
-			return bi > bj
-		}
-		return cands[i] < cands[j]
-	})
-	var out []string
-	for _, c := range cands {
-		if len(out) == n {
-			break
-		}
-		overlaps := false
-		for _, o := range out {
-			if index.Under(c, o) || index.Under(o, c) {
-				overlaps = true
-				break
-			}
-		}
-		if !overlaps {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // verdictWords name the categories in the verdict.

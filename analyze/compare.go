@@ -292,6 +292,23 @@ func newDiffer(a, b *Image, ca, cb *Classification, opts CompareOptions) *differ
 	}
 }
 
+// matchPaths merges two depth-first file lists: inB[i] is the position in
+// b of a[i]'s path (-1 if none), inA[j] whether b[j]'s path is in a.
+func matchPaths(a, b []File) (inB []int, inA []bool) {
+	inB, inA = make([]int, len(a)), make([]bool, len(b))
+	j := 0
+	for i := range a {
+		for j < len(b) && comparePaths(b[j].Path, a[i].Path) < 0 {
+			j++
+		}
+		inB[i] = -1
+		if j < len(b) && b[j].Path == a[i].Path {
+			inB[i], inA[j] = j, true
+		}
+	}
+	return inB, inA
+}
+
 func categoryOf(c *Classification, i int) Category {
 	if c == nil || i >= len(c.Flags) || c.Flags[i].Category == "" {
 		return Other
@@ -300,10 +317,11 @@ func categoryOf(c *Classification, i int) Category {
 }
 
 func (d *differ) run() {
+	inB, inA := matchPaths(d.a.FS.Files, d.b.FS.Files)
 	for i, fa := range d.a.FS.Files {
-		j, inB := d.b.FS.indexOf(fa.Path)
+		j := inB[i]
 		cat := categoryOf(d.ca, i)
-		if !inB {
+		if j < 0 {
 			if fa.Kind != index.Dir {
 				d.onlyA = append(d.onlyA, FileChange{Path: fa.Path, A: fa.Bytes, Category: cat})
 				d.files.OnlyA.Count++
@@ -327,7 +345,7 @@ func (d *differ) run() {
 		}
 	}
 	for j, fb := range d.b.FS.Files {
-		if _, inA := d.a.FS.indexOf(fb.Path); inA {
+		if inA[j] {
 			continue
 		}
 		cat := categoryOf(d.cb, j)
@@ -464,7 +482,7 @@ func (d *differ) steps(img *Image, bytes map[int]map[Category]*CategoryTotal, hi
 
 func (d *differ) dirDeltas() []DirDelta {
 	var out []DirDelta
-	for _, p := range d.dirs.top(d.opts.Top) {
+	for _, p := range d.dirs.top(d.opts.Top, nil) {
 		out = append(out, DirDelta{Path: p, Delta: d.dirs.bytes[p], Files: d.dirs.files[p]})
 	}
 	return out

@@ -1,7 +1,9 @@
 package analyze
 
 import (
-	"sort"
+	"cmp"
+	"slices"
+	"strings"
 
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -17,10 +19,12 @@ type dirTotals struct {
 	// step bytes per directory, to name the step that wrote most of it.
 	steps map[string]map[int]int64
 	// run gathers consecutive adds to one directory by one step (files
-	// come sorted by path, so siblings arrive together): crediting the
-	// ancestors once per run instead of once per file is most of the cost
-	// saved on large images. Flushed before any figure is read.
-	run dirRun
+	// come sorted by path, so siblings arrive together), and pending holds
+	// the runs' sums by directory until a figure is read: then settle
+	// hands each directory's sum to its parent once, deepest first, rather
+	// than crediting every ancestor of every run.
+	run     dirRun
+	pending map[string]*dirSum
 }
 
 type dirRun struct {
@@ -29,8 +33,16 @@ type dirRun struct {
 	bytes, abs  int64
 }
 
+// dirSum is what the runs credited to a directory and its subdirectories.
+type dirSum struct {
+	bytes int64
+	files int
+	steps map[int]int64 // absolute bytes by step
+}
+
 func newDirTotals() *dirTotals {
-	return &dirTotals{bytes: map[string]int64{}, files: map[string]int{}, kids: map[string][]string{}, steps: map[string]map[int]int64{}}
+	return &dirTotals{bytes: map[string]int64{}, files: map[string]int{}, kids: map[string][]string{},
+		steps: map[string]map[int]int64{}, pending: map[string]*dirSum{}}
 }
 
 // add credits n bytes of the file at canonical path p, written by step, to
@@ -48,38 +60,100 @@ func (d *dirTotals) add(p string, n int64, step int) {
 	d.run.abs += abs(n)
 }
 
-// flush credits the pending run to its directory and every ancestor.
+// flush credits the pending run to its directory's pending sum.
 func (d *dirTotals) flush() {
 	r := d.run
 	if r.files == 0 {
 		return
 	}
 	d.run = dirRun{}
-	for dir := r.dir; ; dir = index.Parent(dir) {
-		if _, seen := d.bytes[dir]; !seen && dir != "." {
-			parent := index.Parent(dir)
-			d.kids[parent] = append(d.kids[parent], dir)
-		}
-		d.bytes[dir] += r.bytes
-		d.files[dir] += r.files
-		if d.steps[dir] == nil {
-			d.steps[dir] = map[int]int64{}
-		}
-		d.steps[dir][r.step] += r.abs
-		if dir == "." {
-			return
-		}
+	s := d.sum(r.dir)
+	s.bytes += r.bytes
+	s.files += r.files
+	s.steps[r.step] += r.abs
+}
+
+func (d *dirTotals) sum(dir string) *dirSum {
+	s := d.pending[dir]
+	if s == nil {
+		s = &dirSum{steps: map[int]int64{}}
+		d.pending[dir] = s
+	}
+	return s
+}
+
+func (s *dirSum) add(o *dirSum) {
+	s.bytes += o.bytes
+	s.files += o.files
+	for step, n := range o.steps {
+		s.steps[step] += n
 	}
 }
 
-// top returns up to n directories that best explain the bytes: a directory
-// is a candidate when no single child holds 90% or more of its bytes (else
-// the child says more), and no listed directory contains another.
-func (d *dirTotals) top(n int) []string {
+// settle credits the pending sums to their directories and every
+// ancestor, deepest first, each directory's sum passing to its parent.
+// Every figure is read after it.
+func (d *dirTotals) settle() {
 	d.flush()
-	var cands []string
+	if len(d.pending) == 0 {
+		return
+	}
+	var byDepth [][]string // "." alone at depth 0
+	queue := func(dir string) {
+		depth := 0
+		if dir != "." {
+			depth = strings.Count(dir, "/") + 1
+		}
+		for len(byDepth) <= depth {
+			byDepth = append(byDepth, nil)
+		}
+		byDepth[depth] = append(byDepth[depth], dir)
+	}
+	for dir := range d.pending {
+		queue(dir)
+	}
+	for depth := len(byDepth) - 1; depth >= 0; depth-- {
+		for _, dir := range byDepth[depth] {
+			s := d.pending[dir]
+			if _, seen := d.bytes[dir]; !seen && dir != "." {
+				parent := index.Parent(dir)
+				d.kids[parent] = append(d.kids[parent], dir)
+			}
+			d.bytes[dir] += s.bytes
+			d.files[dir] += s.files
+			if d.steps[dir] == nil {
+				d.steps[dir] = s.steps // s is done with it: pending is cleared below
+			} else {
+				for step, n := range s.steps {
+					d.steps[dir][step] += n
+				}
+			}
+			if dir == "." {
+				continue
+			}
+			parent := index.Parent(dir)
+			if _, ok := d.pending[parent]; !ok {
+				queue(parent)
+			}
+			d.sum(parent).add(s)
+		}
+	}
+	clear(d.pending)
+}
+
+// top returns up to n directories that best explain the bytes, skip
+// excepted: a directory is a candidate when no single child holds 90% or
+// more of its bytes (else the child says more), and no listed directory
+// contains another.
+func (d *dirTotals) top(n int, skip map[string]bool) []string {
+	d.settle()
+	type cand struct {
+		dir   string
+		bytes int64
+	}
+	var cands []cand
 	for dir, b := range d.bytes {
-		if dir == "." || b == 0 {
+		if dir == "." || b == 0 || skip[dir] {
 			continue
 		}
 		dominated := false
@@ -90,15 +164,14 @@ func (d *dirTotals) top(n int) []string {
 			}
 		}
 		if !dominated {
-			cands = append(cands, dir)
+			cands = append(cands, cand{dir, abs(b)})
 		}
 	}
-	sort.Slice(cands, func(i, j int) bool {
-		bi, bj := abs(d.bytes[cands[i]]), abs(d.bytes[cands[j]])
-		if bi != bj {
-			return bi > bj
+	slices.SortFunc(cands, func(a, b cand) int {
+		if a.bytes != b.bytes {
+			return cmp.Compare(b.bytes, a.bytes)
 		}
-		return cands[i] < cands[j]
+		return strings.Compare(a.dir, b.dir)
 	})
 	var out []string
 	for _, c := range cands {
@@ -107,13 +180,13 @@ func (d *dirTotals) top(n int) []string {
 		}
 		overlaps := false
 		for _, o := range out {
-			if index.Under(c, o) || index.Under(o, c) {
+			if index.Under(c.dir, o) || index.Under(o, c.dir) {
 				overlaps = true
 				break
 			}
 		}
 		if !overlaps {
-			out = append(out, c)
+			out = append(out, c.dir)
 		}
 	}
 	return out
@@ -121,7 +194,7 @@ func (d *dirTotals) top(n int) []string {
 
 // mainStep is the step that wrote most of dir's bytes, -1 if none.
 func (d *dirTotals) mainStep(dir string) int {
-	d.flush()
+	d.settle()
 	best, bestN := -1, int64(-1)
 	for s, n := range d.steps[dir] {
 		if n > bestN || (n == bestN && s < best) {

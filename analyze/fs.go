@@ -2,8 +2,8 @@ package analyze
 
 import (
 	"slices"
+	"sort"
 	"strings"
-	"sync"
 
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -22,13 +22,11 @@ type File struct {
 
 // FS is the final filesystem of an image: what a container sees, in
 // depth-first order with siblings sorted by name (so a directory comes
-// right before its contents).
+// right before its contents, and its tree is the run of entries after it).
+// That is the order of comparePaths: a path is found by binary search, and
+// two filesystems are compared by merging their lists.
 type FS struct {
 	Files []File
-	// byPath indexes Files by path. It is built on first use: analyze
-	// never needs it, and on a large image it costs a third of Build.
-	byPathOnce sync.Once
-	byPath     map[string]int
 }
 
 // Lookup returns the file at canonical path p.
@@ -42,14 +40,37 @@ func (fs *FS) Lookup(p string) (File, bool) {
 
 // indexOf returns the position in Files of canonical path p.
 func (fs *FS) indexOf(p string) (int, bool) {
-	fs.byPathOnce.Do(func() {
-		fs.byPath = make(map[string]int, len(fs.Files))
-		for i := range fs.Files {
-			fs.byPath[fs.Files[i].Path] = i
-		}
-	})
-	i, ok := fs.byPath[p]
-	return i, ok
+	return slices.BinarySearchFunc(fs.Files, p, func(f File, p string) int { return comparePaths(f.Path, p) })
+}
+
+// treeEnd returns the position after the last entry below Files[i]: the
+// tree of a directory is Files[i+1 : treeEnd(i)].
+func (fs *FS) treeEnd(i int) int {
+	dir := fs.Files[i].Path
+	rest := fs.Files[i+1:]
+	return i + 1 + sort.Search(len(rest), func(j int) bool { return !index.Under(rest[j].Path, dir) })
+}
+
+// comparePaths orders canonical paths as FS.Files is ordered: depth first,
+// siblings by name. That is byte order with '/' below every other byte, so
+// that "a/b" (in a's tree) comes before "a.b" (a's sibling).
+func comparePaths(a, b string) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	switch {
+	case i == n:
+		return len(a) - len(b)
+	case a[i] == '/':
+		return -1
+	case b[i] == '/':
+		return 1
+	case a[i] < b[i]:
+		return -1
+	}
+	return 1
 }
 
 // Size is the sum of the bytes of every file in the final filesystem.

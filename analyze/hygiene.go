@@ -133,10 +133,12 @@ func aptChecks(img *Image) []Finding {
 	}
 	var bytes int64
 	steps := map[int]int64{}
-	for _, f := range img.FS.Files {
-		if f.Kind != index.Dir && f.Bytes > 0 && index.Under(f.Path, aptListsDir) {
-			bytes += f.Bytes
-			steps[img.stepOf(f.Layer)] += f.Bytes
+	if i, ok := img.FS.indexOf(aptListsDir); ok {
+		for j, end := i, img.FS.treeEnd(i); j < end; j++ {
+			if f := &img.FS.Files[j]; f.Kind != index.Dir && f.Bytes > 0 {
+				bytes += f.Bytes
+				steps[img.stepOf(f.Layer)] += f.Bytes
+			}
 		}
 	}
 	if bytes > 0 {
@@ -234,11 +236,12 @@ func wasted(img *Image) []Finding {
 
 func secretFiles(img *Image, c *Classification) []Finding {
 	var out []Finding
-	for i, fl := range c.Flags {
+	for i := range c.Flags {
+		fl := &c.Flags[i]
 		if fl.Category != Secret {
 			continue
 		}
-		f := img.FS.Files[i]
+		f := &img.FS.Files[i]
 		out = append(out, Finding{ID: FindingSecretFile, Severity: Error, Step: img.stepOf(f.Layer), Path: f.Path, Bytes: f.Bytes,
 			Title:  "secret in the image",
 			Detail: fmt.Sprintf("rule %s (%s); content not shown. Use a BuildKit secret mount, and rotate it", fl.Rule, fl.Evidence)})
@@ -258,7 +261,8 @@ func vcsDirs(img *Image, c *Classification) []Finding {
 		}
 	}
 	defer done()
-	for i, f := range img.FS.Files {
+	for i := range img.FS.Files {
+		f := &img.FS.Files[i]
 		if c.Flags[i].Category != VCS && !(f.Kind == index.Dir && isVCSDir(f.Path)) {
 			continue
 		}

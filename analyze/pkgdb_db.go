@@ -68,33 +68,24 @@ func canonicalJoin(dir, rel string) string {
 	return index.Canonical(path.Join(dir, rel))
 }
 
-// fsResolver looks database paths up in the final filesystem, following
+// fsResolver finds the real directory a database path names, following
 // symlinked parent directories: dpkg lists /lib/x86_64-linux-gnu/libc.so.6
 // while a merged-/usr image holds it at usr/lib/... behind the lib symlink.
 type fsResolver struct {
-	fs   *FS
-	dirs map[string]string // directory path -> the real directory it names
+	links map[string]string // symlink path -> target, as written
+	dirs  map[string]string // directory path -> the real directory it names
 }
 
+// newFSResolver collects the symlinks of fs: one pass over the files costs
+// less than looking up every directory that a database names.
 func newFSResolver(fs *FS) *fsResolver {
-	return &fsResolver{fs: fs, dirs: map[string]string{}}
-}
-
-// lookup returns the index in fs.Files of the entry at canonical path p.
-func (r *fsResolver) lookup(p string) (int, bool) {
-	if i, ok := r.fs.indexOf(p); ok {
-		return i, true
+	r := &fsResolver{links: map[string]string{}, dirs: map[string]string{}}
+	for i := range fs.Files {
+		if f := &fs.Files[i]; f.Kind == index.Symlink {
+			r.links[f.Path] = f.Link
+		}
 	}
-	dir := index.Parent(p)
-	if dir == "." {
-		return 0, false
-	}
-	real := r.realDir(dir, 0)
-	if real == dir {
-		return 0, false
-	}
-	i, ok := r.fs.indexOf(joinPath(real, baseName(p)))
-	return i, ok
+	return r
 }
 
 // realDir resolves the symlinks along directory path d. hops bounds the
@@ -107,9 +98,11 @@ func (r *fsResolver) realDir(d string, hops int) string {
 		return real
 	}
 	parent := r.realDir(index.Parent(d), hops+1)
-	real := joinPath(parent, baseName(d))
-	if i, ok := r.fs.indexOf(real); ok && r.fs.Files[i].Kind == index.Symlink {
-		target := r.fs.Files[i].Link
+	real := d
+	if parent != index.Parent(d) {
+		real = joinPath(parent, baseName(d))
+	}
+	if target, ok := r.links[real]; ok {
 		if strings.HasPrefix(target, "/") {
 			real = index.Canonical(target)
 		} else {

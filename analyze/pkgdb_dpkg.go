@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 )
@@ -112,6 +113,7 @@ func readDpkg(contents map[string][]byte) []*foundPackage {
 			body, ok = lists[s.name]
 		}
 		if ok {
+			p.files = make([]string, 0, bytes.Count(body, []byte{'\n'})+1) // a path a line
 			lines(body, func(line string) {
 				if line != "" && line != "/." {
 					p.files = append(p.files, strings.TrimPrefix(line, "/"))

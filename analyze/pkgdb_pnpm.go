@@ -221,15 +221,14 @@ func pnpmDirPackage(dir string) (name, version string, ok bool) {
 	return name, version, name != "" && version != ""
 }
 
-// childDirs lists the names of the directories directly inside dir. The
-// filesystem is depth first, so dir's tree is the run of entries after it.
+// childDirs lists the names of the directories directly inside dir.
 func childDirs(fs *FS, dir string) []string {
 	i, ok := fs.indexOf(dir)
 	if !ok {
 		return nil
 	}
 	var out []string
-	for j := i + 1; j < len(fs.Files) && index.Under(fs.Files[j].Path, dir); j++ {
+	for j, end := i+1, fs.treeEnd(i); j < end; j++ {
 		f := &fs.Files[j]
 		if f.Kind == index.Dir && index.Parent(f.Path) == dir {
 			out = append(out, baseName(f.Path))

@@ -281,20 +281,12 @@ func newPkgRule(s *RuleSpec, order int) *pkgRule {
 }
 
 // match reports whether the rule flags p, and the evidence that says why.
-// Package rules run once per package, not per file, so globs are fine here.
+// Package rules run once per package, not per file, so globs are fine here
+// (after the cheaper checks).
 func (pr *pkgRule) match(p *foundPackage) (string, bool) {
 	s := pr.spec
 	if pr.managers != nil && !pr.managers[p.Manager] {
 		return "", false
-	}
-	name := p.Name
-	if p.Manager == "python" {
-		name = normalizePythonName(name)
-	}
-	for _, g := range s.Except {
-		if doublestar.MatchUnvalidated(g, name) {
-			return "", false
-		}
 	}
 	// Every matcher given must hold: a rule with sections and packages
 	// flags packages of those sections with those names.
@@ -314,6 +306,15 @@ func (pr *pkgRule) match(p *foundPackage) (string, bool) {
 			return "", false
 		}
 		why = sec
+	}
+	name := p.Name
+	if p.Manager == "python" {
+		name = normalizePythonName(name)
+	}
+	for _, g := range s.Except {
+		if doublestar.MatchUnvalidated(g, name) {
+			return "", false
+		}
 	}
 	if len(s.Packages) > 0 {
 		hit := ""

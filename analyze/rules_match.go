@@ -69,8 +69,12 @@ type dirMatcher struct {
 // of globs filtered by literal prefix. No glob runs unless its key matched.
 type pathIndex struct {
 	fileByName map[string][]fileMatcher
+	names      nameFilter // of fileByName's keys: most base names are none
 	fileByExt  map[string][]fileMatcher
 	fileOther  []fileMatcher
+	// otherFirst holds the bytes that fileOther's base-name globs can
+	// start with: most base names start with none of them.
+	otherFirst [256]bool
 	dirByName  map[string][]dirMatcher
 	dirOther   []dirMatcher
 }
@@ -127,6 +131,7 @@ func (x *pathIndex) addFile(m fileMatcher, last string) {
 			m.name = "" // a literal name needs no glob
 		}
 		x.fileByName[last] = append(x.fileByName[last], m)
+		x.names.add(last)
 	case last[0] == '*' && !hasMeta(last[1:]) && strings.Contains(last, "."):
 		m.suffix = last[1:]
 		if m.path == "" {
@@ -141,8 +146,32 @@ func (x *pathIndex) addFile(m fileMatcher, last string) {
 			m.prefix = literalPrefix(m.name)
 		}
 		x.fileOther = append(x.fileOther, m)
+		if head := literalPrefix(last); head != "" {
+			x.otherFirst[head[0]] = true
+		} else {
+			for b := range x.otherFirst {
+				x.otherFirst[b] = true
+			}
+		}
 	}
 }
+
+// nameFilter is a set of names that can answer "surely not among them"
+// without hashing: one bit per fingerprint of length, first and last byte.
+// Nearly every file's base name is no rule's name, and the filter turns it
+// away for less than the map lookup it spares.
+type nameFilter [16]uint64 // 1024 bits
+
+func nameBit(s string) uint {
+	if s == "" {
+		return 0
+	}
+	return (uint(len(s))*131 + uint(s[0])*31 + uint(s[len(s)-1])) % 1024
+}
+
+func (f *nameFilter) add(s string) { b := nameBit(s); f[b/64] |= 1 << (b % 64) }
+
+func (f *nameFilter) mayHold(s string) bool { b := nameBit(s); return f[b/64]&(1<<(b%64)) != 0 }
 
 // pathMatch is the best path-rule match found for an entry.
 type pathMatch struct {
@@ -189,15 +218,15 @@ func (x *pathIndex) matchFile(p, base string, content func(string) ([]byte, bool
 			best = c
 		}
 	}
-	if ms := x.fileByName[base]; ms != nil {
-		try(ms)
+	if x.names.mayHold(base) {
+		try(x.fileByName[base])
 	}
 	if i := strings.LastIndexByte(base, '.'); i >= 0 {
 		if ms := x.fileByExt[base[i+1:]]; ms != nil {
 			try(ms)
 		}
 	}
-	if len(x.fileOther) > 0 {
+	if base != "" && x.otherFirst[base[0]] {
 		try(x.fileOther)
 	}
 	return best

@@ -50,7 +50,7 @@ func Summarize(img *Image, c *Classification, n int) *Analysis {
 		dirs.add(f.Path, f.Bytes, img.stepOf(f.Layer))
 		files = append(files, i)
 	}
-	for _, d := range dirs.top(n) {
+	for _, d := range dirs.top(n, nil) {
 		a.TopDirs = append(a.TopDirs, DirUsage{Path: d, Bytes: dirs.bytes[d], Files: dirs.files[d], Step: dirs.mainStep(d)})
 	}
 

@@ -229,36 +229,25 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 		defer zr.Close()
 		dec, format = zr, "zstd"
 	}
+	var idx *index.Layer
 	if dec == nil {
-		return indexPlain(ctx, l, raw, opts)
+		idx, err = indexPlain(ctx, raw, opts)
+	} else {
+		idx, err = indexDecoded(ctx, dec, format, raw, opts)
 	}
-
-	ps := newPushSource(dec, format)
-	defer ps.Close() // before the decoder's Close: deferred calls run last-in first-out
-	idx, err := indexSource(ctx, ps, opts)
 	if err != nil {
 		return nil, err
 	}
 	idx.DiffID = l.DiffID().String()
-	// Drain what follows the tar's end so the decompressor checks its
-	// checksum and a verifying source checks the digest.
-	if err := ps.drain(); err != nil {
-		return nil, fmt.Errorf("reading past tar end: %w", err)
-	}
-	if _, err := io.Copy(io.Discard, raw); err != nil {
-		return nil, fmt.Errorf("reading past stream end: %w", err)
-	}
 	return idx, nil
 }
 
-// indexPlain indexes an uncompressed layer.
-func indexPlain(ctx context.Context, l Layer, r io.Reader, opts WalkOptions) (*index.Layer, error) {
+// indexPlain indexes an uncompressed layer tar.
+func indexPlain(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Layer, error) {
 	idx, err := indexTar(ctx, r, opts)
 	if err != nil {
 		return nil, err
 	}
-	idx.DiffID = l.DiffID().String()
-
 	// Drain what follows the tar's end so a verifying source checks the
 	// digest. A seekable plain tar is trusted as stored: reading its bodies
 	// is what seeking avoids.
@@ -266,6 +255,25 @@ func indexPlain(ctx context.Context, l Layer, r io.Reader, opts WalkOptions) (*i
 		if _, err := io.Copy(io.Discard, r); err != nil {
 			return nil, fmt.Errorf("reading past tar end: %w", err)
 		}
+	}
+	return idx, nil
+}
+
+// indexDecoded indexes the tar that dec decompresses from raw.
+func indexDecoded(ctx context.Context, dec io.WriterTo, format string, raw io.Reader, opts WalkOptions) (*index.Layer, error) {
+	ps := newPushSource(dec, format)
+	defer ps.Close() // before the caller closes the decoder
+	idx, err := indexSource(ctx, ps, opts)
+	if err != nil {
+		return nil, err
+	}
+	// Drain what follows the tar's end so the decompressor checks its
+	// checksum and a verifying source checks the digest.
+	if err := ps.drain(); err != nil {
+		return nil, fmt.Errorf("reading past tar end: %w", err)
+	}
+	if _, err := io.Copy(io.Discard, raw); err != nil {
+		return nil, fmt.Errorf("reading past stream end: %w", err)
 	}
 	return idx, nil
 }

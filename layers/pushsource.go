@@ -124,9 +124,7 @@ func (s *pushSource) Peek(n int) ([]byte, error) {
 		if len(s.cur) >= n {
 			return s.cur[:n], nil
 		}
-	}
-	// Across a block boundary: copy what is needed, at most n bytes.
-	if len(s.carry) == 0 {
+		// Across a block boundary: copy what is needed, at most n bytes.
 		if cap(s.spare) < n {
 			s.spare = make([]byte, 0, max(n, 512))
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/imgdiff/imgdiff/analyze"
@@ -174,14 +175,27 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 	}
 }
 
-// demo writes the demo pair.
+// The demo pair is written once per test binary (TestMain removes it after all tests):
+// generating it is most of the cost of the tests that read it, and they
+// only read it.
+var (
+	demoOnce sync.Once
+	demoDir  string
+	demoErr  error
+)
+
+// demo returns the directory holding the demo pair (single, multi).
 func demo(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := imagetest.WriteDemo(dir); err != nil {
-		t.Fatal(err)
+	demoOnce.Do(func() {
+		if demoDir, demoErr = sharedTempDir("imgdiff-demo-"); demoErr == nil {
+			demoErr = imagetest.WriteDemo(demoDir)
+		}
+	})
+	if demoErr != nil {
+		t.Fatal(demoErr)
 	}
-	return dir
+	return demoDir
 }
 
 // TestBudgetExitCodes is the table of budget cases: every rule passing and

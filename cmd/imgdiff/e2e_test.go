@@ -103,15 +103,6 @@ var (
 	envErr  error
 )
 
-// TestMain removes the temp dir (binary, cache) after all tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if envVal != nil {
-		os.RemoveAll(envVal.tmp)
-	}
-	os.Exit(code)
-}
-
 // setup reads the manifest and builds imgdiff once for all tests.
 func setup(t *testing.T) *e2eEnv {
 	t.Helper()
@@ -145,7 +136,7 @@ func newEnv() (*e2eEnv, error) {
 	if d := os.Getenv("IMGDIFF_E2E_DOCKER"); d != "" {
 		env.docker = d
 	}
-	dir, err := os.MkdirTemp("", "imgdiff-e2e")
+	dir, err := sharedTempDir("imgdiff-e2e")
 	if err != nil {
 		return nil, err
 	}
@@ -406,8 +397,8 @@ type groundTruth struct {
 	// symlinkOnly lists the layers whose docker history figure leaves out
 	// their symlink target bytes (BuildKit-made).
 	symlinkOnly []int
-	registry    manifestInfo // pushed by docker
-	oci         manifestInfo // written by skopeo
+	registry    manifestInfo // docker push (BuildKit images, gzip) or skopeo (legacy, zstd)
+	oci         manifestInfo // copied by skopeo from the registry
 }
 
 // manifestInfo is a manifest's digest and its layer blobs.
@@ -683,7 +674,7 @@ type manifestJSON struct {
 	Layers    []blob `json:"layers"`
 }
 
-// registryManifest fetches the manifest docker push stored, as a pull
+// registryManifest fetches the manifest the registry stored, as a pull
 // would see it.
 func registryManifest(registry, repo, tag string) (manifestInfo, error) {
 	url := fmt.Sprintf("http://%s/v2/%s/manifests/%s", registry, repo, tag)

@@ -29,7 +29,8 @@ lint:
 
 # End-to-end against a real dockerd and registry that the script starts and
 # stops itself (root; installs docker.io, skopeo, ... when missing). Builds
-# the testdata/dockerfiles images with both builders, then runs
+# the testdata/dockerfiles images with BuildKit (and Go, Node, C with the
+# legacy builder too: both history formats), then runs
 # cmd/imgdiff/e2e_test.go. Under 15 minutes on 2 cores; prints phase timings.
 e2e:
 	testdata/e2e/run.sh

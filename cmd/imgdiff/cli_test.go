@@ -175,7 +175,7 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 	}
 }
 
-// The demo pair is written once per test binary (TestMain removes it after all tests):
+// The demo pair is written once per test binary (TestMain removes it):
 // generating it is most of the cost of the tests that read it, and they
 // only read it.
 var (

@@ -48,10 +48,22 @@ BUILDERS=(buildkit legacy)
 # would cost a fifth of the run's 15-minute budget.
 read -r -a LEGACY_APPS <<<"${IMGDIFF_E2E_LEGACY_APPS:-go node c}"
 
-# built APP BUILDER: whether the run builds APP with BUILDER.
-built() {
-	[[ $2 == buildkit || " ${LEGACY_APPS[*]} " == *" $1 "* ]]
+# IMAGES: every image the run builds, as "APP VARIANT BUILDER"; each
+# builder builds its apps in this order, single-stage first.
+IMAGES=()
+list_images() {
+	local app variant builder
+	for app in "${APPS[@]}"; do
+		for variant in "${VARIANTS[@]}"; do
+			for builder in "${BUILDERS[@]}"; do
+				if [[ $builder == buildkit || " ${LEGACY_APPS[*]} " == *" $app "* ]]; then
+					IMAGES+=("$app $variant $builder")
+				fi
+			done
+		done
+	done
 }
+list_images
 
 # Debian's docker client: it has both the legacy builder and BuildKit
 # (DOCKER_BUILDKIT=1) built in. A newer client elsewhere on PATH may lack
@@ -314,20 +326,19 @@ build() {
 	log "built $tag ($SECONDS s into the run)"
 }
 
-# build_all: each builder builds its apps' two variants (see built). The two builders
-# do not share a layer cache, so they run side by side; within one builder,
+# build_all: each builder builds its IMAGES. The two builders do not share a layer cache, so they run side by side; within one builder,
 # the single-stage image goes first and the multi-stage build stage reuses
 # its cached toolchain layers.
 build_all() {
 	prepare_contexts
-	local builder pids=() pid rc=0
+	local builder im app variant b pids=() pid rc=0
 	for builder in "${BUILDERS[@]}"; do
 		(
-			for app in "${APPS[@]}"; do
-				built "$app" "$builder" || continue
-				for variant in "${VARIANTS[@]}"; do
+			for im in "${IMAGES[@]}"; do
+				read -r app variant b <<<"$im"
+				if [[ $b == "$builder" ]]; then
 					build "$app" "$variant" "$builder"
-				done
+				fi
 			done
 		) &
 		pids+=($!)
@@ -351,7 +362,7 @@ build_all() {
 # is then filled from the registry, blobs as they are, with no
 # recompression. The saves (mostly I/O) overlap the pushes.
 write_transports() {
-	local app variant builder tag name pid pids t0 save_ms=0 zstd_ms=0
+	local im app variant builder tag name pid pids t0 save_ms=0 zstd_ms=0
 	mkdir -p "$OUT/archives"
 	for app in "${APPS[@]}"; do
 		for variant in "${VARIANTS[@]}"; do
@@ -364,43 +375,35 @@ write_transports() {
 	pids=($!)
 	push_buildkit multi &
 	pids+=($!)
-	for app in "${APPS[@]}"; do
-		for variant in "${VARIANTS[@]}"; do
-			for builder in "${BUILDERS[@]}"; do
-				built "$app" "$builder" || continue
-				tag=imgdiff-e2e/$app:$variant-$builder
-				name=$app-$variant-$builder
-				t0=$(now_ms)
-				"$DOCKER" save -o "$OUT/archives/$name.tar" "$tag"
-				save_ms=$((save_ms + $(now_ms) - t0))
-				[[ $builder == legacy ]] || continue
-				# From the archive rather than docker-daemon: the same
-				# bytes, without asking the daemon for a second save.
-				t0=$(now_ms)
-				skopeo copy -q --dest-tls-verify=false --dest-compress-format zstd \
-					"docker-archive:$OUT/archives/$name.tar" "docker://$REGISTRY/$tag" \
-					>>"$LOGS/skopeo.log" 2>&1 ||
-					{ show_log "$LOGS/skopeo.log"; die "skopeo copy of $tag to the registry failed"; }
-				zstd_ms=$((zstd_ms + $(now_ms) - t0))
-			done
-		done
+	for im in "${IMAGES[@]}"; do
+		read -r app variant builder <<<"$im"
+		tag=imgdiff-e2e/$app:$variant-$builder
+		name=$app-$variant-$builder
+		t0=$(now_ms)
+		"$DOCKER" save -o "$OUT/archives/$name.tar" "$tag"
+		save_ms=$((save_ms + $(now_ms) - t0))
+		[[ $builder == legacy ]] || continue
+		# From the archive rather than docker-daemon: the same bytes,
+		# without asking the daemon for a second save.
+		t0=$(now_ms)
+		skopeo copy -q --dest-tls-verify=false --dest-compress-format zstd \
+			"docker-archive:$OUT/archives/$name.tar" "docker://$REGISTRY/$tag" \
+			>>"$LOGS/skopeo.log" 2>&1 ||
+			{ show_log "$LOGS/skopeo.log"; die "skopeo copy of $tag to the registry failed"; }
+		zstd_ms=$((zstd_ms + $(now_ms) - t0))
 	done
 	log "docker save of every image: $(secs "$save_ms"); skopeo copies of the legacy images to the registry, zstd: $(secs "$zstd_ms")"
 	for pid in "${pids[@]}"; do
 		wait "$pid" || die "docker push failed"
 	done
 	t0=$(now_ms)
-	for app in "${APPS[@]}"; do
-		for variant in "${VARIANTS[@]}"; do
-			for builder in "${BUILDERS[@]}"; do
-				built "$app" "$builder" || continue
-				tag=imgdiff-e2e/$app:$variant-$builder
-				skopeo copy -q --src-tls-verify=false \
-					"docker://$REGISTRY/$tag" "oci:$OUT/oci:$app-$variant-$builder" \
-					>>"$LOGS/skopeo.log" 2>&1 ||
-					{ show_log "$LOGS/skopeo.log"; die "skopeo copy of $REGISTRY/$tag to the layout failed"; }
-			done
-		done
+	for im in "${IMAGES[@]}"; do
+		read -r app variant builder <<<"$im"
+		tag=imgdiff-e2e/$app:$variant-$builder
+		skopeo copy -q --src-tls-verify=false \
+			"docker://$REGISTRY/$tag" "oci:$OUT/oci:$app-$variant-$builder" \
+			>>"$LOGS/skopeo.log" 2>&1 ||
+			{ show_log "$LOGS/skopeo.log"; die "skopeo copy of $REGISTRY/$tag to the layout failed"; }
 	done
 	log "skopeo copies from the registry to the layout, blobs as they are: $(secs $(($(now_ms) - t0)))"
 	write_manifest
@@ -425,21 +428,17 @@ push_buildkit() {
 # write_manifest: what the Go test reads to know which images exist and
 # where each transport's copy is.
 write_manifest() {
-	local first=1 app variant builder name
+	local first=1 im app variant builder name
 	{
 		printf '{\n  "registry": "%s",\n  "ociLayout": "%s",\n  "images": [\n' "$REGISTRY" "$OUT/oci"
-		for app in "${APPS[@]}"; do
-			for variant in "${VARIANTS[@]}"; do
-				for builder in "${BUILDERS[@]}"; do
-					built "$app" "$builder" || continue
-					name=$app-$variant-$builder
-					((first)) || printf ',\n'
-					first=0
-					printf '    {"app": "%s", "variant": "%s", "builder": "%s", "tag": "%s", "archive": "%s", "ociTag": "%s"}' \
-						"$app" "$variant" "$builder" "imgdiff-e2e/$app:$variant-$builder" \
-						"$OUT/archives/$name.tar" "$name"
-				done
-			done
+		for im in "${IMAGES[@]}"; do
+			read -r app variant builder <<<"$im"
+			name=$app-$variant-$builder
+			((first)) || printf ',\n'
+			first=0
+			printf '    {"app": "%s", "variant": "%s", "builder": "%s", "tag": "%s", "archive": "%s", "ociTag": "%s"}' \
+				"$app" "$variant" "$builder" "imgdiff-e2e/$app:$variant-$builder" \
+				"$OUT/archives/$name.tar" "$name"
 		done
 		printf '\n  ]\n}\n'
 	} >"$OUT/images.json"

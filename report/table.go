@@ -13,6 +13,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 // textWriter renders the terminal report. It collects output in a buffer
@@ -272,7 +273,7 @@ func flaggedCategories(c *analyze.Classification) []analyze.Category {
 		return nil
 	}
 	var out []analyze.Category
-	for _, cat := range analyze.Categories {
+	for _, cat := range model.Categories() {
 		if cat != analyze.Other && categoryTotal(c, cat) > 0 {
 			out = append(out, cat)
 		}

@@ -35,6 +35,8 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/budget"
+	"github.com/imgdiff/imgdiff/analyze/rules"
 )
 
 // FileName is the config file looked for in the working directory and its
@@ -50,12 +52,12 @@ type File struct {
 	// Path is where the file was read from ("" when there was none).
 	Path string
 	// Budgets are the per-image budgets, in file order.
-	Budgets []analyze.ImageBudget
+	Budgets []budget.ImageBudget
 	// Compare limits what compare measures.
-	Compare analyze.CompareBudget
+	Compare budget.CompareBudget
 	// Rules add, replace (same id) or disable (disabled: true) default
 	// classification rules; see RuleSet.
-	Rules []analyze.RuleSpec
+	Rules []rules.Spec
 }
 
 // Find returns the path and content of the config file in dir or its
@@ -120,7 +122,7 @@ func Parse(name string, data []byte) (*File, error) {
 		return nil, yamlError(name, err)
 	}
 	for _, n := range doc.Budgets {
-		ib, err := budget(n)
+		ib, err := imageBudget(n)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%w", name, err)
 		}
@@ -134,19 +136,19 @@ func Parse(name string, data []byte) (*File, error) {
 		f.Compare = c
 	}
 	for i, n := range doc.Rules {
-		var s analyze.RuleSpec
+		var s rules.Spec
 		if err := yaml.NodeToValue(n, &s, yaml.Strict()); err != nil {
 			return nil, yamlError(name, err)
 		}
 		// Compiling one rule alone validates it, so the error can point
 		// at that rule.
-		if _, err := analyze.CompileRules([]analyze.RuleSpec{s}); err != nil {
+		if _, err := rules.Compile([]rules.Spec{s}); err != nil {
 			return nil, posErrorf(name, n, "rules[%d]: %v", i, strings.TrimPrefix(err.Error(), "rules[0]: "))
 		}
 		f.Rules = append(f.Rules, s)
 	}
 	if len(f.Rules) > 0 {
-		if _, err := analyze.CompileRules(f.Rules); err != nil {
+		if _, err := rules.Compile(f.Rules); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
@@ -155,16 +157,16 @@ func Parse(name string, data []byte) (*File, error) {
 
 // RuleSet returns the default classification rules with the file's rules
 // merged in; the defaults alone when f is nil or has no rules.
-func (f *File) RuleSet() (*analyze.Rules, error) {
-	rules := analyze.DefaultRules()
+func (f *File) RuleSet() (*rules.Rules, error) {
+	defaults := rules.Default()
 	if f == nil || len(f.Rules) == 0 {
-		return rules, nil
+		return defaults, nil
 	}
-	user, err := analyze.CompileRules(f.Rules)
+	user, err := rules.Compile(f.Rules)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	merged, err := rules.Merge(user)
+	merged, err := defaults.Merge(user)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
@@ -210,9 +212,9 @@ func entries(n ast.Node, what string, checkKey func(string) error) ([]*ast.Mappi
 
 var budgetKeys = []string{"image", "max-size", "max-compressed-size", "max-layers", "max-category", "max-wasted", "fail-on"}
 
-// budget decodes one entry of budgets:.
-func budget(n ast.Node) (analyze.ImageBudget, error) {
-	var ib analyze.ImageBudget
+// imageBudget decodes one entry of budgets:.
+func imageBudget(n ast.Node) (budget.ImageBudget, error) {
+	var ib budget.ImageBudget
 	kvs, err := entries(n, "budgets entry", knownKeys(budgetKeys...))
 	if err != nil {
 		return ib, err
@@ -257,7 +259,7 @@ func categoryLimits(n ast.Node) (map[analyze.Category]int64, error) {
 		return nil, posErrorf("", n, "max-category: want a mapping of category to size, e.g. {build-tool: 0}, not an empty value")
 	}
 	kvs, err := entries(n, "max-category", func(k string) error {
-		if err := analyze.CheckCategory(k); err != nil {
+		if err := budget.CheckCategory(k); err != nil {
 			return fmt.Errorf("max-category: %w", err)
 		}
 		return nil
@@ -298,7 +300,7 @@ func failOn(n ast.Node) ([]string, error) {
 		if !ok {
 			return nil, posErrorf("", v, "fail-on: want a finding id or category, not %s", describe(v))
 		}
-		if err := analyze.CheckFailOn(s); err != nil {
+		if err := budget.CheckFailOn(s); err != nil {
 			return nil, posErrorf("", v, "fail-on: %v", err)
 		}
 		out = append(out, s)
@@ -306,8 +308,8 @@ func failOn(n ast.Node) ([]string, error) {
 	return out, nil
 }
 
-func compareBudget(n ast.Node) (analyze.CompareBudget, error) {
-	var c analyze.CompareBudget
+func compareBudget(n ast.Node) (budget.CompareBudget, error) {
+	var c budget.CompareBudget
 	if _, ok := unwrap(n).(*ast.NullNode); ok {
 		return c, nil // "compare:" with nothing under it
 	}
@@ -317,7 +319,7 @@ func compareBudget(n ast.Node) (analyze.CompareBudget, error) {
 	}
 	for _, kv := range kvs {
 		key, _ := scalar(kv.Key)
-		var l *analyze.Limit
+		var l *budget.Limit
 		if l, err = limitValue(kv.Value, "compare."+key, key == "min-savings"); err != nil {
 			return c, err
 		}
@@ -336,7 +338,7 @@ func sizeValue(n ast.Node, where string) (*int64, error) {
 	if !ok {
 		return nil, posErrorf("", n, "%s: want a size such as 50MB or 50MiB, not %s", where, describe(n))
 	}
-	v, err := analyze.ParseSize(s)
+	v, err := budget.ParseSize(s)
 	if err != nil {
 		return nil, posErrorf("", n, "%v", err) // names the value; the position names the key
 	}
@@ -345,12 +347,12 @@ func sizeValue(n ast.Node, where string) (*int64, error) {
 
 // limitValue parses a size-or-percentage node. upTo100 caps percentages
 // that are shares of a whole.
-func limitValue(n ast.Node, where string, upTo100 bool) (*analyze.Limit, error) {
+func limitValue(n ast.Node, where string, upTo100 bool) (*budget.Limit, error) {
 	s, ok := scalar(n)
 	if !ok {
 		return nil, posErrorf("", n, "%s: want a size such as 50MB or a percentage such as 10%%, not %s", where, describe(n))
 	}
-	l, err := analyze.ParseLimit(s)
+	l, err := budget.ParseLimit(s)
 	if err != nil {
 		return nil, posErrorf("", n, "%v", err)
 	}

@@ -6,6 +6,7 @@
 package budget
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -91,8 +92,10 @@ func categoryNames() string {
 
 // Validate checks what the types allow but a budget cannot mean: unknown
 // categories and finding ids, negative limits, a minimum saving above
-// 100%. The config parser checks the same with line numbers; this is for
-// budgets built in code or from flags.
+// 100%. It is the one definition of a valid budget: the config file and
+// the flags check each value with the same functions (CheckCategory,
+// CheckFailOn, CheckLimit) as they parse it, so that an error can name
+// its line or flag, and cmd/config validates the merged result with it.
 func (b *Budgets) Validate() error {
 	for i, ib := range b.Images {
 		if err := ib.validate(); err != nil {
@@ -136,16 +139,28 @@ func (ib *ImageBudget) validate() error {
 	return nil
 }
 
-// checkLimit rejects negative limits and, where the figure is a share of
-// a whole (a saving), percentages above 100.
-func checkLimit(rule string, l *Limit, upTo100 bool) error {
+// CheckLimit rejects what a limit cannot mean: a negative one and, where
+// the figure is a share of a whole (share: a saving of A's size), a
+// percentage above 100. The config file and the flags call it on the
+// values they parse, with their own position or flag name in front;
+// Validate calls it with the rule's name.
+func CheckLimit(l Limit, share bool) error {
 	switch {
-	case l == nil:
-		return nil
 	case l.Bytes < 0 || l.Percent < 0:
-		return fmt.Errorf("%s must not be negative", rule)
-	case upTo100 && l.IsPercent && l.Percent > 100:
-		return fmt.Errorf("%s of %s can never be met: B cannot save more than 100%% of A", rule, l)
+		return errors.New("must not be negative")
+	case share && l.IsPercent && l.Percent > 100:
+		return fmt.Errorf("%s can never be met: B cannot save more than 100%% of A", l)
+	}
+	return nil
+}
+
+// checkLimit is CheckLimit of a rule that may be unset.
+func checkLimit(rule string, l *Limit, share bool) error {
+	if l == nil {
+		return nil
+	}
+	if err := CheckLimit(*l, share); err != nil {
+		return fmt.Errorf("%s %w", rule, err)
 	}
 	return nil
 }

@@ -117,21 +117,40 @@ func parse(data []byte, user bool) (*Rules, error) {
 	}
 	specs := make([]Spec, 0, len(doc.Rules))
 	for i, n := range doc.Rules {
-		var s Spec
-		if err := yaml.NodeToValue(n, &s, yaml.Strict()); err != nil {
+		s, err := decodeSpec(n, user)
+		var ye yaml.Error
+		switch {
+		case errors.As(err, &ye):
 			return nil, fmt.Errorf("rules[%d]: %s", i, yaml.FormatError(err, false, false))
-		}
-		err := s.validate()
-		if err == nil && user {
-			err = checkCaptured(&s)
-		}
-		if err != nil {
+		case err != nil:
 			tk := n.GetToken()
 			return nil, fmt.Errorf("rules[%d] at line %d, column %d: %w", i, tk.Position.Line, tk.Position.Column, err)
 		}
 		specs = append(specs, s)
 	}
 	return compile(specs)
+}
+
+// DecodeSpec decodes one user rule from its YAML node, strictly, and
+// validates it: the one decoder of the rule format, for rules documents
+// (Parse) and for a config file's `rules:` list alike. A decoding error
+// is goccy's (a yaml.Error, which knows its token); a rule that decodes
+// but means nothing valid is any other error, for the caller to place at
+// n.
+func DecodeSpec(n ast.Node) (Spec, error) { return decodeSpec(n, true) }
+
+// decodeSpec is DecodeSpec; user checks whether a `contains` rule names
+// files imgdiff captures (the defaults define that set).
+func decodeSpec(n ast.Node, user bool) (Spec, error) {
+	var s Spec
+	if err := yaml.NodeToValue(n, &s, yaml.Strict()); err != nil {
+		return Spec{}, err
+	}
+	err := s.validate()
+	if err == nil && user {
+		err = checkCaptured(&s)
+	}
+	return s, err
 }
 
 // Compile compiles rules decoded elsewhere (a config file that embeds

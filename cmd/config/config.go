@@ -28,7 +28,6 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -58,6 +57,8 @@ type File struct {
 	// Rules add, replace (same id) or disable (disabled: true) default
 	// classification rules; see RuleSet.
 	Rules []rules.Spec
+	// compiled is Rules compiled, by Parse.
+	compiled *rules.Rules
 }
 
 // Find returns the path and content of the config file in dir or its
@@ -136,19 +137,19 @@ func Parse(name string, data []byte) (*File, error) {
 		f.Compare = c
 	}
 	for i, n := range doc.Rules {
-		var s rules.Spec
-		if err := yaml.NodeToValue(n, &s, yaml.Strict()); err != nil {
+		s, err := rules.DecodeSpec(n)
+		var ye yaml.Error
+		switch {
+		case errors.As(err, &ye):
 			return nil, yamlError(name, err)
-		}
-		// Compiling one rule alone validates it, so the error can point
-		// at that rule.
-		if _, err := rules.Compile([]rules.Spec{s}); err != nil {
-			return nil, posErrorf(name, n, "rules[%d]: %v", i, strings.TrimPrefix(err.Error(), "rules[0]: "))
+		case err != nil:
+			return nil, posErrorf(name, n, "rules[%d]: %v", i, err)
 		}
 		f.Rules = append(f.Rules, s)
 	}
 	if len(f.Rules) > 0 {
-		if _, err := rules.Compile(f.Rules); err != nil {
+		// Compiled once, here: RuleSet merges this set into the defaults.
+		if f.compiled, err = rules.Compile(f.Rules); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
@@ -162,9 +163,12 @@ func (f *File) RuleSet() (*rules.Rules, error) {
 	if f == nil || len(f.Rules) == 0 {
 		return defaults, nil
 	}
-	user, err := rules.Compile(f.Rules)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", f.Path, err)
+	user := f.compiled
+	if user == nil { // a File built in code, not by Parse
+		var err error
+		if user, err = rules.Compile(f.Rules); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Path, err)
+		}
 	}
 	merged, err := defaults.Merge(user)
 	if err != nil {
@@ -356,8 +360,8 @@ func limitValue(n ast.Node, where string, upTo100 bool) (*budget.Limit, error) {
 	if err != nil {
 		return nil, posErrorf("", n, "%v", err)
 	}
-	if upTo100 && l.IsPercent && l.Percent > 100 {
-		return nil, posErrorf("", n, "%s: %s can never be met: B cannot save more than 100%% of A", where, l)
+	if err := budget.CheckLimit(l, upTo100); err != nil {
+		return nil, posErrorf("", n, "%s: %v", where, err)
 	}
 	return &l, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/spf13/pflag"
 
 	"github.com/imgdiff/imgdiff/analyze"
@@ -67,7 +68,7 @@ func TestParse(t *testing.T) {
 		Compare: budget.CompareBudget{MinSavings: &budget.Limit{Percent: 30, IsPercent: true}, MaxGrowth: &budget.Limit{Bytes: 5_000_000}},
 		Rules:   []rules.Spec{{ID: "acme-sdk", Category: analyze.BuildTool, Reason: "our SDK is build-time only", Paths: []string{"opt/acme-sdk/**"}}},
 	}
-	if diff := cmp.Diff(want, f); diff != "" {
+	if diff := cmp.Diff(want, f, cmpopts.IgnoreUnexported(File{})); diff != "" {
 		t.Errorf("Parse (-want +got):\n%s", diff)
 	}
 	rs, err := f.RuleSet()
@@ -203,7 +204,7 @@ func TestBudgetFlags(t *testing.T) {
 		MinSavings:  &budget.Limit{Bytes: 1_500_000_000},
 		MaxGrowth:   &budget.Limit{Percent: 10, IsPercent: true},
 	}
-	if diff := cmp.Diff(want, f); diff != "" {
+	if diff := cmp.Diff(want, f, cmpopts.IgnoreUnexported(File{})); diff != "" {
 		t.Errorf("flags (-want +got):\n%s", diff)
 	}
 

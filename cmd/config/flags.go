@@ -78,6 +78,11 @@ func Resolve(f *BudgetFlags, cwd string, read ReadFunc, compare bool) (*File, *b
 	if b.Empty() {
 		return file, nil, nil
 	}
+	// Each value was checked as it was parsed, where an error can name
+	// its line or flag; this is the same check on the merged whole.
+	if err := b.Validate(); err != nil {
+		return nil, nil, err
+	}
 	return file, b, nil
 }
 
@@ -216,8 +221,8 @@ func (v *limitFlag) Set(s string) error {
 	if err != nil {
 		return err
 	}
-	if v.upTo100 && l.IsPercent && l.Percent > 100 {
-		return fmt.Errorf("%s can never be met: B cannot save more than 100%% of A", l)
+	if err := budget.CheckLimit(l, v.upTo100); err != nil {
+		return err
 	}
 	*v.p = &l
 	return nil

@@ -59,7 +59,7 @@ func Classify(img *Image, r *rules.Rules) *Classification {
 			stack = stack[:len(stack)-1]
 		}
 		parent := &stack[len(stack)-1]
-		base := model.Base(f.Path)
+		base := index.Base(f.Path)
 		owners[i] = parent.owner(base, f.Kind)
 		if f.Kind == index.Dir {
 			m := r.MatchDir(f.Path, base, exists)
@@ -201,7 +201,7 @@ func newOwnership(fs *FS, found []*pkgdb.Found) *ownership {
 	for pi, p := range found {
 		for _, f := range p.Files {
 			g := groupOf[k]
-			o.listed[g] = append(o.listed[g], listedFile{name: model.Base(f), pkg: pi})
+			o.listed[g] = append(o.listed[g], listedFile{name: index.Base(f), pkg: pi})
 			k++
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -136,7 +135,7 @@ func (s *stack) apply(k int, l *index.Layer) {
 		if parent == nil || parent.children == nil {
 			continue
 		}
-		if n := parent.children[model.Base(w)]; n != nil {
+		if n := parent.children[index.Base(w)]; n != nil {
 			s.remove(pp, parent, n, k, "deleted")
 		}
 	}
@@ -146,7 +145,7 @@ func (s *stack) apply(k int, l *index.Layer) {
 		}
 		pp := index.Parent(e.Path)
 		parent := s.dir(pp, k)
-		name := model.Base(e.Path)
+		name := index.Base(e.Path)
 		if old := parent.children[name]; old != nil {
 			if old.isDir() && e.Kind == index.Dir {
 				// Re-stating a directory changes its metadata only.
@@ -173,7 +172,7 @@ func (s *stack) apply(k int, l *index.Layer) {
 func (s *stack) remove(parentPath string, parent, child *node, by int, how string) {
 	delete(parent.children, child.name)
 	s.lastDirNode = nil
-	s.hide(model.Join(parentPath, child.name), child, by, how)
+	s.hide(index.Join(parentPath, child.name), child, by, how)
 }
 
 func (s *stack) hide(p string, n *node, by int, how string) {
@@ -186,7 +185,7 @@ func (s *stack) hide(p string, n *node, by int, how string) {
 		}
 	}
 	for _, c := range sortedChildren(n) {
-		s.hide(model.Join(p, c.name), c, by, how)
+		s.hide(index.Join(p, c.name), c, by, how)
 	}
 }
 
@@ -226,7 +225,7 @@ func (s *stack) flatten() *FS {
 			cp := e.Path
 			if e.Kind == 0 {
 				e.Kind = index.Dir
-				cp = model.Join(p, c.name)
+				cp = index.Join(p, c.name)
 				e.Path = cp
 			}
 			fs.Files = append(fs.Files, File{Entry: e, Layer: c.layer, Bytes: c.bytes})

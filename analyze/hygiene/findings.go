@@ -188,18 +188,11 @@ func contextBeforeInstall(img *model.Image) []model.Finding {
 			if t.Instruction.Name == "RUN" && installCommand.MatchString(t.Instruction.Args) {
 				return []model.Finding{{ID: FindingContextBeforeDeps, Severity: model.Warning, Step: i, Related: []int{j},
 					Title:  "whole build context copied before the dependency install",
-					Detail: fmt.Sprintf("any source change re-runs step %d (%s); copy the dependency manifests first, install, then COPY . .", j, shorten(t.Instruction.String(), 60))}}
+					Detail: fmt.Sprintf("any source change re-runs step %d (%s); copy the dependency manifests first, install, then COPY . .", j, model.Shorten(t.Instruction.String(), 60))}}
 			}
 		}
 	}
 	return nil
-}
-
-func shorten(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-1] + "…"
 }
 
 // wasted reports, per step that hid them, the bytes of lower layers that
@@ -302,7 +295,7 @@ func vcsDirs(img *model.Image, c *model.Classification) []model.Finding {
 }
 
 func isVCSDir(p string) bool {
-	switch model.Base(p) {
+	switch index.Base(p) {
 	case ".git", ".svn", ".hg", ".bzr":
 		return true
 	}

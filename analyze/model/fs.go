@@ -80,21 +80,3 @@ func (fs *FS) Size() int64 {
 	}
 	return n
 }
-
-// Base is the last element of canonical path p.
-func Base(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '/' {
-			return p[i+1:]
-		}
-	}
-	return p
-}
-
-// Join joins a name to canonical directory dir ("." is the root).
-func Join(dir, name string) string {
-	if dir == "." {
-		return name
-	}
-	return dir + "/" + name
-}

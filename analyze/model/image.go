@@ -8,13 +8,16 @@
 // importing analyze.
 package model
 
+import "github.com/imgdiff/imgdiff/layers/index"
+
 // SchemaVersion is the version of the JSON report model (docs/json.md).
 // Bump it on any incompatible change to the JSON shape.
 const SchemaVersion = 1
 
 // Unknown marks a size the source cannot tell (a compressed size read from
-// an archive that holds layers uncompressed).
-const Unknown int64 = -1
+// an archive that holds layers uncompressed): index.Unknown, the one value
+// layers and the analysis share.
+const Unknown = index.Unknown
 
 // Image is an analysed image: its layers and history steps with every byte
 // attributed, and its final filesystem. Sizes are content sizes in bytes, as

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // npm's lockfiles, relative to an application directory.
@@ -130,7 +131,7 @@ func npmLockPackages(app string, body []byte) []*Found {
 	var out []*Found
 	add := func(key, name, version string, dev bool) {
 		p := &Found{
-			Package: model.Package{Name: name, Version: version, Manager: "npm", Dev: dev, Step: -1, Location: model.Join(app, key)},
+			Package: model.Package{Name: name, Version: version, Manager: "npm", Dev: dev, Step: -1, Location: index.Join(app, key)},
 			Source:  "npm lockfile",
 		}
 		p.Dirs = []string{p.Location}
@@ -194,7 +195,7 @@ func npmManifestPackages(app string, body []byte) []*Found {
 	}
 	var out []*Found
 	add := func(name, version string, dev bool) {
-		loc := model.Join(app, "node_modules/"+name)
+		loc := index.Join(app, "node_modules/"+name)
 		out = append(out, &Found{
 			Package: model.Package{Name: name, Version: version, Manager: "npm", Dev: dev, Step: -1, Location: loc},
 			Source:  "package.json", Dirs: []string{loc},

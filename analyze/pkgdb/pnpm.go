@@ -77,7 +77,7 @@ func readPnpm(contents map[string][]byte, fs *model.FS) []*Found {
 			continue // no evidence from a corrupt lockfile
 		}
 		dev := lf.devPackages()
-		store := model.Join(d, pnpmStore)
+		store := index.Join(d, pnpmStore)
 		for _, sd := range childDirs(fs, store) {
 			name, version, ok := pnpmDirPackage(sd)
 			if !ok {
@@ -234,7 +234,7 @@ func childDirs(fs *model.FS, dir string) []string {
 	for j, end := i+1, fs.TreeEnd(i); j < end; j++ {
 		f := &fs.Files[j]
 		if f.Kind == index.Dir && index.Parent(f.Path) == dir {
-			out = append(out, model.Base(f.Path))
+			out = append(out, index.Base(f.Path))
 		}
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // readPython reads the dist-info directories of installed Python
@@ -24,7 +25,7 @@ func readPython(contents map[string][]byte) []*Found {
 			continue
 		}
 		p := &Found{Package: model.Package{Manager: "python", Step: -1, Location: distInfo}}
-		p.Name, p.Version = distInfoName(model.Base(distInfo))
+		p.Name, p.Version = distInfoName(index.Base(distInfo))
 		if meta, ok := contents[distInfo+"/METADATA"]; ok {
 			if n, v := metadataName(meta); n != "" {
 				p.Name, p.Version = n, v

@@ -39,7 +39,7 @@ func (r *Resolver) RealDir(d string, hops int) string {
 	parent := r.RealDir(index.Parent(d), hops+1)
 	real := d
 	if parent != index.Parent(d) {
-		real = model.Join(parent, model.Base(d))
+		real = index.Join(parent, index.Base(d))
 	}
 	if target, ok := r.links[real]; ok {
 		if strings.HasPrefix(target, "/") {

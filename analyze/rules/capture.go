@@ -10,8 +10,8 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
-	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/pkgdb"
+	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // captureVersion is bumped whenever WantContent's logic changes; changes to
@@ -67,7 +67,7 @@ func captured() *captureSet {
 			}
 			for _, p := range s.Paths {
 				for _, e := range expandBraces(p) {
-					if b := model.Base(e); !hasMeta(b) {
+					if b := index.Base(e); !hasMeta(b) {
 						cs.paths[b] = append(cs.paths[b], e)
 					}
 				}
@@ -188,7 +188,7 @@ func checkCaptured(s *Spec) error {
 	}
 	for _, probe := range probes {
 		if !WantContent(probe, 1) {
-			return fmt.Errorf("rule %q: contains cannot see inside %q: imgdiff keeps the content of package databases, lockfiles and the files the default secret rules name, no others", s.ID, model.Base(probe))
+			return fmt.Errorf("rule %q: contains cannot see inside %q: imgdiff keeps the content of package databases, lockfiles and the files the default secret rules name, no others", s.ID, index.Base(probe))
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // Category ranks for path rules (and the package-evidence slot between vcs
@@ -101,7 +102,7 @@ func (x *pathIndex) add(s *Spec, order int) {
 		for _, e := range expandBraces(p) {
 			if d, ok := strings.CutSuffix(e, "/**"); ok {
 				m := dirMatcher{rule: r, glob: d, label: "path: " + p}
-				if last := model.Base(d); !hasMeta(last) {
+				if last := index.Base(d); !hasMeta(last) {
 					x.dirByName[last] = append(x.dirByName[last], m)
 				} else {
 					m.prefix = literalPrefix(d)
@@ -109,7 +110,7 @@ func (x *pathIndex) add(s *Spec, order int) {
 				}
 				continue
 			}
-			x.addFile(fileMatcher{rule: r, path: e, label: "path: " + p}, model.Base(e))
+			x.addFile(fileMatcher{rule: r, path: e, label: "path: " + p}, index.Base(e))
 		}
 	}
 	for _, d := range s.Dirs {

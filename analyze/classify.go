@@ -341,7 +341,10 @@ func categoryTotals(img *Image, flags []Flag) ([]CategoryTotal, []StepCategories
 			continue
 		}
 		cat := flags[i].Category
-		k, step := model.CategoryIndex(cat), img.StepOf(f.Layer)
+		// Every flag's category is known: flags come from compiled rules,
+		// and rules.Compile rejects an unknown category.
+		k, _ := model.CategoryIndex(cat)
+		step := img.StepOf(f.Layer)
 		totals[k].Bytes += f.Bytes
 		totals[k].Files++
 		if bySteps[step+1] == nil {

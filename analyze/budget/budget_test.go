@@ -340,3 +340,17 @@ func TestBudgetsValidate(t *testing.T) {
 		t.Errorf("Validate: %v", err)
 	}
 }
+
+// TestEvaluateUnknownCategory: a budget on a category that does not exist
+// is an error, not a check of nothing (or of the first category).
+func TestEvaluateUnknownCategory(t *testing.T) {
+	img, cls := budgetImage()
+	b := &Budgets{Images: []ImageBudget{{MaxCategory: map[model.Category]int64{"compilers": 0}}}}
+	r, err := EvaluateAnalysis(&analyze.Analysis{Image: img, Classification: cls}, b)
+	if err == nil || r != nil || !strings.Contains(err.Error(), `unknown category "compilers"`) {
+		t.Errorf("EvaluateAnalysis = %+v, %v; want an unknown-category error", r, err)
+	}
+	if _, err := EvaluateComparison(&analyze.Comparison{A: img, B: img}, b, cls); err == nil {
+		t.Error("EvaluateComparison accepted an unknown category")
+	}
+}

@@ -3,7 +3,6 @@ package budget
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze"
@@ -70,10 +69,15 @@ func (e *UnknownFigureError) Error() string {
 //
 // It returns an error, and no report, when a rule cannot be checked: an
 // UnknownFigureError for a compressed size the source does not have, or
-// a category or fail-on rule for an image that was not classified.
+// a category or fail-on rule for an image that was not classified, or
+// budgets that Validate rejects (an unknown category is an error, never
+// a limit on nothing).
 func EvaluateAnalysis(a *analyze.Analysis, b *Budgets) (*model.BudgetReport, error) {
 	if b.Empty() {
 		return nil, nil
+	}
+	if err := b.Validate(); err != nil { // an unknown category, say
+		return nil, fmt.Errorf("budgets: %w", err)
 	}
 	r := &model.BudgetReport{Source: b.Source, Pass: true, Checks: []model.BudgetCheck{}}
 	if err := checkImage(r, a.Image, a.Classification, b); err != nil {
@@ -90,6 +94,9 @@ func EvaluateAnalysis(a *analyze.Analysis, b *Budgets) (*model.BudgetReport, err
 func EvaluateComparison(c *analyze.Comparison, b *Budgets, cb *model.Classification) (*model.BudgetReport, error) {
 	if b.Empty() {
 		return nil, nil
+	}
+	if err := b.Validate(); err != nil { // an unknown category, say
+		return nil, fmt.Errorf("budgets: %w", err)
 	}
 	r := &model.BudgetReport{Source: b.Source, Pass: true, Checks: []model.BudgetCheck{}}
 	ref := c.B.Ref
@@ -217,7 +224,7 @@ func failOnCount(img *model.Image, cls *model.Classification, name string) (int,
 		}
 		return n, first
 	}
-	if !slices.Contains(model.Categories(), model.Category(name)) {
+	if _, err := model.ParseCategory(name); err != nil {
 		return 0, "no " + name + " finding"
 	}
 	t := categoryTotal(cls, model.Category(name))

@@ -31,27 +31,27 @@ const NumCategories = len(categories)
 // Categories returns the categories in report order (a new slice).
 func Categories() []Category { c := categories; return c[:] }
 
-// CategoryIndex is cat's position in Categories; unflagged ("") is Other.
-// A loop over eight short strings beats a map lookup, per file.
-func CategoryIndex(cat Category) int {
+// CategoryIndex is cat's position in Categories; unflagged ("") is
+// Other's. ok is false for a name that is no category: the caller decides
+// what that means (ParseCategory makes it an error). A loop over eight
+// short strings beats a map lookup, per file.
+func CategoryIndex(cat Category) (i int, ok bool) {
 	if cat == "" {
 		cat = Other
 	}
 	for i, c := range categories {
 		if c == cat {
-			return i
+			return i, true
 		}
 	}
-	return 0 // unreachable: rules are validated against Categories
+	return -1, false
 }
 
 // ParseCategory returns the category name names, or an error listing the
-// categories when there is none.
+// categories when there is none ("" is none: unflagged files are Other).
 func ParseCategory(name string) (Category, error) {
-	for _, c := range categories {
-		if string(c) == name {
-			return c, nil
-		}
+	if i, ok := CategoryIndex(Category(name)); ok && name != "" {
+		return categories[i], nil
 	}
 	names := make([]string, len(categories))
 	for i, c := range categories {

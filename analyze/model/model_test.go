@@ -1,6 +1,9 @@
 package model
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestWidthAndShorten(t *testing.T) {
 	for _, tc := range []struct {
@@ -43,5 +46,29 @@ func TestWidthAndShorten(t *testing.T) {
 		if w := max(tc.width, 2); Width(got) > w {
 			t.Errorf("Shorten(%q, %d) = %q is %d columns wide", tc.s, tc.width, got, Width(got))
 		}
+	}
+}
+
+func TestParseCategory(t *testing.T) {
+	for _, c := range Categories() {
+		if got, err := ParseCategory(string(c)); err != nil || got != c {
+			t.Errorf("ParseCategory(%q) = %q, %v", c, got, err)
+		}
+	}
+	for _, bad := range []string{"", "compilers", "Build-Tool"} {
+		if _, err := ParseCategory(bad); err == nil || !strings.Contains(err.Error(), "build-tool, source, dev-dependency, cache, vcs, secret, docs, other") {
+			t.Errorf("ParseCategory(%q): %v, want an error listing the categories", bad, err)
+		}
+	}
+	if i, ok := CategoryIndex("compilers"); ok || i != -1 {
+		t.Errorf("CategoryIndex(unknown) = %d, %v", i, ok)
+	}
+	if i, ok := CategoryIndex(""); !ok || Categories()[i] != Other {
+		t.Errorf("CategoryIndex(\"\") = %d, %v; want Other's", i, ok)
+	}
+	// Categories returns a copy: changing it changes nothing.
+	Categories()[0] = "x"
+	if Categories()[0] != BuildTool {
+		t.Error("Categories shares its backing array")
 	}
 }

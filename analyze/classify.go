@@ -24,8 +24,8 @@ const topFlaggedDirs = 10
 // package database owns gets its package's category ("dpkg: gcc-12
 // (devel)"); path rules decide for what no database owns. Secrets and VCS
 // data win over everything else (a private key in a build tool's cache is a
-// private key), except in files a package database owns. rules nil means
-// DefaultRules.
+// private key), except in files a package database owns. r nil means
+// rules.Default().
 //
 // Classify changes neither img nor r. It does not redact: the pipeline
 // runs hygiene.Redact on img first, so that no report prints the

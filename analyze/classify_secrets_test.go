@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -93,5 +94,39 @@ func TestSecretsRedacted(t *testing.T) {
 	}
 	if img.Config.Env[2] != "NODE_ENV=production" || img.Config.Env[1] != "NPM_TOKEN=<redacted>" {
 		t.Errorf("config env %q", img.Config.Env)
+	}
+}
+
+// TestClassifyLeavesItsInput: Classify reads the image, it does not
+// change it, whatever it finds (here: credentials in the config and the
+// history, which the redaction stage, not Classify, takes out).
+func TestClassifyLeavesItsInput(t *testing.T) {
+	token := "npm_abcdefghijklmnopqrstuvwxyz0123456789"
+	l := testLayer([]index.Entry{reg("app/server", 100)}, nil, nil)
+	hist := []v1.History{
+		{CreatedBy: "ADD rootfs.tar / # buildkit"},
+		{CreatedBy: "ENV NPM_TOKEN=" + token, EmptyLayer: true},
+		{CreatedBy: "COPY server /app/server # buildkit"},
+	}
+	cfg := v1.Config{Env: []string{"NPM_TOKEN=" + token}, Cmd: []string{"/app/server", "--token=" + token}}
+	img, _ := classifyImage(t, cfg, hist, l)
+	before, err := json.Marshal(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := slices.Clone(img.FS.Files)
+	c := Classify(img, nil)
+	after, err := json.Marshal(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(before) != string(after) || !slices.Equal(files, img.FS.Files) {
+		t.Errorf("Classify changed its input:\n%s\n%s", before, after)
+	}
+	if !strings.Contains(string(after), token) {
+		t.Error("Classify redacted the image; redaction is hygiene.Redact's")
+	}
+	if len(c.Findings) == 0 {
+		t.Error("no finding")
 	}
 }

@@ -1,0 +1,172 @@
+package pkggraph
+
+import (
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// seedSet is the seed set of a fixture: testdata/<name>/seeds.txt, the
+// packages the default rules call build tools (testdata/seeds.py).
+func seedSet(t *testing.T, name string, extra ...string) func(*Package) bool {
+	set := map[string]bool{}
+	for _, n := range append(readList(t, filepath.Join("testdata", name, "seeds.txt")), extra...) {
+		set[n] = true
+	}
+	return func(p *Package) bool { return set[p.Name] }
+}
+
+func derivedNames(ds []Derived) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestBuildToolOnlyMatchesApt checks the closure against apt's own answer:
+// what `apt-get remove --auto-remove` of the build tools removes besides
+// them (testdata/gen.sh), on what `apt-get install rustc cargo` and
+// `apt-get install golang-go git ca-certificates` install on bookworm.
+func TestBuildToolOnlyMatchesApt(t *testing.T) {
+	for _, name := range []string{"rust", "go"} {
+		g := fixture(t, name)
+		got := derivedNames(g.BuildToolOnly(seedSet(t, name)))
+		want := readList(t, filepath.Join("testdata", name, "autoremove.txt"))
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: BuildToolOnly (-apt +got):\n%s", name, diff)
+		}
+	}
+}
+
+func TestBuildToolOnlyEvidence(t *testing.T) {
+	g := fixture(t, "rust")
+	byName := map[string]Derived{}
+	for _, d := range g.BuildToolOnly(seedSet(t, "rust")) {
+		byName[d.Name] = d
+	}
+	// libllvm14 is needed by libstd-rust-1.63, libclang-cpp14 and llvm-14
+	// (all build tools, or needed only by them); of the tools asked for by
+	// name, cargo depends on rustc, and both lead to it.
+	d, ok := byName["libllvm14"]
+	if !ok {
+		t.Fatal("libllvm14 not derived")
+	}
+	if want := "dpkg: libllvm14, needed only by cargo and rustc (build-tool) via libclang-cpp14"; d.Evidence != want {
+		t.Errorf("evidence %q, want %q", d.Evidence, want)
+	}
+	// Shared libraries a runtime package also needs: never.
+	for _, n := range []string{"libc6", "libgcc-s1", "libstdc++6", "zlib1g", "libzstd1", "libgmp10"} {
+		if _, ok := byName[n]; ok {
+			t.Errorf("%s derived: %s", n, byName[n].Evidence)
+		}
+	}
+
+	// The go fixture, once the tools check says git is not used: git's
+	// perl and everything only it needs go with it.
+	g = fixture(t, "go")
+	byName = map[string]Derived{}
+	for _, d := range g.BuildToolOnly(seedSet(t, "go", "git")) {
+		byName[d.Name] = d
+	}
+	for name, want := range map[string]string{
+		// liberror-perl depends on perl:any, perl-modules-5.36 recommends it.
+		"perl":        "dpkg: perl, needed only by git (build-tool) via liberror-perl and perl-modules-5.36",
+		"libperl5.36": "dpkg: libperl5.36, needed only by git (build-tool) via perl",
+		"git-man":     "dpkg: git-man, needed only by git (build-tool)",
+	} {
+		if got := byName[name].Evidence; got != want {
+			t.Errorf("%s: evidence %q, want %q", name, got, want)
+		}
+	}
+	// perl-base is Essential; ca-certificates was asked for by name.
+	for _, n := range []string{"perl-base", "ca-certificates", "libc6"} {
+		if _, ok := byName[n]; ok {
+			t.Errorf("%s derived", n)
+		}
+	}
+}
+
+// TestBuildToolOnlySnippets covers what the fixtures do not: a cycle of
+// libraries only a build tool reaches, an orphan cycle nothing reaches,
+// and the graph without extended_states.
+func TestBuildToolOnlySnippets(t *testing.T) {
+	status := `Package: tool
+Status: install ok installed
+Section: devel
+Depends: liba
+
+Package: liba
+Status: install ok installed
+Depends: libb
+
+Package: libb
+Status: install ok installed
+Depends: liba, libshared
+
+Package: app
+Status: install ok installed
+Depends: libshared
+
+Package: libshared
+Status: install ok installed
+
+Package: orphan1
+Status: install ok installed
+Depends: orphan2
+
+Package: orphan2
+Status: deinstall ok config-files
+
+Package: orphan3
+Status: install ok installed
+Depends: orphan4
+
+Package: orphan4
+Status: install ok installed
+Depends: orphan3
+`
+	states := `Package: liba
+Architecture: amd64
+Auto-Installed: 1
+
+Package: libb
+Architecture: amd64
+Auto-Installed: 1
+
+Package: libshared
+Architecture: amd64
+Auto-Installed: 1
+
+Package: orphan3
+Architecture: amd64
+Auto-Installed: 1
+
+Package: orphan4
+Architecture: amd64
+Auto-Installed: 1
+`
+	isTool := func(p *Package) bool { return p.Section == "devel" }
+	g, err := ReadDpkg(map[string][]byte{DpkgStatus: []byte(status), AptExtendedStates: []byte(states)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := derivedNames(g.BuildToolOnly(isTool)), []string{"liba", "libb"}; !cmp.Equal(got, want) {
+		t.Errorf("with extended_states: %v, want %v", got, want)
+	}
+	// Without extended_states nothing is known to be auto-installed:
+	// the same graph answer, since the test is on reverse dependencies.
+	g, err = ReadDpkg(map[string][]byte{DpkgStatus: []byte(status)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.AutoKnown {
+		t.Error("AutoKnown without extended_states")
+	}
+	if got, want := derivedNames(g.BuildToolOnly(isTool)), []string{"liba", "libb"}; !cmp.Equal(got, want) {
+		t.Errorf("without extended_states: %v, want %v", got, want)
+	}
+}

@@ -354,6 +354,9 @@ type Group struct {
 // packages need is theirs together).
 func (gr Group) String() string {
 	if len(gr.Pullers) == 0 {
+		if len(gr.Packages) == 1 {
+			return gr.Packages[0] + ", which nothing requested pulls in"
+		}
 		return fmt.Sprintf("%d packages nothing requested pulls in", len(gr.Packages))
 	}
 	others := len(gr.Packages)

@@ -170,3 +170,153 @@ Auto-Installed: 1
 		t.Errorf("without extended_states: %v, want %v", got, want)
 	}
 }
+
+// TestRecommendedMatchesApt checks the recommendations against apt's own
+// resolution: what `apt-get install` installs and the same request with
+// --no-install-recommends does not (testdata/gen.sh).
+func TestRecommendedMatchesApt(t *testing.T) {
+	for _, name := range []string{"rust", "go", "node"} {
+		g := fixture(t, name)
+		norec := map[string]bool{}
+		for _, n := range readList(t, filepath.Join("testdata", name, "no-install-recommends.txt")) {
+			norec[n] = true
+		}
+		var want []string
+		for i, p := range g.Packages {
+			if g.Packages[i].Auto && !norec[p.Name] {
+				want = append(want, p.Name)
+			}
+		}
+		var got []string
+		for _, r := range g.Recommended() {
+			got = append(got, r.Name)
+		}
+		sort.Strings(got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: Recommended (-apt +got):\n%s", name, diff)
+		}
+	}
+}
+
+func TestRecommendedEvidence(t *testing.T) {
+	g := fixture(t, "node")
+	got := map[string]string{}
+	for _, r := range g.Recommended() {
+		got[r.Name] = r.Evidence
+	}
+	// Checked by hand against testdata/node/status: npm Depends node-gyp,
+	// which Recommends build-essential, which Depends libc6-dev, which
+	// Depends libc-dev-bin, which Recommends libc-devtools, which Depends
+	// libgd3, which Depends libheif1, which Depends libx265-199.
+	for name, want := range map[string]string{
+		"libx265-199":     "dpkg: libx265-199, recommended via npm → node-gyp ⇢ build-essential → libc6-dev → libc-dev-bin ⇢ libc-devtools → libgd3 → libheif1",
+		"git":             "dpkg: git, recommended by npm",
+		"build-essential": "dpkg: build-essential, recommended by node-gyp (via npm → node-gyp)",
+	} {
+		if got[name] != want {
+			t.Errorf("%s: %q, want %q", name, got[name], want)
+		}
+	}
+	for _, n := range []string{"node-gyp", "libnode108", "nodejs", "libc6"} {
+		if e, ok := got[n]; ok {
+			t.Errorf("%s is a hard dependency or requested, got %q", n, e)
+		}
+	}
+	// Without extended_states every package counts as requested.
+	st := `Package: a
+Status: install ok installed
+Recommends: b
+
+Package: b
+Status: install ok installed
+`
+	g, err := ReadDpkg(map[string][]byte{DpkgStatus: []byte(st)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := g.Recommended(); len(r) != 0 {
+		t.Errorf("without extended_states: %v", r)
+	}
+}
+
+func TestPullersAndGroups(t *testing.T) {
+	g := fixture(t, "node")
+	p := g.Pullers()
+	for name, want := range map[string][]string{
+		// nodejs was asked for by name and npm depends on it: what
+		// nodejs needs is nodejs's.
+		"libnode108":  {"nodejs"},
+		"node-gyp":    {"npm"},
+		"libx265-199": {"npm"},
+		"npm":         {"npm"},
+		"libc6":       {"libc6"}, // a base package, asked for by the base image
+	} {
+		if got := p[g.Index(name)]; !cmp.Equal(got, want) {
+			t.Errorf("pullers of %s = %v, want %v", name, got, want)
+		}
+	}
+
+	// Hand-made: app and tool are requested; tool depends on app.
+	st := `Package: app
+Status: install ok installed
+Depends: libapp, libboth
+
+Package: tool
+Status: install ok installed
+Depends: app, libtool, libboth2
+
+Package: other
+Status: install ok installed
+Depends: libboth2
+
+Package: libapp
+Status: install ok installed
+Installed-Size: 10
+
+Package: libtool
+Status: install ok installed
+Installed-Size: 20
+Recommends: librec
+
+Package: librec
+Status: install ok installed
+Installed-Size: 40
+
+Package: libboth
+Status: install ok installed
+Installed-Size: 100
+
+Package: libboth2
+Status: install ok installed
+Installed-Size: 1000
+
+Package: stray
+Status: install ok installed
+Installed-Size: 5
+`
+	es := ""
+	for _, n := range []string{"libapp", "libtool", "librec", "libboth", "libboth2", "stray"} {
+		es += "Package: " + n + "\nArchitecture: amd64\nAuto-Installed: 1\n\n"
+	}
+	g, err := ReadDpkg(map[string][]byte{DpkgStatus: []byte(st), AptExtendedStates: []byte(es)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := g.Groups(func(i int) (int64, bool) {
+		return g.Packages[i].InstalledSize, g.Packages[i].Auto
+	})
+	var says []string
+	var sizes []int64
+	for _, gr := range groups {
+		says = append(says, gr.String())
+		sizes = append(sizes, gr.Bytes)
+	}
+	// libboth2: tool and other, neither reaching the other; libboth: app
+	// and tool, and tool reaches app, so app's; librec through libtool.
+	wantSays := []string{"other, tool and the package they pulled in", "app and the 2 packages it pulled in",
+		"tool and the 2 packages it pulled in", "stray, which nothing requested pulls in"}
+	wantSizes := []int64{1000 * 1024, 110 * 1024, 60 * 1024, 5 * 1024}
+	if !cmp.Equal(says, wantSays) || !cmp.Equal(sizes, wantSizes) {
+		t.Errorf("groups = %q %v, want %q %v", says, sizes, wantSays, wantSizes)
+	}
+}

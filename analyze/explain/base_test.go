@@ -82,7 +82,7 @@ func TestDetectBase(t *testing.T) {
 		)}, Base{Steps: 2, Layers: 1, Heuristic: HeuristicTimeGap, Evidence: "created 2026-06-01, then 2026-11-30"}},
 		{"annotations", Config{
 			Annotations: map[string]string{AnnotationBaseName: "docker.io/library/debian:bookworm", AnnotationBaseDigest: "sha256:10901ccd8d249047f9761845b4594f121edef079cfd8224edebd9ea726f0a7f6"},
-			History: with(HistoryEntry{Created: at("2024-11-11T00:00:00Z"), CreatedBy: "# debian.sh --arch 'amd64' out/ 'bookworm' '@1731283200'", Comment: "debuerreotype 0.15"}),
+			History:     with(HistoryEntry{Created: at("2024-11-11T00:00:00Z"), CreatedBy: "# debian.sh --arch 'amd64' out/ 'bookworm' '@1731283200'", Comment: "debuerreotype 0.15"}),
 		}, Base{Name: "docker.io/library/debian:bookworm", Digest: "sha256:10901ccd8d249047f9761845b4594f121edef079cfd8224edebd9ea726f0a7f6",
 			Steps: 1, Layers: 1, Heuristic: HeuristicImport, Evidence: "# debian.sh --arch 'amd64' out/ 'bookworm' '@1731283200'"}},
 		{"no history", Config{Labels: map[string]string{AnnotationBaseName: "alpine:3.20"}}, Base{Name: "alpine:3.20", Heuristic: HeuristicNone}},

@@ -121,8 +121,7 @@ func (g *Graph) hasFollowedIn(i int) bool {
 }
 
 // forward returns the packages reachable from start over the edges the
-// package manager follows (all, or those keep accepts), start included;
-// parent, when not nil, gets each reached package's BFS parent edge.
+// package manager follows (all, or those keep accepts), start included.
 func (g *Graph) forward(start []int, keep func(Edge) bool) []bool {
 	reach, _ := g.bfs(start, keep)
 	return reach
@@ -290,13 +289,11 @@ func (g *Graph) Pullers() [][]string {
 	}
 	// reachesRoot reports whether root a reaches root b, through roots.
 	memo := map[[2]int]bool{}
-	var reachesRoot func(a, b int) bool
-	reachesRoot = func(a, b int) bool {
+	reachesRoot := func(a, b int) bool {
 		k := [2]int{a, b}
 		if v, ok := memo[k]; ok {
 			return v
 		}
-		memo[k] = false // cycles
 		seen := map[int]bool{a: true}
 		stack := []int{a}
 		for len(stack) > 0 {
@@ -313,6 +310,7 @@ func (g *Graph) Pullers() [][]string {
 				}
 			}
 		}
+		memo[k] = false
 		return false
 	}
 	out := make([][]string, n)

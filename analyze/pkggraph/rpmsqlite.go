@@ -327,4 +327,3 @@ func ndbBlobs(b []byte) ([][]byte, error) {
 	}
 	return out, nil
 }
-

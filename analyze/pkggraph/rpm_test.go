@@ -3,6 +3,7 @@ package pkggraph
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -134,6 +135,73 @@ func TestReadRpm(t *testing.T) {
 	for _, bad := range [][]byte{nil, []byte("SQLite format 3\x00garbage"), bytes.Repeat([]byte{0xff}, 4096), []byte("RpmP\x00\x00\x00\x00")} {
 		if _, err := ReadRpm(map[string][]byte{RpmBerkeleyDB: bad}); !errors.Is(err, ErrMalformed) {
 			t.Errorf("ReadRpm(%q...) error = %v, want ErrMalformed", bad[:min(len(bad), 16)], err)
+		}
+	}
+}
+
+// TestRpmCorrupt feeds the readers damaged copies of the real databases:
+// truncated, and with bytes overwritten across the file. They may fail,
+// with ErrMalformed, but never panic or hang.
+func TestRpmCorrupt(t *testing.T) {
+	for _, name := range []string{"cbl-mariner-2.0-rpmdb.sqlite.gz", "libuuid-Packages.gz", "sle15-bci-Packages.db.gz"} {
+		db := gunzip(t, filepath.Join("testdata/rpm", name))
+		try := func(what string, b []byte) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("%s, %s: panic: %v", name, what, r)
+				}
+			}()
+			g, err := ReadRpm(map[string][]byte{RpmSqlite: b})
+			if err != nil && !errors.Is(err, ErrMalformed) {
+				t.Errorf("%s, %s: error %v is not ErrMalformed", name, what, err)
+			}
+			if err == nil && g == nil {
+				t.Errorf("%s, %s: nil graph without an error", name, what)
+			}
+		}
+		step := len(db) / 23
+		for off := 0; off < len(db); off += step {
+			try("truncated", db[:off])
+			for _, fill := range []byte{0x00, 0xff} {
+				b := bytes.Clone(db)
+				for i := off; i < min(off+64, len(b)); i++ {
+					b[i] = fill
+				}
+				try("overwritten", b)
+			}
+		}
+	}
+}
+
+// TestRpmHeaderCorrupt damages one real header blob byte by byte.
+func TestRpmHeaderCorrupt(t *testing.T) {
+	blobs, err := RpmBlobs("libuuid", gunzip(t, "testdata/rpm/libuuid-Packages.gz"))
+	if err != nil || len(blobs) != 1 {
+		t.Fatal(blobs, err)
+	}
+	// Every byte of the index (where damage misleads the parser most),
+	// then a sample of the data.
+	indexEnd := 8 + 16*int(binary.BigEndian.Uint32(blobs[0]))
+	next := func(i int) int {
+		if i < indexEnd {
+			return i + 1
+		}
+		return i + len(blobs[0])/300 + 1
+	}
+	for i := 0; i < len(blobs[0]); i = next(i) {
+		for _, v := range []byte{0x00, 0x7f, 0xff} {
+			b := bytes.Clone(blobs[0])
+			b[i] = v
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("byte %d = %#x: panic: %v", i, v, r)
+					}
+				}()
+				if h, err := parseRpmHeader(b); err == nil {
+					_, _ = rpmPackage(h)
+				}
+			}()
 		}
 	}
 }

@@ -91,6 +91,9 @@ func bdbBlobs(b []byte) ([][]byte, error) {
 			}
 			next := int(order.Uint32(p[off+4:]))
 			total := int(order.Uint32(p[off+8:]))
+			if total > len(b) {
+				return nil, fmt.Errorf("berkeley db: page %d: a value of %d bytes: %w", n, total, ErrMalformed)
+			}
 			value := make([]byte, 0, total)
 			for hops := 0; next != 0; hops++ {
 				if hops > lastPage {

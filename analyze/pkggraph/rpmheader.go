@@ -1,6 +1,7 @@
 package pkggraph
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -97,10 +98,13 @@ func (h *rpmHeader) strings(tag int32) []string {
 	default:
 		return nil
 	}
+	if n > len(e.data) {
+		n = len(e.data) // each string takes a byte at least: a damaged count
+	}
 	out := make([]string, 0, n)
 	d := e.data
 	for len(out) < n {
-		i := strings.IndexByte(string(d), 0)
+		i := bytes.IndexByte(d, 0)
 		if i < 0 {
 			break // truncated: keep what was read
 		}

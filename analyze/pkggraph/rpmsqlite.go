@@ -159,7 +159,7 @@ func (f *sqliteFile) cellPayload(p []byte, off int) ([]byte, error) {
 	u := f.usable
 	x := u - 35
 	local := int(size)
-	if int64(local) != size || size < 0 {
+	if size < 0 || size > int64(len(f.b)) {
 		return nil, fmt.Errorf("cell at %d: payload of %d bytes: %w", off, size, ErrMalformed)
 	}
 	if local > x {

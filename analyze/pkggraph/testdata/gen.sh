@@ -16,6 +16,7 @@
 #
 # Needs: a bookworm machine with apt lists updated.
 set -eu
+export LC_ALL=C # sort and comm agree with seeds.py on order
 cd "$(dirname "$0")"
 python3 base.py
 sim() {

@@ -15,7 +15,8 @@ type Derived struct {
 	// NeededBy are the build tools (of the seed set) that need it,
 	// directly or through other derived packages and build tools: those
 	// asked for by name when there are any (rustc rather than
-	// libstd-rust-1.63), else all of them; sorted.
+	// libstd-rust-1.63; and of two such, rustc rather than cargo, which
+	// depends on rustc), else all of them; sorted.
 	NeededBy []string
 	// Via are the packages that depend on it directly and are derived
 	// themselves, not seeds, sorted.
@@ -98,7 +99,7 @@ func (g *Graph) BuildToolOnly(isBuildTool func(p *Package) bool) []Derived {
 			}
 		}
 		if len(asked) > 0 {
-			seeds = asked
+			seeds = g.nearest(asked)
 		}
 		d.NeededBy = g.names(seeds)
 		sort.Strings(d.Via)
@@ -107,6 +108,31 @@ func (g *Graph) BuildToolOnly(isBuildTool func(p *Package) bool) []Derived {
 			d.Evidence += " via " + listNames(d.Via, 3)
 		}
 		out = append(out, d)
+	}
+	return out
+}
+
+// nearest drops from pkgs each package that depends on another of them
+// (through Depends and Pre-Depends, transitively) that does not depend on
+// it back: of cargo and rustc, where cargo depends on rustc (and rustc
+// only recommends cargo), rustc is the nearer to what they both need.
+func (g *Graph) nearest(pkgs []int) []int {
+	reach := make([][]bool, len(pkgs))
+	for k, p := range pkgs {
+		reach[k] = g.forward([]int{p}, func(e Edge) bool { return e.Kind != Recommends })
+	}
+	var out []int
+	for a, p := range pkgs {
+		yields := false
+		for b, q := range pkgs {
+			if a != b && reach[a][q] && !reach[b][p] {
+				yields = true
+				break
+			}
+		}
+		if !yields {
+			out = append(out, p)
+		}
 	}
 	return out
 }

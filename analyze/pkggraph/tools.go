@@ -213,3 +213,49 @@ func shellWords(line string) []string {
 	flush()
 	return out
 }
+
+// searchPath is the PATH of the official images, where a bare script name
+// in ENTRYPOINT or CMD is looked up.
+var searchPath = []string{"usr/local/sbin", "usr/local/bin", "usr/sbin", "usr/bin", "sbin", "bin"}
+
+// ScriptPaths returns the canonical paths whose bodies Runs needs for
+// entrypoint, cmd and healthcheck: each word that names a file (an
+// absolute path, a path relative to workdir, or a bare "*.sh" name, looked
+// up in workdir and on the official images' PATH), sorted, without
+// duplicates. The capture set keeps the files at these paths (bounded in
+// size as it sees fit); scripts those scripts name are read when captured
+// too, else Runs says it is not certain.
+func ScriptPaths(workdir string, argvs ...[]string) []string {
+	seen := map[string]bool{}
+	add := func(p string) {
+		p = strings.TrimPrefix(path.Clean("/"+p), "/")
+		if p != "" && p != "." {
+			seen[p] = true
+		}
+	}
+	for _, argv := range argvs {
+		for _, a := range argv {
+			for _, w := range shellWords(a) {
+				switch {
+				case strings.HasPrefix(w, "/"):
+					if !strings.HasPrefix(w, "/bin/") && !strings.HasPrefix(w, "/usr/bin/") || strings.HasSuffix(w, ".sh") {
+						add(w)
+					}
+				case strings.Contains(w, "/"):
+					add(path.Join(workdir, w))
+				case strings.HasSuffix(w, ".sh"):
+					add(path.Join(workdir, w))
+					for _, d := range searchPath {
+						add(d + "/" + w)
+					}
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -84,3 +84,21 @@ func TestToolUses(t *testing.T) {
 		t.Errorf("Commands = %v", cmds)
 	}
 }
+
+func TestScriptPaths(t *testing.T) {
+	got := ScriptPaths("/app",
+		[]string{"docker-entrypoint.sh"},                             // the node images: on PATH
+		[]string{"/bin/sh", "-c", "./start.sh && /opt/tool/run --x"}, // relative, and an absolute program
+		[]string{"/usr/bin/node", "server.js"},                       // a system binary: not a script
+		[]string{"CMD-SHELL", "/usr/local/bin/health.sh || exit 1"},
+	)
+	want := []string{"app/docker-entrypoint.sh", "app/start.sh", "bin/docker-entrypoint.sh", "opt/tool/run",
+		"sbin/docker-entrypoint.sh", "usr/bin/docker-entrypoint.sh", "usr/local/bin/docker-entrypoint.sh",
+		"usr/local/bin/health.sh", "usr/local/sbin/docker-entrypoint.sh", "usr/sbin/docker-entrypoint.sh"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ScriptPaths (-want +got):\n%s", diff)
+	}
+	if got := ScriptPaths("", nil); len(got) != 0 {
+		t.Errorf("ScriptPaths of nothing = %v", got)
+	}
+}

@@ -31,7 +31,7 @@ const (
 // EntryMapping is where one history entry comes from.
 type EntryMapping struct {
 	// Index is the entry's position in the image history.
-	Index int `json:"index"`
+	Index int  `json:"index"`
 	Kind  Kind `json:"kind,omitempty"`
 	// File is the Dockerfile path (as given to Parse), "" when unmapped.
 	File  string `json:"file,omitempty"`

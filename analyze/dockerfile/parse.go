@@ -117,6 +117,12 @@ func Parse(path string, data []byte) (*File, error) {
 		st := &stages[i]
 		s := Stage{Name: st.Name, Index: i, From: rangeOf(st.Location), Parent: -1, Platform: st.Platform}
 		for _, c := range st.Commands {
+			if run, ok := c.(*instructions.RunCommand); ok {
+				// Parse the --mount flags (BuildKit defers it to expansion).
+				if err := run.Expand(func(w string) (string, error) { return w, nil }); err != nil {
+					return nil, fmt.Errorf("parse %s: line %d: %w", path, rangeOf(c.Location()).Start, err)
+				}
+			}
 			s.Instructions = append(s.Instructions, Instruction{
 				Keyword: strings.ToUpper(c.Name()),
 				Lines:   rangeOf(c.Location()),

@@ -266,3 +266,9 @@ func (e envGetter) Keys() []string {
 	}
 	return keys
 }
+
+// Snippet returns the source text of lines r, for fingerprints and
+// quotes; "" when r is outside the file.
+func (f *File) Snippet(r Lines) string {
+	return f.text(r)
+}

@@ -481,8 +481,8 @@ func execString(c instructions.ShellDependantCmdLine, sh []string) string {
 
 func short(s string) string {
 	s = strings.ReplaceAll(s, "\n", " ")
-	if len(s) > 60 {
-		return s[:57] + "..."
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:57]) + "..."
 	}
 	return s
 }

@@ -422,3 +422,28 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+// Odd history entries (other tools, truncated build-arg prefixes) map to
+// nothing without a panic, and the match stops at them.
+func TestMapOddEntries(t *testing.T) {
+	f := parseFile(t, "c.single.Dockerfile")
+	odd := []string{"", "|", "|x", "|2 A", "|1 A=b", "RUN", "RUN |3 A=1 /bin/sh -c x # buildkit", "#(nop)", "/bin/sh -c #(nop) ",
+		"COPY # buildkit", "WORKDIR", "ENTRYPOINT", "ƒ☃ " + strings.Repeat("é", 100)}
+	for _, s := range odd {
+		for _, c := range []string{"", "buildkit.dockerfile.v0"} {
+			h := hist(debianBase, []Entry{{CreatedBy: s, Comment: c}})
+			m, err := f.Map(h, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Mapped != 0 || len(m.Warnings) == 0 {
+				t.Errorf("%q: mapped %d, warnings %v", s, m.Mapped, m.Warnings)
+			}
+		}
+	}
+	for _, head := range []string{"|", "|x", "|2 A=1", "|1 =x", "|1 1A=x", "|0 junk"} {
+		if _, ok := splitBuildArgs(head, nil); ok {
+			t.Errorf("splitBuildArgs(%q) accepted", head)
+		}
+	}
+}

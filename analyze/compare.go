@@ -54,6 +54,10 @@ type Comparison struct {
 	Warnings  []string `json:"warnings,omitempty"`
 	// Budgets is set when budgets were checked.
 	Budgets *BudgetReport `json:"budgets,omitempty"`
+	// DockerfileA and DockerfileB are set when a Dockerfile (or the
+	// image's provenance) mapped that side's steps to their lines.
+	DockerfileA *DockerfileReport `json:"dockerfileA,omitempty"`
+	DockerfileB *DockerfileReport `json:"dockerfileB,omitempty"`
 }
 
 // Delta is the size difference, A − B.

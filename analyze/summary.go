@@ -17,6 +17,9 @@ type Analysis struct {
 	Classification *Classification `json:"classification,omitempty"`
 	// Budgets is set when budgets were checked.
 	Budgets *BudgetReport `json:"budgets,omitempty"`
+	// Dockerfile is set when a Dockerfile (or the image's provenance)
+	// mapped the steps to their lines.
+	Dockerfile *DockerfileReport `json:"dockerfile,omitempty"`
 }
 
 // DirUsage is a directory of the final filesystem and what it holds.

@@ -118,6 +118,7 @@ func writeAnalysisMarkdown(w io.Writer, a *analyze.Analysis, o Options) error {
 			ft.row(mdPath(x.Path), human(x.Bytes), mdText(categoryOrBlank(x.Category, a.Classification != nil)), mdInstr(stepLabel(img, x.Step, 100)))
 		}
 	}
+	dockerfileMarkdown(d, "Dockerfile", img, a.Dockerfile, evidenceByLine(a), o)
 	warningsMarkdown(d, img.Warnings)
 	sizesFooter(d)
 	return d.write(w, o.maxChars())
@@ -251,6 +252,7 @@ func writeComparisonMarkdown(w io.Writer, c *analyze.Comparison, o Options) erro
 	fileListMarkdown(d, changedTitle, c.Files.Changed, func(f analyze.FileChange) []string {
 		return []string{mdPath(f.Path), signed(f.B - f.A), mdText(categoryName(f.Category)), mdText(joinWhat(f.What))}
 	})
+	compareDockerfileMarkdown(d, c, o)
 	warningsMarkdown(d, c.Warnings)
 	sizesFooter(d)
 	return d.write(w, o.maxChars())

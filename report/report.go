@@ -20,11 +20,27 @@ const (
 	Table    Format = "table"
 	Markdown Format = "markdown"
 	JSON     Format = "json"
+	// SARIF is SARIF 2.1.0 for GitHub code scanning: the Dockerfile
+	// findings on their lines (needs a Dockerfile mapping).
+	SARIF Format = "sarif"
+	// GitHub is workflow-command annotations (::warning file=…,line=…::)
+	// on the Dockerfile lines behind the largest findings.
+	GitHub Format = "github"
 )
 
 // Formats returns the formats, in the order flag help lists them (a new
 // slice).
-func Formats() []Format { return []Format{Table, Markdown, JSON} }
+func Formats() []Format { return []Format{Table, Markdown, JSON, SARIF, GitHub} }
+
+// FormatNames lists the formats for flag help: "table, markdown, json, …".
+func FormatNames() string {
+	formats := Formats()
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
 
 // ParseFormat checks a -o value.
 func ParseFormat(s string) (Format, error) {
@@ -51,6 +67,21 @@ type Options struct {
 	// counts them; 0 means 65,535, under GitHub's 65,536-character comment
 	// limit. The longest sections are cut first, with a note.
 	MaxChars int
+	// SourceURL, when set, is the URL Markdown links Dockerfile lines
+	// under: "https://github.com/OWNER/REPO/blob/SHA" (see
+	// GitHubSourceURL); a path and "#L4-L6" are appended.
+	SourceURL string
+}
+
+// GitHubSourceURL is the blob URL of the commit a GitHub Actions run
+// builds, from its GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_SHA;
+// "" unless all three are set.
+func GitHubSourceURL(getenv func(string) string) string {
+	server, repo, sha := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"), getenv("GITHUB_SHA")
+	if server == "" || repo == "" || sha == "" {
+		return ""
+	}
+	return strings.TrimSuffix(server, "/") + "/" + repo + "/blob/" + sha
 }
 
 func (o Options) width() int {
@@ -92,6 +123,8 @@ func (o Options) WriteAnalysis(w io.Writer, f Format, a *analyze.Analysis) error
 		return writeAnalysisTable(w, a, o)
 	case Markdown:
 		return writeAnalysisMarkdown(w, a, o)
+	case SARIF, GitHub:
+		return writeAnalysisAnnotations(w, f, a)
 	}
 	return fmt.Errorf("report: unknown format %q", f)
 }
@@ -108,6 +141,8 @@ func (o Options) WriteComparison(w io.Writer, f Format, c *analyze.Comparison) e
 		return writeComparisonTable(w, c, o)
 	case Markdown:
 		return writeComparisonMarkdown(w, c, o)
+	case SARIF, GitHub:
+		return writeComparisonAnnotations(w, f, c)
 	}
 	return fmt.Errorf("report: unknown format %q", f)
 }

@@ -171,6 +171,7 @@ func writeAnalysisTable(w io.Writer, a *analyze.Analysis, o Options) error {
 		classificationText(t, a)
 	}
 	budgetText(t, a.Budgets)
+	dockerfileText(t, "Dockerfile", img, a.Dockerfile, evidenceByLine(a))
 	warningsText(t, img.Warnings)
 	return t.flush(w)
 }

@@ -78,6 +78,7 @@ func writeComparisonTable(w io.Writer, c *analyze.Comparison, o Options) error {
 		return []string{visiblePath(f.Path), signed(f.B - f.A), categoryName(f.Category), joinWhat(f.What)}
 	})
 	budgetText(t, c.Budgets)
+	compareDockerfileText(t, c)
 	warningsText(t, c.Warnings)
 	return t.flush(w)
 }

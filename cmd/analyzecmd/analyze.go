@@ -21,6 +21,8 @@ type Options struct {
 	Format report.Format
 	Top    int
 	Config config.BudgetFlags
+	// Dockerfile names the Dockerfile the image was built from.
+	Dockerfile cmdutil.DockerfileOptions
 }
 
 // NewCmdAnalyze returns the analyze command. runF replaces the run function
@@ -33,7 +35,8 @@ func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) 
 		Short: "Attribute every byte of an image to the instruction that made it",
 		Example: `  imgdiff analyze app:latest
   imgdiff analyze docker-archive:app.tar -o json
-  imgdiff analyze docker://registry.example.com/app:1.2 --platform linux/arm64`,
+  imgdiff analyze docker://registry.example.com/app:1.2 --platform linux/arm64
+  imgdiff analyze app:latest --dockerfile Dockerfile -o github`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := report.ParseFormat(format)
@@ -48,8 +51,9 @@ func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) 
 		},
 	}
 	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown or json")
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: "+report.FormatNames())
 	cmd.Flags().IntVar(&opts.Top, "top", 10, "entries in each top-N list")
+	cmdutil.AddDockerfileFlags(cmd.Flags(), &opts.Dockerfile, "", "")
 	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
 	return cmd
 }
@@ -63,11 +67,17 @@ func analyzeRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	df, err := cmdutil.LoadDockerfile(opts.IO, opts.Dockerfile, "")
+	if err != nil {
+		return err
+	}
+	po.Dockerfiles = []*pipeline.Dockerfile{df}
 	a, err := pipeline.Analyze(ctx, po, opts.Ref, opts.Top)
 	if err != nil {
 		return err
 	}
-	ro := report.Options{Width: opts.IO.Width}
+	cmdutil.PrintDockerfileMapping(opts.IO, opts.Ref, a.Dockerfile)
+	ro := cmdutil.ReportOptions(opts.IO)
 	return cmdutil.Render(opts.IO, opts.Format, func(w io.Writer, f report.Format) error {
 		return ro.WriteAnalysis(w, f, a)
 	}, a.Budgets)

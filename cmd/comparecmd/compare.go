@@ -24,6 +24,8 @@ type Options struct {
 	AllFiles              bool
 	AllowPlatformMismatch bool
 	Config                config.BudgetFlags
+	// DockerfileA and DockerfileB name the Dockerfiles of each side.
+	DockerfileA, DockerfileB cmdutil.DockerfileOptions
 }
 
 // NewCmdCompare returns the compare command. runF replaces the run function
@@ -41,7 +43,8 @@ tools, sources, dev dependencies, caches, ...), plus the bytes A's layers
 hide, minus what B adds (ε). Typical uses: a single-stage image against its
 multi-stage rewrite, or main's image against a pull request's.`,
 		Example: `  imgdiff compare app:single app:multi
-  imgdiff compare docker://reg/app:main docker://reg/app:pr-42 -o markdown`,
+  imgdiff compare docker://reg/app:main docker://reg/app:pr-42 -o markdown
+  imgdiff compare app:single app:multi --dockerfile-a Dockerfile.single --dockerfile-b Dockerfile`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := report.ParseFormat(format)
@@ -56,10 +59,12 @@ multi-stage rewrite, or main's image against a pull request's.`,
 		},
 	}
 	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown or json")
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: "+report.FormatNames())
 	cmd.Flags().IntVar(&opts.Top, "top", 10, "entries in each top-N list")
 	cmd.Flags().BoolVar(&opts.AllFiles, "all-files", false, "list every changed path, not only the largest")
 	cmd.Flags().BoolVar(&opts.AllowPlatformMismatch, "allow-platform-mismatch", false, "compare images built for different platforms")
+	cmdutil.AddDockerfileFlags(cmd.Flags(), &opts.DockerfileA, "-a", "A")
+	cmdutil.AddDockerfileFlags(cmd.Flags(), &opts.DockerfileB, "-b", "B")
 	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
 	return cmd
 }
@@ -73,6 +78,15 @@ func compareRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	dfA, err := cmdutil.LoadDockerfile(opts.IO, opts.DockerfileA, "-a")
+	if err != nil {
+		return err
+	}
+	dfB, err := cmdutil.LoadDockerfile(opts.IO, opts.DockerfileB, "-b")
+	if err != nil {
+		return err
+	}
+	po.Dockerfiles = []*pipeline.Dockerfile{dfA, dfB}
 	c, err := pipeline.Compare(ctx, po, opts.RefA, opts.RefB, analyze.CompareOptions{
 		Top:                   opts.Top,
 		AllFiles:              opts.AllFiles,
@@ -81,7 +95,9 @@ func compareRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	ro := report.Options{Width: opts.IO.Width}
+	cmdutil.PrintDockerfileMapping(opts.IO, opts.RefA, c.DockerfileA)
+	cmdutil.PrintDockerfileMapping(opts.IO, opts.RefB, c.DockerfileB)
+	ro := cmdutil.ReportOptions(opts.IO)
 	return cmdutil.Render(opts.IO, opts.Format, func(w io.Writer, f report.Format) error {
 		return ro.WriteComparison(w, f, c)
 	}, c.Budgets)

@@ -30,6 +30,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/budget"
+	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/hygiene"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers"
@@ -53,6 +54,29 @@ type Options struct {
 	Budgets *budget.Budgets
 	// Observer, when set, is told of each stage.
 	Observer Observer
+	// Dockerfiles are the Dockerfiles the images were built from, in the
+	// order of the references Load is given; a missing or nil element
+	// means none for that image.
+	Dockerfiles []*Dockerfile
+}
+
+// Dockerfile is a parsed Dockerfile to map an image's steps onto, with
+// how it was built.
+type Dockerfile struct {
+	File *dockerfile.File
+	// Target is the stage that was built; "" is the last.
+	Target string
+	// BuildArgs are the --build-arg values of the build.
+	BuildArgs map[string]string
+	// Dockerignore says whether a .dockerignore sits next to the file.
+	Dockerignore bool
+}
+
+func (o Options) dockerfile(i int) *Dockerfile {
+	if i < len(o.Dockerfiles) {
+		return o.Dockerfiles[i]
+	}
+	return nil
 }
 
 // Observer is told what the pipeline does, for progress and timings. The
@@ -94,6 +118,9 @@ type Loaded struct {
 	// Notes are facts from the source worth telling (which source a bare
 	// reference resolved to).
 	Notes []string
+	// Dockerfile maps the steps to Dockerfile lines, when a Dockerfile
+	// was given; nil otherwise.
+	Dockerfile *analyze.DockerfileReport
 }
 
 // Load runs open → walk → build → redact → classify on the images refs
@@ -167,6 +194,14 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 			class := analyze.Classify(img, o.Rules)
 			stages[i] = [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)}
 			out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes}
+			if df := o.dockerfile(i); df != nil && df.File != nil {
+				r, err := analyze.MapDockerfile(img, class, df.File, analyze.DockerfileOptions{
+					Target: df.Target, BuildArgs: df.BuildArgs, Dockerignore: df.Dockerignore})
+				if err != nil {
+					return fmt.Errorf("%s: %w", df.File.Path, err)
+				}
+				out[i].Dockerfile = r
+			}
 			return nil
 		})
 	}
@@ -193,6 +228,7 @@ func Analyze(ctx context.Context, o Options, ref string, top int) (*analyze.Anal
 	}
 	l := loaded[0]
 	a := analyze.Summarize(l.Image, l.Class, top)
+	a.Dockerfile = l.Dockerfile
 	if !o.Budgets.Empty() {
 		if a.Budgets, err = budget.EvaluateAnalysis(a, o.Budgets); err != nil {
 			return nil, err
@@ -213,6 +249,7 @@ func Compare(ctx context.Context, o Options, refA, refB string, co analyze.Compa
 	if err != nil {
 		return nil, err
 	}
+	c.DockerfileA, c.DockerfileB = a.Dockerfile, b.Dockerfile
 	if !o.Budgets.Empty() {
 		if c.Budgets, err = budget.EvaluateComparison(c, o.Budgets, b.Class); err != nil {
 			return nil, err

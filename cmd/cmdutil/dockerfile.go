@@ -1,0 +1,106 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/layers/pipeline"
+	"github.com/imgdiff/imgdiff/report"
+)
+
+// DockerfileOptions are the flags that name the Dockerfile an image was
+// built from.
+type DockerfileOptions struct {
+	Path      string
+	Target    string
+	BuildArgs []string
+}
+
+// AddDockerfileFlags registers --dockerfile, --target and --build-arg on fs;
+// suffix ("", "-a", "-b") names the side of a comparison and side ("", "A",
+// "B") says so in the help.
+func AddDockerfileFlags(fs *pflag.FlagSet, o *DockerfileOptions, suffix, side string) {
+	of := ""
+	if side != "" {
+		of = " of image " + side
+	}
+	fs.StringVar(&o.Path, "dockerfile"+suffix, "", "the Dockerfile"+of+": map every step to its lines and run the Dockerfile checks")
+	fs.StringVar(&o.Target, "target"+suffix, "", "the stage"+of+" that was built (default: the last)")
+	fs.StringArrayVar(&o.BuildArgs, "build-arg"+suffix, nil, "a build argument"+of+", KEY=VALUE (repeatable)")
+}
+
+// LoadDockerfile reads and parses the Dockerfile o names, relative to
+// ios.WorkDir; nil when o names none. It checks --target against the
+// file's stages and looks for a .dockerignore next to it. A --target or
+// --build-arg without --dockerfile is a FlagError; an unreadable or
+// unparsable file an error that names it.
+func LoadDockerfile(ios *IOStreams, o DockerfileOptions, suffix string) (*pipeline.Dockerfile, error) {
+	if o.Path == "" {
+		if o.Target != "" || len(o.BuildArgs) > 0 {
+			return nil, FlagErrorf("--target%s and --build-arg%s need --dockerfile%s", suffix, suffix, suffix)
+		}
+		return nil, nil
+	}
+	args := map[string]string{}
+	for _, kv := range o.BuildArgs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, FlagErrorf("--build-arg%s %q: want KEY=VALUE", suffix, kv)
+		}
+		args[k] = v
+	}
+	p := o.Path
+	if !filepath.IsAbs(p) && ios.WorkDir != "" {
+		p = filepath.Join(ios.WorkDir, p)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("--dockerfile%s: %w", suffix, err)
+	}
+	f, err := dockerfile.Parse(filepath.ToSlash(filepath.Clean(o.Path)), data)
+	if err != nil {
+		return nil, fmt.Errorf("--dockerfile%s %s: %w", suffix, o.Path, err)
+	}
+	if _, err := f.Stage(o.Target); err != nil {
+		if errors.Is(err, dockerfile.ErrNoSuchStage) {
+			return nil, fmt.Errorf("--target%s %q: %w in %s", suffix, o.Target, err, o.Path)
+		}
+		return nil, fmt.Errorf("--target%s: %w", suffix, err)
+	}
+	_, statErr := os.Stat(filepath.Join(filepath.Dir(p), ".dockerignore"))
+	return &pipeline.Dockerfile{File: f, Target: o.Target, BuildArgs: args, Dockerignore: statErr == nil}, nil
+}
+
+// PrintDockerfileMapping tells stderr how well the image matched its
+// Dockerfile: the match rate and source, then each warning.
+func PrintDockerfileMapping(ios *IOStreams, ref string, r *analyze.DockerfileReport) {
+	if r == nil {
+		return
+	}
+	fmt.Fprintf(ios.ErrOut, "imgdiff: %s: mapped %d of %d history entries (%s) to %s (target %s, from the %s)\n",
+		ref, r.Mapped, r.Total, MatchPercent(r.MatchRate), r.File, r.Target, r.Source)
+	for _, w := range r.Warnings {
+		fmt.Fprintf(ios.ErrOut, "imgdiff: %s: warning: %s\n", ref, w)
+	}
+}
+
+// MatchPercent renders a match rate as a percentage, never rounding a
+// partial match up to 100%.
+func MatchPercent(rate float64) string {
+	p := math.Floor(rate*1000) / 10
+	return fmt.Sprintf("%.1f%%", p)
+}
+
+// ReportOptions are the renderers' options for ios: the terminal width,
+// and under GitHub Actions the blob URL Markdown links Dockerfile lines to.
+func ReportOptions(ios *IOStreams) report.Options {
+	return report.Options{Width: ios.Width, SourceURL: report.GitHubSourceURL(ios.Getenv)}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/analyze/hygiene"
 )
 
 func dockerfileLines(l analyze.StepLocation) dockerfile.Lines {
@@ -261,7 +262,7 @@ func dockerfileAnnotations(r *analyze.DockerfileReport, c *analyze.Classificatio
 	}
 	for _, f := range c.Findings {
 		l, ok := r.StepAt(f.Step)
-		if !ok || l.Kind != "instruction" {
+		if !ok || l.Kind != "instruction" || coveredByCheck[f.ID] {
 			continue
 		}
 		msg := f.Title
@@ -276,6 +277,16 @@ func dockerfileAnnotations(r *analyze.DockerfileReport, c *analyze.Classificatio
 		anns = append(anns, a)
 	}
 	return anns
+}
+
+// coveredByCheck are the image findings a Dockerfile check reports on
+// the same line with more to say: annotated once, by the check.
+var coveredByCheck = map[string]bool{
+	hygiene.FindingAptListsLeft:      true, // dockerfile-package-cache-left
+	hygiene.FindingRootUser:          true, // dockerfile-root-user
+	hygiene.FindingShellEntrypoint:   true, // dockerfile-shell-form-entrypoint
+	hygiene.FindingShellCmd:          true, // dockerfile-shell-form-cmd
+	hygiene.FindingContextBeforeDeps: true, // dockerfile-context-copied-before-deps
 }
 
 // annotationRules are the rules SARIF lists: the Dockerfile checks.

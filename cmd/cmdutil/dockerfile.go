@@ -71,7 +71,7 @@ func LoadDockerfile(ios *IOStreams, o DockerfileOptions, suffix string) (*pipeli
 	}
 	if _, err := f.Stage(o.Target); err != nil {
 		if errors.Is(err, dockerfile.ErrNoSuchStage) {
-			return nil, fmt.Errorf("--target%s %q: %w in %s", suffix, o.Target, err, o.Path)
+			return nil, fmt.Errorf("--target%s: %w in %s", suffix, err, o.Path)
 		}
 		return nil, fmt.Errorf("--target%s: %w", suffix, err)
 	}

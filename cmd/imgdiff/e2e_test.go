@@ -270,6 +270,27 @@ type analyzeReport struct {
 	Kind           string          `json:"kind"`
 	Image          reportImage     `json:"image"`
 	Classification *classification `json:"classification"`
+	Dockerfile     *dockerfileMap  `json:"dockerfile"`
+}
+
+// dockerfileMap is the report's Dockerfile mapping (docs/json.md).
+type dockerfileMap struct {
+	Source    string  `json:"source"`
+	MatchRate float64 `json:"matchRate"`
+	Steps     []struct {
+		Kind  string `json:"kind"`
+		Start int    `json:"startLine"`
+		End   int    `json:"endLine"`
+	} `json:"steps"`
+	Warnings []string `json:"warnings"`
+	Findings []struct {
+		ID    string `json:"id"`
+		Lines struct {
+			Start int `json:"start"`
+			End   int `json:"end"`
+		} `json:"lines"`
+		Bytes int64 `json:"bytes"`
+	} `json:"findings"`
 }
 
 type reportImage struct {
@@ -1584,6 +1605,85 @@ func TestE2EExitCodes(t *testing.T) {
 			}
 			if strings.Contains(msg, "panic") || strings.Contains(msg, "goroutine") {
 				t.Errorf("panic: %s", msg)
+			}
+		})
+	}
+}
+
+// TestE2EDockerfile maps every e2e image, from both builders, onto the
+// Dockerfile it was built from: every history entry maps (the base
+// image's to the FROM line, the others to the line ranges written here by
+// hand from testdata/dockerfiles), and the single-stage images raise the
+// build-tool check on the line that installs the toolchain.
+func TestE2EDockerfile(t *testing.T) {
+	e := setup(t)
+	// FROM line, then the line range of each instruction of the final
+	// image that leaves a history entry, in order.
+	type want struct {
+		from  int
+		lines []string
+		tools string // the build-tool check's lines, "" for none
+	}
+	wants := map[string]want{
+		"c/single":      {4, []string{"5", "6", "7", "8", "9"}, "5"},
+		"c/multi":       {10, []string{"11", "12", "13"}, ""},
+		"go/single":     {4, []string{"5", "6", "7", "8", "9", "10", "11"}, "5"},
+		"go/multi":      {11, []string{"12", "13", "14", "15"}, ""},
+		"node/single":   {9, []string{"10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21"}, "10"},
+		"node/multi":    {17, []string{"18-19", "20", "21", "22", "23", "24", "25", "26"}, ""},
+		"python/single": {6, []string{"7-8", "9", "10", "11", "12", "15-16", "17"}, "7-8"},
+		"python/multi":  {15, []string{"16-17", "20", "21", "22", "23"}, ""},
+		"java/single":   {5, []string{"8-9", "10", "11", "12-15", "16"}, "8-9"},
+		"java/multi":    {14, []string{"15-17", "18", "19", "20", "21"}, ""},
+	}
+	lines := func(start, end int) string {
+		if end > start {
+			return fmt.Sprintf("%d-%d", start, end)
+		}
+		return fmt.Sprint(start)
+	}
+	for _, im := range e.manifest.Images {
+		t.Run(im.name(), func(t *testing.T) {
+			w, ok := wants[im.App+"/"+im.Variant]
+			if !ok {
+				t.Fatalf("no expected lines for %s/%s", im.App, im.Variant)
+			}
+			df := filepath.Join("..", "..", "testdata", "dockerfiles", im.App, "Dockerfile."+im.Variant)
+			rep := e.analyze(t, "docker-archive:"+im.Archive, "--dockerfile", df)
+			m := rep.Dockerfile
+			if m == nil {
+				t.Fatal("the report has no dockerfile mapping")
+			}
+			if m.MatchRate != 1 || len(m.Warnings) > 0 {
+				t.Errorf("match rate %v, warnings %q; want 1 and none", m.MatchRate, m.Warnings)
+			}
+			var got []string
+			for i, s := range m.Steps {
+				switch s.Kind {
+				case "base":
+					if s.Start != w.from || len(got) > 0 {
+						t.Errorf("step %d: base entry at line %d after %d instruction(s); want FROM line %d first", i, s.Start, len(got), w.from)
+					}
+				case "instruction":
+					got = append(got, lines(s.Start, s.End))
+				default:
+					t.Errorf("step %d: kind %q, want base or instruction", i, s.Kind)
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(w.lines, " ") {
+				t.Errorf("instruction lines %v, want %v", got, w.lines)
+			}
+			tools := ""
+			for _, f := range m.Findings {
+				if f.ID == "dockerfile-build-tools-in-final-stage" {
+					tools = lines(f.Lines.Start, f.Lines.End)
+					if f.Bytes < 1_000_000 {
+						t.Errorf("build-tool check: %d bytes at stake, want the toolchain's megabytes", f.Bytes)
+					}
+				}
+			}
+			if tools != w.tools {
+				t.Errorf("build-tool check on lines %q, want %q", tools, w.tools)
 			}
 		})
 	}

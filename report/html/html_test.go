@@ -48,7 +48,7 @@ func pageOf(t *testing.T, page []byte) pageData {
 	code := bytes.Replace(page, m[1], nil, 1)
 	for _, bad := range []string{" src=", " href=", "http://", "https://", "@import", "url("} {
 		if i := bytes.Index(code, []byte(bad)); i >= 0 && !allowedURL(code, i) {
-			t.Errorf("page has %q at %d: %s", bad, i, context(code, i))
+			t.Errorf("page has %q at %d: %s", bad, i, around(code, i))
 		}
 	}
 	if bytes.ContainsRune(m[1], '<') {
@@ -68,7 +68,7 @@ func allowedURL(page []byte, i int) bool {
 	return strings.HasPrefix(c, "https://d3js.org") || strings.HasPrefix(c, "http://www.w3.org/2000/svg")
 }
 
-func context(page []byte, i int) string {
+func around(page []byte, i int) string {
 	return string(page[max(0, i-60):min(len(page), i+60)])
 }
 

@@ -19,6 +19,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/imgdiff/imgdiff/analyze"
 )
 
 // The browser tests drive Debian's chromium, headless, through chromedp.
@@ -378,4 +381,29 @@ func BenchmarkFirstDraw150k(b *testing.B) {
 	}
 	b.ReportMetric(float64(page.Len()), "html-bytes")
 	b.ReportMetric(total/float64(b.N), "ms-first-draw")
+}
+
+// TestBrowserCompareIdentical: an image compared with itself has nothing
+// to draw in either treemap; the page says so, without errors.
+func TestBrowserCompareIdentical(t *testing.T) {
+	ctx := browser(t)
+	a := build(t, "app:base", []v1.History{{CreatedBy: "ADD rootfs /"}}, base())
+	ca := classify(a, nil)
+	c, err := analyze.Compare(a, a, ca, ca, analyze.CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	if err := WriteComparison(&page, c, ca, ca); err != nil {
+		t.Fatal(err)
+	}
+	p := open(t, ctx, page.Bytes())
+	for _, id := range []string{"#saved-empty", "#added-empty"} {
+		if s := text(t, ctx, id); !strings.HasPrefix(s, "Nothing") {
+			t.Errorf("%s = %q", id, s)
+		}
+	}
+	if ps := p.get(); len(ps) > 0 {
+		t.Errorf("the page misbehaved:\n%s", strings.Join(ps, "\n"))
+	}
 }

@@ -72,7 +72,11 @@ function imageFacts(img) {
 // Treemap draws tree (nested {n, k} directories and {n, s, c, t, e, m}
 // leaves) in a box: area = bytes, click a directory to zoom in, the
 // breadcrumb to zoom out, colour by category or by step.
-function Treemap(container, tree, steps, id) {
+function Treemap(container, tree, steps, id, empty) {
+  if (!tree.k || !tree.k.length) {
+    container.append(el("p", { class: "empty", id: id + "-empty" }, empty || "No bytes."));
+    return;
+  }
   const stack = [tree];
   let colourBy = "category";
   const crumbs = el("nav", { class: "crumbs", id: id + "-crumbs" });
@@ -283,7 +287,7 @@ function analyzeView() {
   app.append(warnings(data.warnings));
   const box = el("div", { class: "tm" });
   app.append(section("Where the bytes are (area = content bytes)", box));
-  Treemap(box, data.tree, data.steps, "treemap");
+  Treemap(box, data.tree, data.steps, "treemap", "The final filesystem holds no bytes.");
   app.append(section("Bytes per instruction", stepBars(data.steps)));
   app.append(section("Findings", findingsList(data.findings, data.steps)));
   const b = budgetTable(data.budgets);
@@ -294,7 +298,7 @@ function compareView() {
   const { a, b, decomposition: dec, delta } = data;
   app.append(header("imgdiff compare " + a.ref + " → " + b.ref,
     ["A: " + human(a.size), "B: " + human(b.size), a.platform + (a.platform === b.platform ? "" : " / " + b.platform)]));
-  const terms = dec.terms.map(t => t.name + " " + human(t.bytes)).join(" + ");
+  const terms = (dec.terms || []).map(t => t.name + " " + human(t.bytes)).join(" + ");
   const pct = delta.percent.toFixed(1);
   app.append(el("p", { class: "verdict", id: "verdict" },
     `ΔS = ${human(delta.size)} (${pct}% of A) = ${terms || "0"} − ε ${human(dec.epsilon)}`));
@@ -302,9 +306,9 @@ function compareView() {
   app.append(section("From size(A) to size(B)", waterfall(data.waterfall)));
   const saved = el("div", { class: "tm" }), added = el("div", { class: "tm" });
   app.append(section("What A carries that B does not (ΔS terms, by A's category)", saved));
-  Treemap(saved, data.saved, data.stepsA, "saved");
+  Treemap(saved, data.saved, data.stepsA, "saved", "Nothing: B carries every byte of A.");
   app.append(section("What B adds (ε, by B's category)", added));
-  Treemap(added, data.added, data.stepsB, "added");
+  Treemap(added, data.added, data.stepsB, "added", "Nothing: B adds no byte that A lacks (ε = 0).");
   app.append(section("Layers", sharedLayers()));
   const bt = budgetTable(data.budgets);
   if (bt) app.append(bt);
@@ -354,7 +358,7 @@ function sharedLayers() {
     (s.pullSize >= 0 ? human(s.pullSize) + " compressed" : "an unknown compressed size") + ` (${human(s.pullContentSize)} content).`);
   const t = el("table", { class: "layers", id: "layers" }, el("tr", {}, el("th", {}, "image"), el("th", {}, "layer"),
     el("th", {}, "diffID"), el("th", { class: "num" }, "content"), el("th", { class: "num" }, "compressed"), el("th", {}, "shared"), el("th", {}, "instruction")));
-  for (const l of data.layers) {
+  for (const l of data.layers || []) {
     t.append(el("tr", { class: l.shared ? "shared" : "" }, el("td", {}, l.side), el("td", {}, "#" + l.index),
       el("td", { class: "mono", title: l.diffID }, l.diffID.replace(/^sha256:/, "").slice(0, 12)),
       el("td", { class: "num" }, human(l.size)), el("td", { class: "num" }, l.compressed >= 0 ? human(l.compressed) : "?"),

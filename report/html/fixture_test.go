@@ -214,13 +214,19 @@ func testComparison(t testing.TB) (*analyze.Comparison, *analyze.Classification,
 
 // manyFiles is an image of n files of a few kB each, spread over
 // directories of 100 (the shape of a node_modules or a Python
-// site-packages), a tenth of them flagged as dev dependencies.
-func manyFiles(t testing.TB, n int) *analyze.Analysis {
+// site-packages), a tenth of them flagged as dev dependencies. With big >
+// 0, every (n/big)-th file holds 10 MB instead: big files large enough to
+// be drawn one by one, the most rectangles the page draws.
+func manyFiles(t testing.TB, n, big int) *analyze.Analysis {
 	entries := make([]index.Entry, 0, n)
 	flags := map[string]flag{}
 	for i := range n {
 		p := fmt.Sprintf("app/node_modules/pkg%04d/lib/sub%d/file%05d.js", i/100, i%7, i)
-		entries = append(entries, file(p, int64(1000+(i*7919)%20000)))
+		size := int64(1000 + (i*7919)%20000)
+		if big > 0 && i%(n/big) == 0 {
+			size = 10_000_000
+		}
+		entries = append(entries, file(p, size))
 		if i%10 == 0 {
 			flags[p] = flag{analyze.DevDependency, "npm lockfile: dev"}
 		}

@@ -194,7 +194,7 @@ func TestEscaping(t *testing.T) {
 // treemap still adds up exactly, by category and in total, with the
 // small files summed per directory.
 func TestAggregation(t *testing.T) {
-	a := manyFiles(t, 150_000)
+	a := manyFiles(t, 150_000, 0)
 	var out bytes.Buffer
 	if err := WriteAnalysis(&out, a); err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ type Options struct {
 	Source                cmdutil.SourceOptions
 	RefA, RefB            string
 	Format                report.Format
+	OutputFile            string
 	Top                   int
 	AllFiles              bool
 	AllowPlatformMismatch bool
@@ -47,6 +48,9 @@ multi-stage rewrite, or main's image against a pull request's.`,
 			if err != nil {
 				return &cmdutil.FlagError{Err: err}
 			}
+			if f == report.NCDU {
+				return &cmdutil.FlagError{Err: report.ErrNCDUCompare}
+			}
 			opts.RefA, opts.RefB, opts.Format = args[0], args[1], f
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -55,7 +59,8 @@ multi-stage rewrite, or main's image against a pull request's.`,
 		},
 	}
 	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown or json")
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown, json or html (one self-contained page)")
+	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the report to `FILE` instead of stdout")
 	cmd.Flags().IntVar(&opts.Top, "top", 10, "entries in each top-N list")
 	cmd.Flags().BoolVar(&opts.AllFiles, "all-files", false, "list every changed path, not only the largest")
 	cmd.Flags().BoolVar(&opts.AllowPlatformMismatch, "allow-platform-mismatch", false, "compare images built for different platforms")
@@ -86,8 +91,8 @@ func compareRun(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	ro := report.Options{Width: opts.IO.Width}
-	return cmdutil.Render(opts.IO, opts.Format, func(w io.Writer, f report.Format) error {
+	ro := report.Options{Width: opts.IO.Width, ClassA: a.Class, ClassB: b.Class}
+	return cmdutil.RenderFile(opts.IO, opts.OutputFile, opts.Format, func(w io.Writer, f report.Format) error {
 		return ro.WriteComparison(w, f, c)
 	}, c.Budgets)
 }

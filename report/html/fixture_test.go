@@ -7,6 +7,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -105,7 +106,7 @@ func classify(img *analyze.Image, flags map[string]flag) *analyze.Classification
 		}
 		bySteps[step][cat] += f.Bytes
 	}
-	for _, cat := range analyze.Categories {
+	for _, cat := range model.Categories() {
 		t := analyze.CategoryTotal{Category: cat}
 		if x := totals[cat]; x != nil {
 			t = *x
@@ -115,7 +116,7 @@ func classify(img *analyze.Image, flags map[string]flag) *analyze.Classification
 	for _, st := range img.Steps {
 		if m := bySteps[st.Index]; m != nil {
 			sc := analyze.StepCategories{Step: st.Index}
-			for _, cat := range analyze.Categories {
+			for _, cat := range model.Categories() {
 				if m[cat] > 0 {
 					sc.Totals = append(sc.Totals, analyze.CategoryTotal{Category: cat, Bytes: m[cat]})
 				}

@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -39,7 +40,7 @@ var (
 
 // hiddenCategory names the bytes a layer carries that a later layer
 // deleted or overwrote (the "hidden" term of the decomposition); in the
-// compare trees it comes after analyze.Categories.
+// compare trees it comes after model.Categories().
 const hiddenCategory = analyze.HiddenTerm
 
 // hiddenDir is the top directory of the compare trees under which the
@@ -164,7 +165,7 @@ type layerRow struct {
 
 func categoryNames(withHidden bool) []string {
 	var out []string
-	for _, c := range analyze.Categories {
+	for _, c := range model.Categories() {
 		out = append(out, string(c))
 	}
 	if withHidden {
@@ -177,12 +178,12 @@ func catIndex(c analyze.Category) int {
 	if c == "" {
 		c = analyze.Other
 	}
-	for i, x := range analyze.Categories {
+	for i, x := range model.Categories() {
 		if x == c {
 			return i
 		}
 	}
-	return len(analyze.Categories) - 1
+	return len(model.Categories()) - 1
 }
 
 // flagOf is file i's flag, the zero Flag when unclassified.
@@ -284,7 +285,7 @@ func diffLeaves(a, b *analyze.Image, ca, cb *analyze.Classification, ev *interne
 	hidden := func(img *analyze.Image) []leaf {
 		var out []leaf
 		for _, h := range img.Hidden {
-			out = append(out, leaf{path: hiddenDir + "/" + h.Path, bytes: h.Size, cat: len(analyze.Categories),
+			out = append(out, leaf{path: hiddenDir + "/" + h.Path, bytes: h.Size, cat: len(model.Categories()),
 				step: stepOf(img, h.Layer), evidence: ev.id(fmt.Sprintf("%s by step %d", h.How, stepOf(img, h.By)))})
 		}
 		return out

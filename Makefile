@@ -7,7 +7,7 @@ STATICCHECK_VERSION := v0.8.2
 BIN := bin/imgdiff
 DEMO := testdata/demo
 
-.PHONY: build test demo lint e2e bench clean
+.PHONY: build test demo lint e2e bench clean vendor-d3
 
 build:
 	go build -o $(BIN) ./cmd/imgdiff
@@ -44,6 +44,12 @@ e2e:
 # in the same run (docs/performance.md). Needs ~12 GB free under $$TMPDIR.
 bench:
 	go run ./testdata/bench
+
+# Refresh the vendored d3-hierarchy of the HTML report (npm pack, integrity
+# checked, version and checksums recorded in report/html/assets/).
+D3_HIERARCHY_VERSION := 3.1.3
+vendor-d3:
+	report/html/assets/vendor-d3.sh $(D3_HIERARCHY_VERSION)
 
 clean:
 	rm -rf bin $(DEMO)

@@ -1,15 +1,19 @@
 // Package report renders the report models of package analyze (Analysis,
 // Comparison) as a table for people, Markdown for pull requests and JSON
-// for machines. It computes nothing the JSON does not also carry: every
-// figure shown comes from the model.
+// for machines, and dispatches to report/html (a self-contained page with
+// treemaps) and report/ncdu (ncdu's export format). It computes nothing
+// the JSON does not also carry: every figure shown comes from the model.
 package report
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/report/html"
+	"github.com/imgdiff/imgdiff/report/ncdu"
 )
 
 // Format is an output format.
@@ -20,11 +24,16 @@ const (
 	Table    Format = "table"
 	Markdown Format = "markdown"
 	JSON     Format = "json"
+	// HTML is one self-contained page (report/html).
+	HTML Format = "html"
+	// NCDU is the final filesystem in ncdu's export format, for analyze
+	// only (report/ncdu).
+	NCDU Format = "ncdu"
 )
 
 // Formats returns the formats, in the order flag help lists them (a new
 // slice).
-func Formats() []Format { return []Format{Table, Markdown, JSON} }
+func Formats() []Format { return []Format{Table, Markdown, JSON, HTML, NCDU} }
 
 // ParseFormat checks a -o value.
 func ParseFormat(s string) (Format, error) {
@@ -51,6 +60,10 @@ type Options struct {
 	// counts them; 0 means 65,535, under GitHub's 65,536-character comment
 	// limit. The longest sections are cut first, with a note.
 	MaxChars int
+	// ClassA and ClassB are the classifications of a comparison's images:
+	// the HTML page colours its ΔS and ε treemaps file by file with them
+	// (nil: every byte is "other").
+	ClassA, ClassB *analyze.Classification
 }
 
 func (o Options) width() int {
@@ -66,6 +79,10 @@ func (o Options) maxChars() int {
 	}
 	return o.MaxChars
 }
+
+// ErrNCDUCompare: ncdu's format holds one filesystem, so `-o ncdu` is for
+// analyze only.
+var ErrNCDUCompare = errors.New("-o ncdu exports one image's filesystem: use it with analyze")
 
 // githubCommentLimit is the largest comment body GitHub accepts.
 const githubCommentLimit = 65536
@@ -92,6 +109,10 @@ func (o Options) WriteAnalysis(w io.Writer, f Format, a *analyze.Analysis) error
 		return writeAnalysisTable(w, a, o)
 	case Markdown:
 		return writeAnalysisMarkdown(w, a, o)
+	case HTML:
+		return html.WriteAnalysis(w, a)
+	case NCDU:
+		return ncdu.Write(w, a.Image)
 	}
 	return fmt.Errorf("report: unknown format %q", f)
 }
@@ -108,6 +129,10 @@ func (o Options) WriteComparison(w io.Writer, f Format, c *analyze.Comparison) e
 		return writeComparisonTable(w, c, o)
 	case Markdown:
 		return writeComparisonMarkdown(w, c, o)
+	case HTML:
+		return html.WriteComparison(w, c, o.ClassA, o.ClassB)
+	case NCDU:
+		return ErrNCDUCompare
 	}
 	return fmt.Errorf("report: unknown format %q", f)
 }

@@ -21,6 +21,8 @@ type Options struct {
 	Format report.Format
 	Top    int
 	Config config.BudgetFlags
+	// OutputFile is --output-file: where the report goes instead of stdout.
+	OutputFile string
 }
 
 // NewCmdAnalyze returns the analyze command. runF replaces the run function
@@ -48,7 +50,8 @@ func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) 
 		},
 	}
 	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown or json")
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown, json, html (one self-contained page) or ncdu (the final filesystem, for ncdu -f)")
+	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the report to `FILE` instead of stdout")
 	cmd.Flags().IntVar(&opts.Top, "top", 10, "entries in each top-N list")
 	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
 	return cmd
@@ -68,7 +71,7 @@ func analyzeRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	ro := report.Options{Width: opts.IO.Width}
-	return cmdutil.Render(opts.IO, opts.Format, func(w io.Writer, f report.Format) error {
+	return cmdutil.RenderFile(opts.IO, opts.OutputFile, opts.Format, func(w io.Writer, f report.Format) error {
 		return ro.WriteAnalysis(w, f, a)
 	}, a.Budgets)
 }

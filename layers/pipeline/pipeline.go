@@ -208,7 +208,13 @@ func Compare(ctx context.Context, o Options, refA, refB string, co analyze.Compa
 	if err != nil {
 		return nil, err
 	}
-	a, b := loaded[0], loaded[1]
+	return CompareLoaded(o, loaded[0], loaded[1], co)
+}
+
+// CompareLoaded is the second half of Compare, for callers that keep the
+// loaded images (the HTML report colours its treemaps with their
+// classifications): the comparison of a and b, then the budgets.
+func CompareLoaded(o Options, a, b Loaded, co analyze.CompareOptions) (*analyze.Comparison, error) {
 	c, err := analyze.Compare(a.Image, b.Image, a.Class, b.Class, co)
 	if err != nil {
 		return nil, err

@@ -189,12 +189,18 @@ func (t *fastTar) next() (*tarEntry, error) {
 			if err != nil {
 				return nil, err
 			}
+			// Records first, padding after, as archive/tar: a stream
+			// cut inside the padding of corrupt records is a bad
+			// header, not a clean end.
 			recs, sparse, err := parsePAX(body)
 			if err != nil {
 				return nil, err
 			}
 			if sparse {
-				return nil, errFallback
+				return nil, errFallback // the padding is still in src: replay reads it
+			}
+			if err := t.padding(); err != nil {
+				return nil, err
 			}
 			if e.Typeflag == tar.TypeXGlobalHeader {
 				// archive/tar returns a global header as an entry of
@@ -207,6 +213,9 @@ func (t *fastTar) next() (*tarEntry, error) {
 		case tar.TypeGNULongName, tar.TypeGNULongLink:
 			body, err := t.special()
 			if err != nil {
+				return nil, err
+			}
+			if err := t.padding(); err != nil {
 				return nil, err
 			}
 			s := cstring(body)
@@ -290,7 +299,8 @@ func (t *fastTar) read512() ([]byte, error) {
 }
 
 // special reads the body of a meta entry (PAX records, GNU long names),
-// at most 1 MiB as in archive/tar, and keeps it for a replay.
+// at most 1 MiB as in archive/tar, and keeps it for a replay. The padding
+// after it is left to padding, once the caller has checked the body.
 func (t *fastTar) special() ([]byte, error) {
 	const maxSpecial = 1 << 20
 	if t.body > maxSpecial {
@@ -303,23 +313,35 @@ func (t *fastTar) special() ([]byte, error) {
 	}
 	start := len(t.raw)
 	n := int(t.body)
-	t.raw = append(t.raw, make([]byte, n+int(t.pad))...)
+	t.raw = append(t.raw, make([]byte, n)...)
 	if _, err := io.ReadFull(t, t.raw[start:start+n]); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
 		return nil, err
 	}
-	// Consume the padding too, into raw, so that a replay starts clean.
-	if k, err := io.ReadFull(t.src, t.raw[start+n:]); k < int(t.pad) {
-		t.raw = t.raw[:start+n+k]
+	return t.raw[start : start+n], nil
+}
+
+// padding consumes the padding after a meta entry's body into raw, so that
+// a replay starts clean. A stream that ends inside it ends cleanly, as in
+// archive/tar's tryReadFull. The body returned by special stays valid:
+// raw may move, but that slice keeps its own backing array.
+func (t *fastTar) padding() error {
+	if t.pad == 0 {
+		return nil
+	}
+	start := len(t.raw)
+	t.raw = append(t.raw, make([]byte, t.pad)...)
+	if k, err := io.ReadFull(t.src, t.raw[start:]); k < int(t.pad) {
+		t.raw = t.raw[:start+k]
 		if err == nil || err == io.ErrUnexpectedEOF {
 			err = io.EOF
 		}
-		return nil, err
+		return err
 	}
 	t.pad = 0
-	return t.raw[start : start+n], nil
+	return nil
 }
 
 type tarFormat int

@@ -144,8 +144,13 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 			ConfigSize:   img.ConfigSize,
 			Config:       img.Config,
 		}
-		for _, l := range img.Layers {
+		var size int64
+		for k, l := range img.Layers {
 			files := jobs[l.DiffID().String()].out
+			var err error
+			if size, err = index.AddSize(size, files.Size); err != nil {
+				return nil, fmt.Errorf("%s: layer %d: image size: %w", img.Ref, k, err)
+			}
 			il := *files // shares the file part; blob facts are per image
 			b := l.Blob()
 			il.Digest, il.CompressedSize, il.MediaType = b.Digest, b.Size, b.MediaType
@@ -395,16 +400,26 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 			}
 			idx.Contents[p] = body
 		}
+		// Checked: a sparse file claims whatever size its header says.
+		if err := index.CheckSize(e.Size); err != nil {
+			return nil, fmt.Errorf("%q claims an impossible size: %w", p, err)
+		}
+		size := idx.Size
 		if i, dup := seen[p]; dup {
 			// A later entry of the same name replaces the earlier one, as
 			// extraction does.
-			idx.Size -= idx.Entries[i].Size
+			size -= idx.Entries[i].Size
+		}
+		if size, err = index.AddSize(size, e.Size); err != nil {
+			return nil, fmt.Errorf("%q: layer size: %w", p, err)
+		}
+		idx.Size = size
+		if i, dup := seen[p]; dup {
 			idx.Entries[i] = e
 		} else {
 			seen[p] = len(idx.Entries)
 			idx.Entries = append(idx.Entries, e)
 		}
-		idx.Size += e.Size
 	}
 	return idx, nil
 }

@@ -180,6 +180,16 @@ func TestCorruptEntriesAreMissesAndRemoved(t *testing.T) {
 		"other version": other,
 		"other key":     encodeEntry(key+"x", l),
 		"trailing junk": append(append([]byte{}, good...), 0),
+		// Sizes the walk could not have written (issue 13, defect 2).
+		"size not the sum of entries": encodeEntry(key, withSizes(l, func(m *index.Layer) { m.Size++ })),
+		"entry sizes overflow int64": encodeEntry(key, withSizes(l, func(m *index.Layer) {
+			m.Entries[1].Size, m.Entries[4].Size = 1<<62, 1<<62
+			m.Size = m.Entries[1].Size + m.Entries[4].Size + 99 + 10 + 1 // wraps
+		})),
+		"negative entry size": encodeEntry(key, withSizes(l, func(m *index.Layer) {
+			m.Entries[1].Size = -1234
+			m.Size = 99 + 10 + 5<<20 + 1 - 1234
+		})),
 	}
 	for _, cut := range []int{1, 10, len(good) / 2, len(good) - 4, len(good) - 1} {
 		cases[fmt.Sprintf("truncated to %d", cut)] = good[:cut]
@@ -211,6 +221,14 @@ func TestCorruptEntriesAreMissesAndRemoved(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withSizes returns a copy of l with its entries copied, changed by f.
+func withSizes(l *index.Layer, f func(*index.Layer)) *index.Layer {
+	m := *l
+	m.Entries = append([]index.Entry{}, l.Entries...)
+	f(&m)
+	return &m
 }
 
 // A payload that claims more than it holds must fail cleanly, never panic

@@ -187,6 +187,20 @@ func decodeLayer(buf []byte) (*index.Layer, error) {
 	if d.err == nil && len(d.buf) != 0 {
 		d.fail() // trailing bytes: not what we wrote
 	}
+	if d.err == nil {
+		// The layer's size is the checked sum of its entries' when the
+		// walk writes it: anything else was not written by us.
+		var sum int64
+		var err error
+		for i := range l.Entries {
+			if sum, err = index.AddSize(sum, l.Entries[i].Size); err != nil {
+				break
+			}
+		}
+		if err != nil || sum != l.Size {
+			d.fail()
+		}
+	}
 	if d.err != nil {
 		return nil, d.err
 	}

@@ -82,7 +82,15 @@ type fastTar struct {
 	// and their bodies), so a fallback can replay them to archive/tar.
 	raw []byte
 	cur tarEntry // returned by Next, overwritten by the next call
+	// canceled, when set, is the walk's ctx.Err: checked between chunks
+	// of a body being skipped, so that one huge body cannot outlast an
+	// interrupt.
+	canceled func() error
 }
+
+// cancelChunk is how many body bytes fastTar skips between two checks of
+// its context: a few milliseconds of reading or decompressing.
+const cancelChunk = 4 << 20
 
 func newFastTar(src blockSource) *fastTar { return &fastTar{src: src} }
 
@@ -132,7 +140,7 @@ func (t *fastTar) next() (*tarEntry, error) {
 		if t.body > 0 {
 			n := t.body
 			if t.src.seekable() {
-				if _, err := t.src.skip(n - 1); err != nil {
+				if _, err := t.skipChecked(n - 1); err != nil {
 					return nil, err
 				}
 				n = 1
@@ -143,7 +151,7 @@ func (t *fastTar) next() (*tarEntry, error) {
 					return nil, err
 				}
 			}
-			if k, err := t.src.skip(n); k < n {
+			if k, err := t.skipChecked(n); k < n {
 				if err == nil || err == io.EOF {
 					err = io.ErrUnexpectedEOF
 				}
@@ -259,6 +267,27 @@ func (t *fastTar) next() (*tarEntry, error) {
 		}
 		t.body, t.pad = size, -size&511
 		return e, nil
+	}
+}
+
+// skipChecked is src.skip in chunks of cancelChunk, checking the context
+// before each and after the last.
+func (t *fastTar) skipChecked(n int64) (int64, error) {
+	var done int64
+	for {
+		if t.canceled != nil {
+			if err := t.canceled(); err != nil {
+				return done, err
+			}
+		}
+		if done == n {
+			return done, nil
+		}
+		k, err := t.src.skip(min(n-done, cancelChunk))
+		done += k
+		if err != nil || k == 0 {
+			return done, err
+		}
 	}
 }
 

@@ -257,7 +257,7 @@ func indexPlain(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Laye
 	// digest. A seekable plain tar is trusted as stored: reading its bodies
 	// is what seeking avoids.
 	if _, seekable := r.(io.Seeker); !seekable {
-		if _, err := io.Copy(io.Discard, r); err != nil {
+		if _, err := io.Copy(io.Discard, ctxReader{r, ctx.Err}); err != nil {
 			return nil, fmt.Errorf("reading past tar end: %w", err)
 		}
 	}
@@ -267,6 +267,7 @@ func indexPlain(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Laye
 // indexDecoded indexes the tar that dec decompresses from raw.
 func indexDecoded(ctx context.Context, dec io.WriterTo, format string, raw io.Reader, opts WalkOptions) (*index.Layer, error) {
 	ps := newPushSource(dec, format)
+	ps.done, ps.canceled = ctx.Done(), ctx.Err
 	defer ps.Close() // before the caller closes the decoder
 	idx, err := indexSource(ctx, ps, opts)
 	if err != nil {
@@ -277,7 +278,7 @@ func indexDecoded(ctx context.Context, dec io.WriterTo, format string, raw io.Re
 	if err := ps.drain(); err != nil {
 		return nil, fmt.Errorf("reading past tar end: %w", err)
 	}
-	if _, err := io.Copy(io.Discard, raw); err != nil {
+	if _, err := io.Copy(io.Discard, ctxReader{raw, ctx.Err}); err != nil {
 		return nil, fmt.Errorf("reading past stream end: %w", err)
 	}
 	return idx, nil
@@ -328,7 +329,24 @@ func indexTar(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Layer,
 // archive/tar for the entries only it reads.
 func indexSource(ctx context.Context, src blockSource, opts WalkOptions) (*index.Layer, error) {
 	ft := newFastTar(src)
-	return indexEntries(ctx, ft, func() tarHeaders { return stdTar{tar.NewReader(ft.replay())} }, opts)
+	ft.canceled = ctx.Err
+	// archive/tar reads the bodies it skips: through ctxReader, so the
+	// fallback stops at an interrupt too.
+	return indexEntries(ctx, ft, func() tarHeaders { return stdTar{tar.NewReader(ctxReader{ft.replay(), ctx.Err})} }, opts)
+}
+
+// ctxReader is a reader that fails with the context's error once it is
+// cancelled: a check per read, for loops that read until EOF.
+type ctxReader struct {
+	r        io.Reader
+	canceled func() error
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.canceled(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // indexEntries builds the index from tr's entries. When tr asks for it

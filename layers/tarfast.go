@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // This file reads tar headers for the walker. archive/tar is correct but
@@ -31,7 +32,9 @@ type tarEntry struct {
 }
 
 // tarHeaders iterates the entries of a tar stream; Read reads the current
-// entry's body.
+// entry's body. The entry and its strings are valid until the next call to
+// Next or Read: fastTar's point into its buffers, so that reading a header
+// allocates nothing; a caller keeps copies.
 type tarHeaders interface {
 	Next() (*tarEntry, error)
 	io.Reader
@@ -475,12 +478,16 @@ func headerOnly(flag byte) bool {
 	return false
 }
 
-// cstring is a NUL-terminated string field.
+// cstring is a NUL-terminated string field, not copied: it points into b,
+// which fastTar reuses for the next entry. See tarHeaders.
 func cstring(b []byte) string {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]
 	}
-	return string(b)
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // numParser parses tar numeric fields as archive/tar does, remembering

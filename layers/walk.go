@@ -22,6 +22,15 @@ import (
 // DefaultMaxCapture is the largest file body a walk captures by default.
 const DefaultMaxCapture = 16 << 20
 
+// DefaultMaxEntries is how many tar entries a layer may hold by default:
+// ten times the largest real layers (a few hundred thousand files), and an
+// index of about 1 GB at the walker's ~100 bytes per entry.
+const DefaultMaxEntries = 10_000_000
+
+// ErrTooManyEntries is wrapped by the error of a walk that stops at
+// WalkOptions.MaxEntries.
+var ErrTooManyEntries = errors.New("too many entries for --max-entries (a layer this size exhausts memory)")
+
 // WalkOptions configure Walk.
 type WalkOptions struct {
 	// Jobs is how many layers are read at once; it must be > 0.
@@ -36,6 +45,11 @@ type WalkOptions struct {
 	// MaxCapture caps a captured body; larger files are not captured.
 	// 0 means DefaultMaxCapture.
 	MaxCapture int64
+	// MaxEntries caps the tar entries of one layer, whiteouts included,
+	// and the entries of one image's layers together: an index costs
+	// memory per entry, and a hostile layer of tiny entries must fail
+	// with an error, not exhaust the machine. 0 means DefaultMaxEntries.
+	MaxEntries int
 	// Cache, when set, is consulted before a layer is read and filled after.
 	Cache Cache
 	// Observer, when set, is told of each layer's progress.
@@ -352,8 +366,17 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // indexEntries builds the index from tr's entries. When tr asks for it
 // (errFallback), the rest of the entries come from fallback().
 func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders, opts WalkOptions) (*index.Layer, error) {
+	maxEntries := opts.MaxEntries
+	if maxEntries <= 0 {
+		maxEntries = DefaultMaxEntries
+	}
 	idx := &index.Layer{}
-	seen := map[string]int{} // path -> position in Entries, for repeated names
+	// Every string the index keeps is copied into one arena: hdr's
+	// strings may point into the reader's buffer, valid until the next
+	// call to tr.Next or tr.Read.
+	var arena stringArena
+	entries := entryList{arena: &arena}
+	var seen pathSet // positions in entries, by path, for repeated names
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -372,73 +395,84 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 		}
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, fmt.Errorf("tar truncated after %d entries: %w", len(idx.Entries), err)
+				return nil, fmt.Errorf("tar truncated after %d entries: %w", entries.len(), err)
 			}
-			return nil, fmt.Errorf("reading tar after %d entries: %w", len(idx.Entries), err)
+			return nil, fmt.Errorf("reading tar after %d entries: %w", entries.len(), err)
+		}
+		if n >= maxEntries {
+			return nil, fmt.Errorf("more than %d tar entries: %w", maxEntries, ErrTooManyEntries)
 		}
 		p := index.Canonical(hdr.Name)
 		base := p[strings.LastIndexByte(p, '/')+1:]
 		if strings.HasPrefix(base, ".wh.") {
 			if base == ".wh..wh..opq" {
-				idx.OpaqueDirs = append(idx.OpaqueDirs, index.Parent(p))
+				idx.OpaqueDirs = append(idx.OpaqueDirs, arena.intern(index.Parent(p)))
 			} else {
-				idx.Whiteouts = append(idx.Whiteouts, joinPath(index.Parent(p), base[len(".wh."):]))
+				idx.Whiteouts = append(idx.Whiteouts, arena.intern(joinPath(index.Parent(p), base[len(".wh."):])))
 			}
 			continue
 		}
-		e := index.Entry{Path: p, Mode: hdr.Mode & 0o7777, UID: hdr.UID, GID: hdr.GID}
+		e := rec{mode: uint32(hdr.Mode & 0o7777), uid: index.ID(int64(hdr.UID)), gid: index.ID(int64(hdr.GID))}
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeGNUSparse: // TypeRegA is reported as TypeReg; a sparse file's Size is its real size
-			e.Kind, e.Size = index.File, hdr.Size
+			e.kind, e.size = index.File, hdr.Size
 		case tar.TypeDir:
-			e.Kind = index.Dir
+			e.kind = index.Dir
 		case tar.TypeSymlink:
-			e.Kind, e.Link, e.Size = index.Symlink, hdr.Linkname, int64(len(hdr.Linkname))
+			e.kind, e.link, e.size = index.Symlink, arena.add(hdr.Linkname), int64(len(hdr.Linkname))
 		case tar.TypeLink:
-			e.Kind, e.Link = index.Hardlink, index.Canonical(hdr.Linkname)
+			e.kind, e.link = index.Hardlink, arena.add(index.Canonical(hdr.Linkname))
 		case tar.TypeChar:
-			e.Kind = index.CharDevice
+			e.kind = index.CharDevice
 		case tar.TypeBlock:
-			e.Kind = index.BlockDevice
+			e.kind = index.BlockDevice
 		case tar.TypeFifo:
-			e.Kind = index.FIFO
+			e.kind = index.FIFO
 		default:
 			continue // pax/GNU metadata entries are folded into headers
 		}
-		if p == "." && e.Kind == index.Dir {
+		if p == "." && e.kind == index.Dir {
 			continue // the root itself adds nothing
 		}
-		if e.Kind == index.File && opts.Capture != nil && e.Size <= opts.MaxCapture && opts.Capture(p, e.Size) {
-			body, err := io.ReadAll(tr)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", p, err)
-			}
-			if idx.Contents == nil {
-				idx.Contents = map[string][]byte{}
-			}
-			idx.Contents[p] = body
-		}
 		// Checked: a sparse file claims whatever size its header says.
-		if err := index.CheckSize(e.Size); err != nil {
+		if err := index.CheckSize(e.size); err != nil {
 			return nil, fmt.Errorf("%q claims an impossible size: %w", p, err)
 		}
+		dup := seen.find(&entries, p)
 		size := idx.Size
-		if i, dup := seen[p]; dup {
+		if dup >= 0 {
 			// A later entry of the same name replaces the earlier one, as
 			// extraction does.
-			size -= idx.Entries[i].Size
+			size -= entries.at(dup).size
+			e.path = entries.at(dup).path
+		} else {
+			e.path = arena.add(p)
 		}
-		if size, err = index.AddSize(size, e.Size); err != nil {
+		if size, err = index.AddSize(size, e.size); err != nil {
 			return nil, fmt.Errorf("%q: layer size: %w", p, err)
 		}
 		idx.Size = size
-		if i, dup := seen[p]; dup {
-			idx.Entries[i] = e
+		if e.kind == index.File && opts.Capture != nil && e.size <= opts.MaxCapture {
+			if p := arena.str(e.path); opts.Capture(p, e.size) {
+				body, err := io.ReadAll(tr)
+				if err != nil {
+					return nil, fmt.Errorf("reading %q: %w", p, err)
+				}
+				if idx.Contents == nil {
+					idx.Contents = map[string][]byte{}
+				}
+				idx.Contents[p] = body
+			}
+		}
+		if dup >= 0 {
+			*entries.at(dup) = e
 		} else {
-			seen[p] = len(idx.Entries)
-			idx.Entries = append(idx.Entries, e)
+			entries.append(e)
+			seen.add(&entries, entries.len()-1)
 		}
 	}
+	seen = pathSet{} // before the copy: its memory can serve the slice
+	idx.Entries = entries.entries()
 	return idx, nil
 }
 

@@ -35,7 +35,7 @@ func sampleLayer() *index.Layer {
 			{Path: "usr/bin/py", Kind: index.Hardlink, Mode: 0o755, Link: "usr/bin/python3.11"},
 			{Path: "dev/null", Kind: index.CharDevice, Mode: 0o666},
 			{Path: "dev/sda", Kind: index.BlockDevice, Mode: 0o660},
-			{Path: "run/fifo", Kind: index.FIFO, Mode: 0o600, UID: -1},
+			{Path: "run/fifo", Kind: index.FIFO, Mode: 0o600, UID: 1<<32 - 1},
 			{Path: "ünïcödé/ファイル", Kind: index.File, Size: 1},
 		},
 		Whiteouts:  []string{"var/lib/apt/lists", "tmp/x", "tmp/xy"},

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -159,11 +160,15 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 			Config:       img.Config,
 		}
 		var size int64
+		var entries int
 		for k, l := range img.Layers {
 			files := jobs[l.DiffID().String()].out
 			var err error
 			if size, err = index.AddSize(size, files.Size); err != nil {
 				return nil, fmt.Errorf("%s: layer %d: image size: %w", img.Ref, k, err)
+			}
+			if entries += len(files.Entries); entries > maxEntries(opts) {
+				return nil, fmt.Errorf("%s: layer %d: the image's layers hold more than %d entries: %w", img.Ref, k, maxEntries(opts), ErrTooManyEntries)
 			}
 			il := *files // shares the file part; blob facts are per image
 			b := l.Blob()
@@ -366,10 +371,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // indexEntries builds the index from tr's entries. When tr asks for it
 // (errFallback), the rest of the entries come from fallback().
 func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders, opts WalkOptions) (*index.Layer, error) {
-	maxEntries := opts.MaxEntries
-	if maxEntries <= 0 {
-		maxEntries = DefaultMaxEntries
-	}
+	maxEntries := maxEntries(opts)
 	idx := &index.Layer{}
 	// Every string the index keeps is copied into one arena: hdr's
 	// strings may point into the reader's buffer, valid until the next
@@ -474,6 +476,15 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 	seen = pathSet{} // before the copy: its memory can serve the slice
 	idx.Entries = entries.entries()
 	return idx, nil
+}
+
+// maxEntries is opts.MaxEntries with its default, and never more than
+// the record positions of an entryList can count.
+func maxEntries(opts WalkOptions) int {
+	if opts.MaxEntries <= 0 {
+		return DefaultMaxEntries
+	}
+	return min(opts.MaxEntries, math.MaxUint32-1)
 }
 
 func joinPath(dir, name string) string {

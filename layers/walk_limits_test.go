@@ -85,3 +85,72 @@ func TestWalkRejectsImageSizeOverflow(t *testing.T) {
 		t.Fatalf("three layers of MaxSize/2: %v; want an error naming repeats.tar, layer 2, wrapping index.ErrSize", err)
 	}
 }
+
+// entriesTar is a layer of n empty files.
+func entriesTar(t testing.TB, n int) []byte {
+	hs := make([]rawHeader, n)
+	for i := range hs {
+		hs[i] = rawHeader{name: fmt.Sprintf("d/f%d", i), typ: '0'}
+	}
+	return rawTar(t, hs)
+}
+
+// MaxEntries fails a walk with one line instead of letting a layer of
+// millions of tiny entries exhaust memory: per layer, and per image.
+func TestWalkMaxEntries(t *testing.T) {
+	l := &bytesLayer{data: entriesTar(t, 100)}
+	for _, c := range []struct {
+		max    int
+		layers int
+		ok     bool
+	}{{100, 1, true}, {99, 1, false}, {0, 1, true}, {150, 1, true}, {150, 2, false}, {200, 2, true}} {
+		ls := []Layer{l}
+		if c.layers == 2 {
+			ls = append(ls, l)
+		}
+		_, err := Walk(context.Background(), WalkOptions{Jobs: 1, MaxEntries: c.max}, imageOf("many.tar", ls...))
+		if (err == nil) != c.ok {
+			t.Errorf("MaxEntries %d, %d layers of 100: %v, want ok=%v", c.max, c.layers, err, c.ok)
+		}
+		if err != nil && (!errors.Is(err, ErrTooManyEntries) || !strings.HasPrefix(err.Error(), "many.tar: layer ") || strings.Contains(err.Error(), "\n")) {
+			t.Errorf("MaxEntries %d: error %q: want one line naming many.tar and the layer, wrapping ErrTooManyEntries", c.max, err)
+		}
+	}
+}
+
+// Entries read through the arena keep their strings when the reader's
+// buffers move on, and a repeated name keeps the first one's place with
+// the last one's contents, as extraction leaves it.
+func TestWalkArenaStrings(t *testing.T) {
+	var hs []rawHeader
+	for i := range 40_000 { // several arena chunks, record chunks, table growths
+		hs = append(hs, rawHeader{name: fmt.Sprintf("dir%03d/%s/file%06d", i%7, strings.Repeat("x", i%70), i), typ: '0', size: int64(i % 3)})
+	}
+	hs = append(hs, rawHeader{name: "./dir000/file000000", typ: '0', size: 9}) // the first file again, written otherwise
+	data := rawTar(t, hs)
+	for _, seekable := range []bool{false, true} {
+		out, err := Walk(context.Background(), WalkOptions{Jobs: 1}, imageOf("a.tar", &bytesLayer{data: data, seekable: seekable}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		es := out[0].Layers[0].Entries
+		if len(es) != 40_000 {
+			t.Fatalf("%d entries, want 40000", len(es))
+		}
+		var want int64
+		for i, e := range es {
+			name := index.Canonical(fmt.Sprintf("dir%03d/%s/file%06d", i%7, strings.Repeat("x", i%70), i))
+			size := int64(i % 3)
+			if i == 0 {
+				size = 9
+			}
+			want += size
+			if e.Path != name || e.Size != size || e.Kind != index.File {
+				t.Fatalf("entry %d: %+v, want %s of %d bytes", i, e, name, size)
+			}
+		}
+		if got := out[0].Layers[0].Size; got != want {
+			t.Errorf("layer size %d, want %d", got, want)
+		}
+	}
+}

@@ -43,3 +43,11 @@ func TestCheckSize(t *testing.T) {
 		}
 	}
 }
+
+func TestID(t *testing.T) {
+	for v, want := range map[int64]uint32{0: 0, 1000: 1000, -1: 1<<32 - 1, -2: 1<<32 - 2, 1<<32 - 1: 1<<32 - 1, 1 << 32: 1<<32 - 1, -1 << 40: 1<<32 - 1, 1 << 62: 1<<32 - 1} {
+		if got := ID(v); got != want {
+			t.Errorf("ID(%d) = %d, want %d", v, got, want)
+		}
+	}
+}

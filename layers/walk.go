@@ -30,7 +30,7 @@ const DefaultMaxEntries = 10_000_000
 
 // ErrTooManyEntries is wrapped by the error of a walk that stops at
 // WalkOptions.MaxEntries.
-var ErrTooManyEntries = errors.New("too many entries for --max-entries (a layer this size exhausts memory)")
+var ErrTooManyEntries = errors.New("too many entries (--max-entries)")
 
 // WalkOptions configure Walk.
 type WalkOptions struct {

@@ -23,6 +23,9 @@ type SourceOptions struct {
 	Jobs     int
 	Verbose  bool
 	NoCache  bool
+	// MaxEntries caps the tar entries of a layer and of an image's
+	// layers together (layers.WalkOptions.MaxEntries).
+	MaxEntries int
 }
 
 // AddSourceFlags registers the source flags on fs.
@@ -32,6 +35,7 @@ func AddSourceFlags(fs *pflag.FlagSet, o *SourceOptions) {
 	fs.IntVarP(&o.Jobs, "jobs", "j", runtime.NumCPU(), "layers read in parallel")
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "print a timing line to stderr")
 	fs.BoolVar(&o.NoCache, "no-cache", false, "neither read nor write the layer-index cache ($XDG_CACHE_HOME/imgdiff)")
+	fs.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "refuse an image whose layers hold more tar entries than this (about 100 bytes of memory each)")
 }
 
 // Loaded is one image, analysed and classified.
@@ -48,6 +52,9 @@ type Loaded struct {
 func Load(ctx context.Context, ios *IOStreams, o SourceOptions, rules *analyze.Rules, refs ...string) ([]Loaded, error) {
 	if o.Jobs <= 0 {
 		return nil, FlagErrorf("--jobs must be at least 1, got %d", o.Jobs)
+	}
+	if o.MaxEntries < 0 {
+		return nil, FlagErrorf("--max-entries must be at least 0 (0: the default, %d), got %d", layers.DefaultMaxEntries, o.MaxEntries)
 	}
 	var platform *v1.Platform
 	if o.Platform != "" {
@@ -87,6 +94,7 @@ func Load(ctx context.Context, ios *IOStreams, o SourceOptions, rules *analyze.R
 		Jobs:       o.Jobs,
 		Capture:    analyze.WantContent,
 		CaptureKey: analyze.CaptureKey(),
+		MaxEntries: o.MaxEntries,
 	}
 	if c := OpenCache(ios, o.NoCache); c != nil {
 		wo.Cache = c

@@ -19,8 +19,9 @@ import (
 // the arena: a few allocations per layer instead of several per entry.
 
 const (
-	// arenaChunk is the size of one chunk of a stringArena.
-	arenaChunk = 1 << 20
+	// arenaFirst and arenaChunk are the sizes of the first and the
+	// largest chunks of a stringArena.
+	arenaFirst, arenaChunk = 4 << 10, 1 << 20
 	// arenaLong is the length above which a string is kept on its own.
 	arenaLong = arenaChunk / 16
 	// recChunk is how many records an entryList allocates at a time.
@@ -50,7 +51,12 @@ func (a *stringArena) add(s string) strRef {
 		return longRef | strRef(len(a.long)-1)
 	}
 	if len(a.chunks) == 0 || cap(a.chunks[len(a.chunks)-1])-len(a.chunks[len(a.chunks)-1]) < len(s) {
-		a.chunks = append(a.chunks, make([]byte, 0, arenaChunk))
+		// Chunks double from 4 kB, so a small layer costs little.
+		size := arenaFirst
+		if len(a.chunks) > 0 {
+			size = min(arenaChunk, 2*cap(a.chunks[len(a.chunks)-1]))
+		}
+		a.chunks = append(a.chunks, make([]byte, 0, max(size, len(s))))
 	}
 	k := len(a.chunks) - 1
 	off := len(a.chunks[k])
@@ -97,7 +103,12 @@ func (l *entryList) at(i int) *rec { return &l.chunks[i/recChunk][i%recChunk] }
 func (l *entryList) path(i int) string { return l.arena.str(l.at(i).path) }
 
 func (l *entryList) append(r rec) {
-	if l.n%recChunk == 0 {
+	// The first chunk grows as a slice does, so a small layer costs
+	// little; from recChunk records on, chunks are fixed.
+	if len(l.chunks) == 0 {
+		l.chunks = [][]rec{nil}
+	}
+	if len(l.chunks[len(l.chunks)-1]) == recChunk {
 		l.chunks = append(l.chunks, make([]rec, 0, recChunk))
 	}
 	c := &l.chunks[len(l.chunks)-1]
@@ -178,7 +189,7 @@ func (s *pathSet) grow(es *entryList) {
 		s.seed = maphash.MakeSeed()
 	}
 	old := s.slots
-	s.slots = make([]uint32, max(1024, 2*len(old)))
+	s.slots = make([]uint32, max(64, 2*len(old)))
 	for _, v := range old {
 		if v != 0 {
 			s.put(es.path(int(v-1)), int(v-1))

@@ -159,7 +159,7 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 			ConfigSize:   img.ConfigSize,
 			Config:       img.Config,
 		}
-		var size int64
+		var size, compressed int64
 		var entries int
 		for k, l := range img.Layers {
 			files := jobs[l.DiffID().String()].out
@@ -172,6 +172,13 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 			}
 			il := *files // shares the file part; blob facts are per image
 			b := l.Blob()
+			// A manifest claims blob sizes: checked like the rest, so
+			// a compressed total can never wrap either.
+			if b.Size != Unknown {
+				if compressed, err = index.AddSize(compressed, b.Size); err != nil {
+					return nil, fmt.Errorf("%s: layer %d: compressed size: %w", img.Ref, k, err)
+				}
+			}
 			il.Digest, il.CompressedSize, il.MediaType = b.Digest, b.Size, b.MediaType
 			ii.Layers = append(ii.Layers, &il)
 		}

@@ -154,3 +154,45 @@ func TestWalkArenaStrings(t *testing.T) {
 		}
 	}
 }
+
+// sizedLayer claims a blob size, as a manifest does.
+type sizedLayer struct {
+	bytesLayer
+	size int64
+}
+
+func (s *sizedLayer) Blob() Blob { return Blob{Size: s.size} }
+
+// Blob sizes come from a manifest: a claim past index.MaxSize, or claims
+// that sum past it, are corrupt input, so a compressed total cannot wrap
+// and pass --max-compressed-size.
+func TestWalkRejectsImpossibleBlobSizes(t *testing.T) {
+	data := entriesTar(t, 1)
+	for _, c := range []struct {
+		sizes []int64
+		ok    bool
+	}{
+		{[]int64{100, Unknown}, true},
+		{[]int64{index.MaxSize / 2, index.MaxSize / 2}, true},
+		{[]int64{9_000_000_000_000_000_000}, false},
+		{[]int64{-5}, false},
+		{[]int64{1 << 62, 1 << 62}, false},
+		{[]int64{index.MaxSize/2 + 1, index.MaxSize/2 + 1}, false},
+	} {
+		var ls []Layer
+		for i, n := range c.sizes {
+			ls = append(ls, &sizedLayer{bytesLayer{data: append(append([]byte{}, data...), make([]byte, i)...)}, n})
+		}
+		out, err := Walk(context.Background(), WalkOptions{Jobs: 1}, imageOf("claims.tar", ls...))
+		if (err == nil) != c.ok {
+			t.Errorf("blob sizes %v: %v, want ok=%v", c.sizes, err, c.ok)
+			continue
+		}
+		if err != nil && (!errors.Is(err, index.ErrSize) || !strings.HasPrefix(err.Error(), "claims.tar: layer ")) {
+			t.Errorf("blob sizes %v: error %q: want one naming claims.tar and the layer, wrapping index.ErrSize", c.sizes, err)
+		}
+		if err == nil && out[0].Layers[0].CompressedSize != c.sizes[0] {
+			t.Errorf("blob sizes %v: compressed size %d", c.sizes, out[0].Layers[0].CompressedSize)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 // Package index holds the in-memory picture of a walked image: its metadata
 // and one file index per layer. It is pure data, shared by package layers
-// (which fills it from tar streams) and package analyze (which reads it). It
-// knows nothing of transports, compression, categories or budgets.
+// (which fills it from tar streams) and package analyze (which reads it),
+// with the checked arithmetic every sum of sizes an image claims goes
+// through (AddSize, MaxSize). It knows nothing of transports, compression,
+// categories or budgets.
 package index
 
 import (

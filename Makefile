@@ -7,7 +7,7 @@ STATICCHECK_VERSION := v0.8.2
 BIN := bin/imgdiff
 DEMO := testdata/demo
 
-.PHONY: build test demo lint e2e bench clean vendor-d3
+.PHONY: build test demo lint fuzz e2e bench clean vendor-d3
 
 build:
 	go build -o $(BIN) ./cmd/imgdiff
@@ -31,6 +31,13 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	go vet $(LINT_PKGS)
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(LINT_PKGS)
+
+# Every Go fuzz target (found with go test -list, see .ci/fuzz) for
+# FUZZTIME each (default 30s); FUZZPARALLEL=1 on a shared machine. A failing
+# input lands in the package's testdata/fuzz/FuzzX: commit it.
+FUZZTIME ?= 30s
+fuzz:
+	FUZZTIME=$(FUZZTIME) .ci/fuzz
 
 # End-to-end against a real dockerd and registry that the script starts and
 # stops itself (root; installs docker.io, skopeo, ... when missing). Builds

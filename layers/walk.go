@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -21,6 +22,15 @@ import (
 
 // DefaultMaxCapture is the largest file body a walk captures by default.
 const DefaultMaxCapture = 16 << 20
+
+// DefaultMaxEntries is how many tar entries a layer may hold by default:
+// ten times the largest real layers (a few hundred thousand files), and an
+// index of about 1 GB at the walker's ~100 bytes per entry.
+const DefaultMaxEntries = 10_000_000
+
+// ErrTooManyEntries is wrapped by the error of a walk that stops at
+// WalkOptions.MaxEntries.
+var ErrTooManyEntries = errors.New("too many entries (--max-entries)")
 
 // WalkOptions configure Walk.
 type WalkOptions struct {
@@ -36,6 +46,11 @@ type WalkOptions struct {
 	// MaxCapture caps a captured body; larger files are not captured.
 	// 0 means DefaultMaxCapture.
 	MaxCapture int64
+	// MaxEntries caps the tar entries of one layer, whiteouts included,
+	// and the entries of one image's layers together: an index costs
+	// memory per entry, and a hostile layer of tiny entries must fail
+	// with an error, not exhaust the machine. 0 means DefaultMaxEntries.
+	MaxEntries int
 	// Cache, when set, is consulted before a layer is read and filled after.
 	Cache Cache
 	// Observer, when set, is told of each layer's progress.
@@ -144,10 +159,26 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 			ConfigSize:   img.ConfigSize,
 			Config:       img.Config,
 		}
-		for _, l := range img.Layers {
+		var size, compressed int64
+		var entries int
+		for k, l := range img.Layers {
 			files := jobs[l.DiffID().String()].out
+			var err error
+			if size, err = index.AddSize(size, files.Size); err != nil {
+				return nil, fmt.Errorf("%s: layer %d: image size: %w", img.Ref, k, err)
+			}
+			if entries += len(files.Entries); entries > maxEntries(opts) {
+				return nil, fmt.Errorf("%s: layer %d: the image's layers hold more than %d entries: %w", img.Ref, k, maxEntries(opts), ErrTooManyEntries)
+			}
 			il := *files // shares the file part; blob facts are per image
 			b := l.Blob()
+			// A manifest claims blob sizes: checked like the rest, so
+			// a compressed total can never wrap either.
+			if b.Size != Unknown {
+				if compressed, err = index.AddSize(compressed, b.Size); err != nil {
+					return nil, fmt.Errorf("%s: layer %d: compressed size: %w", img.Ref, k, err)
+				}
+			}
 			il.Digest, il.CompressedSize, il.MediaType = b.Digest, b.Size, b.MediaType
 			ii.Layers = append(ii.Layers, &il)
 		}
@@ -252,7 +283,7 @@ func indexPlain(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Laye
 	// digest. A seekable plain tar is trusted as stored: reading its bodies
 	// is what seeking avoids.
 	if _, seekable := r.(io.Seeker); !seekable {
-		if _, err := io.Copy(io.Discard, r); err != nil {
+		if _, err := io.Copy(io.Discard, ctxReader{r, ctx.Err}); err != nil {
 			return nil, fmt.Errorf("reading past tar end: %w", err)
 		}
 	}
@@ -262,6 +293,7 @@ func indexPlain(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Laye
 // indexDecoded indexes the tar that dec decompresses from raw.
 func indexDecoded(ctx context.Context, dec io.WriterTo, format string, raw io.Reader, opts WalkOptions) (*index.Layer, error) {
 	ps := newPushSource(dec, format)
+	ps.done, ps.canceled = ctx.Done(), ctx.Err
 	defer ps.Close() // before the caller closes the decoder
 	idx, err := indexSource(ctx, ps, opts)
 	if err != nil {
@@ -272,7 +304,7 @@ func indexDecoded(ctx context.Context, dec io.WriterTo, format string, raw io.Re
 	if err := ps.drain(); err != nil {
 		return nil, fmt.Errorf("reading past tar end: %w", err)
 	}
-	if _, err := io.Copy(io.Discard, raw); err != nil {
+	if _, err := io.Copy(io.Discard, ctxReader{raw, ctx.Err}); err != nil {
 		return nil, fmt.Errorf("reading past stream end: %w", err)
 	}
 	return idx, nil
@@ -323,14 +355,37 @@ func indexTar(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Layer,
 // archive/tar for the entries only it reads.
 func indexSource(ctx context.Context, src blockSource, opts WalkOptions) (*index.Layer, error) {
 	ft := newFastTar(src)
-	return indexEntries(ctx, ft, func() tarHeaders { return stdTar{tar.NewReader(ft.replay())} }, opts)
+	ft.canceled = ctx.Err
+	// archive/tar reads the bodies it skips: through ctxReader, so the
+	// fallback stops at an interrupt too.
+	return indexEntries(ctx, ft, func() tarHeaders { return stdTar{tar.NewReader(ctxReader{ft.replay(), ctx.Err})} }, opts)
+}
+
+// ctxReader is a reader that fails with the context's error once it is
+// cancelled: a check per read, for loops that read until EOF.
+type ctxReader struct {
+	r        io.Reader
+	canceled func() error
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.canceled(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // indexEntries builds the index from tr's entries. When tr asks for it
 // (errFallback), the rest of the entries come from fallback().
 func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders, opts WalkOptions) (*index.Layer, error) {
+	maxEntries := maxEntries(opts)
 	idx := &index.Layer{}
-	seen := map[string]int{} // path -> position in Entries, for repeated names
+	// Every string the index keeps is copied into one arena: hdr's
+	// strings may point into the reader's buffer, valid until the next
+	// call to tr.Next or tr.Read.
+	var arena stringArena
+	entries := entryList{arena: &arena}
+	var seen pathSet // positions in entries, by path, for repeated names
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -349,64 +404,94 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 		}
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, fmt.Errorf("tar truncated after %d entries: %w", len(idx.Entries), err)
+				return nil, fmt.Errorf("tar truncated after %d entries: %w", entries.len(), err)
 			}
-			return nil, fmt.Errorf("reading tar after %d entries: %w", len(idx.Entries), err)
+			return nil, fmt.Errorf("reading tar after %d entries: %w", entries.len(), err)
+		}
+		if n >= maxEntries {
+			return nil, fmt.Errorf("more than %d tar entries: %w", maxEntries, ErrTooManyEntries)
 		}
 		p := index.Canonical(hdr.Name)
 		base := p[strings.LastIndexByte(p, '/')+1:]
 		if strings.HasPrefix(base, ".wh.") {
 			if base == ".wh..wh..opq" {
-				idx.OpaqueDirs = append(idx.OpaqueDirs, index.Parent(p))
+				idx.OpaqueDirs = append(idx.OpaqueDirs, arena.intern(index.Parent(p)))
 			} else {
-				idx.Whiteouts = append(idx.Whiteouts, index.Join(index.Parent(p), base[len(".wh."):]))
+				idx.Whiteouts = append(idx.Whiteouts, arena.intern(index.Join(index.Parent(p), base[len(".wh."):])))
 			}
 			continue
 		}
-		e := index.Entry{Path: p, Mode: hdr.Mode & 0o7777, UID: hdr.UID, GID: hdr.GID}
+		e := rec{mode: uint32(hdr.Mode & 0o7777), uid: index.ID(int64(hdr.UID)), gid: index.ID(int64(hdr.GID))}
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeGNUSparse: // TypeRegA is reported as TypeReg; a sparse file's Size is its real size
-			e.Kind, e.Size = index.File, hdr.Size
+			e.kind, e.size = index.File, hdr.Size
 		case tar.TypeDir:
-			e.Kind = index.Dir
+			e.kind = index.Dir
 		case tar.TypeSymlink:
-			e.Kind, e.Link, e.Size = index.Symlink, hdr.Linkname, int64(len(hdr.Linkname))
+			e.kind, e.link, e.size = index.Symlink, arena.add(hdr.Linkname), int64(len(hdr.Linkname))
 		case tar.TypeLink:
-			e.Kind, e.Link = index.Hardlink, index.Canonical(hdr.Linkname)
+			e.kind, e.link = index.Hardlink, arena.add(index.Canonical(hdr.Linkname))
 		case tar.TypeChar:
-			e.Kind = index.CharDevice
+			e.kind = index.CharDevice
 		case tar.TypeBlock:
-			e.Kind = index.BlockDevice
+			e.kind = index.BlockDevice
 		case tar.TypeFifo:
-			e.Kind = index.FIFO
+			e.kind = index.FIFO
 		default:
 			continue // pax/GNU metadata entries are folded into headers
 		}
-		if p == "." && e.Kind == index.Dir {
+		if p == "." && e.kind == index.Dir {
 			continue // the root itself adds nothing
 		}
-		if e.Kind == index.File && opts.Capture != nil && e.Size <= opts.MaxCapture && opts.Capture(p, e.Size) {
-			body, err := io.ReadAll(tr)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", p, err)
-			}
-			if idx.Contents == nil {
-				idx.Contents = map[string][]byte{}
-			}
-			idx.Contents[p] = body
+		// Checked: a sparse file claims whatever size its header says.
+		if err := index.CheckSize(e.size); err != nil {
+			return nil, fmt.Errorf("%q claims an impossible size: %w", p, err)
 		}
-		if i, dup := seen[p]; dup {
+		dup := seen.find(&entries, p)
+		size := idx.Size
+		if dup >= 0 {
 			// A later entry of the same name replaces the earlier one, as
 			// extraction does.
-			idx.Size -= idx.Entries[i].Size
-			idx.Entries[i] = e
+			size -= entries.at(dup).size
+			e.path = entries.at(dup).path
 		} else {
-			seen[p] = len(idx.Entries)
-			idx.Entries = append(idx.Entries, e)
+			e.path = arena.add(p)
 		}
-		idx.Size += e.Size
+		if size, err = index.AddSize(size, e.size); err != nil {
+			return nil, fmt.Errorf("%q: layer size: %w", p, err)
+		}
+		idx.Size = size
+		if e.kind == index.File && opts.Capture != nil && e.size <= opts.MaxCapture {
+			if p := arena.str(e.path); opts.Capture(p, e.size) {
+				body, err := io.ReadAll(tr)
+				if err != nil {
+					return nil, fmt.Errorf("reading %q: %w", p, err)
+				}
+				if idx.Contents == nil {
+					idx.Contents = map[string][]byte{}
+				}
+				idx.Contents[p] = body
+			}
+		}
+		if dup >= 0 {
+			*entries.at(dup) = e
+		} else {
+			entries.append(e)
+			seen.add(&entries, entries.len()-1)
+		}
 	}
+	seen = pathSet{} // before the copy: its memory can serve the slice
+	idx.Entries = entries.entries()
 	return idx, nil
+}
+
+// maxEntries is opts.MaxEntries with its default, and never more than
+// the record positions of an entryList can count.
+func maxEntries(opts WalkOptions) int {
+	if opts.MaxEntries <= 0 {
+		return DefaultMaxEntries
+	}
+	return min(opts.MaxEntries, math.MaxUint32-1)
 }
 
 func shortDigest(d string) string {

@@ -34,7 +34,7 @@ import (
 
 // FormatVersion is the version of the entry format. Entries of another
 // version are misses; bump it on any change to the payload layout.
-const FormatVersion = 1
+const FormatVersion = 2 // 2: mode, uid, gid as uvarints (uint32 in index.Entry)
 
 // DefaultMaxBytes is the size cap when Options.MaxBytes is 0.
 const DefaultMaxBytes = 1 << 30

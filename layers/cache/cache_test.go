@@ -35,7 +35,7 @@ func sampleLayer() *index.Layer {
 			{Path: "usr/bin/py", Kind: index.Hardlink, Mode: 0o755, Link: "usr/bin/python3.11"},
 			{Path: "dev/null", Kind: index.CharDevice, Mode: 0o666},
 			{Path: "dev/sda", Kind: index.BlockDevice, Mode: 0o660},
-			{Path: "run/fifo", Kind: index.FIFO, Mode: 0o600, UID: -1},
+			{Path: "run/fifo", Kind: index.FIFO, Mode: 0o600, UID: 1<<32 - 1},
 			{Path: "ünïcödé/ファイル", Kind: index.File, Size: 1},
 		},
 		Whiteouts:  []string{"var/lib/apt/lists", "tmp/x", "tmp/xy"},
@@ -180,6 +180,16 @@ func TestCorruptEntriesAreMissesAndRemoved(t *testing.T) {
 		"other version": other,
 		"other key":     encodeEntry(key+"x", l),
 		"trailing junk": append(append([]byte{}, good...), 0),
+		// Sizes the walk could not have written (issue 13, defect 2).
+		"size not the sum of entries": encodeEntry(key, withSizes(l, func(m *index.Layer) { m.Size++ })),
+		"entry sizes overflow int64": encodeEntry(key, withSizes(l, func(m *index.Layer) {
+			m.Entries[1].Size, m.Entries[4].Size = 1<<62, 1<<62
+			m.Size = m.Entries[1].Size + m.Entries[4].Size + 99 + 10 + 1 // wraps
+		})),
+		"negative entry size": encodeEntry(key, withSizes(l, func(m *index.Layer) {
+			m.Entries[1].Size = -1234
+			m.Size = 99 + 10 + 5<<20 + 1 - 1234
+		})),
 	}
 	for _, cut := range []int{1, 10, len(good) / 2, len(good) - 4, len(good) - 1} {
 		cases[fmt.Sprintf("truncated to %d", cut)] = good[:cut]
@@ -211,6 +221,14 @@ func TestCorruptEntriesAreMissesAndRemoved(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withSizes returns a copy of l with its entries copied, changed by f.
+func withSizes(l *index.Layer, f func(*index.Layer)) *index.Layer {
+	m := *l
+	m.Entries = append([]index.Entry{}, l.Entries...)
+	f(&m)
+	return &m
 }
 
 // A payload that claims more than it holds must fail cleanly, never panic

@@ -53,6 +53,9 @@ type Options struct {
 	Budgets *budget.Budgets
 	// Observer, when set, is told of each stage.
 	Observer Observer
+	// MaxEntries caps the tar entries of a layer and of an image's layers
+	// together (layers.WalkOptions.MaxEntries; 0: layers.DefaultMaxEntries).
+	MaxEntries int
 }
 
 // Observer is told what the pipeline does, for progress and timings. The
@@ -133,6 +136,7 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 		Jobs:       o.Open.Jobs,
 		Capture:    rules.WantContent,
 		CaptureKey: rules.CaptureKey(),
+		MaxEntries: o.MaxEntries,
 	}
 	if o.Cache != nil {
 		if c := o.Cache(); c != nil {

@@ -168,7 +168,7 @@ func writeInfo(bw *bufio.Writer, name string, e index.Entry, bytes int64, link *
 	}
 	num(bw, "uid", int64(e.UID))
 	num(bw, "gid", int64(e.GID))
-	num(bw, "mode", typ|e.Mode&0o7777)
+	num(bw, "mode", typ|int64(e.Mode&0o7777))
 	bw.WriteString("}")
 	return nil
 }

@@ -205,6 +205,11 @@ func openDaemon(ctx context.Context, e *engine, names []string, o Options) ([]*I
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
 		img.Transport = DockerDaemon
+		for _, l := range img.Layers {
+			if sl, ok := l.(*storeLayer); ok {
+				sl.engine = true
+			}
+		}
 		img.onClose(release)
 		imgs = append(imgs, img)
 	}

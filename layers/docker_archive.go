@@ -71,9 +71,9 @@ func openDockerArchive(s store, name string, o Options) (*Image, error) {
 			}
 			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}
-		size, compressed := sec.Size(), isCompressed(sec)
+		size, compressed, loc := sec.Size(), isCompressed(sec), sec.loc
 		sec.Close()
-		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: ln, compressed: compressed}
+		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: ln, compressed: compressed, loc: loc}
 		l.blob = Blob{Size: Unknown, MediaType: string(types.DockerUncompressedLayer)}
 		if l.compressed {
 			// A compressed layer in a Docker 25+ archive is an OCI blob

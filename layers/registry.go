@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // openRegistry reads an image's manifest and config from a registry; the
@@ -84,6 +85,11 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 	img.Transport = Registry
 	cfg := img.Config
 	for i, ld := range m.Layers {
+		if ld.MediaType == types.OCIUncompressedLayer || ld.MediaType == types.DockerUncompressedLayer {
+			if err := checkUncompressedDiffID(i, false, ld.Digest, cfg.RootFS.DiffIDs[i]); err != nil {
+				return nil, err
+			}
+		}
 		rl, err := rimg.LayerByDigest(ld.Digest)
 		if err != nil {
 			return nil, fmt.Errorf("layer %d: %w", i, err)
@@ -105,6 +111,10 @@ type registryLayer struct {
 }
 
 func (l *registryLayer) DiffID() v1.Hash { return l.diffID }
+
+// Identity implements Identified: the blob digest, which remote checks as
+// the blob streams (and a registry checked on push).
+func (l *registryLayer) Identity() Identity { return Identity{Digest: l.blob.Digest} }
 func (l *registryLayer) Blob() Blob      { return l.blob }
 func (l *registryLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {

@@ -29,6 +29,9 @@ type store interface {
 type storedFile struct {
 	*io.SectionReader
 	closer io.Closer // nil when the store owns the file
+	// loc names these bytes in this run (see Identity.Location); empty
+	// when the file has no fingerprint.
+	loc string
 }
 
 func (f *storedFile) Close() error {
@@ -36,6 +39,15 @@ func (f *storedFile) Close() error {
 		return nil
 	}
 	return f.closer.Close()
+}
+
+// location names a section of a fingerprinted file; "" without a
+// fingerprint.
+func location(fp string, off, size int64) string {
+	if fp == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s@%d+%d", fp, off, size)
 }
 
 // errNotInStore marks a file the store does not hold.
@@ -91,7 +103,7 @@ func (d *dirStore) open(name string) (*storedFile, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: not a regular file", c)
 	}
-	return &storedFile{io.NewSectionReader(f, 0, fi.Size()), f}, nil
+	return &storedFile{SectionReader: io.NewSectionReader(f, 0, fi.Size()), closer: f, loc: location(fingerprint(fi), 0, fi.Size())}, nil
 }
 
 func (d *dirStore) close() error { return nil }
@@ -102,6 +114,7 @@ func (d *dirStore) close() error { return nil }
 type tarStore struct {
 	name  string
 	f     *os.File
+	fp    string // the archive's fingerprint
 	files map[string]section
 }
 
@@ -130,7 +143,7 @@ func newTarStore(f *os.File, name string) (*tarStore, error) {
 	if fi.IsDir() {
 		return nil, fmt.Errorf("is a directory, not an archive")
 	}
-	s := &tarStore{name: name, f: f, files: map[string]section{}}
+	s := &tarStore{name: name, f: f, fp: fingerprint(fi), files: map[string]section{}}
 	if err := s.index(fi.Size()); err != nil {
 		return nil, err
 	}
@@ -195,7 +208,7 @@ func (s *tarStore) open(name string) (*storedFile, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", c, errNotInStore)
 	}
-	return &storedFile{SectionReader: io.NewSectionReader(s.f, sec.off, sec.size)}, nil
+	return &storedFile{SectionReader: io.NewSectionReader(s.f, sec.off, sec.size), loc: location(s.fp, sec.off, sec.size)}, nil
 }
 
 func (s *tarStore) close() error { return s.f.Close() }

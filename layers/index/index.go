@@ -68,6 +68,13 @@ type Layer struct {
 	CompressedSize int64
 	// MediaType of the blob as the source names it; may be empty.
 	MediaType string
+	// Identity is what the walk showed the layer's bytes to be, set per
+	// image like Digest and never cached: layers of two images with the
+	// same non-empty Identity are the same bytes (a blob digest checked
+	// while read, a diffID the Docker engine computed, or the same bytes
+	// of the same local file). Empty when nothing shows it. DiffID is
+	// only what the config claims; use Identity to call layers shared.
+	Identity string
 
 	Entries []Entry
 	// Whiteouts are the canonical paths this layer deletes from lower

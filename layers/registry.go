@@ -115,7 +115,7 @@ func (l *registryLayer) DiffID() v1.Hash { return l.diffID }
 // Identity implements Identified: the blob digest, which remote checks as
 // the blob streams (and a registry checked on push).
 func (l *registryLayer) Identity() Identity { return Identity{Digest: l.blob.Digest} }
-func (l *registryLayer) Blob() Blob      { return l.blob }
+func (l *registryLayer) Blob() Blob         { return l.blob }
 func (l *registryLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

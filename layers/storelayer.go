@@ -40,7 +40,7 @@ func (l *storeLayer) Identity() Identity {
 	}
 	return id
 }
-func (l *storeLayer) Blob() Blob      { return l.blob }
+func (l *storeLayer) Blob() Blob { return l.blob }
 
 func (l *storeLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {

@@ -161,7 +161,7 @@ type memLayer struct {
 	opens  int
 }
 
-func (m *memLayer) DiffID() v1.Hash   { return m.diffID }
+func (m *memLayer) DiffID() v1.Hash { return m.diffID }
 
 // Identity stands for a source that checks the blob digest as it reads
 // (a registry): the walk may cache the layer by it.

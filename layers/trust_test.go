@@ -315,3 +315,55 @@ func TestLocalCopyOfABlobIsHashed(t *testing.T) {
 		}
 	}
 }
+
+// TestOldDockerSaveLinkedLayer pins issue 13 defect 5: Docker before 25
+// stores a layer repeated in one save once and makes the other copy a
+// symlink (c/layer.tar -> ../a/layer.tar); imgdiff follows links inside
+// the archive and refuses ones that leave it.
+func TestOldDockerSaveLinkedLayer(t *testing.T) {
+	base := layerOf(t, "etc/", "", "etc/os-release", "ID=test\n")
+	img, err := mutate.AppendLayers(empty.Image, base, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(p, linkTarget string, hard bool) {
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		add := func(n string, b []byte) {
+			tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
+			tw.Write(b)
+		}
+		cfg, _ := img.RawConfigFile()
+		cfgName, _ := img.ConfigName()
+		add(cfgName.Hex+".json", cfg)
+		rc, _ := base.Uncompressed()
+		b, _ := io.ReadAll(rc)
+		add("a/layer.tar", b)
+		h := &tar.Header{Name: "c/layer.tar", Typeflag: tar.TypeSymlink, Linkname: linkTarget, Mode: 0o644}
+		if hard {
+			h.Typeflag = tar.TypeLink
+		}
+		tw.WriteHeader(h)
+		m, _ := json.Marshal([]dockerManifestEntry{{Config: cfgName.Hex + ".json", RepoTags: []string{"app:1"}, Layers: []string{"a/layer.tar", "c/layer.tar"}}})
+		add("manifest.json", m)
+		tw.Close()
+		os.WriteFile(p, buf.Bytes(), 0o644)
+	}
+	write(filepath.Join(dir, "sym.tar"), "../a/layer.tar", false)
+	write(filepath.Join(dir, "hard.tar"), "a/layer.tar", true)
+	write(filepath.Join(dir, "out.tar"), "../../a/layer.tar", false)
+	write(filepath.Join(dir, "abs.tar"), "/etc/passwd", false)
+	for _, p := range []string{"sym.tar", "hard.tar"} {
+		_, got := walkOne(t, filepath.Join(dir, p), Options{})
+		if len(got.Layers) != 2 || !hasPath(got.Layers[1], "etc/os-release") || got.Layers[1].Identity != got.Layers[0].Identity {
+			t.Errorf("%s: linked layer not read as its target: %+v", p, got.Layers)
+		}
+	}
+	for _, p := range []string{"out.tar", "abs.tar"} {
+		_, err := Open(context.Background(), filepath.Join(dir, p), Options{})
+		if err == nil || !strings.Contains(err.Error(), "leaves the archive") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: err = %v, want one line: leaves the archive", p, err)
+		}
+	}
+}

@@ -17,6 +17,9 @@ type dockerManifestEntry struct {
 	Config   string
 	RepoTags []string
 	Layers   []string
+	// LayerSources describes, by diffID, the foreign layers the archive
+	// does not hold (Windows base layers).
+	LayerSources map[v1.Hash]v1.Descriptor `json:",omitempty"`
 }
 
 // openDockerArchive opens an image of a `docker save` archive, both the
@@ -66,6 +69,9 @@ func openDockerArchive(s store, name string, o Options) (*Image, error) {
 	for i, ln := range e.Layers {
 		sec, err := s.open(ln)
 		if err != nil {
+			if d, ok := e.LayerSources[cfg.RootFS.DiffIDs[i]]; ok && errors.Is(err, errNotInStore) && !d.MediaType.IsDistributable() {
+				return nil, foreignLayer(i, d)
+			}
 			if errors.Is(err, errNotInStore) {
 				return nil, fmt.Errorf("layer %d (%s) is not in the archive: Docker 25+ may leave out layers another saved image shares; save the images together or with a current Docker", i, ln)
 			}

@@ -213,6 +213,9 @@ func openOCIManifest(s store, d v1.Descriptor, o Options) (*Image, error) {
 		sec, err := s.open(name)
 		if err != nil {
 			if errors.Is(err, errNotInStore) {
+				if !ld.MediaType.IsDistributable() {
+					return nil, foreignLayer(i, ld)
+				}
 				return nil, fmt.Errorf("layer %d blob %s is missing", i, ld.Digest)
 			}
 			return nil, fmt.Errorf("layer %d: %w", i, err)
@@ -230,6 +233,16 @@ func openOCIManifest(s store, d v1.Descriptor, o Options) (*Image, error) {
 		img.Layers = append(img.Layers, l)
 	}
 	return img, nil
+}
+
+// foreignLayer is the error for a foreign (non-distributable) layer, one
+// a manifest points at by URL (Windows base layers) rather than ships.
+func foreignLayer(i int, d v1.Descriptor) error {
+	from := ""
+	if len(d.URLs) > 0 {
+		from = ", from " + d.URLs[0]
+	}
+	return fmt.Errorf("layer %d is a foreign (non-distributable) layer (%s%s): its blob is not shipped with the image, and imgdiff does not read foreign layers", i, d.MediaType, from)
 }
 
 // checkUncompressedDiffID checks the diffID a config claims for a layer

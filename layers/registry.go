@@ -85,6 +85,9 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 	img.Transport = Registry
 	cfg := img.Config
 	for i, ld := range m.Layers {
+		if !ld.MediaType.IsDistributable() {
+			return nil, foreignLayer(i, ld)
+		}
 		if ld.MediaType == types.OCIUncompressedLayer || ld.MediaType == types.DockerUncompressedLayer {
 			if err := checkUncompressedDiffID(i, false, ld.Digest, cfg.RootFS.DiffIDs[i]); err != nil {
 				return nil, err

@@ -367,6 +367,11 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 		defer zr.Close()
 		dec, format = zr, "zstd"
 	}
+	if dec == nil {
+		if name := unsupportedCompression(magic); name != "" {
+			return nil, fmt.Errorf("%s-compressed layer is not supported (imgdiff reads uncompressed, gzip and zstd layers)", name)
+		}
+	}
 	var idx *index.Layer
 	if dec == nil {
 		idx, err = indexPlain(ctx, raw, opts)
@@ -385,6 +390,18 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 	}
 	idx.DiffID = l.DiffID().String()
 	return idx, nil
+}
+
+// unsupportedCompression names the compression of a blob imgdiff cannot
+// read, from its magic bytes; "" when it is none of them.
+func unsupportedCompression(magic []byte) string {
+	switch {
+	case len(magic) >= 4 && bytes.HasPrefix(magic, []byte("BZh")) && magic[3] >= '1' && magic[3] <= '9':
+		return "bzip2"
+	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X'}):
+		return "xz"
+	}
+	return ""
 }
 
 // indexPlain indexes an uncompressed layer tar.

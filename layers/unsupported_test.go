@@ -108,5 +108,3 @@ func withPlatform(t *testing.T, img v1.Image) v1.Image {
 	}
 	return out
 }
-
-

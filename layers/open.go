@@ -241,6 +241,10 @@ func openFile(path, name, transport string, o Options) (*Image, error) {
 		}
 		return nil, err
 	}
+	if !fi.IsDir() && !fi.Mode().IsRegular() {
+		// A FIFO would block open(2) forever, a device never end.
+		return nil, notRegular(fi)
+	}
 	if fi.IsDir() {
 		if transport != "" && transport != OCILayout {
 			return nil, fmt.Errorf("is a directory; %s: wants a file (did you mean oci:%s?)", transport, path)

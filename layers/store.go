@@ -87,21 +87,12 @@ func (d *dirStore) open(name string) (*storedFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(filepath.Join(d.root, filepath.FromSlash(c)))
+	f, fi, err := openRegular(filepath.Join(d.root, filepath.FromSlash(c)))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: %w", c, errNotInStore)
 		}
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%s: not a regular file", c)
+		return nil, fmt.Errorf("%s: %w", c, err)
 	}
 	return &storedFile{SectionReader: io.NewSectionReader(f, 0, fi.Size()), closer: f, loc: location(fingerprint(fi), 0, fi.Size())}, nil
 }
@@ -124,7 +115,7 @@ type section struct{ off, size int64 }
 
 // openTarStore indexes the archive at p.
 func openTarStore(p string) (*tarStore, error) {
-	f, err := os.Open(p)
+	f, _, err := openRegular(p)
 	if err != nil {
 		return nil, err
 	}

@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
 )
 
 // Options say how to open images.
@@ -33,8 +33,12 @@ type Options struct {
 	// Keychain resolves registry credentials (nil = the docker config
 	// and its credential helpers).
 	Keychain authn.Keychain
-	// RegistryTransport replaces the HTTP transport to registries.
+	// RegistryTransport replaces the HTTP transport to registries (it is
+	// still wrapped in imgdiff's retries).
 	RegistryTransport http.RoundTripper
+	// RetryBackoff is the first wait before retrying a failed registry
+	// request; it doubles on each of the 4 retries (0 = 500ms).
+	RetryBackoff time.Duration
 	// SaveProgress, when set, is told how many bytes a `docker save` from
 	// the engine has written so far: the slow part of reading from it.
 	SaveProgress func(written int64)
@@ -54,16 +58,17 @@ func Open(ctx context.Context, ref string, o Options) (*Image, error) {
 
 // OpenAll opens several images in parallel. The ones the local engine
 // holds are saved in one `docker save`, so layers they share are saved
-// once. On error, nothing stays open.
+// once. The first failure cancels the other opens; on error, nothing
+// stays open. Errors name the reference and keep their cause for
+// errors.Is (context.Canceled when interrupted).
 func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 	out := make([]*Image, len(refs))
-	fail := func(ref string, err error) ([]*Image, error) {
+	closeAll := func() {
 		for _, img := range out {
 			if img != nil {
 				img.Close()
 			}
 		}
-		return nil, fmt.Errorf("%s: %s", ref, oneLine(err))
 	}
 
 	// Decide which references the engine serves before opening anything.
@@ -74,7 +79,7 @@ func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 	for i, raw := range refs {
 		name, note, err := r.daemonName(ctx, raw)
 		if err != nil {
-			return fail(raw, err)
+			return nil, &RefError{Ref: raw, Err: err}
 		}
 		notes[i] = note
 		if name != "" {
@@ -83,49 +88,39 @@ func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 		}
 	}
 
-	var mu sync.Mutex
-	var firstErr error
-	var firstRef string
-	setErr := func(ref string, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if firstErr == nil {
-			firstErr, firstRef = err, ref
-		}
-	}
-	var wg sync.WaitGroup
+	g, gctx := errgroup.WithContext(ctx)
 	for i, raw := range refs {
 		if slices.Contains(daemonIdx, i) {
 			continue
 		}
-		wg.Go(func() {
-			img, err := openOne(ctx, raw, o)
+		g.Go(func() error {
+			img, err := openOne(gctx, raw, o)
 			if err != nil {
-				setErr(raw, err)
-				return
+				return &RefError{Ref: raw, Err: err}
 			}
 			out[i] = img
+			return nil
 		})
 	}
 	if len(daemonIdx) > 0 {
-		wg.Go(func() {
-			imgs, err := openDaemon(ctx, r.engine, daemonNames, o)
+		g.Go(func() error {
+			imgs, err := openDaemon(gctx, r.engine, daemonNames, o)
 			if err != nil {
 				ref := refs[daemonIdx[0]]
 				if len(daemonIdx) > 1 {
 					ref = strings.Join(daemonNames, ", ")
 				}
-				setErr(ref, err)
-				return
+				return &RefError{Ref: ref, Err: err}
 			}
 			for k, i := range daemonIdx {
 				out[i] = imgs[k]
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return fail(firstRef, firstErr)
+	if err := g.Wait(); err != nil {
+		closeAll()
+		return nil, err
 	}
 	for i, img := range out {
 		img.Ref = refs[i]
@@ -135,6 +130,17 @@ func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 	}
 	return out, nil
 }
+
+// RefError is an error opening one reference. Its message is one line
+// (registry error bodies span several) that names the reference; the
+// cause stays reachable through errors.Is and errors.As.
+type RefError struct {
+	Ref string
+	Err error
+}
+
+func (e *RefError) Error() string { return e.Ref + ": " + oneLine(e.Err) }
+func (e *RefError) Unwrap() error { return e.Err }
 
 // resolver decides whether the local engine serves a reference, asking
 // the engine at most once whether it answers.

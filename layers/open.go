@@ -76,8 +76,16 @@ func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 	var daemonIdx []int
 	var daemonNames []string
 	notes := make([]string, len(refs))
+	parsed := make([]Reference, len(refs))
 	for i, raw := range refs {
-		name, note, err := r.daemonName(ctx, raw)
+		// Each reference is parsed once, here, into the value that
+		// decides its source.
+		ref, err := ParseReference(raw)
+		if err != nil {
+			return nil, &RefError{Ref: raw, Err: errors.New(strings.TrimPrefix(err.Error(), raw+": "))}
+		}
+		parsed[i] = ref
+		name, note, err := r.daemonName(ctx, ref)
 		if err != nil {
 			return nil, &RefError{Ref: raw, Err: err}
 		}
@@ -94,7 +102,7 @@ func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 			continue
 		}
 		g.Go(func() error {
-			img, err := openOne(gctx, raw, o)
+			img, err := openOne(gctx, parsed[i], o)
 			if err != nil {
 				return &RefError{Ref: raw, Err: err}
 			}
@@ -153,11 +161,8 @@ type resolver struct {
 
 // daemonName returns the engine's name for raw when the engine serves it,
 // with a note for bare references saying which source was chosen.
-func (r *resolver) daemonName(ctx context.Context, raw string) (name, note string, err error) {
-	ref, err := ParseReference(raw)
-	if err != nil {
-		return "", "", errors.New(strings.TrimPrefix(err.Error(), raw+": "))
-	}
+func (r *resolver) daemonName(ctx context.Context, ref Reference) (name, note string, err error) {
+	raw := ref.Raw
 	switch {
 	case ref.Transport == DockerDaemon:
 		if err := r.connect(ctx, false); err != nil {
@@ -209,11 +214,8 @@ func isBareName(raw string) bool {
 }
 
 // openOne opens a reference the engine does not serve.
-func openOne(ctx context.Context, raw string, o Options) (*Image, error) {
-	ref, err := ParseReference(raw)
-	if err != nil {
-		return nil, errors.New(strings.TrimPrefix(err.Error(), raw+": "))
-	}
+func openOne(ctx context.Context, ref Reference, o Options) (*Image, error) {
+	raw := ref.Raw
 	switch ref.Transport {
 	case DockerArchive, OCIArchive, OCILayout:
 		path, name := ref.Path, ref.Name

@@ -1,7 +1,8 @@
 // Package cache is the on-disk cache of per-layer file indexes: it stores
-// an index.Layer under the key the walker gives it (layers.CacheKey: the
-// layer's diffID, the blob digest when the source has one, and what the
-// walk captured) so that a layer already walked is never read again. It
+// an index.Layer under the key the walker gives it (layers.CacheKey: what
+// the source showed of the layer's bytes, a verified blob digest or a local
+// file's fingerprint, never the diffID a config claims; and what the walk
+// captured) so that a layer already walked is never read again. It
 // owns the entry file format, atomic writes, and pruning to a size cap; it
 // implements layers.Cache and knows nothing of images, sources or analysis.
 //

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -237,7 +238,7 @@ func TestCrossFileCachePoisoning(t *testing.T) {
 			t.Errorf("walk %d of the crafted archive was served the real archive's cached index", i)
 		}
 	}
-	if hits, _ := c.Stats(); hits != 2 {
+	if hits, _ := c.Stats(); hits != 2 && runtime.GOOS == "linux" { // elsewhere local files have no fingerprint and are not cached
 		// The crafted archive's second walk hits its own entries.
 		t.Errorf("%d cache hits, want 2 (the same unchanged file again)", hits)
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/imgdiff/imgdiff/layers/engine"
 )
 
 // Options say how to open images.
@@ -154,7 +156,7 @@ func (e *RefError) Unwrap() error { return e.Err }
 // the engine at most once whether it answers.
 type resolver struct {
 	o       Options
-	engine  *engine
+	engine  *engine.Client
 	pinged  bool
 	pingErr error
 }
@@ -175,10 +177,10 @@ func (r *resolver) daemonName(ctx context.Context, ref Reference) (name, note st
 	if err := r.connect(ctx, true); err != nil {
 		return "", "no local docker engine answers; read from the registry (docker://" + raw + ")", nil
 	}
-	switch err := r.engine.has(ctx, raw); {
+	switch err := r.engine.Has(ctx, raw); {
 	case err == nil:
 		return raw, "read from the local docker engine (docker-daemon:" + raw + ")", nil
-	case errors.Is(err, errNoSuchImage):
+	case errors.Is(err, engine.ErrNoSuchImage):
 		return "", "not in the local docker engine; read from the registry (docker://" + raw + ")", nil
 	default:
 		return "", "", err
@@ -188,14 +190,14 @@ func (r *resolver) daemonName(ctx context.Context, ref Reference) (name, note st
 // connect makes the engine client and, for bare names, pings it once.
 func (r *resolver) connect(ctx context.Context, ping bool) error {
 	if r.engine == nil {
-		e, err := newEngine(r.o.DockerHost)
+		e, err := engine.New(r.o.DockerHost)
 		if err != nil {
 			return err
 		}
 		r.engine = e
 	}
 	if ping && !r.pinged {
-		r.pinged, r.pingErr = true, r.engine.ping(ctx, daemonPing)
+		r.pinged, r.pingErr = true, r.engine.Ping(ctx, daemonPing)
 	}
 	if ping {
 		return r.pingErr

@@ -156,4 +156,3 @@ func unwrapURLError(err error) error {
 	}
 	return err
 }
-

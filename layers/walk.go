@@ -131,7 +131,9 @@ func identityKey(l Layer) layerKeys {
 }
 
 // Walk reads the layers of the given images, in parallel, into file indexes.
-// A layer that several images share (same diffID) is read once. The result
+// A layer that several images are shown to share (see CacheKey: the same
+// verified blob, engine diffID or file section, never a claimed diffID) is
+// read once; a local copy of a shared blob is only hashed. The result
 // holds one index.Image per input image, in order.
 func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image, error) {
 	if opts.Jobs <= 0 {

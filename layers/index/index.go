@@ -56,7 +56,7 @@ type Entry struct {
 
 // Layer is the file index of one layer, plus what the source knows of its
 // blob. The file part (Entries, Whiteouts, OpaqueDirs, Contents, Size) depends
-// only on DiffID and is what the cache stores.
+// only on the layer's bytes and is what the cache stores.
 type Layer struct {
 	// DiffID is the digest of the uncompressed tar ("sha256:...").
 	DiffID string

@@ -8,6 +8,10 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/imgdiff/imgdiff/analyze/hygiene"
+	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/analyze/pkgdb"
+	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -20,22 +24,22 @@ const topFlaggedDirs = 10
 // package database owns gets its package's category ("dpkg: gcc-12
 // (devel)"); path rules decide for what no database owns. Secrets and VCS
 // data win over everything else (a private key in a build tool's cache is a
-// private key), except in files a package database owns. rules nil means
-// DefaultRules.
+// private key), except in files a package database owns. r nil means
+// rules.Default().
 //
-// Classify redacts, in img, the credential-like values it reports (in
-// Config.Env, Entrypoint, Cmd and every step's CreatedBy and Instruction),
-// so that no report built from img prints them; it changes nothing else.
-func Classify(img *Image, rules *Rules) *Classification {
-	if rules == nil {
-		rules = DefaultRules()
+// Classify changes neither img nor r. It does not redact: the pipeline
+// runs hygiene.Redact on img first, so that no report prints the
+// credential-like values the findings name.
+func Classify(img *Image, r *rules.Rules) *Classification {
+	if r == nil {
+		r = rules.Default()
 	}
 	files := img.FS.Files
 	c := &Classification{Flags: make([]Flag, len(files))}
 
-	found := readPackages(img)
+	found := pkgdb.Read(img)
 	for _, p := range found {
-		rules.classifyPackage(p)
+		r.ClassifyPackage(p)
 	}
 	owned := newOwnership(img.FS, found)
 
@@ -43,7 +47,7 @@ func Classify(img *Image, rules *Rules) *Classification {
 		b, ok := img.Contents[p]
 		return b, ok
 	}
-	exists := func(p string) bool { _, ok := img.FS.indexOf(p); return ok }
+	exists := func(p string) bool { _, ok := img.FS.IndexOf(p); return ok }
 
 	// Files come depth-first, so the directories holding a file form a
 	// stack, and its parent is on top.
@@ -55,24 +59,24 @@ func Classify(img *Image, rules *Rules) *Classification {
 			stack = stack[:len(stack)-1]
 		}
 		parent := &stack[len(stack)-1]
-		base := baseName(f.Path)
+		base := index.Base(f.Path)
 		owners[i] = parent.owner(base, f.Kind)
 		if f.Kind == index.Dir {
-			m := rules.paths.matchDir(f.Path, base, exists)
-			if parent.match.better(m) || m.rule == nil {
+			m := r.MatchDir(f.Path, base, exists)
+			if parent.match.Better(m) || m.Category() == "" {
 				m = parent.match
 			}
 			stack = append(stack, openDir{dir: f.Path, match: m, tree: owned.treeOf(f.Path, parent.tree), listed: owned.listedIn(f.Path)})
 			continue
 		}
-		var pkg *foundPackage
+		var pkg *pkgdb.Found
 		if o := owners[i]; o >= 0 {
 			pkg = found[o]
 		}
-		var m pathMatch
-		if !pkg.decides() { // else no path rule can change the flag
-			m = rules.paths.matchFile(f.Path, base, content)
-			if parent.match.better(m) {
+		var m rules.Match
+		if !decides(pkg) { // else no path rule can change the flag
+			m = r.MatchFile(f.Path, base, content)
+			if parent.match.Better(m) {
 				m = parent.match
 			}
 		}
@@ -83,7 +87,7 @@ func Classify(img *Image, rules *Rules) *Classification {
 	var flagged []*dirTotals
 	c.Totals, c.ByStep, flagged = categoryTotals(img, c.Flags)
 	c.TopDirs = flaggedDirs(img, c.Flags, flagged)
-	c.Findings = findings(img, c)
+	c.Findings = hygiene.Findings(img, c)
 	c.Verdict = verdict(img, c.Totals)
 	return c
 }
@@ -93,28 +97,28 @@ func Classify(img *Image, rules *Rules) *Classification {
 // own files only for docs: a runtime package's files are runtime). A file
 // a package database owns came from a public package archive, so a key
 // among a package's files (Go's crypto/tls test keys) is no leaked secret.
-func decide(m pathMatch, pkg *foundPackage) Flag {
-	switch {
-	case m.rule != nil && pkg == nil && (m.rule.spec.Category == Secret || m.rule.spec.Category == VCS):
-		return m.flag()
-	case pkg.decides():
+func decide(m rules.Match, pkg *pkgdb.Found) Flag {
+	switch cat := m.Category(); {
+	case pkg == nil && (cat == Secret || cat == VCS):
+		return m.Flag()
+	case decides(pkg):
 		return Flag{Category: pkg.Category, Rule: pkg.Rule, Evidence: pkg.Evidence}
-	case pkg != nil && (m.rule == nil || m.rule.spec.Category != Docs):
+	case pkg != nil && cat != Docs:
 		return Flag{}
 	}
-	return m.flag()
+	return m.Flag()
 }
 
 // decides reports whether p's category alone decides its files' flag: a
 // package with a category outranks every path rule (see decide).
-func (p *foundPackage) decides() bool { return p != nil && p.Category != "" }
+func decides(p *pkgdb.Found) bool { return p != nil && p.Category != "" }
 
 // openDir is a directory of the depth-first walk of Classify whose tree
 // the walk is in.
 type openDir struct {
 	dir string
 	// match is the best dir-rule match of the directory and its parents.
-	match pathMatch
+	match rules.Match
 	// tree is the package that owns the directory's tree, or -1.
 	tree int
 	// listed are the files that packages list in the directory and the
@@ -159,17 +163,17 @@ type ownership struct {
 }
 
 // newOwnership arranges what the packages found own in fs.
-func newOwnership(fs *FS, found []*foundPackage) *ownership {
+func newOwnership(fs *FS, found []*pkgdb.Found) *ownership {
 	o := &ownership{group: map[string]int{}, trees: map[string]int{}}
-	res := newFSResolver(fs)
+	res := pkgdb.NewResolver(fs)
 	// The listed files go to one array, grouped by directory, in two
 	// passes: the first finds the group of each and counts them, the
 	// second places them. Appending to thousands of small slices would
 	// cost more.
 	n := 0
 	for pi, p := range found {
-		n += len(p.files)
-		for _, d := range p.dirs {
+		n += len(p.Files)
+		for _, d := range p.Dirs {
 			o.trees[d] = pi
 		}
 	}
@@ -178,7 +182,7 @@ func newOwnership(fs *FS, found []*foundPackage) *ownership {
 	var dir string // of the last file: lists come grouped by directory
 	g := -1
 	for _, p := range found {
-		for _, f := range p.files {
+		for _, f := range p.Files {
 			if d := index.Parent(f); g < 0 || d != dir {
 				dir, g = d, o.groupFor(d, res)
 			}
@@ -195,9 +199,9 @@ func newOwnership(fs *FS, found []*foundPackage) *ownership {
 	}
 	k := 0
 	for pi, p := range found {
-		for _, f := range p.files {
+		for _, f := range p.Files {
 			g := groupOf[k]
-			o.listed[g] = append(o.listed[g], listedFile{name: baseName(f), pkg: pi})
+			o.listed[g] = append(o.listed[g], listedFile{name: index.Base(f), pkg: pi})
 			k++
 		}
 	}
@@ -212,11 +216,11 @@ func newOwnership(fs *FS, found []*foundPackage) *ownership {
 
 // groupFor returns the group of the files listed in directory dir: its
 // real directory's, new if need be.
-func (o *ownership) groupFor(dir string, res *fsResolver) int {
+func (o *ownership) groupFor(dir string, res *pkgdb.Resolver) int {
 	if g, ok := o.group[dir]; ok {
 		return g
 	}
-	real := res.realDir(dir, 0)
+	real := res.RealDir(dir, 0)
 	g, ok := o.group[real]
 	if !ok {
 		g = len(o.listed)
@@ -253,7 +257,7 @@ func (o *ownership) treeOf(dir string, parentTree int) int {
 // a dependency) that have no file in the image are dropped: they are not
 // installed here. Database packages are kept (a dpkg entry whose files
 // were deleted says something too), after the others.
-func packageTotals(img *Image, found []*foundPackage, owners []int) ([]Package, []int) {
+func packageTotals(img *Image, found []*pkgdb.Found, owners []int) ([]Package, []int) {
 	steps := make([]map[int]int64, len(found))
 	// A package's files come in runs from one layer: credit each run's
 	// bytes to its step once, not file by file.
@@ -275,7 +279,7 @@ func packageTotals(img *Image, found []*foundPackage, owners []int) ([]Package, 
 		p := &found[o].Package
 		p.Bytes += f.Bytes
 		p.Files++
-		if step := img.stepOf(f.Layer); o != runPkg || step != runStep {
+		if step := img.StepOf(f.Layer); o != runPkg || step != runStep {
 			credit()
 			runPkg, runStep, runBytes = o, step, 0
 		}
@@ -285,7 +289,7 @@ func packageTotals(img *Image, found []*foundPackage, owners []int) ([]Package, 
 	order := make([]int, len(found))
 	for i := range order {
 		order[i] = i
-		found[i].Step = mainOf(steps[i])
+		found[i].Step = model.MainStep(steps[i])
 	}
 	sort.SliceStable(order, func(a, b int) bool {
 		pa, pb := &found[order[a]].Package, &found[order[b]].Package
@@ -301,7 +305,7 @@ func packageTotals(img *Image, found []*foundPackage, owners []int) ([]Package, 
 	out := make([]Package, 0, len(found))
 	for _, i := range order {
 		p := found[i].Package
-		if p.Files == 0 && len(found[i].dirs) > 0 {
+		if p.Files == 0 && len(found[i].Dirs) > 0 {
 			pos[i] = -1
 			continue
 		}
@@ -316,39 +320,31 @@ func packageTotals(img *Image, found []*foundPackage, owners []int) ([]Package, 
 	return out, owners
 }
 
-// mainOf is the key with the most bytes (the lowest on a tie), -1 if none.
-func mainOf(m map[int]int64) int {
-	best, bestN := -1, int64(-1)
-	for k, n := range m {
-		if n > bestN || n == bestN && k < best {
-			best, bestN = k, n
-		}
-	}
-	return best
-}
-
 // categoryTotals sums bytes and files per category, for the image and per
 // step, and each category's flagged bytes by directory, for flaggedDirs:
 // one pass over the files for both. Directories count nowhere; unflagged
 // files count as Other.
 func categoryTotals(img *Image, flags []Flag) ([]CategoryTotal, []StepCategories, []*dirTotals) {
 	newTotals := func() []CategoryTotal {
-		t := make([]CategoryTotal, len(Categories))
-		for i, cat := range Categories {
+		t := make([]CategoryTotal, model.NumCategories)
+		for i, cat := range model.Categories() {
 			t[i].Category = cat
 		}
 		return t
 	}
 	totals := newTotals()
 	bySteps := make([][]CategoryTotal, len(img.Steps)+1) // by step+1: stepOf may say -1
-	flagged := make([]*dirTotals, len(Categories))
+	flagged := make([]*dirTotals, model.NumCategories)
 	for i := range img.FS.Files {
 		f := &img.FS.Files[i]
 		if f.Kind == index.Dir {
 			continue
 		}
 		cat := flags[i].Category
-		k, step := categoryIndex(cat), img.stepOf(f.Layer)
+		// Every flag's category is known: flags come from compiled rules,
+		// and rules.Compile rejects an unknown category.
+		k, _ := model.CategoryIndex(cat)
+		step := img.StepOf(f.Layer)
 		totals[k].Bytes += f.Bytes
 		totals[k].Files++
 		if bySteps[step+1] == nil {
@@ -385,7 +381,7 @@ func categoryTotals(img *Image, flags []Flag) ([]CategoryTotal, []StepCategories
 // first.
 func flaggedDirs(img *Image, flags []Flag, per []*dirTotals) []FlaggedDir {
 	var out []FlaggedDir
-	for k, cat := range Categories {
+	for k, cat := range model.Categories() {
 		d := per[k]
 		if d == nil {
 			continue
@@ -408,11 +404,11 @@ func flaggedDirs(img *Image, flags []Flag, per []*dirTotals) []FlaggedDir {
 		d := &out[k]
 		start, end := 0, len(img.FS.Files)
 		if d.Path != "." {
-			i, ok := img.FS.indexOf(d.Path)
+			i, ok := img.FS.IndexOf(d.Path)
 			if !ok {
 				continue
 			}
-			start, end = i+1, img.FS.treeEnd(i)
+			start, end = i+1, img.FS.TreeEnd(i)
 		}
 		// Neighbours mostly share their evidence: sum runs, then add each
 		// run to the map.

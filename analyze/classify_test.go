@@ -6,6 +6,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/imgdiff/imgdiff/analyze/hygiene"
+	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -161,12 +163,12 @@ func classifyImage(t *testing.T, cfg v1.Config, history []v1.History, extra ...*
 	if err != nil {
 		t.Fatal(err)
 	}
-	return img, Classify(img, DefaultRules())
+	return img, Classify(img, rules.Default())
 }
 
 func flagOf(t *testing.T, img *Image, c *Classification, p string) Flag {
 	t.Helper()
-	i, ok := img.FS.indexOf(p)
+	i, ok := img.FS.IndexOf(p)
 	if !ok {
 		t.Fatalf("%s not in the image", p)
 	}
@@ -255,52 +257,6 @@ func TestClassifyEvidence(t *testing.T) {
 	}
 }
 
-// TestNeverFlagged pins the runtime packages no default rule may flag.
-func TestNeverFlagged(t *testing.T) {
-	rules := DefaultRules()
-	for _, p := range []foundPackage{
-		{Package: Package{Name: "libc6", Manager: "dpkg", Section: "libs"}},
-		{Package: Package{Name: "libstdc++6", Manager: "dpkg", Section: "libs"}},
-		{Package: Package{Name: "libgcc-s1", Manager: "dpkg", Section: "libs"}},
-		{Package: Package{Name: "gcc-12-base", Manager: "dpkg", Section: "libs"}},
-		{Package: Package{Name: "nodejs", Manager: "dpkg", Section: "javascript"}},
-		{Package: Package{Name: "openjdk-17-jre-headless", Manager: "dpkg", Section: "java"}},
-		{Package: Package{Name: "libpython3.11-stdlib", Manager: "dpkg", Section: "python"}},
-		{Package: Package{Name: "python3.11-minimal", Manager: "dpkg", Section: "python"}},
-		{Package: Package{Name: "ca-certificates", Manager: "dpkg", Section: "misc"}},
-		{Package: Package{Name: "musl", Manager: "apk"}},
-		{Package: Package{Name: "express", Manager: "npm"}},
-	} {
-		rules.classifyPackage(&p)
-		if p.Category != "" {
-			t.Errorf("%s (%s) flagged %s by %s", p.Name, p.Manager, p.Category, p.Rule)
-		}
-	}
-	for _, p := range []foundPackage{
-		{Package: Package{Name: "openjdk-17-jdk-headless", Manager: "dpkg", Section: "java"}},
-		{Package: Package{Name: "python3.11-dev", Manager: "dpkg", Section: "python"}},
-		{Package: Package{Name: "build-base", Manager: "apk"}},
-		{Package: Package{Name: "golang-1.19-go", Manager: "dpkg", Section: "golang"}},
-	} {
-		rules.classifyPackage(&p)
-		if p.Category != BuildTool {
-			t.Errorf("%s (%s) flagged %q, want build-tool", p.Name, p.Manager, p.Category)
-		}
-	}
-	// Test tools packaged by the distribution are dev dependencies, as
-	// they are when pip installs them.
-	for _, p := range []foundPackage{
-		{Package: Package{Name: "python3-pytest", Manager: "dpkg", Section: "python"}},
-		{Package: Package{Name: "python3-pluggy", Manager: "dpkg", Section: "python"}},
-		{Package: Package{Name: "pytest", Manager: "python"}},
-	} {
-		rules.classifyPackage(&p)
-		if p.Category != DevDependency {
-			t.Errorf("%s (%s) flagged %q, want dev-dependency", p.Name, p.Manager, p.Category)
-		}
-	}
-}
-
 // TestHygieneFindings: an image with a .git dir, a .env, a private key, a
 // split apt-get update, a deleted-later file, an overwritten file,
 // shell-form ENTRYPOINT and the root user: every finding once, at the
@@ -338,17 +294,17 @@ func TestHygieneFindings(t *testing.T) {
 		bytes int64
 		path  string
 	}{
-		{FindingRootUser, -1, 0, ""},
-		{FindingShellEntrypoint, 7, 0, ""},
-		{FindingAptUpdateAlone, 1, 0, ""},
-		{FindingAptListsLeft, 1, 5000, aptListsDir},
-		{FindingContextBeforeDeps, 4, 0, ""},
-		{FindingVCS, 4, 4021, "app/.git"},
-		{FindingSecretEnv, 3, 0, ""},
+		{hygiene.FindingRootUser, -1, 0, ""},
+		{hygiene.FindingShellEntrypoint, 7, 0, ""},
+		{hygiene.FindingAptUpdateAlone, 1, 0, ""},
+		{hygiene.FindingAptListsLeft, 1, 5000, "var/lib/apt/lists"},
+		{hygiene.FindingContextBeforeDeps, 4, 0, ""},
+		{hygiene.FindingVCS, 4, 4021, "app/.git"},
+		{hygiene.FindingSecretEnv, 3, 0, ""},
 		// The overwritten etc/app.conf (100) and the deleted tmp/big.tar
 		// (70,000), both hidden by step 6.
-		{FindingWasted, 6, 70_100, "tmp/big.tar"},
-		{FindingNoHealthcheck, -1, 0, ""},
+		{hygiene.FindingWasted, 6, 70_100, "tmp/big.tar"},
+		{hygiene.FindingNoHealthcheck, -1, 0, ""},
 	}
 	for _, w := range want {
 		fs := got[w.id]
@@ -361,7 +317,7 @@ func TestHygieneFindings(t *testing.T) {
 			t.Errorf("%s: step %d bytes %d path %q, want %d %d %q", w.id, f.Step, f.Bytes, f.Path, w.step, w.bytes, w.path)
 		}
 	}
-	secrets := got[FindingSecretFile]
+	secrets := got[hygiene.FindingSecretFile]
 	if len(secrets) != 2 || secrets[0].Step != 4 || secrets[1].Step != 4 {
 		t.Errorf("secret files: %+v", secrets)
 	}

@@ -27,7 +27,7 @@ func bookwormImage(t *testing.T) (*Image, *Classification, map[string]bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contents[dpkgStatus] = status
+	contents["var/lib/dpkg/status"] = status
 	var entries []index.Entry
 	lists, err := filepath.Glob(filepath.Join(dirPath, "info", "*.list"))
 	if err != nil || len(lists) == 0 {
@@ -38,11 +38,11 @@ func bookwormImage(t *testing.T) (*Image, *Classification, map[string]bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := dpkgInfoDir + filepath.Base(l)
+		p := "var/lib/dpkg/info/" + filepath.Base(l)
 		contents[p] = b
 		entries = append(entries, reg(p, int64(len(b))))
 	}
-	entries = append(entries, reg(dpkgStatus, int64(len(status))))
+	entries = append(entries, reg("var/lib/dpkg/status", int64(len(status))))
 
 	f, err := os.Open(filepath.Join(dirPath, "files.txt"))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -302,7 +303,7 @@ func matchPaths(a, b []File) (inB []int, inA []bool) {
 	inB, inA = make([]int, len(a)), make([]bool, len(b))
 	j := 0
 	for i := range a {
-		for j < len(b) && comparePaths(b[j].Path, a[i].Path) < 0 {
+		for j < len(b) && model.ComparePaths(b[j].Path, a[i].Path) < 0 {
 			j++
 		}
 		inB[i] = -1
@@ -362,10 +363,10 @@ func (d *differ) run() {
 		d.added(fb, cat, fb.Bytes)
 	}
 	for _, h := range d.a.Hidden {
-		d.hiddenStepsA[d.a.stepOf(h.Layer)] += h.Size
+		d.hiddenStepsA[d.a.StepOf(h.Layer)] += h.Size
 	}
 	for _, h := range d.b.Hidden {
-		d.hiddenStepsB[d.b.stepOf(h.Layer)] += h.Size
+		d.hiddenStepsB[d.b.StepOf(h.Layer)] += h.Size
 	}
 	d.eps.HiddenB = d.b.Wasted
 	d.files.OnlyA.Top, d.files.OnlyA.Truncated = d.top(d.onlyA)
@@ -385,8 +386,8 @@ func (d *differ) saved(f File, cat Category, n int64) {
 	}
 	t.Bytes += n
 	t.Files++
-	bump(d.stepsA, d.a.stepOf(f.Layer), cat, n)
-	d.dirs.add(f.Path, n, d.a.stepOf(f.Layer))
+	bump(d.stepsA, d.a.StepOf(f.Layer), cat, n)
+	d.dirs.add(f.Path, n, d.a.StepOf(f.Layer))
 }
 
 // added records n bytes of B's file f that A does not carry.
@@ -394,8 +395,8 @@ func (d *differ) added(f File, cat Category, n int64) {
 	if n == 0 {
 		return
 	}
-	bump(d.stepsB, d.b.stepOf(f.Layer), cat, n)
-	d.dirs.add(f.Path, -n, d.b.stepOf(f.Layer))
+	bump(d.stepsB, d.b.StepOf(f.Layer), cat, n)
+	d.dirs.add(f.Path, -n, d.b.StepOf(f.Layer))
 }
 
 func bump(m map[int]map[Category]*CategoryTotal, step int, cat Category, n int64) {
@@ -449,7 +450,7 @@ func (d *differ) top(fs []FileChange) ([]FileChange, bool) {
 
 func (d *differ) decomposition() Decomposition {
 	dec := Decomposition{EpsilonParts: d.eps}
-	for _, cat := range Categories {
+	for _, cat := range model.Categories() {
 		if t := d.terms[cat]; t != nil && t.Bytes != 0 {
 			dec.Terms = append(dec.Terms, *t)
 			dec.Total += t.Bytes
@@ -472,7 +473,7 @@ func (d *differ) steps(img *Image, bytes map[int]map[Category]*CategoryTotal, hi
 			continue
 		}
 		sd := StepDelta{Step: st.Index, Instruction: st.Instruction.String(), Hidden: h}
-		for _, cat := range Categories {
+		for _, cat := range model.Categories() {
 			if t := cats[cat]; t != nil {
 				sd.Bytes += t.Bytes
 				sd.Categories = append(sd.Categories, *t)

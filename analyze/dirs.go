@@ -210,11 +210,3 @@ func abs(n int64) int64 {
 	}
 	return n
 }
-
-// stepOf maps a file's layer to the step that made it.
-func (img *Image) stepOf(layer int) int {
-	if layer < 0 || layer >= len(img.Layers) {
-		return -1
-	}
-	return img.Layers[layer].Step
-}

@@ -4,27 +4,6 @@ import (
 	"strings"
 )
 
-// Instruction is a history entry's created_by, parsed into the Dockerfile
-// instruction that most likely produced it.
-type Instruction struct {
-	// Name is the Dockerfile keyword (RUN, COPY, ADD, ENV, ...), or "" when
-	// the entry was written by a tool that records no instruction.
-	Name string `json:"name"`
-	// Args is the instruction's argument text as recorded.
-	Args string `json:"args"`
-}
-
-// String renders the instruction the way a Dockerfile would show it.
-func (in Instruction) String() string {
-	switch {
-	case in.Name == "":
-		return in.Args
-	case in.Args == "":
-		return in.Name
-	}
-	return in.Name + " " + in.Args
-}
-
 // knownInstructions are the Dockerfile keywords builders record.
 var knownInstructions = map[string]bool{
 	"ADD": true, "ARG": true, "CMD": true, "COPY": true, "ENTRYPOINT": true, "ENV": true,

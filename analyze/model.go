@@ -1,113 +1,64 @@
 // Package analyze turns walked images into answers: it maps history entries
 // to layers, builds the final filesystem with the writer of every path,
 // attributes every byte (surviving, deleted or overwritten) to the
-// instruction that wrote it, classifies what an image should not carry,
-// compares two images and checks budgets. It is pure: it reads
-// index.Image values and returns values, with no I/O of its own.
+// instruction that wrote it (Build), classifies what an image should not
+// carry (Classify), summarizes one image (Summarize) and compares two
+// (Compare). It is pure: it reads index.Image values and returns values,
+// with no I/O of its own.
+//
+// The concerns it draws on live in sub-packages, each pure as well: model
+// (the data types, re-exported here under the same names), pkgdb (the
+// package databases and which file bodies to capture), rules (the
+// classification rules and default.yaml), hygiene (findings, secret
+// shapes, redaction) and budget (limits, the size grammar, validation and
+// evaluation).
 package analyze
 
-// SchemaVersion is the version of the JSON report model (docs/json.md).
-// Bump it on any incompatible change to the JSON shape.
-const SchemaVersion = 1
+import "github.com/imgdiff/imgdiff/analyze/model"
 
-// Unknown marks a size the source cannot tell (a compressed size read from
-// an archive that holds layers uncompressed).
-const Unknown int64 = -1
+// The data model, defined in package model so that the concern packages
+// can read it without importing analyze; see there for the documentation.
+type (
+	Image          = model.Image
+	Config         = model.Config
+	Layer          = model.Layer
+	Step           = model.Step
+	HiddenFile     = model.HiddenFile
+	Instruction    = model.Instruction
+	File           = model.File
+	FS             = model.FS
+	Category       = model.Category
+	Package        = model.Package
+	Flag           = model.Flag
+	Finding        = model.Finding
+	Severity       = model.Severity
+	Classification = model.Classification
+	CategoryTotal  = model.CategoryTotal
+	StepCategories = model.StepCategories
+	FlaggedDir     = model.FlaggedDir
+	BudgetCheck    = model.BudgetCheck
+	BudgetReport   = model.BudgetReport
+	Redaction      = model.Redaction
+)
 
-// Image is an analysed image: its layers and history steps with every byte
-// attributed, and its final filesystem. Sizes are content sizes in bytes, as
-// Docker counts them (regular file bytes plus symlink target lengths, hard
-// links once); compressed sizes are blob sizes, Unknown when the source has
-// none.
-type Image struct {
-	Ref       string `json:"ref"`
-	Transport string `json:"transport"`
-	Platform  string `json:"platform"`
-	Digest    string `json:"digest,omitempty"`
-	// Size is the content size: `docker image inspect` .Size.
-	Size int64 `json:"size"`
-	// CompressedSize is the sum of layer blob sizes: what a pull
-	// transfers, Unknown when any layer's is unknown.
-	CompressedSize int64 `json:"compressedSize"`
-	// Wasted is content bytes that later layers deleted or overwrote.
-	Wasted int64   `json:"wasted"`
-	Files  int     `json:"files"`
-	Config Config  `json:"config"`
-	Layers []Layer `json:"layers"`
-	Steps  []Step  `json:"steps"`
-	// Warnings say where the analysis had to guess (history that does not
-	// match the layers, for one).
-	Warnings []string `json:"warnings,omitempty"`
+// SchemaVersion and Unknown are model.SchemaVersion and model.Unknown.
+const (
+	SchemaVersion = model.SchemaVersion
+	Unknown       = model.Unknown
+)
 
-	// FS is the final filesystem; Hidden lists what later layers removed.
-	FS     *FS          `json:"-"`
-	Hidden []HiddenFile `json:"-"`
-	// Contents are the captured file bodies visible in the final
-	// filesystem (package databases, lockfiles), by path.
-	Contents map[string][]byte `json:"-"`
-}
+// The categories and severities (model's).
+const (
+	BuildTool     = model.BuildTool
+	Source        = model.Source
+	DevDependency = model.DevDependency
+	Cache         = model.Cache
+	VCS           = model.VCS
+	Secret        = model.Secret
+	Docs          = model.Docs
+	Other         = model.Other
 
-// Config is the part of the image config the reports show and the hygiene
-// checks read.
-type Config struct {
-	User        string   `json:"user"`
-	Entrypoint  []string `json:"entrypoint,omitempty"`
-	Cmd         []string `json:"cmd,omitempty"`
-	WorkingDir  string   `json:"workingDir,omitempty"`
-	Env         []string `json:"env,omitempty"`
-	Healthcheck bool     `json:"healthcheck"`
-}
-
-// Layer is one layer of the image, with its bytes split into what survives
-// in the final filesystem and what later layers hid.
-type Layer struct {
-	Index  int    `json:"index"`
-	DiffID string `json:"diffID"`
-	Digest string `json:"digest,omitempty"`
-	// Identity is what the walk showed the bytes to be (index.Layer's):
-	// Compare calls layers shared only when it is equal and not empty;
-	// DiffID is only what the config claims.
-	Identity string `json:"-"`
-	// Size is the layer's content size: `docker history` SIZE.
-	Size           int64 `json:"size"`
-	CompressedSize int64 `json:"compressedSize"`
-	Files          int   `json:"files"`
-	// Step is the index in Steps of the history entry that made the layer.
-	Step int `json:"step"`
-	// Final + Hidden == Size.
-	Final  int64 `json:"final"`
-	Hidden int64 `json:"hidden"`
-	// Removes is the bytes of lower layers this layer deleted or overwrote.
-	Removes int64 `json:"removes"`
-}
-
-// Step is one history entry (one Dockerfile instruction). Steps that made
-// no layer have Layer == -1 and zero sizes.
-type Step struct {
-	Index       int         `json:"index"`
-	Instruction Instruction `json:"instruction"`
-	CreatedBy   string      `json:"createdBy"`
-	Comment     string      `json:"comment,omitempty"`
-	EmptyLayer  bool        `json:"emptyLayer"`
-	Layer       int         `json:"layer"`
-	// Synthetic is set when the step stands in for missing history.
-	Synthetic      bool  `json:"synthetic,omitempty"`
-	Size           int64 `json:"size"`
-	CompressedSize int64 `json:"compressedSize"`
-	Files          int   `json:"files"`
-	Final          int64 `json:"final"`
-	Hidden         int64 `json:"hidden"`
-	Removes        int64 `json:"removes"`
-}
-
-// HiddenFile is content a later layer deleted or overwrote: it still costs
-// bytes in every pull and on disk, but no container can see it.
-type HiddenFile struct {
-	Path string `json:"path"`
-	Size int64  `json:"size"`
-	// Layer wrote it; By hid it.
-	Layer int `json:"layer"`
-	By    int `json:"by"`
-	// How is "deleted" (a whiteout or opaque dir) or "overwritten".
-	How string `json:"how"`
-}
+	Info    = model.Info
+	Warning = model.Warning
+	Error   = model.Error
+)

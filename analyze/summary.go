@@ -47,7 +47,7 @@ func Summarize(img *Image, c *Classification, n int) *Analysis {
 		if f.Kind == index.Dir || f.Bytes == 0 {
 			continue
 		}
-		dirs.add(f.Path, f.Bytes, img.stepOf(f.Layer))
+		dirs.add(f.Path, f.Bytes, img.StepOf(f.Layer))
 		files = append(files, i)
 	}
 	for _, d := range dirs.top(n, nil) {
@@ -63,7 +63,7 @@ func Summarize(img *Image, c *Classification, n int) *Analysis {
 	}
 	for _, i := range topN(files, n, larger) {
 		f := img.FS.Files[i]
-		u := FileUsage{Path: f.Path, Bytes: f.Bytes, Step: img.stepOf(f.Layer)}
+		u := FileUsage{Path: f.Path, Bytes: f.Bytes, Step: img.StepOf(f.Layer)}
 		if c != nil && i < len(c.Flags) {
 			u.Category = c.Flags[i].Category
 		}

@@ -10,6 +10,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // dockerManifestEntry is one image of a `docker save` manifest.json.
@@ -97,8 +99,8 @@ func openDockerArchive(s store, name string, o Options) (*Image, error) {
 	return img, nil
 }
 
-// Unknown marks a size the source does not have.
-const Unknown = -1
+// Unknown marks a size the source does not have (index.Unknown).
+const Unknown = index.Unknown
 
 func pickDockerEntry(entries []dockerManifestEntry, name string) (dockerManifestEntry, error) {
 	if len(entries) == 0 {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // ParsePlatform parses "os/arch[/variant]".
@@ -36,11 +38,7 @@ func HostPlatform() v1.Platform {
 
 // FormatPlatform prints a platform as os/arch[/variant].
 func FormatPlatform(p v1.Platform) string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
+	return index.Platform(p.OS, p.Architecture, p.Variant)
 }
 
 // platformMatches reports whether an image of platform have satisfies the

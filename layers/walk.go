@@ -523,7 +523,7 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 			if base == ".wh..wh..opq" {
 				idx.OpaqueDirs = append(idx.OpaqueDirs, index.Parent(p))
 			} else {
-				idx.Whiteouts = append(idx.Whiteouts, joinPath(index.Parent(p), base[len(".wh."):]))
+				idx.Whiteouts = append(idx.Whiteouts, index.Join(index.Parent(p), base[len(".wh."):]))
 			}
 			continue
 		}
@@ -571,13 +571,6 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 		idx.Size += e.Size
 	}
 	return idx, nil
-}
-
-func joinPath(dir, name string) string {
-	if dir == "." {
-		return name
-	}
-	return dir + "/" + name
 }
 
 func shortDigest(d string) string {

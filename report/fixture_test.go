@@ -6,6 +6,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -68,7 +69,7 @@ func classify(img *analyze.Image, cats map[string]analyze.Category) *analyze.Cla
 		}
 		bySteps[step][cat] += f.Bytes
 	}
-	for _, cat := range analyze.Categories {
+	for _, cat := range model.Categories() {
 		t := analyze.CategoryTotal{Category: cat}
 		if x := totals[cat]; x != nil {
 			t = *x
@@ -81,7 +82,7 @@ func classify(img *analyze.Image, cats map[string]analyze.Category) *analyze.Cla
 			continue
 		}
 		sc := analyze.StepCategories{Step: st.Index}
-		for _, cat := range analyze.Categories {
+		for _, cat := range model.Categories() {
 			if m[cat] > 0 {
 				sc.Totals = append(sc.Totals, analyze.CategoryTotal{Category: cat, Bytes: m[cat]})
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 // The size labels: every size a report prints says which size it is.
@@ -163,24 +164,12 @@ func visiblePath(p string) string {
 	return b.String()
 }
 
-// shorten cuts s to at most n runes, marking the cut with "…".
-func shorten(s string, n int) string {
-	if n < 2 {
-		n = 2
-	}
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
-
 // stepLabel names a step by number and instruction: "#3 RUN make".
 func stepLabel(img *analyze.Image, step, width int) string {
 	if step < 0 || img == nil || step >= len(img.Steps) {
 		return "—"
 	}
-	return shorten(fmt.Sprintf("#%d %s", step, oneLine(img.Steps[step].Instruction.String())), width)
+	return model.Shorten(fmt.Sprintf("#%d %s", step, oneLine(img.Steps[step].Instruction.String())), width)
 }
 
 // categoryName is a category as reports call it: unflagged is "other".

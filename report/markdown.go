@@ -9,6 +9,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 // mdDoc is a Markdown report as a list of blocks, so that it can be cut to
@@ -226,7 +227,7 @@ func mdPath(p string) string { return mdCode(visiblePath(p)) }
 
 // mdInstr is an instruction as a code span, folded onto one line and
 // shortened: a long RUN script would drown the table.
-func mdInstr(s string) string { return mdCode(shorten(oneLine(s), 100)) }
+func mdInstr(s string) string { return mdCode(model.Shorten(oneLine(s), 100)) }
 
 // htmlText escapes text placed inside HTML (the <summary> of a section).
 func htmlText(s string) string {

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 // writeAnalysisMarkdown renders one image as a pull-request comment.
@@ -218,7 +219,7 @@ func writeComparisonMarkdown(w io.Writer, c *analyze.Comparison, o Options) erro
 
 	if len(c.CategoriesA) > 0 || len(c.CategoriesB) > 0 {
 		ct := d.add(details("By category", mdTable("Category", ">A", ">B", ">B − A")))
-		for _, cat := range analyze.Categories {
+		for _, cat := range model.Categories() {
 			ba, bb := categoryIn(c.CategoriesA, cat), categoryIn(c.CategoriesB, cat)
 			if ba != 0 || bb != 0 {
 				ct.row(mdText(string(cat)), human(ba), human(bb), signed(bb-ba))

@@ -22,18 +22,20 @@ const (
 	JSON     Format = "json"
 )
 
-// Formats lists the formats, for flag help.
-var Formats = []Format{Table, Markdown, JSON}
+// Formats returns the formats, in the order flag help lists them (a new
+// slice).
+func Formats() []Format { return []Format{Table, Markdown, JSON} }
 
 // ParseFormat checks a -o value.
 func ParseFormat(s string) (Format, error) {
-	for _, f := range Formats {
+	formats := Formats()
+	for _, f := range formats {
 		if string(f) == s {
 			return f, nil
 		}
 	}
-	names := make([]string, len(Formats))
-	for i, f := range Formats {
+	names := make([]string, len(formats))
+	for i, f := range formats {
 		names[i] = string(f)
 	}
 	return "", fmt.Errorf("unknown output format %q (want %s)", s, strings.Join(names, ", "))

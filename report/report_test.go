@@ -40,7 +40,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestGolden(t *testing.T) {
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		t.Run("analysis."+string(f), func(t *testing.T) {
 			var b bytes.Buffer
 			if err := (Options{Width: 100}).WriteAnalysis(&b, f, testAnalysis(t)); err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/dustin/go-humanize"
 	"github.com/olekukonko/tablewriter"
@@ -13,6 +12,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 // textWriter renders the terminal report. It collects output in a buffer
@@ -42,7 +42,13 @@ type column struct {
 }
 
 // table writes rows under a header without borders, like docker's own
-// listings, shortening the fit column to the width.
+// listings, shortening the fit column to the width. tablewriter lays the
+// table out: it pads every cell to its column's display width (a CJK
+// character or an emoji takes two columns), so the columns line up
+// whatever the paths hold. The one thing it is not asked to do is fit the
+// width: imgdiff shortens the one fit column itself, measuring with the
+// same display width (model.Width), so that the cut keeps the path's
+// start and the other columns whole.
 func (t *textWriter) table(cols []column, rows [][]string) {
 	if t.err != nil || len(rows) == 0 {
 		return
@@ -50,11 +56,11 @@ func (t *textWriter) table(cols []column, rows [][]string) {
 	const gap = 2
 	widths := make([]int, len(cols))
 	for i, c := range cols {
-		widths[i] = utf8.RuneCountInString(c.name)
+		widths[i] = model.Width(c.name)
 	}
 	for _, r := range rows {
 		for i := range cols {
-			widths[i] = max(widths[i], utf8.RuneCountInString(r[i]))
+			widths[i] = max(widths[i], model.Width(r[i]))
 		}
 	}
 	fixed, fit := 0, -1
@@ -68,7 +74,7 @@ func (t *textWriter) table(cols []column, rows [][]string) {
 	if fit >= 0 {
 		room := max(t.width-fixed-gap, 24)
 		for _, r := range rows {
-			r[fit] = shorten(r[fit], room)
+			r[fit] = model.Shorten(r[fit], room)
 		}
 	}
 
@@ -91,6 +97,10 @@ func (t *textWriter) table(cols []column, rows [][]string) {
 				Lines:      tw.Lines{ShowTop: tw.Off, ShowBottom: tw.Off, ShowHeaderLine: tw.Off, ShowFooterLine: tw.Off},
 			},
 		})),
+		// Ambiguous-width characters ("…") narrow whatever LANG says, as
+		// model.Width counts them: piped output must not depend on the
+		// locale.
+		tablewriter.WithEastAsian(tw.Off),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: align}),
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: align}),
@@ -272,7 +282,7 @@ func flaggedCategories(c *analyze.Classification) []analyze.Category {
 		return nil
 	}
 	var out []analyze.Category
-	for _, cat := range analyze.Categories {
+	for _, cat := range model.Categories() {
 		if cat != analyze.Other && categoryTotal(c, cat) > 0 {
 			out = append(out, cat)
 		}

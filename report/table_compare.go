@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 // writeComparisonTable renders a comparison for a terminal. Changes are
@@ -105,7 +106,7 @@ func compareCategories(t *textWriter, c *analyze.Comparison) {
 	}
 	t.section("By category (content size, final filesystems)")
 	var rows [][]string
-	for _, cat := range analyze.Categories {
+	for _, cat := range model.Categories() {
 		ba, bb := in(c.CategoriesA, cat), in(c.CategoriesB, cat)
 		if ba == 0 && bb == 0 {
 			continue

@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/cmd/config"
+	"github.com/imgdiff/imgdiff/layers/pipeline"
 	"github.com/imgdiff/imgdiff/report"
 )
 
@@ -59,16 +59,13 @@ func analyzeRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	loaded, err := cmdutil.Load(ctx, opts.IO, opts.Source, rules, opts.Ref)
+	po, err := cmdutil.Pipeline(opts.IO, opts.Source, rules, budgets)
 	if err != nil {
 		return err
 	}
-	l := loaded[0]
-	a := analyze.Summarize(l.Image, l.Class, opts.Top)
-	if !budgets.Empty() {
-		if a.Budgets, err = analyze.EvaluateAnalysis(a, budgets); err != nil {
-			return err
-		}
+	a, err := pipeline.Analyze(ctx, po, opts.Ref, opts.Top)
+	if err != nil {
+		return err
 	}
 	ro := report.Options{Width: opts.IO.Width}
 	return cmdutil.Render(opts.IO, opts.Format, func(w io.Writer, f report.Format) error {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/imgdiff/imgdiff/analyze/budget"
 	"github.com/imgdiff/imgdiff/layers/cache"
 )
 
@@ -21,11 +22,12 @@ func OpenCache(ios *IOStreams, noCache bool) *cache.Cache {
 	}
 	var opts cache.Options
 	if s := ios.Getenv("IMGDIFF_CACHE_MAX_SIZE"); s != "" {
-		n, err := humanize.ParseBytes(s)
-		if err != nil || n == 0 || n > 1<<62 {
+		// The size grammar of the budgets: "2GB" is SI, "2GiB" IEC.
+		n, err := budget.ParseSize(s)
+		if err != nil || n <= 0 || n > 1<<62 {
 			fmt.Fprintf(ios.ErrOut, "imgdiff: warning: IMGDIFF_CACHE_MAX_SIZE=%q is not a size such as 2GB; using %s\n", s, humanize.IBytes(cache.DefaultMaxBytes))
 		} else {
-			opts.MaxBytes = int64(n)
+			opts.MaxBytes = n
 		}
 	}
 	dir, err := cache.Dir(ios.Getenv)

@@ -26,6 +26,12 @@ func TestOpenCache(t *testing.T) {
 		{"IMGDIFF_NO_CACHE=0", map[string]string{"IMGDIFF_CACHE_DIR": dir, "IMGDIFF_NO_CACHE": "0"}, false, true, ""},
 		{"max size", map[string]string{"IMGDIFF_CACHE_DIR": dir, "IMGDIFF_CACHE_MAX_SIZE": "2GB"}, false, true, ""},
 		{"bad max size", map[string]string{"IMGDIFF_CACHE_DIR": dir, "IMGDIFF_CACHE_MAX_SIZE": "lots"}, false, true, "IMGDIFF_CACHE_MAX_SIZE"},
+		// The budgets' size grammar: IEC units, and no digit separators
+		// or spelled-out units (which humanize would take).
+		{"max size IEC", map[string]string{"IMGDIFF_CACHE_DIR": dir, "IMGDIFF_CACHE_MAX_SIZE": "512MiB"}, false, true, ""},
+		{"max size with a separator", map[string]string{"IMGDIFF_CACHE_DIR": dir, "IMGDIFF_CACHE_MAX_SIZE": "1,000MB"}, false, true, "IMGDIFF_CACHE_MAX_SIZE"},
+		{"max size spelled out", map[string]string{"IMGDIFF_CACHE_DIR": dir, "IMGDIFF_CACHE_MAX_SIZE": "2 gigabytes"}, false, true, "IMGDIFF_CACHE_MAX_SIZE"},
+		{"max size zero", map[string]string{"IMGDIFF_CACHE_DIR": dir, "IMGDIFF_CACHE_MAX_SIZE": "0"}, false, true, "IMGDIFF_CACHE_MAX_SIZE"},
 		{"unusable dir", map[string]string{"IMGDIFF_CACHE_DIR": file}, false, false, "not caching"},
 	}
 	for _, tc := range cases {

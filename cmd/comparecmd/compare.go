@@ -10,6 +10,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/cmd/config"
+	"github.com/imgdiff/imgdiff/layers/pipeline"
 	"github.com/imgdiff/imgdiff/report"
 )
 
@@ -68,23 +69,17 @@ func compareRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	loaded, err := cmdutil.Load(ctx, opts.IO, opts.Source, rules, opts.RefA, opts.RefB)
+	po, err := cmdutil.Pipeline(opts.IO, opts.Source, rules, budgets)
 	if err != nil {
 		return err
 	}
-	a, b := loaded[0], loaded[1]
-	c, err := analyze.Compare(a.Image, b.Image, a.Class, b.Class, analyze.CompareOptions{
+	c, err := pipeline.Compare(ctx, po, opts.RefA, opts.RefB, analyze.CompareOptions{
 		Top:                   opts.Top,
 		AllFiles:              opts.AllFiles,
 		AllowPlatformMismatch: opts.AllowPlatformMismatch,
 	})
 	if err != nil {
 		return err
-	}
-	if !budgets.Empty() {
-		if c.Budgets, err = analyze.EvaluateComparison(c, budgets, b.Class); err != nil {
-			return err
-		}
 	}
 	ro := report.Options{Width: opts.IO.Width}
 	return cmdutil.Render(opts.IO, opts.Format, func(w io.Writer, f report.Format) error {

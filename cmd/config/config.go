@@ -28,13 +28,14 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/budget"
+	"github.com/imgdiff/imgdiff/analyze/rules"
 )
 
 // FileName is the config file looked for in the working directory and its
@@ -50,12 +51,14 @@ type File struct {
 	// Path is where the file was read from ("" when there was none).
 	Path string
 	// Budgets are the per-image budgets, in file order.
-	Budgets []analyze.ImageBudget
+	Budgets []budget.ImageBudget
 	// Compare limits what compare measures.
-	Compare analyze.CompareBudget
+	Compare budget.CompareBudget
 	// Rules add, replace (same id) or disable (disabled: true) default
 	// classification rules; see RuleSet.
-	Rules []analyze.RuleSpec
+	Rules []rules.Spec
+	// compiled is Rules compiled, by Parse.
+	compiled *rules.Rules
 }
 
 // Find returns the path and content of the config file in dir or its
@@ -120,7 +123,7 @@ func Parse(name string, data []byte) (*File, error) {
 		return nil, yamlError(name, err)
 	}
 	for _, n := range doc.Budgets {
-		ib, err := budget(n)
+		ib, err := imageBudget(n)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%w", name, err)
 		}
@@ -134,19 +137,19 @@ func Parse(name string, data []byte) (*File, error) {
 		f.Compare = c
 	}
 	for i, n := range doc.Rules {
-		var s analyze.RuleSpec
-		if err := yaml.NodeToValue(n, &s, yaml.Strict()); err != nil {
+		s, err := rules.DecodeSpec(n)
+		var ye yaml.Error
+		switch {
+		case errors.As(err, &ye):
 			return nil, yamlError(name, err)
-		}
-		// Compiling one rule alone validates it, so the error can point
-		// at that rule.
-		if _, err := analyze.CompileRules([]analyze.RuleSpec{s}); err != nil {
-			return nil, posErrorf(name, n, "rules[%d]: %v", i, strings.TrimPrefix(err.Error(), "rules[0]: "))
+		case err != nil:
+			return nil, posErrorf(name, n, "rules[%d]: %v", i, err)
 		}
 		f.Rules = append(f.Rules, s)
 	}
 	if len(f.Rules) > 0 {
-		if _, err := analyze.CompileRules(f.Rules); err != nil {
+		// Compiled once, here: RuleSet merges this set into the defaults.
+		if f.compiled, err = rules.Compile(f.Rules); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
@@ -155,16 +158,19 @@ func Parse(name string, data []byte) (*File, error) {
 
 // RuleSet returns the default classification rules with the file's rules
 // merged in; the defaults alone when f is nil or has no rules.
-func (f *File) RuleSet() (*analyze.Rules, error) {
-	rules := analyze.DefaultRules()
+func (f *File) RuleSet() (*rules.Rules, error) {
+	defaults := rules.Default()
 	if f == nil || len(f.Rules) == 0 {
-		return rules, nil
+		return defaults, nil
 	}
-	user, err := analyze.CompileRules(f.Rules)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", f.Path, err)
+	user := f.compiled
+	if user == nil { // a File built in code, not by Parse
+		var err error
+		if user, err = rules.Compile(f.Rules); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Path, err)
+		}
 	}
-	merged, err := rules.Merge(user)
+	merged, err := defaults.Merge(user)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
@@ -210,9 +216,9 @@ func entries(n ast.Node, what string, checkKey func(string) error) ([]*ast.Mappi
 
 var budgetKeys = []string{"image", "max-size", "max-compressed-size", "max-layers", "max-category", "max-wasted", "fail-on"}
 
-// budget decodes one entry of budgets:.
-func budget(n ast.Node) (analyze.ImageBudget, error) {
-	var ib analyze.ImageBudget
+// imageBudget decodes one entry of budgets:.
+func imageBudget(n ast.Node) (budget.ImageBudget, error) {
+	var ib budget.ImageBudget
 	kvs, err := entries(n, "budgets entry", knownKeys(budgetKeys...))
 	if err != nil {
 		return ib, err
@@ -257,7 +263,7 @@ func categoryLimits(n ast.Node) (map[analyze.Category]int64, error) {
 		return nil, posErrorf("", n, "max-category: want a mapping of category to size, e.g. {build-tool: 0}, not an empty value")
 	}
 	kvs, err := entries(n, "max-category", func(k string) error {
-		if err := analyze.CheckCategory(k); err != nil {
+		if err := budget.CheckCategory(k); err != nil {
 			return fmt.Errorf("max-category: %w", err)
 		}
 		return nil
@@ -298,7 +304,7 @@ func failOn(n ast.Node) ([]string, error) {
 		if !ok {
 			return nil, posErrorf("", v, "fail-on: want a finding id or category, not %s", describe(v))
 		}
-		if err := analyze.CheckFailOn(s); err != nil {
+		if err := budget.CheckFailOn(s); err != nil {
 			return nil, posErrorf("", v, "fail-on: %v", err)
 		}
 		out = append(out, s)
@@ -306,8 +312,8 @@ func failOn(n ast.Node) ([]string, error) {
 	return out, nil
 }
 
-func compareBudget(n ast.Node) (analyze.CompareBudget, error) {
-	var c analyze.CompareBudget
+func compareBudget(n ast.Node) (budget.CompareBudget, error) {
+	var c budget.CompareBudget
 	if _, ok := unwrap(n).(*ast.NullNode); ok {
 		return c, nil // "compare:" with nothing under it
 	}
@@ -317,7 +323,7 @@ func compareBudget(n ast.Node) (analyze.CompareBudget, error) {
 	}
 	for _, kv := range kvs {
 		key, _ := scalar(kv.Key)
-		var l *analyze.Limit
+		var l *budget.Limit
 		if l, err = limitValue(kv.Value, "compare."+key, key == "min-savings"); err != nil {
 			return c, err
 		}
@@ -336,7 +342,7 @@ func sizeValue(n ast.Node, where string) (*int64, error) {
 	if !ok {
 		return nil, posErrorf("", n, "%s: want a size such as 50MB or 50MiB, not %s", where, describe(n))
 	}
-	v, err := analyze.ParseSize(s)
+	v, err := budget.ParseSize(s)
 	if err != nil {
 		return nil, posErrorf("", n, "%v", err) // names the value; the position names the key
 	}
@@ -345,17 +351,17 @@ func sizeValue(n ast.Node, where string) (*int64, error) {
 
 // limitValue parses a size-or-percentage node. upTo100 caps percentages
 // that are shares of a whole.
-func limitValue(n ast.Node, where string, upTo100 bool) (*analyze.Limit, error) {
+func limitValue(n ast.Node, where string, upTo100 bool) (*budget.Limit, error) {
 	s, ok := scalar(n)
 	if !ok {
 		return nil, posErrorf("", n, "%s: want a size such as 50MB or a percentage such as 10%%, not %s", where, describe(n))
 	}
-	l, err := analyze.ParseLimit(s)
+	l, err := budget.ParseLimit(s)
 	if err != nil {
 		return nil, posErrorf("", n, "%v", err)
 	}
-	if upTo100 && l.IsPercent && l.Percent > 100 {
-		return nil, posErrorf("", n, "%s: %s can never be met: B cannot save more than 100%% of A", where, l)
+	if err := budget.CheckLimit(l, upTo100); err != nil {
+		return nil, posErrorf("", n, "%s: %v", where, err)
 	}
 	return &l, nil
 }

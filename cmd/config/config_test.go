@@ -9,9 +9,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/spf13/pflag"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/budget"
+	"github.com/imgdiff/imgdiff/analyze/rules"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -53,30 +56,30 @@ func TestParse(t *testing.T) {
 	}
 	want := &File{
 		Path: "/repo/.imgdiff.yaml",
-		Budgets: []analyze.ImageBudget{
+		Budgets: []budget.ImageBudget{
 			{
 				Image: "ghcr.io/acme/app:*", MaxSize: ptr[int64](150_000_000), MaxCompressedSize: ptr[int64](60 << 20),
-				MaxLayers: ptr(20), MaxWasted: &analyze.Limit{Percent: 5, IsPercent: true},
+				MaxLayers: ptr(20), MaxWasted: &budget.Limit{Percent: 5, IsPercent: true},
 				MaxCategory: map[analyze.Category]int64{analyze.BuildTool: 0, analyze.Cache: 1_500_000},
 				FailOn:      []string{"secret", "root-user"},
 			},
-			{MaxWasted: &analyze.Limit{Bytes: 10 << 20}},
+			{MaxWasted: &budget.Limit{Bytes: 10 << 20}},
 		},
-		Compare: analyze.CompareBudget{MinSavings: &analyze.Limit{Percent: 30, IsPercent: true}, MaxGrowth: &analyze.Limit{Bytes: 5_000_000}},
-		Rules:   []analyze.RuleSpec{{ID: "acme-sdk", Category: analyze.BuildTool, Reason: "our SDK is build-time only", Paths: []string{"opt/acme-sdk/**"}}},
+		Compare: budget.CompareBudget{MinSavings: &budget.Limit{Percent: 30, IsPercent: true}, MaxGrowth: &budget.Limit{Bytes: 5_000_000}},
+		Rules:   []rules.Spec{{ID: "acme-sdk", Category: analyze.BuildTool, Reason: "our SDK is build-time only", Paths: []string{"opt/acme-sdk/**"}}},
 	}
-	if diff := cmp.Diff(want, f); diff != "" {
+	if diff := cmp.Diff(want, f, cmpopts.IgnoreUnexported(File{})); diff != "" {
 		t.Errorf("Parse (-want +got):\n%s", diff)
 	}
-	rules, err := f.RuleSet()
+	rs, err := f.RuleSet()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, d := len(rules.Specs()), len(analyze.DefaultRules().Specs()); n != d+1 {
+	if n, d := len(rs.Specs()), len(rules.Default().Specs()); n != d+1 {
 		t.Errorf("RuleSet has %d rules, want the %d defaults plus acme-sdk", n, d)
 	}
 	// Budgets from the file are valid budgets.
-	if err := (&analyze.Budgets{Images: f.Budgets, Compare: f.Compare}).Validate(); err != nil {
+	if err := (&budget.Budgets{Images: f.Budgets, Compare: f.Compare}).Validate(); err != nil {
 		t.Error(err)
 	}
 }
@@ -84,7 +87,7 @@ func TestParse(t *testing.T) {
 func TestParseEmpty(t *testing.T) {
 	for _, doc := range []string{"", "# nothing yet\n", "budgets:\n", "budgets: []\ncompare:\nrules: []\n"} {
 		f, err := Parse("c.yaml", []byte(doc))
-		if err != nil || len(f.Budgets) != 0 || f.Compare != (analyze.CompareBudget{}) || len(f.Rules) != 0 {
+		if err != nil || len(f.Budgets) != 0 || f.Compare != (budget.CompareBudget{}) || len(f.Rules) != 0 {
 			t.Errorf("Parse(%q) = %+v, %v; want an empty config", doc, f, err)
 		}
 	}
@@ -196,12 +199,12 @@ func TestBudgetFlags(t *testing.T) {
 		ConfigPath: "ci/budgets.yaml",
 		MaxSize:    ptr[int64](200_000_000), MaxCompressedSize: ptr[int64](80 << 20), MaxLayers: ptr(0),
 		MaxCategory: map[analyze.Category]int64{analyze.BuildTool: 0, analyze.Cache: 3_000_000, analyze.Source: 2048},
-		MaxWasted:   &analyze.Limit{Percent: 5, IsPercent: true},
+		MaxWasted:   &budget.Limit{Percent: 5, IsPercent: true},
 		FailOn:      []string{"secret", "root-user", "vcs"},
-		MinSavings:  &analyze.Limit{Bytes: 1_500_000_000},
-		MaxGrowth:   &analyze.Limit{Percent: 10, IsPercent: true},
+		MinSavings:  &budget.Limit{Bytes: 1_500_000_000},
+		MaxGrowth:   &budget.Limit{Percent: 10, IsPercent: true},
 	}
-	if diff := cmp.Diff(want, f); diff != "" {
+	if diff := cmp.Diff(want, f, cmpopts.IgnoreUnexported(File{})); diff != "" {
 		t.Errorf("flags (-want +got):\n%s", diff)
 	}
 
@@ -246,39 +249,39 @@ func TestResolve(t *testing.T) {
 		args    []string
 		compare bool
 		file    string // the File's path, "" for none
-		want    *analyze.Budgets
+		want    *budget.Budgets
 	}{
-		{"file found by walking up", "/repo/svc", nil, true, "/repo/.imgdiff.yaml", &analyze.Budgets{
+		{"file found by walking up", "/repo/svc", nil, true, "/repo/.imgdiff.yaml", &budget.Budgets{
 			Source: "/repo/.imgdiff.yaml",
-			Images: []analyze.ImageBudget{
+			Images: []budget.ImageBudget{
 				{Image: "*app*", MaxSize: ptr[int64](1e8), MaxLayers: ptr(10), MaxCategory: map[analyze.Category]int64{"build-tool": 0, "cache": 1e6}, FailOn: []string{"secret"}},
 				{Image: "other", MaxSize: ptr[int64](1e6)},
 			},
-			Compare: analyze.CompareBudget{MaxGrowth: &analyze.Limit{Percent: 5, IsPercent: true}},
+			Compare: budget.CompareBudget{MaxGrowth: &budget.Limit{Percent: 5, IsPercent: true}},
 		}},
-		{"source relative to cwd", "/repo", nil, false, "/repo/.imgdiff.yaml", &analyze.Budgets{
+		{"source relative to cwd", "/repo", nil, false, "/repo/.imgdiff.yaml", &budget.Budgets{
 			Source: ".imgdiff.yaml",
-			Images: []analyze.ImageBudget{
+			Images: []budget.ImageBudget{
 				{Image: "*app*", MaxSize: ptr[int64](1e8), MaxLayers: ptr(10), MaxCategory: map[analyze.Category]int64{"build-tool": 0, "cache": 1e6}, FailOn: []string{"secret"}},
 				{Image: "other", MaxSize: ptr[int64](1e6)},
 			},
-			Compare: analyze.CompareBudget{MaxGrowth: &analyze.Limit{Percent: 5, IsPercent: true}},
+			Compare: budget.CompareBudget{MaxGrowth: &budget.Limit{Percent: 5, IsPercent: true}},
 		}},
-		{"flags replace the file's rules", "/repo", []string{"--max-size", "300MB", "--max-category", "cache=0", "--fail-on", "root-user", "--max-growth", "1MB"}, true, "/repo/.imgdiff.yaml", &analyze.Budgets{
+		{"flags replace the file's rules", "/repo", []string{"--max-size", "300MB", "--max-category", "cache=0", "--fail-on", "root-user", "--max-growth", "1MB"}, true, "/repo/.imgdiff.yaml", &budget.Budgets{
 			Source: ".imgdiff.yaml + flags",
-			Images: []analyze.ImageBudget{
+			Images: []budget.ImageBudget{
 				// The file's max-size, cache limit and fail-on give way;
 				// the second budget had only max-size, so it goes.
 				{Image: "*app*", MaxLayers: ptr(10), MaxCategory: map[analyze.Category]int64{"build-tool": 0}},
 				{MaxSize: ptr[int64](3e8), MaxCategory: map[analyze.Category]int64{"cache": 0}, FailOn: []string{"root-user"}},
 			},
-			Compare: analyze.CompareBudget{MaxGrowth: &analyze.Limit{Bytes: 1e6}},
+			Compare: budget.CompareBudget{MaxGrowth: &budget.Limit{Bytes: 1e6}},
 		}},
-		{"--config relative to cwd", "/repo", []string{"--config", "ci/strict.yaml"}, false, "/repo/ci/strict.yaml", &analyze.Budgets{
-			Source: "ci/strict.yaml", Images: []analyze.ImageBudget{{MaxLayers: ptr(3)}},
+		{"--config relative to cwd", "/repo", []string{"--config", "ci/strict.yaml"}, false, "/repo/ci/strict.yaml", &budget.Budgets{
+			Source: "ci/strict.yaml", Images: []budget.ImageBudget{{MaxLayers: ptr(3)}},
 		}},
-		{"--no-config with flags", "/repo", []string{"--no-config", "--max-layers", "2"}, false, "", &analyze.Budgets{
-			Source: "flags", Images: []analyze.ImageBudget{{MaxLayers: ptr(2)}},
+		{"--no-config with flags", "/repo", []string{"--no-config", "--max-layers", "2"}, false, "", &budget.Budgets{
+			Source: "flags", Images: []budget.ImageBudget{{MaxLayers: ptr(2)}},
 		}},
 		{"--no-config alone: no budgets", "/repo", []string{"--no-config"}, false, "", nil},
 		{"no file, no flags: no budgets", "/tmp", nil, true, "", nil},

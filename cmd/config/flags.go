@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/budget"
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 // BudgetFlags are the budget flags and the config-file flags of analyze
@@ -27,11 +29,11 @@ type BudgetFlags struct {
 	MaxCompressedSize *int64
 	MaxLayers         *int
 	MaxCategory       map[analyze.Category]int64
-	MaxWasted         *analyze.Limit
+	MaxWasted         *budget.Limit
 	FailOn            []string
 	// Compare only.
-	MinSavings *analyze.Limit
-	MaxGrowth  *analyze.Limit
+	MinSavings *budget.Limit
+	MaxGrowth  *budget.Limit
 }
 
 // AddBudgetFlags registers the budget and config flags on fs.
@@ -61,7 +63,7 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // are nil when neither the file nor the flags set any. read is
 // os.ReadFile when nil. compare says which command asks: the compare-only
 // flags are a UsageError for analyze.
-func Resolve(f *BudgetFlags, cwd string, read ReadFunc, compare bool) (*File, *analyze.Budgets, error) {
+func Resolve(f *BudgetFlags, cwd string, read ReadFunc, compare bool) (*File, *budget.Budgets, error) {
 	if read == nil {
 		read = os.ReadFile
 	}
@@ -75,6 +77,11 @@ func Resolve(f *BudgetFlags, cwd string, read ReadFunc, compare bool) (*File, *a
 	b := f.merge(file, cwd)
 	if b.Empty() {
 		return file, nil, nil
+	}
+	// Each value was checked as it was parsed, where an error can name
+	// its line or flag; this is the same check on the merged whole.
+	if err := b.Validate(); err != nil {
+		return nil, nil, err
 	}
 	return file, b, nil
 }
@@ -104,8 +111,8 @@ func (f *BudgetFlags) load(cwd string, read ReadFunc) (*File, error) {
 // --max-size 300MB can relax a file's 200MB for one run), and the flags
 // form one more budget that applies to every image. --max-category
 // replaces per category; --fail-on replaces the file's lists.
-func (f *BudgetFlags) merge(file *File, cwd string) *analyze.Budgets {
-	b := &analyze.Budgets{}
+func (f *BudgetFlags) merge(file *File, cwd string) *budget.Budgets {
+	b := &budget.Budgets{}
 	var sources []string
 	if file != nil {
 		for _, ib := range file.Budgets {
@@ -115,11 +122,11 @@ func (f *BudgetFlags) merge(file *File, cwd string) *analyze.Budgets {
 			}
 		}
 		b.Compare = file.Compare
-		if len(file.Budgets) > 0 || file.Compare != (analyze.CompareBudget{}) {
+		if len(file.Budgets) > 0 || file.Compare != (budget.CompareBudget{}) {
 			sources = append(sources, displayPath(file.Path, cwd))
 		}
 	}
-	fb := analyze.ImageBudget{
+	fb := budget.ImageBudget{
 		MaxSize: f.MaxSize, MaxCompressedSize: f.MaxCompressedSize, MaxLayers: f.MaxLayers,
 		MaxCategory: maps.Clone(f.MaxCategory), MaxWasted: f.MaxWasted, FailOn: slices.Clone(f.FailOn),
 	}
@@ -141,7 +148,7 @@ func (f *BudgetFlags) merge(file *File, cwd string) *analyze.Budgets {
 }
 
 // without returns a copy of ib less the rules the flags set.
-func (f *BudgetFlags) without(ib analyze.ImageBudget) analyze.ImageBudget {
+func (f *BudgetFlags) without(ib budget.ImageBudget) budget.ImageBudget {
 	if f.MaxSize != nil {
 		ib.MaxSize = nil
 	}
@@ -167,7 +174,7 @@ func (f *BudgetFlags) without(ib analyze.ImageBudget) analyze.ImageBudget {
 	return ib
 }
 
-func hasRules(ib analyze.ImageBudget) bool {
+func hasRules(ib budget.ImageBudget) bool {
 	return ib.MaxSize != nil || ib.MaxCompressedSize != nil || ib.MaxLayers != nil ||
 		len(ib.MaxCategory) > 0 || ib.MaxWasted != nil || len(ib.FailOn) > 0
 }
@@ -187,7 +194,7 @@ func displayPath(p, cwd string) string {
 type sizeFlag struct{ p **int64 }
 
 func (v *sizeFlag) Set(s string) error {
-	n, err := analyze.ParseSize(s)
+	n, err := budget.ParseSize(s)
 	if err != nil {
 		return err
 	}
@@ -205,17 +212,17 @@ func (v *sizeFlag) String() string {
 func (v *sizeFlag) Type() string { return "size" }
 
 type limitFlag struct {
-	p       **analyze.Limit
+	p       **budget.Limit
 	upTo100 bool
 }
 
 func (v *limitFlag) Set(s string) error {
-	l, err := analyze.ParseLimit(s)
+	l, err := budget.ParseLimit(s)
 	if err != nil {
 		return err
 	}
-	if v.upTo100 && l.IsPercent && l.Percent > 100 {
-		return fmt.Errorf("%s can never be met: B cannot save more than 100%% of A", l)
+	if err := budget.CheckLimit(l, v.upTo100); err != nil {
+		return err
 	}
 	*v.p = &l
 	return nil
@@ -262,10 +269,10 @@ func (v *categoryFlag) Set(s string) error {
 		if !ok {
 			return fmt.Errorf("want CATEGORY=SIZE, e.g. build-tool=0, not %q", kv)
 		}
-		if err := analyze.CheckCategory(cat); err != nil {
+		if err := budget.CheckCategory(cat); err != nil {
 			return err
 		}
-		n, err := analyze.ParseSize(size)
+		n, err := budget.ParseSize(size)
 		if err != nil {
 			return fmt.Errorf("%s: %w", cat, err)
 		}
@@ -282,7 +289,7 @@ func (v *categoryFlag) String() string {
 		return ""
 	}
 	var parts []string
-	for _, c := range analyze.Categories {
+	for _, c := range model.Categories() {
 		if n, ok := (*v.m)[c]; ok {
 			parts = append(parts, fmt.Sprintf("%s=%d", c, n))
 		}
@@ -299,7 +306,7 @@ type failOnFlag struct{ p *[]string }
 func (v *failOnFlag) Set(s string) error {
 	for name := range strings.SplitSeq(s, ",") {
 		name = strings.TrimSpace(name)
-		if err := analyze.CheckFailOn(name); err != nil {
+		if err := budget.CheckFailOn(name); err != nil {
 			return err
 		}
 		if !slices.Contains(*v.p, name) {

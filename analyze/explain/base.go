@@ -1,0 +1,148 @@
+// Package explain owns the parts of a size difference that need no
+// package database: which of an image's history entries and layers came
+// from its base image (DetectBase), and which files only in one image and
+// only in the other are the same file moved (Moves). It is pure: values in,
+// values out.
+package explain
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// The OCI annotations (or labels) naming an image's base.
+const (
+	AnnotationBaseName   = "org.opencontainers.image.base.name"
+	AnnotationBaseDigest = "org.opencontainers.image.base.digest"
+)
+
+// HistoryEntry is one entry of an image config's history, oldest first.
+type HistoryEntry struct {
+	Created    time.Time
+	CreatedBy  string
+	Comment    string
+	EmptyLayer bool
+}
+
+// Config is what DetectBase reads: the manifest's annotations, the
+// config's labels and its history.
+type Config struct {
+	Annotations map[string]string
+	Labels      map[string]string
+	History     []HistoryEntry
+}
+
+// The heuristics DetectBase names.
+const (
+	// HeuristicImport: the last entry that imports a root filesystem
+	// ("ADD file:… in /", "ADD alpine-minirootfs-….tar.gz /", debuerreotype's
+	// "# debian.sh …") and the CMD that follows it.
+	HeuristicImport = "rootfs import"
+	// HeuristicDockerImport: a first entry `docker import` wrote.
+	HeuristicDockerImport = "docker import"
+	// HeuristicFixedTime: leading entries with a fixed build time (the
+	// Unix epoch or 1980, as bazel, ko, apko and nix write), distroless
+	// among them.
+	HeuristicFixedTime = "fixed build time"
+	// HeuristicTimeGap: the entries before the first jump of a day or
+	// more in their creation times.
+	HeuristicTimeGap = "creation-time gap"
+	// HeuristicNone: no base was found (FROM scratch, or a builder whose
+	// history says nothing).
+	HeuristicNone = "none"
+)
+
+// Base is what DetectBase found.
+type Base struct {
+	// Name and Digest are the base image's, from the annotations or
+	// labels, when present.
+	Name, Digest string
+	// Steps is the number of leading history entries that came from the
+	// base image, Layers the number of layers they made.
+	Steps, Layers int
+	// Heuristic names how Steps was found (one of the Heuristic
+	// constants), Evidence the entry that decided it.
+	Heuristic string
+	Evidence  string
+}
+
+// importRE matches the created_by of an entry that imports a root
+// filesystem.
+var importRE = regexp.MustCompile(`^(/bin/sh -c #\(nop\) +ADD (file|multi):[0-9a-f]+ in / *$|ADD [^ ]+\.(tar|tar\.gz|tgz|tar\.xz|tar\.bz2|tar\.zst) / # buildkit$|ADD (file|multi):[0-9a-f]+ in / *$|# debian\.sh |# ubuntu\.sh )`)
+
+// cmdRE matches the CMD a base image ends with.
+var cmdRE = regexp.MustCompile(`^(/bin/sh -c #\(nop\) +)?CMD \[`)
+
+// DetectBase says which of the leading history entries of cfg came from
+// its base image, and names the base when the annotations or labels do.
+func DetectBase(cfg Config) Base {
+	var b Base
+	for _, m := range []map[string]string{cfg.Annotations, cfg.Labels} {
+		if b.Name == "" {
+			b.Name = m[AnnotationBaseName]
+		}
+		if b.Digest == "" {
+			b.Digest = m[AnnotationBaseDigest]
+		}
+	}
+	h := cfg.History
+	b.Heuristic, b.Steps = HeuristicNone, 0
+	switch {
+	case len(h) == 0:
+	case strings.HasPrefix(h[0].Comment, "Imported from"):
+		b.Heuristic, b.Steps, b.Evidence = HeuristicDockerImport, 1, h[0].Comment
+	default:
+		last := -1
+		for i, e := range h {
+			if importRE.MatchString(strings.TrimSpace(e.CreatedBy)) || strings.HasPrefix(e.Comment, "debuerreotype") {
+				last = i
+			}
+		}
+		if last >= 0 {
+			b.Heuristic, b.Steps, b.Evidence = HeuristicImport, last+1, strings.TrimSpace(h[last].CreatedBy)
+			// The base's CMD follows, maybe after other metadata.
+			for j := last + 1; j < len(h) && h[j].EmptyLayer; j++ {
+				if cmdRE.MatchString(strings.TrimSpace(h[j].CreatedBy)) {
+					b.Steps = j + 1
+					break
+				}
+			}
+			break
+		}
+		if n := fixedTimeRun(h); n > 0 {
+			b.Heuristic, b.Steps = HeuristicFixedTime, n
+			b.Evidence = fmt.Sprintf("%d entries created %s", n, h[0].Created.UTC().Format(time.RFC3339))
+			break
+		}
+		for i := 1; i < len(h); i++ {
+			if !h[i].Created.IsZero() && !h[i-1].Created.IsZero() && h[i].Created.Sub(h[i-1].Created) >= 24*time.Hour {
+				b.Heuristic, b.Steps = HeuristicTimeGap, i
+				b.Evidence = fmt.Sprintf("created %s, then %s", h[i-1].Created.UTC().Format("2006-01-02"), h[i].Created.UTC().Format("2006-01-02"))
+				break
+			}
+		}
+	}
+	for _, e := range h[:b.Steps] {
+		if !e.EmptyLayer {
+			b.Layers++
+		}
+	}
+	return b
+}
+
+// fixedTimeRun returns how many leading entries share a fixed build time
+// (before 1981: bazel and ko write the epoch, nix 1970, others 1980), when
+// entries after them do not.
+func fixedTimeRun(h []HistoryEntry) int {
+	cutoff := time.Date(1981, 1, 1, 0, 0, 0, 0, time.UTC)
+	n := 0
+	for n < len(h) && !h[n].Created.IsZero() && h[n].Created.Before(cutoff) {
+		n++
+	}
+	if n == len(h) {
+		return 0 // all of them: a reproducible build says nothing
+	}
+	return n
+}

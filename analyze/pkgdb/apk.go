@@ -1,0 +1,56 @@
+package pkgdb
+
+import (
+	"strconv"
+
+	"github.com/imgdiff/imgdiff/analyze/model"
+)
+
+// apkInstalled is the apk database of Alpine and Wolfi images.
+const apkInstalled = "lib/apk/db/installed"
+
+// readApk reads lib/apk/db/installed: one stanza per package, "P:" name,
+// "V:" version, "I:" installed size, and file ownership inline: "F:" sets
+// the directory, each following "R:" is a file in it.
+func readApk(contents map[string][]byte) []*Found {
+	body, ok := contents[apkInstalled]
+	if !ok {
+		return nil
+	}
+	var out []*Found
+	var cur *Found
+	dir := ""
+	lines(body, func(line string) {
+		if line == "" {
+			cur, dir = nil, ""
+			return
+		}
+		if len(line) < 2 || line[1] != ':' {
+			return
+		}
+		v := line[2:]
+		if line[0] == 'P' {
+			cur = &Found{Package: model.Package{Name: v, Manager: "apk", Step: -1}}
+			out = append(out, cur)
+			return
+		}
+		if cur == nil {
+			return // a stanza whose P: line is missing or later: skip its fields
+		}
+		switch line[0] {
+		case 'V':
+			cur.Version = v
+		case 'I':
+			cur.InstalledSize, _ = strconv.ParseInt(v, 10, 64)
+		case 'F':
+			dir = v
+		case 'R':
+			if dir != "" {
+				cur.Files = append(cur.Files, dir+"/"+v)
+			} else {
+				cur.Files = append(cur.Files, v)
+			}
+		}
+	})
+	return out
+}

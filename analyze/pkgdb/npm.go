@@ -1,0 +1,213 @@
+package pkgdb
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// npm's lockfiles, relative to an application directory.
+const (
+	npmHiddenLock  = "node_modules/.package-lock.json"
+	npmLock        = "package-lock.json"
+	npmShrinkwrap  = "npm-shrinkwrap.json"
+	npmPackageJSON = "package.json"
+)
+
+// npmLockfile is the part of package-lock.json (v1, v2, v3) and of the
+// hidden node_modules/.package-lock.json that says what is installed where
+// and whether it is dev-only.
+type npmLockfile struct {
+	LockfileVersion int `json:"lockfileVersion"`
+	// Packages (v2, v3) is keyed by install path: "node_modules/a",
+	// "node_modules/a/node_modules/b"; "" is the project itself.
+	Packages map[string]npmLockPackage `json:"packages"`
+	// Dependencies (v1) nests: a dependency's own dependencies are
+	// installed under its node_modules.
+	Dependencies map[string]npmV1Dependency `json:"dependencies"`
+}
+
+type npmLockPackage struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Dev: only devDependencies need it. DevOptional: a dev dependency
+	// that is also an optional dependency of a production one, so
+	// `npm ci --omit=dev` keeps it: it is not flagged.
+	Dev         bool `json:"dev"`
+	DevOptional bool `json:"devOptional"`
+	Link        bool `json:"link"`
+}
+
+type npmV1Dependency struct {
+	Version      string                     `json:"version"`
+	Dev          bool                       `json:"dev"`
+	Dependencies map[string]npmV1Dependency `json:"dependencies"`
+}
+
+// npmApp is an application directory and the npm files captured in it.
+type npmApp struct {
+	hidden, lock, shrinkwrap, manifest []byte
+}
+
+// readNpm finds application directories by their npm files and reads, for
+// each, the best evidence it has: the hidden lockfile (what `npm install`
+// actually put in node_modules), else npm-shrinkwrap.json or
+// package-lock.json, else package.json's direct devDependencies (all a
+// yarn project tells). Packages own their directory's tree; Classify
+// drops those absent from the image.
+func readNpm(contents map[string][]byte) []*Found {
+	apps := map[string]*npmApp{}
+	app := func(dir string) *npmApp {
+		if apps[dir] == nil {
+			apps[dir] = &npmApp{}
+		}
+		return apps[dir]
+	}
+	for k, body := range contents {
+		switch {
+		case strings.HasSuffix(k, npmHiddenLock) && isAppFile(k, npmHiddenLock):
+			app(appDir(k, npmHiddenLock)).hidden = body
+		case strings.HasSuffix(k, npmShrinkwrap) && isAppFile(k, npmShrinkwrap):
+			app(appDir(k, npmShrinkwrap)).shrinkwrap = body
+		case strings.HasSuffix(k, npmLock) && isAppFile(k, npmLock):
+			app(appDir(k, npmLock)).lock = body
+		case strings.HasSuffix(k, npmPackageJSON) && isAppFile(k, npmPackageJSON):
+			app(appDir(k, npmPackageJSON)).manifest = body
+		}
+	}
+	dirs := make([]string, 0, len(apps))
+	for d := range apps {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+
+	var out []*Found
+	for _, d := range dirs {
+		a := apps[d]
+		switch {
+		case a.hidden != nil:
+			out = append(out, npmLockPackages(d, a.hidden)...)
+		case a.shrinkwrap != nil:
+			out = append(out, npmLockPackages(d, a.shrinkwrap)...)
+		case a.lock != nil:
+			out = append(out, npmLockPackages(d, a.lock)...)
+		case a.manifest != nil:
+			out = append(out, npmManifestPackages(d, a.manifest)...)
+		}
+	}
+	return out
+}
+
+// isAppFile reports whether path p names file (a path relative to an app
+// directory) at the application level, not inside node_modules: the
+// lockfiles and package.json files of installed packages are not apps.
+func isAppFile(p, file string) bool {
+	if len(p) > len(file) && p[len(p)-len(file)-1] != '/' {
+		return false // "my-package.json"
+	}
+	rest := strings.TrimSuffix(p, file)
+	return !strings.Contains(rest, "node_modules/")
+}
+
+func appDir(p, file string) string {
+	d := strings.TrimSuffix(strings.TrimSuffix(p, file), "/")
+	if d == "" {
+		return "."
+	}
+	return d
+}
+
+// npmLockPackages lists the packages of one lockfile, installed under app.
+func npmLockPackages(app string, body []byte) []*Found {
+	var lf npmLockfile
+	if err := json.Unmarshal(body, &lf); err != nil {
+		return nil // a corrupt lockfile is no evidence; path rules still apply
+	}
+	var out []*Found
+	add := func(key, name, version string, dev bool) {
+		p := &Found{
+			Package: model.Package{Name: name, Version: version, Manager: "npm", Dev: dev, Step: -1, Location: index.Join(app, key)},
+			Source:  "npm lockfile",
+		}
+		p.Dirs = []string{p.Location}
+		out = append(out, p)
+	}
+	if len(lf.Packages) > 0 {
+		keys := make([]string, 0, len(lf.Packages))
+		for k := range lf.Packages {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			pkg := lf.Packages[k]
+			// Workspace members and links are the project's own code.
+			if pkg.Link || !strings.HasPrefix(k, "node_modules/") {
+				continue
+			}
+			name := pkg.Name
+			if name == "" {
+				name = npmNameFromKey(k)
+			}
+			add(k, name, pkg.Version, pkg.Dev)
+		}
+		return out
+	}
+	var walk func(prefix string, deps map[string]npmV1Dependency)
+	walk = func(prefix string, deps map[string]npmV1Dependency) {
+		names := make([]string, 0, len(deps))
+		for n := range deps {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			d := deps[n]
+			key := prefix + "node_modules/" + n
+			add(key, n, d.Version, d.Dev)
+			walk(key+"/", d.Dependencies)
+		}
+	}
+	walk("", lf.Dependencies)
+	return out
+}
+
+// npmNameFromKey is the package name of an install path:
+// "node_modules/a/node_modules/@s/b" is "@s/b".
+func npmNameFromKey(k string) string {
+	i := strings.LastIndex(k, "node_modules/")
+	return k[i+len("node_modules/"):]
+}
+
+// npmManifestPackages is the fallback without a lockfile: package.json's
+// direct dependencies, with devDependencies marked dev unless a production
+// dependency names them too. Their transitive dependencies stay unknown.
+func npmManifestPackages(app string, body []byte) []*Found {
+	var m struct {
+		Dependencies    map[string]string `json:"dependencies"`
+		DevDependencies map[string]string `json:"devDependencies"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil || len(m.DevDependencies) == 0 {
+		return nil
+	}
+	var out []*Found
+	add := func(name, version string, dev bool) {
+		loc := index.Join(app, "node_modules/"+name)
+		out = append(out, &Found{
+			Package: model.Package{Name: name, Version: version, Manager: "npm", Dev: dev, Step: -1, Location: loc},
+			Source:  "package.json", Dirs: []string{loc},
+		})
+	}
+	for _, n := range slices.Sorted(maps.Keys(m.Dependencies)) {
+		add(n, m.Dependencies[n], false)
+	}
+	for _, n := range slices.Sorted(maps.Keys(m.DevDependencies)) {
+		if _, prod := m.Dependencies[n]; !prod {
+			add(n, m.DevDependencies[n], true)
+		}
+	}
+	return out
+}

@@ -1,0 +1,90 @@
+package pkgdb
+
+import (
+	"bytes"
+	"encoding/csv"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// readPython reads the dist-info directories of installed Python
+// distributions: RECORD lists every installed file (relative to the
+// directory holding the dist-info, often site-packages), METADATA names
+// the distribution. Debian's python3-* packages ship no RECORD; dpkg owns
+// their files.
+func readPython(contents map[string][]byte) []*Found {
+	var out []*Found
+	for _, k := range slices.Sorted(maps.Keys(contents)) {
+		distInfo, ok := strings.CutSuffix(k, "/RECORD")
+		if !ok || !strings.HasSuffix(distInfo, ".dist-info") {
+			continue
+		}
+		p := &Found{Package: model.Package{Manager: "python", Step: -1, Location: distInfo}}
+		p.Name, p.Version = distInfoName(index.Base(distInfo))
+		if meta, ok := contents[distInfo+"/METADATA"]; ok {
+			if n, v := metadataName(meta); n != "" {
+				p.Name, p.Version = n, v
+			}
+		}
+		site := parentDir(distInfo)
+		r := csv.NewReader(bytes.NewReader(contents[k]))
+		r.FieldsPerRecord = -1
+		r.LazyQuotes = true
+		r.ReuseRecord = true
+		for {
+			rec, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				continue // one bad line loses that file only
+			}
+			if len(rec) > 0 && rec[0] != "" {
+				p.Files = append(p.Files, canonicalJoin(site, rec[0]))
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// distInfoName splits "<name>-<version>.dist-info"; wheels escape '-' in
+// names as '_', so the first '-' ends the name.
+func distInfoName(dir string) (name, version string) {
+	dir = strings.TrimSuffix(dir, ".dist-info")
+	name, version, _ = strings.Cut(dir, "-")
+	return name, version
+}
+
+// metadataName reads Name and Version from the header of a METADATA file
+// (RFC 822 style, ending at the first blank line).
+func metadataName(b []byte) (name, version string) {
+	done := false
+	lines(b, func(line string) {
+		if done {
+			return
+		}
+		if line == "" {
+			done = true
+			return
+		}
+		if v, ok := strings.CutPrefix(line, "Name:"); ok && name == "" {
+			name = strings.TrimSpace(v)
+		} else if v, ok := strings.CutPrefix(line, "Version:"); ok && version == "" {
+			version = strings.TrimSpace(v)
+		}
+	})
+	return name, version
+}
+
+func parentDir(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i]
+	}
+	return "."
+}

@@ -1,0 +1,102 @@
+package pkggraph
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// parseApkRelation parses one token of an apk dependency or provides
+// list: "so:libc.musl-x86_64.so.1", "binutils>=2.41", "cmd:sh",
+// "so:libz.so.1=1.3.1", "nodejs@edge". ok is false for conflicts
+// ("!name"), which install nothing.
+func parseApkRelation(tok string) (r Relation, ok bool) {
+	if tok == "" || tok[0] == '!' {
+		return r, false
+	}
+	i := strings.IndexAny(tok, "<>=~")
+	name := tok
+	if i >= 0 {
+		name = tok[:i]
+		j := i
+		for j < len(tok) && strings.IndexByte("<>=~", tok[j]) >= 0 {
+			j++
+		}
+		r.Op, r.Version = tok[i:j], tok[j:]
+	}
+	name, _, _ = strings.Cut(name, "@") // repository tag
+	if name == "" {
+		return r, false
+	}
+	r.Name = name
+	return r, true
+}
+
+// ReadApk reads the apk graph from an image's captured files, keyed by
+// canonical path: lib/apk/db/installed ("P:" name, "V:" version, "A:" arch,
+// "I:" installed size, "D:" dependencies, "p:" provides, "o:" origin) and
+// etc/apk/world, what was asked for by name (a package absent from it was
+// pulled in as a dependency). It returns nil, nil when there is no apk
+// database.
+func ReadApk(contents map[string][]byte) (*Graph, error) {
+	body, ok := contents[ApkInstalled]
+	if !ok {
+		return nil, nil
+	}
+	world, autoKnown := contents[ApkWorld]
+	asked := map[string]bool{}
+	for _, tok := range strings.Fields(string(world)) {
+		if r, ok := parseApkRelation(tok); ok {
+			asked[r.Name] = true
+		}
+	}
+	var pkgs []Package
+	var cur *Package
+	for n, line := range strings.Split(string(body), "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			cur = nil
+			continue
+		}
+		if len(line) < 2 || line[1] != ':' {
+			return nil, fmt.Errorf("%s: line %d: not a \"X:value\" line: %w", ApkInstalled, n+1, ErrMalformed)
+		}
+		v := line[2:]
+		if line[0] == 'P' {
+			pkgs = append(pkgs, Package{Name: v})
+			cur = &pkgs[len(pkgs)-1]
+			continue
+		}
+		if cur == nil {
+			continue // C:, the checksum, comes before P:
+		}
+		switch line[0] {
+		case 'V':
+			cur.Version = v
+		case 'A':
+			cur.Arch = v
+		case 'o':
+			cur.Source = v
+		case 'I':
+			cur.InstalledSize, _ = strconv.ParseInt(v, 10, 64)
+		case 'D':
+			for _, tok := range strings.Fields(v) {
+				if r, ok := parseApkRelation(tok); ok {
+					cur.Deps = append(cur.Deps, Dep{Kind: Depends, Alternatives: []Relation{r}})
+				}
+			}
+		case 'p':
+			for _, tok := range strings.Fields(v) {
+				if r, ok := parseApkRelation(tok); ok {
+					cur.Provides = append(cur.Provides, r.Name)
+				}
+			}
+		}
+	}
+	for i := range pkgs {
+		pkgs[i].Auto = autoKnown && !asked[pkgs[i].Name]
+	}
+	// apk names packages without an architecture qualifier; keep Arch
+	// for display only, so "name:arch" lookups do not shadow names.
+	return New("apk", pkgs, autoKnown), nil
+}

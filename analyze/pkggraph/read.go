@@ -1,0 +1,42 @@
+package pkggraph
+
+import (
+	"errors"
+	"strings"
+)
+
+// Wants reports whether the graph readers need the body of the file at
+// canonical path p: the dpkg status (or distroless status.d stanzas),
+// apt's extended_states, apk's installed and world, and the rpm
+// databases. The capture set adds these to what it keeps.
+func Wants(p string) bool {
+	switch p {
+	case DpkgStatus, AptExtendedStates, ApkInstalled, ApkWorld,
+		RpmSqlite, RpmSqliteUsr, RpmBerkeleyDB, RpmBerkeleyDBUsr, RpmNdb, RpmNdbUsr:
+		return true
+	}
+	if name, ok := strings.CutPrefix(p, DpkgStatusDir); ok {
+		return name != "" && !strings.Contains(name, "/") && !strings.HasSuffix(name, ".md5sums")
+	}
+	return false
+}
+
+// Read reads every package database of an image's captured files (dpkg,
+// apk, rpm) into one graph each, in that order; an image has one, usually.
+// A database that cannot be parsed is an error naming it, the others are
+// still returned.
+func Read(contents map[string][]byte) ([]*Graph, error) {
+	var out []*Graph
+	var errs []error
+	for _, read := range []func(map[string][]byte) (*Graph, error){ReadDpkg, ReadApk, ReadRpm} {
+		g, err := read(contents)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if g != nil {
+			out = append(out, g)
+		}
+	}
+	return out, errors.Join(errs...)
+}

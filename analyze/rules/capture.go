@@ -1,0 +1,195 @@
+package rules
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/imgdiff/imgdiff/analyze/pkgdb"
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// captureVersion is bumped whenever WantContent's logic changes; changes to
+// its tables (and to the default rules' `contains` names) change CaptureKey
+// by themselves, through its hash.
+const captureVersion = 2
+
+// captureSecretMax caps the captured body of a file a secret rule reads: a
+// secret worth flagging is small (a big .pem is a CA bundle). The package
+// databases have their own caps (pkgdb.Wants).
+const captureSecretMax = 64 << 10
+
+// captureSet is what WantContent captures besides the package databases:
+// the files a secret rule with `contains` must read. Secret files flagged
+// by name alone (.env, .git-credentials) are not captured, so their
+// bodies never reach memory or the layer cache.
+type captureSet struct {
+	// byName are literal base names, with their caps.
+	byName map[string]int64
+	// suffixes are base-name endings ("*.pem" rules), capped at
+	// captureSecretMax.
+	suffixes []string
+	// paths are path globs (docker's config.json under .docker only), by
+	// the base name they end with.
+	paths map[string][]string
+	key   string
+}
+
+var (
+	captureOnce sync.Once
+	capture     *captureSet
+)
+
+// captured returns the capture set: every name and path of a default rule
+// with `contains` (its matcher needs the body), so the rule file stays the
+// one place to add a secret rule.
+func captured() *captureSet {
+	captureOnce.Do(func() {
+		cs := &captureSet{byName: map[string]int64{}, paths: map[string][]string{}}
+		suffixes := map[string]bool{}
+		for _, s := range Default().specs {
+			if len(s.Contains) == 0 || s.Disabled {
+				continue
+			}
+			for _, n := range s.Names {
+				for _, e := range expandBraces(n) {
+					if suf, ok := captureSuffix(e); ok {
+						suffixes[suf] = true
+					} else if !hasMeta(e) {
+						cs.byName[e] = captureSecretMax
+					}
+				}
+			}
+			for _, p := range s.Paths {
+				for _, e := range expandBraces(p) {
+					if b := index.Base(e); !hasMeta(b) {
+						cs.paths[b] = append(cs.paths[b], e)
+					}
+				}
+			}
+		}
+		for s := range suffixes {
+			cs.suffixes = append(cs.suffixes, s)
+		}
+		sort.Strings(cs.suffixes)
+		cs.key = cs.hash()
+		capture = cs
+	})
+	return capture
+}
+
+// captureSuffix returns ".pem" for "*.pem": a glob WantContent can test
+// with a suffix compare.
+func captureSuffix(name string) (string, bool) {
+	if len(name) > 1 && name[0] == '*' && !hasMeta(name[1:]) {
+		return name[1:], true
+	}
+	return "", false
+}
+
+// hash digests the tables and caps, so CaptureKey follows any change.
+func (cs *captureSet) hash() string {
+	h := sha256.New()
+	names := make([]string, 0, len(cs.byName))
+	for n := range cs.byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(h, "name %s %d\n", n, cs.byName[n])
+	}
+	for _, s := range cs.suffixes {
+		fmt.Fprintf(h, "suffix %s %d\n", s, captureSecretMax)
+	}
+	bases := make([]string, 0, len(cs.paths))
+	for b := range cs.paths {
+		bases = append(bases, b)
+	}
+	sort.Strings(bases)
+	for _, b := range bases {
+		fmt.Fprintf(h, "path %s %q %d\n", b, cs.paths[b], captureSecretMax)
+	}
+	pkgdb.WriteCaptureTables(h)
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// CaptureKey names the set of files WantContent selects, as a version and a
+// hash of its tables (which include the default rules' `contains` names).
+// Layer indexes are cached under it: an index cached with another set would
+// lack bodies Classify needs.
+func CaptureKey() string {
+	return fmt.Sprintf("classify-%d-%s", captureVersion, captured().key)
+}
+
+// WantContent reports whether the walk should keep the body of the regular
+// file at canonical path p (size bytes): the package databases, lockfiles
+// and manifests Classify reads for evidence, and the small files whose
+// content decides whether they hold a secret (the default rules with
+// `contains`). It runs for every regular
+// file of every layer, so it sticks to string compares on the base name
+// and a few prefixes and suffixes.
+func WantContent(p string, size int64) bool {
+	base := p[strings.LastIndexByte(p, '/')+1:]
+	cs := captured()
+	if max, ok := cs.byName[base]; ok {
+		return size <= max
+	}
+	if want, ok := pkgdb.Wants(p, size); ok {
+		return want
+	}
+	if globs, ok := cs.paths[base]; ok && size <= captureSecretMax {
+		for _, g := range globs {
+			if doublestar.MatchUnvalidated(g, p) {
+				return true
+			}
+		}
+	}
+	for _, s := range cs.suffixes {
+		if strings.HasSuffix(base, s) {
+			return size <= captureSecretMax
+		}
+	}
+	return false
+}
+
+// checkCaptured rejects a user rule whose `contains` matcher could never
+// match: imgdiff reads bodies only of the files WantContent selects, which
+// a user rule cannot extend (the layer cache is keyed by that set).
+func checkCaptured(s *Spec) error {
+	if len(s.Contains) == 0 || s.Disabled {
+		return nil
+	}
+	var probes []string
+	for _, n := range s.Names {
+		for _, e := range expandBraces(n) {
+			if suf, ok := captureSuffix(e); ok {
+				e = "x" + suf
+			} else if hasMeta(e) {
+				return fmt.Errorf("rule %q: contains needs literal file names or \"*.ext\", not %q", s.ID, n)
+			}
+			probes = append(probes, "probe/"+e)
+		}
+	}
+	for _, p := range s.Paths {
+		for _, e := range expandBraces(p) {
+			// A sample path the glob matches: "**/.docker/config.json" ->
+			// "x/.docker/config.json".
+			probe := strings.NewReplacer("**", "x", "*", "x", "?", "x").Replace(e)
+			if hasMeta(probe) || !doublestar.MatchUnvalidated(e, probe) {
+				return fmt.Errorf("rule %q: contains needs paths with only * and ** wildcards, not %q", s.ID, p)
+			}
+			probes = append(probes, probe)
+		}
+	}
+	for _, probe := range probes {
+		if !WantContent(probe, 1) {
+			return fmt.Errorf("rule %q: contains cannot see inside %q: imgdiff keeps the content of package databases, lockfiles and the files the default secret rules name, no others", s.ID, index.Base(probe))
+		}
+	}
+	return nil
+}

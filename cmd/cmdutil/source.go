@@ -1,0 +1,139 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/spf13/pflag"
+
+	"github.com/imgdiff/imgdiff/analyze/budget"
+	"github.com/imgdiff/imgdiff/analyze/rules"
+	"github.com/imgdiff/imgdiff/cmd/config"
+	"github.com/imgdiff/imgdiff/layers"
+	"github.com/imgdiff/imgdiff/layers/pipeline"
+)
+
+// SourceOptions are the flags that say how to read images.
+type SourceOptions struct {
+	Platform string
+	Insecure bool
+	Jobs     int
+	Verbose  bool
+	NoCache  bool
+}
+
+// AddSourceFlags registers the source flags on fs.
+func AddSourceFlags(fs *pflag.FlagSet, o *SourceOptions) {
+	fs.StringVar(&o.Platform, "platform", "", "platform of a multi-arch image, os/arch[/variant] (default: this host's)")
+	fs.BoolVar(&o.Insecure, "insecure", false, "allow plain-HTTP registries (always allowed for localhost)")
+	fs.IntVarP(&o.Jobs, "jobs", "j", runtime.NumCPU(), "layers read in parallel")
+	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "print a timing line to stderr")
+	fs.BoolVar(&o.NoCache, "no-cache", false, "neither read nor write the layer-index cache ($XDG_CACHE_HOME/imgdiff)")
+}
+
+// Pipeline turns the parsed flags into the pipeline's options: the source
+// flags, the rules and budgets Setup read, the layer cache (OpenCache) and
+// an observer that draws progress on a terminal, prints what the sources
+// note, and with -v the timing line, all on stderr. A bad --jobs or
+// --platform is a FlagError.
+func Pipeline(ios *IOStreams, o SourceOptions, r *rules.Rules, b *budget.Budgets) (pipeline.Options, error) {
+	if o.Jobs <= 0 {
+		return pipeline.Options{}, FlagErrorf("--jobs must be at least 1, got %d", o.Jobs)
+	}
+	var platform *v1.Platform
+	if o.Platform != "" {
+		p, err := layers.ParsePlatform(o.Platform)
+		if err != nil {
+			return pipeline.Options{}, FlagErrorf("--platform: %w", err)
+		}
+		platform = p
+	}
+	po := pipeline.Options{
+		Open: layers.Options{
+			Platform:   platform,
+			Insecure:   o.Insecure,
+			Jobs:       o.Jobs,
+			DockerHost: ios.Getenv("DOCKER_HOST"),
+		},
+		Rules:    r,
+		Budgets:  b,
+		Observer: &observer{ios: ios, verbose: o.Verbose},
+	}
+	po.Cache = func() layers.Cache {
+		if c := OpenCache(ios, o.NoCache); c != nil {
+			return c
+		}
+		return nil // not a nil *cache.Cache in the interface
+	}
+	return po, nil
+}
+
+// observer is the commands' pipeline.Observer.
+type observer struct {
+	ios        *IOStreams
+	verbose    bool
+	stopSaving func(ok bool)
+	stopWalk   func()
+}
+
+func (ob *observer) Opening(ctx context.Context) func(int64) {
+	saving, stop := NewSaveProgress(ctx, ob.ios)
+	ob.stopSaving = stop
+	return saving
+}
+
+func (ob *observer) Opened(imgs []*layers.Image, err error) {
+	ob.stopSaving(err == nil)
+	if err != nil {
+		return
+	}
+	for _, img := range imgs {
+		for _, n := range img.Notes {
+			fmt.Fprintf(ob.ios.ErrOut, "imgdiff: %s: %s\n", img.Ref, n)
+		}
+	}
+}
+
+func (ob *observer) Walking(ctx context.Context, imgs []*layers.Image) layers.Observer {
+	progress, stop := NewProgress(ctx, ob.ios, imgs)
+	ob.stopWalk = stop
+	return progress
+}
+
+func (ob *observer) Walked(error) { ob.stopWalk() }
+
+// Done prints the -v timing line. Attribution and classification are
+// summed over the images; "analysed" is the wall time of both.
+func (ob *observer) Done(t pipeline.Timings) {
+	if !ob.verbose {
+		return
+	}
+	fmt.Fprintf(ob.ios.ErrOut, "imgdiff: opened %d image(s) in %s, read layers in %s, attributed in %s, classified in %s (analysed in %s)\n",
+		t.Images, round(t.Open), round(t.Walk), round(t.Build), round(t.Redact+t.Classify), round(t.Analyse))
+}
+
+func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+
+// Setup reads what a run applies besides the images: the classification
+// rules (the defaults with the config file's merged in) and the budgets
+// (the config file's, then the flags'). Budgets is nil-safe: Empty when
+// none are set.
+func Setup(ios *IOStreams, flags *config.BudgetFlags, compare bool) (*rules.Rules, *budget.Budgets, error) {
+	file, budgets, err := config.Resolve(flags, ios.WorkDir, nil, compare)
+	if err != nil {
+		var ue *config.UsageError
+		if errors.As(err, &ue) {
+			return nil, nil, &FlagError{Err: err}
+		}
+		return nil, nil, err
+	}
+	rules, err := file.RuleSet()
+	if err != nil {
+		return nil, nil, err
+	}
+	return rules, budgets, nil
+}

@@ -1,0 +1,231 @@
+// Package pipeline is the one package that joins reading images (package
+// layers and its sources) and analysing them (package analyze and its
+// concern packages). It runs the stages of every command in one place, in
+// order:
+//
+//	open → walk → build → redact → classify → check
+//
+// open resolves the references and opens the images (layers.OpenAll),
+// walk reads their layers, shared ones once (layers.Walk), build
+// attributes every byte to the step that wrote it (analyze.Build), redact
+// takes credential-like values out of the config and history
+// (hygiene.Redact), classify flags what the image should not carry
+// (analyze.Classify), and check evaluates the budgets (package budget)
+// over the summary or comparison. An Observer is told as each stage
+// starts and ends, for progress bars and timings; the pipeline itself
+// prints nothing. The cobra commands parse flags, call Analyze or Compare
+// and render what they return.
+//
+// Sources (the packages under layers/ that read an archive, a layout, a
+// registry or the engine) never import analyze; this package alone does.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/budget"
+	"github.com/imgdiff/imgdiff/analyze/hygiene"
+	"github.com/imgdiff/imgdiff/analyze/rules"
+	"github.com/imgdiff/imgdiff/layers"
+)
+
+// Options say how to run the pipeline.
+type Options struct {
+	// Open says how to open the images. Its Jobs (which must be > 0) also
+	// bounds the layers read at once and the images analysed at once;
+	// its SaveProgress is set from Observer.
+	Open layers.Options
+	// Cache, when set, is called once the images are open and returns
+	// the cache that holds layer indexes across runs (nil: none). Opening
+	// a cache that turns out unusable can warn; a run whose images do not
+	// open never gets that far.
+	Cache func() layers.Cache
+	// Rules classify the files; nil means rules.Default().
+	Rules *rules.Rules
+	// Budgets are checked by Analyze and Compare; nil or empty checks
+	// nothing.
+	Budgets *budget.Budgets
+	// Observer, when set, is told of each stage.
+	Observer Observer
+}
+
+// Observer is told what the pipeline does, for progress and timings. The
+// pipeline calls it from one goroutine, in stage order; methods must
+// return quickly.
+type Observer interface {
+	// Opening is called before the images are opened, with the run's
+	// context. It returns the function told how many bytes a `docker
+	// save` from the engine has written so far (nil: none).
+	Opening(ctx context.Context) (saveProgress func(written int64))
+	// Opened is called when opening has ended: with the open images, or
+	// with the error that ends the run.
+	Opened(imgs []*layers.Image, err error)
+	// Walking is called before the layers are read, with the run's
+	// context. It returns the observer of the walk (nil: none).
+	Walking(ctx context.Context, imgs []*layers.Image) layers.Observer
+	// Walked is called when the walk has ended, err nil or not.
+	Walked(err error)
+	// Done is called once the images are loaded, with what each stage
+	// took.
+	Done(t Timings)
+}
+
+// Timings are what the stages of Load took. Build, Redact and Classify
+// are summed over the images, which are analysed in parallel; Analyse is
+// the wall time of those three stages together.
+type Timings struct {
+	Images                  int
+	Open, Walk              time.Duration
+	Build, Redact, Classify time.Duration
+	Analyse                 time.Duration
+}
+
+// Loaded is one image after the pipeline's first five stages: built,
+// redacted and classified.
+type Loaded struct {
+	Image *analyze.Image
+	Class *analyze.Classification
+	// Notes are facts from the source worth telling (which source a bare
+	// reference resolved to).
+	Notes []string
+}
+
+// Load runs open → walk → build → redact → classify on the images refs
+// name: the images are opened and analysed in parallel, and the layers
+// they share are read once. The result is in refs' order.
+func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
+	if o.Open.Jobs <= 0 {
+		return nil, fmt.Errorf("pipeline: jobs must be at least 1, got %d", o.Open.Jobs)
+	}
+	if len(refs) == 0 {
+		return nil, errors.New("pipeline: no image to load")
+	}
+	obs := o.Observer
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	var t Timings
+	t.Images = len(refs)
+
+	start := time.Now()
+	opts := o.Open
+	opts.SaveProgress = obs.Opening(ctx)
+	imgs, err := layers.OpenAll(ctx, refs, opts)
+	obs.Opened(imgs, err)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, img := range imgs {
+			img.Close()
+		}
+	}()
+	opened := time.Now()
+	t.Open = opened.Sub(start)
+
+	wo := layers.WalkOptions{
+		Jobs:       o.Open.Jobs,
+		Capture:    rules.WantContent,
+		CaptureKey: rules.CaptureKey(),
+	}
+	if o.Cache != nil {
+		if c := o.Cache(); c != nil {
+			wo.Cache = c
+		}
+	}
+	wo.Observer = obs.Walking(ctx, imgs)
+	walked, err := layers.Walk(ctx, wo, imgs...)
+	obs.Walked(err)
+	if err != nil {
+		return nil, err
+	}
+	read := time.Now()
+	t.Walk = read.Sub(opened)
+
+	// Images are analysed in parallel: with two images (compare) this
+	// stage is otherwise a serial tail after the parallel walk.
+	out := make([]Loaded, len(walked))
+	stages := make([][3]time.Duration, len(walked))
+	var g errgroup.Group
+	g.SetLimit(o.Open.Jobs)
+	for i, w := range walked {
+		g.Go(func() error {
+			t0 := time.Now()
+			img, err := analyze.Build(w)
+			if err != nil {
+				return fmt.Errorf("%s: %w", refs[i], err)
+			}
+			t1 := time.Now()
+			img = hygiene.Redact(img)
+			t2 := time.Now()
+			class := analyze.Classify(img, o.Rules)
+			stages[i] = [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)}
+			out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, s := range stages {
+		t.Build += s[0]
+		t.Redact += s[1]
+		t.Classify += s[2]
+	}
+	t.Analyse = time.Since(read)
+	obs.Done(t)
+	return out, nil
+}
+
+// Analyze runs the whole pipeline on one image: Load, then the summary
+// with top entries per list (analyze.Summarize), then the budgets that
+// apply to it. Its Budgets are nil when o has none.
+func Analyze(ctx context.Context, o Options, ref string, top int) (*analyze.Analysis, error) {
+	loaded, err := Load(ctx, o, ref)
+	if err != nil {
+		return nil, err
+	}
+	l := loaded[0]
+	a := analyze.Summarize(l.Image, l.Class, top)
+	if !o.Budgets.Empty() {
+		if a.Budgets, err = budget.EvaluateAnalysis(a, o.Budgets); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// Compare runs the whole pipeline on two images, A (the baseline) and B:
+// Load, then their comparison (analyze.Compare), then the budgets.
+func Compare(ctx context.Context, o Options, refA, refB string, co analyze.CompareOptions) (*analyze.Comparison, error) {
+	loaded, err := Load(ctx, o, refA, refB)
+	if err != nil {
+		return nil, err
+	}
+	a, b := loaded[0], loaded[1]
+	c, err := analyze.Compare(a.Image, b.Image, a.Class, b.Class, co)
+	if err != nil {
+		return nil, err
+	}
+	if !o.Budgets.Empty() {
+		if c.Budgets, err = budget.EvaluateComparison(c, o.Budgets, b.Class); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// nopObserver observes nothing.
+type nopObserver struct{}
+
+func (nopObserver) Opening(context.Context) func(int64)                      { return nil }
+func (nopObserver) Opened([]*layers.Image, error)                            {}
+func (nopObserver) Walking(context.Context, []*layers.Image) layers.Observer { return nil }
+func (nopObserver) Walked(error)                                             {}
+func (nopObserver) Done(Timings)                                             {}

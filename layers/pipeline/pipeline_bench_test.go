@@ -1,0 +1,136 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/layers"
+	"github.com/imgdiff/imgdiff/layers/imagetest"
+)
+
+// shareImage is a ~100k-file single-stage image: a Debian-like base whose
+// dpkg database owns 40,000 files of 400 packages (some -dev), a Go
+// toolchain, a node_modules tree with a lockfile marking dev dependencies,
+// C sources and a Go build cache, so every database and rule family runs.
+func shareImage() imagetest.Image {
+	var base []imagetest.Entry
+	var status strings.Builder
+	for p := range 400 {
+		name, section := fmt.Sprintf("pkg%03d", p), "libs"
+		if p%5 == 0 {
+			name, section = fmt.Sprintf("lib%03d-dev", p), "libdevel"
+		}
+		fmt.Fprintf(&status, "Package: %s\nStatus: install ok installed\nSection: %s\nInstalled-Size: 100\nArchitecture: amd64\nVersion: 1.0\n\n", name, section)
+		var list strings.Builder
+		for f := range 100 {
+			var path string
+			switch f % 4 {
+			case 0:
+				path = fmt.Sprintf("usr/lib/x86_64-linux-gnu/%s/lib%d.so.1", name, f)
+			case 1:
+				path = fmt.Sprintf("usr/share/doc/%s/file%d", name, f)
+			case 2:
+				path = fmt.Sprintf("usr/include/%s/h%d.h", name, f)
+			default:
+				path = fmt.Sprintf("usr/bin/%s-tool%d", name, f)
+			}
+			list.WriteString("/" + path + "\n")
+			base = append(base, imagetest.Entry{Path: path, Size: int64(500 + f*20)})
+		}
+		base = append(base, imagetest.Entry{Path: "var/lib/dpkg/info/" + name + ".list", Body: []byte(list.String())})
+	}
+	base = append(base, imagetest.Entry{Path: "var/lib/dpkg/status", Body: []byte(status.String())})
+
+	var app []imagetest.Entry
+	var lock strings.Builder
+	lock.WriteString(`{"name":"app","lockfileVersion":3,"packages":{"":{"name":"app"}`)
+	for p := range 300 {
+		dev := ""
+		if p%3 == 0 {
+			dev = `,"dev":true`
+		}
+		fmt.Fprintf(&lock, `,"node_modules/m%03d":{"version":"1.0.0"%s}`, p, dev)
+		for f := range 100 {
+			app = append(app, imagetest.Entry{Path: fmt.Sprintf("app/node_modules/m%03d/lib/f%d.js", p, f), Size: 500})
+		}
+	}
+	lock.WriteString("}}")
+	app = append(app, imagetest.Entry{Path: "app/package-lock.json", Body: []byte(lock.String())})
+
+	var tools []imagetest.Entry
+	for f := range 10_000 {
+		tools = append(tools,
+			imagetest.Entry{Path: fmt.Sprintf("usr/local/go/src/pkg%d/f%d.go", f/100, f), Size: 2000},
+			imagetest.Entry{Path: fmt.Sprintf("root/.cache/go-build/%02x/%d-d", f%256, f), Size: 3000},
+			imagetest.Entry{Path: fmt.Sprintf("src/mod%d/file%d.c", f/50, f), Size: 800},
+		)
+	}
+	return imagetest.Image{
+		Layers: []imagetest.Layer{
+			{Entries: base, CreatedBy: "/bin/sh -c #(nop) ADD file:base in / "},
+			{Entries: tools, CreatedBy: "RUN /bin/sh -c make # buildkit"},
+			{Entries: app, CreatedBy: "RUN /bin/sh -c npm ci # buildkit"},
+		},
+		Compression: imagetest.Uncompressed,
+	}
+}
+
+// BenchmarkAnalyzeShare runs the stages of `imgdiff analyze` (open, read
+// the layers, attribute, redact, classify, then summarize) through Load on a ~100k-file image
+// stored as a docker save archive with uncompressed layers: the cheapest
+// source to read, so the one where classification weighs most. The
+// "classify-%" metric is classification's share of the whole; issue 3
+// requires it under 20%.
+func BenchmarkAnalyzeShare(b *testing.B) {
+	img, err := imagetest.Build(shareImage())
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "share.tar")
+	if err := imagetest.WriteDockerArchive(path, "share:latest", img); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var read, build, classify, total time.Duration
+	files := 0
+	for b.Loop() {
+		t0 := time.Now()
+		timings := &timingObserver{}
+		loaded, err := Load(ctx, Options{Open: layers.Options{Jobs: runtime.NumCPU()}, Observer: timings}, "docker-archive:"+path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		ai, c := loaded[0].Image, loaded[0].Class
+		analyze.Summarize(ai, c, 10)
+		t2 := time.Now()
+		// Redaction is part of classification, as it was before it became
+		// a stage of its own.
+		tm := timings.t
+		read, build, classify, total = read+tm.Open+tm.Walk, build+tm.Build, classify+tm.Redact+tm.Classify, total+t1.Sub(t0)+t2.Sub(t1)
+		files = len(ai.FS.Files)
+		if len(c.Packages) == 0 {
+			b.Fatal("no package recognised: the image does not exercise classification")
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(files), "files")
+	b.ReportMetric(float64(read.Milliseconds())/n, "read-ms")
+	b.ReportMetric(float64(build.Milliseconds())/n, "attribute-ms")
+	b.ReportMetric(float64(classify.Milliseconds())/n, "classify-ms")
+	b.ReportMetric(100*float64(classify)/float64(total), "classify-%")
+}
+
+// timingObserver keeps the timings the pipeline reports.
+type timingObserver struct {
+	nopObserver
+	t Timings
+}
+
+func (o *timingObserver) Done(t Timings) { o.t = t }

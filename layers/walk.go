@@ -12,6 +12,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -72,26 +73,82 @@ type Observer interface {
 	LayerDone(diffID string, cached bool, err error)
 }
 
-// CacheKey is the key under which the file index of a layer walked with
-// captureKey is cached. blobDigest is the digest of the blob the layer was
-// read from, when the source has one (empty for uncompressed layers of a
-// docker save). It is in the key because a diffID is only what the config
-// claims, and the walk does not hash the uncompressed tar (sources check
-// blob digests): keyed by diffID alone, one image that mislabels a layer
-// would poison the cached index of the real layer for every other image.
-func CacheKey(diffID, blobDigest, captureKey string) string {
-	k := diffID
-	if blobDigest != "" {
-		k += "@" + blobDigest
+// CacheKey is the key under which the file index of layer l walked with
+// captureKey is cached, and false when l must not be cached. The key is
+// built from what the source shows of the bytes (Identity), never from
+// the diffID the config claims, which an image can set to another layer's
+// to be served that layer's index:
+//
+//   - a blob from a registry, or saved by the local engine: its digest,
+//     checked as the blob is read; a cache entry is written only after
+//     such a check, and a registry serves by digest;
+//   - a blob in a local file (OCI layout or archive, Docker 25+ archive):
+//     its digest and the file's fingerprint, so that an entry is reused
+//     only for the very file it was verified from, unchanged (a hit
+//     under the digest alone would trust a file name);
+//   - an uncompressed layer the walker reads by seeking past bodies, which
+//     nothing hashes: the fingerprint of the file and the layer's place
+//     in it (engine layers: the diffID, which the engine computed);
+//   - anything else (no Identity, no fingerprint): not cached.
+func CacheKey(l Layer, captureKey string) (string, bool) {
+	k := identityKey(l).cache
+	if k == "" {
+		return "", false
 	}
 	if captureKey != "" {
 		k += "+" + captureKey
 	}
-	return k
+	return k, true
+}
+
+// layerKeys are the keys the walk uses for one layer.
+type layerKeys struct {
+	// job de-duplicates within a run: layers with the same job key are
+	// read once (a local copy of a blob is still hashed: see copyJob).
+	job string
+	// cache is the cache key without the capture key; "" = not cached.
+	cache string
+	// same is what index.Layer.Identity says; "" = shown equal to none.
+	same string
+	// local is set for bytes in a local file not saved by the engine:
+	// their digest is only known once this run has read them.
+	local    bool
+	location string
+}
+
+func identityKey(l Layer) layerKeys {
+	il, ok := l.(Identified)
+	if !ok {
+		return layerKeys{job: fmt.Sprintf("layer %p", l)}
+	}
+	id := il.Identity()
+	switch {
+	case id.Digest != "":
+		k := layerKeys{job: "blob:" + id.Digest, same: "blob:" + id.Digest, location: id.Location}
+		switch {
+		case id.Engine || id.Location == "" && !id.Local:
+			k.cache = k.job
+		case id.Location != "":
+			k.cache = k.job + "@" + id.Location
+			k.local = true
+		default:
+			k.local = true
+		}
+		return k
+	case id.Engine:
+		d := "diffid:" + l.DiffID().String()
+		return layerKeys{job: "engine:" + d, cache: "engine:" + d, same: d}
+	case id.Location != "":
+		loc := "file:" + id.Location
+		return layerKeys{job: loc, cache: loc, same: loc}
+	}
+	return layerKeys{job: fmt.Sprintf("layer %p", l)}
 }
 
 // Walk reads the layers of the given images, in parallel, into file indexes.
-// A layer that several images share (same diffID) is read once. The result
+// A layer that several images are shown to share (see CacheKey: the same
+// verified blob, engine diffID or file section, never a claimed diffID) is
+// read once; a local copy of a shared blob is only hashed. The result
 // holds one index.Image per input image, in order.
 func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image, error) {
 	if opts.Jobs <= 0 {
@@ -101,25 +158,52 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 		opts.MaxCapture = DefaultMaxCapture
 	}
 
-	// One job per distinct diffID, read from the first image that has it.
+	// One job per distinct identity, read from the first image that has
+	// it (see CacheKey: never by the diffID a config claims).
 	type job struct {
 		layer Layer
+		keys  layerKeys
 		out   *index.Layer
 		// where names the layer for errors: the first image that has it.
+		where string
+		// observe: the first job of its diffID reports progress (the
+		// observer knows layers by diffID).
+		observe bool
+	}
+	// copyJob is another local file that holds a blob a job reads: it is
+	// hashed in this run (not decompressed or indexed) before it shares
+	// the job's index, so a file that only claims the digest in its name
+	// is caught.
+	type copyJob struct {
+		layer Layer
+		keys  layerKeys
+		of    *job
 		where string
 	}
 	jobs := map[string]*job{}
 	var order []*job
+	var copies []*copyJob
+	copyOf := map[string]bool{}
+	observed := map[string]bool{}
 	for _, img := range imgs {
 		if len(img.Layers) != len(img.Config.RootFS.DiffIDs) {
 			return nil, fmt.Errorf("%s: config lists %d layers, manifest %d", img.Ref, len(img.Config.RootFS.DiffIDs), len(img.Layers))
 		}
 		for k, l := range img.Layers {
-			id := l.DiffID().String()
-			if _, ok := jobs[id]; !ok {
-				j := &job{layer: l, where: fmt.Sprintf("%s: layer %d", img.Ref, k)}
-				jobs[id] = j
+			keys := identityKey(l)
+			where := fmt.Sprintf("%s: layer %d", img.Ref, k)
+			j, ok := jobs[keys.job]
+			if !ok {
+				id := l.DiffID().String()
+				j = &job{layer: l, keys: keys, where: where, observe: !observed[id]}
+				observed[id] = true
+				jobs[keys.job] = j
 				order = append(order, j)
+				continue
+			}
+			if keys.local && (keys.location == "" || keys.location != j.keys.location) && !copyOf[keys.job+"\x00"+keys.location] {
+				copyOf[keys.job+"\x00"+keys.location] = keys.location != ""
+				copies = append(copies, &copyJob{layer: l, keys: keys, of: j, where: where})
 			}
 		}
 	}
@@ -136,7 +220,11 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 	g.SetLimit(opts.Jobs)
 	for _, j := range order {
 		g.Go(func() error {
-			l, err := walkCached(gctx, j.layer, opts)
+			o := opts
+			if !j.observe {
+				o.Observer = nil
+			}
+			l, err := walkCached(gctx, j.layer, o)
 			if err != nil {
 				return fmt.Errorf("%s %w", j.where, err)
 			}
@@ -144,8 +232,35 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 			return nil
 		})
 	}
+	var toPut []*copyJob
+	var putMu sync.Mutex
+	for _, c := range copies {
+		g.Go(func() error {
+			key, cacheable := CacheKey(c.layer, opts.CaptureKey)
+			if cacheable && opts.Cache != nil {
+				if _, ok := opts.Cache.Get(key); ok {
+					return nil // this very file was verified by an earlier run
+				}
+			}
+			if err := drainLayer(gctx, c.layer); err != nil {
+				return fmt.Errorf("%s (%s): %w", c.where, shortDigest(c.layer.DiffID().String()), err)
+			}
+			if cacheable {
+				putMu.Lock()
+				toPut = append(toPut, c)
+				putMu.Unlock()
+			}
+			return nil
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	if opts.Cache != nil {
+		for _, c := range toPut {
+			key, _ := CacheKey(c.layer, opts.CaptureKey)
+			_ = opts.Cache.Put(key, c.of.out)
+		}
 	}
 
 	out := make([]*index.Image, len(imgs))
@@ -162,7 +277,8 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 		var size, compressed int64
 		var entries int
 		for k, l := range img.Layers {
-			files := jobs[l.DiffID().String()].out
+			keys := identityKey(l)
+			files := jobs[keys.job].out
 			var err error
 			if size, err = index.AddSize(size, files.Size); err != nil {
 				return nil, fmt.Errorf("%s: layer %d: image size: %w", img.Ref, k, err)
@@ -180,6 +296,7 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 				}
 			}
 			il.Digest, il.CompressedSize, il.MediaType = b.Digest, b.Size, b.MediaType
+			il.DiffID, il.Identity = l.DiffID().String(), keys.same
 			ii.Layers = append(ii.Layers, &il)
 		}
 		out[i] = ii
@@ -187,11 +304,34 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 	return out, nil
 }
 
+// drainLayer reads a layer's blob to its end, so that a source that checks
+// a digest as the blob is read checks it.
+func drainLayer(ctx context.Context, l Layer) error {
+	rc, err := l.Open(ctx)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	buf := make([]byte, 1<<20)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		_, err := rc.Read(buf)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
 func walkCached(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, error) {
 	id := l.DiffID().String()
-	key := CacheKey(id, l.Blob().Digest, opts.CaptureKey)
-	if opts.Cache != nil {
-		if cached, ok := opts.Cache.Get(key); ok && cached.DiffID == id {
+	key, cacheable := CacheKey(l, opts.CaptureKey)
+	if cacheable && opts.Cache != nil {
+		if cached, ok := opts.Cache.Get(key); ok {
 			if opts.Observer != nil {
 				opts.Observer.LayerDone(id, true, nil)
 			}
@@ -208,7 +348,7 @@ func walkCached(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, e
 	if err != nil {
 		return nil, fmt.Errorf("(%s): %w", shortDigest(id), err)
 	}
-	if opts.Cache != nil {
+	if cacheable && opts.Cache != nil {
 		_ = opts.Cache.Put(key, idx) // a cache that cannot write only costs speed
 	}
 	return idx, nil
@@ -260,6 +400,11 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 		defer zr.Close()
 		dec, format = zr, "zstd"
 	}
+	if dec == nil {
+		if name := unsupportedCompression(magic); name != "" {
+			return nil, fmt.Errorf("%s-compressed layer is not supported (imgdiff reads uncompressed, gzip and zstd layers)", name)
+		}
+	}
 	var idx *index.Layer
 	if dec == nil {
 		idx, err = indexPlain(ctx, raw, opts)
@@ -269,8 +414,27 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 	if err != nil {
 		return nil, err
 	}
+	if il, ok := l.(Identified); ok && dec == nil {
+		// An uncompressed blob checked against its digest as it was
+		// read is its own diffID: a config that claims another lies.
+		if d := il.Identity().Digest; d != "" && d != l.DiffID().String() {
+			return nil, fmt.Errorf("the config claims diffID %s, but the layer is an uncompressed tar with digest %s", l.DiffID(), d)
+		}
+	}
 	idx.DiffID = l.DiffID().String()
 	return idx, nil
+}
+
+// unsupportedCompression names the compression of a blob imgdiff cannot
+// read, from its magic bytes; "" when it is none of them.
+func unsupportedCompression(magic []byte) string {
+	switch {
+	case len(magic) >= 4 && bytes.HasPrefix(magic, []byte("BZh")) && magic[3] >= '1' && magic[3] <= '9':
+		return "bzip2"
+	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X'}):
+		return "xz"
+	}
+	return ""
 }
 
 // indexPlain indexes an uncompressed layer tar.

@@ -73,7 +73,7 @@ func ID(v int64) uint32 {
 
 // Layer is the file index of one layer, plus what the source knows of its
 // blob. The file part (Entries, Whiteouts, OpaqueDirs, Contents, Size) depends
-// only on DiffID and is what the cache stores.
+// only on the layer's bytes and is what the cache stores.
 type Layer struct {
 	// DiffID is the digest of the uncompressed tar ("sha256:...").
 	DiffID string
@@ -85,6 +85,13 @@ type Layer struct {
 	CompressedSize int64
 	// MediaType of the blob as the source names it; may be empty.
 	MediaType string
+	// Identity is what the walk showed the layer's bytes to be, set per
+	// image like Digest and never cached: layers of two images with the
+	// same non-empty Identity are the same bytes (a blob digest checked
+	// while read, a diffID the Docker engine computed, or the same bytes
+	// of the same local file). Empty when nothing shows it. DiffID is
+	// only what the config claims; use Identity to call layers shared.
+	Identity string
 
 	Entries []Entry
 	// Whiteouts are the canonical paths this layer deletes from lower

@@ -7,7 +7,7 @@ STATICCHECK_VERSION := v0.8.2
 BIN := bin/imgdiff
 DEMO := testdata/demo
 
-.PHONY: build test demo lint e2e bench clean
+.PHONY: build test demo lint fuzz e2e bench clean vendor-d3
 
 build:
 	go build -o $(BIN) ./cmd/imgdiff
@@ -32,6 +32,13 @@ lint:
 	go vet $(LINT_PKGS)
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(LINT_PKGS)
 
+# Every Go fuzz target (found with go test -list, see .ci/fuzz) for
+# FUZZTIME each (default 30s); FUZZPARALLEL=1 on a shared machine. A failing
+# input lands in the package's testdata/fuzz/FuzzX: commit it.
+FUZZTIME ?= 30s
+fuzz:
+	FUZZTIME=$(FUZZTIME) .ci/fuzz
+
 # End-to-end against a real dockerd and registry that the script starts and
 # stops itself (root; installs docker.io, skopeo, ... when missing). Builds
 # the testdata/dockerfiles images with BuildKit (and Go, Node, C with the
@@ -44,6 +51,12 @@ e2e:
 # in the same run (docs/performance.md). Needs ~12 GB free under $$TMPDIR.
 bench:
 	go run ./testdata/bench
+
+# Refresh the vendored d3-hierarchy of the HTML report (npm pack, integrity
+# checked, version and checksums recorded in report/html/assets/).
+D3_HIERARCHY_VERSION := 3.1.3
+vendor-d3:
+	report/html/assets/vendor-d3.sh $(D3_HIERARCHY_VERSION)
 
 clean:
 	rm -rf bin $(DEMO)

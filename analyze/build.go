@@ -39,6 +39,7 @@ func Build(img *index.Image) (*Image, error) {
 			Index:          k,
 			DiffID:         l.DiffID,
 			Digest:         l.Digest,
+			Identity:       l.Identity,
 			Size:           l.Size,
 			CompressedSize: l.CompressedSize,
 			Files:          countFiles(l.Entries),

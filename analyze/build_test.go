@@ -34,6 +34,7 @@ func testImage(history []v1.History, layers ...*index.Layer) *index.Image {
 	cfg := &v1.ConfigFile{History: history}
 	for i := range layers {
 		layers[i].DiffID = "sha256:" + string(rune('a'+i))
+		layers[i].Identity = "blob:" + layers[i].DiffID
 		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, v1.Hash{})
 	}
 	return &index.Image{Ref: "test", Config: cfg, Layers: layers}

@@ -229,18 +229,22 @@ func delta(a, b *Image) Delta {
 }
 
 func shared(a, b *Image) Shared {
+	// Layers are the same when the walk showed them to be (Identity),
+	// never because two configs claim one diffID.
 	inA := map[string]bool{}
 	for _, l := range a.Layers {
-		inA[l.DiffID] = true
+		if l.Identity != "" {
+			inA[l.Identity] = true
+		}
 	}
 	s := Shared{}
 	seen := map[string]bool{}
 	for _, l := range b.Layers {
-		if seen[l.DiffID] {
+		if l.Identity != "" && seen[l.Identity] {
 			continue
 		}
-		seen[l.DiffID] = true
-		if inA[l.DiffID] {
+		seen[l.Identity] = true
+		if l.Identity != "" && inA[l.Identity] {
 			s.Layers++
 			s.Size += l.Size
 			s.CompressedSize = addKnown(s.CompressedSize, l.CompressedSize)
@@ -265,7 +269,7 @@ func sameLayers(a, b *Image) bool {
 		return false
 	}
 	for i := range a.Layers {
-		if a.Layers[i].DiffID != b.Layers[i].DiffID {
+		if a.Layers[i].Identity == "" || a.Layers[i].Identity != b.Layers[i].Identity {
 			return false
 		}
 	}

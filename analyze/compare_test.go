@@ -41,7 +41,9 @@ func TestCompareDecomposition(t *testing.T) {
 	)
 	// Share the base layer's diffID, as a common FROM does.
 	multi.Layers[0].DiffID = single.Layers[0].DiffID
+	multi.Layers[0].Identity = single.Layers[0].Identity
 	multi.Layers[1].DiffID = "sha256:app"
+	multi.Layers[1].Identity = "blob:sha256:app"
 	for _, l := range single.Layers[1:] {
 		l.CompressedSize = 100
 	}
@@ -91,6 +93,33 @@ func TestCompareDecomposition(t *testing.T) {
 	}
 	if got := cmpn.Files.Changed; got.Count != 2 {
 		t.Errorf("changed = %+v, want app and etc/conf", got)
+	}
+}
+
+// TestSharedOnlyWhenShown: two layers that claim one diffID but that the
+// walk did not show to be the same bytes (different Identity) are not
+// shared, and two images whose configs claim the same diffIDs are not
+// identical (issue 13 defect 1).
+func TestSharedOnlyWhenShown(t *testing.T) {
+	honest := testImage(nil, testLayer([]index.Entry{reg("a", 5)}, nil, nil))
+	liar := testImage(nil, testLayer([]index.Entry{reg("a", 5), reg(".env", 40)}, nil, nil))
+	liar.Layers[0].Identity = "blob:sha256:other"
+	a, _ := Build(honest)
+	b, _ := Build(liar)
+	if a.Layers[0].DiffID != b.Layers[0].DiffID {
+		t.Fatal("the test wants both configs to claim one diffID")
+	}
+	c, err := Compare(a, b, nil, nil, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Shared.Layers != 0 || c.Identical || c.Shared.PullContentSize != 45 {
+		t.Errorf("shared = %+v identical = %v, want nothing shared", c.Shared, c.Identical)
+	}
+	liar.Layers[0].Identity = ""
+	b, _ = Build(liar)
+	if c, _ := Compare(b, b, nil, nil, CompareOptions{}); c.Shared.Layers != 0 || c.Identical {
+		t.Errorf("a layer with no identity is shared: %+v", c.Shared)
 	}
 }
 

@@ -19,6 +19,9 @@ type dockerManifestEntry struct {
 	Config   string
 	RepoTags []string
 	Layers   []string
+	// LayerSources describes, by diffID, the foreign layers the archive
+	// does not hold (Windows base layers).
+	LayerSources map[v1.Hash]v1.Descriptor `json:",omitempty"`
 }
 
 // openDockerArchive opens an image of a `docker save` archive, both the
@@ -68,14 +71,17 @@ func openDockerArchive(s store, name string, o Options) (*Image, error) {
 	for i, ln := range e.Layers {
 		sec, err := s.open(ln)
 		if err != nil {
+			if d, ok := e.LayerSources[cfg.RootFS.DiffIDs[i]]; ok && errors.Is(err, errNotInStore) && !d.MediaType.IsDistributable() {
+				return nil, foreignLayer(i, d)
+			}
 			if errors.Is(err, errNotInStore) {
 				return nil, fmt.Errorf("layer %d (%s) is not in the archive: Docker 25+ may leave out layers another saved image shares; save the images together or with a current Docker", i, ln)
 			}
 			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}
-		size, compressed := sec.Size(), isCompressed(sec)
+		size, compressed, loc := sec.Size(), isCompressed(sec), sec.loc
 		sec.Close()
-		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: ln, compressed: compressed}
+		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: ln, compressed: compressed, loc: loc}
 		l.blob = Blob{Size: Unknown, MediaType: string(types.DockerUncompressedLayer)}
 		if l.compressed {
 			// A compressed layer in a Docker 25+ archive is an OCI blob

@@ -73,3 +73,35 @@ func (img *Image) Close() error {
 
 // onClose registers f to run on Close, last registered first.
 func (img *Image) onClose(f func() error) { img.closers = append(img.closers, f) }
+
+// Identity is what a source can show about a layer's bytes. The walk
+// de-duplicates layers, caches their indexes and tells analyze which layers
+// two images share by it, never by the diffID a config claims: an image
+// built from a pull request can claim any diffID.
+type Identity struct {
+	// Digest is the digest the blob's bytes are checked against while they
+	// are read ("sha256:…"): a registry blob, an OCI layout blob, a Docker
+	// 25+ archive blob. Empty when the source hands the layer out
+	// unhashed (an uncompressed layer whose file bodies the walker seeks
+	// past).
+	Digest string
+	// Location names, for a layer in a local file, which bytes it is in
+	// this run: the file's fingerprint (device, inode, size, mtime, ctime)
+	// and the layer's offset and length in it. The same Location is the
+	// same bytes; a file changed since has another. Empty for remote
+	// blobs, and when the platform gives no fingerprint.
+	Location string
+	// Local is set when the bytes are in a local file the engine did not
+	// write: a digest is then only shown once this run has read them.
+	Local bool
+	// Engine is set when the layer comes from the local Docker engine,
+	// which computed the diffID itself (on build, pull or load, where it
+	// checks diffIDs against the tars): the diffID then names the content.
+	Engine bool
+}
+
+// Identified is implemented by layers whose source gives an Identity. A
+// Layer without it is read every time: never de-duplicated, never cached.
+type Identified interface {
+	Identity() Identity
+}

@@ -213,21 +213,46 @@ func openOCIManifest(s store, d v1.Descriptor, o Options) (*Image, error) {
 		sec, err := s.open(name)
 		if err != nil {
 			if errors.Is(err, errNotInStore) {
+				if !ld.MediaType.IsDistributable() {
+					return nil, foreignLayer(i, ld)
+				}
 				return nil, fmt.Errorf("layer %d blob %s is missing", i, ld.Digest)
 			}
 			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}
-		size := sec.Size()
-		compressed := isCompressed(sec)
+		size, compressed, loc := sec.Size(), isCompressed(sec), sec.loc
 		sec.Close()
 		if size != ld.Size {
 			return nil, fmt.Errorf("layer %d blob %s: %d bytes, manifest says %d", i, ld.Digest, size, ld.Size)
 		}
-		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: name, verify: ld.Digest, compressed: compressed}
+		if err := checkUncompressedDiffID(i, compressed, ld.Digest, cfg.RootFS.DiffIDs[i]); err != nil {
+			return nil, err
+		}
+		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: name, verify: ld.Digest, compressed: compressed, loc: loc}
 		l.blob = Blob{Digest: ld.Digest.String(), Size: ld.Size, MediaType: string(ld.MediaType)}
 		img.Layers = append(img.Layers, l)
 	}
 	return img, nil
+}
+
+// foreignLayer is the error for a foreign (non-distributable) layer, one
+// a manifest points at by URL (Windows base layers) rather than ships.
+func foreignLayer(i int, d v1.Descriptor) error {
+	from := ""
+	if len(d.URLs) > 0 {
+		from = ", from " + d.URLs[0]
+	}
+	return fmt.Errorf("layer %d is a foreign (non-distributable) layer (%s%s): its blob is not shipped with the image, and imgdiff does not read foreign layers", i, d.MediaType, from)
+}
+
+// checkUncompressedDiffID checks the diffID a config claims for a layer
+// whose blob is the uncompressed tar: the blob's digest, which is verified
+// when the blob is read, is then the diffID.
+func checkUncompressedDiffID(i int, compressed bool, blob, claimed v1.Hash) error {
+	if compressed || blob == claimed {
+		return nil
+	}
+	return fmt.Errorf("layer %d: the config claims diffID %s, but the layer is an uncompressed tar with digest %s", i, claimed, blob)
 }
 
 // newManifestImage checks a manifest against its config and makes the

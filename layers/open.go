@@ -9,12 +9,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/imgdiff/imgdiff/layers/engine"
 )
 
 // Options say how to open images.
@@ -33,8 +35,12 @@ type Options struct {
 	// Keychain resolves registry credentials (nil = the docker config
 	// and its credential helpers).
 	Keychain authn.Keychain
-	// RegistryTransport replaces the HTTP transport to registries.
+	// RegistryTransport replaces the HTTP transport to registries (it is
+	// still wrapped in imgdiff's retries).
 	RegistryTransport http.RoundTripper
+	// RetryBackoff is the first wait before retrying a failed registry
+	// request; it doubles on each of the 4 retries (0 = 500ms).
+	RetryBackoff time.Duration
 	// SaveProgress, when set, is told how many bytes a `docker save` from
 	// the engine has written so far: the slow part of reading from it.
 	SaveProgress func(written int64)
@@ -54,16 +60,17 @@ func Open(ctx context.Context, ref string, o Options) (*Image, error) {
 
 // OpenAll opens several images in parallel. The ones the local engine
 // holds are saved in one `docker save`, so layers they share are saved
-// once. On error, nothing stays open.
+// once. The first failure cancels the other opens; on error, nothing
+// stays open. Errors name the reference and keep their cause for
+// errors.Is (context.Canceled when interrupted).
 func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 	out := make([]*Image, len(refs))
-	fail := func(ref string, err error) ([]*Image, error) {
+	closeAll := func() {
 		for _, img := range out {
 			if img != nil {
 				img.Close()
 			}
 		}
-		return nil, fmt.Errorf("%s: %s", ref, oneLine(err))
 	}
 
 	// Decide which references the engine serves before opening anything.
@@ -71,10 +78,18 @@ func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 	var daemonIdx []int
 	var daemonNames []string
 	notes := make([]string, len(refs))
+	parsed := make([]Reference, len(refs))
 	for i, raw := range refs {
-		name, note, err := r.daemonName(ctx, raw)
+		// Each reference is parsed once, here, into the value that
+		// decides its source.
+		ref, err := ParseReference(raw)
 		if err != nil {
-			return fail(raw, err)
+			return nil, &RefError{Ref: raw, Err: errors.New(strings.TrimPrefix(err.Error(), raw+": "))}
+		}
+		parsed[i] = ref
+		name, note, err := r.daemonName(ctx, ref)
+		if err != nil {
+			return nil, &RefError{Ref: raw, Err: err}
 		}
 		notes[i] = note
 		if name != "" {
@@ -83,49 +98,39 @@ func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 		}
 	}
 
-	var mu sync.Mutex
-	var firstErr error
-	var firstRef string
-	setErr := func(ref string, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if firstErr == nil {
-			firstErr, firstRef = err, ref
-		}
-	}
-	var wg sync.WaitGroup
+	g, gctx := errgroup.WithContext(ctx)
 	for i, raw := range refs {
 		if slices.Contains(daemonIdx, i) {
 			continue
 		}
-		wg.Go(func() {
-			img, err := openOne(ctx, raw, o)
+		g.Go(func() error {
+			img, err := openOne(gctx, parsed[i], o)
 			if err != nil {
-				setErr(raw, err)
-				return
+				return &RefError{Ref: raw, Err: err}
 			}
 			out[i] = img
+			return nil
 		})
 	}
 	if len(daemonIdx) > 0 {
-		wg.Go(func() {
-			imgs, err := openDaemon(ctx, r.engine, daemonNames, o)
+		g.Go(func() error {
+			imgs, err := openDaemon(gctx, r.engine, daemonNames, o)
 			if err != nil {
 				ref := refs[daemonIdx[0]]
 				if len(daemonIdx) > 1 {
 					ref = strings.Join(daemonNames, ", ")
 				}
-				setErr(ref, err)
-				return
+				return &RefError{Ref: ref, Err: err}
 			}
 			for k, i := range daemonIdx {
 				out[i] = imgs[k]
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return fail(firstRef, firstErr)
+	if err := g.Wait(); err != nil {
+		closeAll()
+		return nil, err
 	}
 	for i, img := range out {
 		img.Ref = refs[i]
@@ -136,22 +141,30 @@ func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 	return out, nil
 }
 
+// RefError is an error opening one reference. Its message is one line
+// (registry error bodies span several) that names the reference; the
+// cause stays reachable through errors.Is and errors.As.
+type RefError struct {
+	Ref string
+	Err error
+}
+
+func (e *RefError) Error() string { return e.Ref + ": " + oneLine(e.Err) }
+func (e *RefError) Unwrap() error { return e.Err }
+
 // resolver decides whether the local engine serves a reference, asking
 // the engine at most once whether it answers.
 type resolver struct {
 	o       Options
-	engine  *engine
+	engine  *engine.Client
 	pinged  bool
 	pingErr error
 }
 
 // daemonName returns the engine's name for raw when the engine serves it,
 // with a note for bare references saying which source was chosen.
-func (r *resolver) daemonName(ctx context.Context, raw string) (name, note string, err error) {
-	ref, err := ParseReference(raw)
-	if err != nil {
-		return "", "", errors.New(strings.TrimPrefix(err.Error(), raw+": "))
-	}
+func (r *resolver) daemonName(ctx context.Context, ref Reference) (name, note string, err error) {
+	raw := ref.Raw
 	switch {
 	case ref.Transport == DockerDaemon:
 		if err := r.connect(ctx, false); err != nil {
@@ -164,10 +177,10 @@ func (r *resolver) daemonName(ctx context.Context, raw string) (name, note strin
 	if err := r.connect(ctx, true); err != nil {
 		return "", "no local docker engine answers; read from the registry (docker://" + raw + ")", nil
 	}
-	switch err := r.engine.has(ctx, raw); {
+	switch err := r.engine.Has(ctx, raw); {
 	case err == nil:
 		return raw, "read from the local docker engine (docker-daemon:" + raw + ")", nil
-	case errors.Is(err, errNoSuchImage):
+	case errors.Is(err, engine.ErrNoSuchImage):
 		return "", "not in the local docker engine; read from the registry (docker://" + raw + ")", nil
 	default:
 		return "", "", err
@@ -177,14 +190,14 @@ func (r *resolver) daemonName(ctx context.Context, raw string) (name, note strin
 // connect makes the engine client and, for bare names, pings it once.
 func (r *resolver) connect(ctx context.Context, ping bool) error {
 	if r.engine == nil {
-		e, err := newEngine(r.o.DockerHost)
+		e, err := engine.New(r.o.DockerHost)
 		if err != nil {
 			return err
 		}
 		r.engine = e
 	}
 	if ping && !r.pinged {
-		r.pinged, r.pingErr = true, r.engine.ping(ctx, daemonPing)
+		r.pinged, r.pingErr = true, r.engine.Ping(ctx, daemonPing)
 	}
 	if ping {
 		return r.pingErr
@@ -203,11 +216,8 @@ func isBareName(raw string) bool {
 }
 
 // openOne opens a reference the engine does not serve.
-func openOne(ctx context.Context, raw string, o Options) (*Image, error) {
-	ref, err := ParseReference(raw)
-	if err != nil {
-		return nil, errors.New(strings.TrimPrefix(err.Error(), raw+": "))
-	}
+func openOne(ctx context.Context, ref Reference, o Options) (*Image, error) {
+	raw := ref.Raw
 	switch ref.Transport {
 	case DockerArchive, OCIArchive, OCILayout:
 		path, name := ref.Path, ref.Name
@@ -240,6 +250,10 @@ func openFile(path, name, transport string, o Options) (*Image, error) {
 			return nil, fmt.Errorf("no such file or directory")
 		}
 		return nil, err
+	}
+	if !fi.IsDir() && !fi.Mode().IsRegular() {
+		// A FIFO would block open(2) forever, a device never end.
+		return nil, notRegular(fi)
 	}
 	if fi.IsDir() {
 		if transport != "" && transport != OCILayout {

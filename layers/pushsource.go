@@ -25,6 +25,12 @@ type pushSource struct {
 	carry []byte // bytes copied out of earlier blocks, consumed before cur
 	eof   error  // set once the writer has ended: io.EOF or its error
 	spare []byte // carry's buffer, reused
+
+	// done and canceled, when set, are the walk's ctx.Done and ctx.Err:
+	// every block handed over, and every wait for one, checks them, so
+	// that skipping or draining a huge body stops at an interrupt.
+	done     <-chan struct{}
+	canceled func() error
 }
 
 // errSourceClosed ends a WriteTo whose reader has gone away.
@@ -79,6 +85,11 @@ func (s *pushSource) fill() error {
 	if s.eof != nil {
 		return s.eof
 	}
+	if s.canceled != nil {
+		if err := s.canceled(); err != nil {
+			return err
+		}
+	}
 	if s.held {
 		s.held = false
 		s.release <- struct{}{}
@@ -93,6 +104,8 @@ func (s *pushSource) fill() error {
 			s.eof = io.EOF
 		}
 		return s.eof
+	case <-s.done: // nil, and never ready, unless set
+		return s.canceled()
 	}
 }
 

@@ -2,7 +2,10 @@ package layers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // Transports are the reference prefixes imgdiff understands, in skopeo's
@@ -61,12 +64,43 @@ func ParseReference(s string) (Reference, error) {
 		ref.Transport = transport
 		ref.Path, ref.Name = splitPathName(rest)
 		return ref, nil
-	case ok && (isTransportLike(transport) || strings.Contains(rest, "/")) && !looksLikeHostPort(s):
-		// A name:tag never has a slash after the colon; host:port/repo
-		// does, and is a name.
-		return ref, fmt.Errorf("%s: unknown transport %q (want docker-archive:, oci:, oci-archive:, docker://, docker-daemon:)", s, transport)
+	case ok && slices.Contains(unsupportedTransports, transport):
+		return ref, fmt.Errorf("%s: skopeo's %s: transport is not supported (want %s)", s, transport, supportedList)
+	case ok && isSchemeLike(transport) && !looksLikeHostPort(s) && (strings.Contains(rest, "/") || !isImageName(s)):
+		// Neither a transport imgdiff knows nor an image name (a tag
+		// or digest never holds a slash; host:port/ is handled above):
+		// say which prefix was not understood.
+		return ref, fmt.Errorf("%s: unknown transport %q (want %s)", s, transport, supportedList)
 	}
-	return ref, nil // bare: Open resolves it
+	return ref, nil // bare: an existing path or a NAME[:TAG][@DIGEST]; Open resolves it
+}
+
+// supportedList names the transports imgdiff reads, for errors.
+const supportedList = "docker-archive:, oci:, oci-archive:, docker://, docker-daemon:"
+
+// unsupportedTransports are skopeo's other transport names: a reference
+// that starts with one of them is that transport, never an image name.
+// "docker:" without "//" is not among them: "docker:24-dind" is an image.
+var unsupportedTransports = []string{"containers-storage", "dir", "ostree", "sif", "tarball"}
+
+// isSchemeLike reports whether s could be a transport or URL scheme name.
+func isSchemeLike(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// isImageName reports whether s is a valid NAME[:TAG][@DIGEST] (which a
+// hyphenated, dotted or underscored name before a tag colon is).
+func isImageName(s string) bool {
+	_, err := name.ParseReference(s)
+	return err == nil
 }
 
 // splitPathName splits "PATH[:NAME]" at the first colon; Open retries
@@ -74,20 +108,6 @@ func ParseReference(s string) (Reference, error) {
 func splitPathName(rest string) (path, name string) {
 	path, name, _ = strings.Cut(rest, ":")
 	return path, name
-}
-
-// isTransportLike reports whether s could be a transport name, as opposed
-// to a registry host or image name before a tag colon.
-func isTransportLike(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c == '-') {
-			return false
-		}
-	}
-	return strings.Contains(s, "-") || s == "oci" || s == "docker" || s == "containers" || s == "dir" || s == "ostree" || s == "sif"
 }
 
 // looksLikeHostPort reports whether s starts "host:port/" (localhost:5000/x).

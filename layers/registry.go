@@ -5,11 +5,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // openRegistry reads an image's manifest and config from a registry; the
@@ -27,17 +31,35 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
+	base := o.RegistryTransport
+	if base == nil {
+		base = remote.DefaultTransport
+	}
+	first := o.RetryBackoff
+	if first <= 0 {
+		first = defaultRetryBackoff
+	}
 	ropts := []remote.Option{
-		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(kc),
 		remote.WithUserAgent("imgdiff"),
 		// Each walker job holds one blob stream; remote blocks opening
 		// more than its job count (a slot frees on Close).
 		remote.WithJobs(max(o.Jobs, 1)),
+		// Registry faults: remote retries a request that fails with a
+		// connection reset, an EOF or a temporary error, and the status
+		// codes below, with this backoff and at most retryAttempts tries.
+		// remote does not read Retry-After: retryAfter, under its retry,
+		// waits what the registry asks (within bounds) before handing
+		// the 429 or 503 back to be retried.
+		remote.WithTransport(&retryAfter{next: base, max: maxRetryAfter}),
+		remote.WithRetryBackoff(remote.Backoff{Duration: first, Factor: 2, Jitter: 0.1, Steps: retryAttempts}),
+		remote.WithRetryStatusCodes(retryStatusCodes...),
 	}
-	if o.RegistryTransport != nil {
-		ropts = append(ropts, remote.WithTransport(o.RegistryTransport))
+	puller, err := remote.NewPuller(ropts...)
+	if err != nil {
+		return nil, err
 	}
+	ropts = append(ropts, remote.Reuse(puller), remote.WithContext(ctx))
 	desc, err := remote.Get(r, ropts...)
 	if err != nil {
 		return nil, err
@@ -84,31 +106,139 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 	img.Transport = Registry
 	cfg := img.Config
 	for i, ld := range m.Layers {
-		rl, err := rimg.LayerByDigest(ld.Digest)
-		if err != nil {
-			return nil, fmt.Errorf("layer %d: %w", i, err)
+		if !ld.MediaType.IsDistributable() {
+			return nil, foreignLayer(i, ld)
+		}
+		if ld.MediaType == types.OCIUncompressedLayer || ld.MediaType == types.DockerUncompressedLayer {
+			if err := checkUncompressedDiffID(i, false, ld.Digest, cfg.RootFS.DiffIDs[i]); err != nil {
+				return nil, err
+			}
 		}
 		img.Layers = append(img.Layers, &registryLayer{
 			diffID: cfg.RootFS.DiffIDs[i],
 			blob:   Blob{Digest: ld.Digest.String(), Size: ld.Size, MediaType: string(ld.MediaType)},
-			l:      rl,
+			ref:    r.Context().Digest(ld.Digest.String()),
+			puller: puller,
 		})
 	}
 	return img, nil
 }
 
 // registryLayer streams a layer blob; remote verifies its digest at EOF.
+// It is fetched with the context of the walk that opens it (not the one
+// the image was opened with), so cancelling the walk stops the download.
 type registryLayer struct {
 	diffID v1.Hash
 	blob   Blob
-	l      v1.Layer
+	ref    name.Digest
+	puller *remote.Puller
 }
 
 func (l *registryLayer) DiffID() v1.Hash { return l.diffID }
-func (l *registryLayer) Blob() Blob      { return l.blob }
+
+// Identity implements Identified: the blob digest, which remote checks as
+// the blob streams (and a registry checked on push).
+func (l *registryLayer) Identity() Identity { return Identity{Digest: l.blob.Digest} }
+
+func (l *registryLayer) Blob() Blob { return l.blob }
+
 func (l *registryLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return l.l.Compressed()
+	rl, err := l.puller.Layer(ctx, l.ref)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := rl.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	if l.blob.Size < 0 {
+		return rc, nil
+	}
+	return &sizeChecked{rc: rc, left: l.blob.Size, ref: l.ref.String()}, nil
+}
+
+// sizeChecked fails a blob stream that runs past the size the manifest
+// gives (remote checks the digest only at the end, which an endless
+// stream never reaches) or ends short of it.
+type sizeChecked struct {
+	rc   io.ReadCloser
+	left int64
+	ref  string
+}
+
+func (s *sizeChecked) Read(p []byte) (int, error) {
+	n, err := s.rc.Read(p)
+	s.left -= int64(n)
+	switch {
+	case s.left < 0:
+		return n, fmt.Errorf("%s: blob is larger than the manifest says", s.ref)
+	case err == io.EOF && s.left > 0:
+		return n, fmt.Errorf("%s: blob ends %d bytes short of the manifest's size: %w", s.ref, s.left, io.ErrUnexpectedEOF)
+	}
+	return n, err
+}
+
+func (s *sizeChecked) Close() error { return s.rc.Close() }
+
+// Registry retries: how many attempts a request gets, the first wait
+// (doubling after each failure), and which statuses are worth retrying.
+const (
+	retryAttempts       = 5
+	defaultRetryBackoff = 500 * time.Millisecond
+	// maxRetryAfter caps what a Retry-After may make a run wait per try.
+	maxRetryAfter = 30 * time.Second
+)
+
+var retryStatusCodes = []int{
+	http.StatusRequestTimeout, http.StatusTooManyRequests,
+	http.StatusInternalServerError, http.StatusBadGateway,
+	http.StatusServiceUnavailable, http.StatusGatewayTimeout,
+}
+
+// retryAfter waits, on a 429 or 503 that carries Retry-After, as long as
+// the registry asks (at most max, never past the request's context) before
+// returning the response, which remote's retry then retries.
+type retryAfter struct {
+	next http.RoundTripper
+	max  time.Duration
+}
+
+func (t *retryAfter) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
+		return resp, err
+	}
+	wait, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	if !ok || wait <= 0 {
+		return resp, nil
+	}
+	timer := time.NewTimer(min(wait, t.max))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return resp, nil
+	case <-req.Context().Done():
+		resp.Body.Close()
+		return nil, req.Context().Err()
+	}
+}
+
+// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		return time.Duration(min(n, int64(time.Hour/time.Second))) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return t.Sub(now), true
+	}
+	return 0, false
 }

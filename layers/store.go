@@ -29,6 +29,9 @@ type store interface {
 type storedFile struct {
 	*io.SectionReader
 	closer io.Closer // nil when the store owns the file
+	// loc names these bytes in this run (see Identity.Location); empty
+	// when the file has no fingerprint.
+	loc string
 }
 
 func (f *storedFile) Close() error {
@@ -36,6 +39,15 @@ func (f *storedFile) Close() error {
 		return nil
 	}
 	return f.closer.Close()
+}
+
+// location names a section of a fingerprinted file; "" without a
+// fingerprint.
+func location(fp string, off, size int64) string {
+	if fp == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s@%d+%d", fp, off, size)
 }
 
 // errNotInStore marks a file the store does not hold.
@@ -75,23 +87,14 @@ func (d *dirStore) open(name string) (*storedFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(filepath.Join(d.root, filepath.FromSlash(c)))
+	f, fi, err := openRegular(filepath.Join(d.root, filepath.FromSlash(c)))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: %w", c, errNotInStore)
 		}
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", c, err)
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%s: not a regular file", c)
-	}
-	return &storedFile{io.NewSectionReader(f, 0, fi.Size()), f}, nil
+	return &storedFile{SectionReader: io.NewSectionReader(f, 0, fi.Size()), closer: f, loc: location(fingerprint(fi), 0, fi.Size())}, nil
 }
 
 func (d *dirStore) close() error { return nil }
@@ -102,14 +105,17 @@ func (d *dirStore) close() error { return nil }
 type tarStore struct {
 	name  string
 	f     *os.File
+	fp    string // the archive's fingerprint
 	files map[string]section
+	// bad holds links that lead out of the archive: opening one fails.
+	bad map[string]error
 }
 
 type section struct{ off, size int64 }
 
 // openTarStore indexes the archive at p.
 func openTarStore(p string) (*tarStore, error) {
-	f, err := os.Open(p)
+	f, _, err := openRegular(p)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +136,7 @@ func newTarStore(f *os.File, name string) (*tarStore, error) {
 	if fi.IsDir() {
 		return nil, fmt.Errorf("is a directory, not an archive")
 	}
-	s := &tarStore{name: name, f: f, files: map[string]section{}}
+	s := &tarStore{name: name, f: f, fp: fingerprint(fi), files: map[string]section{}, bad: map[string]error{}}
 	if err := s.index(fi.Size()); err != nil {
 		return nil, err
 	}
@@ -146,6 +152,7 @@ func (s *tarStore) index(size int64) error {
 	// headers through it and seeks past bodies.
 	cr := &offsetReader{r: io.NewSectionReader(s.f, 0, size)}
 	tr := tar.NewReader(cr)
+	links := map[string]string{} // link name -> target, relative to the archive root
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -156,6 +163,20 @@ func (s *tarStore) index(size int64) error {
 				return fmt.Errorf("not a tar archive: %w", err)
 			}
 			return fmt.Errorf("corrupt or truncated tar archive: %w", err)
+		}
+		if h.Typeflag == tar.TypeSymlink || h.Typeflag == tar.TypeLink {
+			// Docker before 25 stores a layer two images share once and
+			// links the second copy to it (c/layer.tar -> ../a/layer.tar).
+			name, err := cleanName(h.Name)
+			if err != nil {
+				return err
+			}
+			target := h.Linkname
+			if h.Typeflag == tar.TypeSymlink && !strings.HasPrefix(target, "/") {
+				target = path.Join(path.Dir(name), target)
+			}
+			links[name] = target
+			continue
 		}
 		if h.Typeflag != tar.TypeReg && h.Typeflag != 0 { // 0: pre-POSIX regular file
 			continue
@@ -172,7 +193,47 @@ func (s *tarStore) index(size int64) error {
 	if len(s.files) == 0 {
 		return fmt.Errorf("empty tar archive")
 	}
+	s.resolveLinks(links)
 	return nil
+}
+
+// maxLinkHops bounds how many links resolving one name may follow.
+const maxLinkHops = 8
+
+// resolveLinks makes each link an alias of the regular file it leads to
+// inside the archive. A link that leads out of the archive fails when it
+// is opened; one that leads nowhere (or round in a loop) is left out, so
+// opening it says the file is not in the archive.
+func (s *tarStore) resolveLinks(links map[string]string) {
+	for name := range links {
+		cur := name
+		for hop := 0; hop <= maxLinkHops; hop++ {
+			target, ok := links[cur]
+			if !ok {
+				break
+			}
+			if strings.HasPrefix(target, "/") || escapes(target) {
+				s.bad[name] = fmt.Errorf("%s is a link to %s, which leaves the archive", name, links[name])
+				break
+			}
+			cur = path.Clean(target)
+		}
+		if _, isLink := links[cur]; isLink || s.bad[name] != nil {
+			continue // out of the archive, a loop, or too many hops
+		}
+		if sec, ok := s.files[cur]; ok {
+			if _, shadowed := s.files[name]; !shadowed {
+				s.files[name] = sec
+			}
+		}
+	}
+}
+
+// escapes reports whether a slash path, relative to the archive root,
+// climbs above it.
+func escapes(p string) bool {
+	c := path.Clean(p)
+	return c == ".." || strings.HasPrefix(c, "../")
 }
 
 func (s *tarStore) describe() string { return s.name }
@@ -193,9 +254,12 @@ func (s *tarStore) open(name string) (*storedFile, error) {
 	}
 	sec, ok := s.files[c]
 	if !ok {
+		if err := s.bad[c]; err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%s: %w", c, errNotInStore)
 	}
-	return &storedFile{SectionReader: io.NewSectionReader(s.f, sec.off, sec.size)}, nil
+	return &storedFile{SectionReader: io.NewSectionReader(s.f, sec.off, sec.size), loc: location(s.fp, sec.off, sec.size)}, nil
 }
 
 func (s *tarStore) close() error { return s.f.Close() }

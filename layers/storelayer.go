@@ -24,10 +24,23 @@ type storeLayer struct {
 	verify v1.Hash
 	// compressed is set when the stored bytes are gzip or zstd.
 	compressed bool
+	// loc names the stored bytes in this run (Identity.Location).
+	loc string
+	// engine is set for layers the Docker engine saved (Identity.Engine).
+	engine bool
 }
 
 func (l *storeLayer) DiffID() v1.Hash { return l.diffID }
-func (l *storeLayer) Blob() Blob      { return l.blob }
+
+// Identity implements Identified.
+func (l *storeLayer) Identity() Identity {
+	id := Identity{Location: l.loc, Local: !l.engine, Engine: l.engine}
+	if l.verify.Hex != "" {
+		id.Digest = l.verify.String()
+	}
+	return id
+}
+func (l *storeLayer) Blob() Blob { return l.blob }
 
 func (l *storeLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // This file reads tar headers for the walker. archive/tar is correct but
@@ -31,7 +32,9 @@ type tarEntry struct {
 }
 
 // tarHeaders iterates the entries of a tar stream; Read reads the current
-// entry's body.
+// entry's body. The entry and its strings are valid until the next call to
+// Next or Read: fastTar's point into its buffers, so that reading a header
+// allocates nothing; a caller keeps copies.
 type tarHeaders interface {
 	Next() (*tarEntry, error)
 	io.Reader
@@ -82,7 +85,15 @@ type fastTar struct {
 	// and their bodies), so a fallback can replay them to archive/tar.
 	raw []byte
 	cur tarEntry // returned by Next, overwritten by the next call
+	// canceled, when set, is the walk's ctx.Err: checked between chunks
+	// of a body being skipped, so that one huge body cannot outlast an
+	// interrupt.
+	canceled func() error
 }
+
+// cancelChunk is how many body bytes fastTar skips between two checks of
+// its context: a few milliseconds of reading or decompressing.
+const cancelChunk = 4 << 20
 
 func newFastTar(src blockSource) *fastTar { return &fastTar{src: src} }
 
@@ -132,7 +143,7 @@ func (t *fastTar) next() (*tarEntry, error) {
 		if t.body > 0 {
 			n := t.body
 			if t.src.seekable() {
-				if _, err := t.src.skip(n - 1); err != nil {
+				if _, err := t.skipChecked(n - 1); err != nil {
 					return nil, err
 				}
 				n = 1
@@ -143,7 +154,7 @@ func (t *fastTar) next() (*tarEntry, error) {
 					return nil, err
 				}
 			}
-			if k, err := t.src.skip(n); k < n {
+			if k, err := t.skipChecked(n); k < n {
 				if err == nil || err == io.EOF {
 					err = io.ErrUnexpectedEOF
 				}
@@ -189,12 +200,18 @@ func (t *fastTar) next() (*tarEntry, error) {
 			if err != nil {
 				return nil, err
 			}
+			// Records first, padding after, as archive/tar: a stream
+			// cut inside the padding of corrupt records is a bad
+			// header, not a clean end.
 			recs, sparse, err := parsePAX(body)
 			if err != nil {
 				return nil, err
 			}
 			if sparse {
-				return nil, errFallback
+				return nil, errFallback // the padding is still in src: replay reads it
+			}
+			if err := t.padding(); err != nil {
+				return nil, err
 			}
 			if e.Typeflag == tar.TypeXGlobalHeader {
 				// archive/tar returns a global header as an entry of
@@ -207,6 +224,9 @@ func (t *fastTar) next() (*tarEntry, error) {
 		case tar.TypeGNULongName, tar.TypeGNULongLink:
 			body, err := t.special()
 			if err != nil {
+				return nil, err
+			}
+			if err := t.padding(); err != nil {
 				return nil, err
 			}
 			s := cstring(body)
@@ -253,6 +273,27 @@ func (t *fastTar) next() (*tarEntry, error) {
 	}
 }
 
+// skipChecked is src.skip in chunks of cancelChunk, checking the context
+// before each and after the last.
+func (t *fastTar) skipChecked(n int64) (int64, error) {
+	var done int64
+	for {
+		if t.canceled != nil {
+			if err := t.canceled(); err != nil {
+				return done, err
+			}
+		}
+		if done == n {
+			return done, nil
+		}
+		k, err := t.src.skip(min(n-done, cancelChunk))
+		done += k
+		if err != nil || k == 0 {
+			return done, err
+		}
+	}
+}
+
 // block reads one 512-byte header block, handling the end-of-archive
 // marker as archive/tar does: EOF before a block, or two zero blocks, is
 // the end; a zero block followed by a non-zero one is an error.
@@ -290,7 +331,8 @@ func (t *fastTar) read512() ([]byte, error) {
 }
 
 // special reads the body of a meta entry (PAX records, GNU long names),
-// at most 1 MiB as in archive/tar, and keeps it for a replay.
+// at most 1 MiB as in archive/tar, and keeps it for a replay. The padding
+// after it is left to padding, once the caller has checked the body.
 func (t *fastTar) special() ([]byte, error) {
 	const maxSpecial = 1 << 20
 	if t.body > maxSpecial {
@@ -303,23 +345,35 @@ func (t *fastTar) special() ([]byte, error) {
 	}
 	start := len(t.raw)
 	n := int(t.body)
-	t.raw = append(t.raw, make([]byte, n+int(t.pad))...)
+	t.raw = append(t.raw, make([]byte, n)...)
 	if _, err := io.ReadFull(t, t.raw[start:start+n]); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
 		return nil, err
 	}
-	// Consume the padding too, into raw, so that a replay starts clean.
-	if k, err := io.ReadFull(t.src, t.raw[start+n:]); k < int(t.pad) {
-		t.raw = t.raw[:start+n+k]
+	return t.raw[start : start+n], nil
+}
+
+// padding consumes the padding after a meta entry's body into raw, so that
+// a replay starts clean. A stream that ends inside it ends cleanly, as in
+// archive/tar's tryReadFull. The body returned by special stays valid:
+// raw may move, but that slice keeps its own backing array.
+func (t *fastTar) padding() error {
+	if t.pad == 0 {
+		return nil
+	}
+	start := len(t.raw)
+	t.raw = append(t.raw, make([]byte, t.pad)...)
+	if k, err := io.ReadFull(t.src, t.raw[start:]); k < int(t.pad) {
+		t.raw = t.raw[:start+k]
 		if err == nil || err == io.ErrUnexpectedEOF {
 			err = io.EOF
 		}
-		return nil, err
+		return err
 	}
 	t.pad = 0
-	return t.raw[start : start+n], nil
+	return nil
 }
 
 type tarFormat int
@@ -424,12 +478,16 @@ func headerOnly(flag byte) bool {
 	return false
 }
 
-// cstring is a NUL-terminated string field.
+// cstring is a NUL-terminated string field, not copied: it points into b,
+// which fastTar reuses for the next entry. See tarHeaders.
 func cstring(b []byte) string {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]
 	}
-	return string(b)
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // numParser parses tar numeric fields as archive/tar does, remembering

@@ -347,3 +347,22 @@ func TestFastTarTinyBuffer(t *testing.T) {
 		}
 	}
 }
+
+// A PAX header whose records are corrupt and whose padding is cut off:
+// archive/tar parses the records before it reads the padding, so it
+// reports a bad header; the fast reader must not take the short padding
+// for a clean end of the archive (issue 13, defect 6).
+func TestFastTarPAXTruncatedPadding(t *testing.T) {
+	for _, body := range []string{"junk", "9 a=b\n", paxRec("path=ok")} {
+		x := rawTar(t, []rawHeader{{name: "pax", typ: 'x', size: int64(len(body))}})
+		copy(x[512:], body)
+		for _, keep := range []int{0, 1, 511 - len(body)} {
+			data := x[:512+len(body)+keep]
+			_, werr := refIndex(data, captureAll)
+			if body != paxRec("path=ok") && errKind(werr) != "bad header" {
+				t.Fatalf("%q: archive/tar says %v; the test expects a bad header", body, werr)
+			}
+			checkSame(t, fmt.Sprintf("PAX %q, padding cut to %d", body, keep), data)
+		}
+	}
+}

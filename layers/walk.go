@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -21,6 +23,15 @@ import (
 
 // DefaultMaxCapture is the largest file body a walk captures by default.
 const DefaultMaxCapture = 16 << 20
+
+// DefaultMaxEntries is how many tar entries a layer may hold by default:
+// ten times the largest real layers (a few hundred thousand files), and an
+// index of about 1 GB at the walker's ~100 bytes per entry.
+const DefaultMaxEntries = 10_000_000
+
+// ErrTooManyEntries is wrapped by the error of a walk that stops at
+// WalkOptions.MaxEntries.
+var ErrTooManyEntries = errors.New("too many entries (--max-entries)")
 
 // WalkOptions configure Walk.
 type WalkOptions struct {
@@ -36,6 +47,11 @@ type WalkOptions struct {
 	// MaxCapture caps a captured body; larger files are not captured.
 	// 0 means DefaultMaxCapture.
 	MaxCapture int64
+	// MaxEntries caps the tar entries of one layer, whiteouts included,
+	// and the entries of one image's layers together: an index costs
+	// memory per entry, and a hostile layer of tiny entries must fail
+	// with an error, not exhaust the machine. 0 means DefaultMaxEntries.
+	MaxEntries int
 	// Cache, when set, is consulted before a layer is read and filled after.
 	Cache Cache
 	// Observer, when set, is told of each layer's progress.
@@ -57,26 +73,82 @@ type Observer interface {
 	LayerDone(diffID string, cached bool, err error)
 }
 
-// CacheKey is the key under which the file index of a layer walked with
-// captureKey is cached. blobDigest is the digest of the blob the layer was
-// read from, when the source has one (empty for uncompressed layers of a
-// docker save). It is in the key because a diffID is only what the config
-// claims, and the walk does not hash the uncompressed tar (sources check
-// blob digests): keyed by diffID alone, one image that mislabels a layer
-// would poison the cached index of the real layer for every other image.
-func CacheKey(diffID, blobDigest, captureKey string) string {
-	k := diffID
-	if blobDigest != "" {
-		k += "@" + blobDigest
+// CacheKey is the key under which the file index of layer l walked with
+// captureKey is cached, and false when l must not be cached. The key is
+// built from what the source shows of the bytes (Identity), never from
+// the diffID the config claims, which an image can set to another layer's
+// to be served that layer's index:
+//
+//   - a blob from a registry, or saved by the local engine: its digest,
+//     checked as the blob is read; a cache entry is written only after
+//     such a check, and a registry serves by digest;
+//   - a blob in a local file (OCI layout or archive, Docker 25+ archive):
+//     its digest and the file's fingerprint, so that an entry is reused
+//     only for the very file it was verified from, unchanged (a hit
+//     under the digest alone would trust a file name);
+//   - an uncompressed layer the walker reads by seeking past bodies, which
+//     nothing hashes: the fingerprint of the file and the layer's place
+//     in it (engine layers: the diffID, which the engine computed);
+//   - anything else (no Identity, no fingerprint): not cached.
+func CacheKey(l Layer, captureKey string) (string, bool) {
+	k := identityKey(l).cache
+	if k == "" {
+		return "", false
 	}
 	if captureKey != "" {
 		k += "+" + captureKey
 	}
-	return k
+	return k, true
+}
+
+// layerKeys are the keys the walk uses for one layer.
+type layerKeys struct {
+	// job de-duplicates within a run: layers with the same job key are
+	// read once (a local copy of a blob is still hashed: see copyJob).
+	job string
+	// cache is the cache key without the capture key; "" = not cached.
+	cache string
+	// same is what index.Layer.Identity says; "" = shown equal to none.
+	same string
+	// local is set for bytes in a local file not saved by the engine:
+	// their digest is only known once this run has read them.
+	local    bool
+	location string
+}
+
+func identityKey(l Layer) layerKeys {
+	il, ok := l.(Identified)
+	if !ok {
+		return layerKeys{job: fmt.Sprintf("layer %p", l)}
+	}
+	id := il.Identity()
+	switch {
+	case id.Digest != "":
+		k := layerKeys{job: "blob:" + id.Digest, same: "blob:" + id.Digest, location: id.Location}
+		switch {
+		case id.Engine || id.Location == "" && !id.Local:
+			k.cache = k.job
+		case id.Location != "":
+			k.cache = k.job + "@" + id.Location
+			k.local = true
+		default:
+			k.local = true
+		}
+		return k
+	case id.Engine:
+		d := "diffid:" + l.DiffID().String()
+		return layerKeys{job: "engine:" + d, cache: "engine:" + d, same: d}
+	case id.Location != "":
+		loc := "file:" + id.Location
+		return layerKeys{job: loc, cache: loc, same: loc}
+	}
+	return layerKeys{job: fmt.Sprintf("layer %p", l)}
 }
 
 // Walk reads the layers of the given images, in parallel, into file indexes.
-// A layer that several images share (same diffID) is read once. The result
+// A layer that several images are shown to share (see CacheKey: the same
+// verified blob, engine diffID or file section, never a claimed diffID) is
+// read once; a local copy of a shared blob is only hashed. The result
 // holds one index.Image per input image, in order.
 func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image, error) {
 	if opts.Jobs <= 0 {
@@ -86,25 +158,52 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 		opts.MaxCapture = DefaultMaxCapture
 	}
 
-	// One job per distinct diffID, read from the first image that has it.
+	// One job per distinct identity, read from the first image that has
+	// it (see CacheKey: never by the diffID a config claims).
 	type job struct {
 		layer Layer
+		keys  layerKeys
 		out   *index.Layer
 		// where names the layer for errors: the first image that has it.
+		where string
+		// observe: the first job of its diffID reports progress (the
+		// observer knows layers by diffID).
+		observe bool
+	}
+	// copyJob is another local file that holds a blob a job reads: it is
+	// hashed in this run (not decompressed or indexed) before it shares
+	// the job's index, so a file that only claims the digest in its name
+	// is caught.
+	type copyJob struct {
+		layer Layer
+		keys  layerKeys
+		of    *job
 		where string
 	}
 	jobs := map[string]*job{}
 	var order []*job
+	var copies []*copyJob
+	copyOf := map[string]bool{}
+	observed := map[string]bool{}
 	for _, img := range imgs {
 		if len(img.Layers) != len(img.Config.RootFS.DiffIDs) {
 			return nil, fmt.Errorf("%s: config lists %d layers, manifest %d", img.Ref, len(img.Config.RootFS.DiffIDs), len(img.Layers))
 		}
 		for k, l := range img.Layers {
-			id := l.DiffID().String()
-			if _, ok := jobs[id]; !ok {
-				j := &job{layer: l, where: fmt.Sprintf("%s: layer %d", img.Ref, k)}
-				jobs[id] = j
+			keys := identityKey(l)
+			where := fmt.Sprintf("%s: layer %d", img.Ref, k)
+			j, ok := jobs[keys.job]
+			if !ok {
+				id := l.DiffID().String()
+				j = &job{layer: l, keys: keys, where: where, observe: !observed[id]}
+				observed[id] = true
+				jobs[keys.job] = j
 				order = append(order, j)
+				continue
+			}
+			if keys.local && (keys.location == "" || keys.location != j.keys.location) && !copyOf[keys.job+"\x00"+keys.location] {
+				copyOf[keys.job+"\x00"+keys.location] = keys.location != ""
+				copies = append(copies, &copyJob{layer: l, keys: keys, of: j, where: where})
 			}
 		}
 	}
@@ -121,7 +220,11 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 	g.SetLimit(opts.Jobs)
 	for _, j := range order {
 		g.Go(func() error {
-			l, err := walkCached(gctx, j.layer, opts)
+			o := opts
+			if !j.observe {
+				o.Observer = nil
+			}
+			l, err := walkCached(gctx, j.layer, o)
 			if err != nil {
 				return fmt.Errorf("%s %w", j.where, err)
 			}
@@ -129,8 +232,35 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 			return nil
 		})
 	}
+	var toPut []*copyJob
+	var putMu sync.Mutex
+	for _, c := range copies {
+		g.Go(func() error {
+			key, cacheable := CacheKey(c.layer, opts.CaptureKey)
+			if cacheable && opts.Cache != nil {
+				if _, ok := opts.Cache.Get(key); ok {
+					return nil // this very file was verified by an earlier run
+				}
+			}
+			if err := drainLayer(gctx, c.layer); err != nil {
+				return fmt.Errorf("%s (%s): %w", c.where, shortDigest(c.layer.DiffID().String()), err)
+			}
+			if cacheable {
+				putMu.Lock()
+				toPut = append(toPut, c)
+				putMu.Unlock()
+			}
+			return nil
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	if opts.Cache != nil {
+		for _, c := range toPut {
+			key, _ := CacheKey(c.layer, opts.CaptureKey)
+			_ = opts.Cache.Put(key, c.of.out)
+		}
 	}
 
 	out := make([]*index.Image, len(imgs))
@@ -144,11 +274,29 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 			ConfigSize:   img.ConfigSize,
 			Config:       img.Config,
 		}
-		for _, l := range img.Layers {
-			files := jobs[l.DiffID().String()].out
+		var size, compressed int64
+		var entries int
+		for k, l := range img.Layers {
+			keys := identityKey(l)
+			files := jobs[keys.job].out
+			var err error
+			if size, err = index.AddSize(size, files.Size); err != nil {
+				return nil, fmt.Errorf("%s: layer %d: image size: %w", img.Ref, k, err)
+			}
+			if entries += len(files.Entries); entries > maxEntries(opts) {
+				return nil, fmt.Errorf("%s: layer %d: the image's layers hold more than %d entries: %w", img.Ref, k, maxEntries(opts), ErrTooManyEntries)
+			}
 			il := *files // shares the file part; blob facts are per image
 			b := l.Blob()
+			// A manifest claims blob sizes: checked like the rest, so
+			// a compressed total can never wrap either.
+			if b.Size != Unknown {
+				if compressed, err = index.AddSize(compressed, b.Size); err != nil {
+					return nil, fmt.Errorf("%s: layer %d: compressed size: %w", img.Ref, k, err)
+				}
+			}
 			il.Digest, il.CompressedSize, il.MediaType = b.Digest, b.Size, b.MediaType
+			il.DiffID, il.Identity = l.DiffID().String(), keys.same
 			ii.Layers = append(ii.Layers, &il)
 		}
 		out[i] = ii
@@ -156,11 +304,34 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 	return out, nil
 }
 
+// drainLayer reads a layer's blob to its end, so that a source that checks
+// a digest as the blob is read checks it.
+func drainLayer(ctx context.Context, l Layer) error {
+	rc, err := l.Open(ctx)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	buf := make([]byte, 1<<20)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		_, err := rc.Read(buf)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
 func walkCached(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, error) {
 	id := l.DiffID().String()
-	key := CacheKey(id, l.Blob().Digest, opts.CaptureKey)
-	if opts.Cache != nil {
-		if cached, ok := opts.Cache.Get(key); ok && cached.DiffID == id {
+	key, cacheable := CacheKey(l, opts.CaptureKey)
+	if cacheable && opts.Cache != nil {
+		if cached, ok := opts.Cache.Get(key); ok {
 			if opts.Observer != nil {
 				opts.Observer.LayerDone(id, true, nil)
 			}
@@ -177,7 +348,7 @@ func walkCached(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, e
 	if err != nil {
 		return nil, fmt.Errorf("(%s): %w", shortDigest(id), err)
 	}
-	if opts.Cache != nil {
+	if cacheable && opts.Cache != nil {
 		_ = opts.Cache.Put(key, idx) // a cache that cannot write only costs speed
 	}
 	return idx, nil
@@ -229,6 +400,11 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 		defer zr.Close()
 		dec, format = zr, "zstd"
 	}
+	if dec == nil {
+		if name := unsupportedCompression(magic); name != "" {
+			return nil, fmt.Errorf("%s-compressed layer is not supported (imgdiff reads uncompressed, gzip and zstd layers)", name)
+		}
+	}
 	var idx *index.Layer
 	if dec == nil {
 		idx, err = indexPlain(ctx, raw, opts)
@@ -238,8 +414,27 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 	if err != nil {
 		return nil, err
 	}
+	if il, ok := l.(Identified); ok && dec == nil {
+		// An uncompressed blob checked against its digest as it was
+		// read is its own diffID: a config that claims another lies.
+		if d := il.Identity().Digest; d != "" && d != l.DiffID().String() {
+			return nil, fmt.Errorf("the config claims diffID %s, but the layer is an uncompressed tar with digest %s", l.DiffID(), d)
+		}
+	}
 	idx.DiffID = l.DiffID().String()
 	return idx, nil
+}
+
+// unsupportedCompression names the compression of a blob imgdiff cannot
+// read, from its magic bytes; "" when it is none of them.
+func unsupportedCompression(magic []byte) string {
+	switch {
+	case len(magic) >= 4 && bytes.HasPrefix(magic, []byte("BZh")) && magic[3] >= '1' && magic[3] <= '9':
+		return "bzip2"
+	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X'}):
+		return "xz"
+	}
+	return ""
 }
 
 // indexPlain indexes an uncompressed layer tar.
@@ -252,7 +447,7 @@ func indexPlain(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Laye
 	// digest. A seekable plain tar is trusted as stored: reading its bodies
 	// is what seeking avoids.
 	if _, seekable := r.(io.Seeker); !seekable {
-		if _, err := io.Copy(io.Discard, r); err != nil {
+		if _, err := io.Copy(io.Discard, ctxReader{r, ctx.Err}); err != nil {
 			return nil, fmt.Errorf("reading past tar end: %w", err)
 		}
 	}
@@ -262,6 +457,7 @@ func indexPlain(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Laye
 // indexDecoded indexes the tar that dec decompresses from raw.
 func indexDecoded(ctx context.Context, dec io.WriterTo, format string, raw io.Reader, opts WalkOptions) (*index.Layer, error) {
 	ps := newPushSource(dec, format)
+	ps.done, ps.canceled = ctx.Done(), ctx.Err
 	defer ps.Close() // before the caller closes the decoder
 	idx, err := indexSource(ctx, ps, opts)
 	if err != nil {
@@ -272,7 +468,7 @@ func indexDecoded(ctx context.Context, dec io.WriterTo, format string, raw io.Re
 	if err := ps.drain(); err != nil {
 		return nil, fmt.Errorf("reading past tar end: %w", err)
 	}
-	if _, err := io.Copy(io.Discard, raw); err != nil {
+	if _, err := io.Copy(io.Discard, ctxReader{raw, ctx.Err}); err != nil {
 		return nil, fmt.Errorf("reading past stream end: %w", err)
 	}
 	return idx, nil
@@ -323,14 +519,37 @@ func indexTar(ctx context.Context, r io.Reader, opts WalkOptions) (*index.Layer,
 // archive/tar for the entries only it reads.
 func indexSource(ctx context.Context, src blockSource, opts WalkOptions) (*index.Layer, error) {
 	ft := newFastTar(src)
-	return indexEntries(ctx, ft, func() tarHeaders { return stdTar{tar.NewReader(ft.replay())} }, opts)
+	ft.canceled = ctx.Err
+	// archive/tar reads the bodies it skips: through ctxReader, so the
+	// fallback stops at an interrupt too.
+	return indexEntries(ctx, ft, func() tarHeaders { return stdTar{tar.NewReader(ctxReader{ft.replay(), ctx.Err})} }, opts)
+}
+
+// ctxReader is a reader that fails with the context's error once it is
+// cancelled: a check per read, for loops that read until EOF.
+type ctxReader struct {
+	r        io.Reader
+	canceled func() error
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.canceled(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // indexEntries builds the index from tr's entries. When tr asks for it
 // (errFallback), the rest of the entries come from fallback().
 func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders, opts WalkOptions) (*index.Layer, error) {
+	maxEntries := maxEntries(opts)
 	idx := &index.Layer{}
-	seen := map[string]int{} // path -> position in Entries, for repeated names
+	// Every string the index keeps is copied into one arena: hdr's
+	// strings may point into the reader's buffer, valid until the next
+	// call to tr.Next or tr.Read.
+	var arena stringArena
+	entries := entryList{arena: &arena}
+	var seen pathSet // positions in entries, by path, for repeated names
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -349,64 +568,94 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 		}
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, fmt.Errorf("tar truncated after %d entries: %w", len(idx.Entries), err)
+				return nil, fmt.Errorf("tar truncated after %d entries: %w", entries.len(), err)
 			}
-			return nil, fmt.Errorf("reading tar after %d entries: %w", len(idx.Entries), err)
+			return nil, fmt.Errorf("reading tar after %d entries: %w", entries.len(), err)
+		}
+		if n >= maxEntries {
+			return nil, fmt.Errorf("more than %d tar entries: %w", maxEntries, ErrTooManyEntries)
 		}
 		p := index.Canonical(hdr.Name)
 		base := p[strings.LastIndexByte(p, '/')+1:]
 		if strings.HasPrefix(base, ".wh.") {
 			if base == ".wh..wh..opq" {
-				idx.OpaqueDirs = append(idx.OpaqueDirs, index.Parent(p))
+				idx.OpaqueDirs = append(idx.OpaqueDirs, arena.intern(index.Parent(p)))
 			} else {
-				idx.Whiteouts = append(idx.Whiteouts, index.Join(index.Parent(p), base[len(".wh."):]))
+				idx.Whiteouts = append(idx.Whiteouts, arena.intern(index.Join(index.Parent(p), base[len(".wh."):])))
 			}
 			continue
 		}
-		e := index.Entry{Path: p, Mode: hdr.Mode & 0o7777, UID: hdr.UID, GID: hdr.GID}
+		e := rec{mode: uint32(hdr.Mode & 0o7777), uid: index.ID(int64(hdr.UID)), gid: index.ID(int64(hdr.GID))}
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeGNUSparse: // TypeRegA is reported as TypeReg; a sparse file's Size is its real size
-			e.Kind, e.Size = index.File, hdr.Size
+			e.kind, e.size = index.File, hdr.Size
 		case tar.TypeDir:
-			e.Kind = index.Dir
+			e.kind = index.Dir
 		case tar.TypeSymlink:
-			e.Kind, e.Link, e.Size = index.Symlink, hdr.Linkname, int64(len(hdr.Linkname))
+			e.kind, e.link, e.size = index.Symlink, arena.add(hdr.Linkname), int64(len(hdr.Linkname))
 		case tar.TypeLink:
-			e.Kind, e.Link = index.Hardlink, index.Canonical(hdr.Linkname)
+			e.kind, e.link = index.Hardlink, arena.add(index.Canonical(hdr.Linkname))
 		case tar.TypeChar:
-			e.Kind = index.CharDevice
+			e.kind = index.CharDevice
 		case tar.TypeBlock:
-			e.Kind = index.BlockDevice
+			e.kind = index.BlockDevice
 		case tar.TypeFifo:
-			e.Kind = index.FIFO
+			e.kind = index.FIFO
 		default:
 			continue // pax/GNU metadata entries are folded into headers
 		}
-		if p == "." && e.Kind == index.Dir {
+		if p == "." && e.kind == index.Dir {
 			continue // the root itself adds nothing
 		}
-		if e.Kind == index.File && opts.Capture != nil && e.Size <= opts.MaxCapture && opts.Capture(p, e.Size) {
-			body, err := io.ReadAll(tr)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", p, err)
-			}
-			if idx.Contents == nil {
-				idx.Contents = map[string][]byte{}
-			}
-			idx.Contents[p] = body
+		// Checked: a sparse file claims whatever size its header says.
+		if err := index.CheckSize(e.size); err != nil {
+			return nil, fmt.Errorf("%q claims an impossible size: %w", p, err)
 		}
-		if i, dup := seen[p]; dup {
+		dup := seen.find(&entries, p)
+		size := idx.Size
+		if dup >= 0 {
 			// A later entry of the same name replaces the earlier one, as
 			// extraction does.
-			idx.Size -= idx.Entries[i].Size
-			idx.Entries[i] = e
+			size -= entries.at(dup).size
+			e.path = entries.at(dup).path
 		} else {
-			seen[p] = len(idx.Entries)
-			idx.Entries = append(idx.Entries, e)
+			e.path = arena.add(p)
 		}
-		idx.Size += e.Size
+		if size, err = index.AddSize(size, e.size); err != nil {
+			return nil, fmt.Errorf("%q: layer size: %w", p, err)
+		}
+		idx.Size = size
+		if e.kind == index.File && opts.Capture != nil && e.size <= opts.MaxCapture {
+			if p := arena.str(e.path); opts.Capture(p, e.size) {
+				body, err := io.ReadAll(tr)
+				if err != nil {
+					return nil, fmt.Errorf("reading %q: %w", p, err)
+				}
+				if idx.Contents == nil {
+					idx.Contents = map[string][]byte{}
+				}
+				idx.Contents[p] = body
+			}
+		}
+		if dup >= 0 {
+			*entries.at(dup) = e
+		} else {
+			entries.append(e)
+			seen.add(&entries, entries.len()-1)
+		}
 	}
+	seen = pathSet{} // before the copy: its memory can serve the slice
+	idx.Entries = entries.entries()
 	return idx, nil
+}
+
+// maxEntries is opts.MaxEntries with its default, and never more than
+// the record positions of an entryList can count.
+func maxEntries(opts WalkOptions) int {
+	if opts.MaxEntries <= 0 {
+		return DefaultMaxEntries
+	}
+	return min(opts.MaxEntries, math.MaxUint32-1)
 }
 
 func shortDigest(d string) string {

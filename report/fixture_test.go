@@ -16,7 +16,9 @@ import (
 // tested independently of the classifier.
 
 func layer(diffID string, compressed int64, entries []index.Entry, whiteouts ...string) *index.Layer {
-	l := &index.Layer{DiffID: diffID, CompressedSize: compressed, Entries: entries, Whiteouts: whiteouts}
+	// Identity stands for what a walk shows: these layers are the bytes
+	// their diffIDs name.
+	l := &index.Layer{DiffID: diffID, Identity: "blob:" + diffID, CompressedSize: compressed, Entries: entries, Whiteouts: whiteouts}
 	for _, e := range entries {
 		l.Size += e.Size
 	}

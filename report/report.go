@@ -1,15 +1,19 @@
 // Package report renders the report models of package analyze (Analysis,
 // Comparison) as a table for people, Markdown for pull requests and JSON
-// for machines. It computes nothing the JSON does not also carry: every
-// figure shown comes from the model.
+// for machines, and dispatches to report/html (a self-contained page with
+// treemaps) and report/ncdu (ncdu's export format). It computes nothing
+// the JSON does not also carry: every figure shown comes from the model.
 package report
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/report/html"
+	"github.com/imgdiff/imgdiff/report/ncdu"
 )
 
 // Format is an output format.
@@ -26,11 +30,16 @@ const (
 	// GitHub is workflow-command annotations (::warning file=…,line=…::)
 	// on the Dockerfile lines behind the largest findings.
 	GitHub Format = "github"
+	// HTML is one self-contained page (report/html).
+	HTML Format = "html"
+	// NCDU is the final filesystem in ncdu's export format, for analyze
+	// only (report/ncdu).
+	NCDU Format = "ncdu"
 )
 
 // Formats returns the formats, in the order flag help lists them (a new
 // slice).
-func Formats() []Format { return []Format{Table, Markdown, JSON, SARIF, GitHub} }
+func Formats() []Format { return []Format{Table, Markdown, JSON, HTML, NCDU, SARIF, GitHub} }
 
 // FormatNames lists the formats for flag help: "table, markdown, json, …".
 func FormatNames() string {
@@ -71,6 +80,10 @@ type Options struct {
 	// under: "https://github.com/OWNER/REPO/blob/SHA" (see
 	// GitHubSourceURL); a path and "#L4-L6" are appended.
 	SourceURL string
+	// ClassA and ClassB are the classifications of a comparison's images:
+	// the HTML page colours its ΔS and ε treemaps file by file with them
+	// (nil: every byte is "other").
+	ClassA, ClassB *analyze.Classification
 }
 
 // GitHubSourceURL is the blob URL of the commit a GitHub Actions run
@@ -97,6 +110,10 @@ func (o Options) maxChars() int {
 	}
 	return o.MaxChars
 }
+
+// ErrNCDUCompare: ncdu's format holds one filesystem, so `-o ncdu` is for
+// analyze only.
+var ErrNCDUCompare = errors.New("-o ncdu exports one image's filesystem: use it with analyze")
 
 // githubCommentLimit is the largest comment body GitHub accepts.
 const githubCommentLimit = 65536
@@ -125,6 +142,10 @@ func (o Options) WriteAnalysis(w io.Writer, f Format, a *analyze.Analysis) error
 		return writeAnalysisMarkdown(w, a, o)
 	case SARIF, GitHub:
 		return writeAnalysisAnnotations(w, f, a)
+	case HTML:
+		return html.WriteAnalysis(w, a)
+	case NCDU:
+		return ncdu.Write(w, a.Image)
 	}
 	return fmt.Errorf("report: unknown format %q", f)
 }
@@ -143,6 +164,10 @@ func (o Options) WriteComparison(w io.Writer, f Format, c *analyze.Comparison) e
 		return writeComparisonMarkdown(w, c, o)
 	case SARIF, GitHub:
 		return writeComparisonAnnotations(w, f, c)
+	case HTML:
+		return html.WriteComparison(w, c, o.ClassA, o.ClassB)
+	case NCDU:
+		return ErrNCDUCompare
 	}
 	return fmt.Errorf("report: unknown format %q", f)
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -40,7 +41,9 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestGolden(t *testing.T) {
-	for _, f := range Formats() {
+	// HTML and ncdu are tested in their own packages (in a browser, in
+	// ncdu), not against goldens.
+	for _, f := range []Format{Table, Markdown, JSON} {
 		t.Run("analysis."+string(f), func(t *testing.T) {
 			var b bytes.Buffer
 			if err := (Options{Width: 100}).WriteAnalysis(&b, f, testAnalysis(t)); err != nil {
@@ -220,7 +223,35 @@ func TestUnknownFormat(t *testing.T) {
 	if err := WriteComparison(&bytes.Buffer{}, Table, &analyze.Comparison{}); err == nil {
 		t.Error("comparison without images accepted")
 	}
-	if _, err := ParseFormat("html"); err == nil {
-		t.Error("ParseFormat accepted html")
+	if _, err := ParseFormat("yaml"); err == nil {
+		t.Error("ParseFormat accepted yaml")
+	}
+	for _, f := range []Format{HTML, NCDU} {
+		if got, err := ParseFormat(string(f)); err != nil || got != f {
+			t.Errorf("ParseFormat(%q) = %q, %v", f, got, err)
+		}
+	}
+	if err := WriteComparison(&bytes.Buffer{}, NCDU, testComparison(t)); !errors.Is(err, ErrNCDUCompare) {
+		t.Errorf("compare -o ncdu: %v, want ErrNCDUCompare", err)
+	}
+}
+
+// TestDispatch: html and ncdu reach their packages.
+func TestDispatch(t *testing.T) {
+	for _, c := range []struct {
+		f      Format
+		prefix string
+	}{{HTML, "<!DOCTYPE html>"}, {NCDU, "[1,2,"}} {
+		var b bytes.Buffer
+		if err := WriteAnalysis(&b, c.f, testAnalysis(t)); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(b.String(), c.prefix) {
+			t.Errorf("-o %s starts with %.40q, want %q", c.f, b.String(), c.prefix)
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteComparison(&b, HTML, testComparison(t)); err != nil || !strings.HasPrefix(b.String(), "<!DOCTYPE html>") {
+		t.Errorf("compare -o html: %v, %.40q", err, b.String())
 	}
 }

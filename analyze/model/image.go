@@ -79,6 +79,10 @@ type Layer struct {
 	Index  int    `json:"index"`
 	DiffID string `json:"diffID"`
 	Digest string `json:"digest,omitempty"`
+	// Identity is what the walk showed the bytes to be (index.Layer's):
+	// Compare calls layers shared only when it is equal and not empty;
+	// DiffID is only what the config claims.
+	Identity string `json:"-"`
 	// Size is the layer's content size: `docker history` SIZE.
 	Size           int64 `json:"size"`
 	CompressedSize int64 `json:"compressedSize"`

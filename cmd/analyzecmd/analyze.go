@@ -23,6 +23,8 @@ type Options struct {
 	Config config.BudgetFlags
 	// Dockerfile names the Dockerfile the image was built from.
 	Dockerfile cmdutil.DockerfileOptions
+	// OutputFile is --output-file: where the report goes instead of stdout.
+	OutputFile string
 }
 
 // NewCmdAnalyze returns the analyze command. runF replaces the run function
@@ -51,7 +53,8 @@ func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) 
 		},
 	}
 	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: "+report.FormatNames())
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown, json, html (one self-contained page), ncdu (the final filesystem, for ncdu -f), sarif or github (Dockerfile findings on their lines)")
+	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the report to `FILE` instead of stdout")
 	cmd.Flags().IntVar(&opts.Top, "top", 10, "entries in each top-N list")
 	cmdutil.AddDockerfileFlags(cmd.Flags(), &opts.Dockerfile, "", "")
 	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
@@ -78,7 +81,7 @@ func analyzeRun(ctx context.Context, opts *Options) error {
 	}
 	cmdutil.PrintDockerfileMapping(opts.IO, opts.Ref, a.Dockerfile)
 	ro := cmdutil.ReportOptions(opts.IO)
-	return cmdutil.Render(opts.IO, opts.Format, func(w io.Writer, f report.Format) error {
+	return cmdutil.RenderFile(opts.IO, opts.OutputFile, opts.Format, func(w io.Writer, f report.Format) error {
 		return ro.WriteAnalysis(w, f, a)
 	}, a.Budgets)
 }

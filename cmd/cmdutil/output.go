@@ -2,9 +2,11 @@ package cmdutil
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/report"
@@ -52,4 +54,48 @@ func appendStepSummary(path string, f report.Format, rendered []byte, write func
 		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
 	}
 	return file.Close()
+}
+
+// RenderFile is Render with the report written to the file at path
+// instead of ios.Out (`--output-file`), or to ios.Out when path is empty.
+// The file is written whole or not at all (a temporary file renamed), and
+// also when a budget failed: the report says why.
+func RenderFile(ios *IOStreams, path string, f report.Format, write func(io.Writer, report.Format) error, budgets *analyze.BudgetReport) error {
+	if path == "" {
+		return Render(ios, f, write, budgets)
+	}
+	var out bytes.Buffer
+	toFile := *ios
+	toFile.Out = &out
+	err := Render(&toFile, f, write, budgets)
+	if err != nil && !errors.Is(err, ErrBudgetFailed) {
+		return err
+	}
+	if werr := writeFileAtomic(path, out.Bytes()); werr != nil {
+		return werr
+	}
+	return err
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".imgdiff-report-*")
+	if err != nil {
+		return fmt.Errorf("--output-file: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after the rename, there is nothing left to remove
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--output-file %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--output-file %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("--output-file %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("--output-file: %w", err)
+	}
+	return nil
 }

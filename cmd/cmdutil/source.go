@@ -24,6 +24,9 @@ type SourceOptions struct {
 	Jobs     int
 	Verbose  bool
 	NoCache  bool
+	// MaxEntries caps the tar entries of a layer and of an image's
+	// layers together (layers.WalkOptions.MaxEntries).
+	MaxEntries int
 }
 
 // AddSourceFlags registers the source flags on fs.
@@ -33,6 +36,7 @@ func AddSourceFlags(fs *pflag.FlagSet, o *SourceOptions) {
 	fs.IntVarP(&o.Jobs, "jobs", "j", runtime.NumCPU(), "layers read in parallel")
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "print a timing line to stderr")
 	fs.BoolVar(&o.NoCache, "no-cache", false, "neither read nor write the layer-index cache ($XDG_CACHE_HOME/imgdiff)")
+	fs.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "refuse an image whose layers hold more tar entries than this (about 100 bytes of memory each)")
 }
 
 // Pipeline turns the parsed flags into the pipeline's options: the source
@@ -43,6 +47,9 @@ func AddSourceFlags(fs *pflag.FlagSet, o *SourceOptions) {
 func Pipeline(ios *IOStreams, o SourceOptions, r *rules.Rules, b *budget.Budgets) (pipeline.Options, error) {
 	if o.Jobs <= 0 {
 		return pipeline.Options{}, FlagErrorf("--jobs must be at least 1, got %d", o.Jobs)
+	}
+	if o.MaxEntries < 0 {
+		return pipeline.Options{}, FlagErrorf("--max-entries must be at least 0 (0: the default, %d), got %d", layers.DefaultMaxEntries, o.MaxEntries)
 	}
 	var platform *v1.Platform
 	if o.Platform != "" {
@@ -59,9 +66,10 @@ func Pipeline(ios *IOStreams, o SourceOptions, r *rules.Rules, b *budget.Budgets
 			Jobs:       o.Jobs,
 			DockerHost: ios.Getenv("DOCKER_HOST"),
 		},
-		Rules:    r,
-		Budgets:  b,
-		Observer: &observer{ios: ios, verbose: o.Verbose},
+		Rules:      r,
+		Budgets:    b,
+		Observer:   &observer{ios: ios, verbose: o.Verbose},
+		MaxEntries: o.MaxEntries,
 	}
 	po.Cache = func() layers.Cache {
 		if c := OpenCache(ios, o.NoCache); c != nil {

@@ -20,6 +20,7 @@ type Options struct {
 	Source                cmdutil.SourceOptions
 	RefA, RefB            string
 	Format                report.Format
+	OutputFile            string
 	Top                   int
 	AllFiles              bool
 	AllowPlatformMismatch bool
@@ -51,6 +52,9 @@ multi-stage rewrite, or main's image against a pull request's.`,
 			if err != nil {
 				return &cmdutil.FlagError{Err: err}
 			}
+			if f == report.NCDU {
+				return &cmdutil.FlagError{Err: report.ErrNCDUCompare}
+			}
 			opts.RefA, opts.RefB, opts.Format = args[0], args[1], f
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -59,7 +63,8 @@ multi-stage rewrite, or main's image against a pull request's.`,
 		},
 	}
 	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: "+report.FormatNames())
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown, json, html (one self-contained page), sarif or github (Dockerfile findings on their lines)")
+	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the report to `FILE` instead of stdout")
 	cmd.Flags().IntVar(&opts.Top, "top", 10, "entries in each top-N list")
 	cmd.Flags().BoolVar(&opts.AllFiles, "all-files", false, "list every changed path, not only the largest")
 	cmd.Flags().BoolVar(&opts.AllowPlatformMismatch, "allow-platform-mismatch", false, "compare images built for different platforms")
@@ -87,7 +92,12 @@ func compareRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	po.Dockerfiles = []*pipeline.Dockerfile{dfA, dfB}
-	c, err := pipeline.Compare(ctx, po, opts.RefA, opts.RefB, analyze.CompareOptions{
+	loaded, err := pipeline.Load(ctx, po, opts.RefA, opts.RefB)
+	if err != nil {
+		return err
+	}
+	a, b := loaded[0], loaded[1]
+	c, err := pipeline.CompareLoaded(po, a, b, analyze.CompareOptions{
 		Top:                   opts.Top,
 		AllFiles:              opts.AllFiles,
 		AllowPlatformMismatch: opts.AllowPlatformMismatch,
@@ -98,7 +108,8 @@ func compareRun(ctx context.Context, opts *Options) error {
 	cmdutil.PrintDockerfileMapping(opts.IO, opts.RefA, c.DockerfileA)
 	cmdutil.PrintDockerfileMapping(opts.IO, opts.RefB, c.DockerfileB)
 	ro := cmdutil.ReportOptions(opts.IO)
-	return cmdutil.Render(opts.IO, opts.Format, func(w io.Writer, f report.Format) error {
+	ro.ClassA, ro.ClassB = a.Class, b.Class
+	return cmdutil.RenderFile(opts.IO, opts.OutputFile, opts.Format, func(w io.Writer, f report.Format) error {
 		return ro.WriteComparison(w, f, c)
 	}, c.Budgets)
 }

@@ -141,6 +141,14 @@ func TestActionIsConsistent(t *testing.T) {
 			t.Errorf("output %s reads step %q, which does not exist", name, ms[0][1])
 			continue
 		}
+		if s.Uses != "" {
+			// An action's own output (upload-artifact's artifact-url):
+			// only the actions it is documented for.
+			if !(strings.HasPrefix(s.Uses, "actions/upload-artifact@") && ms[0][2] == "artifact-url") {
+				t.Errorf("output %s reads %s of action %s, which is not known to write it", name, ms[0][2], s.Uses)
+			}
+			continue
+		}
 		if !strings.Contains(s.Run, ms[0][2]+"=") {
 			t.Errorf("output %s: step %q never writes %s= to $GITHUB_OUTPUT", name, s.ID, ms[0][2])
 		}
@@ -341,8 +349,13 @@ exit `+strconv.Itoa(c.code)+`
 					t.Errorf("error: %d calls, summary %q, outputs %v", len(lines), summary, out)
 				}
 			} else {
+				// Markdown, JSON, then the HTML report written to the
+				// file the html output names.
+				if len(lines) != 3 || !strings.Contains(lines[2], " -o html --output-file "+out["html"]+" ") || out["html"] == "" {
+					t.Errorf("calls %q; html output %q: want the third call to write the HTML report there", lines, out["html"])
+				}
 				md, _ := os.ReadFile(out["report"])
-				if len(lines) != 2 || !strings.HasPrefix(summary, "<!-- imgdiff:app:pr:linux/amd64 -->") || string(md) != summary {
+				if len(lines) != 3 || !strings.HasPrefix(summary, "<!-- imgdiff:app:pr:linux/amd64 -->") || string(md) != summary {
 					t.Errorf("%d calls; summary %q; report %q", len(lines), summary, md)
 				}
 			}

@@ -1,7 +1,8 @@
 // Package cache is the on-disk cache of per-layer file indexes: it stores
-// an index.Layer under the key the walker gives it (layers.CacheKey: the
-// layer's diffID, the blob digest when the source has one, and what the
-// walk captured) so that a layer already walked is never read again. It
+// an index.Layer under the key the walker gives it (layers.CacheKey: what
+// the source showed of the layer's bytes, a verified blob digest or a local
+// file's fingerprint, never the diffID a config claims; and what the walk
+// captured) so that a layer already walked is never read again. It
 // owns the entry file format, atomic writes, and pruning to a size cap; it
 // implements layers.Cache and knows nothing of images, sources or analysis.
 //
@@ -18,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -34,7 +36,7 @@ import (
 
 // FormatVersion is the version of the entry format. Entries of another
 // version are misses; bump it on any change to the payload layout.
-const FormatVersion = 1
+const FormatVersion = 2 // 2: mode, uid, gid as uvarints (uint32 in index.Entry)
 
 // DefaultMaxBytes is the size cap when Options.MaxBytes is 0.
 const DefaultMaxBytes = 1 << 30
@@ -157,8 +159,11 @@ func (c *Cache) path(key string) string {
 // entry makes it a miss, and an entry that cannot be decoded is removed.
 func (c *Cache) Get(key string) (*index.Layer, bool) {
 	p := c.path(key)
-	data, err := os.ReadFile(p)
+	data, err := readEntry(p)
 	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			_ = os.Remove(p) // not a file this cache wrote: a FIFO, a device, a link
+		}
 		c.misses.Add(1)
 		return nil, false
 	}
@@ -174,6 +179,34 @@ func (c *Cache) Get(key string) (*index.Layer, bool) {
 	_ = os.Chtimes(p, now, now) // LRU by mtime: atime is often not kept
 	c.hits.Add(1)
 	return l, true
+}
+
+// maxEntry bounds the size of an entry file: its payload is at most
+// maxPayload before compression, and zstd never grows data by much.
+const maxEntry = maxPayload + maxPayload/64 + 1<<16
+
+// readEntry reads an entry file without following a link to it (the cache
+// writes regular files only: a link named like an entry, to /dev/zero or a
+// FIFO, is planted) and without blocking on what is not a regular file,
+// reading at most maxEntry bytes.
+func readEntry(p string) ([]byte, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|entryOpenFlags, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxEntry {
+		return nil, errCorrupt
+	}
+	data := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, err
+	}
+	return data, nil
 }
 
 // Put stores l under key, replacing any entry there.

@@ -4,7 +4,9 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/gob"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -35,7 +37,7 @@ func sampleLayer() *index.Layer {
 			{Path: "usr/bin/py", Kind: index.Hardlink, Mode: 0o755, Link: "usr/bin/python3.11"},
 			{Path: "dev/null", Kind: index.CharDevice, Mode: 0o666},
 			{Path: "dev/sda", Kind: index.BlockDevice, Mode: 0o660},
-			{Path: "run/fifo", Kind: index.FIFO, Mode: 0o600, UID: -1},
+			{Path: "run/fifo", Kind: index.FIFO, Mode: 0o600, UID: 1<<32 - 1},
 			{Path: "ünïcödé/ファイル", Kind: index.File, Size: 1},
 		},
 		Whiteouts:  []string{"var/lib/apt/lists", "tmp/x", "tmp/xy"},
@@ -70,7 +72,7 @@ func TestRoundTrip(t *testing.T) {
 	for name, l := range cases {
 		t.Run(name, func(t *testing.T) {
 			c := open(t, Options{})
-			key := layers.CacheKey(l.DiffID, "", "cap1")
+			key := testKey(l.DiffID, "cap1")
 			if _, ok := c.Get(key); ok {
 				t.Fatal("hit on an empty cache")
 			}
@@ -89,7 +91,7 @@ func TestRoundTrip(t *testing.T) {
 			if d := cmp.Diff(l, got); d != "" {
 				t.Errorf("round trip (-want +got):\n%s", d)
 			}
-			if _, ok := c.Get(layers.CacheKey(l.DiffID, "", "cap2")); ok {
+			if _, ok := c.Get(testKey(l.DiffID, "cap2")); ok {
 				t.Error("hit under another capture key")
 			}
 			if hits, misses := c.Stats(); hits != 1 || misses != 2 {
@@ -124,7 +126,8 @@ func TestWalkUsesCache(t *testing.T) {
 	add(&tar.Header{Name: "etc/.wh.motd", Typeflag: tar.TypeReg}, "")
 	tw.Close()
 
-	l := &memLayer{data: buf.Bytes(), diffID: v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%064x", 1)}}
+	sum := sha256.Sum256(buf.Bytes())
+	l := &memLayer{data: buf.Bytes(), diffID: v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}}
 	img := &layers.Image{Ref: "test", Config: &v1.ConfigFile{RootFS: v1.RootFS{DiffIDs: []v1.Hash{l.diffID}}}, Layers: []layers.Layer{l}}
 	c := open(t, Options{})
 	opts := layers.WalkOptions{
@@ -158,7 +161,22 @@ type memLayer struct {
 	opens  int
 }
 
-func (m *memLayer) DiffID() v1.Hash   { return m.diffID }
+func (m *memLayer) DiffID() v1.Hash { return m.diffID }
+
+// Identity stands for a source that checks the blob digest as it reads
+// (a registry): the walk may cache the layer by it.
+func (m *memLayer) Identity() layers.Identity {
+	h := sha256.Sum256(m.data)
+	return layers.Identity{Digest: "sha256:" + hex.EncodeToString(h[:])}
+}
+
+// testKey makes a cache key of the shape the walker uses.
+func testKey(id, capture string) string {
+	if capture != "" {
+		id += "+" + capture
+	}
+	return id
+}
 func (m *memLayer) Blob() layers.Blob { return layers.Blob{Size: -1} }
 func (m *memLayer) Open(context.Context) (io.ReadCloser, error) {
 	m.opens++
@@ -167,7 +185,7 @@ func (m *memLayer) Open(context.Context) (io.ReadCloser, error) {
 
 func TestCorruptEntriesAreMissesAndRemoved(t *testing.T) {
 	l := sampleLayer()
-	key := layers.CacheKey(l.DiffID, "", "")
+	key := testKey(l.DiffID, "")
 	good := encodeEntry(key, l)
 
 	other := encodeEntry(key, l)
@@ -180,6 +198,16 @@ func TestCorruptEntriesAreMissesAndRemoved(t *testing.T) {
 		"other version": other,
 		"other key":     encodeEntry(key+"x", l),
 		"trailing junk": append(append([]byte{}, good...), 0),
+		// Sizes the walk could not have written (issue 13, defect 2).
+		"size not the sum of entries": encodeEntry(key, withSizes(l, func(m *index.Layer) { m.Size++ })),
+		"entry sizes overflow int64": encodeEntry(key, withSizes(l, func(m *index.Layer) {
+			m.Entries[1].Size, m.Entries[4].Size = 1<<62, 1<<62
+			m.Size = m.Entries[1].Size + m.Entries[4].Size + 99 + 10 + 1 // wraps
+		})),
+		"negative entry size": encodeEntry(key, withSizes(l, func(m *index.Layer) {
+			m.Entries[1].Size = -1234
+			m.Size = 99 + 10 + 5<<20 + 1 - 1234
+		})),
 	}
 	for _, cut := range []int{1, 10, len(good) / 2, len(good) - 4, len(good) - 1} {
 		cases[fmt.Sprintf("truncated to %d", cut)] = good[:cut]
@@ -211,6 +239,14 @@ func TestCorruptEntriesAreMissesAndRemoved(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withSizes returns a copy of l with its entries copied, changed by f.
+func withSizes(l *index.Layer, f func(*index.Layer)) *index.Layer {
+	m := *l
+	m.Entries = append([]index.Entry{}, l.Entries...)
+	f(&m)
+	return &m
 }
 
 // A payload that claims more than it holds must fail cleanly, never panic
@@ -254,13 +290,13 @@ func TestConcurrentPutGet(t *testing.T) {
 		wg.Go(func() {
 			for r := range 10 {
 				l := want[(g+r)%len(want)]
-				key := layers.CacheKey(l.DiffID, "", "")
+				key := testKey(l.DiffID, "")
 				if err := c.Put(key, l); err != nil {
 					errs <- err
 					return
 				}
 				for _, w := range want {
-					got, ok := c.Get(layers.CacheKey(w.DiffID, "", ""))
+					got, ok := c.Get(testKey(w.DiffID, ""))
 					if ok && !reflect.DeepEqual(got, w) { // cmp is too slow under -race here
 						errs <- fmt.Errorf("Get %s returned another layer's index", w.DiffID)
 						return
@@ -275,7 +311,7 @@ func TestConcurrentPutGet(t *testing.T) {
 		t.Error(err)
 	}
 	for _, w := range want {
-		if got, ok := c1.Get(layers.CacheKey(w.DiffID, "", "")); !ok || !cmp.Equal(got, w) {
+		if got, ok := c1.Get(testKey(w.DiffID, "")); !ok || !cmp.Equal(got, w) {
 			t.Errorf("%s: missing or wrong after concurrent writes", w.DiffID)
 		}
 	}
@@ -293,7 +329,7 @@ func TestPruneLRU(t *testing.T) {
 	entry := func(i int) (string, *index.Layer) {
 		l := bigLayer(300)
 		l.DiffID = fmt.Sprintf("sha256:%064x", i)
-		return layers.CacheKey(l.DiffID, "", ""), l
+		return testKey(l.DiffID, ""), l
 	}
 	k0, l0 := entry(0)
 	size := int64(len(encodeEntry(k0, l0)))
@@ -408,7 +444,7 @@ func bigLayer(n int) *index.Layer {
 func BenchmarkGet150k(b *testing.B) {
 	c, _ := Open(b.TempDir(), Options{})
 	l := bigLayer(150_000)
-	key := layers.CacheKey(l.DiffID, "", "")
+	key := testKey(l.DiffID, "")
 	if err := c.Put(key, l); err != nil {
 		b.Fatal(err)
 	}
@@ -425,7 +461,7 @@ func BenchmarkGet150k(b *testing.B) {
 func BenchmarkPut150k(b *testing.B) {
 	c, _ := Open(b.TempDir(), Options{})
 	l := bigLayer(150_000)
-	key := layers.CacheKey(l.DiffID, "", "")
+	key := testKey(l.DiffID, "")
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := c.Put(key, l); err != nil {

@@ -16,8 +16,8 @@ import (
 //	size    varint
 //	entries count+1 (0 = nil), then per entry:
 //	        path (prefix-coded: uvarint bytes shared with the previous
-//	        path, then the rest as a string), kind byte, size, mode, uid,
-//	        gid (varints), link string
+//	        path, then the rest as a string), kind byte, size (varint),
+//	        mode, uid, gid (uvarints, at most 2^32-1), link string
 //	whiteouts, opaque dirs: count+1, then prefix-coded paths
 //	contents: count+1, then per file, by path: path string, body
 //	        (uvarint len+1, 0 = nil, then the bytes)
@@ -45,9 +45,9 @@ func encodeLayer(l *index.Layer) []byte {
 			prev = en.Path
 			e.buf = append(e.buf, byte(en.Kind))
 			e.varint(en.Size)
-			e.varint(en.Mode)
-			e.varint(int64(en.UID))
-			e.varint(int64(en.GID))
+			e.uvarint(uint64(en.Mode))
+			e.uvarint(uint64(en.UID))
+			e.uvarint(uint64(en.GID))
 			e.str(en.Link)
 		}
 	}
@@ -136,9 +136,9 @@ func decodeLayer(buf []byte) (*index.Layer, error) {
 			en := &l.Entries[i]
 			en.Kind = index.Kind(d.byte())
 			en.Size = d.varint()
-			en.Mode = d.varint()
-			en.UID = d.int()
-			en.GID = d.int()
+			en.Mode = d.uint32()
+			en.UID = d.uint32()
+			en.GID = d.uint32()
 			link := d.bytes()
 			if len(link) > 0 {
 				off := len(arena)
@@ -186,6 +186,20 @@ func decodeLayer(buf []byte) (*index.Layer, error) {
 	}
 	if d.err == nil && len(d.buf) != 0 {
 		d.fail() // trailing bytes: not what we wrote
+	}
+	if d.err == nil {
+		// The layer's size is the checked sum of its entries' when the
+		// walk writes it: anything else was not written by us.
+		var sum int64
+		var err error
+		for i := range l.Entries {
+			if sum, err = index.AddSize(sum, l.Entries[i].Size); err != nil {
+				break
+			}
+		}
+		if err != nil || sum != l.Size {
+			d.fail()
+		}
 	}
 	if d.err != nil {
 		return nil, d.err
@@ -256,13 +270,13 @@ func (d *decoder) varint() int64 {
 	return v
 }
 
-func (d *decoder) int() int {
-	v := d.varint()
-	if v < math.MinInt32 || v > math.MaxInt32 {
+func (d *decoder) uint32() uint32 {
+	v := d.uvarint()
+	if v > math.MaxUint32 {
 		d.fail()
 		return 0
 	}
-	return int(v)
+	return uint32(v)
 }
 
 func (d *decoder) byte() byte {

@@ -1,10 +1,13 @@
 // Package index holds the in-memory picture of a walked image: its metadata
 // and one file index per layer. It is pure data, shared by package layers
-// (which fills it from tar streams) and package analyze (which reads it). It
-// knows nothing of transports, compression, categories or budgets.
+// (which fills it from tar streams) and package analyze (which reads it),
+// with the checked arithmetic every sum of sizes an image claims goes
+// through (AddSize, MaxSize). It knows nothing of transports, compression,
+// categories or budgets.
 package index
 
 import (
+	"math"
 	"path"
 	"strings"
 
@@ -34,29 +37,43 @@ func (k Kind) String() string {
 	return "unknown"
 }
 
-// Entry is one tar entry of a layer, whiteout markers excluded.
+// Entry is one tar entry of a layer, whiteout markers excluded. It is kept
+// small (56 bytes; the strings point into one arena per layer when the
+// walker builds it), as an index holds one per tar entry: millions for a
+// big layer.
 type Entry struct {
 	// Path is canonical: see Canonical.
 	Path string
-	Kind Kind
+	// Link is a symlink's target as written, or a hard link's target as a
+	// canonical path.
+	Link string
 	// Size is what the entry adds to Docker's image size: the length of a
 	// regular file, the length of a symlink's target, and 0 for
 	// directories, devices, fifos and hard links (a hard link shares the
 	// inode of its target, which is counted once).
 	Size int64
+	// UID and GID are the owner as a uid_t/gid_t: a tar id outside
+	// 0..2^32-1 is stored as it would convert to one (see ID).
+	UID, GID uint32
 	// Mode holds the permission bits plus setuid, setgid and sticky, as in
 	// the tar header (0o7777 mask).
-	Mode int64
-	UID  int
-	GID  int
-	// Link is a symlink's target as written, or a hard link's target as a
-	// canonical path.
-	Link string
+	Mode uint32
+	Kind Kind
+}
+
+// ID converts a tar header's uid or gid to a uid_t: values in the int32 or
+// uint32 range convert as C does ((uid_t)-1 is 2^32-1); anything beyond,
+// which only a corrupt or hostile tar claims, is 2^32-1 too.
+func ID(v int64) uint32 {
+	if v < math.MinInt32 || v > math.MaxUint32 {
+		return math.MaxUint32
+	}
+	return uint32(v)
 }
 
 // Layer is the file index of one layer, plus what the source knows of its
 // blob. The file part (Entries, Whiteouts, OpaqueDirs, Contents, Size) depends
-// only on DiffID and is what the cache stores.
+// only on the layer's bytes and is what the cache stores.
 type Layer struct {
 	// DiffID is the digest of the uncompressed tar ("sha256:...").
 	DiffID string
@@ -68,6 +85,13 @@ type Layer struct {
 	CompressedSize int64
 	// MediaType of the blob as the source names it; may be empty.
 	MediaType string
+	// Identity is what the walk showed the layer's bytes to be, set per
+	// image like Digest and never cached: layers of two images with the
+	// same non-empty Identity are the same bytes (a blob digest checked
+	// while read, a diffID the Docker engine computed, or the same bytes
+	// of the same local file). Empty when nothing shows it. DiffID is
+	// only what the config claims; use Identity to call layers shared.
+	Identity string
 
 	Entries []Entry
 	// Whiteouts are the canonical paths this layer deletes from lower

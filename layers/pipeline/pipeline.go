@@ -54,6 +54,9 @@ type Options struct {
 	Budgets *budget.Budgets
 	// Observer, when set, is told of each stage.
 	Observer Observer
+	// MaxEntries caps the tar entries of a layer and of an image's layers
+	// together (layers.WalkOptions.MaxEntries; 0: layers.DefaultMaxEntries).
+	MaxEntries int
 	// Dockerfiles are the Dockerfiles the images were built from, in the
 	// order of the references Load is given; a missing or nil element
 	// means none for that image.
@@ -160,6 +163,7 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 		Jobs:       o.Open.Jobs,
 		Capture:    rules.WantContent,
 		CaptureKey: rules.CaptureKey(),
+		MaxEntries: o.MaxEntries,
 	}
 	if o.Cache != nil {
 		if c := o.Cache(); c != nil {
@@ -244,7 +248,13 @@ func Compare(ctx context.Context, o Options, refA, refB string, co analyze.Compa
 	if err != nil {
 		return nil, err
 	}
-	a, b := loaded[0], loaded[1]
+	return CompareLoaded(o, loaded[0], loaded[1], co)
+}
+
+// CompareLoaded is the second half of Compare, for callers that keep the
+// loaded images (the HTML report colours its treemaps with their
+// classifications): the comparison of a and b, then the budgets.
+func CompareLoaded(o Options, a, b Loaded, co analyze.CompareOptions) (*analyze.Comparison, error) {
 	c, err := analyze.Compare(a.Image, b.Image, a.Class, b.Class, co)
 	if err != nil {
 		return nil, err

@@ -450,7 +450,7 @@ run_tests() {
 	cd "$REPO"
 	local rc=0 passed failed
 	IMGDIFF_E2E_MANIFEST=$OUT/images.json IMGDIFF_E2E_DOCKER=$DOCKER \
-		go test -tags e2e -count=1 -timeout 20m -v ./cmd/imgdiff/ -run "${IMGDIFF_E2E_RUN:-E2E}" 2>&1 |
+		go test -tags e2e -count=1 -timeout 45m -v ./cmd/imgdiff/ -run "${IMGDIFF_E2E_RUN:-E2E}" 2>&1 |
 		tee "$LOGS/go-test.log" || rc=$?
 	# Tests and subtests, for the closing line.
 	passed=$(grep -cE '^ *--- PASS' "$LOGS/go-test.log" || true)

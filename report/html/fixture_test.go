@@ -1,0 +1,237 @@
+package html
+
+import (
+	"fmt"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// The fixture: a C program built in its final image (A, "single") and the
+// same program copied onto the same base (B, "multi"). Images are built by
+// analyze.Build from hand-made layers; classifications are set by hand,
+// by exact path, so the figures below are computed on paper:
+//
+// A's final filesystem, 62,893,400 bytes:
+//
+//	build-tool 31,030,000  usr/lib/gcc/x86_64-linux-gnu/12/cc1 30,000,000, usr/bin/gcc-12 1,000,000, usr/include/stdio.h 30,000
+//	cache      28,000,000  var/cache/apt/archives/gcc-12.deb 19,000,000, var/lib/apt/lists/Packages 9,000,000
+//	source         12,400  src/main.c 12,000, src/Makefile 400
+//	other       3,851,000  usr/lib/libc.so.6 2,000,000, usr/bin/bash 1,000,000, etc/os-release 1,000, src/app 850,000
+//
+// plus src/build/main.o (120,000) deleted by the last layer: size(A) =
+// 63,013,400. B: the base (3,001,000), then app 851,200 and etc/os-release
+// rewritten at 1,300 (the base's 1,000 are hidden): size(B) = 3,853,500.
+//
+// ΔS = 59,159,900 = build-tool 31,030,000 + cache 28,000,000 + source
+// 12,400 + other 850,000 (src/app) + hidden 120,000 − ε 852,500 (only in
+// B 851,200 + grown in B 300 + hidden in B 1,000).
+const (
+	aFinal      = 62_893_400
+	aSize       = 63_013_400
+	bSize       = 3_853_500
+	deltaS      = 59_159_900
+	epsilon     = 852_500
+	aBuildTool  = 31_030_000
+	aCache      = 28_000_000
+	aSource     = 12_400
+	aOther      = 3_851_000
+	aOtherSaved = 850_000
+	aHidden     = 120_000
+)
+
+const gccEvidence = "dpkg: gcc-12 (devel)"
+
+func layer(entries []index.Entry, whiteouts ...string) *index.Layer {
+	l := &index.Layer{CompressedSize: 0, Entries: entries, Whiteouts: whiteouts}
+	for _, e := range entries {
+		l.Size += e.Size
+		if l.DiffID == "" {
+			l.DiffID = "sha256:" + e.Path
+		}
+	}
+	l.CompressedSize = l.Size / 3
+	return l
+}
+
+func file(p string, size int64) index.Entry {
+	return index.Entry{Path: p, Kind: index.File, Size: size, Mode: 0o644}
+}
+
+func build(t testing.TB, ref string, hist []v1.History, layers ...*index.Layer) *analyze.Image {
+	t.Helper()
+	c := &v1.ConfigFile{History: hist}
+	for range layers {
+		c.RootFS.DiffIDs = append(c.RootFS.DiffIDs, v1.Hash{})
+	}
+	img, err := analyze.Build(&index.Image{Ref: ref, Transport: "oci", Platform: "linux/amd64", Config: c, Layers: layers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+type flag struct {
+	cat      analyze.Category
+	evidence string
+}
+
+// classify flags files by exact path and fills the totals a classifier
+// would, from the image.
+func classify(img *analyze.Image, flags map[string]flag) *analyze.Classification {
+	c := &analyze.Classification{Flags: make([]analyze.Flag, len(img.FS.Files))}
+	totals := map[analyze.Category]*analyze.CategoryTotal{}
+	bySteps := map[int]map[analyze.Category]int64{}
+	for i, f := range img.FS.Files {
+		if f.Kind == index.Dir {
+			continue
+		}
+		cat := analyze.Other
+		if x, ok := flags[f.Path]; ok {
+			cat = x.cat
+			c.Flags[i] = analyze.Flag{Category: x.cat, Rule: "test", Evidence: x.evidence}
+		}
+		if totals[cat] == nil {
+			totals[cat] = &analyze.CategoryTotal{Category: cat}
+		}
+		totals[cat].Bytes += f.Bytes
+		totals[cat].Files++
+		step := img.Layers[f.Layer].Step
+		if bySteps[step] == nil {
+			bySteps[step] = map[analyze.Category]int64{}
+		}
+		bySteps[step][cat] += f.Bytes
+	}
+	for _, cat := range model.Categories() {
+		t := analyze.CategoryTotal{Category: cat}
+		if x := totals[cat]; x != nil {
+			t = *x
+		}
+		c.Totals = append(c.Totals, t)
+	}
+	for _, st := range img.Steps {
+		if m := bySteps[st.Index]; m != nil {
+			sc := analyze.StepCategories{Step: st.Index}
+			for _, cat := range model.Categories() {
+				if m[cat] > 0 {
+					sc.Totals = append(sc.Totals, analyze.CategoryTotal{Category: cat, Bytes: m[cat]})
+				}
+			}
+			c.ByStep = append(c.ByStep, sc)
+		}
+	}
+	return c
+}
+
+func base() *index.Layer {
+	return layer([]index.Entry{
+		file("usr/lib/libc.so.6", 2_000_000), file("usr/bin/bash", 1_000_000), file("etc/os-release", 1_000),
+	})
+}
+
+func singleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
+	img := build(t, "app:single",
+		[]v1.History{
+			{CreatedBy: "/bin/sh -c #(nop) ADD file:9b1ce3 in / "},
+			{CreatedBy: "/bin/sh -c #(nop)  CMD [\"bash\"]", EmptyLayer: true},
+			{CreatedBy: "RUN /bin/sh -c apt-get update && apt-get install -y gcc-12 # buildkit"},
+			{CreatedBy: "WORKDIR /src", EmptyLayer: true},
+			{CreatedBy: "COPY . /src # buildkit"},
+			{CreatedBy: "RUN /bin/sh -c make && rm build/main.o # buildkit"},
+		},
+		base(),
+		layer([]index.Entry{
+			file("usr/lib/gcc/x86_64-linux-gnu/12/cc1", 30_000_000), file("usr/bin/gcc-12", 1_000_000),
+			file("usr/include/stdio.h", 30_000),
+			file("var/cache/apt/archives/gcc-12.deb", 19_000_000), file("var/lib/apt/lists/Packages", 9_000_000),
+		}),
+		layer([]index.Entry{file("src/main.c", 12_000), file("src/Makefile", 400), file("src/build/main.o", 120_000)}),
+		layer([]index.Entry{file("src/app", 850_000)}, "src/build/main.o"),
+	)
+	c := classify(img, map[string]flag{
+		"usr/lib/gcc/x86_64-linux-gnu/12/cc1": {analyze.BuildTool, gccEvidence},
+		"usr/bin/gcc-12":                      {analyze.BuildTool, gccEvidence},
+		"usr/include/stdio.h":                 {analyze.BuildTool, "path: usr/include/**"},
+		"var/cache/apt/archives/gcc-12.deb":   {analyze.Cache, "path: var/cache/apt/**"},
+		"var/lib/apt/lists/Packages":          {analyze.Cache, "path: var/lib/apt/lists/**"},
+		"src/main.c":                          {analyze.Source, "name: *.c"},
+		"src/Makefile":                        {analyze.Source, "name: Makefile"},
+	})
+	c.Verdict = "59 MB (94%) of this image is build tooling, sources or caches"
+	c.Findings = []analyze.Finding{
+		{ID: "root-user", Severity: analyze.Warning, Title: "runs as root", Detail: "config.User is empty", Step: -1, Field: "config.User"},
+		{ID: "wasted-bytes", Severity: analyze.Info, Title: "bytes deleted by a later layer", Step: 5, Path: "src/build/main.o", Bytes: 120_000},
+	}
+	if img.Size != aSize || img.Size-img.Wasted != aFinal {
+		t.Fatalf("fixture A: size %d, final %d; want %d, %d", img.Size, img.Size-img.Wasted, aSize, aFinal)
+	}
+	return img, c
+}
+
+func multiStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
+	img := build(t, "app:multi",
+		[]v1.History{
+			{CreatedBy: "/bin/sh -c #(nop) ADD file:9b1ce3 in / "},
+			{CreatedBy: "/bin/sh -c #(nop)  CMD [\"bash\"]", EmptyLayer: true},
+			{CreatedBy: "COPY /src/app /app # buildkit"},
+		},
+		base(),
+		layer([]index.Entry{file("app", 851_200), file("etc/os-release", 1_300)}),
+	)
+	if img.Size != bSize {
+		t.Fatalf("fixture B: size %d, want %d", img.Size, bSize)
+	}
+	c := classify(img, nil)
+	c.Verdict = "nothing flagged"
+	return img, c
+}
+
+func testAnalysis(t testing.TB) *analyze.Analysis {
+	img, c := singleStage(t)
+	a := analyze.Summarize(img, c, 5)
+	a.Budgets = &analyze.BudgetReport{Source: ".imgdiff.yaml", Checks: []analyze.BudgetCheck{
+		{Rule: "max-size", Image: "app:single", Unit: "bytes", Actual: float64(img.Size), Limit: 100_000_000, Pass: true, Detail: "content size"},
+		{Rule: "max-category.build-tool", Image: "app:single", Unit: "bytes", Actual: aBuildTool, Limit: 0, Pass: false, Detail: "build-tool bytes"},
+	}}
+	return a
+}
+
+func testComparison(t testing.TB) (*analyze.Comparison, *analyze.Classification, *analyze.Classification) {
+	a, ca := singleStage(t)
+	b, cb := multiStage(t)
+	c, err := analyze.Compare(a, b, ca, cb, analyze.CompareOptions{Top: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Delta.Size != deltaS || c.Decomposition.Epsilon != epsilon {
+		t.Fatalf("fixture: ΔS %d, ε %d; want %d, %d", c.Delta.Size, c.Decomposition.Epsilon, deltaS, epsilon)
+	}
+	return c, ca, cb
+}
+
+// manyFiles is an image of n files of a few kB each, spread over
+// directories of 100 (the shape of a node_modules or a Python
+// site-packages), a tenth of them flagged as dev dependencies. With big >
+// 0, every (n/big)-th file holds 10 MB instead: big files large enough to
+// be drawn one by one, the most rectangles the page draws.
+func manyFiles(t testing.TB, n, big int) *analyze.Analysis {
+	entries := make([]index.Entry, 0, n)
+	flags := map[string]flag{}
+	for i := range n {
+		p := fmt.Sprintf("app/node_modules/pkg%04d/lib/sub%d/file%05d.js", i/100, i%7, i)
+		size := int64(1000 + (i*7919)%20000)
+		if big > 0 && i%(n/big) == 0 {
+			size = 10_000_000
+		}
+		entries = append(entries, file(p, size))
+		if i%10 == 0 {
+			flags[p] = flag{analyze.DevDependency, "npm lockfile: dev"}
+		}
+	}
+	img := build(t, "app:many", []v1.History{{CreatedBy: "COPY . /app # buildkit"}}, layer(entries))
+	return analyze.Summarize(img, classify(img, flags), 10)
+}

@@ -57,6 +57,11 @@ type Image struct {
 	// Notes are facts worth telling the user, such as which source a bare
 	// reference resolved to.
 	Notes []string
+	// Provenance is the in-toto statement of the BuildKit provenance
+	// attestation (SLSA v0.2 or v1) the index stores for this image, as
+	// stored; nil when there is none (docker save and the engine never
+	// have one). Registries, OCI layouts and OCI archives read it.
+	Provenance []byte
 
 	closers []func() error
 }

@@ -59,7 +59,26 @@ func openOCI(s store, name string, o Options) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return openOCIDescriptor(s, desc, o, 0)
+	img, err := openOCIDescriptor(s, desc, o, 0)
+	if err != nil {
+		return nil, err
+	}
+	if img.Provenance == nil && desc.MediaType.IsImage() {
+		withProvenance(img, s, idx.Manifests, desc.Digest)
+	}
+	return img, nil
+}
+
+// withProvenance sets img.Provenance from the attestation that the index
+// listing ds stores for image, if any; an attestation that cannot be
+// read is a note, not an error.
+func withProvenance(img *Image, s store, ds []v1.Descriptor, image v1.Hash) {
+	p, err := ociProvenance(s, ds, image)
+	if err != nil {
+		img.Notes = append(img.Notes, provenanceNote(err))
+		return
+	}
+	img.Provenance = p
 }
 
 // pickNamed chooses the top-level descriptor of a layout.
@@ -183,7 +202,14 @@ func openOCIDescriptor(s store, d v1.Descriptor, o Options, depth int) (*Image, 
 		if err != nil {
 			return nil, err
 		}
-		return openOCIDescriptor(s, child, o, depth+1)
+		img, err := openOCIDescriptor(s, child, o, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		if img.Provenance == nil && child.MediaType.IsImage() {
+			withProvenance(img, s, idx.Manifests, child.Digest)
+		}
+		return img, nil
 	case d.MediaType.IsImage():
 		return openOCIManifest(s, d, o)
 	}

@@ -66,6 +66,7 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 	}
 	var rimg v1.Image
 	var pd *v1.Platform
+	var siblings []v1.Descriptor // the index's manifests, for the attestation
 	if desc.MediaType.IsIndex() {
 		idx, err := desc.ImageIndex()
 		if err != nil {
@@ -80,6 +81,7 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 			return nil, err
 		}
 		pd = d.Platform
+		siblings = im.Manifests
 		if rimg, err = remote.Image(r.Context().Digest(d.Digest.String()), ropts...); err != nil {
 			return nil, err
 		}
@@ -121,7 +123,56 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 			puller: puller,
 		})
 	}
+	if len(siblings) > 0 {
+		p, err := registryProvenance(r, siblings, dg, ropts)
+		if err != nil {
+			img.Notes = append(img.Notes, provenanceNote(err))
+		}
+		img.Provenance = p
+	}
 	return img, nil
+}
+
+// registryProvenance fetches the provenance statement the index listing
+// ds stores for the image manifest image; nil when there is none. remote
+// checks the blob's digest as it is read.
+func registryProvenance(r name.Reference, ds []v1.Descriptor, image v1.Hash, ropts []remote.Option) ([]byte, error) {
+	att, ok := attestationFor(ds, image)
+	if !ok {
+		return nil, nil
+	}
+	aimg, err := remote.Image(r.Context().Digest(att.Digest.String()), ropts...)
+	if err != nil {
+		return nil, fmt.Errorf("attestation manifest: %w", err)
+	}
+	raw, err := aimg.RawManifest()
+	if err != nil {
+		return nil, fmt.Errorf("attestation manifest: %w", err)
+	}
+	l, ok, err := provenanceLayer(raw)
+	if err != nil || !ok {
+		return nil, err
+	}
+	layer, err := remote.Layer(r.Context().Digest(l.Digest.String()), ropts...)
+	if err != nil {
+		return nil, fmt.Errorf("provenance: %w", err)
+	}
+	rc, err := layer.Compressed()
+	if err != nil {
+		return nil, fmt.Errorf("provenance: %w", err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, maxProvenanceBlobSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("provenance: %w", err)
+	}
+	if int64(len(b)) != l.Size {
+		return nil, fmt.Errorf("provenance %s: %d bytes, manifest says %d", l.Digest, len(b), l.Size)
+	}
+	if got, _, err := v1.SHA256(bytes.NewReader(b)); err != nil || got != l.Digest {
+		return nil, fmt.Errorf("provenance %s: digest mismatch", l.Digest)
+	}
+	return b, nil
 }
 
 // registryLayer streams a layer blob; remote verifies its digest at EOF.

@@ -205,6 +205,8 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 					return fmt.Errorf("%s: %w", df.File.Path, err)
 				}
 				out[i].Dockerfile = r
+			} else if prov := imgs[i].Provenance; prov != nil {
+				out[i].Dockerfile = fromProvenance(img, class, prov)
 			}
 			return nil
 		})
@@ -266,6 +268,27 @@ func CompareLoaded(o Options, a, b Loaded, co analyze.CompareOptions) (*analyze.
 		}
 	}
 	return c, nil
+}
+
+// fromProvenance maps img's steps with the Dockerfile its BuildKit
+// provenance attestation carries (mode=max). An attestation without one
+// (mode=min) or one that does not parse maps nothing and says why in the
+// image's warnings.
+func fromProvenance(img *analyze.Image, class *analyze.Classification, statement []byte) *analyze.DockerfileReport {
+	digests := make([]string, len(img.Layers))
+	for i, l := range img.Layers {
+		digests[i] = l.Digest
+	}
+	r, err := analyze.MapProvenance(img, class, statement, digests)
+	if err != nil {
+		if errors.Is(err, dockerfile.ErrNoSource) {
+			img.Warnings = append(img.Warnings, "the image's provenance attestation carries no Dockerfile (built with mode=min): pass --dockerfile to map its steps")
+		} else {
+			img.Warnings = append(img.Warnings, fmt.Sprintf("the image's provenance attestation was not used: %v", err))
+		}
+		return nil
+	}
+	return r
 }
 
 // nopObserver observes nothing.

@@ -105,3 +105,51 @@ func TestDockerfileBadInput(t *testing.T) {
 		}
 	}
 }
+
+// The image a real BuildKit built with a mode=max provenance attestation
+// maps without --dockerfile: the lines below are read by hand from
+// testdata/provenance/context/Dockerfile (the final stage: ARG 7,
+// WORKDIR 8, COPY --from 9, COPY over 10-11, ENV 12, USER 13, CMD 14).
+func TestAnalyzeFromProvenance(t *testing.T) {
+	r := imgdiff(t, nil, "analyze", "-o", "json", "--platform", "linux/amd64", "oci-archive:../../testdata/provenance/image.oci.tar")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	var a struct {
+		Dockerfile *struct {
+			Source    string  `json:"source"`
+			File      string  `json:"file"`
+			MatchRate float64 `json:"matchRate"`
+			Steps     []struct {
+				Kind  string `json:"kind"`
+				Start int    `json:"startLine"`
+				End   int    `json:"endLine"`
+				Stage string `json:"stage"`
+			} `json:"steps"`
+		} `json:"dockerfile"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Dockerfile == nil {
+		t.Fatalf("no dockerfile mapping; stderr %q", r.errOut)
+	}
+	var got []string
+	for _, s := range a.Dockerfile.Steps {
+		l := itoa(s.Start)
+		if s.End > s.Start {
+			l += "-" + itoa(s.End)
+		}
+		got = append(got, s.Kind+":"+l+"@"+s.Stage)
+	}
+	want := "instruction:7@stage 1 instruction:8@stage 1 instruction:9@stage 1 instruction:10-11@stage 1 instruction:12@stage 1 instruction:13@stage 1 instruction:14@stage 1"
+	if strings.Join(got, " ") != want {
+		t.Errorf("steps\n %s\nwant\n %s", strings.Join(got, " "), want)
+	}
+	if a.Dockerfile.Source != "provenance" || a.Dockerfile.File != "Dockerfile" || a.Dockerfile.MatchRate != 1 {
+		t.Errorf("source %q, file %q, match rate %v; want provenance, Dockerfile, 1", a.Dockerfile.Source, a.Dockerfile.File, a.Dockerfile.MatchRate)
+	}
+	if !strings.Contains(r.errOut, "from the provenance") {
+		t.Errorf("stderr does not say where the mapping came from: %q", r.errOut)
+	}
+}

@@ -325,6 +325,7 @@ exit `+strconv.Itoa(c.code)+`
 			out, summary, code := runStep(t, run, fakes, map[string]string{
 				"IMAGE": "docker-daemon:app:pr", "BASELINE": c.baseline, "CONFIG": "ci/budgets.yaml",
 				"PLATFORM": "linux/amd64", "ARGS": "--max-growth 5% --fail-on secret",
+				"DOCKERFILE": "", "BASELINE_DOCKERFILE": "", "TARGET": "", "SARIF": "",
 			})
 			if code != 0 {
 				t.Fatalf("the run step exited %d; it must leave failing to the last step", code)
@@ -350,12 +351,14 @@ exit `+strconv.Itoa(c.code)+`
 				}
 			} else {
 				// Markdown, JSON, then the HTML report written to the
-				// file the html output names.
-				if len(lines) != 3 || !strings.Contains(lines[2], " -o html --output-file "+out["html"]+" ") || out["html"] == "" {
-					t.Errorf("calls %q; html output %q: want the third call to write the HTML report there", lines, out["html"])
+				// file the html output names, then the workflow-command
+				// annotations on stdout.
+				if len(lines) != 4 || !strings.Contains(lines[2], " -o html --output-file "+out["html"]+" ") || out["html"] == "" ||
+					!strings.HasSuffix(lines[3], " -o github summary=") || out["sarif"] != "" {
+					t.Errorf("calls %q; html output %q, sarif output %q: want the third call to write the HTML report there, the fourth -o github, no SARIF", lines, out["html"], out["sarif"])
 				}
 				md, _ := os.ReadFile(out["report"])
-				if len(lines) != 3 || !strings.HasPrefix(summary, "<!-- imgdiff:app:pr:linux/amd64 -->") || string(md) != summary {
+				if len(lines) != 4 || !strings.HasPrefix(summary, "<!-- imgdiff:app:pr:linux/amd64 -->") || string(md) != summary {
 					t.Errorf("%d calls; summary %q; report %q", len(lines), summary, md)
 				}
 			}
@@ -365,6 +368,45 @@ exit `+strconv.Itoa(c.code)+`
 				t.Errorf("enforce step exited %d, want %d", job, c.jobCode)
 			}
 		})
+	}
+}
+
+// TestActionRunStepDockerfile: the Dockerfile inputs become each side's
+// flags, and the sarif input a fifth call writing SARIF there.
+func TestActionRunStepDockerfile(t *testing.T) {
+	for _, tool := range []string{"bash", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	a, _ := readAction(t)
+	run := actionScript(t, a, "Run imgdiff")
+	fakes := t.TempDir()
+	calls := filepath.Join(fakes, "calls")
+	writeFake(t, fakes, "imgdiff", `echo "$*" >> `+calls+`
+case "$*" in
+  *markdown*) printf '<!-- imgdiff:app:pr:linux/amd64 -->\n' ;;
+  *json*) echo '{"kind":"compare","delta":{"size":1},"b":{"size":2}}' ;;
+esac
+`)
+	sarif := filepath.Join(fakes, "imgdiff.sarif")
+	out, _, code := runStep(t, run, fakes, map[string]string{
+		"IMAGE": "docker-daemon:app:pr", "BASELINE": "docker-daemon:app:main", "CONFIG": "", "PLATFORM": "", "ARGS": "",
+		"DOCKERFILE": "app/Dockerfile", "BASELINE_DOCKERFILE": "app/Dockerfile.main", "TARGET": "runtime", "SARIF": sarif,
+	})
+	if code != 0 || out["status"] != "pass" || out["sarif"] != sarif {
+		t.Fatalf("exit %d, outputs %v", code, out)
+	}
+	b, _ := os.ReadFile(calls)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	const flags = "compare docker-daemon:app:main docker-daemon:app:pr --dockerfile-b app/Dockerfile --target-b runtime --dockerfile-a app/Dockerfile.main -o "
+	if len(lines) != 5 || lines[4] != flags+"sarif --output-file "+sarif {
+		t.Fatalf("calls %q", lines)
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, flags) {
+			t.Errorf("imgdiff called as %q, want the Dockerfile flags", l)
+		}
 	}
 }
 

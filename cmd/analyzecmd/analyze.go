@@ -62,7 +62,7 @@ func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) 
 }
 
 func analyzeRun(ctx context.Context, opts *Options) error {
-	rules, budgets, err := cmdutil.Setup(opts.IO, &opts.Config, false)
+	rules, budgets, file, err := cmdutil.SetupFile(opts.IO, &opts.Config, false)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func analyzeRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	df, err := cmdutil.LoadDockerfile(opts.IO, opts.Dockerfile, "")
+	df, err := cmdutil.LoadDockerfile(opts.IO, opts.Dockerfile.WithConfig(file, opts.Ref), "")
 	if err != nil {
 		return err
 	}

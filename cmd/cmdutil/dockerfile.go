@@ -6,12 +6,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/cmd/config"
 	"github.com/imgdiff/imgdiff/layers/pipeline"
 	"github.com/imgdiff/imgdiff/report"
 )
@@ -35,6 +37,33 @@ func AddDockerfileFlags(fs *pflag.FlagSet, o *DockerfileOptions, suffix, side st
 	fs.StringVar(&o.Path, "dockerfile"+suffix, "", "the Dockerfile"+of+": map every step to its lines and run the Dockerfile checks")
 	fs.StringVar(&o.Target, "target"+suffix, "", "the stage"+of+" that was built (default: the last)")
 	fs.StringArrayVar(&o.BuildArgs, "build-arg"+suffix, nil, "a build argument"+of+", KEY=VALUE (repeatable)")
+}
+
+// WithConfig fills o from the config file's dockerfiles: entry for ref
+// when no --dockerfile flag was given.
+func (o DockerfileOptions) WithConfig(file *config.File, ref string) DockerfileOptions {
+	if o.Path != "" {
+		return o
+	}
+	d, ok := file.DockerfileFor(ref)
+	if !ok {
+		return o
+	}
+	out := DockerfileOptions{Path: d.Path, Target: o.Target, BuildArgs: o.BuildArgs}
+	if out.Target == "" {
+		out.Target = d.Target
+	}
+	keys := make([]string, 0, len(d.BuildArgs))
+	for k := range d.BuildArgs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var args []string
+	for _, k := range keys {
+		args = append(args, k+"="+d.BuildArgs[k])
+	}
+	out.BuildArgs = append(args, o.BuildArgs...) // the flags' values win
+	return out
 }
 
 // LoadDockerfile reads and parses the Dockerfile o names, relative to

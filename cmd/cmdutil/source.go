@@ -131,17 +131,25 @@ func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 // (the config file's, then the flags'). Budgets is nil-safe: Empty when
 // none are set.
 func Setup(ios *IOStreams, flags *config.BudgetFlags, compare bool) (*rules.Rules, *budget.Budgets, error) {
+	r, b, _, err := SetupFile(ios, flags, compare)
+	return r, b, err
+}
+
+// SetupFile is Setup that also returns the config file it read (nil when
+// there is none), for the settings besides rules and budgets
+// (dockerfiles:).
+func SetupFile(ios *IOStreams, flags *config.BudgetFlags, compare bool) (*rules.Rules, *budget.Budgets, *config.File, error) {
 	file, budgets, err := config.Resolve(flags, ios.WorkDir, nil, compare)
 	if err != nil {
 		var ue *config.UsageError
 		if errors.As(err, &ue) {
-			return nil, nil, &FlagError{Err: err}
+			return nil, nil, nil, &FlagError{Err: err}
 		}
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	rules, err := file.RuleSet()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return rules, budgets, nil
+	return rules, budgets, file, nil
 }

@@ -75,7 +75,7 @@ multi-stage rewrite, or main's image against a pull request's.`,
 }
 
 func compareRun(ctx context.Context, opts *Options) error {
-	rules, budgets, err := cmdutil.Setup(opts.IO, &opts.Config, true)
+	rules, budgets, file, err := cmdutil.SetupFile(opts.IO, &opts.Config, true)
 	if err != nil {
 		return err
 	}
@@ -83,11 +83,11 @@ func compareRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	dfA, err := cmdutil.LoadDockerfile(opts.IO, opts.DockerfileA, "-a")
+	dfA, err := cmdutil.LoadDockerfile(opts.IO, opts.DockerfileA.WithConfig(file, opts.RefA), "-a")
 	if err != nil {
 		return err
 	}
-	dfB, err := cmdutil.LoadDockerfile(opts.IO, opts.DockerfileB, "-b")
+	dfB, err := cmdutil.LoadDockerfile(opts.IO, opts.DockerfileB.WithConfig(file, opts.RefB), "-b")
 	if err != nil {
 		return err
 	}

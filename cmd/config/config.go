@@ -18,6 +18,13 @@
 //	  min-savings: 30%
 //	  max-growth: 5MB
 //	rules: []                 # classification rules, as in analyze/rules/default.yaml
+//	dockerfiles:              # per image; the first entry whose pattern matches applies
+//	  - image: "ghcr.io/acme/app:*"
+//	    dockerfile: build/Dockerfile  # relative to the config file's directory
+//	    target: runtime               # the stage built (default: the last)
+//	    build-args: {VERSION: "1.2"}
+//
+// A --dockerfile flag (--dockerfile-a, --dockerfile-b) wins over dockerfiles:.
 //
 // Reading goes through a ReadFunc so that tests need no files.
 package config
@@ -57,8 +64,87 @@ type File struct {
 	// Rules add, replace (same id) or disable (disabled: true) default
 	// classification rules; see RuleSet.
 	Rules []rules.Spec
+	// Dockerfiles say which Dockerfile built which images, in file order.
+	Dockerfiles []Dockerfile
 	// compiled is Rules compiled, by Parse.
 	compiled *rules.Rules
+}
+
+// Dockerfile is one entry of dockerfiles:.
+type Dockerfile struct {
+	// Image is the reference pattern, as for budgets ("*" matches anything).
+	Image string
+	// Path is the Dockerfile, as written: relative to the config file's
+	// directory unless absolute.
+	Path      string
+	Target    string
+	BuildArgs map[string]string
+}
+
+// DockerfileFor returns the first dockerfiles: entry whose pattern
+// matches ref, its Path made relative to the working directory's view
+// (joined to the config file's directory).
+func (f *File) DockerfileFor(ref string) (Dockerfile, bool) {
+	if f == nil {
+		return Dockerfile{}, false
+	}
+	for _, d := range f.Dockerfiles {
+		if budget.MatchImage(d.Image, ref) {
+			if !filepath.IsAbs(d.Path) && f.Path != "" {
+				d.Path = filepath.Join(filepath.Dir(f.Path), d.Path)
+			}
+			return d, true
+		}
+	}
+	return Dockerfile{}, false
+}
+
+var dockerfileKeys = []string{"image", "dockerfile", "target", "build-args"}
+
+// dockerfileEntry decodes one entry of dockerfiles:.
+func dockerfileEntry(n ast.Node) (Dockerfile, error) {
+	var d Dockerfile
+	kvs, err := entries(n, "dockerfiles entry", knownKeys(dockerfileKeys...))
+	if err != nil {
+		return d, err
+	}
+	for _, kv := range kvs {
+		key, _ := scalar(kv.Key)
+		v := kv.Value
+		switch key {
+		case "image", "dockerfile", "target":
+			s, ok := scalar(v)
+			if !ok || s == "" {
+				return d, posErrorf("", v, "%s: want a string, not %s", key, describe(v))
+			}
+			switch key {
+			case "image":
+				d.Image = s
+			case "dockerfile":
+				d.Path = s
+			default:
+				d.Target = s
+			}
+		case "build-args":
+			args, err := entries(v, "build-args", func(string) error { return nil })
+			if err != nil {
+				return d, err
+			}
+			d.BuildArgs = map[string]string{}
+			for _, a := range args {
+				k, _ := scalar(a.Key)
+				val, ok := scalar(a.Value)
+				if !ok {
+					return d, posErrorf("", a.Value, "build-args.%s: want a string, not %s", k, describe(a.Value))
+				}
+				d.BuildArgs[k] = val
+			}
+		}
+	}
+	if d.Image == "" || d.Path == "" {
+		return d, posErrorf("", n, "dockerfiles entry: want image: and dockerfile:")
+	}
+	return d, nil
 }
 
 // Find returns the path and content of the config file in dir or its
@@ -129,6 +215,13 @@ func Parse(name string, data []byte) (*File, error) {
 		}
 		f.Budgets = append(f.Budgets, ib)
 	}
+	for _, n := range doc.Dockerfiles {
+		d, err := dockerfileEntry(n)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%w", name, err)
+		}
+		f.Dockerfiles = append(f.Dockerfiles, d)
+	}
 	if doc.Compare != nil {
 		c, err := compareBudget(doc.Compare)
 		if err != nil {
@@ -185,6 +278,8 @@ type fileDoc struct {
 	Budgets []ast.Node `yaml:"budgets"`
 	Compare ast.Node   `yaml:"compare"`
 	Rules   []ast.Node `yaml:"rules"`
+	// Dockerfiles are walked node by node, like budgets.
+	Dockerfiles []ast.Node `yaml:"dockerfiles"`
 }
 
 // entries returns the key/value pairs of a mapping node, rejecting

@@ -367,3 +367,39 @@ func TestResolveOnDisk(t *testing.T) {
 		t.Errorf("Resolve: %v, want an error at %s:2:15", err, p)
 	}
 }
+
+func TestDockerfiles(t *testing.T) {
+	f, err := Parse("/repo/.imgdiff.yaml", []byte(`dockerfiles:
+  - image: "ghcr.io/acme/app:*"
+    dockerfile: build/Dockerfile
+    target: runtime
+    build-args: {VERSION: "1.2", DEBUG: "0"}
+  - image: "*"
+    dockerfile: /abs/Dockerfile
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, ok := f.DockerfileFor("ghcr.io/acme/app:pr-1")
+	want := Dockerfile{Image: "ghcr.io/acme/app:*", Path: filepath.Join("/repo", "build/Dockerfile"), Target: "runtime", BuildArgs: map[string]string{"VERSION": "1.2", "DEBUG": "0"}}
+	if !ok || !cmp.Equal(d, want) {
+		t.Errorf("DockerfileFor(app) = %+v, %v; want %+v", d, ok, want)
+	}
+	if d, ok := f.DockerfileFor("other:1"); !ok || d.Path != "/abs/Dockerfile" {
+		t.Errorf("DockerfileFor(other) = %+v, %v; want the catch-all", d, ok)
+	}
+	var nilFile *File
+	if _, ok := nilFile.DockerfileFor("x"); ok {
+		t.Error("a nil file has a Dockerfile")
+	}
+	for _, bad := range []struct{ doc, want string }{
+		{"dockerfiles:\n  - image: x\n    dockerfil: D\n", `c.yaml:3:5: unknown field "dockerfil"`},
+		{"dockerfiles:\n  - image: x\n", "want image: and dockerfile:"},
+		{"dockerfiles:\n  - image: x\n    dockerfile: D\n    build-args: [A]\n", "build-args: want a mapping"},
+	} {
+		_, err := Parse("c.yaml", []byte(bad.doc))
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: error %v, want %q", bad.doc, err, bad.want)
+		}
+	}
+}

@@ -153,3 +153,18 @@ func TestAnalyzeFromProvenance(t *testing.T) {
 		t.Errorf("stderr does not say where the mapping came from: %q", r.errOut)
 	}
 }
+
+// .imgdiff.yaml's dockerfiles: names the Dockerfile (relative to the
+// config file) when no --dockerfile is given.
+func TestDockerfileFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "build"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "build"), "Dockerfile", fixtureDockerfile)
+	cfg := writeFile(t, dir, ".imgdiff.yaml", "dockerfiles:\n  - image: \"*oci-layout-gzip*\"\n    dockerfile: build/Dockerfile\n")
+	r := imgdiff(t, nil, "analyze", "--config", cfg, "oci:"+fixtures+"oci-layout-gzip")
+	if r.code != 0 || !strings.Contains(r.errOut, "mapped 6 of 6 history entries (100.0%) to "+filepath.Join(dir, "build", "Dockerfile")) {
+		t.Errorf("exit %d, stderr %q; want the config's Dockerfile mapped", r.code, r.errOut)
+	}
+}

@@ -1,8 +1,11 @@
 // Package report renders the report models of package analyze (Analysis,
 // Comparison) as a table for people, Markdown for pull requests and JSON
 // for machines, and dispatches to report/html (a self-contained page with
-// treemaps) and report/ncdu (ncdu's export format). It computes nothing
-// the JSON does not also carry: every figure shown comes from the model.
+// treemaps) and report/ncdu (ncdu's export format). With a Dockerfile
+// mapping it also writes the findings on their Dockerfile lines as SARIF
+// 2.1.0 (code scanning) and GitHub workflow commands (inline annotations).
+// It computes nothing the JSON does not also carry: every figure shown
+// comes from the model.
 package report
 
 import (

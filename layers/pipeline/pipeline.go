@@ -11,7 +11,11 @@
 // takes credential-like values out of the config and history
 // (hygiene.Redact), classify flags what the image should not carry
 // (analyze.Classify), and check evaluates the budgets (package budget)
-// over the summary or comparison. An Observer is told as each stage
+// over the summary or comparison. After classify, an image whose
+// Dockerfile is given (Options.Dockerfiles), or whose index holds a
+// BuildKit provenance attestation with its Dockerfile, has its steps
+// mapped to Dockerfile lines and the Dockerfile checks run on its
+// evidence (analyze.MapDockerfile, analyze.MapProvenance). An Observer is told as each stage
 // starts and ends, for progress bars and timings; the pipeline itself
 // prints nothing. The cobra commands parse flags, call Analyze or Compare
 // and render what they return.

@@ -176,11 +176,17 @@ func details(summary string, b *mdBlock) *mdBlock {
 	return b
 }
 
-// mdText escapes free text for a Markdown table cell or line: Markdown
-// punctuation is backslash-escaped (so `|` cannot end a cell and `<` cannot
-// open HTML) and control characters are shown, not obeyed.
+// mdText escapes free text for a Markdown table cell, list item or
+// heading: it is the one escaping of text outside code spans. The text is
+// folded onto one line (oneLine: newlines, ESC, bidi overrides made
+// visible, so no row, list or <details> can be ended early), Markdown
+// punctuation is backslash-escaped (`|` cannot end a cell, `<` cannot open
+// HTML, `[` cannot open a link or an image, `#` cannot make a heading,
+// `&` cannot spell an entity), and the URLs GFM would link by themselves
+// are defanged the usual way ("http[:]//x", "www[.]x"), so the image
+// cannot put a link in a pull request comment.
 func mdText(s string) string {
-	s = oneLine(s)
+	s = defang(oneLine(s))
 	var b strings.Builder
 	for _, r := range s {
 		if strings.ContainsRune("\\`*_[]<>|~&#!", r) {
@@ -189,6 +195,17 @@ func mdText(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// autolinks are what GFM turns into a link in plain text.
+var autolinks = strings.NewReplacer("://", "[:]//", "www.", "www[.]", "WWW.", "WWW[.]")
+
+// defang breaks the URLs GFM would link by itself, visibly.
+func defang(s string) string {
+	if !strings.Contains(s, "://") && !strings.Contains(strings.ToLower(s), "www.") {
+		return s
+	}
+	return autolinks.Replace(s)
 }
 
 // mdCode renders s as a code span safe in a table cell: `|` is escaped
@@ -200,8 +217,12 @@ func mdCode(s string) string { return codeSpan(strings.ReplaceAll(s, "|", `\|`))
 // backslash.
 func mdSpan(s string) string { return codeSpan(s) }
 
-// codeSpan fences s with more backticks than any run inside it.
+// codeSpan fences s with more backticks than any run inside it. Inside a
+// code span Markdown, HTML, links and mentions are inert; what is left to
+// escape is what would end the span or the line: model.Visible shows
+// newlines, ESC and bidi overrides as escapes.
 func codeSpan(s string) string {
+	s = model.Visible(s)
 	if s == "" {
 		return ""
 	}
@@ -239,7 +260,7 @@ func htmlText(s string) string {
 // percent-encoded; the rest of the reference is kept as is.
 func marker(ref, platform string) string {
 	enc := strings.NewReplacer("%", "%25", "<", "%3C", ">", "%3E", "\n", "%0A", "\r", "%0D")
-	return "<!-- imgdiff:" + enc.Replace(ref) + ":" + enc.Replace(platform) + " -->\n"
+	return "<!-- imgdiff:" + enc.Replace(model.Visible(ref)) + ":" + enc.Replace(model.Visible(platform)) + " -->\n"
 }
 
 // pieSlice is one slice of a Mermaid pie chart.
@@ -261,7 +282,10 @@ func mermaidPie(title string, slices []pieSlice) string {
 	if n == 0 {
 		return ""
 	}
-	label := strings.NewReplacer(`"`, "'", "\n", " ", "\r", " ", "`", "'")
+	// A label is a quoted string of Mermaid's own syntax: quotes and
+	// backticks would end it or the fence, angle brackets would reach
+	// Mermaid's HTML labels; oneLine makes the rest visible and %q quotes.
+	label := strings.NewReplacer(`"`, "'", "`", "'", "<", "‹", ">", "›")
 	b.WriteString("\n```mermaid\npie showData title " + label.Replace(oneLine(title)) + "\n")
 	for _, s := range slices {
 		if s.bytes > 0 {

@@ -256,11 +256,22 @@ func htmlText(s string) string {
 }
 
 // marker is the hidden first line an action searches for to update its
-// own comment. The characters that could end the comment or the line are
-// percent-encoded; the rest of the reference is kept as is.
+// own comment. The characters that could end the comment or the line, and
+// every other control byte, are percent-encoded; the rest of the reference
+// is kept as is.
 func marker(ref, platform string) string {
-	enc := strings.NewReplacer("%", "%25", "<", "%3C", ">", "%3E", "\n", "%0A", "\r", "%0D")
-	return "<!-- imgdiff:" + enc.Replace(model.Visible(ref)) + ":" + enc.Replace(model.Visible(platform)) + " -->\n"
+	enc := func(s string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c == 0x7f || c == '%' || c == '<' || c == '>' {
+				fmt.Fprintf(&b, "%%%02X", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		return b.String()
+	}
+	return "<!-- imgdiff:" + enc(ref) + ":" + enc(platform) + " -->\n"
 }
 
 // pieSlice is one slice of a Mermaid pie chart.

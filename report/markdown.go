@@ -182,9 +182,9 @@ func details(summary string, b *mdBlock) *mdBlock {
 // visible, so no row, list or <details> can be ended early), Markdown
 // punctuation is backslash-escaped (`|` cannot end a cell, `<` cannot open
 // HTML, `[` cannot open a link or an image, `#` cannot make a heading,
-// `&` cannot spell an entity), and the URLs GFM would link by themselves
-// are defanged the usual way ("http[:]//x", "www[.]x"), so the image
-// cannot put a link in a pull request comment.
+// `&` cannot spell an entity), and the URLs and addresses GFM would link
+// by themselves are defanged the usual way ("http[:]//x", "www[.]x",
+// "a[@]b.c"), so the image cannot put a link in a pull request comment.
 func mdText(s string) string {
 	s = defang(oneLine(s))
 	var b strings.Builder
@@ -197,15 +197,34 @@ func mdText(s string) string {
 	return b.String()
 }
 
-// autolinks are what GFM turns into a link in plain text.
-var autolinks = strings.NewReplacer("://", "[:]//", "www.", "www[.]", "WWW.", "WWW[.]")
-
-// defang breaks the URLs GFM would link by itself, visibly.
+// defang breaks, visibly, what GFM would turn into a link by itself: a
+// URL ("http[:]//x"), a "www." host ("www[.]x", any case) and an e-mail
+// address ("a[@]b.c": an "@" right after a letter, digit or one of ._+-,
+// so that npm scopes and mentions keep theirs).
 func defang(s string) string {
-	if !strings.Contains(s, "://") && !strings.Contains(strings.ToLower(s), "www.") {
+	if !strings.Contains(s, ":") && !strings.Contains(s, ".") && !strings.Contains(s, "@") {
 		return s
 	}
-	return autolinks.Replace(s)
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "://"):
+			b.WriteString("[:]//")
+			i += 2
+		case i+4 <= len(s) && strings.EqualFold(s[i:i+4], "www."):
+			b.WriteString(s[i:i+3] + "[.]")
+			i += 3
+		case s[i] == '@' && i > 0 && emailByte(s[i-1]):
+			b.WriteString("[@]")
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+func emailByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._+-", c) >= 0
 }
 
 // mdCode renders s as a code span safe in a table cell: `|` is escaped

@@ -27,7 +27,7 @@ import (
 // the terminal, retitles the window, reverses the text that follows, and
 // mentions a team. EVIL marks it, so a test can find where it landed.
 const hostile = "EVIL x\n</details>\n\n# heading\n\n<img src=x>\n[link](http://x.example) ![i](http://x.example/i.png) | a`b``c " +
-	"\x1b[31mred\x1b[0m\a\x1b]0;title\a\x9b2J \u202eevil\u202c www.x.example @acme/everyone\r\nend"
+	"\x1b[31mred\x1b[0m\a\x1b]0;title\a\x9b2J \u202eevil\u202c www.x.example WwW.y.example mail x@evil.example @acme/everyone\r\nend"
 
 // hostileImage builds an image whose config, history, paths and package
 // database carry hostile strings, written as a docker-archive.

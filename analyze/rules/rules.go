@@ -143,6 +143,11 @@ func DecodeSpec(n ast.Node) (Spec, error) { return decodeSpec(n, true) }
 // files imgdiff captures (the defaults define that set).
 func decodeSpec(n ast.Node, user bool) (Spec, error) {
 	var s Spec
+	if n == nil {
+		// A list item with nothing after its "-": goccy's decoder would
+		// dereference it.
+		return Spec{}, fmt.Errorf("an empty rule: want a mapping with id, category and paths, names or packages")
+	}
 	if err := yaml.NodeToValue(n, &s, yaml.Strict()); err != nil {
 		return Spec{}, err
 	}

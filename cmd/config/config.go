@@ -407,8 +407,12 @@ func scalar(n ast.Node) (string, bool) {
 	return "", false
 }
 
-// describe names what a bad node is, for error messages.
+// describe names what a bad node is, for error messages. A list item
+// with nothing after its "-" is a nil node.
 func describe(n ast.Node) string {
+	if n == nil {
+		return "an empty value"
+	}
 	switch v := unwrap(n).(type) {
 	case *ast.NullNode:
 		return "an empty value"
@@ -436,7 +440,9 @@ func posErrorf(name string, n ast.Node, format string, args ...any) error {
 	case *ast.MappingValueNode:
 		n = m.Key
 	}
-	if tk := n.GetToken(); tk != nil && tk.Position != nil {
+	if n == nil {
+		// An empty list item has no token to point at.
+	} else if tk := n.GetToken(); tk != nil && tk.Position != nil {
 		pos = fmt.Sprintf("%d:%d", tk.Position.Line, tk.Position.Column)
 	}
 	if name != "" {

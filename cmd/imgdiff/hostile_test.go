@@ -106,18 +106,13 @@ func checkHostileMarkdown(t *testing.T, md string) {
 		case *east.TableRow, *east.TableHeader:
 			rows++
 		case *gast.Heading:
-			if h := string(n.Text(src)); !ownHeadings.MatchString(h) {
+			if h := linesText(n, src); !ownHeadings.MatchString(h) {
 				t.Errorf("heading %q is not one the report writes", h)
 			}
 		case *gast.Link, *gast.Image, *gast.AutoLink:
-			t.Errorf("the image made a %s: %q", n.Kind(), n.Text(src))
+			t.Errorf("the image made a %s in %q", n.Kind(), linesText(n.Parent(), src))
 		case *gast.HTMLBlock:
-			var b strings.Builder
-			for i := 0; i < n.Lines().Len(); i++ {
-				seg := n.Lines().At(i)
-				b.Write(seg.Value(src))
-			}
-			for _, l := range strings.SplitAfter(b.String(), "\n") {
+			for _, l := range strings.SplitAfter(linesText(n, src), "\n") {
 				if l != "" && !ownHTML.MatchString(l) {
 					t.Errorf("raw HTML block line %q is not the report's own", l)
 				}
@@ -154,6 +149,23 @@ func checkHostileMarkdown(t *testing.T, md string) {
 	if rows != mdRows {
 		t.Errorf("GFM parsed %d table rows, the report writes %d", rows, mdRows)
 	}
+}
+
+// linesText is the source text of a block node (or of the block an
+// inline node sits in).
+func linesText(n gast.Node, src []byte) string {
+	for n != nil && n.Type() != gast.TypeBlock {
+		n = n.Parent()
+	}
+	if n == nil {
+		return ""
+	}
+	var b strings.Builder
+	for i := 0; i < n.Lines().Len(); i++ {
+		seg := n.Lines().At(i)
+		b.Write(seg.Value(src))
+	}
+	return b.String()
 }
 
 // checkNoControls asserts that s carries no character a terminal or a

@@ -220,7 +220,7 @@ func (o *ownership) groupFor(dir string, res *pkgdb.Resolver) int {
 	if g, ok := o.group[dir]; ok {
 		return g
 	}
-	real := res.RealDir(dir, 0)
+	real := res.RealDir(dir)
 	g, ok := o.group[real]
 	if !ok {
 		g = len(o.listed)

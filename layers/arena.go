@@ -81,6 +81,10 @@ func (a *stringArena) str(ref strRef) string {
 func (a *stringArena) intern(s string) string { return a.str(a.add(s)) }
 
 // rec is an index.Entry while the layer is read: 40 bytes, no pointers.
+// dropped marks a record that a later entry of the same path replaced
+// (index.Kind's zero value is no kind).
+const dropped index.Kind = 0
+
 type rec struct {
 	size       int64
 	path, link strRef
@@ -125,6 +129,9 @@ func (l *entryList) entries() []index.Entry {
 	out := make([]index.Entry, 0, l.n)
 	for i, c := range l.chunks {
 		for _, r := range c {
+			if r.kind == dropped {
+				continue
+			}
 			out = append(out, index.Entry{
 				Path: l.arena.str(r.path), Link: l.arena.str(r.link), Size: r.size,
 				UID: r.uid, GID: r.gid, Mode: r.mode, Kind: r.kind,
@@ -173,6 +180,18 @@ func (s *pathSet) add(es *entryList, pos int) {
 	}
 	s.put(es.path(pos), pos)
 	s.n++
+}
+
+// move points the slot that holds from at to: the same path, recorded
+// again later in the list.
+func (s *pathSet) move(es *entryList, from, to int) {
+	mask := len(s.slots) - 1
+	for i := s.home(es.path(from)); ; i = (i + 1) & mask {
+		if s.slots[i] == uint32(from+1) {
+			s.slots[i] = uint32(to + 1)
+			return
+		}
+	}
 }
 
 func (s *pathSet) put(p string, pos int) {

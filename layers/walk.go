@@ -618,6 +618,18 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 			// extraction does.
 			size -= entries.at(dup).size
 			e.path = entries.at(dup).path
+			if entries.at(dup).kind == index.Dir && e.kind != index.Dir {
+				// Extraction removes the old path unless both are
+				// directories; when a directory (with what the layer
+				// put in it so far) gives way to a file, the file goes
+				// where tar order puts it, after that subtree, so
+				// analysis sees the subtree removed. Other repeats keep
+				// the first one's place: nothing can be inside a file.
+				entries.at(dup).kind = dropped
+				entries.append(e)
+				seen.move(&entries, dup, entries.len()-1)
+				dup = -2
+			}
 		} else {
 			e.path = arena.add(p)
 		}
@@ -637,9 +649,10 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 				idx.Contents[p] = body
 			}
 		}
-		if dup >= 0 {
+		switch {
+		case dup >= 0:
 			*entries.at(dup) = e
-		} else {
+		case dup == -1:
 			entries.append(e)
 			seen.add(&entries, entries.len()-1)
 		}

@@ -5,8 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/dustin/go-humanize"
 
@@ -112,56 +110,35 @@ func countNoun(n int, noun string) string {
 }
 
 // oneLine folds a free-form text (a RUN script, a finding detail) onto one
-// line: control characters become visible escapes and runs of spaces one
-// space, so a hostile value cannot break a table row.
+// line: runs of spaces and tabs become one space, and what is left that a
+// terminal or a renderer would obey (newlines, ESC, BEL, bidi overrides)
+// becomes a visible escape (model.Visible), so a hostile value cannot
+// break a table row.
 func oneLine(s string) string {
 	var b strings.Builder
 	space := false
-	for _, r := range s {
-		switch {
-		case r == ' ' || r == '\t':
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || c == '\t' {
 			if !space {
 				b.WriteByte(' ')
 			}
 			space = true
 			continue
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == utf8.RuneError || unicode.IsControl(r):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
 		}
+		b.WriteByte(s[i])
 		space = false
 	}
-	return strings.TrimSpace(b.String())
+	return strings.TrimSpace(model.Visible(b.String()))
 }
 
-// visiblePath shows a path with its control characters escaped, keeping
-// every other character: paths are evidence and must stay recognisable.
+// visiblePath shows a path with its control characters escaped
+// (model.Visible), keeping every other character: paths are evidence and
+// must stay recognisable.
 func visiblePath(p string) string {
 	if p == "" || p == "." {
 		return "/"
 	}
-	var b strings.Builder
-	b.WriteByte('/')
-	for _, r := range p {
-		switch {
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == utf8.RuneError || unicode.IsControl(r):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return "/" + model.Visible(p)
 }
 
 // stepLabel names a step by number and instruction: "#3 RUN make".

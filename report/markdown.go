@@ -176,11 +176,17 @@ func details(summary string, b *mdBlock) *mdBlock {
 	return b
 }
 
-// mdText escapes free text for a Markdown table cell or line: Markdown
-// punctuation is backslash-escaped (so `|` cannot end a cell and `<` cannot
-// open HTML) and control characters are shown, not obeyed.
+// mdText escapes free text for a Markdown table cell, list item or
+// heading: it is the one escaping of text outside code spans. The text is
+// folded onto one line (oneLine: newlines, ESC, bidi overrides made
+// visible, so no row, list or <details> can be ended early), Markdown
+// punctuation is backslash-escaped (`|` cannot end a cell, `<` cannot open
+// HTML, `[` cannot open a link or an image, `#` cannot make a heading,
+// `&` cannot spell an entity), and the URLs and addresses GFM would link
+// by themselves are defanged the usual way ("http[:]//x", "www[.]x",
+// "a[@]b.c"), so the image cannot put a link in a pull request comment.
 func mdText(s string) string {
-	s = oneLine(s)
+	s = defang(oneLine(s))
 	var b strings.Builder
 	for _, r := range s {
 		if strings.ContainsRune("\\`*_[]<>|~&#!", r) {
@@ -189,6 +195,36 @@ func mdText(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// defang breaks, visibly, what GFM would turn into a link by itself: a
+// URL ("http[:]//x"), a "www." host ("www[.]x", any case) and an e-mail
+// address ("a[@]b.c": an "@" right after a letter, digit or one of ._+-,
+// so that npm scopes and mentions keep theirs).
+func defang(s string) string {
+	if !strings.Contains(s, ":") && !strings.Contains(s, ".") && !strings.Contains(s, "@") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "://"):
+			b.WriteString("[:]//")
+			i += 2
+		case i+4 <= len(s) && strings.EqualFold(s[i:i+4], "www."):
+			b.WriteString(s[i:i+3] + "[.]")
+			i += 3
+		case s[i] == '@' && i > 0 && emailByte(s[i-1]):
+			b.WriteString("[@]")
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+func emailByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._+-", c) >= 0
 }
 
 // mdCode renders s as a code span safe in a table cell: `|` is escaped
@@ -200,8 +236,12 @@ func mdCode(s string) string { return codeSpan(strings.ReplaceAll(s, "|", `\|`))
 // backslash.
 func mdSpan(s string) string { return codeSpan(s) }
 
-// codeSpan fences s with more backticks than any run inside it.
+// codeSpan fences s with more backticks than any run inside it. Inside a
+// code span Markdown, HTML, links and mentions are inert; what is left to
+// escape is what would end the span or the line: model.Visible shows
+// newlines, ESC and bidi overrides as escapes.
 func codeSpan(s string) string {
+	s = model.Visible(s)
 	if s == "" {
 		return ""
 	}
@@ -235,11 +275,22 @@ func htmlText(s string) string {
 }
 
 // marker is the hidden first line an action searches for to update its
-// own comment. The characters that could end the comment or the line are
-// percent-encoded; the rest of the reference is kept as is.
+// own comment. The characters that could end the comment or the line, and
+// every other control byte, are percent-encoded; the rest of the reference
+// is kept as is.
 func marker(ref, platform string) string {
-	enc := strings.NewReplacer("%", "%25", "<", "%3C", ">", "%3E", "\n", "%0A", "\r", "%0D")
-	return "<!-- imgdiff:" + enc.Replace(ref) + ":" + enc.Replace(platform) + " -->\n"
+	enc := func(s string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c == 0x7f || c == '%' || c == '<' || c == '>' {
+				fmt.Fprintf(&b, "%%%02X", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		return b.String()
+	}
+	return "<!-- imgdiff:" + enc(ref) + ":" + enc(platform) + " -->\n"
 }
 
 // pieSlice is one slice of a Mermaid pie chart.
@@ -261,7 +312,10 @@ func mermaidPie(title string, slices []pieSlice) string {
 	if n == 0 {
 		return ""
 	}
-	label := strings.NewReplacer(`"`, "'", "\n", " ", "\r", " ", "`", "'")
+	// A label is a quoted string of Mermaid's own syntax: quotes and
+	// backticks would end it or the fence, angle brackets would reach
+	// Mermaid's HTML labels; oneLine makes the rest visible and %q quotes.
+	label := strings.NewReplacer(`"`, "'", "`", "'", "<", "‹", ">", "›")
 	b.WriteString("\n```mermaid\npie showData title " + label.Replace(oneLine(title)) + "\n")
 	for _, s := range slices {
 		if s.bytes > 0 {

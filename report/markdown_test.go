@@ -263,3 +263,21 @@ func TestMdCode(t *testing.T) {
 		}
 	}
 }
+
+// TestMdTextMakesNoLinks: text from an image, rendered as GFM, makes no
+// link by itself: URLs, www. hosts and e-mail addresses are defanged,
+// link and image syntax escaped; npm scopes keep their "@".
+func TestMdTextMakesNoLinks(t *testing.T) {
+	for _, s := range []string{
+		"see http://x.example/a", "HTTPS://X.EXAMPLE", "www.x.example", "WwW.x.example", "mail x@evil.example now",
+		"[link](http://x.example)", "![img](http://x.example/i.png)", "<http://x.example>", "<a@b.example>", "ftp://x.example",
+	} {
+		md := "| a |\n|---|\n| " + mdText(s) + " |\n\n" + mdText(s) + "\n"
+		if _, out := gfm(t, md); strings.Contains(out, "<a ") || strings.Contains(out, "<img") {
+			t.Errorf("mdText(%q) = %q renders %q", s, mdText(s), out)
+		}
+	}
+	if got, want := mdText("dev (@types/node) @team"), `dev (@types/node) @team`; got != want {
+		t.Errorf("mdText kept no scope: %q, want %q", got, want)
+	}
+}

@@ -24,12 +24,17 @@ type textWriter struct {
 	err   error
 }
 
+// line writes one line. Everything the terminal report writes goes
+// through line, section or table, and each passes its text through
+// model.Visible: whatever a caller forgot to escape, no control
+// character, ESC sequence or bidi override from an image reaches the
+// terminal.
 func (t *textWriter) line(format string, args ...any) {
-	fmt.Fprintf(&t.buf, format+"\n", args...)
+	t.buf.WriteString(model.Visible(fmt.Sprintf(format, args...)) + "\n")
 }
 
 func (t *textWriter) section(title string) {
-	t.buf.WriteString("\n" + title + "\n")
+	t.buf.WriteString("\n" + model.Visible(title) + "\n")
 }
 
 // column describes one column of a table.
@@ -54,6 +59,11 @@ func (t *textWriter) table(cols []column, rows [][]string) {
 		return
 	}
 	const gap = 2
+	for _, r := range rows {
+		for i := range r {
+			r[i] = model.Visible(r[i])
+		}
+	}
 	widths := make([]int, len(cols))
 	for i, c := range cols {
 		widths[i] = model.Width(c.name)

@@ -49,7 +49,8 @@ type ImageBudget struct {
 	MaxWasted *Limit `json:"maxWasted,omitempty"`
 	// FailOn names finding ids ("root-user") and categories ("build-tool")
 	// whose presence fails the budget; "secret" is both and covers secret
-	// files, ENV values and build args.
+	// files, ENV values, build args and credentials pasted into a RUN
+	// (hygiene.Covers).
 	FailOn []string `json:"failOn,omitempty"`
 }
 

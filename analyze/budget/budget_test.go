@@ -2,6 +2,7 @@ package budget
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -352,5 +353,39 @@ func TestEvaluateUnknownCategory(t *testing.T) {
 	}
 	if _, err := EvaluateComparison(&analyze.Comparison{A: img, B: img}, b, cls); err == nil {
 		t.Error("EvaluateComparison accepted an unknown category")
+	}
+}
+
+// TestFailOnEveryFindingID: every finding id hygiene reports is accepted
+// by fail-on and fails a budget when the finding is present, and
+// "secret" takes exactly the secret findings (a hand-written list: a
+// credential in a file, the config, a build argument, a RUN).
+func TestFailOnEveryFindingID(t *testing.T) {
+	secrets := map[string]bool{"secret": true, "secret-in-config": true, "secret-in-build-arg": true, "secret-in-history": true}
+	ids := hygiene.IDs()
+	for id := range secrets {
+		if !slices.Contains(ids, id) {
+			t.Errorf("hygiene.IDs() lacks %s", id)
+		}
+	}
+	for _, id := range ids {
+		if err := CheckFailOn(id); err != nil {
+			t.Errorf("fail-on %s: %v", id, err)
+		}
+		img := &model.Image{Ref: "app:1", Layers: make([]model.Layer, 1)}
+		cls := &model.Classification{Findings: []model.Finding{{ID: id, Severity: model.Warning, Title: "the " + id + " finding", Step: -1}}}
+		for _, c := range model.Categories() {
+			cls.Totals = append(cls.Totals, model.CategoryTotal{Category: c})
+		}
+		for _, name := range []string{id, "secret"} {
+			r, err := EvaluateAnalysis(&analyze.Analysis{Image: img, Classification: cls}, &Budgets{Images: []ImageBudget{{FailOn: []string{name}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantFail := name == id || secrets[id]
+			if len(r.Checks) != 1 || r.Pass == wantFail {
+				t.Errorf("fail-on %s with a %s finding: pass %v (%+v), want pass %v", name, id, r.Pass, r.Checks, !wantFail)
+			}
+		}
 	}
 }

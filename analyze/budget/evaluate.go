@@ -201,14 +201,14 @@ func categoryTotal(cls *model.Classification, cat model.Category) model.Category
 	return model.CategoryTotal{Category: cat}
 }
 
-// failOnCount counts what a fail-on entry names: the findings with that id
-// ("secret" also takes secret-in-config and secret-in-build-arg) or, when
+// failOnCount counts what a fail-on entry names: the findings it covers
+// (hygiene.Covers: "secret" takes every secret finding) or, when
 // there are none, the files in that category. The detail is the evidence
 // a reviewer needs: the first finding, or an example path.
 func failOnCount(img *model.Image, cls *model.Classification, name string) (int, string) {
 	n, first := 0, ""
 	for _, f := range cls.Findings {
-		if f.ID == name || name == hygiene.FindingSecretFile && (f.ID == hygiene.FindingSecretEnv || f.ID == hygiene.FindingSecretArg) {
+		if hygiene.Covers(name, f.ID) {
 			if n == 0 {
 				first = f.Title
 				if f.Path != "" {

@@ -36,14 +36,58 @@ const (
 	FindingNoHealthcheck     = "no-healthcheck"
 )
 
+// findingIDs is the one table of finding ids: every id Findings reports,
+// in the order IDs lists them, and whether the id is one of the secret
+// findings that `fail-on: secret` takes as well as its own. IDs, Covers and
+// budgets' fail-on validation all derive from it; a new finding is a row
+// here (TestEveryFindingIDIsInTheTable checks the constants against it).
+var findingIDs = []struct {
+	id     string
+	secret bool
+}{
+	{FindingRootUser, false},
+	{FindingShellEntrypoint, false},
+	{FindingShellCmd, false},
+	{FindingAptUpdateAlone, false},
+	{FindingAptListsLeft, false},
+	{FindingContextBeforeDeps, false},
+	{FindingWasted, false},
+	{FindingSecretFile, true},
+	{FindingSecretEnv, true},
+	{FindingSecretArg, true},
+	{FindingSecretHistory, true},
+	{FindingVCS, false},
+	{FindingManyLayers, false},
+	{FindingNoHealthcheck, false},
+}
+
 // IDs returns the finding ids, in a fixed order: the ones budgets'
 // fail-on accepts besides the categories. It returns a new slice.
 func IDs() []string {
-	return []string{
-		FindingRootUser, FindingShellEntrypoint, FindingShellCmd, FindingAptUpdateAlone, FindingAptListsLeft,
-		FindingContextBeforeDeps, FindingWasted, FindingSecretFile, FindingSecretEnv, FindingSecretArg,
-		FindingVCS, FindingManyLayers, FindingNoHealthcheck,
+	out := make([]string, len(findingIDs))
+	for i, f := range findingIDs {
+		out[i] = f.id
 	}
+	return out
+}
+
+// Covers reports whether a fail-on entry named name takes a finding with
+// the given id: its own id, and for "secret" (FindingSecretFile, which is
+// also the category) every secret finding: a credential in a file, in the
+// config, in a build argument or pasted into a RUN.
+func Covers(name, id string) bool {
+	if name == id {
+		return true
+	}
+	if name != FindingSecretFile {
+		return false
+	}
+	for _, f := range findingIDs {
+		if f.id == id {
+			return f.secret
+		}
+	}
+	return false
 }
 
 // manyLayers is the layer count above which an image is worth squashing

@@ -72,3 +72,25 @@ func TestParseCategory(t *testing.T) {
 		t.Error("Categories shares its backing array")
 	}
 }
+
+func TestVisible(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"plain/path é 日本 🙂", "plain/path é 日本 🙂"},
+		{"a\nb\r\tc", `a\nb\r\tc`},
+		{"\x1b[31mred\x1b[0m\a", `\x1b[31mred\x1b[0m\x07`},
+		{"\x1b]0;title\x07", `\x1b]0;title\x07`},
+		{"csi\u009b2J del\x7f nul\x00", `csi\x9b2J del\x7f nul\x00`},
+		{"\u202eevil\u202c \u2066iso\u2069 zw\u200bsp \ufeffbom", `\u202eevil\u202c \u2066iso\u2069 zw\u200bsp \ufeffbom`},
+		{"line\u2028sep", `line\u2028sep`},
+		{"bad\xffutf8\xc3", `bad\xffutf8\xc3`},
+		{`already\x1b visible`, `already\x1b visible`},
+	} {
+		got := Visible(c.in)
+		if got != c.want {
+			t.Errorf("Visible(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if again := Visible(got); again != got {
+			t.Errorf("Visible is not idempotent on %q: %q", got, again)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // apkInstalled is the apk database of Alpine and Wolfi images.
@@ -45,10 +46,12 @@ func readApk(contents map[string][]byte) []*Found {
 		case 'F':
 			dir = v
 		case 'R':
+			f := v
 			if dir != "" {
-				cur.Files = append(cur.Files, dir+"/"+v)
-			} else {
-				cur.Files = append(cur.Files, v)
+				f = dir + "/" + v
+			}
+			if f = index.Canonical(f); f != "." {
+				cur.Files = append(cur.Files, f)
 			}
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // The dpkg database, as Debian and Ubuntu images keep it.
@@ -119,15 +120,18 @@ func readDpkg(contents map[string][]byte) []*Found {
 		if ok {
 			p.Files = make([]string, 0, bytes.Count(body, []byte{'\n'})+1) // a path a line
 			lines(body, func(line string) {
-				if line != "" && line != "/." {
-					p.Files = append(p.Files, strings.TrimPrefix(line, "/"))
+				// Canonical, as the index's paths: a hostile list's
+				// "usr//bin/x" or "/" names what the image holds or
+				// nothing, never a path no file can match.
+				if f := index.Canonical(line); line != "" && f != "." {
+					p.Files = append(p.Files, f)
 				}
 			})
 		} else if body, ok := md5sums[s.name]; ok {
 			// "<md5>  usr/lib/x86_64-linux-gnu/libc.so.6"
 			lines(body, func(line string) {
-				if _, f, ok := strings.Cut(line, "  "); ok {
-					p.Files = append(p.Files, strings.TrimPrefix(f, "/"))
+				if _, f, ok := strings.Cut(line, "  "); ok && index.Canonical(f) != "." {
+					p.Files = append(p.Files, index.Canonical(f))
 				}
 			})
 		}

@@ -130,8 +130,12 @@ func npmLockPackages(app string, body []byte) []*Found {
 	}
 	var out []*Found
 	add := func(key, name, version string, dev bool) {
+		loc, ok := ownedDir(index.Join(app, "node_modules"), index.Join(app, key))
+		if !ok || name == "" {
+			return
+		}
 		p := &Found{
-			Package: model.Package{Name: name, Version: version, Manager: "npm", Dev: dev, Step: -1, Location: index.Join(app, key)},
+			Package: model.Package{Name: name, Version: version, Manager: "npm", Dev: dev, Step: -1, Location: loc},
 			Source:  "npm lockfile",
 		}
 		p.Dirs = []string{p.Location}
@@ -175,6 +179,14 @@ func npmLockPackages(app string, body []byte) []*Found {
 	return out
 }
 
+// ownedDir checks the directory loc a lockfile or manifest entry names:
+// a canonical path strictly inside dir (node_modules, pnpm's store). A
+// hostile name ("", "..", "a/../../etc", "x/") is no evidence: the
+// package is left out rather than made to own files elsewhere.
+func ownedDir(dir, loc string) (string, bool) {
+	return loc, loc != dir && index.Canonical(loc) == loc && index.Under(loc, dir)
+}
+
 // npmNameFromKey is the package name of an install path:
 // "node_modules/a/node_modules/@s/b" is "@s/b".
 func npmNameFromKey(k string) string {
@@ -195,7 +207,10 @@ func npmManifestPackages(app string, body []byte) []*Found {
 	}
 	var out []*Found
 	add := func(name, version string, dev bool) {
-		loc := index.Join(app, "node_modules/"+name)
+		loc, ok := ownedDir(index.Join(app, "node_modules"), index.Join(app, "node_modules/"+name))
+		if !ok {
+			return
+		}
 		out = append(out, &Found{
 			Package: model.Package{Name: name, Version: version, Manager: "npm", Dev: dev, Step: -1, Location: loc},
 			Source:  "package.json", Dirs: []string{loc},

@@ -83,7 +83,10 @@ func readPnpm(contents map[string][]byte, fs *model.FS) []*Found {
 			if !ok {
 				continue
 			}
-			loc := store + "/" + sd + "/node_modules/" + name
+			loc, ok := ownedDir(store, store+"/"+sd+"/node_modules/"+name)
+			if !ok {
+				continue
+			}
 			out = append(out, &Found{
 				Package: model.Package{Name: name, Version: version, Manager: "pnpm", Dev: dev[name+"@"+version], Step: -1, Location: loc},
 				Source:  "pnpm lockfile", Dirs: []string{loc},

@@ -45,7 +45,9 @@ func readPython(contents map[string][]byte) []*Found {
 				continue // one bad line loses that file only
 			}
 			if len(rec) > 0 && rec[0] != "" {
-				p.Files = append(p.Files, canonicalJoin(site, rec[0]))
+				if f := canonicalJoin(site, rec[0]); f != "." {
+					p.Files = append(p.Files, f)
+				}
 			}
 		}
 		out = append(out, p)

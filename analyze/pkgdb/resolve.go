@@ -27,28 +27,54 @@ func NewResolver(fs *model.FS) *Resolver {
 	return r
 }
 
-// RealDir resolves the symlinks along directory path d. hops bounds the
-// links followed, so a symlink loop ends.
-func (r *Resolver) RealDir(d string, hops int) string {
-	if d == "." || hops > 16 {
-		return d
-	}
+// maxHops bounds the symlinks one resolution follows, as Linux's
+// MAXSYMLINKS (40) does: past it the path is a loop or an attack, and
+// RealDir gives it back unresolved.
+const maxHops = 40
+
+// RealDir resolves the symlinks along directory path d (canonical), the
+// way the kernel walks a path: component by component, a symlink's
+// target replacing it (from the root when absolute, else from the
+// directory holding the link), ".." going up from the real directory.
+// Only symlinks count towards maxHops, not the depth of d, and the answer
+// for d depends on d alone: RealDir gives the same answers whatever order
+// paths are looked up in.
+func (r *Resolver) RealDir(d string) string {
 	if real, ok := r.dirs[d]; ok {
 		return real
 	}
-	parent := r.RealDir(index.Parent(d), hops+1)
-	real := d
-	if parent != index.Parent(d) {
-		real = index.Join(parent, index.Base(d))
-	}
-	if target, ok := r.links[real]; ok {
-		if strings.HasPrefix(target, "/") {
-			real = index.Canonical(target)
-		} else {
-			real = canonicalJoin(parent, target)
-		}
-		real = r.RealDir(real, hops+1)
-	}
+	real := r.resolve(d)
 	r.dirs[d] = real
 	return real
+}
+
+func (r *Resolver) resolve(d string) string {
+	cur := "."
+	rest := strings.Split(d, "/")
+	hops := 0
+	for len(rest) > 0 {
+		c := rest[0]
+		rest = rest[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			cur = index.Parent(cur)
+			continue
+		}
+		next := index.Join(cur, c)
+		target, ok := r.links[next]
+		if !ok {
+			cur = next
+			continue
+		}
+		if hops++; hops > maxHops {
+			return d
+		}
+		if strings.HasPrefix(target, "/") {
+			cur = "."
+		}
+		rest = append(strings.Split(target, "/"), rest...)
+	}
+	return cur
 }

@@ -112,7 +112,7 @@ func parse(data []byte, user bool) (*Rules, error) {
 		return nil, errors.New("rules: empty document")
 	}
 	var doc rulesDoc
-	if err := yaml.NodeToValue(file.Docs[0].Body, &doc, yaml.Strict()); err != nil {
+	if err := decodeNode(file.Docs[0].Body, &doc); err != nil {
 		return nil, fmt.Errorf("rules: %s", yaml.FormatError(err, false, false))
 	}
 	specs := make([]Spec, 0, len(doc.Rules))
@@ -143,7 +143,12 @@ func DecodeSpec(n ast.Node) (Spec, error) { return decodeSpec(n, true) }
 // files imgdiff captures (the defaults define that set).
 func decodeSpec(n ast.Node, user bool) (Spec, error) {
 	var s Spec
-	if err := yaml.NodeToValue(n, &s, yaml.Strict()); err != nil {
+	if n == nil {
+		// A list item with nothing after its "-": goccy's decoder would
+		// dereference it.
+		return Spec{}, fmt.Errorf("an empty rule: want a mapping with id, category and paths, names or packages")
+	}
+	if err := decodeNode(n, &s); err != nil {
 		return Spec{}, err
 	}
 	err := s.validate()
@@ -151,6 +156,19 @@ func decodeSpec(n ast.Node, user bool) (Spec, error) {
 		err = checkCaptured(&s)
 	}
 	return s, err
+}
+
+// decodeNode is yaml.NodeToValue, strict, with any panic of the decoder
+// (goccy dereferences nil on some tagged nodes where it decodes a list)
+// turned into an error: rules can come from a config file in a pull
+// request.
+func decodeNode(n ast.Node, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("YAML the decoder cannot read (%v)", r)
+		}
+	}()
+	return yaml.NodeToValue(n, v, yaml.Strict())
 }
 
 // Compile compiles rules decoded elsewhere (a config file that embeds

@@ -1,7 +1,6 @@
 package cmdutil
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/dustin/go-humanize"
@@ -25,7 +24,7 @@ func OpenCache(ios *IOStreams, noCache bool) *cache.Cache {
 		// The size grammar of the budgets: "2GB" is SI, "2GiB" IEC.
 		n, err := budget.ParseSize(s)
 		if err != nil || n <= 0 || n > 1<<62 {
-			fmt.Fprintf(ios.ErrOut, "imgdiff: warning: IMGDIFF_CACHE_MAX_SIZE=%q is not a size such as 2GB; using %s\n", s, humanize.IBytes(cache.DefaultMaxBytes))
+			ios.Errorf("warning: IMGDIFF_CACHE_MAX_SIZE=%q is not a size such as 2GB; using %s", s, humanize.IBytes(cache.DefaultMaxBytes))
 		} else {
 			opts.MaxBytes = n
 		}
@@ -37,7 +36,7 @@ func OpenCache(ios *IOStreams, noCache bool) *cache.Cache {
 			return c
 		}
 	}
-	fmt.Fprintf(ios.ErrOut, "imgdiff: warning: not caching layer indexes: %v\n", err)
+	ios.Errorf("warning: not caching layer indexes: %v", err)
 	return nil
 }
 

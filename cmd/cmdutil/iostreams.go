@@ -5,9 +5,11 @@ package cmdutil
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"golang.org/x/term"
 )
 
@@ -50,4 +52,13 @@ func System() *IOStreams {
 func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
 	return &IOStreams{In: &bytes.Buffer{}, Out: out, ErrOut: errOut, Getenv: func(string) string { return "" }}, out, errOut
+}
+
+// Errorf prints one line to ErrOut: "imgdiff: " and the message. It is
+// the one way a message reaches stderr, and the message goes through
+// model.Visible: an error can quote an image's repo tags, a layer's path
+// or a config file's keys, and none of their control characters (ESC, BEL,
+// newlines that would forge a second line) reach the terminal.
+func (ios *IOStreams) Errorf(format string, args ...any) {
+	fmt.Fprintln(ios.ErrOut, "imgdiff: "+model.Visible(fmt.Sprintf(format, args...)))
 }

@@ -3,7 +3,6 @@ package cmdutil
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"time"
 
@@ -101,7 +100,7 @@ func (ob *observer) Opened(imgs []*layers.Image, err error) {
 	}
 	for _, img := range imgs {
 		for _, n := range img.Notes {
-			fmt.Fprintf(ob.ios.ErrOut, "imgdiff: %s: %s\n", img.Ref, n)
+			ob.ios.Errorf("%s: %s", img.Ref, n)
 		}
 	}
 }
@@ -120,7 +119,7 @@ func (ob *observer) Done(t pipeline.Timings) {
 	if !ob.verbose {
 		return
 	}
-	fmt.Fprintf(ob.ios.ErrOut, "imgdiff: opened %d image(s) in %s, read layers in %s, attributed in %s, classified in %s (analysed in %s)\n",
+	ob.ios.Errorf("opened %d image(s) in %s, read layers in %s, attributed in %s, classified in %s (analysed in %s)",
 		t.Images, round(t.Open), round(t.Walk), round(t.Build), round(t.Redact+t.Classify), round(t.Analyse))
 }
 

@@ -204,8 +204,11 @@ func Parse(name string, data []byte) (*File, error) {
 			return nil, posErrorf(name, body, "want a mapping with budgets:, compare: and rules:")
 		}
 	}
+	if err := listsAreLists(body); err != nil {
+		return nil, fmt.Errorf("%s:%w", name, err)
+	}
 	var doc fileDoc
-	if err := yaml.NodeToValue(body, &doc, yaml.Strict()); err != nil {
+	if err := decodeNode(body, &doc); err != nil {
 		return nil, yamlError(name, err)
 	}
 	for _, n := range doc.Budgets {
@@ -280,6 +283,43 @@ type fileDoc struct {
 	Rules   []ast.Node `yaml:"rules"`
 	// Dockerfiles are walked node by node, like budgets.
 	Dockerfiles []ast.Node `yaml:"dockerfiles"`
+}
+
+// listsAreLists checks that budgets: and rules:, when set, hold lists:
+// goccy's decoder dereferences nil when a tagged scalar stands where it
+// decodes a slice ("budgets: !!str x").
+func listsAreLists(body ast.Node) error {
+	var kvs []*ast.MappingValueNode
+	switch m := body.(type) {
+	case *ast.MappingNode:
+		kvs = m.Values
+	case *ast.MappingValueNode:
+		kvs = []*ast.MappingValueNode{m}
+	}
+	for _, kv := range kvs {
+		k, _ := scalar(kv.Key)
+		if k != "budgets" && k != "rules" || kv.Value == nil {
+			continue
+		}
+		switch unwrap(kv.Value).(type) {
+		case *ast.SequenceNode, *ast.NullNode:
+			continue
+		}
+		return posErrorf("", kv.Value, "%s: want a list, not %s", k, describe(kv.Value))
+	}
+	return nil
+}
+
+// decodeNode is yaml.NodeToValue, strict, with any panic of the decoder
+// (a nil dereference on shapes it does not expect) turned into an error:
+// the config file comes with the pull request.
+func decodeNode(n ast.Node, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("YAML the decoder cannot read (%v)", r)
+		}
+	}()
+	return yaml.NodeToValue(n, v, yaml.Strict())
 }
 
 // entries returns the key/value pairs of a mapping node, rejecting
@@ -502,8 +542,12 @@ func scalar(n ast.Node) (string, bool) {
 	return "", false
 }
 
-// describe names what a bad node is, for error messages.
+// describe names what a bad node is, for error messages. A list item
+// with nothing after its "-" is a nil node.
 func describe(n ast.Node) string {
+	if n == nil {
+		return "an empty value"
+	}
 	switch v := unwrap(n).(type) {
 	case *ast.NullNode:
 		return "an empty value"
@@ -531,7 +575,9 @@ func posErrorf(name string, n ast.Node, format string, args ...any) error {
 	case *ast.MappingValueNode:
 		n = m.Key
 	}
-	if tk := n.GetToken(); tk != nil && tk.Position != nil {
+	if n == nil {
+		// An empty list item has no token to point at.
+	} else if tk := n.GetToken(); tk != nil && tk.Position != nil {
 		pos = fmt.Sprintf("%d:%d", tk.Position.Line, tk.Position.Column)
 	}
 	if name != "" {

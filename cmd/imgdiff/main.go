@@ -22,7 +22,8 @@ func main() {
 }
 
 // run executes one imgdiff command line and returns the exit code; every
-// error is printed here, as one line, and nowhere else.
+// error is printed here, as one line (ios.Errorf, which makes control
+// characters visible), and nowhere else.
 func run(ctx context.Context, ios *cmdutil.IOStreams, args []string) int {
 	cmd := root.NewCmdRoot(ios)
 	if args == nil {
@@ -32,9 +33,9 @@ func run(ctx context.Context, ios *cmdutil.IOStreams, args []string) int {
 	err := cmd.ExecuteContext(ctx)
 	if err != nil && !errors.Is(err, cmdutil.ErrBudgetFailed) {
 		if errors.Is(err, context.Canceled) {
-			fmt.Fprintln(ios.ErrOut, "imgdiff: interrupted, cleaned up")
+			ios.Errorf("interrupted, cleaned up")
 		} else {
-			fmt.Fprintf(ios.ErrOut, "imgdiff: %v\n", err)
+			ios.Errorf("%v", err)
 		}
 		var fe *cmdutil.FlagError
 		if errors.As(err, &fe) {
@@ -42,7 +43,7 @@ func run(ctx context.Context, ios *cmdutil.IOStreams, args []string) int {
 		}
 	}
 	if errors.Is(err, cmdutil.ErrBudgetFailed) {
-		fmt.Fprintln(ios.ErrOut, "imgdiff: budget failed (exit 1)")
+		ios.Errorf("budget failed (exit 1)")
 	}
 	return cmdutil.ExitCode(err)
 }

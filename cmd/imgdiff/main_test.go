@@ -26,6 +26,9 @@ func sharedTempDir(pattern string) (string, error) {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(asMainEnv) == "1" {
+		main() // the interrupt tests run imgdiff as a child process
+	}
 	code := m.Run()
 	for _, dir := range sharedDirs {
 		os.RemoveAll(dir)

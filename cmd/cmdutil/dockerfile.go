@@ -114,10 +114,10 @@ func PrintDockerfileMapping(ios *IOStreams, ref string, r *analyze.DockerfileRep
 	if r == nil {
 		return
 	}
-	fmt.Fprintf(ios.ErrOut, "imgdiff: %s: mapped %d of %d history entries (%s) to %s (target %s, from the %s)\n",
+	ios.Errorf("%s: mapped %d of %d history entries (%s) to %s (target %s, from the %s)",
 		ref, r.Mapped, r.Total, MatchPercent(r.MatchRate), r.File, r.Target, r.Source)
 	for _, w := range r.Warnings {
-		fmt.Fprintf(ios.ErrOut, "imgdiff: %s: warning: %s\n", ref, w)
+		ios.Errorf("%s: warning: %s", ref, w)
 	}
 }
 

@@ -120,9 +120,14 @@ func Suggest(in Input) (*Suggestion, error) {
 	if len(cl.Flags) != len(img.FS.Files) || len(cl.Owners) != len(img.FS.Files) {
 		return nil, fmt.Errorf("%w: the classification is not of this image's filesystem", ErrInput)
 	}
-	target, err := df.Stage(in.Mapping.Target)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	var target *dockerfile.Stage
+	for i := range df.Stages {
+		if df.Stages[i].Label() == in.Mapping.Target {
+			target = &df.Stages[i]
+		}
+	}
+	if target == nil {
+		return nil, fmt.Errorf("%w: the mapping's target %q is no stage of %s", ErrInput, in.Mapping.Target, df.Path)
 	}
 	chain := df.Chain(target)
 	s := &state{in: in, img: img, cl: cl, df: df, target: target, chain: chain}
@@ -161,8 +166,8 @@ type state struct {
 	keep     []bool // parallel to FS.Files: copied from the build stage
 	nodeDirs []string
 	dropped  map[model.Category]int64
-	other    int64 // unflagged bytes left behind
-	stateB   int64 // package-manager state among them
+	stateB   int64 // unflagged package-manager state the build wrote
+	closure  map[string]bool
 
 	managers    map[string]bool
 	runtimePkgs []string
@@ -250,11 +255,6 @@ func (s *state) selectFiles() {
 		if _, ok := s.pkgManaged(i); ok {
 			continue // installed again by the final stage, or left behind: counted with the packages
 		}
-		if under(f.Path, stateDirs...) {
-			s.other += f.Bytes
-			s.stateB += f.Bytes
-			continue
-		}
 		if s.inNodeModules(f.Path) {
 			if c := s.cl.Flags[i].Category; c != "" {
 				s.dropped[c] += f.Bytes
@@ -263,6 +263,10 @@ func (s *state) selectFiles() {
 		}
 		if c := s.cl.Flags[i].Category; c != "" {
 			s.dropped[c] += f.Bytes
+			continue
+		}
+		if under(f.Path, stateDirs...) {
+			s.stateB += f.Bytes
 			continue
 		}
 		s.keep[i] = true
@@ -332,23 +336,40 @@ func (s *state) selectPackages() {
 					add(name, fmt.Sprintf("installed by %s:%s, not flagged", s.df.Path, ins.Lines))
 					continue
 				}
-				s.buildTools = append(s.buildTools, name)
-				s.buildBytes += p.Bytes
-				if u := pkggraph.Runs(cfg, append(pkggraph.Commands(cmds[name]), name)); u.Used || !u.Certain {
-					why := u.Evidence
-					if why == "" {
-						why = "a script the container runs was not captured"
-					}
-					add(name, fmt.Sprintf("%s (%s) but the container may run it: %s", p.Category, p.Evidence, why))
-					s.keptTools = append(s.keptTools, name)
-					s.ask(fmt.Sprintf("%s is a %s, yet %s: kept in the final stage; can the container run without it?", name, p.Category, why))
-				}
 				if jre := jreFor(name); jre != "" {
 					s.javaJRE = jre
 					add(jre, fmt.Sprintf("the JRE matching %s (%s)", name, p.Evidence))
 				}
 			}
 		}
+	}
+	// Flagged packages the build installed (named or pulled in): they
+	// stay behind unless the container runs one of their commands.
+	type flagged struct {
+		name  string
+		bytes int64
+	}
+	var tools []flagged
+	for i, p := range s.cl.Packages {
+		if (p.Manager != "dpkg" && p.Manager != "apk") || p.Category == "" || p.Category == model.Docs || !s.appStep[p.Step] {
+			continue
+		}
+		tools = append(tools, flagged{p.Name, p.Bytes})
+		s.buildBytes += p.Bytes
+		if u := pkggraph.Runs(cfg, append(pkggraph.Commands(cmds[p.Name]), p.Name)); u.Used || !u.Certain {
+			why := u.Evidence
+			if why == "" {
+				why = "a script the container runs was not captured"
+			}
+			add(p.Name, fmt.Sprintf("%s (%s), but %s", p.Category, p.Evidence, why))
+			s.keptTools = append(s.keptTools, p.Name)
+			s.ask(fmt.Sprintf("%s is a %s, yet %s: kept in the final stage; can the container run without it?", p.Name, p.Category, why))
+		}
+		_ = i
+	}
+	sort.SliceStable(tools, func(a, b int) bool { return tools[a].bytes > tools[b].bytes })
+	for _, t := range tools {
+		s.buildTools = append(s.buildTools, t.name)
 	}
 	// Libraries the kept binaries need, through the package file lists.
 	s.allStatic = true

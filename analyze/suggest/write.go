@@ -221,9 +221,16 @@ func (s *state) write() string {
 
 	w("")
 	w("# the final stage: base %s, %s", s.base, s.baseWhy)
-	w("FROM %s", s.base)
+	w("FROM %s", s.fromWord())
 	if len(s.buildTools) > 0 {
-		w("# %s: %s of %s stay in the build stage", strings.Join(s.buildTools, ", "), mb(s.buildBytes), s.flaggedKinds())
+		names := s.buildTools
+		if len(names) > 6 {
+			names = append(names[:6:6], fmt.Sprintf("%d more", len(s.buildTools)-6))
+		}
+		w("# %s: %s of %s packages stay in the build stage", strings.Join(names, ", "), mb(s.buildBytes), s.flaggedKinds())
+	}
+	if names, n := s.depsLeft(); n > 0 {
+		w("# %s: %s of unflagged packages nothing at run time needs (pulled in by the build's installs) stay in the build stage", strings.Join(names, ", "), mb(n))
 	}
 	for _, n := range s.sortedDropped() {
 		w("# %s", n)
@@ -306,8 +313,27 @@ func quoteIfNeeded(v string) string {
 }
 
 func execForm(argv []string) string {
-	b, _ := json.Marshal(argv) // []string always marshals
-	return string(b)
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		b, _ := json.Marshal(a) // a string always marshals
+		q[i] = string(b)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// depsLeft are the unflagged packages the build installed that the final
+// stage does not install, and their bytes.
+func (s *state) depsLeft() ([]string, int64) {
+	var names []string
+	var n int64
+	for _, p := range s.cl.Packages {
+		if (p.Manager == "dpkg" || p.Manager == "apk") && (p.Category == "" || p.Category == model.Docs) && s.appStep[p.Step] && !s.closure[p.Name] {
+			names = append(names, p.Name)
+			n += p.Bytes
+		}
+	}
+	sort.Strings(names)
+	return names, n
 }
 
 func (s *state) flaggedKinds() string {
@@ -334,7 +360,7 @@ func (s *state) sortedDropped() []string {
 		}
 	}
 	if s.stateB > 0 {
-		out = append(out, fmt.Sprintf("%s of package-manager state the build wrote is written again by this stage's install", mb(s.stateB)))
+		out = append(out, fmt.Sprintf("%s of package-manager state the build wrote (dpkg, apt, apk databases, logs) stays in the build stage; an install here writes its own", mb(s.stateB)))
 	}
 	return out
 }
@@ -347,6 +373,22 @@ func (s *state) nodeDevBytes(dir string) int64 {
 		}
 	}
 	return n
+}
+
+// fromWord is the final FROM's argument: the original FROM's word as
+// written (so a --build-arg BASE still applies) when the base is the
+// original one.
+func (s *state) fromWord() string {
+	root := s.chain[0]
+	if s.base != root.BaseName || root.Parent >= 0 {
+		return s.base
+	}
+	for _, f := range strings.Fields(s.df.Snippet(root.From))[1:] {
+		if !strings.HasPrefix(f, "--") {
+			return f
+		}
+	}
+	return s.base
 }
 
 // installable are the runtime packages the final stage installs (on
@@ -498,7 +540,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // closure is the set of package names the final stage's install brings:
 // the runtime packages and what they depend on (Depends, Pre-Depends:
 // --no-install-recommends), as the image's own package graph says.
-func (s *state) closure() map[string]bool {
+func (s *state) runtimeClosure() map[string]bool {
 	out := map[string]bool{}
 	graphs, err := pkggraph.Read(s.img.Contents)
 	for _, p := range s.installable() {
@@ -546,7 +588,8 @@ func (s *state) closure() map[string]bool {
 // filesystem; what it leaves is ΔS, by category.
 func (s *state) predict() Prediction {
 	fs := s.img.FS
-	closure := s.closure()
+	closure := s.runtimeClosure()
+	s.closure = closure
 	terms := map[string]int64{}
 	var kept int64
 	scratch := s.base == "scratch"

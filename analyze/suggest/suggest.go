@@ -135,6 +135,7 @@ func Suggest(in Input) (*Suggestion, error) {
 	s.selectFiles()
 	s.selectPackages()
 	s.chooseBase()
+	s.askContext()
 	pred := s.predict()
 	text := s.write()
 	// The suggestion must parse with BuildKit's parser and end in a valid
@@ -525,4 +526,37 @@ func (s *state) copyPaths() []string {
 		out = append(out, c.srcs...)
 	}
 	return out
+}
+
+// askContext asks about the files copied from the build context (COPY and
+// ADD steps) that no rule placed: they are copied, as the app may read
+// them, but a reader knows better.
+func (s *state) askContext() {
+	run := map[string]bool{}
+	for _, p := range pkggraph.ScriptPaths(s.img.Config.WorkingDir, s.img.Config.Entrypoint, s.img.Config.Cmd) {
+		run[p] = true
+	}
+	var paths []string
+	for i, f := range s.img.FS.Files {
+		if !s.keep[i] || run[f.Path] {
+			continue
+		}
+		st := s.stepOfFile(i)
+		if st < 0 || st >= len(s.img.Steps) {
+			continue
+		}
+		cb := s.img.Steps[st].CreatedBy
+		if strings.HasPrefix(cb, "COPY ") || strings.HasPrefix(cb, "ADD ") || strings.Contains(cb, "#(nop) COPY") || strings.Contains(cb, "#(nop) ADD") {
+			paths = append(paths, "/"+f.Path)
+		}
+	}
+	if len(paths) == 0 {
+		return
+	}
+	more := ""
+	if len(paths) > 5 {
+		more = fmt.Sprintf(" and %d more", len(paths)-5)
+		paths = paths[:5]
+	}
+	s.ask(fmt.Sprintf("%s%s came from the build context and no rule placed them: copied; does the app read them at run time?", strings.Join(paths, ", "), more))
 }

@@ -253,6 +253,10 @@ func (s *state) write() string {
 	if wd := s.img.Config.WorkingDir; wd != "" {
 		w("WORKDIR %s", wd)
 	}
+	if d := s.pythonOutsideVenv(); d != "" {
+		w("# Python: pip installed into /%s, copied with the rest of its tree; a venv", d)
+		w("# (python3 -m venv /opt/venv in the build stage) would make it one COPY of /opt/venv")
+	}
 	for _, c := range s.copies {
 		w("# %s", c.note)
 		w("COPY --from=%s %s %s", c.from, strings.Join(c.srcs, " "), c.dst)
@@ -319,6 +323,28 @@ func execForm(argv []string) string {
 		q[i] = string(b)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// pythonOutsideVenv is the site directory of the first Python package
+// the build installed outside a venv (no pyvenv.cfg above it), "" when none.
+func (s *state) pythonOutsideVenv() string {
+	for _, p := range s.cl.Packages {
+		if p.Manager != "python" || !s.appStep[p.Step] || p.Location == "" {
+			continue
+		}
+		site := path.Dir(p.Location)
+		venv := false
+		for d := site; d != "." && d != "/"; d = path.Dir(d) {
+			if _, ok := s.img.FS.Lookup(d + "/pyvenv.cfg"); ok {
+				venv = true
+				break
+			}
+		}
+		if !venv {
+			return site
+		}
+	}
+	return ""
 }
 
 // depsLeft are the unflagged packages the build installed that the final

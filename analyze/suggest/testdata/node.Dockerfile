@@ -48,3 +48,6 @@ EXPOSE 8080
 # non-root: the original ran as root; the copied files stay root-owned, readable by this user
 USER 65532:65532
 CMD ["node", "dist/server.js"]
+
+# Questions imgdiff could not decide:
+# ? /app/package-lock.json, /app/package.json came from the build context and no rule placed them: copied; does the app read them at run time?

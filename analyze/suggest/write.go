@@ -160,8 +160,10 @@ func (s *state) write() string {
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	build := s.buildName()
 	w("# syntax=docker/dockerfile:1")
-	w("# Suggested by imgdiff from %s and %s: the original build kept as build", s.img.Ref, s.df.Path)
-	w("# stages, and a final stage with what the app needs at run time only.")
+	w("# Suggested by imgdiff from %s and %s.", s.img.Ref, s.df.Path)
+	w("# The original build is kept as the build stage; the final stage holds")
+	w("# what the app needs at run time only. Decisions are commented with their")
+	w("# evidence; what could not be decided is asked at the end.")
 	for _, a := range s.df.MetaArgs {
 		if a.HasValue {
 			w("ARG %s=%s", a.Key, quoteIfNeeded(a.Value))

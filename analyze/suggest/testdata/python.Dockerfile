@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
-# Suggested by imgdiff from wordstats:single and Dockerfile: the original build kept as build
-# stages, and a final stage with what the app needs at run time only.
+# Suggested by imgdiff from wordstats:single and Dockerfile.
+# The original build is kept as the build stage; the final stage holds
+# what the app needs at run time only. Decisions are commented with their
+# evidence; what could not be decided is asked at the end.
 ARG BASE=debian:bookworm-slim
 
 # the original build, as the build stage

@@ -114,6 +114,7 @@ func nodeFixture() fixture {
 				{path: "usr/share/nodejs/npm/index.js", size: 10_000_000, pkg: "npm"},
 				{path: "var/lib/dpkg/info/nodejs.list", size: 1_000},
 				{path: "var/lib/dpkg/info/npm.list", size: 3_000},
+				{path: "var/log/dpkg.log", size: 3_000},
 			}},
 			{createdBy: "WORKDIR /app", files: []ffile{{path: "app", kind: index.Dir}}},
 			{createdBy: "COPY npm-cache /root/.npm # buildkit", files: []ffile{{path: "root/.npm/_cacache/index", size: 5_000_000, cat: model.Cache}}},
@@ -182,9 +183,9 @@ func TestSuggestGolden(t *testing.T) {
 			Terms:     []Term{{"build-tool", 50_001_000}, {"source", 5_100}, {"cache", 29_000_000}, {"base", 2_101_000 + int64(len(goFixture().status))}},
 		}, "scratch", nil},
 		{"node", nodeFixture(), Prediction{
-			Original: 2_101_000 + int64(len(nodeFixture().status)) + 50_104_000 + 5_000_000 + 20_500 + 20_200_000 + 5_300 + 4_000,
-			// base, node + libnode + nodejs.list, package*.json, express, dist
-			Predicted: 2_101_000 + int64(len(nodeFixture().status)) + 40_101_000 + 20_500 + 200_000 + 4_000,
+			Original: 2_101_000 + int64(len(nodeFixture().status)) + 50_107_000 + 5_000_000 + 20_500 + 20_200_000 + 5_300 + 4_000,
+			// base, node + libnode + nodejs.list + dpkg.log, package*.json, express, dist
+			Predicted: 2_101_000 + int64(len(nodeFixture().status)) + 40_104_000 + 20_500 + 200_000 + 4_000,
 			Terms:     []Term{{"build-tool", 10_000_000}, {"source", 5_300}, {"dev-dependency", 20_000_000}, {"cache", 5_000_000}, {"other", 3_000}},
 		}, "debian:bookworm-slim", []string{"nodejs"}},
 	}

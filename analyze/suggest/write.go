@@ -645,6 +645,10 @@ func (s *state) predict() Prediction {
 			keep = closure[name]
 		case !scratch && (f.Path == "var/lib/dpkg/status" || f.Path == "lib/apk/db/installed"):
 			keep = len(closure) > 0
+		case !scratch && len(s.installable()) > 0 && under(f.Path, stateDirs...) && s.cl.Flags[i].Category == "":
+			// Logs and debconf's cache: the final stage's install writes
+			// its own, of about the same size.
+			keep = true
 		}
 		if keep {
 			kept += f.Bytes

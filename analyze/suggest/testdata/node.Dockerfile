@@ -34,7 +34,7 @@ FROM ${BASE}
 # 5 kB of source files the build wrote stay in the build stage
 # 20 MB of dev-dependency files the build wrote stay in the build stage
 # 5.0 MB of cache files the build wrote stay in the build stage
-# 4 kB of package-manager state the build wrote (dpkg, apt, apk databases, logs) stays in the build stage; an install here writes its own
+# 7 kB of package-manager state the build wrote (dpkg, apt, apk databases, logs) stays in the build stage; an install here writes its own
 # runtime packages:
 #   nodejs: installed by Dockerfile:10, not flagged
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs \

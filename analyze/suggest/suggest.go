@@ -199,13 +199,24 @@ func (s *state) ask(q string) { s.questions = append(s.questions, q) }
 
 func (s *state) classifySteps() {
 	s.appStep, s.baseStep = map[int]bool{}, map[int]bool{}
+	var unmapped []string
 	for _, e := range s.in.Mapping.Entries {
 		switch e.Kind {
 		case dockerfile.KindInstruction:
 			s.appStep[e.Index] = true
 		case dockerfile.KindBase:
 			s.baseStep[e.Index] = true
+		default:
+			// Not the base's, as far as anyone knows: what it wrote is
+			// treated as the build's (copied unless flagged), and asked.
+			s.appStep[e.Index] = true
+			if e.Index < len(s.img.Steps) && s.img.Steps[e.Index].Layer >= 0 && s.img.Steps[e.Index].Size > 0 {
+				unmapped = append(unmapped, fmt.Sprintf("%d", e.Index))
+			}
 		}
+	}
+	if len(unmapped) > 0 {
+		s.ask(fmt.Sprintf("history entries %s match no line of %s: their unflagged files are copied as the build's; is the Dockerfile the one that built the image?", strings.Join(unmapped, ", "), s.df.Path))
 	}
 }
 

@@ -343,3 +343,23 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("err = %v, want ErrInput", err)
 	}
 }
+
+// A history step the Dockerfile does not account for: its files are
+// copied as the build's, never dropped, and the question names it.
+func TestUnmappedStepIsCopiedAndAsked(t *testing.T) {
+	in := cFixture().build(t)
+	m := *in.Mapping
+	m.Entries = append([]dockerfile.EntryMapping{}, m.Entries...)
+	m.Entries[4].Kind = dockerfile.KindUnmapped // make check && make install
+	in.Mapping = &m
+	got, err := Suggest(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(got.Copies, "/usr/local") {
+		t.Errorf("the unmapped step's binary is not copied: %v", got.Copies)
+	}
+	if len(got.Questions) != 1 || !strings.Contains(got.Questions[0], "history entries 4 match no line") {
+		t.Errorf("questions %q", got.Questions)
+	}
+}

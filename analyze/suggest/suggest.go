@@ -15,7 +15,9 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/model"
@@ -260,6 +262,12 @@ func (s *state) selectFiles() {
 		s.nodeDirs = append(s.nodeDirs, d)
 	}
 	sort.Strings(s.nodeDirs)
+	var unsafe []string
+	defer func() {
+		if len(unsafe) > 0 {
+			s.ask(fmt.Sprintf("%s cannot be written safely in a COPY line (spaces, quotes, $ or control characters): not copied; copy by hand if the app needs it", strings.Join(unsafe, ", ")))
+		}
+	}()
 	for i, f := range fs.Files {
 		if !copyable(f) || !s.appStep[s.stepOfFile(i)] {
 			continue
@@ -279,6 +287,10 @@ func (s *state) selectFiles() {
 		}
 		if under(f.Path, stateDirs...) {
 			s.stateB += f.Bytes
+			continue
+		}
+		if !safe(f.Path) {
+			unsafe = append(unsafe, show("/"+f.Path))
 			continue
 		}
 		s.keep[i] = true
@@ -401,7 +413,7 @@ func (s *state) selectPackages() {
 			owner := s.libOwner(lib)
 			switch {
 			case owner == "":
-				s.ask(fmt.Sprintf("/%s needs %s, which no package of the image owns: is it in the base image or copied?", f.Path, lib))
+				s.ask(fmt.Sprintf("/%s needs %s, which no package of the image owns: is it in the base image or copied?", f.Path, show(lib)))
 			case added[owner]:
 			default:
 				if i, ok := byName[owner]; ok && s.baseOwned(i) {
@@ -570,4 +582,24 @@ func (s *state) askContext() {
 		paths = paths[:5]
 	}
 	s.ask(fmt.Sprintf("%s%s came from the build context and no rule placed them: copied; does the app read them at run time?", strings.Join(paths, ", "), more))
+}
+
+// safe reports whether s can stand in a Dockerfile line as it is: no
+// whitespace, quotes, backslashes, $ (COPY expands variables), or control
+// characters. A hostile image's paths must never forge a line.
+func safe(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune("\"'$`", r) || !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// show is s, quoted Go-style when it is not safe.
+func show(s string) string {
+	if safe(s) {
+		return s
+	}
+	return strconv.Quote(s)
 }

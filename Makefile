@@ -21,6 +21,8 @@ test:
 demo: build
 	@go run ./testdata/gen -set demo -out $(DEMO) >/dev/null
 	$(BIN) compare --config testdata/demo-budgets.yaml oci:$(DEMO)/single oci:$(DEMO)/multi
+	@echo; echo "# imgdiff suggest: the multi-stage Dockerfile for the single-stage image, from its own evidence"
+	$(BIN) suggest oci:$(DEMO)/single --dockerfile $(DEMO)/Dockerfile.single
 
 # ./... leaves out testdata/, so the programs there (the image generator
 # and the benchmark driver) are named: they are built, vetted and linked

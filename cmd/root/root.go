@@ -9,6 +9,7 @@ import (
 	"github.com/imgdiff/imgdiff/cmd/analyzecmd"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/cmd/comparecmd"
+	"github.com/imgdiff/imgdiff/cmd/suggestcmd"
 )
 
 // NewCmdRoot returns the imgdiff root command writing to ios.
@@ -44,6 +45,7 @@ Exit codes:
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 	cmd.AddCommand(analyzecmd.NewCmdAnalyze(ios, nil))
 	cmd.AddCommand(comparecmd.NewCmdCompare(ios, nil))
+	cmd.AddCommand(suggestcmd.NewCmdSuggest(ios, nil))
 	return cmd
 }
 

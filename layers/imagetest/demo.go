@@ -215,5 +215,13 @@ func WriteDemo(dir string) error {
 			return fmt.Errorf("demo %s: %w", d.name, err)
 		}
 	}
+	// The single image's Dockerfile, for `imgdiff suggest`.
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile.single"), []byte(singleDockerfile), 0o644); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	return nil
 }
+
+// DemoSingleDockerfile is the Dockerfile the single-stage demo image was
+// built from (the image carries it as /app/Dockerfile too).
+func DemoSingleDockerfile() string { return singleDockerfile }

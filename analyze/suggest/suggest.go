@@ -1,0 +1,605 @@
+// Package suggest owns the multi-stage rewrite of a single-stage build
+// (issue 18): from an analysed, classified image, the Dockerfile that built
+// it and the mapping between the two, it writes a Dockerfile whose original
+// stages become build stages and whose new final stage carries only what
+// the app needs at run time, every decision commented with its evidence,
+// and predicts the size that build will have.
+//
+// It is pure: values in, text and figures out, no I/O. The facts it cannot
+// read from the model (ELF headers of the app's binaries, entrypoint
+// script bodies) come in through Input, filled by the pipeline.
+package suggest
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// ELF is what the pipeline reads with debug/elf from one ELF file the
+// app's own steps wrote (a regular file whose first bytes are "\x7fELF"):
+// the PT_INTERP program header's path and the DT_NEEDED entries of the
+// dynamic section (elf.File.ImportedLibraries). A file with neither is
+// static.
+type ELF struct {
+	Interp string
+	Needed []string
+}
+
+// Static reports whether the file needs nothing from a distribution.
+func (e ELF) Static() bool { return e.Interp == "" && len(e.Needed) == 0 }
+
+// Input is what Suggest reads. Image, Class, Dockerfile and Mapping are
+// required.
+type Input struct {
+	Image *model.Image
+	Class *model.Classification
+	// Dockerfile is the file that built Image, Mapping its history mapped
+	// onto it (Dockerfile.Map).
+	Dockerfile *dockerfile.File
+	Mapping    *dockerfile.Mapping
+	// ELF holds, by canonical path, the ELF facts of every ELF file the
+	// app's steps wrote that the final image keeps. The pipeline must fill
+	// it: a binary missing here is treated as dynamic with unknown needs
+	// (the base is kept, and a question asked).
+	ELF map[string]ELF
+	// Scripts are the captured bodies of the scripts ENTRYPOINT, CMD and
+	// HEALTHCHECK run (pkggraph.ScriptPaths), by canonical path.
+	Scripts map[string][]byte
+}
+
+// Term is one term of the predicted ΔS.
+type Term struct {
+	// Name is a category ("build-tool", ...), "other" (unflagged bytes
+	// left behind: package-manager state, packages only build tools
+	// pulled in), "hidden" (bytes later layers deleted or overwrote) or
+	// "added" (bytes the new final stage adds; negative).
+	Name  string `json:"name"`
+	Bytes int64  `json:"bytes"`
+}
+
+// Prediction is the size the suggested build should have.
+type Prediction struct {
+	// Original is the analysed image's content size.
+	Original int64 `json:"original"`
+	// Predicted is the final stage's predicted content size: the base's
+	// bytes, the runtime packages' bytes as installed in the original
+	// image and the copied files.
+	Predicted int64 `json:"predicted"`
+	// Delta is Original − Predicted; the Terms add up to it.
+	Delta int64  `json:"delta"`
+	Terms []Term `json:"terms"`
+}
+
+// Suggestion is Suggest's answer.
+type Suggestion struct {
+	// Dockerfile is the text of the suggested Dockerfile.
+	Dockerfile string
+	// Base is the final stage's base ("scratch" or an image reference).
+	Base string
+	// Packages are the runtime packages the final stage installs.
+	Packages []string
+	// Copies are the paths copied from the build stage, absolute.
+	Copies []string
+	// Questions are what could not be decided; each is also a comment
+	// in the Dockerfile.
+	Questions  []string
+	Prediction Prediction
+}
+
+// ErrInput is wrapped by the error for a missing or inconsistent input.
+var ErrInput = errors.New("suggest: bad input")
+
+// stateDirs are written by package managers and the dynamic linker: the
+// final stage's own install writes them again, so they are never copied.
+var stateDirs = []string{"var/lib/dpkg", "var/lib/apt", "var/cache", "var/log", "lib/apk", "etc/apk", "etc/ld.so.cache", "tmp", "run", "var/tmp"}
+
+// buildOnlyEnv are ENV keys that only steer a build.
+var buildOnlyEnv = map[string]bool{
+	"DEBIAN_FRONTEND": true, "CGO_ENABLED": true, "GOFLAGS": true, "GO111MODULE": true, "GOPROXY": true,
+	"GOCACHE": true, "GOMODCACHE": true, "PIP_NO_CACHE_DIR": true, "PIP_DISABLE_PIP_VERSION_CHECK": true,
+	"PIP_INDEX_URL": true, "PIP_BREAK_SYSTEM_PACKAGES": true, "CARGO_HOME": true, "RUSTUP_HOME": true,
+	"CARGO_TARGET_DIR": true, "MAVEN_OPTS": true, "GRADLE_USER_HOME": true, "NPM_CONFIG_CACHE": true,
+	"npm_config_cache": true, "CC": true, "CXX": true, "CFLAGS": true, "CXXFLAGS": true, "LDFLAGS": true,
+	"MAKEFLAGS": true,
+}
+
+// Suggest writes the multi-stage Dockerfile for in.
+func Suggest(in Input) (*Suggestion, error) {
+	if in.Image == nil || in.Class == nil || in.Dockerfile == nil || in.Mapping == nil || in.Image.FS == nil {
+		return nil, fmt.Errorf("%w: image, classification, Dockerfile and mapping are all needed", ErrInput)
+	}
+	img, cl, df := in.Image, in.Class, in.Dockerfile
+	if len(cl.Flags) != len(img.FS.Files) || len(cl.Owners) != len(img.FS.Files) {
+		return nil, fmt.Errorf("%w: the classification is not of this image's filesystem", ErrInput)
+	}
+	var target *dockerfile.Stage
+	for i := range df.Stages {
+		if df.Stages[i].Label() == in.Mapping.Target {
+			target = &df.Stages[i]
+		}
+	}
+	if target == nil {
+		return nil, fmt.Errorf("%w: the mapping's target %q is no stage of %s", ErrInput, in.Mapping.Target, df.Path)
+	}
+	chain := df.Chain(target)
+	s := &state{in: in, img: img, cl: cl, df: df, target: target, chain: chain}
+	s.classifySteps()
+	s.selectFiles()
+	s.selectPackages()
+	s.chooseBase()
+	s.askContext()
+	pred := s.predict()
+	text := s.write()
+	// The suggestion must parse with BuildKit's parser and end in a valid
+	// chain; a failure here is a bug of this package, reported as such.
+	if _, err := dockerfile.Parse("suggested Dockerfile", []byte(text)); err != nil {
+		return nil, fmt.Errorf("suggest: the suggested Dockerfile does not parse: %w", err)
+	}
+	return &Suggestion{
+		Dockerfile: text,
+		Base:       s.base,
+		Packages:   s.runtimePkgs,
+		Copies:     s.copyPaths(),
+		Questions:  s.questions,
+		Prediction: pred,
+	}, nil
+}
+
+type state struct {
+	in     Input
+	img    *model.Image
+	cl     *model.Classification
+	df     *dockerfile.File
+	target *dockerfile.Stage
+	chain  []*dockerfile.Stage
+
+	appStep  map[int]bool // history steps the Dockerfile's own instructions wrote
+	baseStep map[int]bool
+
+	keep     []bool // parallel to FS.Files: copied from the build stage
+	nodeDirs []string
+	dropped  map[model.Category]int64
+	stateB   int64 // unflagged package-manager state the build wrote
+	closure  map[string]bool
+
+	managers    map[string]bool
+	runtimePkgs []string
+	pkgReasons  []string
+	pkgBytes    int64
+	buildTools  []string // flagged packages the app installed, for the comment
+	buildBytes  int64
+	keptTools   []string // flagged packages the container runs
+	javaJRE     string
+
+	binaries  []string
+	allStatic bool
+	base      string
+	baseWhy   string
+	questions []string
+	copies    []copyLine
+}
+
+type copyLine struct {
+	from  string
+	srcs  []string
+	dst   string
+	bytes int64
+	note  string
+}
+
+func (s *state) ask(q string) { s.questions = append(s.questions, q) }
+
+func (s *state) classifySteps() {
+	s.appStep, s.baseStep = map[int]bool{}, map[int]bool{}
+	var unmapped []string
+	for _, e := range s.in.Mapping.Entries {
+		switch e.Kind {
+		case dockerfile.KindInstruction:
+			s.appStep[e.Index] = true
+		case dockerfile.KindBase:
+			s.baseStep[e.Index] = true
+		default:
+			// Not the base's, as far as anyone knows: what it wrote is
+			// treated as the build's (copied unless flagged), and asked.
+			s.appStep[e.Index] = true
+			if e.Index < len(s.img.Steps) && s.img.Steps[e.Index].Layer >= 0 && s.img.Steps[e.Index].Size > 0 {
+				unmapped = append(unmapped, fmt.Sprintf("%d", e.Index))
+			}
+		}
+	}
+	if len(unmapped) > 0 {
+		s.ask(fmt.Sprintf("history entries %s match no line of %s: their unflagged files are copied as the build's; is the Dockerfile the one that built the image?", strings.Join(unmapped, ", "), s.df.Path))
+	}
+}
+
+// stepOfFile is the history step that wrote file i.
+func (s *state) stepOfFile(i int) int { return s.img.StepOf(s.img.FS.Files[i].Layer) }
+
+func under(p string, dirs ...string) bool {
+	for _, d := range dirs {
+		if p == d || strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *state) pkgManaged(i int) (model.Package, bool) {
+	o := s.cl.Owners[i]
+	if o < 0 || o >= len(s.cl.Packages) {
+		return model.Package{}, false
+	}
+	p := s.cl.Packages[o]
+	return p, p.Manager == "dpkg" || p.Manager == "apk"
+}
+
+// selectFiles decides, file by file, what the final stage copies.
+func (s *state) selectFiles() {
+	fs := s.img.FS
+	s.keep = make([]bool, len(fs.Files))
+	s.dropped = map[model.Category]int64{}
+	// Node: a project whose lockfile marks devDependencies gets a pruned
+	// node_modules from a stage of its own.
+	nodeDev := map[string]bool{}
+	for _, p := range s.cl.Packages {
+		if p.Manager == "npm" && p.Dev {
+			if i := strings.Index(p.Location, "node_modules/"); i >= 0 {
+				nodeDev[strings.TrimSuffix(p.Location[:i], "/")] = true
+			}
+		}
+	}
+	for d := range nodeDev {
+		s.nodeDirs = append(s.nodeDirs, d)
+	}
+	sort.Strings(s.nodeDirs)
+	var unsafe []string
+	defer func() {
+		if len(unsafe) > 0 {
+			s.ask(fmt.Sprintf("%s cannot be written safely in a COPY line (spaces, quotes, $ or control characters): not copied; copy by hand if the app needs it", strings.Join(unsafe, ", ")))
+		}
+	}()
+	for i, f := range fs.Files {
+		if !copyable(f) || !s.appStep[s.stepOfFile(i)] {
+			continue
+		}
+		if _, ok := s.pkgManaged(i); ok {
+			continue // installed again by the final stage, or left behind: counted with the packages
+		}
+		if s.inNodeModules(f.Path) {
+			if c := s.cl.Flags[i].Category; c != "" {
+				s.dropped[c] += f.Bytes
+			}
+			continue
+		}
+		if c := s.cl.Flags[i].Category; c != "" {
+			s.dropped[c] += f.Bytes
+			continue
+		}
+		if under(f.Path, stateDirs...) {
+			s.stateB += f.Bytes
+			continue
+		}
+		if !safe(f.Path) {
+			unsafe = append(unsafe, show("/"+f.Path))
+			continue
+		}
+		s.keep[i] = true
+	}
+}
+
+// copyable reports whether COPY can carry the entry: a regular file, a
+// symlink or a hard link (directories come with their contents).
+func copyable(f model.File) bool {
+	return f.Kind == index.File || f.Kind == index.Symlink || f.Kind == index.Hardlink
+}
+
+func (s *state) inNodeModules(p string) bool {
+	for _, d := range s.nodeDirs {
+		if under(p, path.Join(d, "node_modules")) {
+			return true
+		}
+	}
+	return false
+}
+
+// selectPackages finds the runtime packages: those the Dockerfile's RUN
+// steps named that are not flagged, and the owners of the libraries the
+// kept binaries need.
+func (s *state) selectPackages() {
+	byName := map[string]int{}
+	s.managers = map[string]bool{}
+	for i, p := range s.cl.Packages {
+		if p.Manager == "dpkg" || p.Manager == "apk" {
+			byName[p.Name] = i
+			s.managers[p.Manager] = true
+		}
+	}
+	added := map[string]bool{}
+	add := func(name, why string) {
+		if added[name] {
+			return
+		}
+		added[name] = true
+		s.runtimePkgs = append(s.runtimePkgs, name)
+		s.pkgReasons = append(s.pkgReasons, name+": "+why)
+		if i, ok := byName[name]; ok {
+			s.pkgBytes += s.cl.Packages[i].Bytes
+		}
+	}
+	// Commands the flagged packages install, to see whether the
+	// container runs one of them.
+	cmds := map[string][]string{}
+	for i, f := range s.img.FS.Files {
+		if p, ok := s.pkgManaged(i); ok && p.Category != "" {
+			cmds[p.Name] = append(cmds[p.Name], f.Path)
+		}
+	}
+	cfg := pkggraph.RunConfig{Entrypoint: s.img.Config.Entrypoint, Cmd: s.img.Config.Cmd, Scripts: s.in.Scripts}
+	for _, st := range s.chain {
+		for _, ins := range st.Instructions {
+			if ins.Keyword != "RUN" {
+				continue
+			}
+			for _, name := range installedNames(ins.Text) {
+				i, ok := byName[name]
+				if !ok {
+					continue // a virtual or removed package: apt resolved it to others
+				}
+				p := s.cl.Packages[i]
+				if p.Category == "" || p.Category == model.Docs {
+					add(name, fmt.Sprintf("installed by %s:%s, not flagged", s.df.Path, ins.Lines))
+					continue
+				}
+				if jre := jreFor(name); jre != "" {
+					s.javaJRE = jre
+					add(jre, fmt.Sprintf("the JRE matching %s (%s)", name, p.Evidence))
+				}
+			}
+		}
+	}
+	// Flagged packages the build installed (named or pulled in): they
+	// stay behind unless the container runs one of their commands.
+	type flagged struct {
+		name  string
+		bytes int64
+	}
+	var tools []flagged
+	for i, p := range s.cl.Packages {
+		if (p.Manager != "dpkg" && p.Manager != "apk") || p.Category == "" || p.Category == model.Docs || !s.appStep[p.Step] {
+			continue
+		}
+		tools = append(tools, flagged{p.Name, p.Bytes})
+		s.buildBytes += p.Bytes
+		if u := pkggraph.Runs(cfg, append(pkggraph.Commands(cmds[p.Name]), p.Name)); u.Used || !u.Certain {
+			why := u.Evidence
+			if why == "" {
+				why = "a script the container runs was not captured"
+			}
+			add(p.Name, fmt.Sprintf("%s (%s), but %s", p.Category, p.Evidence, why))
+			s.keptTools = append(s.keptTools, p.Name)
+			s.ask(fmt.Sprintf("%s is a %s, yet %s: kept in the final stage; can the container run without it?", p.Name, p.Category, why))
+		}
+		_ = i
+	}
+	sort.SliceStable(tools, func(a, b int) bool { return tools[a].bytes > tools[b].bytes })
+	for _, t := range tools {
+		s.buildTools = append(s.buildTools, t.name)
+	}
+	// Libraries the kept binaries need, through the package file lists.
+	s.allStatic = true
+	for i, f := range s.img.FS.Files {
+		if !s.keep[i] {
+			continue
+		}
+		e, ok := s.in.ELF[f.Path]
+		if !ok {
+			continue
+		}
+		s.binaries = append(s.binaries, f.Path)
+		if !e.Static() {
+			s.allStatic = false
+		}
+		for _, lib := range e.Needed {
+			owner := s.libOwner(lib)
+			switch {
+			case owner == "":
+				s.ask(fmt.Sprintf("/%s needs %s, which no package of the image owns: is it in the base image or copied?", f.Path, show(lib)))
+			case added[owner]:
+			default:
+				if i, ok := byName[owner]; ok && s.baseOwned(i) {
+					continue // the base image already has it
+				}
+				add(owner, fmt.Sprintf("owns %s, which /%s needs (DT_NEEDED)", lib, f.Path))
+			}
+		}
+	}
+	if len(s.binaries) == 0 {
+		s.allStatic = false
+	}
+}
+
+// baseOwned reports whether package i was installed by the base image.
+func (s *state) baseOwned(i int) bool {
+	st := s.cl.Packages[i].Step
+	return st >= 0 && s.baseStep[st]
+}
+
+// libOwner is the package owning a library named soname in a library
+// directory, "" when none.
+func (s *state) libOwner(soname string) string {
+	for i, f := range s.img.FS.Files {
+		if path.Base(f.Path) != soname || !strings.Contains("/"+path.Dir(f.Path)+"/", "/lib") {
+			continue
+		}
+		if p, ok := s.pkgManaged(i); ok {
+			return p.Name
+		}
+	}
+	return ""
+}
+
+// jreFor is the Debian JRE package for a JDK package, "" for others.
+func jreFor(name string) string {
+	for _, suf := range []string{"-jdk-headless", "-jdk"} {
+		if strings.HasPrefix(name, "openjdk-") && strings.HasSuffix(name, suf) {
+			return strings.TrimSuffix(name, suf) + "-jre-headless"
+		}
+	}
+	return ""
+}
+
+// installedNames are the package names an apt-get/apt/apk install command
+// in a RUN text names.
+func installedNames(text string) []string {
+	var out []string
+	for _, cmd := range splitCommands(text) {
+		w := strings.Fields(cmd)
+		start := -1
+		for j := 0; j+1 < len(w); j++ {
+			if (w[j] == "apt-get" || w[j] == "apt" || w[j] == "aptitude") && w[j+1] == "install" ||
+				w[j] == "apk" && w[j+1] == "add" {
+				start = j + 2
+				break
+			}
+		}
+		if start < 0 {
+			continue
+		}
+		for _, a := range w[start:] {
+			if strings.HasPrefix(a, "-") || strings.ContainsAny(a, "$`'\"") {
+				continue
+			}
+			a, _, _ = strings.Cut(a, "=")
+			a, _, _ = strings.Cut(a, ":")
+			if a != "" {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+func splitCommands(text string) []string {
+	r := strings.NewReplacer("&&", "\n", "||", "\n", ";", "\n", "|", "\n", "\\\n", " ")
+	return strings.Split(r.Replace(text), "\n")
+}
+
+// chooseBase picks the final stage's base.
+func (s *state) chooseBase() {
+	root := s.chain[0]
+	orig := root.BaseName
+	s.base, s.baseWhy = orig, fmt.Sprintf("the original base (%s:%d)", s.df.Path, root.From.Start)
+	shell := len(s.img.Config.Entrypoint) > 1 && isShell(s.img.Config.Entrypoint) || len(s.img.Config.Entrypoint) == 0 && len(s.img.Config.Cmd) > 1 && isShell(s.img.Config.Cmd)
+	if s.allStatic && len(s.runtimeNonData()) == 0 && !shell {
+		s.base = "scratch"
+		s.baseWhy = fmt.Sprintf("every binary copied is static (no PT_INTERP, no DT_NEEDED: %s)", "/"+strings.Join(s.binaries, ", /"))
+	}
+	if s.javaJRE != "" && strings.Contains(orig, "-jdk") {
+		s.base = strings.Replace(orig, "-jdk", "-jre", 1)
+		s.baseWhy = fmt.Sprintf("the JRE variant of the original base %s", orig)
+	}
+	for i, f := range s.img.FS.Files {
+		if s.keep[i] {
+			if _, ok := s.in.ELF[f.Path]; !ok && f.Kind == index.File && f.Mode&0o111 != 0 && !isLib(f.Path) && s.base == "scratch" {
+				s.ask(fmt.Sprintf("/%s is executable but no ELF facts were given: does it need a shell or libraries?", f.Path))
+			}
+		}
+	}
+}
+
+func isLib(p string) bool { return strings.Contains(path.Base(p), ".so") }
+
+func isShell(argv []string) bool {
+	b := path.Base(argv[0])
+	return (b == "sh" || b == "bash" || b == "dash" || b == "ash") && len(argv) > 1 && argv[1] == "-c"
+}
+
+// runtimeNonData are the runtime packages a scratch base could not
+// replace with copied files.
+func (s *state) runtimeNonData() []string {
+	var out []string
+	for _, p := range s.runtimePkgs {
+		if _, ok := dataPackages[p]; !ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// dataPackages are packages of data files only: on scratch their files are
+// copied instead of installed.
+var dataPackages = map[string]string{
+	"ca-certificates": "etc/ssl/certs",
+	"tzdata":          "usr/share/zoneinfo",
+}
+
+func (s *state) copyPaths() []string {
+	var out []string
+	for _, c := range s.copies {
+		out = append(out, c.srcs...)
+	}
+	return out
+}
+
+// askContext asks about the files copied from the build context (COPY and
+// ADD steps) that no rule placed: they are copied, as the app may read
+// them, but a reader knows better.
+func (s *state) askContext() {
+	run := map[string]bool{}
+	for _, p := range pkggraph.ScriptPaths(s.img.Config.WorkingDir, s.img.Config.Entrypoint, s.img.Config.Cmd) {
+		run[p] = true
+	}
+	var paths []string
+	for i, f := range s.img.FS.Files {
+		if !s.keep[i] || run[f.Path] {
+			continue
+		}
+		st := s.stepOfFile(i)
+		if st < 0 || st >= len(s.img.Steps) {
+			continue
+		}
+		cb := s.img.Steps[st].CreatedBy
+		if strings.HasPrefix(cb, "COPY ") || strings.HasPrefix(cb, "ADD ") || strings.Contains(cb, "#(nop) COPY") || strings.Contains(cb, "#(nop) ADD") {
+			paths = append(paths, "/"+f.Path)
+		}
+	}
+	if len(paths) == 0 {
+		return
+	}
+	more := ""
+	if len(paths) > 5 {
+		more = fmt.Sprintf(" and %d more", len(paths)-5)
+		paths = paths[:5]
+	}
+	s.ask(fmt.Sprintf("%s%s came from the build context and no rule placed them: copied; does the app read them at run time?", strings.Join(paths, ", "), more))
+}
+
+// safe reports whether s can stand in a Dockerfile line as it is: no
+// whitespace, quotes, backslashes, $ (COPY expands variables), or control
+// characters. A hostile image's paths must never forge a line.
+func safe(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune("\"'$`", r) || !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// show is s, quoted Go-style when it is not safe.
+func show(s string) string {
+	if safe(s) {
+		return s
+	}
+	return strconv.Quote(s)
+}

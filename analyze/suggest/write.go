@@ -1,0 +1,703 @@
+package suggest
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
+	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// mount is a BuildKit cache mount for one tool's cache.
+type mount struct {
+	tool   string
+	re     *regexp.Regexp
+	target func(s *state) []string
+	extra  string
+}
+
+var mounts = []mount{
+	{"apt", regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*(install|update|upgrade|dist-upgrade)\b`),
+		func(*state) []string { return []string{"/var/cache/apt", "/var/lib/apt"} }, ",sharing=locked"},
+	{"apk", regexp.MustCompile(`\bapk\s+(-\S+\s+)*(add|update|upgrade)\b`),
+		func(*state) []string { return []string{"/var/cache/apk"} }, ",sharing=locked"},
+	{"npm", regexp.MustCompile(`\bnpm\s+(ci|install|i)\b`), func(*state) []string { return []string{"/root/.npm"} }, ""},
+	{"pip", regexp.MustCompile(`\bpip3?\s+install\b|\bpython3?\s+-m\s+pip\s+install\b`),
+		func(*state) []string { return []string{"/root/.cache/pip"} }, ""},
+	{"go", regexp.MustCompile(`\bgo\s+(build|install|test|mod\s+download|generate|vet|run)\b`),
+		func(s *state) []string { return []string{"/root/.cache/go-build", s.goModCache()} }, ""},
+	{"cargo", regexp.MustCompile(`\bcargo\s+(build|install|fetch|test)\b`),
+		func(s *state) []string { return []string{s.cargoHome() + "/registry", s.cargoHome() + "/git"} }, ""},
+	{"maven", regexp.MustCompile(`\bmvnw?\b|\./mvnw\b`), func(*state) []string { return []string{"/root/.m2/repository"} }, ""},
+	{"gradle", regexp.MustCompile(`\bgradlew?\b`), func(*state) []string { return []string{"/root/.gradle/caches"} }, ""},
+}
+
+func (s *state) env(key string) (string, bool) {
+	for _, kv := range s.img.Config.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func (s *state) goModCache() string {
+	if v, ok := s.env("GOMODCACHE"); ok && v != "" {
+		return v
+	}
+	if v, ok := s.env("GOPATH"); ok && v != "" {
+		return strings.Split(v, ":")[0] + "/pkg/mod"
+	}
+	return "/root/go/pkg/mod"
+}
+
+func (s *state) cargoHome() string {
+	if v, ok := s.env("CARGO_HOME"); ok && v != "" {
+		return v
+	}
+	return "/root/.cargo"
+}
+
+var runPrefix = regexp.MustCompile(`(?i)^(\s*RUN)\b`)
+
+// withMounts returns the RUN's source text with cache mounts added for the
+// tools it runs, and a comment saying which; unchanged when it has a
+// cache mount already or none applies. written are the paths earlier
+// COPY/ADD instructions of the stage wrote: a cache mount there would hide
+// what they put in the image, so it is left out.
+func (s *state) withMounts(ins dockerfile.Instruction, text string, written []string) (string, string) {
+	run, ok := ins.Command.(*instructions.RunCommand)
+	if !ok {
+		return text, ""
+	}
+	for _, m := range instructions.GetMounts(run) {
+		if m.Type == instructions.MountTypeCache {
+			return text, ""
+		}
+	}
+	var flags, tools, skipped []string
+	for _, m := range mounts {
+		if !m.re.MatchString(ins.Text) {
+			continue
+		}
+		added := false
+		for _, t := range m.target(s) {
+			if hidesWritten(t, written) {
+				skipped = append(skipped, t)
+				continue
+			}
+			flags = append(flags, "--mount=type=cache,target="+t+m.extra)
+			added = true
+		}
+		if added {
+			tools = append(tools, m.tool)
+		}
+	}
+	var note string
+	if len(tools) > 0 {
+		note = "# cache mounts added for " + strings.Join(tools, ", ") + ": the caches stay out of the layers and are reused by the next build"
+	}
+	if len(skipped) > 0 {
+		if note != "" {
+			note += "\n"
+		}
+		note += "# no cache mount on " + strings.Join(skipped, ", ") + ": an earlier COPY/ADD of this stage writes there"
+	}
+	if len(flags) == 0 {
+		return text, note
+	}
+	return runPrefix.ReplaceAllString(text, "$1 "+strings.Join(flags, " ")), note
+}
+
+func hidesWritten(target string, written []string) bool {
+	for _, w := range written {
+		if under(strings.TrimPrefix(w, "/"), strings.TrimPrefix(target, "/")) || under(strings.TrimPrefix(target, "/"), strings.TrimPrefix(w, "/")) {
+			return true
+		}
+	}
+	return false
+}
+
+// stageName is the name the build stage of the target gets.
+func (s *state) buildName() string {
+	if s.target.Name != "" {
+		return s.target.Name
+	}
+	name := "build"
+	for taken := true; taken; {
+		taken = false
+		for _, st := range s.df.Stages {
+			if strings.EqualFold(st.Name, name) {
+				taken, name = true, "imgdiff-"+name
+			}
+		}
+	}
+	return name
+}
+
+func mb(n int64) string {
+	switch {
+	case n >= 10_000_000:
+		return fmt.Sprintf("%d MB", (n+500_000)/1_000_000)
+	case n >= 1_000_000:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1000:
+		return fmt.Sprintf("%d kB", (n+500)/1000)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// write renders the Dockerfile.
+func (s *state) write() string {
+	var b strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	build := s.buildName()
+	w("# syntax=docker/dockerfile:1")
+	w("# Suggested by imgdiff from %s and %s.", s.img.Ref, s.df.Path)
+	w("# The original build is kept as the build stage; the final stage holds")
+	w("# what the app needs at run time only. Decisions are commented with their")
+	w("# evidence; what could not be decided is asked at the end.")
+	for _, a := range s.df.MetaArgs {
+		if a.HasValue {
+			w("ARG %s=%s", a.Key, quoteIfNeeded(a.Value))
+		} else {
+			w("ARG %s", a.Key)
+		}
+	}
+	static := s.allStatic && s.base == "scratch"
+	for i := range s.df.Stages {
+		st := &s.df.Stages[i]
+		w("")
+		from := strings.TrimSpace(s.df.Snippet(st.From))
+		if st == s.target && st.Name == "" {
+			from += " AS " + build
+			w("# the original build, as the build stage")
+		}
+		w("%s", from)
+		var written []string
+		cgoSet := false
+		for _, ins := range st.Instructions {
+			text := s.df.Snippet(ins.Lines)
+			switch c := ins.Command.(type) {
+			case *instructions.CopyCommand:
+				written = append(written, c.DestPath)
+			case *instructions.AddCommand:
+				written = append(written, c.DestPath)
+			case *instructions.EnvCommand:
+				for _, kv := range c.Env {
+					if kv.Key == "CGO_ENABLED" {
+						cgoSet = true
+					}
+				}
+			case *instructions.RunCommand:
+				if static && !cgoSet && regexp.MustCompile(`\bgo\s+build\b`).MatchString(ins.Text) && !strings.Contains(ins.Text, "CGO_ENABLED") {
+					w("# the Go binary is already static: CGO_ENABLED=0 keeps it so for the scratch stage")
+					w("ENV CGO_ENABLED=0")
+					cgoSet = true
+				}
+				var note string
+				text, note = s.withMounts(ins, text, written)
+				if note != "" {
+					w("%s", note)
+				}
+			}
+			w("%s", text)
+		}
+	}
+	for _, d := range s.nodeDirs {
+		w("")
+		w("# Node: npm prune --omit=dev keeps the production dependencies of /%s only;", d)
+		w("# the devDependencies (%s, npm lockfile: dev) stay in %s.", mb(s.nodeDevBytes(d)), build)
+		w("FROM %s AS prod-deps", build)
+		w("WORKDIR /%s", d)
+		w("RUN npm prune --omit=dev")
+	}
+	s.planCopies(build)
+
+	w("")
+	w("# the final stage: base %s, %s", s.base, s.baseWhy)
+	w("FROM %s", s.fromWord())
+	if len(s.buildTools) > 0 {
+		names := s.buildTools
+		if len(names) > 6 {
+			names = append(names[:6:6], fmt.Sprintf("%d more", len(s.buildTools)-6))
+		}
+		w("# %s: %s of %s packages stay in the build stage", strings.Join(names, ", "), mb(s.buildBytes), s.flaggedKinds())
+	}
+	if names, n := s.depsLeft(); n > 0 {
+		w("# %s: %s of unflagged packages nothing at run time needs (pulled in by the build's installs) stay in the build stage", strings.Join(names, ", "), mb(n))
+	}
+	for _, n := range s.sortedDropped() {
+		w("# %s", n)
+	}
+	if pk := s.installable(); len(pk) > 0 {
+		w("# runtime packages:")
+		for _, r := range s.pkgReasons {
+			if name, _, _ := strings.Cut(r, ":"); contains(pk, name) {
+				w("#   %s", r)
+			}
+		}
+		w("%s", s.installLine(pk))
+	}
+	for _, e := range s.carriedEnv() {
+		w("%s", e)
+	}
+	for _, ins := range s.chainInstructions("LABEL") {
+		w("%s", s.df.Snippet(ins.Lines))
+	}
+	if wd := s.img.Config.WorkingDir; wd != "" && safe(wd) {
+		w("WORKDIR %s", wd)
+	} else if wd != "" {
+		s.ask(fmt.Sprintf("the working directory %s cannot be written safely in a WORKDIR line: left out", show(wd)))
+	}
+	if d := s.pythonOutsideVenv(); d != "" {
+		w("# Python: pip installed into /%s, copied with the rest of its tree; a venv", d)
+		w("# (python3 -m venv /opt/venv in the build stage) would make it one COPY of /opt/venv")
+	}
+	for _, c := range s.copies {
+		w("# %s", c.note)
+		w("COPY --from=%s %s %s", c.from, strings.Join(c.srcs, " "), c.dst)
+	}
+	for _, ins := range s.chainInstructions("EXPOSE") {
+		w("%s", s.df.Snippet(ins.Lines))
+	}
+	if hc := s.chainInstructions("HEALTHCHECK"); len(hc) > 0 {
+		if s.base == "scratch" {
+			s.ask("the HEALTHCHECK is left out: scratch has no shell or tools to run it; does the binary offer a health command?")
+		} else {
+			w("%s", s.df.Snippet(hc[len(hc)-1].Lines))
+		}
+	}
+	if u := s.img.Config.User; u != "" && safe(u) && u != "root" && u != "0" && !strings.HasPrefix(u, "0:") && !strings.HasPrefix(u, "root:") {
+		w("# the original user")
+		w("USER %s", u)
+	} else {
+		w("# non-root: the original ran as root; the copied files stay root-owned, readable by this user")
+		w("USER 65532:65532")
+	}
+	if ep := s.img.Config.Entrypoint; len(ep) > 0 {
+		if isShell(ep) {
+			w("# the original ENTRYPOINT is in shell form: the same shell, written in exec form")
+		}
+		w("ENTRYPOINT %s", execForm(ep))
+	}
+	if cmd := s.img.Config.Cmd; len(cmd) > 0 {
+		if isShell(cmd) {
+			w("# the original CMD is in shell form: the same shell, written in exec form")
+		}
+		w("CMD %s", execForm(cmd))
+	}
+	if len(s.questions) > 0 {
+		w("")
+		w("# Questions imgdiff could not decide:")
+		for _, q := range s.questions {
+			w("# ? %s", q)
+		}
+	}
+	return b.String()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteIfNeeded(v string) string {
+	if v != "" && !strings.ContainsAny(v, " \t\"'\\$") {
+		return v
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}
+
+func execForm(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		b, _ := json.Marshal(a) // a string always marshals
+		q[i] = string(b)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// pythonOutsideVenv is the site directory of the first Python package
+// the build installed outside a venv (no pyvenv.cfg above it), "" when none.
+func (s *state) pythonOutsideVenv() string {
+	for _, p := range s.cl.Packages {
+		if p.Manager != "python" || !s.appStep[p.Step] || p.Location == "" {
+			continue
+		}
+		site := path.Dir(p.Location)
+		venv := false
+		for d := site; d != "." && d != "/"; d = path.Dir(d) {
+			if _, ok := s.img.FS.Lookup(d + "/pyvenv.cfg"); ok {
+				venv = true
+				break
+			}
+		}
+		if !venv {
+			return site
+		}
+	}
+	return ""
+}
+
+// depsLeft are the unflagged packages the build installed that the final
+// stage does not install, and their bytes.
+func (s *state) depsLeft() ([]string, int64) {
+	var names []string
+	var n int64
+	for _, p := range s.cl.Packages {
+		if (p.Manager == "dpkg" || p.Manager == "apk") && (p.Category == "" || p.Category == model.Docs) && s.appStep[p.Step] && !s.closure[p.Name] {
+			names = append(names, p.Name)
+			n += p.Bytes
+		}
+	}
+	sort.Strings(names)
+	return names, n
+}
+
+func (s *state) flaggedKinds() string {
+	seen := map[model.Category]bool{}
+	var out []string
+	for _, n := range s.buildTools {
+		for _, p := range s.cl.Packages {
+			if p.Name == n && p.Category != "" && !seen[p.Category] {
+				seen[p.Category] = true
+				out = append(out, string(p.Category))
+			}
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// sortedDropped renders what the app's own steps wrote that stays behind.
+func (s *state) sortedDropped() []string {
+	var out []string
+	for _, c := range model.Categories() {
+		if n := s.dropped[c]; n > 0 {
+			out = append(out, fmt.Sprintf("%s of %s files the build wrote stay in the build stage", mb(n), c))
+		}
+	}
+	if s.stateB > 0 {
+		out = append(out, fmt.Sprintf("%s of package-manager state the build wrote (dpkg, apt, apk databases, logs) stays in the build stage; an install here writes its own", mb(s.stateB)))
+	}
+	return out
+}
+
+func (s *state) nodeDevBytes(dir string) int64 {
+	var n int64
+	for i, f := range s.img.FS.Files {
+		if under(f.Path, path.Join(dir, "node_modules")) && s.cl.Flags[i].Category != "" {
+			n += f.Bytes
+		}
+	}
+	return n
+}
+
+// fromWord is the final FROM's argument: the original FROM's word as
+// written (so a --build-arg BASE still applies) when the base is the
+// original one.
+func (s *state) fromWord() string {
+	root := s.chain[0]
+	if s.base != root.BaseName || root.Parent >= 0 {
+		return s.base
+	}
+	for _, f := range strings.Fields(s.df.Snippet(root.From))[1:] {
+		if !strings.HasPrefix(f, "--") {
+			return f
+		}
+	}
+	return s.base
+}
+
+// installable are the runtime packages the final stage installs (on
+// scratch: none, the data packages are copied).
+func (s *state) installable() []string {
+	if s.base == "scratch" {
+		return nil
+	}
+	return s.runtimePkgs
+}
+
+func (s *state) installLine(pk []string) string {
+	if s.managers["apk"] && !s.managers["dpkg"] {
+		return "RUN apk add --no-cache " + strings.Join(pk, " ")
+	}
+	pre := ""
+	for _, p := range pk {
+		if strings.HasPrefix(p, "openjdk-") {
+			// The JRE's postinst links man pages into a directory slim
+			// images lack.
+			pre = "mkdir -p /usr/share/man/man1 && "
+		}
+	}
+	return "RUN " + pre + "apt-get update && apt-get install -y --no-install-recommends " + strings.Join(pk, " ") + " \\\n    && rm -rf /var/lib/apt/lists/*"
+}
+
+func (s *state) chainInstructions(kw string) []dockerfile.Instruction {
+	var out []dockerfile.Instruction
+	for _, st := range s.chain {
+		for _, ins := range st.Instructions {
+			if ins.Keyword == kw {
+				out = append(out, ins)
+			}
+		}
+	}
+	return out
+}
+
+// carriedEnv are the ENV lines of the chain without build-only settings.
+func (s *state) carriedEnv() []string {
+	var out, dropped []string
+	for _, ins := range s.chainInstructions("ENV") {
+		c, ok := ins.Command.(*instructions.EnvCommand)
+		if !ok {
+			continue
+		}
+		for _, kv := range c.Env {
+			if buildOnlyEnv[kv.Key] {
+				dropped = append(dropped, kv.Key)
+				continue
+			}
+			out = append(out, "ENV "+kv.Key+"="+quoteIfNeeded(kv.Value))
+		}
+	}
+	if len(dropped) > 0 {
+		out = append([]string{"# build-only settings left in the build stage: " + strings.Join(dropped, ", ")}, out...)
+	}
+	return out
+}
+
+// planCopies groups the kept files into COPY lines: a directory whose
+// every file is kept is copied whole; other files are copied by parent
+// directory, several to a line.
+func (s *state) planCopies(build string) {
+	fs := s.img.FS
+	clean := map[string]bool{}
+	for i, f := range fs.Files {
+		if f.Kind != index.Dir {
+			continue
+		}
+		end := fs.TreeEnd(i)
+		some, all := false, true
+		for j := i + 1; j < end; j++ {
+			g := fs.Files[j]
+			if g.Kind == index.Dir {
+				continue
+			}
+			if s.keep[j] {
+				some = true
+			} else {
+				all = false
+				break
+			}
+		}
+		clean[f.Path] = some && all
+	}
+	dirs := map[string]int64{}
+	files := map[string][]string{}
+	fileBytes := map[string]int64{}
+	for i, f := range fs.Files {
+		if !s.keep[i] {
+			continue
+		}
+		top := ""
+		parts := strings.Split(f.Path, "/")
+		for k := 1; k < len(parts); k++ {
+			if d := strings.Join(parts[:k], "/"); clean[d] {
+				top = d
+				break
+			}
+		}
+		if top != "" {
+			dirs[top] += f.Bytes
+			continue
+		}
+		parent := path.Dir(f.Path)
+		files[parent] = append(files[parent], "/"+f.Path)
+		fileBytes[parent] += f.Bytes
+	}
+	for _, d := range sortedKeys(dirs) {
+		s.copies = append(s.copies, copyLine{from: build, srcs: []string{"/" + d}, dst: "/" + d, bytes: dirs[d],
+			note: fmt.Sprintf("/%s: %s, written by the build and not flagged", d, mb(dirs[d]))})
+	}
+	for _, p := range sortedKeys(files) {
+		s.copies = append(s.copies, copyLine{from: build, srcs: files[p], dst: "/" + p + "/", bytes: fileBytes[p],
+			note: fmt.Sprintf("%s, written by the build and not flagged", mb(fileBytes[p]))})
+	}
+	for _, d := range s.nodeDirs {
+		nm := path.Join(d, "node_modules")
+		var n int64
+		for i, f := range fs.Files {
+			if under(f.Path, nm) && s.cl.Flags[i].Category == "" {
+				n += f.Bytes
+			}
+		}
+		s.copies = append(s.copies, copyLine{from: "prod-deps", srcs: []string{"/" + nm}, dst: "/" + nm, bytes: n,
+			note: fmt.Sprintf("the production dependencies: %s", mb(n))})
+	}
+	if s.base == "scratch" {
+		for _, p := range s.runtimePkgs {
+			if d, ok := dataPackages[p]; ok {
+				s.copies = append(s.copies, copyLine{from: build, srcs: []string{"/" + d}, dst: "/" + d,
+					note: fmt.Sprintf("%s's files, copied: scratch has no package manager", p)})
+			}
+		}
+	}
+	sort.SliceStable(s.copies, func(a, b int) bool { return s.copies[a].dst < s.copies[b].dst })
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// closure is the set of package names the final stage's install brings:
+// the runtime packages and what they depend on (Depends, Pre-Depends:
+// --no-install-recommends), as the image's own package graph says.
+func (s *state) runtimeClosure() map[string]bool {
+	out := map[string]bool{}
+	graphs, err := pkggraph.Read(s.img.Contents)
+	for _, p := range s.installable() {
+		out[p] = true
+	}
+	if s.base == "scratch" {
+		for _, p := range s.runtimePkgs {
+			out[p] = true
+		}
+		return out
+	}
+	if err != nil || len(graphs) == 0 {
+		if len(out) > 0 {
+			s.ask("the package database's dependencies could not be read: the prediction counts the named runtime packages only")
+		}
+		return out
+	}
+	for _, g := range graphs {
+		var queue []int
+		for p := range out {
+			if i := g.Index(p); i >= 0 {
+				queue = append(queue, i)
+			}
+		}
+		seen := map[int]bool{}
+		for len(queue) > 0 {
+			i := queue[0]
+			queue = queue[1:]
+			if seen[i] {
+				continue
+			}
+			seen[i] = true
+			out[g.Packages[i].Name] = true
+			for _, e := range g.Out[i] {
+				if e.Kind == pkggraph.Depends || e.Kind == pkggraph.PreDepends {
+					queue = append(queue, e.To)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// predict sums what the final stage keeps of the original's final
+// filesystem; what it leaves is ΔS, by category.
+func (s *state) predict() Prediction {
+	fs := s.img.FS
+	closure := s.runtimeClosure()
+	s.closure = closure
+	terms := map[string]int64{}
+	var kept int64
+	scratch := s.base == "scratch"
+	for i, f := range fs.Files {
+		if f.Bytes == 0 {
+			continue
+		}
+		step := s.stepOfFile(i)
+		p, managed := s.pkgManaged(i)
+		keep := false
+		switch {
+		case s.keep[i]:
+			keep = true
+		case s.inNodeModules(f.Path):
+			keep = s.cl.Flags[i].Category == ""
+		case managed && closure[p.Name] && !scratch:
+			keep = true
+		case scratch && managed && closure[p.Name]:
+			keep = under(f.Path, dataPackages[p.Name])
+		case !scratch && !s.appStep[step]:
+			keep = true // the base's, or written by a step nothing maps
+		case !scratch && under(f.Path, "var/lib/dpkg/info"):
+			name, _, _ := strings.Cut(path.Base(f.Path), ".")
+			name, _, _ = strings.Cut(name, ":")
+			keep = closure[name]
+		case !scratch && (f.Path == "var/lib/dpkg/status" || f.Path == "lib/apk/db/installed"):
+			keep = len(closure) > 0
+		case !scratch && len(s.installable()) > 0 && under(f.Path, stateDirs...) && s.cl.Flags[i].Category == "":
+			// Logs and debconf's cache: the final stage's install writes
+			// its own, of about the same size.
+			keep = true
+		}
+		if keep {
+			kept += f.Bytes
+			continue
+		}
+		name := string(s.cl.Flags[i].Category)
+		if managed && p.Category != "" {
+			name = string(p.Category)
+		}
+		switch {
+		case scratch && !s.appStep[step]:
+			name = "base"
+		case name == "":
+			name = string(model.Other)
+		}
+		terms[name] += f.Bytes
+	}
+	var hidden int64
+	for _, l := range s.img.Layers {
+		hidden += l.Hidden
+	}
+	if hidden > 0 {
+		terms["hidden"] = hidden
+	}
+	pr := Prediction{Original: s.img.Size, Predicted: kept}
+	pr.Delta = pr.Original - pr.Predicted
+	var sum int64
+	order := append([]string{}, catNames()...)
+	order = append(order, "base", "hidden")
+	for _, n := range order {
+		if v := terms[n]; v != 0 {
+			pr.Terms = append(pr.Terms, Term{Name: n, Bytes: v})
+			sum += v
+		}
+	}
+	if d := pr.Delta - sum; d != 0 {
+		// The image's size and its files disagree (a layer no history
+		// step accounts for): said, not hidden.
+		pr.Terms = append(pr.Terms, Term{Name: "unaccounted", Bytes: d})
+	}
+	return pr
+}
+
+func catNames() []string {
+	var out []string
+	for _, c := range model.Categories() {
+		out = append(out, string(c))
+	}
+	return out
+}

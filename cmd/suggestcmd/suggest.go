@@ -1,0 +1,173 @@
+// Package suggestcmd implements `imgdiff suggest IMAGE --dockerfile PATH`:
+// the multi-stage Dockerfile for a single-stage image (analyze/suggest),
+// written to stdout or a file, and its predicted size on stderr.
+package suggestcmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/analyze/suggest"
+	"github.com/imgdiff/imgdiff/cmd/cmdutil"
+	"github.com/imgdiff/imgdiff/cmd/config"
+	"github.com/imgdiff/imgdiff/layers/pipeline"
+)
+
+// Options are the parsed flags and arguments of `imgdiff suggest`.
+type Options struct {
+	IO     *cmdutil.IOStreams
+	Source cmdutil.SourceOptions
+	Ref    string
+	// Dockerfile is --dockerfile: the file that built the image.
+	Dockerfile string
+	// Target is --target: the stage that was built ("" is the last).
+	Target string
+	// OutputFile is --output-file: where the Dockerfile goes instead of
+	// stdout.
+	OutputFile string
+	// Format is -o: how the prediction is printed on stderr, "table" or
+	// "json".
+	Format string
+	Config config.BudgetFlags
+}
+
+// NewCmdSuggest returns the suggest command. runF replaces the run
+// function in tests that only check flag parsing.
+func NewCmdSuggest(ios *cmdutil.IOStreams, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "suggest IMAGE --dockerfile PATH",
+		Short: "Write the multi-stage Dockerfile for a single-stage image, from its own evidence",
+		Long: `suggest reads a single-stage image and the Dockerfile that built it, and writes
+a multi-stage Dockerfile: the original build kept as the build stage (with
+BuildKit cache mounts), and a final stage with only what the app needs at run
+time, every decision commented with its evidence. What it could not decide is
+asked in comments, and copied rather than dropped. The predicted size and ΔS
+go to stderr.
+
+Check the prediction after building the suggestion:
+  docker build -f Dockerfile.suggested -t app:suggested .
+  imgdiff compare app:single app:suggested`,
+		Example: `  imgdiff suggest app:single --dockerfile Dockerfile > Dockerfile.suggested
+  imgdiff suggest oci:build/app --dockerfile Dockerfile --output-file Dockerfile.multi -o json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Dockerfile == "" {
+				return cmdutil.FlagErrorf("--dockerfile is required: the Dockerfile that built %s", args[0])
+			}
+			if opts.Format != "table" && opts.Format != "json" {
+				return cmdutil.FlagErrorf("-o %q: want table or json", opts.Format)
+			}
+			opts.Ref = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return suggestRun(cmd.Context(), opts)
+		},
+	}
+	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
+	cmd.Flags().StringVar(&opts.Dockerfile, "dockerfile", "", "the Dockerfile that built the image (`PATH`)")
+	cmd.Flags().StringVar(&opts.Target, "target", "", "the stage that was built (default: the last)")
+	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the Dockerfile to `FILE` instead of stdout")
+	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "the prediction on stderr: table or json")
+	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
+	return cmd
+}
+
+func suggestRun(ctx context.Context, opts *Options) error {
+	data, err := os.ReadFile(opts.Dockerfile)
+	if err != nil {
+		return fmt.Errorf("read Dockerfile: %w", err)
+	}
+	df, err := dockerfile.Parse(opts.Dockerfile, data)
+	if err != nil {
+		return err
+	}
+	rules, budgets, err := cmdutil.Setup(opts.IO, &opts.Config, false)
+	if err != nil {
+		return err
+	}
+	po, err := cmdutil.Pipeline(opts.IO, opts.Source, rules, budgets)
+	if err != nil {
+		return err
+	}
+	loaded, err := pipeline.Load(ctx, po, opts.Ref)
+	if err != nil {
+		return err
+	}
+	img, cl := loaded[0].Image, loaded[0].Class
+	hist := make([]dockerfile.Entry, len(img.Steps))
+	for i, s := range img.Steps {
+		hist[i] = dockerfile.Entry{CreatedBy: s.CreatedBy, Comment: s.Comment, EmptyLayer: s.EmptyLayer}
+	}
+	m, err := df.Map(hist, dockerfile.Options{Target: opts.Target})
+	if err != nil {
+		return cmdutil.FlagErrorf("--target: %v", err)
+	}
+	for _, w := range m.Warnings {
+		opts.IO.Errorf("warning: %s", w.Message)
+	}
+	// ELF facts are not captured by the walk yet: every binary counts as
+	// dynamic with unknown needs, so the original base is kept.
+	s, err := suggest.Suggest(suggest.Input{Image: img, Class: cl, Dockerfile: df, Mapping: m, Scripts: img.Contents})
+	if err != nil {
+		return err
+	}
+	if opts.OutputFile != "" {
+		if err := os.WriteFile(opts.OutputFile, []byte(s.Dockerfile), 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", opts.OutputFile, err)
+		}
+	} else if _, err := io.WriteString(opts.IO.Out, s.Dockerfile); err != nil {
+		return err
+	}
+	return writePrediction(opts.IO.ErrOut, opts.Format, s)
+}
+
+// writePrediction prints the predicted size, ΔS and the questions.
+func writePrediction(w io.Writer, format string, s *suggest.Suggestion) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Base       string             `json:"base"`
+			Packages   []string           `json:"packages"`
+			Copies     []string           `json:"copies"`
+			Questions  []string           `json:"questions"`
+			Prediction suggest.Prediction `json:"prediction"`
+		}{s.Base, nonNil(s.Packages), nonNil(s.Copies), nonNil(s.Questions), s.Prediction})
+	}
+	p := s.Prediction
+	var terms []string
+	for _, t := range p.Terms {
+		terms = append(terms, fmt.Sprintf("%s %s", t.Name, size(t.Bytes)))
+	}
+	_, err := fmt.Fprintf(w, "predicted: %s (%d bytes) on %s, from %s (%d bytes)\nΔS = %s = %s\nquestions: %d (comments at the end of the Dockerfile)\n",
+		size(p.Predicted), p.Predicted, s.Base, size(p.Original), p.Original, size(p.Delta), strings.Join(terms, " + "), len(s.Questions))
+	return err
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func size(n int64) string {
+	switch {
+	case n >= 10_000_000 || n <= -10_000_000:
+		return fmt.Sprintf("%d MB", (n+500_000)/1_000_000)
+	case n >= 1_000_000 || n <= -1_000_000:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1000 || n <= -1000:
+		return fmt.Sprintf("%d kB", (n+500)/1000)
+	}
+	return fmt.Sprintf("%d B", n)
+}

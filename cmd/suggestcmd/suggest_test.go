@@ -1,0 +1,103 @@
+package suggestcmd
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/cmd/cmdutil"
+	"github.com/imgdiff/imgdiff/layers/imagetest"
+)
+
+func TestFlags(t *testing.T) {
+	ios, _, _ := cmdutil.Test()
+	var got *Options
+	cmd := NewCmdSuggest(ios, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"oci:build/app", "--dockerfile", "Dockerfile", "--output-file", "out", "-o", "json", "--target", "app"})
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got.Ref != "oci:build/app" || got.Dockerfile != "Dockerfile" || got.OutputFile != "out" || got.Format != "json" || got.Target != "app" {
+		t.Errorf("options %+v", got)
+	}
+	for _, args := range [][]string{{"a:1"}, {"a:1", "--dockerfile", "D", "-o", "markdown"}, {"a:1", "b:1", "--dockerfile", "D"}} {
+		cmd = NewCmdSuggest(ios, func(context.Context, *Options) error { return nil })
+		cmd.SetArgs(args)
+		cmd.SilenceErrors, cmd.SilenceUsage = true, true
+		if err := cmd.ExecuteContext(context.Background()); err == nil {
+			t.Errorf("%q accepted", args)
+		}
+	}
+}
+
+// The demo image, end to end through the pipeline: the suggestion parses,
+// keeps the build as the build stage, prunes the devDependencies, leaves
+// the toolchain behind, and the JSON prediction's terms add up to ΔS.
+func TestRunOnDemo(t *testing.T) {
+	dir := t.TempDir()
+	if err := imagetest.WriteDemo(dir); err != nil {
+		t.Fatal(err)
+	}
+	ios, out, errOut := cmdutil.Test()
+	ios.Getenv = func(k string) string {
+		if k == "IMGDIFF_NO_CACHE" {
+			return "1"
+		}
+		return ""
+	}
+	ios.WorkDir = dir
+	outFile := filepath.Join(dir, "Dockerfile.suggested")
+	cmd := NewCmdSuggest(ios, nil)
+	cmd.SetArgs([]string{"oci:" + filepath.Join(dir, "single"), "--dockerfile", filepath.Join(dir, "Dockerfile.single"), "--output-file", outFile, "-o", "json", "--no-config"})
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout should be empty with --output-file: %q", out)
+	}
+	text, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := dockerfile.Parse("suggested", text)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	if len(f.Stages) != 3 || f.Stages[0].Name != "build" || f.Stages[1].Name != "prod-deps" || f.Stages[2].BaseName != "node-base:20-bookworm" {
+		t.Errorf("stages %+v", f.Stages)
+	}
+	for _, want := range []string{"RUN npm prune --omit=dev", "COPY --from=prod-deps /app/node_modules /app/node_modules", "COPY --from=build /app/dist /app/dist", "USER 65532:65532"} {
+		if !strings.Contains(string(text), want+"\n") {
+			t.Errorf("missing %q", want)
+		}
+	}
+	for _, not := range []string{"/app/.git", "/app/.env", "/app/src"} {
+		if strings.Contains(string(text), not+" ") {
+			t.Errorf("%s is copied", not)
+		}
+	}
+	var rep struct {
+		Prediction struct {
+			Original, Predicted, Delta int64
+			Terms                      []struct {
+				Name  string
+				Bytes int64
+			}
+		}
+	}
+	if err := json.Unmarshal(errOut.Bytes(), &rep); err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	p := rep.Prediction
+	var sum int64
+	for _, term := range p.Terms {
+		sum += term.Bytes
+	}
+	if p.Delta != p.Original-p.Predicted || sum != p.Delta || p.Predicted <= 0 || p.Predicted >= p.Original {
+		t.Errorf("prediction %+v, terms sum %d", p, sum)
+	}
+}

@@ -364,3 +364,44 @@ func TestRangedFetchCancel(t *testing.T) {
 		}
 	}
 }
+
+// TestRangedFetchUsesHTTP1: against a TLS server that speaks HTTP/2, the
+// ranged client's requests go over HTTP/1.1, so that concurrent ranges
+// get their own TCP connections instead of sharing one.
+func TestRangedFetchUsesHTTP1(t *testing.T) {
+	const chunk = 16 << 10
+	blob := randomBlob(8*chunk, 4)
+	var mu sync.Mutex
+	protos := map[string]int{}
+	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		protos[r.Proto]++
+		mu.Unlock()
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(blob))
+	}))
+	s.EnableHTTP2 = true
+	s.StartTLS()
+	t.Cleanup(s.Close)
+	for _, c := range []struct {
+		rt   http.RoundTripper
+		want string
+	}{{s.Client().Transport, "HTTP/2.0"}, {http1Only(s.Client().Transport), "HTTP/1.1"}} {
+		clear(protos)
+		opts := RangedOptions{ChunkSize: chunk}.withDefaults()
+		f := &rangeFetcher{client: &http.Client{Transport: c.rt}, url: s.URL, size: int64(len(blob)), opts: opts, conns: make(chan struct{}, opts.Total), backoff: time.Millisecond, name: "blob"}
+		rc, ranged, err := f.open(context.Background())
+		if err != nil || !ranged {
+			t.Fatalf("open: ranged %v, err %v", ranged, err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, blob) {
+			t.Fatalf("read: %v", err)
+		}
+		mu.Lock()
+		if protos[c.want] != 8 || len(protos) != 1 {
+			t.Errorf("requests by protocol %v, want 8 over %s", protos, c.want)
+		}
+		mu.Unlock()
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -63,7 +64,7 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 		rangeConns = make(chan struct{}, o.Ranged.withDefaults().Total)
 	}
 	ranged := &rangedClient{
-		repo: r.Context(), kc: kc, base: &retryAfter{next: base, max: maxRetryAfter},
+		repo: r.Context(), kc: kc, base: &retryAfter{next: http1Only(base), max: maxRetryAfter},
 		opts: o.Ranged.withDefaults(), conns: rangeConns, backoff: first,
 	}
 	puller, err := remote.NewPuller(ropts...)
@@ -250,6 +251,29 @@ func (rc *rangedClient) client(ctx context.Context) (*http.Client, error) {
 	}
 	rc.c = &http.Client{Transport: t}
 	return rc.c, nil
+}
+
+// http1Only returns a copy of an *http.Transport that speaks HTTP/1.1
+// only; other round trippers are returned as they are. Range requests are
+// sent at once to get several TCP connections, each with its own
+// throughput: over HTTP/2 they would share one.
+func http1Only(rt http.RoundTripper) http.RoundTripper {
+	t, ok := rt.(*http.Transport)
+	if !ok {
+		return rt
+	}
+	t = t.Clone()
+	var p http.Protocols
+	p.SetHTTP1(true)
+	t.Protocols = &p
+	t.ForceAttemptHTTP2 = false
+	if c := t.TLSClientConfig; c != nil && slices.Contains(c.NextProtos, "h2") {
+		// Offered by ALPN, h2 would be chosen and spoken to an HTTP/1 client.
+		c = c.Clone()
+		c.NextProtos = slices.DeleteFunc(slices.Clone(c.NextProtos), func(p string) bool { return p == "h2" })
+		t.TLSClientConfig = c
+	}
+	return t
 }
 
 // sizeChecked fails a blob stream that runs past the size the manifest

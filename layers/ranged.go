@@ -167,14 +167,20 @@ type chunkResult struct {
 // rangedReader hands out the chunks of a blob in order while up to
 // PerBlob of them are fetched ahead.
 type rangedReader struct {
-	cancel  context.CancelFunc
-	ctx     context.Context
-	wg      sync.WaitGroup
-	results []chan chunkResult // one per chunk, buffered 1: a sender never blocks
-	window  chan struct{}      // a slot per chunk fetched or buffered, not yet read
-	next    int                // the chunk being read
-	cur     []byte             // what is left of it
-	err     error              // sticky
+	cancel context.CancelFunc
+	ctx    context.Context
+	wg     sync.WaitGroup
+	// results is a ring: chunk i arrives on results[i%PerBlob]. The
+	// window keeps chunk i+PerBlob from starting before chunk i is
+	// received, and each channel is buffered 1, so a sender never blocks.
+	// (A channel per chunk would let a manifest that claims a huge size
+	// allocate millions of them.)
+	results []chan chunkResult
+	window  chan struct{} // a slot per chunk fetched or buffered, not yet read
+	n       int           // chunks in the blob
+	next    int           // the chunk being read
+	cur     []byte        // what is left of it
+	err     error         // sticky
 	closed  sync.Once
 }
 
@@ -190,8 +196,9 @@ func (f *rangeFetcher) start(parent context.Context, final string, first *http.R
 	r := &rangedReader{
 		cancel:  cancel,
 		ctx:     ctx,
-		results: make([]chan chunkResult, n),
+		results: make([]chan chunkResult, f.opts.PerBlob),
 		window:  make(chan struct{}, f.opts.PerBlob),
+		n:       n,
 	}
 	for i := range r.results {
 		r.results[i] = make(chan chunkResult, 1)
@@ -219,7 +226,7 @@ func (f *rangeFetcher) start(parent context.Context, final string, first *http.R
 			go func(i int) {
 				defer r.wg.Done()
 				data, err := f.fetchChunk(ctx, final, i, 0)
-				r.results[i] <- chunkResult{data, err}
+				r.results[i%len(r.results)] <- chunkResult{data, err}
 			}(i)
 		}
 	}()
@@ -338,12 +345,12 @@ func (r *rangedReader) Read(p []byte) (int, error) {
 		return 0, r.err
 	}
 	for len(r.cur) == 0 {
-		if r.next >= len(r.results) {
+		if r.next >= r.n {
 			r.err = io.EOF
 			return 0, io.EOF
 		}
 		select {
-		case res := <-r.results[r.next]:
+		case res := <-r.results[r.next%len(r.results)]:
 			if res.err != nil {
 				r.err = res.err
 				r.cancel()

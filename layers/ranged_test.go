@@ -405,3 +405,41 @@ func TestRangedFetchUsesHTTP1(t *testing.T) {
 		mu.Unlock()
 	}
 }
+
+// TestRangedFetchHugeClaimedSize: a manifest and a registry that claim a
+// blob of a terabyte cost what the chunks in flight cost, not a slot per
+// chunk of the claim; the first chunk the registry cannot serve ends the
+// read in one line.
+func TestRangedFetchHugeClaimedSize(t *testing.T) {
+	const chunk = 16 << 10
+	blob := randomBlob(4*chunk, 5)
+	s := newBlobServer(t, blob, chunk, func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+		if c >= 4 {
+			http.Error(w, "no such range", http.StatusNotFound)
+			return true
+		}
+		a := c * chunk
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/*", a, a+chunk-1))
+		w.WriteHeader(http.StatusPartialContent)
+		w.Write(blob[a : a+chunk])
+		return true
+	})
+	f := s.fetcher(RangedOptions{ChunkSize: chunk, PerBlob: 4})
+	f.size = 1 << 40 // 2^26 chunks
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rc, ranged, err := f.open(context.Background())
+	if err != nil || !ranged {
+		t.Fatalf("open: ranged %v, err %v", ranged, err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if !bytes.Equal(got, blob) || err == nil || !strings.Contains(err.Error(), "status 404") {
+		t.Fatalf("read %d bytes, err %v; want the 4 served chunks, then the 404", len(got), err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Errorf("allocated %d MB for a claim of 2^26 chunks", grew>>20)
+	}
+}

@@ -160,7 +160,7 @@ func (l *registryLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if l.ranged != nil && l.ranged.opts.Threshold >= 0 && l.blob.Size >= l.ranged.opts.Threshold {
+	if l.ranged != nil && l.ranged.opts.Threshold >= 0 && l.blob.Size > 0 && l.blob.Size >= l.ranged.opts.Threshold {
 		rc, err := l.openRanged(ctx)
 		if !errors.Is(err, errNoRanges) {
 			return rc, err

@@ -55,6 +55,8 @@ type blobRequests struct {
 	mu     sync.Mutex
 	ranged map[string]int
 	whole  map[string]int
+	// rangeAgents is the User-Agent of every range request.
+	rangeAgents map[string]bool
 }
 
 func (b *blobRequests) add(r *http.Request) {
@@ -66,6 +68,7 @@ func (b *blobRequests) add(r *http.Request) {
 	defer b.mu.Unlock()
 	if r.Header.Get("Range") != "" {
 		b.ranged[d]++
+		b.rangeAgents[r.UserAgent()] = true
 	} else {
 		b.whole[d]++
 	}
@@ -86,7 +89,7 @@ func rangedRegistry(t *testing.T, img v1.Image, front func(w http.ResponseWriter
 	u, _ := url.Parse(reg.URL)
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.ErrorLog = log.New(io.Discard, "", 0)
-	reqs = &blobRequests{ranged: map[string]int{}, whole: map[string]int{}}
+	reqs = &blobRequests{ranged: map[string]int{}, whole: map[string]int{}, rangeAgents: map[string]bool{}}
 	p := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqs.add(r)
 		if front != nil && front(w, r, rp) {
@@ -155,6 +158,11 @@ func TestRangedRegistryWalk(t *testing.T) {
 		}{{gzD, chunksOf(t, gz, smallRanges.ChunkSize)}, {plainD, chunksOf(t, plain, smallRanges.ChunkSize)}} {
 			if r, w := reqs.get(l.d); r != l.n || w != 0 {
 				t.Errorf("%s: %d range requests and %d whole GETs; want %d ranges", l.d, r, w, l.n)
+			}
+		}
+		for ua := range reqs.rangeAgents {
+			if !strings.HasPrefix(ua, "imgdiff") {
+				t.Errorf("range request with User-Agent %q, want imgdiff's", ua)
 			}
 		}
 	})

@@ -64,7 +64,7 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 		rangeConns = make(chan struct{}, o.Ranged.withDefaults().Total)
 	}
 	ranged := &rangedClient{
-		repo: r.Context(), kc: kc, base: &retryAfter{next: http1Only(base), max: maxRetryAfter},
+		repo: r.Context(), kc: kc, base: transport.NewUserAgent(&retryAfter{next: http1Only(base), max: maxRetryAfter}, "imgdiff"),
 		opts: o.Ranged.withDefaults(), conns: rangeConns, backoff: first,
 	}
 	puller, err := remote.NewPuller(ropts...)

@@ -41,9 +41,16 @@ type Options struct {
 	// RetryBackoff is the first wait before retrying a failed registry
 	// request; it doubles on each of the 4 retries (0 = 500ms).
 	RetryBackoff time.Duration
+	// Ranged configures ranged parallel fetches of big registry blobs
+	// (the zero value: the defaults RangedOptions documents).
+	Ranged RangedOptions
 	// SaveProgress, when set, is told how many bytes a `docker save` from
 	// the engine has written so far: the slow part of reading from it.
 	SaveProgress func(written int64)
+
+	// rangeConns is the Ranged.Total budget shared by the images of one
+	// OpenAll (made there when nil).
+	rangeConns chan struct{}
 }
 
 // Open opens the image ref names. ref is "transport:…" in skopeo's
@@ -65,6 +72,9 @@ func Open(ctx context.Context, ref string, o Options) (*Image, error) {
 // errors.Is (context.Canceled when interrupted).
 func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 	out := make([]*Image, len(refs))
+	if o.rangeConns == nil {
+		o.rangeConns = make(chan struct{}, o.Ranged.withDefaults().Total)
+	}
 	closeAll := func() {
 		for _, img := range out {
 			if img != nil {

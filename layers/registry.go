@@ -3,16 +3,20 @@ package layers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -54,6 +58,14 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 		remote.WithTransport(&retryAfter{next: base, max: maxRetryAfter}),
 		remote.WithRetryBackoff(remote.Backoff{Duration: first, Factor: 2, Jitter: 0.1, Steps: retryAttempts}),
 		remote.WithRetryStatusCodes(retryStatusCodes...),
+	}
+	rangeConns := o.rangeConns
+	if rangeConns == nil { // openRegistry called without OpenAll
+		rangeConns = make(chan struct{}, o.Ranged.withDefaults().Total)
+	}
+	ranged := &rangedClient{
+		repo: r.Context(), kc: kc, base: transport.NewUserAgent(&retryAfter{next: http1Only(base), max: maxRetryAfter}, "imgdiff"),
+		opts: o.Ranged.withDefaults(), conns: rangeConns, backoff: first,
 	}
 	puller, err := remote.NewPuller(ropts...)
 	if err != nil {
@@ -121,6 +133,7 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 			blob:   Blob{Digest: ld.Digest.String(), Size: ld.Size, MediaType: string(ld.MediaType)},
 			ref:    r.Context().Digest(ld.Digest.String()),
 			puller: puller,
+			ranged: ranged,
 		})
 	}
 	if len(siblings) > 0 {
@@ -183,6 +196,7 @@ type registryLayer struct {
 	blob   Blob
 	ref    name.Digest
 	puller *remote.Puller
+	ranged *rangedClient
 }
 
 func (l *registryLayer) DiffID() v1.Hash { return l.diffID }
@@ -197,6 +211,14 @@ func (l *registryLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if l.ranged != nil && l.ranged.opts.Threshold >= 0 && l.blob.Size > 0 && l.blob.Size >= l.ranged.opts.Threshold {
+		rc, err := l.openRanged(ctx)
+		if !errors.Is(err, errNoRanges) {
+			return rc, err
+		}
+		// The registry serves no ranges (or the first one failed): one
+		// stream through remote, with its retries.
+	}
 	rl, err := l.puller.Layer(ctx, l.ref)
 	if err != nil {
 		return nil, err
@@ -209,6 +231,100 @@ func (l *registryLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 		return rc, nil
 	}
 	return &sizeChecked{rc: rc, left: l.blob.Size, ref: l.ref.String()}, nil
+}
+
+// openRanged fetches the blob in ranges (see RangedOptions), checking its
+// SHA-256 over the whole blob as the chunks are read in order. A server
+// that answers the first range request with the whole blob (200) is read
+// in that one stream, size- and digest-checked the same way.
+func (l *registryLayer) openRanged(ctx context.Context) (io.ReadCloser, error) {
+	want, err := v1.NewHash(l.blob.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", l.ref, err)
+	}
+	client, err := l.ranged.client(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w: %w", errNoRanges, err)
+	}
+	reg := l.ref.Context().Registry
+	f := &rangeFetcher{
+		client:  client,
+		url:     fmt.Sprintf("%s://%s/v2/%s/blobs/%s", reg.Scheme(), reg.RegistryStr(), l.ref.Context().RepositoryStr(), l.blob.Digest),
+		size:    l.blob.Size,
+		opts:    l.ranged.opts,
+		conns:   l.ranged.conns,
+		backoff: l.ranged.backoff,
+		name:    l.ref.String(),
+	}
+	rc, ranged, err := f.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ranged {
+		rc = &sizeChecked{rc: rc, left: l.blob.Size, ref: l.ref.String()}
+	}
+	return newVerifier(rc, want, l.ref.String())
+}
+
+// rangedClient makes, once per repository, the HTTP client that range
+// requests go through: ggcr's authenticated transport (which sends the
+// registry's token only to the registry, not to the storage a blob GET
+// redirects to) over imgdiff's Retry-After wait. The client follows
+// redirects, carrying the Range header.
+type rangedClient struct {
+	repo    name.Repository
+	kc      authn.Keychain
+	base    http.RoundTripper
+	opts    RangedOptions
+	conns   chan struct{}
+	backoff time.Duration
+
+	mu sync.Mutex
+	c  *http.Client
+}
+
+func (rc *rangedClient) client(ctx context.Context) (*http.Client, error) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.c != nil {
+		return rc.c, nil
+	}
+	auth, err := rc.kc.Resolve(rc.repo)
+	if err != nil {
+		return nil, err
+	}
+	t, err := transport.NewWithContext(ctx, rc.repo.Registry, auth, rc.base, []string{rc.repo.Scope(transport.PullScope)})
+	if err != nil {
+		return nil, err // not kept: a later blob tries again
+	}
+	rc.c = &http.Client{Transport: t}
+	return rc.c, nil
+}
+
+// http1Only returns a copy of an *http.Transport that speaks HTTP/1.1
+// only; other round trippers are returned as they are. Range requests are
+// sent at once to get several TCP connections, each with its own
+// throughput: over HTTP/2 they would share one.
+func http1Only(rt http.RoundTripper) http.RoundTripper {
+	t, ok := rt.(*http.Transport)
+	if !ok {
+		return rt
+	}
+	t = t.Clone()
+	var p http.Protocols
+	p.SetHTTP1(true)
+	t.Protocols = &p
+	t.ForceAttemptHTTP2 = false
+	if c := t.TLSClientConfig; c != nil && slices.Contains(c.NextProtos, "h2") {
+		// Offered by ALPN, h2 would be chosen and spoken to an HTTP/1 client.
+		c = c.Clone()
+		c.NextProtos = slices.DeleteFunc(slices.Clone(c.NextProtos), func(p string) bool { return p == "h2" })
+		t.TLSClientConfig = c
+	}
+	return t
 }
 
 // sizeChecked fails a blob stream that runs past the size the manifest

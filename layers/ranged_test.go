@@ -1,0 +1,445 @@
+package layers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// randomBlob is n incompressible bytes, the same for a seed.
+func randomBlob(n int, seed uint64) []byte {
+	b := make([]byte, n)
+	r := rand.New(rand.NewPCG(seed, seed))
+	for i := range b {
+		b[i] = byte(r.UintN(256))
+	}
+	return b
+}
+
+// rangeStart is the first byte a Range header asks for, -1 without one.
+func rangeStart(r *http.Request) int64 {
+	h := r.Header.Get("Range")
+	if h == "" {
+		return -1
+	}
+	a, _, _ := strings.Cut(strings.TrimPrefix(h, "bytes="), "-")
+	n, err := strconv.ParseInt(a, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// blobServer serves blob at every path through http.ServeContent (the
+// standard library's Range handling: the reference the fetcher is checked
+// against) unless hook answers the request itself. hook gets the chunk a
+// request asks for (-1: no Range) and how many requests that chunk had,
+// this one included.
+type blobServer struct {
+	*httptest.Server
+	blob     []byte
+	chunk    int64
+	mu       sync.Mutex
+	requests map[int64]int
+	total    atomic.Int32
+}
+
+type hook func(chunk int64, n int, w http.ResponseWriter, r *http.Request) bool
+
+func newBlobServer(t *testing.T, blob []byte, chunk int64, h hook) *blobServer {
+	t.Helper()
+	s := &blobServer{blob: blob, chunk: chunk, requests: map[int64]int{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.total.Add(1)
+		c := int64(-1)
+		if a := rangeStart(r); a >= 0 {
+			c = a / chunk
+		}
+		s.mu.Lock()
+		s.requests[c]++
+		n := s.requests[c]
+		s.mu.Unlock()
+		if h != nil && h(c, n, w, r) {
+			return
+		}
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(blob))
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *blobServer) count(chunk int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[chunk]
+}
+
+// partial writes bytes [a, a+len(body)) of blob as a 206 that claims the
+// range a-b.
+func partial(w http.ResponseWriter, a, b int64, size int, body []byte) {
+	w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", a, b, size))
+	w.Header().Set("Content-Length", strconv.FormatInt(b-a+1, 10))
+	w.WriteHeader(http.StatusPartialContent)
+	w.Write(body)
+}
+
+func (s *blobServer) fetcher(opts RangedOptions) *rangeFetcher {
+	opts = opts.withDefaults()
+	return &rangeFetcher{
+		client:  s.Client(),
+		url:     s.URL + "/v2/app/blobs/sha256:x",
+		size:    int64(len(s.blob)),
+		opts:    opts,
+		conns:   make(chan struct{}, opts.Total),
+		backoff: time.Millisecond,
+		name:    "blob",
+	}
+}
+
+// TestRangedFetch: the ranged reader yields the blob's bytes in order
+// whatever order its chunks complete in, takes a 200 as one stream,
+// retries failed, cut and short chunks a bounded number of times, and
+// fails in one line when a chunk cannot be had.
+func TestRangedFetch(t *testing.T) {
+	const chunk = 16 << 10
+	blob := randomBlob(10*chunk+1234, 1) // 11 chunks, the last one short
+	opts := RangedOptions{ChunkSize: chunk, PerBlob: 4, Total: 6}
+	chunks := int64(11)
+
+	served := make(chan int64, 100) // chunks in the order they finished
+	var reorderOnce sync.Once
+	release := make(chan struct{})
+
+	cases := []struct {
+		name       string
+		h          hook
+		wantRanged bool
+		wantErr    string // "" = the blob's bytes
+		check      func(t *testing.T, s *blobServer)
+	}{
+		{name: "ranges", wantRanged: true, check: func(t *testing.T, s *blobServer) {
+			for c := range chunks {
+				if n := s.count(c); n != 1 {
+					t.Errorf("chunk %d asked %d times, want once", c, n)
+				}
+			}
+		}},
+		{name: "200 instead of 206", h: func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+			w.Write(blob)
+			return true
+		}, wantRanged: false, check: func(t *testing.T, s *blobServer) {
+			if n := s.total.Load(); n != 1 {
+				t.Errorf("%d requests, want the one whose 200 is read", n)
+			}
+		}},
+		{name: "chunks complete out of order", h: func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+			// Chunks 0 and 1 wait until chunk 3 has been served: 0 after
+			// sending its headers (it is the probe), 1 before anything.
+			switch c {
+			case 0:
+				w.Header().Set("Content-Range", fmt.Sprintf("bytes 0-%d/%d", chunk-1, len(blob)))
+				w.WriteHeader(http.StatusPartialContent)
+				http.NewResponseController(w).Flush()
+				<-release
+				w.Write(blob[:chunk])
+				served <- 0
+				return true
+			case 1:
+				<-release
+			}
+			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(blob))
+			if c == 3 {
+				reorderOnce.Do(func() { close(release) })
+			}
+			served <- c
+			return true
+		}, wantRanged: true, check: func(t *testing.T, s *blobServer) {
+			var order []int64
+			for len(served) > 0 {
+				order = append(order, <-served)
+			}
+			pos := map[int64]int{}
+			for i, c := range order {
+				pos[c] = i
+			}
+			if pos[3] > pos[0] || pos[3] > pos[1] {
+				t.Errorf("served in order %v; the test wanted 3 before 0 and 1", order)
+			}
+		}},
+		{name: "every chunk fails once (503)", h: func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+			if c > 0 && n == 1 {
+				http.Error(w, "busy", http.StatusServiceUnavailable)
+				return true
+			}
+			return false
+		}, wantRanged: true, check: func(t *testing.T, s *blobServer) {
+			for c := int64(1); c < chunks; c++ {
+				if n := s.count(c); n != 2 {
+					t.Errorf("chunk %d asked %d times, want 2", c, n)
+				}
+			}
+		}},
+		{name: "a chunk cut mid-body, then short", h: func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+			if c != 2 || n > 2 {
+				return false
+			}
+			a := 2 * chunk
+			if n == 1 { // the right headers, half the body, connection cut
+				w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", a, a+chunk-1, len(blob)))
+				w.Header().Set("Content-Length", strconv.Itoa(chunk))
+				w.WriteHeader(http.StatusPartialContent)
+				w.Write(blob[a : a+chunk/2])
+				http.NewResponseController(w).Flush()
+				drop(w)
+				return true
+			}
+			// a well-formed response that is short: it claims and
+			// sends half the range
+			partial(w, int64(a), int64(a+chunk/2-1), len(blob), blob[a:a+chunk/2])
+			return true
+		}, wantRanged: true, check: func(t *testing.T, s *blobServer) {
+			if n := s.count(2); n != 3 {
+				t.Errorf("chunk 2 asked %d times, want 3", n)
+			}
+		}},
+		{name: "a chunk answered with the whole blob", h: func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+			if c == 5 {
+				w.Write(blob)
+				return true
+			}
+			return false
+		}, wantRanged: true},
+		{name: "a chunk always failing", h: func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+			if c == 4 {
+				http.Error(w, "boom", http.StatusInternalServerError)
+				return true
+			}
+			return false
+		}, wantRanged: true, wantErr: fmt.Sprintf("blob: bytes %d-%d: %d attempts: status 500", 4*chunk, 5*chunk-1, rangeAttempts), check: func(t *testing.T, s *blobServer) {
+			if n := s.count(4); n != rangeAttempts {
+				t.Errorf("chunk 4 asked %d times, want %d", n, rangeAttempts)
+			}
+		}},
+		{name: "a chunk not found", h: func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+			if c == 4 {
+				http.Error(w, "gone", http.StatusNotFound)
+				return true
+			}
+			return false
+		}, wantRanged: true, wantErr: "status 404", check: func(t *testing.T, s *blobServer) {
+			if n := s.count(4); n != 1 {
+				t.Errorf("chunk 4 asked %d times; a 404 is not retried", n)
+			}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := newBlobServer(t, blob, chunk, c.h)
+			f := s.fetcher(opts)
+			rc, ranged, err := f.open(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if ranged != c.wantRanged {
+				t.Errorf("ranged = %v, want %v", ranged, c.wantRanged)
+			}
+			if c.wantErr == "" {
+				if err != nil || !bytes.Equal(got, blob) {
+					t.Fatalf("read %d bytes (equal: %v), err %v; want the %d bytes of the blob", len(got), bytes.Equal(got, blob), err, len(blob))
+				}
+			} else if err == nil || !strings.Contains(err.Error(), c.wantErr) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("err = %v, want one line with %q", err, c.wantErr)
+			}
+			if c.check != nil {
+				c.check(t, s)
+			}
+			if len(f.conns) != 0 {
+				t.Errorf("%d connections of the budget not given back", len(f.conns))
+			}
+		})
+	}
+}
+
+// TestRangedFetchRefusesBadFirstRange: a 206 whose Content-Range is not
+// the range asked for, or missing, means no ranges: the caller falls back
+// to one stream.
+func TestRangedFetchRefusesBadFirstRange(t *testing.T) {
+	blob := randomBlob(100<<10, 2)
+	for _, cr := range []string{"", "bytes 0-99/102400", "bytes 1-16384/102400", "bytes 0-16383/5"} {
+		t.Run(cr, func(t *testing.T) {
+			s := newBlobServer(t, blob, 16<<10, func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+				if cr != "" {
+					w.Header().Set("Content-Range", cr)
+				}
+				w.WriteHeader(http.StatusPartialContent)
+				w.Write(blob[:16<<10])
+				return true
+			})
+			f := s.fetcher(RangedOptions{ChunkSize: 16 << 10})
+			rc, _, err := f.open(context.Background())
+			if rc != nil {
+				rc.Close()
+			}
+			if !errors.Is(err, errNoRanges) {
+				t.Fatalf("err = %v, want errNoRanges", err)
+			}
+			if len(f.conns) != 0 {
+				t.Errorf("%d connections of the budget not given back", len(f.conns))
+			}
+		})
+	}
+}
+
+// TestRangedFetchCancel: cancelling the context mid-blob ends Read with
+// context.Canceled at once, and Close leaves no goroutine behind.
+func TestRangedFetchCancel(t *testing.T) {
+	const chunk = 16 << 10
+	blob := randomBlob(20*chunk, 3)
+	s := newBlobServer(t, blob, chunk, func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+		if c >= 2 { // hangs until the client goes away
+			<-r.Context().Done()
+			return true
+		}
+		return false
+	})
+	settle := func() int {
+		s.Client().Transport.(*http.Transport).CloseIdleConnections()
+		time.Sleep(50 * time.Millisecond)
+		return runtime.NumGoroutine()
+	}
+	before := settle()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	f := s.fetcher(RangedOptions{ChunkSize: chunk, PerBlob: 4})
+	rc, ranged, err := f.open(ctx)
+	if err != nil || !ranged {
+		t.Fatalf("open: ranged %v, err %v", ranged, err)
+	}
+	buf := make([]byte, 2*chunk)
+	if _, err := io.ReadFull(rc, buf); err != nil || !bytes.Equal(buf, blob[:2*chunk]) {
+		t.Fatalf("first two chunks: err %v", err)
+	}
+	time.AfterFunc(50*time.Millisecond, cancel)
+	done := make(chan error, 1)
+	go func() {
+		_, err := rc.Read(buf)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Read after cancel: %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Read ignores the cancellation")
+	}
+	rc.Close()
+	if len(f.conns) != 0 {
+		t.Errorf("%d connections of the budget not given back", len(f.conns))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := settle()
+		if n <= before {
+			break
+		}
+		if time.Now().After(deadline) {
+			stacks := make([]byte, 1<<20)
+			stacks = stacks[:runtime.Stack(stacks, true)]
+			t.Fatalf("%d goroutines, %d before the fetch:\n%s", n, before, stacks)
+		}
+	}
+}
+
+// TestRangedFetchUsesHTTP1: against a TLS server that speaks HTTP/2, the
+// ranged client's requests go over HTTP/1.1, so that concurrent ranges
+// get their own TCP connections instead of sharing one.
+func TestRangedFetchUsesHTTP1(t *testing.T) {
+	const chunk = 16 << 10
+	blob := randomBlob(8*chunk, 4)
+	var mu sync.Mutex
+	protos := map[string]int{}
+	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		protos[r.Proto]++
+		mu.Unlock()
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(blob))
+	}))
+	s.EnableHTTP2 = true
+	s.StartTLS()
+	t.Cleanup(s.Close)
+	for _, c := range []struct {
+		rt   http.RoundTripper
+		want string
+	}{{s.Client().Transport, "HTTP/2.0"}, {http1Only(s.Client().Transport), "HTTP/1.1"}} {
+		clear(protos)
+		opts := RangedOptions{ChunkSize: chunk}.withDefaults()
+		f := &rangeFetcher{client: &http.Client{Transport: c.rt}, url: s.URL, size: int64(len(blob)), opts: opts, conns: make(chan struct{}, opts.Total), backoff: time.Millisecond, name: "blob"}
+		rc, ranged, err := f.open(context.Background())
+		if err != nil || !ranged {
+			t.Fatalf("open: ranged %v, err %v", ranged, err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, blob) {
+			t.Fatalf("read: %v", err)
+		}
+		mu.Lock()
+		if protos[c.want] != 8 || len(protos) != 1 {
+			t.Errorf("requests by protocol %v, want 8 over %s", protos, c.want)
+		}
+		mu.Unlock()
+	}
+}
+
+// TestRangedFetchHugeClaimedSize: a manifest and a registry that claim a
+// blob of a terabyte cost what the chunks in flight cost, not a slot per
+// chunk of the claim; the first chunk the registry cannot serve ends the
+// read in one line.
+func TestRangedFetchHugeClaimedSize(t *testing.T) {
+	const chunk = 16 << 10
+	blob := randomBlob(4*chunk, 5)
+	s := newBlobServer(t, blob, chunk, func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+		if c >= 4 {
+			http.Error(w, "no such range", http.StatusNotFound)
+			return true
+		}
+		a := c * chunk
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/*", a, a+chunk-1))
+		w.WriteHeader(http.StatusPartialContent)
+		w.Write(blob[a : a+chunk])
+		return true
+	})
+	f := s.fetcher(RangedOptions{ChunkSize: chunk, PerBlob: 4})
+	f.size = 1 << 40 // 2^26 chunks
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rc, ranged, err := f.open(context.Background())
+	if err != nil || !ranged {
+		t.Fatalf("open: ranged %v, err %v", ranged, err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if !bytes.Equal(got, blob) || err == nil || !strings.Contains(err.Error(), "status 404") {
+		t.Fatalf("read %d bytes, err %v; want the 4 served chunks, then the 404", len(got), err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Errorf("allocated %d MB for a claim of 2^26 chunks", grew>>20)
+	}
+}

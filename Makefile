@@ -14,7 +14,7 @@ build:
 
 # Unit and integration tests: no network, no Docker.
 test:
-	go test -race -count=1 ./...
+	go test -race -count=1 -timeout 30m ./...
 
 # The main job on a generated example: a single-stage image against its
 # multi-stage rewrite.

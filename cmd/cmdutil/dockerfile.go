@@ -14,6 +14,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/cmd/config"
+	"github.com/imgdiff/imgdiff/layers"
 	"github.com/imgdiff/imgdiff/layers/pipeline"
 	"github.com/imgdiff/imgdiff/report"
 )
@@ -29,6 +30,10 @@ type DockerfileOptions struct {
 // AddDockerfileFlags registers --dockerfile, --target and --build-arg on fs;
 // suffix ("", "-a", "-b") names the side of a comparison and side ("", "A",
 // "B") says so in the help.
+// MaxDockerfileSize caps the Dockerfile read for --dockerfile: real ones
+// are a few kB; a path to /dev/zero must not exhaust memory.
+const MaxDockerfileSize = 4 << 20
+
 func AddDockerfileFlags(fs *pflag.FlagSet, o *DockerfileOptions, suffix, side string) {
 	of := ""
 	if side != "" {
@@ -90,7 +95,7 @@ func LoadDockerfile(ios *IOStreams, o DockerfileOptions, suffix string) (*pipeli
 	if !filepath.IsAbs(p) && ios.WorkDir != "" {
 		p = filepath.Join(ios.WorkDir, p)
 	}
-	data, err := os.ReadFile(p)
+	data, err := layers.ReadRegularFile(p, MaxDockerfileSize)
 	if err != nil {
 		return nil, fmt.Errorf("--dockerfile%s: %w", suffix, err)
 	}

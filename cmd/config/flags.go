@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/budget"
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/layers"
 )
 
 // BudgetFlags are the budget flags and the config-file flags of analyze
@@ -61,11 +61,11 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // nearest FileName at or above cwd, none with --no-config) and merges the
 // budget flags over it. The file is nil when none was read; the budgets
 // are nil when neither the file nor the flags set any. read is
-// os.ReadFile when nil. compare says which command asks: the compare-only
+// ReadConfigFile when nil. compare says which command asks: the compare-only
 // flags are a UsageError for analyze.
 func Resolve(f *BudgetFlags, cwd string, read ReadFunc, compare bool) (*File, *budget.Budgets, error) {
 	if read == nil {
-		read = os.ReadFile
+		read = ReadConfigFile
 	}
 	if !compare && (f.MinSavings != nil || f.MaxGrowth != nil) {
 		return nil, nil, &UsageError{errors.New("--min-savings and --max-growth apply to compare only")}
@@ -324,3 +324,14 @@ func (v *failOnFlag) String() string {
 }
 
 func (v *failOnFlag) Type() string { return "ids" }
+
+// MaxFileSize caps what ReadConfigFile reads: a real .imgdiff.yaml is a
+// few kB.
+const MaxFileSize = 1 << 20
+
+// ReadConfigFile reads a config file that must be a regular file of at
+// most MaxFileSize bytes: a FIFO or a link to /dev/zero is refused at once
+// instead of hanging the run or exhausting its memory.
+func ReadConfigFile(p string) ([]byte, error) {
+	return layers.ReadRegularFile(p, MaxFileSize)
+}

@@ -459,6 +459,37 @@ run_tests() {
 	((rc == 0)) || die "go test failed (exit $rc)"
 }
 
+# html_reports: the HTML report of the Go pair (compare, and analyze of
+# the single-stage image) and screenshots of it and of the browser tests'
+# views, kept with the logs for people to look at (issue 17). Not a check:
+# the browser tests in make test are; a machine without chromium skips it.
+html_reports() {
+	cd "$REPO"
+	local dir=$LOGS/html bin=$WORK/imgdiff-html a b
+	mkdir -p "$dir"
+	a=$OUT/archives/go-single-buildkit.tar b=$OUT/archives/go-multi-buildkit.tar
+	[[ -f $a && -f $b ]] || { log "html: no Go pair built, skipped"; return 0; }
+	go build -o "$bin" ./cmd/imgdiff
+	"$bin" compare --no-config "docker-archive:$a" "docker-archive:$b" \
+		--dockerfile-a testdata/dockerfiles/go/Dockerfile.single --dockerfile-b testdata/dockerfiles/go/Dockerfile.multi \
+		-o html --output-file "$dir/go-compare.html"
+	"$bin" analyze --no-config "docker-archive:$a" --dockerfile testdata/dockerfiles/go/Dockerfile.single \
+		-o html --output-file "$dir/go-single.html"
+	if ! command -v chromium >/dev/null; then
+		log "html: reports in $dir; no chromium, no screenshots"
+		return 0
+	fi
+	local page
+	for page in go-compare go-single; do
+		chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,1800 \
+			--screenshot="$dir/$page.png" "file://$dir/$page.html" >/dev/null 2>&1 ||
+			log "html: screenshot of $page failed"
+	done
+	IMGDIFF_SCREENSHOT_DIR=$dir go test -count=1 -run Browser ./report/html/ >"$dir/browser-tests.log" 2>&1 ||
+		log "html: browser tests failed (see $dir/browser-tests.log)"
+	log "html: reports and screenshots in $dir"
+}
+
 # ---------------------------------------------------------------- cleanup
 
 # stop PID NAME: SIGTERM, then SIGKILL if it lingers.
@@ -548,6 +579,7 @@ main() {
 		hold
 	fi
 	phase tests run_tests
+	phase html html_reports
 }
 
 # hold: for working on the Go test. Leaves the daemons up with the images

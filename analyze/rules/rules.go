@@ -213,7 +213,7 @@ func (s *Spec) validate() error {
 		return nil
 	}
 	if !slices.Contains(model.Categories(), s.Category) || s.Category == model.Other {
-		return fmt.Errorf("rule %q: unknown category %q (want one of build-tool, source, dev-dependency, cache, vcs, secret, docs)", s.ID, s.Category)
+		return fmt.Errorf("rule %q: unknown category %q (want one of build-tool, source, dev-dependency, recommended, cache, vcs, secret, docs)", s.ID, s.Category)
 	}
 	if strings.TrimSpace(s.Reason) == "" {
 		return fmt.Errorf("rule %q: reason is required", s.ID)

@@ -1,0 +1,132 @@
+package analyze
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/pkgdb"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
+)
+
+// The rule ids of the categories the dependency graph decides (they are
+// not rules of analyze/rules: no path or name decides them, the graph
+// does).
+const (
+	// RuleBuildToolDependency: a package installed only because build
+	// tools need it ("dpkg: libllvm14, needed only by rustc (build-tool)").
+	RuleBuildToolDependency = "build-tool-dependency"
+	// RuleBuildOnlyTool: a VCS client, package manager or build driver the
+	// final configuration does not run.
+	RuleBuildOnlyTool = "build-only-tool"
+	// RuleRecommended: a package installed only as a recommendation.
+	RuleRecommended = "recommended"
+)
+
+// FindingBuildToolUsed is the id of the finding that says a build-only
+// tool (git, npm, make, ...) is not flagged because the container runs it.
+const FindingBuildToolUsed = "build-tool-used"
+
+// FindingPackageGraph is the id of the warning that a package database's
+// dependency graph could not be read (its packages then get no graph
+// evidence).
+const FindingPackageGraph = "package-graph-unreadable"
+
+// graphEvidence reads the dependency graphs of img's package databases and
+// extends the categories the rules gave found: a build-only tool the
+// configuration does not run is a build tool; a package installed only
+// because build tools need it is one too; a package installed only as a
+// recommendation is Recommended. Each package of a graph learns which
+// requested packages pulled it in. It returns findings for build-only
+// tools the configuration runs, and the graphs' read errors as warnings.
+func graphEvidence(img *Image, found []*pkgdb.Found) ([]Finding, []string) {
+	graphs, err := pkggraph.Read(img.Contents)
+	var warnings []string
+	if err != nil {
+		warnings = append(warnings, fmt.Sprintf("package dependency graph: %v", err))
+	}
+	var findings []Finding
+	for _, g := range graphs {
+		byName := map[string]*pkgdb.Found{}
+		files := map[string][]string{}
+		for _, f := range found {
+			if f.Manager == g.Manager {
+				if _, dup := byName[f.Name]; !dup {
+					byName[f.Name] = f
+					files[f.Name] = f.Files
+				}
+			}
+		}
+		if len(byName) == 0 {
+			continue // a database no pkgdb reader knows (rpm): nothing owns files by it
+		}
+
+		cfg := pkggraph.RunConfig{Entrypoint: img.Config.Entrypoint, Cmd: img.Config.Cmd,
+			Healthcheck: img.Config.HealthcheckTest, Scripts: map[string][]byte{}}
+		for _, p := range pkggraph.ScriptPaths(img.Config.WorkingDir, img.Config.Entrypoint, img.Config.Cmd, img.Config.HealthcheckTest) {
+			if b, ok := img.Contents[p]; ok {
+				cfg.Scripts[p] = b
+			}
+		}
+		for _, u := range pkggraph.ToolUses(cfg, g, files) {
+			tool := toolPackages(u.Tool)
+			switch {
+			case u.Used:
+				findings = append(findings, Finding{ID: FindingBuildToolUsed, Severity: Info, Step: -1,
+					Title:  fmt.Sprintf("%s is installed and the container runs it: not flagged", u.Tool),
+					Detail: u.Evidence, Field: "config.Cmd"})
+				for _, name := range tool {
+					if f := byName[name]; f != nil && f.Rule == RuleBuildOnlyTool {
+						f.Category, f.Rule, f.Evidence = "", "", ""
+					}
+				}
+			case u.Certain:
+				for _, name := range tool {
+					if f := byName[name]; f != nil && f.Category == "" {
+						f.Category, f.Rule = BuildTool, RuleBuildOnlyTool
+						f.Evidence = fmt.Sprintf("%s: %s, build-only tool: %s", g.Manager, name, u.Evidence)
+					}
+				}
+			}
+		}
+
+		seed := func(p *pkggraph.Package) bool {
+			f := byName[p.Name]
+			return f != nil && f.Category == BuildTool
+		}
+		// Without a record of what was asked for by name (apt's
+		// extended_states lost, a partial status), every package counts
+		// as asked for: a library the base system needs (libstdc++6 for
+		// apt) could otherwise look needed by build tools only.
+		var derived []pkggraph.Derived
+		if g.AutoKnown {
+			derived = g.BuildToolOnly(seed)
+		}
+		for _, d := range derived {
+			if f := byName[d.Name]; f != nil && f.Category == "" {
+				f.Category, f.Rule, f.Evidence = BuildTool, RuleBuildToolDependency, d.Evidence
+			}
+		}
+		for _, r := range g.Recommended() {
+			if f := byName[r.Name]; f != nil && f.Category == "" {
+				f.Category, f.Rule, f.Evidence = Recommended, RuleRecommended, r.Evidence
+			}
+		}
+		pullers := g.Pullers()
+		for i, p := range g.Packages {
+			if f := byName[p.Name]; f != nil && len(pullers[i]) > 0 {
+				f.PulledBy = pullers[i]
+			}
+		}
+	}
+	return findings, warnings
+}
+
+// toolPackages are the package names of the build-only tool named name.
+func toolPackages(name string) []string {
+	for _, t := range pkggraph.BuildTools {
+		if strings.EqualFold(t.Name, name) {
+			return t.Packages
+		}
+	}
+	return nil
+}

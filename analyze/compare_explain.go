@@ -19,7 +19,8 @@ type otherGroup struct {
 
 // other records n unflagged bytes of A's file f (at index i) that B does
 // not carry, in the group of the requested packages that pulled its
-// package in, else of its package, else of its directory.
+// package in, else of its package (a package asked for by name, or one
+// whose graph is unknown), else of its directory.
 func (d *differ) other(i int, f File, n int64) {
 	var key, name string
 	var pullers []string
@@ -27,7 +28,7 @@ func (d *differ) other(i int, f File, n int64) {
 	if d.ca != nil && i < len(d.ca.Owners) && d.ca.Owners[i] >= 0 {
 		p := &d.ca.Packages[d.ca.Owners[i]]
 		pkg = p.Name
-		if len(p.PulledBy) > 0 {
+		if len(p.PulledBy) > 0 && !(len(p.PulledBy) == 1 && p.PulledBy[0] == p.Name) {
 			pullers = p.PulledBy
 			key = p.Manager + " pulled by " + strings.Join(p.PulledBy, ",")
 		} else {

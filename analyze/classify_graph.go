@@ -89,6 +89,18 @@ func graphEvidence(img *Image, found []*pkgdb.Found) ([]Finding, []string) {
 			}
 		}
 
+		// A package whose command the configuration runs (the JRE's
+		// java, for a JDK image that runs java -jar) is as good as asked
+		// for: never derived from the build tools that also need it, nor
+		// what it needs, nor a recommendation.
+		for i := range g.Packages {
+			p := &g.Packages[i]
+			if f := byName[p.Name]; f != nil && f.Category == "" && p.Auto {
+				if cmds := pkggraph.Commands(f.Files); len(cmds) > 0 && pkggraph.Runs(cfg, cmds).Used {
+					p.Auto = false
+				}
+			}
+		}
 		seed := func(p *pkggraph.Package) bool {
 			f := byName[p.Name]
 			return f != nil && f.Category == BuildTool

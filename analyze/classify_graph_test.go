@@ -15,7 +15,7 @@ import (
 // status and apt extended_states of a bookworm machine after `apt-get
 // install` of a set of packages (analyze/pkggraph/testdata/NAME, from
 // gen.sh there), with cfg's Cmd, and returns its packages by name.
-func graphImage(t *testing.T, name string, cmd []string) (*Classification, map[string]Package) {
+func graphImage(t *testing.T, name string, cmd []string, extra ...index.Entry) (*Classification, map[string]Package) {
 	t.Helper()
 	l := testLayer(nil, nil, nil)
 	l.Contents = map[string][]byte{}
@@ -27,6 +27,13 @@ func graphImage(t *testing.T, name string, cmd []string) (*Classification, map[s
 		l.Contents[p] = b
 		l.Entries = append(l.Entries, reg(p, int64(len(b))))
 		l.Size += int64(len(b))
+	}
+	for _, e := range extra {
+		// a dpkg file list: its body is the listed path
+		l.Contents[e.Path] = []byte("/" + e.Link + "\n")
+		e.Size, e.Link = int64(len(e.Link)+2), ""
+		l.Entries = append(l.Entries, e)
+		l.Size += e.Size
 	}
 	ii := testImage(nil, l)
 	ii.Config.Config = v1.Config{Cmd: cmd}
@@ -81,6 +88,26 @@ func TestClassifyGraphRust(t *testing.T) {
 		if p := pkgs[n]; p.Category != BuildTool && p.Category != Recommended {
 			t.Errorf("%s: category %q; apt's autoremove takes it with rustc and cargo", n, p.Category)
 		}
+	}
+}
+
+// TestClassifyGraphRuntimeRun: a package the configuration runs is not
+// derived from the build tools that also need it, and neither is what it
+// needs: python3 is "needed only by rustc" until CMD runs python3.
+func TestClassifyGraphRuntimeRun(t *testing.T) {
+	list := index.Entry{Path: "var/lib/dpkg/info/python3.list", Kind: index.File, Link: "usr/bin/python3"}
+	_, pkgs := graphImage(t, "rust", []string{"/app"}, list)
+	if p := pkgs["python3"]; p.Category != BuildTool {
+		t.Fatalf("python3 with CMD /app: %+v, want build-tool (only rustc needs it)", p)
+	}
+	_, pkgs = graphImage(t, "rust", []string{"python3", "/app/main.py"}, list)
+	for _, n := range []string{"python3", "python3.11", "libpython3.11-stdlib", "python3.11-minimal"} {
+		if p := pkgs[n]; p.Category != "" {
+			t.Errorf("%s with CMD python3: %q (%s), want unflagged", n, p.Category, p.Evidence)
+		}
+	}
+	if p := pkgs["libllvm14"]; p.Category != BuildTool {
+		t.Errorf("libllvm14: %+v, still only rustc needs it", p)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/hygiene"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/pkgdb"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -38,10 +39,12 @@ func Classify(img *Image, r *rules.Rules) *Classification {
 	c := &Classification{Flags: make([]Flag, len(files))}
 
 	found := pkgdb.Read(img)
+	graphs, graphErr := pkggraph.Read(img.Contents)
+	found = append(found, rpmPackages(graphs)...)
 	for _, p := range found {
 		r.ClassifyPackage(p)
 	}
-	graphFindings, graphWarnings := graphEvidence(img, found)
+	graphFindings, graphWarnings := graphEvidence(img, found, graphs, graphErr)
 	owned := newOwnership(img.FS, found)
 
 	content := func(p string) ([]byte, bool) {

@@ -38,8 +38,7 @@ const FindingPackageGraph = "package-graph-unreadable"
 // recommendation is Recommended. Each package of a graph learns which
 // requested packages pulled it in. It returns findings for build-only
 // tools the configuration runs, and the graphs' read errors as warnings.
-func graphEvidence(img *Image, found []*pkgdb.Found) ([]Finding, []string) {
-	graphs, err := pkggraph.Read(img.Contents)
+func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, err error) ([]Finding, []string) {
 	var warnings []string
 	if err != nil {
 		warnings = append(warnings, fmt.Sprintf("package dependency graph: %v", err))
@@ -141,4 +140,23 @@ func toolPackages(name string) []string {
 		}
 	}
 	return nil
+}
+
+// rpmPackages are the packages of the rpm databases, with the files their
+// headers list: pkgdb has no rpm reader, the graph's is it, so RHEL, UBI,
+// Fedora, Amazon Linux and SUSE images get package evidence too.
+func rpmPackages(graphs []*pkggraph.Graph) []*pkgdb.Found {
+	var out []*pkgdb.Found
+	for _, g := range graphs {
+		if g.Manager != "rpm" {
+			continue
+		}
+		for _, p := range g.Packages {
+			out = append(out, &pkgdb.Found{
+				Package: Package{Name: p.Name, Version: p.Version, Manager: "rpm", Section: p.Section, InstalledSize: p.InstalledSize, Step: -1},
+				Files:   p.Files,
+			})
+		}
+	}
+	return out
 }

@@ -1,6 +1,9 @@
 package analyze
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -190,5 +193,43 @@ func TestVerdictRecommendations(t *testing.T) {
 	got = verdict(img, []CategoryTotal{{Category: Recommended, Bytes: 430_000_000}, {Category: Other, Bytes: 570_000_000}})
 	if want := "no build tools, sources, dev dependencies, caches, VCS data or secrets found; 430 MB (43%) of packages apt installed as recommendations"; got != want {
 		t.Errorf("verdict %q, want %q", got, want)
+	}
+}
+
+// TestClassifyRpm: an rpm database (CBL-Mariner 2.0's rpmdb.sqlite, from
+// go-rpmdb's test data) gives package evidence: the files its headers (bash lists /bin/bash on Mariner)
+// list belong to their packages, and a -devel package is a build tool.
+func TestClassifyRpm(t *testing.T) {
+	gz, err := os.ReadFile(filepath.Join("pkggraph", "testdata", "rpm", "cbl-mariner-2.0-rpmdb.sqlite.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, c := classifyEntries(t, []index.Entry{dir("bin"), reg("bin/bash", 1000), dir("usr"), dir("usr/include"), reg("usr/include/zlib.h", 300)},
+		map[string]string{"var/lib/rpm/rpmdb.sqlite": string(db)})
+	pkgs := map[string]Package{}
+	for _, p := range c.Packages {
+		if p.Manager == "rpm" {
+			pkgs[p.Name] = p
+		}
+	}
+	if len(pkgs) != 129 { // go-rpmdb lists 129 packages (cbl-mariner-2.0.go-rpmdb.json.gz)
+		t.Errorf("%d rpm packages, want 129", len(pkgs))
+	}
+	if p := pkgs["bash"]; p.Bytes != 1000 || p.Files != 1 || p.Category != "" {
+		t.Errorf("bash: %+v, want bin/bash's 1000 bytes, unflagged", p)
+	}
+	if p := pkgs["zlib-devel"]; p.Bytes != 300 || p.Category != BuildTool || p.Evidence != "rpm: zlib-devel (name *-devel)" {
+		t.Errorf("zlib-devel: %+v, want usr/include/zlib.h, build-tool", p)
+	}
+	if f := flagOf(t, img, c, "usr/include/zlib.h"); f.Category != BuildTool || f.Rule != "dev-packages" {
+		t.Errorf("usr/include/zlib.h: %+v, want build-tool by dev-packages", f)
 	}
 }

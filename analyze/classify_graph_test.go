@@ -197,8 +197,9 @@ func TestVerdictRecommendations(t *testing.T) {
 }
 
 // TestClassifyRpm: an rpm database (CBL-Mariner 2.0's rpmdb.sqlite, from
-// go-rpmdb's test data) gives package evidence: the files its headers (bash lists /bin/bash on Mariner)
-// list belong to their packages, and a -devel package is a build tool.
+// go-rpmdb's test data) gives package evidence: the files its headers
+// list belong to their packages (bash lists /bin/bash on Mariner), and a
+// -devel package is a build tool.
 func TestClassifyRpm(t *testing.T) {
 	gz, err := os.ReadFile(filepath.Join("pkggraph", "testdata", "rpm", "cbl-mariner-2.0-rpmdb.sqlite.gz"))
 	if err != nil {

@@ -115,20 +115,25 @@ func pulledName(pullers []string, members map[string]bool) string {
 	return fmt.Sprintf("%s and the %d packages %s pulled in", who, others, pron)
 }
 
-// baseDetail names both images' bases with their sizes: "base layers
-// (docker import) 78 MB → no base image (scratch)".
+// baseDetail names both images' bases with their sizes: "debian:12
+// (117 MB) → no base image (scratch)", or, unnamed, "117 MB of base
+// layers (docker import: Imported from -) → …".
 func baseDetail(a, b *Image) string {
 	side := func(img *Image) string {
-		if img.Base == nil || img.Base.Steps == 0 {
-			return img.Base.Label()
+		base := img.Base
+		switch {
+		case base == nil || base.Steps == 0:
+			return "no base image (scratch)"
+		case base.Name != "":
+			return fmt.Sprintf("%s (%s)", base.Name, humanize.Bytes(uint64(base.Size)))
 		}
-		s := fmt.Sprintf("%s (%s)", img.Base.Label(), humanize.Bytes(uint64(img.Base.Size)))
-		if img.Base.Name == "" && img.Base.Evidence != "" {
-			s += ": " + shortEvidence(img.Base.Evidence)
+		how := base.Heuristic
+		if base.Evidence != "" {
+			how += ": " + shortEvidence(base.Evidence)
 		}
-		return s
+		return fmt.Sprintf("%s of base layers (%s)", humanize.Bytes(uint64(base.Size)), how)
 	}
-	return side(a) + " → " + side(b)
+	return "A: " + side(a) + " → B: " + side(b)
 }
 
 // shortEvidence keeps a history entry short enough for one line.

@@ -239,3 +239,23 @@ func TestCompareBaseMovesOther(t *testing.T) {
 		t.Errorf("other groups (-want +got):\n%s", diff)
 	}
 }
+
+// TestBaseDetailNamed: the labels name the base (as BuildKit writes them
+// with --label or a Dockerfile's LABEL); an image with no base says
+// scratch.
+func TestBaseDetailNamed(t *testing.T) {
+	ii := testImage([]v1.History{{CreatedBy: "ADD file:00ff in / "}, {CreatedBy: "RUN make"}},
+		testLayer([]index.Entry{reg("bin/sh", 1_000_000)}, nil, nil), testLayer([]index.Entry{reg("app", 5)}, nil, nil))
+	ii.Config.Config.Labels = map[string]string{"org.opencontainers.image.base.name": "docker.io/library/debian:12"}
+	a, err := Build(ii)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(testImage([]v1.History{{CreatedBy: "COPY app / # buildkit"}}, testLayer([]index.Entry{reg("app", 5)}, nil, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := baseDetail(a, b), "A: docker.io/library/debian:12 (1.0 MB) → B: no base image (scratch)"; got != want {
+		t.Errorf("baseDetail = %q, want %q", got, want)
+	}
+}

@@ -104,17 +104,6 @@ type BaseImage struct {
 	Evidence  string `json:"evidence,omitempty"`
 }
 
-// Label names the base for a report: its name when known, else the
-// heuristic's evidence shortened, else "no base image".
-func (b *BaseImage) Label() string {
-	switch {
-	case b == nil || b.Steps == 0:
-		return "no base image (scratch)"
-	case b.Name != "":
-		return b.Name
-	}
-	return "base layers (" + b.Heuristic + ")"
-}
 
 // Layer is one layer of the image, with its bytes split into what survives
 // in the final filesystem and what later layers hid.

@@ -104,7 +104,6 @@ type BaseImage struct {
 	Evidence  string `json:"evidence,omitempty"`
 }
 
-
 // Layer is one layer of the image, with its bytes split into what survives
 // in the final filesystem and what later layers hid.
 type Layer struct {

@@ -87,6 +87,7 @@ func Classify(img *Image, r *rules.Rules) *Classification {
 		c.Flags[i] = decide(m, pkg)
 	}
 
+	adoptGenerated(img, found, owners, c.Flags)
 	c.Packages, c.Owners = packageTotals(img, found, owners)
 	var flagged []*dirTotals
 	c.Totals, c.ByStep, flagged = categoryTotals(img, c.Flags)

@@ -2,10 +2,12 @@ package analyze
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze/pkgdb"
 	"github.com/imgdiff/imgdiff/analyze/pkggraph"
+	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // The rule ids of the categories the dependency graph decides (they are
@@ -159,4 +161,79 @@ func rpmPackages(graphs []*pkggraph.Graph) []*pkgdb.Found {
 		}
 	}
 	return out
+}
+
+// adoptGenerated gives files no database lists, but that a package's
+// installation wrote, to that package (and its flag, when its category
+// decides): the bytecode Python compiles at install time
+// (dir/__pycache__/name.cpython-311.pyc belongs to the owner of
+// dir/name.py: py3compile runs in the package's postinst), and dpkg's own
+// records of a package (var/lib/dpkg/info/NAME[:ARCH].list, .md5sums,
+// .postinst, ...). owners and flags are Classify's, parallel to the files.
+func adoptGenerated(img *Image, found []*pkgdb.Found, owners []int, flags []Flag) {
+	dpkg := map[string]int{}
+	for i, f := range found {
+		if f.Manager == "dpkg" {
+			if _, dup := dpkg[f.Name]; !dup {
+				dpkg[f.Name] = i
+			}
+		}
+	}
+	files := img.FS.Files
+	for i := range files {
+		f := &files[i]
+		if owners[i] >= 0 || f.Kind == index.Dir {
+			continue
+		}
+		o := -1
+		switch {
+		case strings.HasSuffix(f.Path, ".pyc"):
+			if src, ok := pycSource(f.Path); ok {
+				if j, ok := img.FS.IndexOf(src); ok {
+					o = owners[j]
+				}
+			}
+		case strings.HasPrefix(f.Path, dpkgInfo):
+			name := f.Path[len(dpkgInfo):]
+			if k := strings.LastIndexByte(name, '.'); k > 0 && !strings.Contains(name, "/") {
+				name = name[:k]
+				if a := strings.IndexByte(name, ':'); a >= 0 {
+					name = name[:a]
+				}
+				if j, ok := dpkg[name]; ok {
+					o = j
+				}
+			}
+		}
+		if o < 0 {
+			continue
+		}
+		owners[i] = o
+		if p := found[o]; decides(p) && flags[i].Category != Secret && flags[i].Category != VCS {
+			flags[i] = Flag{Category: p.Category, Rule: p.Rule, Evidence: p.Evidence}
+		}
+	}
+}
+
+// dpkgInfo is dpkg's directory of per-package records.
+const dpkgInfo = "var/lib/dpkg/info/"
+
+// pycSource returns the source of a compiled Python file:
+// usr/lib/python3.11/__pycache__/os.cpython-311.pyc → usr/lib/python3.11/os.py
+// (also .opt-1.pyc and .opt-2.pyc).
+func pycSource(p string) (string, bool) {
+	dir, name := path.Split(p)
+	if path.Base(dir) != "__pycache__" {
+		return "", false
+	}
+	name = strings.TrimSuffix(name, ".pyc")
+	// name.TAG[.opt-N]: the source's name is what precedes the tag.
+	k := strings.Index(name, ".cpython-")
+	if k < 0 {
+		k = strings.Index(name, ".pypy")
+	}
+	if k <= 0 {
+		return "", false
+	}
+	return path.Join(path.Dir(strings.TrimSuffix(dir, "/")), name[:k]+".py"), true
 }

@@ -234,3 +234,43 @@ func TestClassifyRpm(t *testing.T) {
 		t.Errorf("usr/include/zlib.h: %+v, want build-tool by dev-packages", f)
 	}
 }
+
+// TestAdoptGenerated: files a package's installation wrote but no list
+// names go with the package: the bytecode py3compile writes next to its
+// modules, and dpkg's records of it.
+func TestAdoptGenerated(t *testing.T) {
+	status := "Package: python3-foo\nStatus: install ok installed\nVersion: 1.0\nSection: devel\nArchitecture: all\n\n" +
+		"Package: other\nStatus: install ok installed\nVersion: 1.0\nSection: misc\nArchitecture: all\n\n"
+	img, c := classifyEntries(t, []index.Entry{
+		reg("usr/lib/python3/dist-packages/foo.py", 100),
+		reg("usr/lib/python3/dist-packages/__pycache__/foo.cpython-311.pyc", 70),
+		reg("usr/lib/python3/dist-packages/__pycache__/foo.cpython-311.opt-1.pyc", 60),
+		reg("usr/lib/python3/dist-packages/__pycache__/bar.cpython-311.pyc", 50), // bar.py is nobody's
+		reg("var/lib/dpkg/info/python3-foo.md5sums", 40),
+		reg("var/lib/dpkg/info/nobody.md5sums", 30),
+	}, map[string]string{
+		"var/lib/dpkg/status":                status,
+		"var/lib/dpkg/info/python3-foo.list": "/usr/lib/python3/dist-packages/foo.py\n",
+		"var/lib/dpkg/info/other:amd64.list": "/nothing\n",
+	})
+	var foo Package
+	for _, p := range c.Packages {
+		if p.Name == "python3-foo" {
+			foo = p
+		}
+	}
+	list := int64(len("/usr/lib/python3/dist-packages/foo.py\n"))
+	if foo.Files != 5 || foo.Bytes != 100+70+60+40+list || foo.Category != BuildTool {
+		t.Errorf("python3-foo: %d files, %d bytes, %q; want foo.py, its two .pyc, its .md5sums and .list: 5 files, %d bytes, build-tool", foo.Files, foo.Bytes, foo.Category, 270+list)
+	}
+	for _, p := range []string{"usr/lib/python3/dist-packages/__pycache__/foo.cpython-311.opt-1.pyc", "var/lib/dpkg/info/python3-foo.md5sums"} {
+		if f := flagOf(t, img, c, p); f.Category != BuildTool || f.Rule != "dpkg-devel-section" {
+			t.Errorf("%s: %+v, want python3-foo's flag", p, f)
+		}
+	}
+	for _, p := range []string{"usr/lib/python3/dist-packages/__pycache__/bar.cpython-311.pyc", "var/lib/dpkg/info/nobody.md5sums"} {
+		if f := flagOf(t, img, c, p); f.Category != "" {
+			t.Errorf("%s: %+v, want unflagged", p, f)
+		}
+	}
+}

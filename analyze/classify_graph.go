@@ -164,8 +164,8 @@ func rpmPackages(graphs []*pkggraph.Graph) []*pkgdb.Found {
 }
 
 // adoptGenerated gives files no database lists, but that a package's
-// installation wrote, to that package (and its flag, when its category
-// decides): the bytecode Python compiles at install time
+// installation wrote, the flag of that package when its category decides
+// (the files stay unowned): the bytecode Python compiles at install time
 // (dir/__pycache__/name.cpython-311.pyc belongs to the owner of
 // dir/name.py: py3compile runs in the package's postinst), and dpkg's own
 // records of a package (var/lib/dpkg/info/NAME[:ARCH].list, .md5sums,
@@ -208,7 +208,9 @@ func adoptGenerated(img *Image, found []*pkgdb.Found, owners []int, flags []Flag
 		if o < 0 {
 			continue
 		}
-		owners[i] = o
+		// The flag only: a package's bytes stay what its database lists
+		// (docker's own figure for the package, which the e2e test
+		// checks to the byte).
 		if p := found[o]; decides(p) && flags[i].Category != Secret && flags[i].Category != VCS {
 			flags[i] = Flag{Category: p.Category, Rule: p.Rule, Evidence: p.Evidence}
 		}

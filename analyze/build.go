@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/imgdiff/imgdiff/analyze/explain"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -92,6 +93,9 @@ func Build(img *index.Image) (*Image, error) {
 		st.Final, st.Hidden, st.Removes = l.Final, l.Hidden, l.Removes
 	}
 	out.Steps = steps
+	if warn == "" {
+		out.Base = detectBase(img, out)
+	}
 	return out, nil
 }
 
@@ -129,6 +133,7 @@ func mapSteps(img *index.Image) ([]Step, string) {
 			Comment:     h.Comment,
 			EmptyLayer:  h.EmptyLayer,
 			Layer:       -1,
+			Created:     h.Created.Time,
 		}
 		if !h.EmptyLayer {
 			st.Layer = k
@@ -141,14 +146,36 @@ func mapSteps(img *index.Image) ([]Step, string) {
 
 func configOf(img *index.Image) Config {
 	c := img.Config.Config
-	return Config{
+	cfg := Config{
 		User:        c.User,
 		Entrypoint:  c.Entrypoint,
 		Cmd:         c.Cmd,
 		WorkingDir:  c.WorkingDir,
 		Env:         c.Env,
 		Healthcheck: c.Healthcheck != nil && len(c.Healthcheck.Test) > 0 && c.Healthcheck.Test[0] != "NONE",
+		Labels:      c.Labels,
 	}
+	if cfg.Healthcheck {
+		cfg.HealthcheckTest = c.Healthcheck.Test
+	}
+	return cfg
+}
+
+// detectBase runs explain.DetectBase over the image's history and labels
+// and sums the content size of the base layers. (Manifest annotations
+// are not in index.Image; the labels carry the same keys when a builder
+// sets them.)
+func detectBase(img *index.Image, out *Image) *BaseImage {
+	cfg := explain.Config{Labels: img.Config.Config.Labels}
+	for _, h := range img.Config.History {
+		cfg.History = append(cfg.History, explain.HistoryEntry{Created: h.Created.Time, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer})
+	}
+	b := explain.DetectBase(cfg)
+	bi := &BaseImage{Name: b.Name, Digest: b.Digest, Steps: b.Steps, Layers: b.Layers, Heuristic: b.Heuristic, Evidence: b.Evidence}
+	for _, st := range out.Steps[:b.Steps] {
+		bi.Size += st.Size
+	}
+	return bi
 }
 
 func countFiles(es []index.Entry) int {

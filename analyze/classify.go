@@ -11,6 +11,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/hygiene"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/pkgdb"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -38,9 +39,12 @@ func Classify(img *Image, r *rules.Rules) *Classification {
 	c := &Classification{Flags: make([]Flag, len(files))}
 
 	found := pkgdb.Read(img)
+	graphs, graphErr := pkggraph.Read(img.Contents)
+	found = append(found, rpmPackages(graphs)...)
 	for _, p := range found {
 		r.ClassifyPackage(p)
 	}
+	graphFindings, graphWarnings := graphEvidence(img, found, graphs, graphErr)
 	owned := newOwnership(img.FS, found)
 
 	content := func(p string) ([]byte, bool) {
@@ -83,11 +87,15 @@ func Classify(img *Image, r *rules.Rules) *Classification {
 		c.Flags[i] = decide(m, pkg)
 	}
 
+	adoptGenerated(img, found, owners, c.Flags)
 	c.Packages, c.Owners = packageTotals(img, found, owners)
 	var flagged []*dirTotals
 	c.Totals, c.ByStep, flagged = categoryTotals(img, c.Flags)
 	c.TopDirs = flaggedDirs(img, c.Flags, flagged)
-	c.Findings = hygiene.Findings(img, c)
+	c.Findings = append(hygiene.Findings(img, c), graphFindings...)
+	for _, w := range graphWarnings {
+		c.Findings = append(c.Findings, Finding{ID: FindingPackageGraph, Severity: Warning, Step: -1, Title: w})
+	}
 	c.Verdict = verdict(img, c.Totals)
 	return c
 }
@@ -459,11 +467,14 @@ var verdictWords = map[Category]string{
 
 // verdict is the one-line summary of what the image should not carry.
 func verdict(img *Image, totals []CategoryTotal) string {
-	var bad int64
+	var bad, rec int64
 	var parts []string
 	for _, t := range totals {
 		switch t.Category {
 		case Other, Docs:
+			continue
+		case Recommended:
+			rec = t.Bytes
 			continue
 		}
 		if t.Bytes > 0 {
@@ -472,10 +483,21 @@ func verdict(img *Image, totals []CategoryTotal) string {
 		}
 	}
 	size := img.FS.Size()
-	if bad == 0 || size == 0 {
-		return "nothing flagged: no build tools, sources, dev dependencies, caches, VCS data or secrets found"
+	recs := ""
+	if rec > 0 && size > 0 {
+		recs = fmt.Sprintf("%s (%.0f%%) of packages apt installed as recommendations", humanize.Bytes(uint64(rec)), 100*float64(rec)/float64(size))
 	}
-	return fmt.Sprintf("%s (%.0f%%) of this image is %s", humanize.Bytes(uint64(bad)), 100*float64(bad)/float64(size), joinAnd(parts))
+	switch {
+	case (bad == 0 || size == 0) && recs == "":
+		return "nothing flagged: no build tools, sources, dev dependencies, caches, VCS data or secrets found"
+	case bad == 0 || size == 0:
+		return "no build tools, sources, dev dependencies, caches, VCS data or secrets found; " + recs
+	}
+	v := fmt.Sprintf("%s (%.0f%%) of this image is %s", humanize.Bytes(uint64(bad)), 100*float64(bad)/float64(size), joinAnd(parts))
+	if recs != "" {
+		v += ", and " + recs
+	}
+	return v
 }
 
 func joinAnd(parts []string) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/imgdiff/imgdiff/analyze/explain"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -98,18 +99,43 @@ type Decomposition struct {
 	Epsilon      int64   `json:"epsilon"`
 	EpsilonParts Epsilon `json:"epsilonParts"`
 	Total        int64   `json:"total"`
+	// OtherGroups split the "other" term by what put the bytes there: the
+	// requested package that pulled them in (with the packages it
+	// pulled), else the package, else the directory; the largest first,
+	// at most CompareOptions.Top of them.
+	OtherGroups []OtherGroup `json:"otherGroups,omitempty"`
+}
+
+// OtherGroup is one part of the "other" term.
+type OtherGroup struct {
+	// Name says it in a report's words: "npm and the 412 packages it
+	// pulled in", "libc6 (dpkg)", "files under app (no package)".
+	Name string `json:"name"`
+	// Pullers are the requested packages behind it, Packages how many
+	// packages it holds (0 for a directory).
+	Pullers  []string `json:"pullers,omitempty"`
+	Packages int      `json:"packages"`
+	Bytes    int64    `json:"bytes"`
+	Files    int      `json:"files"`
 }
 
 // Term is one category's share of the difference.
 type Term struct {
-	// Name is a Category, or "hidden".
+	// Name is a Category, "base image" or "hidden".
 	Name  string `json:"name"`
 	Bytes int64  `json:"bytes"`
 	Files int    `json:"files"`
+	// Detail says more where a term needs it: both base images for
+	// "base image".
+	Detail string `json:"detail,omitempty"`
 }
 
 // HiddenTerm names the decomposition term of bytes A hides in its layers.
 const HiddenTerm = "hidden"
+
+// BaseTerm names the decomposition term of the bytes of A's base image
+// layers (Image.Base) that B does not carry, whatever their category.
+const BaseTerm = "base image"
 
 // Epsilon splits what B adds.
 type Epsilon struct {
@@ -152,6 +178,25 @@ type FileDiff struct {
 	OnlyA   FileList `json:"onlyA"`
 	OnlyB   FileList `json:"onlyB"`
 	Changed FileList `json:"changed"`
+	// Moved are files only in A paired with files only in B of the same
+	// base name and size: one file moved, counted in no term and not in
+	// ε. They stay in OnlyA and OnlyB too. Nil when there are none.
+	Moved *MovedFiles `json:"moved,omitempty"`
+}
+
+// MovedFiles counts the moved files and keeps the largest.
+type MovedFiles struct {
+	Count     int         `json:"count"`
+	Bytes     int64       `json:"bytes"`
+	Top       []MovedFile `json:"top"`
+	Truncated bool        `json:"truncated"`
+}
+
+// MovedFile is a file at From in A and at To in B.
+type MovedFile struct {
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Bytes int64  `json:"bytes"`
 }
 
 // FileList counts a set of paths and keeps the largest.
@@ -284,6 +329,8 @@ type differ struct {
 	opts   CompareOptions
 
 	terms                      map[Category]*Term
+	baseSteps                  int // A's leading steps from its base image
+	others                     map[string]*otherGroup
 	eps                        Epsilon
 	stepsA, stepsB             map[int]map[Category]*CategoryTotal
 	hiddenStepsA, hiddenStepsB map[int]int64
@@ -294,7 +341,7 @@ type differ struct {
 
 func newDiffer(a, b *Image, ca, cb *Classification, opts CompareOptions) *differ {
 	return &differ{a: a, b: b, ca: ca, cb: cb, opts: opts,
-		terms:  map[Category]*Term{},
+		terms: map[Category]*Term{}, others: map[string]*otherGroup{},
 		stepsA: map[int]map[Category]*CategoryTotal{}, stepsB: map[int]map[Category]*CategoryTotal{},
 		hiddenStepsA: map[int]int64{}, hiddenStepsB: map[int]int64{},
 		dirs: newDirTotals(),
@@ -326,7 +373,11 @@ func categoryOf(c *Classification, i int) Category {
 }
 
 func (d *differ) run() {
+	if d.a.Base != nil {
+		d.baseSteps = d.a.Base.Steps
+	}
 	inB, inA := matchPaths(d.a.FS.Files, d.b.FS.Files)
+	movedA, movedB := d.moves(inB, inA)
 	for i, fa := range d.a.FS.Files {
 		j := inB[i]
 		cat := categoryOf(d.ca, i)
@@ -336,7 +387,9 @@ func (d *differ) run() {
 				d.files.OnlyA.Count++
 				d.files.OnlyA.Bytes += fa.Bytes
 			}
-			d.saved(fa, cat, fa.Bytes)
+			if !movedA[i] {
+				d.saved(i, fa, cat, fa.Bytes)
+			}
 			continue
 		}
 		fb := d.b.FS.Files[j]
@@ -347,7 +400,7 @@ func (d *differ) run() {
 		}
 		switch diff := fa.Bytes - fb.Bytes; {
 		case diff > 0:
-			d.saved(fa, cat, diff)
+			d.saved(i, fa, cat, diff)
 		case diff < 0:
 			d.eps.GrownB += -diff
 			d.added(fb, categoryOf(d.cb, j), -diff)
@@ -362,6 +415,9 @@ func (d *differ) run() {
 			d.onlyB = append(d.onlyB, FileChange{Path: fb.Path, B: fb.Bytes, Category: cat})
 			d.files.OnlyB.Count++
 			d.files.OnlyB.Bytes += fb.Bytes
+		}
+		if movedB[j] {
+			continue
 		}
 		d.eps.OnlyB += fb.Bytes
 		d.added(fb, cat, fb.Bytes)
@@ -378,19 +434,72 @@ func (d *differ) run() {
 	d.files.Changed.Top, d.files.Changed.Truncated = d.top(d.changed)
 }
 
-// saved records n bytes of A's file f that B does not carry.
-func (d *differ) saved(f File, cat Category, n int64) {
+// moves pairs the regular files only in A with those only in B that are
+// the same file moved (explain.Moves) and records them in d.files.Moved:
+// movedA[i] and movedB[j] say which of A's and B's files were paired.
+func (d *differ) moves(inB []int, inA []bool) (movedA, movedB []bool) {
+	movedA, movedB = make([]bool, len(inB)), make([]bool, len(inA))
+	var fa, fb []explain.File
+	var ia, ib []int
+	for i, j := range inB {
+		if f := &d.a.FS.Files[i]; j < 0 && f.Kind == index.File && f.Bytes > 0 {
+			fa, ia = append(fa, explain.File{Path: f.Path, Size: f.Bytes}), append(ia, i)
+		}
+	}
+	for j, in := range inA {
+		if f := &d.b.FS.Files[j]; !in && f.Kind == index.File && f.Bytes > 0 {
+			fb, ib = append(fb, explain.File{Path: f.Path, Size: f.Bytes}), append(ib, j)
+		}
+	}
+	if len(fa) == 0 || len(fb) == 0 {
+		return movedA, movedB
+	}
+	moves, ma, mb := explain.Moves(fa, fb)
+	for k, m := range ma {
+		movedA[ia[k]] = m
+	}
+	for k, m := range mb {
+		movedB[ib[k]] = m
+	}
+	if len(moves) == 0 {
+		return movedA, movedB
+	}
+	mf := &MovedFiles{Count: len(moves)}
+	for _, m := range moves {
+		mf.Bytes += m.Size
+		mf.Top = append(mf.Top, MovedFile{From: m.From, To: m.To, Bytes: m.Size})
+	}
+	sort.SliceStable(mf.Top, func(x, y int) bool { return mf.Top[x].Bytes > mf.Top[y].Bytes })
+	if !d.opts.AllFiles && len(mf.Top) > d.opts.Top {
+		mf.Top, mf.Truncated = mf.Top[:d.opts.Top:d.opts.Top], true
+	}
+	d.files.Moved = mf
+	return movedA, movedB
+}
+
+// saved records n bytes of A's file f (at index i) that B does not
+// carry: in the base image term when a base step wrote it, else in its
+// category's, and an unflagged file's bytes in their other group too.
+func (d *differ) saved(i int, f File, cat Category, n int64) {
 	if n == 0 {
 		return
 	}
-	t := d.terms[cat]
+	key := cat
+	step := d.a.StepOf(f.Layer)
+	switch {
+	case step >= 0 && step < d.baseSteps:
+		key = BaseTerm
+	case cat == Other:
+		d.other(i, f, n)
+	}
+	t := d.terms[key]
 	if t == nil {
-		t = &Term{Name: string(cat)}
-		d.terms[cat] = t
+		t = &Term{Name: string(key)}
+		d.terms[key] = t
 	}
 	t.Bytes += n
 	t.Files++
-	bump(d.stepsA, d.a.StepOf(f.Layer), cat, n)
+	bump(d.stepsA, step, cat, n)
 	d.dirs.add(f.Path, n, d.a.StepOf(f.Layer))
 }
 
@@ -454,12 +563,18 @@ func (d *differ) top(fs []FileChange) ([]FileChange, bool) {
 
 func (d *differ) decomposition() Decomposition {
 	dec := Decomposition{EpsilonParts: d.eps}
+	if t := d.terms[BaseTerm]; t != nil && t.Bytes != 0 {
+		t.Detail = baseDetail(d.a, d.b)
+		dec.Terms = append(dec.Terms, *t)
+		dec.Total += t.Bytes
+	}
 	for _, cat := range model.Categories() {
 		if t := d.terms[cat]; t != nil && t.Bytes != 0 {
 			dec.Terms = append(dec.Terms, *t)
 			dec.Total += t.Bytes
 		}
 	}
+	dec.OtherGroups = d.otherGroups()
 	if d.a.Wasted > 0 {
 		dec.Terms = append(dec.Terms, Term{Name: HiddenTerm, Bytes: d.a.Wasted, Files: len(d.a.Hidden)})
 		dec.Total += d.a.Wasted

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -180,5 +181,110 @@ func TestCompareWithoutHistory(t *testing.T) {
 	}
 	if c.Files.OnlyA.Count != 2 || c.Files.OnlyB.Count != 1 {
 		t.Errorf("files: only A %d, only B %d", c.Files.OnlyA.Count, c.Files.OnlyB.Count)
+	}
+}
+
+// TestCompareBaseMovesOther: the base image term takes what A's base
+// layers hold and B lacks, a file moved from one path to another is
+// counted on neither side, and the other term is split by the requested
+// package that pulled the bytes in, else by directory. The figures are
+// worked out by hand from the entries below.
+func TestCompareBaseMovesOther(t *testing.T) {
+	single := testImage(
+		[]v1.History{
+			{CreatedBy: "/bin/sh -c #(nop) ADD file:0123abcd in / "},
+			{CreatedBy: `/bin/sh -c #(nop)  CMD ["bash"]`, EmptyLayer: true},
+			{CreatedBy: "RUN apt-get install gcc curl"},
+			{CreatedBy: "RUN go build -o /usr/local/bin/app"},
+		},
+		testLayer([]index.Entry{dir("usr"), reg("usr/lib/libc.so", 1000), reg("etc/conf", 10), reg("usr/bin/perl", 300)}, nil, nil),
+		testLayer([]index.Entry{reg("usr/bin/gcc", 5000), reg("usr/lib/libz.so", 40), reg("usr/share/x/data", 60)}, nil, nil),
+		testLayer([]index.Entry{reg("usr/local/bin/app", 200)}, nil, nil),
+	)
+	multi := testImage(
+		[]v1.History{
+			{CreatedBy: "ADD file:4567cdef in / "},
+			{CreatedBy: `CMD ["sh"]`, EmptyLayer: true},
+			{CreatedBy: "COPY /out/app /app # buildkit"},
+		},
+		testLayer([]index.Entry{dir("usr"), reg("usr/lib/libc.so", 1000)}, nil, nil),
+		testLayer([]index.Entry{reg("app", 200), reg("newfile", 7)}, nil, nil),
+	)
+	a, err := Build(single)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(multi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Base == nil || a.Base.Steps != 2 || a.Base.Layers != 1 || a.Base.Size != 1310 || a.Base.Heuristic != "rootfs import" {
+		t.Fatalf("A's base = %+v, want the ADD and the CMD, 1 layer of 1310 bytes", a.Base)
+	}
+	ca := flagPaths(a, map[string]Category{"usr/bin/gcc": BuildTool})
+	ca.Owners = make([]int, len(a.FS.Files))
+	for i, f := range a.FS.Files {
+		ca.Owners[i] = -1
+		if f.Path == "usr/lib/libz.so" {
+			ca.Owners[i] = 0
+		}
+	}
+	ca.Packages = []Package{{Name: "zlib1g", Manager: "dpkg", Bytes: 40, PulledBy: []string{"curl"}}}
+	c, err := Compare(a, b, ca, nil, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A: 1310 + 5100 + 200 = 6610; B: 1000 + 207 = 1207.
+	if c.Delta.Size != 5403 || c.Decomposition.Total != 5403 {
+		t.Fatalf("ΔS %d, decomposition %d, want 5403", c.Delta.Size, c.Decomposition.Total)
+	}
+	terms := c.Decomposition.Terms
+	if len(terms) > 0 && terms[0].Name == BaseTerm {
+		if !strings.Contains(terms[0].Detail, "ADD file:0123abcd in /") || !strings.Contains(terms[0].Detail, "→") {
+			t.Errorf("base term detail %q, want both bases named", terms[0].Detail)
+		}
+		terms[0].Detail = ""
+	}
+	wantTerms := []Term{
+		{Name: BaseTerm, Bytes: 310, Files: 2}, // etc/conf and perl; libc.so is in B's base too
+		{Name: "build-tool", Bytes: 5000, Files: 1},
+		{Name: "other", Bytes: 100, Files: 2}, // libz.so and data; the app moved
+	}
+	if diff := cmp.Diff(wantTerms, terms); diff != "" {
+		t.Errorf("terms (-want +got):\n%s", diff)
+	}
+	if want := (Epsilon{OnlyB: 7}); c.Decomposition.EpsilonParts != want {
+		t.Errorf("ε parts %+v, want %+v (app is a move, not ε)", c.Decomposition.EpsilonParts, want)
+	}
+	wantMoved := &MovedFiles{Count: 1, Bytes: 200, Top: []MovedFile{{From: "usr/local/bin/app", To: "app", Bytes: 200}}}
+	if diff := cmp.Diff(wantMoved, c.Files.Moved); diff != "" {
+		t.Errorf("moved (-want +got):\n%s", diff)
+	}
+	wantGroups := []OtherGroup{
+		{Name: "files under usr/share (no package)", Bytes: 60, Files: 1},
+		{Name: "curl and the package it pulled in", Pullers: []string{"curl"}, Packages: 1, Bytes: 40, Files: 1},
+	}
+	if diff := cmp.Diff(wantGroups, c.Decomposition.OtherGroups); diff != "" {
+		t.Errorf("other groups (-want +got):\n%s", diff)
+	}
+}
+
+// TestBaseDetailNamed: the labels name the base (as BuildKit writes them
+// with --label or a Dockerfile's LABEL); an image with no base says
+// scratch.
+func TestBaseDetailNamed(t *testing.T) {
+	ii := testImage([]v1.History{{CreatedBy: "ADD file:00ff in / "}, {CreatedBy: "RUN make"}},
+		testLayer([]index.Entry{reg("bin/sh", 1_000_000)}, nil, nil), testLayer([]index.Entry{reg("app", 5)}, nil, nil))
+	ii.Config.Config.Labels = map[string]string{"org.opencontainers.image.base.name": "docker.io/library/debian:12"}
+	a, err := Build(ii)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(testImage([]v1.History{{CreatedBy: "COPY app / # buildkit"}}, testLayer([]index.Entry{reg("app", 5)}, nil, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := baseDetail(a, b), "A: docker.io/library/debian:12 (1.0 MB) → B: no base image (scratch)"; got != want {
+		t.Errorf("baseDetail = %q, want %q", got, want)
 	}
 }

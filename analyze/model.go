@@ -21,6 +21,7 @@ import "github.com/imgdiff/imgdiff/analyze/model"
 type (
 	Image          = model.Image
 	Config         = model.Config
+	BaseImage      = model.BaseImage
 	Layer          = model.Layer
 	Step           = model.Step
 	HiddenFile     = model.HiddenFile
@@ -52,6 +53,7 @@ const (
 	BuildTool     = model.BuildTool
 	Source        = model.Source
 	DevDependency = model.DevDependency
+	Recommended   = model.Recommended
 	Cache         = model.Cache
 	VCS           = model.VCS
 	Secret        = model.Secret

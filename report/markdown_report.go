@@ -212,6 +212,20 @@ func writeComparisonMarkdown(w io.Writer, c *analyze.Comparison, o Options) erro
 	dt.row("**= ΔS**", "**"+human(dec.Total)+"**", "**"+exactBytes(dec.Total)+"**", "")
 	d.text("\nε = only in B %s + grown in B %s + hidden in B's layers %s. Terms are the bytes of A's final files that B lacks or holds fewer of, by A's category; _hidden_ is what A's layers deleted or overwrote.\n",
 		human(ep.OnlyB), human(ep.GrownB), human(ep.HiddenB))
+	for _, x := range dec.Terms {
+		if x.Name == analyze.BaseTerm {
+			d.text("\n_%s_: bytes A's base image layers wrote that B lacks; %s.\n", analyze.BaseTerm, mdText(oneLine(x.Detail)))
+		}
+	}
+	if m := c.Files.Moved; m != nil {
+		d.text("\nMoved: %s (%s) only in A and only in B at another path, counted on neither side%s.\n", countNoun(m.Count, "file"), human(m.Bytes), mdText(movedExample(m)))
+	}
+	if gs := dec.OtherGroups; len(gs) > 0 {
+		gt := d.add(details("The other term, by what put the bytes there", mdTable("Group", ">Content", ">Files")))
+		for _, g := range gs {
+			gt.row(mdText(oneLine(g.Name)), human(g.Bytes), humanizeInt(g.Files))
+		}
+	}
 	if dec.Total > 0 || len(dec.Terms) > 0 && dec.Epsilon == 0 {
 		d.text("%s", mermaidPie("What A carries that B does not", slices))
 	} else {

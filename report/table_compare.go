@@ -47,6 +47,7 @@ func writeComparisonTable(w io.Writer, c *analyze.Comparison, o Options) error {
 	ep := c.Decomposition.EpsilonParts
 	t.line("  ε = only in B %s + grown in B %s + hidden in B's layers %s", human(ep.OnlyB), human(ep.GrownB), human(ep.HiddenB))
 	t.line("  terms: bytes of A's final files that B lacks or holds fewer of, by A's category; %q is what A's layers deleted or overwrote", analyze.HiddenTerm)
+	explainTermsText(t, c)
 
 	compareCategories(t, c)
 	if len(c.Packages) > 0 {
@@ -81,6 +82,35 @@ func writeComparisonTable(w io.Writer, c *analyze.Comparison, o Options) error {
 	compareDockerfileText(t, c)
 	warningsText(t, c.Warnings)
 	return t.flush(w)
+}
+
+// explainTermsText says what the decomposition line cannot: both base
+// images, the files that moved, and what the other term holds.
+func explainTermsText(t *textWriter, c *analyze.Comparison) {
+	for _, x := range c.Decomposition.Terms {
+		if x.Name == analyze.BaseTerm {
+			t.line("  %s: bytes A's base image layers wrote that B lacks; %s", analyze.BaseTerm, oneLine(x.Detail))
+		}
+	}
+	if m := c.Files.Moved; m != nil {
+		t.line("  moved: %s (%s) only in A and only in B at another path, counted on neither side%s", countNoun(m.Count, "file"), human(m.Bytes), movedExample(m))
+	}
+	if gs := c.Decomposition.OtherGroups; len(gs) > 0 {
+		t.section("The other term, by what put the bytes there (largest first)")
+		var rows [][]string
+		for _, g := range gs {
+			rows = append(rows, []string{oneLine(g.Name), human(g.Bytes), humanizeInt(g.Files)})
+		}
+		t.table([]column{{name: "GROUP", fit: true}, {name: "BYTES", right: true}, {name: "FILES", right: true}}, rows)
+	}
+}
+
+// movedExample names the largest move: ", e.g. usr/local/bin/app → app".
+func movedExample(m *analyze.MovedFiles) string {
+	if len(m.Top) == 0 {
+		return ""
+	}
+	return ", e.g. " + visiblePath(m.Top[0].From) + " → " + visiblePath(m.Top[0].To)
 }
 
 // compareCategories shows each image's bytes by category and the change,

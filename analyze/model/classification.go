@@ -15,15 +15,19 @@ const (
 	BuildTool     Category = "build-tool"
 	Source        Category = "source"
 	DevDependency Category = "dev-dependency"
-	Cache         Category = "cache"
-	VCS           Category = "vcs"
-	Secret        Category = "secret"
-	Docs          Category = "docs"
-	Other         Category = "other"
+	// Recommended is what a package manager installed only as a
+	// recommendation of what was asked for (apt's Recommends):
+	// --no-install-recommends leaves it out.
+	Recommended Category = "recommended"
+	Cache       Category = "cache"
+	VCS         Category = "vcs"
+	Secret      Category = "secret"
+	Docs        Category = "docs"
+	Other       Category = "other"
 )
 
 // categories lists the categories in report order.
-var categories = [...]Category{BuildTool, Source, DevDependency, Cache, VCS, Secret, Docs, Other}
+var categories = [...]Category{BuildTool, Source, DevDependency, Recommended, Cache, VCS, Secret, Docs, Other}
 
 // NumCategories is the number of categories, Other included.
 const NumCategories = len(categories)
@@ -91,6 +95,11 @@ type Package struct {
 	// Installed-Size, apk I:), in bytes; 0 when unknown. Bytes is what
 	// the final filesystem actually holds.
 	InstalledSize int64 `json:"installedSize,omitempty"`
+	// PulledBy are the packages asked for by name whose dependencies
+	// (transitively) installed this one: ["npm"], or the package itself
+	// when it was asked for; empty when the dependency graph does not
+	// say. Compare groups unexplained bytes by it.
+	PulledBy []string `json:"pulledBy,omitempty"`
 }
 
 // Flag is why one file was put in a category.

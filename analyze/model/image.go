@@ -8,7 +8,11 @@
 // importing analyze.
 package model
 
-import "github.com/imgdiff/imgdiff/layers/index"
+import (
+	"time"
+
+	"github.com/imgdiff/imgdiff/layers/index"
+)
 
 // SchemaVersion is the version of the JSON report model (docs/json.md).
 // Bump it on any incompatible change to the JSON shape.
@@ -35,11 +39,14 @@ type Image struct {
 	// transfers, Unknown when any layer's is unknown.
 	CompressedSize int64 `json:"compressedSize"`
 	// Wasted is content bytes that later layers deleted or overwrote.
-	Wasted int64   `json:"wasted"`
-	Files  int     `json:"files"`
-	Config Config  `json:"config"`
-	Layers []Layer `json:"layers"`
-	Steps  []Step  `json:"steps"`
+	Wasted int64  `json:"wasted"`
+	Files  int    `json:"files"`
+	Config Config `json:"config"`
+	// Base is the base image the history shows, nil when the history
+	// does not match the layers.
+	Base   *BaseImage `json:"base,omitempty"`
+	Layers []Layer    `json:"layers"`
+	Steps  []Step     `json:"steps"`
 	// Warnings say where the analysis had to guess (history that does not
 	// match the layers, for one).
 	Warnings []string `json:"warnings,omitempty"`
@@ -71,6 +78,30 @@ type Config struct {
 	WorkingDir  string   `json:"workingDir,omitempty"`
 	Env         []string `json:"env,omitempty"`
 	Healthcheck bool     `json:"healthcheck"`
+	// HealthcheckTest is the HEALTHCHECK test argv ("CMD-SHELL", "curl
+	// -f ..."), nil when there is none.
+	HealthcheckTest []string `json:"healthcheckTest,omitempty"`
+	// Labels are the config's labels.
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// BaseImage is what the image's history says of its base image: how many
+// leading steps and layers came from it, their content size, and how that
+// was found (explain.DetectBase).
+type BaseImage struct {
+	// Name and Digest come from the org.opencontainers.image.base.*
+	// labels, when present.
+	Name   string `json:"name,omitempty"`
+	Digest string `json:"digest,omitempty"`
+	Steps  int    `json:"steps"`
+	Layers int    `json:"layers"`
+	// Size is the content size of the base layers (hidden bytes included).
+	Size int64 `json:"size"`
+	// Heuristic names how the base steps were found ("rootfs import",
+	// "docker import", "fixed build time", "creation-time gap", "none");
+	// Evidence is the history entry that decided it.
+	Heuristic string `json:"heuristic"`
+	Evidence  string `json:"evidence,omitempty"`
 }
 
 // Layer is one layer of the image, with its bytes split into what survives
@@ -113,6 +144,8 @@ type Step struct {
 	Final          int64 `json:"final"`
 	Hidden         int64 `json:"hidden"`
 	Removes        int64 `json:"removes"`
+	// Created is the history entry's creation time (zero if none).
+	Created time.Time `json:"-"`
 }
 
 // HiddenFile is content a later layer deleted or overwrote: it still costs

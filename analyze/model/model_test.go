@@ -56,7 +56,7 @@ func TestParseCategory(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "compilers", "Build-Tool"} {
-		if _, err := ParseCategory(bad); err == nil || !strings.Contains(err.Error(), "build-tool, source, dev-dependency, cache, vcs, secret, docs, other") {
+		if _, err := ParseCategory(bad); err == nil || !strings.Contains(err.Error(), "build-tool, source, dev-dependency, recommended, cache, vcs, secret, docs, other") {
 			t.Errorf("ParseCategory(%q): %v, want an error listing the categories", bad, err)
 		}
 	}

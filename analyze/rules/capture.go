@@ -11,18 +11,37 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/imgdiff/imgdiff/analyze/pkgdb"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // captureVersion is bumped whenever WantContent's logic changes; changes to
 // its tables (and to the default rules' `contains` names) change CaptureKey
 // by themselves, through its hash.
-const captureVersion = 2
+const captureVersion = 3
 
 // captureSecretMax caps the captured body of a file a secret rule reads: a
 // secret worth flagging is small (a big .pem is a CA bundle). The package
 // databases have their own caps (pkgdb.Wants).
 const captureSecretMax = 64 << 10
+
+// captureGraphMax caps the bodies the dependency graph reads besides the
+// databases pkgdb keeps (apt's extended_states, apk's world);
+// captureRpmMax the rpm databases, which hold every package header with
+// its file list: tens of MB on UBI 8, more on a full Fedora.
+const (
+	captureGraphMax = 16 << 20
+	captureRpmMax   = 256 << 20
+)
+
+// graphCaptureMax is the cap for a path pkggraph.Wants accepts.
+func graphCaptureMax(p string) int64 {
+	switch p {
+	case pkggraph.RpmSqlite, pkggraph.RpmSqliteUsr, pkggraph.RpmBerkeleyDB, pkggraph.RpmBerkeleyDBUsr, pkggraph.RpmNdb, pkggraph.RpmNdbUsr:
+		return captureRpmMax
+	}
+	return captureGraphMax
+}
 
 // captureSet is what WantContent captures besides the package databases:
 // the files a secret rule with `contains` must read. Secret files flagged
@@ -115,6 +134,7 @@ func (cs *captureSet) hash() string {
 		fmt.Fprintf(h, "path %s %q %d\n", b, cs.paths[b], captureSecretMax)
 	}
 	pkgdb.WriteCaptureTables(h)
+	fmt.Fprintf(h, "graph %s %s %s %s %d %d\n", pkggraph.AptExtendedStates, pkggraph.ApkWorld, pkggraph.RpmSqlite, pkggraph.RpmBerkeleyDB, captureGraphMax, captureRpmMax)
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
@@ -141,6 +161,9 @@ func WantContent(p string, size int64) bool {
 	}
 	if want, ok := pkgdb.Wants(p, size); ok {
 		return want
+	}
+	if pkggraph.Wants(p) {
+		return size <= graphCaptureMax(p)
 	}
 	if globs, ok := cs.paths[base]; ok && size <= captureSecretMax {
 		for _, g := range globs {

@@ -215,7 +215,7 @@ func (r *Rules) Merge(o *Rules) (*Rules, error) {
 	return compile(specs)
 }
 
-var knownManagers = map[string]bool{"dpkg": true, "apk": true, "python": true, "npm": true, "pnpm": true}
+var knownManagers = map[string]bool{"dpkg": true, "apk": true, "python": true, "npm": true, "pnpm": true, "rpm": true}
 
 // validate checks one rule on its own; compile checks the set.
 func (s *Spec) validate() error {
@@ -231,7 +231,7 @@ func (s *Spec) validate() error {
 		return nil
 	}
 	if !slices.Contains(model.Categories(), s.Category) || s.Category == model.Other {
-		return fmt.Errorf("rule %q: unknown category %q (want one of build-tool, source, dev-dependency, cache, vcs, secret, docs)", s.ID, s.Category)
+		return fmt.Errorf("rule %q: unknown category %q (want one of build-tool, source, dev-dependency, recommended, cache, vcs, secret, docs)", s.ID, s.Category)
 	}
 	if strings.TrimSpace(s.Reason) == "" {
 		return fmt.Errorf("rule %q: reason is required", s.ID)
@@ -253,7 +253,7 @@ func (s *Spec) validate() error {
 	}
 	for _, m := range s.Managers {
 		if !knownManagers[m] {
-			return fmt.Errorf("rule %q: unknown manager %q (want dpkg, apk, python, npm or pnpm)", s.ID, m)
+			return fmt.Errorf("rule %q: unknown manager %q (want dpkg, apk, rpm, python, npm or pnpm)", s.ID, m)
 		}
 	}
 	for _, list := range [][]string{s.Paths, s.Names, s.Dirs, s.Packages, s.Except} {

@@ -22,7 +22,7 @@
 #                      (for running the Go test by hand; Ctrl-C cleans up)
 #   IMGDIFF_E2E_RUN    -run pattern for go test (default E2E)
 #   IMGDIFF_E2E_APPS   the apps to build, space-separated (default all of
-#                      them: go node c python java); the Go test checks
+#                      them: go goscratch node c python java); the Go test checks
 #                      what the manifest lists
 #   IMGDIFF_E2E_LEGACY_APPS  the apps the legacy builder builds as well as
 #                      BuildKit (default: go node c)
@@ -39,7 +39,7 @@ CACHE_DIR=${IMGDIFF_E2E_CACHE:-/var/cache/imgdiff-e2e}
 MIRROR=http://deb.debian.org/debian
 
 # Each app has a single- and a multi-stage Dockerfile in testdata/dockerfiles.
-read -r -a APPS <<<"${IMGDIFF_E2E_APPS:-go node c python java}"
+read -r -a APPS <<<"${IMGDIFF_E2E_APPS:-go goscratch node c python java}"
 VARIANTS=(single multi)
 BUILDERS=(buildkit legacy)
 # The apps the legacy builder builds too. Its history format does not

@@ -1,0 +1,241 @@
+package analyze
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/pkgdb"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// The rule ids of the categories the dependency graph decides (they are
+// not rules of analyze/rules: no path or name decides them, the graph
+// does).
+const (
+	// RuleBuildToolDependency: a package installed only because build
+	// tools need it ("dpkg: libllvm14, needed only by rustc (build-tool)").
+	RuleBuildToolDependency = "build-tool-dependency"
+	// RuleBuildOnlyTool: a VCS client, package manager or build driver the
+	// final configuration does not run.
+	RuleBuildOnlyTool = "build-only-tool"
+	// RuleRecommended: a package installed only as a recommendation.
+	RuleRecommended = "recommended"
+)
+
+// FindingBuildToolUsed is the id of the finding that says a build-only
+// tool (git, npm, make, ...) is not flagged because the container runs it.
+const FindingBuildToolUsed = "build-tool-used"
+
+// FindingPackageGraph is the id of the warning that a package database's
+// dependency graph could not be read (its packages then get no graph
+// evidence).
+const FindingPackageGraph = "package-graph-unreadable"
+
+// graphEvidence reads the dependency graphs of img's package databases and
+// extends the categories the rules gave found: a build-only tool the
+// configuration does not run is a build tool; a package installed only
+// because build tools need it is one too; a package installed only as a
+// recommendation is Recommended. Each package of a graph learns which
+// requested packages pulled it in. It returns findings for build-only
+// tools the configuration runs, and the graphs' read errors as warnings.
+func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, err error) ([]Finding, []string) {
+	var warnings []string
+	if err != nil {
+		warnings = append(warnings, fmt.Sprintf("package dependency graph: %v", err))
+	}
+	var findings []Finding
+	for _, g := range graphs {
+		byName := map[string]*pkgdb.Found{}
+		files := map[string][]string{}
+		for _, f := range found {
+			if f.Manager == g.Manager {
+				if _, dup := byName[f.Name]; !dup {
+					byName[f.Name] = f
+					files[f.Name] = f.Files
+				}
+			}
+		}
+		if len(byName) == 0 {
+			continue // a database no pkgdb reader knows (rpm): nothing owns files by it
+		}
+
+		cfg := pkggraph.RunConfig{Entrypoint: img.Config.Entrypoint, Cmd: img.Config.Cmd,
+			Healthcheck: img.Config.HealthcheckTest, Scripts: map[string][]byte{}}
+		for _, p := range pkggraph.ScriptPaths(img.Config.WorkingDir, img.Config.Entrypoint, img.Config.Cmd, img.Config.HealthcheckTest) {
+			if b, ok := img.Contents[p]; ok {
+				cfg.Scripts[p] = b
+			}
+		}
+		for _, u := range pkggraph.ToolUses(cfg, g, files) {
+			tool := toolPackages(u.Tool)
+			switch {
+			case u.Used:
+				findings = append(findings, Finding{ID: FindingBuildToolUsed, Severity: Info, Step: -1,
+					Title:  fmt.Sprintf("%s is installed and the container runs it: not flagged", u.Tool),
+					Detail: u.Evidence, Field: "config.Cmd"})
+				for _, name := range tool {
+					if f := byName[name]; f != nil && f.Rule == RuleBuildOnlyTool {
+						f.Category, f.Rule, f.Evidence = "", "", ""
+					}
+				}
+			case u.Certain:
+				for _, name := range tool {
+					if f := byName[name]; f != nil && f.Category == "" {
+						f.Category, f.Rule = BuildTool, RuleBuildOnlyTool
+						f.Evidence = fmt.Sprintf("%s: %s, build-only tool: %s", g.Manager, name, u.Evidence)
+					}
+				}
+			}
+		}
+
+		// A package whose command the configuration runs (the JRE's
+		// java, for a JDK image that runs java -jar) is as good as asked
+		// for: never derived from the build tools that also need it, nor
+		// what it needs, nor a recommendation.
+		for i := range g.Packages {
+			p := &g.Packages[i]
+			if f := byName[p.Name]; f != nil && f.Category == "" && p.Auto {
+				if cmds := pkggraph.Commands(f.Files); len(cmds) > 0 && pkggraph.Runs(cfg, cmds).Used {
+					p.Auto = false
+				}
+			}
+		}
+		seed := func(p *pkggraph.Package) bool {
+			f := byName[p.Name]
+			return f != nil && f.Category == BuildTool
+		}
+		// Without a record of what was asked for by name (apt's
+		// extended_states lost, a partial status), every package counts
+		// as asked for: a library the base system needs (libstdc++6 for
+		// apt) could otherwise look needed by build tools only.
+		var derived []pkggraph.Derived
+		if g.AutoKnown {
+			derived = g.BuildToolOnly(seed)
+		}
+		for _, d := range derived {
+			if f := byName[d.Name]; f != nil && f.Category == "" {
+				f.Category, f.Rule, f.Evidence = BuildTool, RuleBuildToolDependency, d.Evidence
+			}
+		}
+		for _, r := range g.Recommended() {
+			if f := byName[r.Name]; f != nil && f.Category == "" {
+				f.Category, f.Rule, f.Evidence = Recommended, RuleRecommended, r.Evidence
+			}
+		}
+		pullers := g.Pullers()
+		for i, p := range g.Packages {
+			if f := byName[p.Name]; f != nil && len(pullers[i]) > 0 {
+				f.PulledBy = pullers[i]
+			}
+		}
+	}
+	return findings, warnings
+}
+
+// toolPackages are the package names of the build-only tool named name.
+func toolPackages(name string) []string {
+	for _, t := range pkggraph.BuildTools {
+		if strings.EqualFold(t.Name, name) {
+			return t.Packages
+		}
+	}
+	return nil
+}
+
+// rpmPackages are the packages of the rpm databases, with the files their
+// headers list: pkgdb has no rpm reader, the graph's is it, so RHEL, UBI,
+// Fedora, Amazon Linux and SUSE images get package evidence too.
+func rpmPackages(graphs []*pkggraph.Graph) []*pkgdb.Found {
+	var out []*pkgdb.Found
+	for _, g := range graphs {
+		if g.Manager != "rpm" {
+			continue
+		}
+		for _, p := range g.Packages {
+			out = append(out, &pkgdb.Found{
+				Package: Package{Name: p.Name, Version: p.Version, Manager: "rpm", Section: p.Section, InstalledSize: p.InstalledSize, Step: -1},
+				Files:   p.Files,
+			})
+		}
+	}
+	return out
+}
+
+// adoptGenerated gives files no database lists, but that a package's
+// installation wrote, the flag of that package when its category decides
+// (the files stay unowned): the bytecode Python compiles at install time
+// (dir/__pycache__/name.cpython-311.pyc belongs to the owner of
+// dir/name.py: py3compile runs in the package's postinst), and dpkg's own
+// records of a package (var/lib/dpkg/info/NAME[:ARCH].list, .md5sums,
+// .postinst, ...). owners and flags are Classify's, parallel to the files.
+func adoptGenerated(img *Image, found []*pkgdb.Found, owners []int, flags []Flag) {
+	dpkg := map[string]int{}
+	for i, f := range found {
+		if f.Manager == "dpkg" {
+			if _, dup := dpkg[f.Name]; !dup {
+				dpkg[f.Name] = i
+			}
+		}
+	}
+	files := img.FS.Files
+	for i := range files {
+		f := &files[i]
+		if owners[i] >= 0 || f.Kind == index.Dir {
+			continue
+		}
+		o := -1
+		switch {
+		case strings.HasSuffix(f.Path, ".pyc"):
+			if src, ok := pycSource(f.Path); ok {
+				if j, ok := img.FS.IndexOf(src); ok {
+					o = owners[j]
+				}
+			}
+		case strings.HasPrefix(f.Path, dpkgInfo):
+			name := f.Path[len(dpkgInfo):]
+			if k := strings.LastIndexByte(name, '.'); k > 0 && !strings.Contains(name, "/") {
+				name = name[:k]
+				if a := strings.IndexByte(name, ':'); a >= 0 {
+					name = name[:a]
+				}
+				if j, ok := dpkg[name]; ok {
+					o = j
+				}
+			}
+		}
+		if o < 0 {
+			continue
+		}
+		// The flag only: a package's bytes stay what its database lists
+		// (docker's own figure for the package, which the e2e test
+		// checks to the byte).
+		if p := found[o]; decides(p) && flags[i].Category != Secret && flags[i].Category != VCS {
+			flags[i] = Flag{Category: p.Category, Rule: p.Rule, Evidence: p.Evidence}
+		}
+	}
+}
+
+// dpkgInfo is dpkg's directory of per-package records.
+const dpkgInfo = "var/lib/dpkg/info/"
+
+// pycSource returns the source of a compiled Python file:
+// usr/lib/python3.11/__pycache__/os.cpython-311.pyc → usr/lib/python3.11/os.py
+// (also .opt-1.pyc and .opt-2.pyc).
+func pycSource(p string) (string, bool) {
+	dir, name := path.Split(p)
+	if path.Base(dir) != "__pycache__" {
+		return "", false
+	}
+	name = strings.TrimSuffix(name, ".pyc")
+	// name.TAG[.opt-N]: the source's name is what precedes the tag.
+	k := strings.Index(name, ".cpython-")
+	if k < 0 {
+		k = strings.Index(name, ".pypy")
+	}
+	if k <= 0 {
+		return "", false
+	}
+	return path.Join(path.Dir(strings.TrimSuffix(dir, "/")), name[:k]+".py"), true
+}

@@ -1,0 +1,3 @@
+module example.com/hello-svc
+
+go 1.19

@@ -11,7 +11,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const CATEGORY_COLOURS = {
   "build-tool": "#e15759", "source": "#f28e2b", "dev-dependency": "#b07aa1",
   "cache": "#9c755f", "vcs": "#ff9da7", "secret": "#edc948", "docs": "#76b7b2",
-  "recommended": "#59a14f", "base image": "#4e79a7",
+  "recommended": "#d4a6c8", "base image": "#bab0ac",
   "other": "#a0b4c8", "hidden": "#6b6b6b",
 };
 

@@ -313,10 +313,14 @@ func waterfall(c *analyze.Comparison) []bar {
 }
 
 func layerRows(c *analyze.Comparison) []layerRow {
+	// Shared means shown to be the same bytes (the walk's identity), as
+	// the comparison counts it; a claimed diffID proves nothing.
 	ids := func(img *analyze.Image) map[string]bool {
 		m := map[string]bool{}
 		for _, l := range img.Layers {
-			m[l.DiffID] = true
+			if l.Identity != "" {
+				m[l.Identity] = true
+			}
 		}
 		return m
 	}
@@ -324,7 +328,7 @@ func layerRows(c *analyze.Comparison) []layerRow {
 	var out []layerRow
 	add := func(side string, img *analyze.Image, other map[string]bool) {
 		for _, l := range img.Layers {
-			r := layerRow{Side: side, Index: l.Index, DiffID: l.DiffID, Size: l.Size, Compressed: l.CompressedSize, Shared: other[l.DiffID]}
+			r := layerRow{Side: side, Index: l.Index, DiffID: l.DiffID, Size: l.Size, Compressed: l.CompressedSize, Shared: l.Identity != "" && other[l.Identity]}
 			if l.Step >= 0 && l.Step < len(img.Steps) {
 				r.Step = img.Steps[l.Step].Instruction.String()
 			}

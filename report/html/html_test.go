@@ -3,6 +3,7 @@ package html
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -262,5 +263,28 @@ func TestBuildTreeAggregates(t *testing.T) {
 	// The 5 smallest: 1000-200 … 1000-204 = 800+799+798+797+796.
 	if agg.files != 5 || agg.bytes != 3990 || agg.cat != 1 || agg.step != 3 {
 		t.Errorf("aggregate = %+v, want 5 files, 3,990 bytes, cat 1, step 3", agg)
+	}
+}
+
+// TestSharedLayersByIdentity: the layers table calls a layer shared only
+// when the walk showed both images hold the same bytes (Identity), never
+// on a claimed diffID, so the page agrees with the comparison's count.
+func TestSharedLayersByIdentity(t *testing.T) {
+	layer := func(diffID, identity string) analyze.Layer {
+		return analyze.Layer{DiffID: diffID, Identity: identity, Step: -1}
+	}
+	c := &analyze.Comparison{
+		A: &analyze.Image{Layers: []analyze.Layer{layer("sha256:base", "blob:1"), layer("sha256:lie", "blob:2"), layer("sha256:x", "")}},
+		B: &analyze.Image{Layers: []analyze.Layer{layer("sha256:base", "blob:1"), layer("sha256:lie", "blob:3"), layer("sha256:x", "")}},
+	}
+	var got []bool
+	for _, r := range layerRows(c) {
+		got = append(got, r.Shared)
+	}
+	// Same identity: shared; same claimed diffID, other bytes: not;
+	// nothing shown (no identity): not.
+	want := []bool{true, false, false, true, false, false}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("shared per row (A's layers, then B's) = %v, want %v", got, want)
 	}
 }

@@ -77,12 +77,13 @@ type step struct {
 	Files       int    `json:"files"`
 	// Flagged is the step's surviving bytes by category (other excluded).
 	Flagged map[string]int64 `json:"flagged,omitempty"`
-	// Line is the Dockerfile line range that wrote the step ("12" or
-	// "12-14"), when the model knows it; the page shows it when set.
+	// Line is where in the Dockerfile the step comes from
+	// ("Dockerfile:12-14 (build)"), when a Dockerfile or provenance
+	// mapping is known; the page shows it when set.
 	Line string `json:"line,omitempty"`
 }
 
-func stepsOf(img *analyze.Image, c *analyze.Classification) []step {
+func stepsOf(img *analyze.Image, c *analyze.Classification, df *analyze.DockerfileReport) []step {
 	flagged := map[int]map[string]int64{}
 	if c != nil {
 		for _, sc := range c.ByStep {
@@ -101,6 +102,9 @@ func stepsOf(img *analyze.Image, c *analyze.Classification) []step {
 	for i, s := range img.Steps {
 		out[i] = step{Index: s.Index, Instruction: s.Instruction.String(), Layer: s.Layer, Size: s.Size,
 			Compressed: s.CompressedSize, Final: s.Final, Hidden: s.Hidden, Files: s.Files, Flagged: flagged[s.Index]}
+		if df != nil {
+			out[i].Line = df.Location(s.Index) // "" when the step is not mapped
+		}
 	}
 	return out
 }
@@ -217,7 +221,7 @@ func WriteAnalysis(w io.Writer, a *analyze.Analysis) error {
 		leaves = append(leaves, leaf{path: f.Path, bytes: f.Bytes, cat: catIndex(fl.Category), step: stepOf(img, f.Layer), evidence: ev.id(fl.Evidence)})
 	}
 	p := analyzePage{
-		Kind: "analyze", Categories: categoryNames(false), Image: infoOf(img), Steps: stepsOf(img, c),
+		Kind: "analyze", Categories: categoryNames(false), Image: infoOf(img), Steps: stepsOf(img, c, a.Dockerfile),
 		Tree: buildTree("/", leaves), Budgets: a.Budgets, Warnings: img.Warnings,
 	}
 	if c != nil {
@@ -239,7 +243,7 @@ func WriteComparison(w io.Writer, c *analyze.Comparison, ca, cb *analyze.Classif
 	saved, added := diffLeaves(c.A, c.B, ca, cb, &ev)
 	p := comparePage{
 		Kind: "compare", Categories: categoryNames(true),
-		A: infoOf(c.A), B: infoOf(c.B), StepsA: stepsOf(c.A, ca), StepsB: stepsOf(c.B, cb),
+		A: infoOf(c.A), B: infoOf(c.B), StepsA: stepsOf(c.A, ca, c.DockerfileA), StepsB: stepsOf(c.B, cb, c.DockerfileB),
 		Saved: buildTree("/", saved), Added: buildTree("/", added),
 		Waterfall: waterfall(c), Delta: c.Delta, Decomposition: c.Decomposition, Shared: c.Shared,
 		Layers: layerRows(c), Identical: c.Identical, Budgets: c.Budgets, Warnings: c.Warnings,

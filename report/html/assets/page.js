@@ -53,7 +53,7 @@ function stepColour(i) { return i < 0 ? "#cccccc" : `hsl(${(i * 137.508) % 360},
 function stepLabel(steps, i) {
   const s = steps[i];
   if (!s) return "(no step)";
-  return `#${i} ${s.instruction}` + (s.line ? ` (Dockerfile line ${s.line})` : "");
+  return `#${i} ${s.instruction}` + (s.line ? ` (${s.line})` : "");
 }
 
 function section(title, ...body) {
@@ -239,7 +239,7 @@ function stepBars(steps, totals) {
     }
     const cbar = el("div", { class: "bar compressed", title: s.compressed >= 0 ? "compressed " + exact(s.compressed) : "compressed size unknown" });
     cbar.style.width = (s.compressed >= 0 ? 100 * s.compressed / max : 0) + "%";
-    const instr = el("td", { class: "instr", title: s.instruction }, s.instruction + (s.line ? ` (line ${s.line})` : ""));
+    const instr = el("td", { class: "instr", title: s.instruction }, s.instruction + (s.line ? ` — ${s.line}` : ""));
     const flags = Object.entries(s.flagged || {}).map(([c, n]) => c + " " + human(n)).join(", ");
     table.append(el("tr", {}, el("td", {}, "#" + s.i), instr, el("td", { class: "barcell" }, bar, cbar),
       el("td", { class: "num" }, human(s.size)), el("td", { class: "num" }, s.compressed >= 0 ? human(s.compressed) : "?"),

@@ -1682,6 +1682,9 @@ func TestE2EDockerfile(t *testing.T) {
 		"python/multi":  {15, []string{"16-17", "20", "21", "22", "23"}, ""},
 		"java/single":   {5, []string{"8-9", "10", "11", "12-15", "16"}, "8-9"},
 		"java/multi":    {14, []string{"15-17", "18", "19", "20", "21"}, ""},
+		// goscratch's multi-stage image is FROM scratch: no base entry.
+		"goscratch/single": {6, []string{"7", "8", "9", "10", "11", "12", "13"}, "7"},
+		"goscratch/multi":  {17, []string{"18", "19", "20", "21", "22", "23"}, ""},
 	}
 	lines := func(start, end int) string {
 		if end > start {

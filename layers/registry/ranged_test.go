@@ -135,10 +135,13 @@ func TestRangedFetch(t *testing.T) {
 				<-release
 			}
 			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(blob))
+			// Recorded before the release: otherwise a released chunk
+			// could be recorded first, and the order seen would be the
+			// scheduler's, not the server's.
+			served <- c
 			if c == 3 {
 				reorderOnce.Do(func() { close(release) })
 			}
-			served <- c
 			return true
 		}, wantRanged: true, check: func(t *testing.T, s *blobServer) {
 			var order []int64

@@ -136,6 +136,7 @@ func Suggest(in Input) (*Suggestion, error) {
 	s.classifySteps()
 	s.selectFiles()
 	s.selectPackages()
+	s.keepSources()
 	s.chooseBase()
 	s.askContext()
 	pred := s.predict()
@@ -250,6 +251,10 @@ func (s *state) selectFiles() {
 	s.dropped = map[model.Category]int64{}
 	// Node: a project whose lockfile marks devDependencies gets a pruned
 	// node_modules from a stage of its own.
+	// The project is the directory above the outermost node_modules, and
+	// must be the build's own: its package.json written by the
+	// Dockerfile's steps and owned by no system package (Debian's node-*
+	// packages ship node_modules trees with lockfiles of their own).
 	nodeDev := map[string]bool{}
 	for _, p := range s.cl.Packages {
 		if p.Manager == "npm" && p.Dev {
@@ -259,7 +264,9 @@ func (s *state) selectFiles() {
 		}
 	}
 	for d := range nodeDev {
-		s.nodeDirs = append(s.nodeDirs, d)
+		if s.ownProject(d) {
+			s.nodeDirs = append(s.nodeDirs, d)
+		}
 	}
 	sort.Strings(s.nodeDirs)
 	var unsafe []string
@@ -297,10 +304,47 @@ func (s *state) selectFiles() {
 	}
 }
 
+// keepSources copies the source files the build wrote when the final
+// stage keeps a build tool the container runs (or may run): a compiler
+// run at start-up reads sources, and which ones cannot be told.
+func (s *state) keepSources() {
+	if len(s.keptTools) == 0 {
+		return
+	}
+	var n int64
+	var files int
+	for i, f := range s.img.FS.Files {
+		if s.keep[i] || !copyable(f) || !s.appStep[s.stepOfFile(i)] || s.cl.Flags[i].Category != model.Source || !safe(f.Path) {
+			continue
+		}
+		if _, ok := s.pkgManaged(i); ok || s.inNodeModules(f.Path) {
+			continue
+		}
+		s.keep[i] = true
+		s.dropped[model.Source] -= f.Bytes
+		n += f.Bytes
+		files++
+	}
+	if files > 0 {
+		s.ask(fmt.Sprintf("%d source file(s) the build wrote (%s) are copied, as the container runs %s, which may read them: does it?", files, mb(n), listNames(s.keptTools, 3)))
+	}
+}
+
 // copyable reports whether COPY can carry the entry: a regular file, a
 // symlink or a hard link (directories come with their contents).
 func copyable(f model.File) bool {
 	return f.Kind == index.File || f.Kind == index.Symlink || f.Kind == index.Hardlink
+}
+
+// ownProject reports whether dir holds a package.json the Dockerfile's
+// steps wrote and no system package owns.
+func (s *state) ownProject(dir string) bool {
+	i, ok := s.img.FS.IndexOf(path.Join(dir, "package.json"))
+	if !ok || !s.appStep[s.stepOfFile(i)] {
+		return false
+	}
+	_, managed := s.pkgManaged(i)
+	return !managed
 }
 
 func (s *state) inNodeModules(p string) bool {
@@ -374,23 +418,29 @@ func (s *state) selectPackages() {
 		bytes int64
 	}
 	var tools []flagged
-	for i, p := range s.cl.Packages {
+	var unsure []string // kept because a script the container runs was not read
+	for _, p := range s.cl.Packages {
 		if (p.Manager != "dpkg" && p.Manager != "apk") || p.Category == "" || p.Category == model.Docs || !s.appStep[p.Step] {
 			continue
 		}
 		tools = append(tools, flagged{p.Name, p.Bytes})
 		s.buildBytes += p.Bytes
-		if u := pkggraph.Runs(cfg, append(pkggraph.Commands(cmds[p.Name]), p.Name)); u.Used || !u.Certain {
-			why := u.Evidence
-			if why == "" {
-				why = "a script the container runs was not captured"
-			}
-			add(p.Name, fmt.Sprintf("%s (%s), but %s", p.Category, p.Evidence, why))
+		u := pkggraph.Runs(cfg, append(pkggraph.Commands(cmds[p.Name]), p.Name))
+		switch {
+		case u.Used:
+			add(p.Name, fmt.Sprintf("%s (%s), but %s", p.Category, p.Evidence, u.Evidence))
 			s.keptTools = append(s.keptTools, p.Name)
-			s.ask(fmt.Sprintf("%s is a %s, yet %s: kept in the final stage; can the container run without it?", p.Name, p.Category, why))
+			s.ask(fmt.Sprintf("%s is a %s, yet %s: kept in the final stage; can the container run without it?", p.Name, p.Category, u.Evidence))
+		case !u.Certain:
+			add(p.Name, fmt.Sprintf("%s (%s), but a script the container runs was not read", p.Category, p.Evidence))
+			s.keptTools = append(s.keptTools, p.Name)
+			unsure = append(unsure, p.Name)
 		}
-		_ = i
 	}
+	if len(unsure) > 0 {
+		s.ask(fmt.Sprintf("a script ENTRYPOINT, CMD or HEALTHCHECK runs could not be read, so the build's tools (%s) are kept in the final stage: which of them does it run?", listNames(unsure, 8)))
+	}
+	s.keepRecommended(add)
 	sort.SliceStable(tools, func(a, b int) bool { return tools[a].bytes > tools[b].bytes })
 	for _, t := range tools {
 		s.buildTools = append(s.buildTools, t.name)
@@ -426,6 +476,75 @@ func (s *state) selectPackages() {
 	if len(s.binaries) == 0 {
 		s.allStatic = false
 	}
+}
+
+// keepRecommended adds, for the build tools kept because the container
+// runs them, the packages the original installed as their
+// recommendations (gcc-12 recommends libc6-dev: without it gcc cannot
+// build a program): the final stage's install has no recommends, and a
+// tool that worked in the original must work there too. Depends need no
+// naming: apt installs them.
+func (s *state) keepRecommended(add func(name, why string)) {
+	if len(s.keptTools) == 0 {
+		return
+	}
+	graphs, err := pkggraph.Read(s.img.Contents)
+	if err != nil {
+		return // the prediction's closure asks about an unreadable database
+	}
+	for _, g := range graphs {
+		seen := map[int]bool{}
+		type item struct {
+			i   int
+			why string // the Recommends edge that reached it, "" for none
+		}
+		var queue []item
+		for _, n := range s.keptTools {
+			if i := g.Index(n); i >= 0 {
+				queue = append(queue, item{i, ""})
+			}
+		}
+		for len(queue) > 0 {
+			it := queue[0]
+			queue = queue[1:]
+			if seen[it.i] {
+				continue
+			}
+			seen[it.i] = true
+			name := g.Packages[it.i].Name
+			if it.why != "" {
+				if j, ok := s.pkgIndex(name); ok && !s.baseOwned(j) {
+					add(name, it.why)
+				}
+			}
+			for _, e := range g.Out[it.i] {
+				switch e.Kind {
+				case pkggraph.Depends, pkggraph.PreDepends:
+					queue = append(queue, item{e.To, ""})
+				case pkggraph.Recommends:
+					queue = append(queue, item{e.To, fmt.Sprintf("recommended by %s, which the container runs, and installed with it in the original", name)})
+				}
+			}
+		}
+	}
+}
+
+// pkgIndex is the index in the classification of the dpkg or apk package
+// named name.
+func (s *state) pkgIndex(name string) (int, bool) {
+	for i, p := range s.cl.Packages {
+		if p.Name == name && (p.Manager == "dpkg" || p.Manager == "apk") {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func listNames(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:max], ", "), len(names)-max)
 }
 
 // baseOwned reports whether package i was installed by the base image.
@@ -561,8 +680,8 @@ func (s *state) askContext() {
 	}
 	var paths []string
 	for i, f := range s.img.FS.Files {
-		if !s.keep[i] || run[f.Path] {
-			continue
+		if !s.keep[i] || run[f.Path] || s.cl.Flags[i].Category != "" {
+			continue // a flagged file kept (sources for a compiler the container runs) is asked about where it is kept
 		}
 		st := s.stepOfFile(i)
 		if st < 0 || st >= len(s.img.Steps) {

@@ -246,6 +246,16 @@ func checkParses(t *testing.T, text string) *dockerfile.File {
 	return f
 }
 
+// copied reports whether a COPY source is p or a directory above it.
+func copied(copies []string, p string) bool {
+	for _, c := range copies {
+		if c == p || strings.HasPrefix(p, strings.TrimSuffix(c, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 func golden(t *testing.T, name, text string) {
 	t.Helper()
 	p := filepath.Join("testdata", name+".Dockerfile")
@@ -280,8 +290,14 @@ func TestEntrypointScriptCallingGCC(t *testing.T) {
 	if !strings.Contains(got.Dockerfile, "# ? gcc-12 is a build-tool") {
 		t.Errorf("the question is not in the file:\n%s", got.Dockerfile)
 	}
-	if !contains(got.Copies, "/src/entrypoint.sh") {
-		t.Errorf("the script must be copied; copies %v", got.Copies)
+	// The script, and the sources gcc may compile at run time (asked).
+	for _, f := range []string{"/src/entrypoint.sh", "/src/wordfreq.c"} {
+		if !copied(got.Copies, f) {
+			t.Errorf("%s must be copied; copies %v", f, got.Copies)
+		}
+	}
+	if !strings.Contains(got.Dockerfile, "# ? 3 source file(s) the build wrote (13 kB) are copied, as the container runs gcc-12") {
+		t.Errorf("the kept sources are not asked about:\n%s", got.Dockerfile)
 	}
 	checkParses(t, got.Dockerfile)
 	golden(t, "c-entrypoint-gcc", got.Dockerfile)

@@ -125,7 +125,16 @@ func hidesWritten(target string, written []string) bool {
 	return false
 }
 
-// stageName is the name the build stage of the target gets.
+// prodStage is the name of the stage that prunes the k-th Node project:
+// "prod-deps", then "prod-deps-2", ... (stage names must be unique).
+func (s *state) prodStage(k int) string {
+	if k == 0 {
+		return "prod-deps"
+	}
+	return fmt.Sprintf("prod-deps-%d", k+1)
+}
+
+// buildName is the name the build stage of the target gets.
 func (s *state) buildName() string {
 	if s.target.Name != "" {
 		return s.target.Name
@@ -211,11 +220,11 @@ func (s *state) write() string {
 			w("%s", text)
 		}
 	}
-	for _, d := range s.nodeDirs {
+	for k, d := range s.nodeDirs {
 		w("")
 		w("# Node: npm prune --omit=dev keeps the production dependencies of /%s only;", d)
 		w("# the devDependencies (%s, npm lockfile: dev) stay in %s.", mb(s.nodeDevBytes(d)), build)
-		w("FROM %s AS prod-deps", build)
+		w("FROM %s AS %s", build, s.prodStage(k))
 		w("WORKDIR /%s", d)
 		w("RUN npm prune --omit=dev")
 	}
@@ -508,10 +517,12 @@ func (s *state) planCopies(build string) {
 	dirs := map[string]int64{}
 	files := map[string][]string{}
 	fileBytes := map[string]int64{}
+	flagged := map[string]bool{} // a group holding flagged files kept (keepSources)
 	for i, f := range fs.Files {
 		if !s.keep[i] {
 			continue
 		}
+		fl := s.cl.Flags[i].Category != ""
 		top := ""
 		parts := strings.Split(f.Path, "/")
 		for k := 1; k < len(parts); k++ {
@@ -522,21 +533,29 @@ func (s *state) planCopies(build string) {
 		}
 		if top != "" {
 			dirs[top] += f.Bytes
+			flagged["/"+top] = flagged["/"+top] || fl
 			continue
 		}
 		parent := path.Dir(f.Path)
 		files[parent] = append(files[parent], "/"+f.Path)
 		fileBytes[parent] += f.Bytes
+		flagged[parent] = flagged[parent] || fl
+	}
+	how := func(k string) string {
+		if flagged[k] {
+			return "written by the build, sources included (see the questions)"
+		}
+		return "written by the build and not flagged"
 	}
 	for _, d := range sortedKeys(dirs) {
 		s.copies = append(s.copies, copyLine{from: build, srcs: []string{"/" + d}, dst: "/" + d, bytes: dirs[d],
-			note: fmt.Sprintf("/%s: %s, written by the build and not flagged", d, mb(dirs[d]))})
+			note: fmt.Sprintf("/%s: %s, %s", d, mb(dirs[d]), how("/"+d))})
 	}
 	for _, p := range sortedKeys(files) {
 		s.copies = append(s.copies, copyLine{from: build, srcs: files[p], dst: "/" + p + "/", bytes: fileBytes[p],
-			note: fmt.Sprintf("%s, written by the build and not flagged", mb(fileBytes[p]))})
+			note: fmt.Sprintf("%s, %s", mb(fileBytes[p]), how(p))})
 	}
-	for _, d := range s.nodeDirs {
+	for k, d := range s.nodeDirs {
 		nm := path.Join(d, "node_modules")
 		var n int64
 		for i, f := range fs.Files {
@@ -544,7 +563,7 @@ func (s *state) planCopies(build string) {
 				n += f.Bytes
 			}
 		}
-		s.copies = append(s.copies, copyLine{from: "prod-deps", srcs: []string{"/" + nm}, dst: "/" + nm, bytes: n,
+		s.copies = append(s.copies, copyLine{from: s.prodStage(k), srcs: []string{"/" + nm}, dst: "/" + nm, bytes: n,
 			note: fmt.Sprintf("the production dependencies: %s", mb(n))})
 	}
 	if s.base == "scratch" {

@@ -168,8 +168,12 @@ func (s *state) write() string {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	build := s.buildName()
-	w("# syntax=docker/dockerfile:1")
+	// No "# syntax=" directive: it makes BuildKit fetch its frontend
+	// from Docker Hub, which fails offline and behind a mirror; the
+	// built-in frontend of Docker 20.10 and later has RUN --mount.
 	w("# Suggested by imgdiff from %s and %s.", s.img.Ref, s.df.Path)
+	w("# Build it with BuildKit (Docker's default builder since 23.0; DOCKER_BUILDKIT=1")
+	w("# before): its RUN --mount=type=cache lines need it.")
 	w("# The original build is kept as the build stage; the final stage holds")
 	w("# what the app needs at run time only. Decisions are commented with their")
 	w("# evidence; what could not be decided is asked at the end.")

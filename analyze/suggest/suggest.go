@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -171,6 +172,8 @@ type state struct {
 	nodeDirs []string
 	dropped  map[model.Category]int64
 	stateB   int64 // unflagged package-manager state the build wrote
+	genB     int64 // by-products of the package installs (byProduct, bytecodeOf)
+	genEtc   []string
 	closure  map[string]bool
 
 	managers    map[string]bool
@@ -296,12 +299,75 @@ func (s *state) selectFiles() {
 			s.stateB += f.Bytes
 			continue
 		}
+		if owner := s.bytecodeOf(i); owner != "" || s.byProduct(i) {
+			s.genB += f.Bytes
+			if owner == "" && under(f.Path, "etc") && f.Kind == index.File {
+				s.genEtc = append(s.genEtc, "/"+f.Path)
+			}
+			continue
+		}
 		if !safe(f.Path) {
 			unsafe = append(unsafe, show("/"+f.Path))
 			continue
 		}
 		s.keep[i] = true
 	}
+	if len(s.genEtc) > 0 {
+		names := s.genEtc
+		more := ""
+		if len(names) > 5 {
+			more = fmt.Sprintf(" and %d more", len(names)-5)
+			names = names[:5]
+		}
+		s.ask(fmt.Sprintf("%s%s were written by a package install and no package lists them: taken for its scripts' output, not copied; copy any the build configured by hand", strings.Join(names, ", "), more))
+	}
+}
+
+// installRun matches a RUN that installs system packages.
+var installRun = regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*install\b|\bapk\s+(-\S+\s+)*add\b|\bdpkg\s+(-\S+\s+)*(-i|--install)\b`)
+
+// ownDirs are where a build puts its own files; anything else an install
+// step writes that no package lists is the install's by-product.
+var ownDirs = []string{"usr/local", "opt", "home", "root", "srv"}
+
+// byProduct reports whether file i, which no package owns, was made by the
+// maintainer scripts of a package install (update-alternatives links,
+// update-ca-certificates' links, configuration a postinst generates):
+// written by a RUN that installs packages, outside the build's own
+// directories and the working directory. The final stage's install makes
+// them again for the packages it installs.
+func (s *state) byProduct(i int) bool {
+	st := s.stepOfFile(i)
+	if st < 0 || st >= len(s.img.Steps) || !installRun.MatchString(s.img.Steps[st].CreatedBy) {
+		return false
+	}
+	p := s.img.FS.Files[i].Path
+	if wd := strings.Trim(path.Clean("/"+s.img.Config.WorkingDir), "/"); wd != "" && under(p, wd) {
+		return false
+	}
+	return !under(p, ownDirs...)
+}
+
+// bytecodeOf is the package owning the Python source that file i, a
+// compiled .pyc in a __pycache__ directory, was compiled from ("" when
+// none does): py3compile and any later import write them for the
+// package's modules, and they follow the package (the final stage's
+// install compiles its own).
+func (s *state) bytecodeOf(i int) string {
+	p := s.img.FS.Files[i].Path
+	dir, file := path.Split(p)
+	if path.Base(dir) != "__pycache__" || !strings.HasSuffix(file, ".pyc") {
+		return ""
+	}
+	mod, _, _ := strings.Cut(file, ".") // name.cpython-311.pyc
+	j, ok := s.img.FS.IndexOf(path.Join(path.Dir(path.Clean(dir)), mod+".py"))
+	if !ok {
+		return ""
+	}
+	if pk, managed := s.pkgManaged(j); managed {
+		return pk.Name
+	}
+	return ""
 }
 
 // keepSources copies the source files the build wrote when the final

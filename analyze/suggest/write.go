@@ -402,6 +402,9 @@ func (s *state) sortedDropped() []string {
 			out = append(out, fmt.Sprintf("%s of %s files the build wrote stay in the build stage", mb(n), c))
 		}
 	}
+	if s.genB > 0 {
+		out = append(out, fmt.Sprintf("%s that the package installs' scripts wrote and no package lists (alternatives and certificate links, Python bytecode, generated configuration) stay in the build stage; the install here writes its own", mb(s.genB)))
+	}
 	if s.stateB > 0 {
 		out = append(out, fmt.Sprintf("%s of package-manager state the build wrote (dpkg, apt, apk databases, logs) stays in the build stage; an install here writes its own", mb(s.stateB)))
 	}
@@ -664,6 +667,8 @@ func (s *state) predict() Prediction {
 			keep = under(f.Path, dataPackages[p.Name])
 		case !scratch && !s.appStep[step]:
 			keep = true // the base's, or written by a step nothing maps
+		case !scratch && closure[s.bytecodeOf(i)]:
+			keep = true // compiled again by the final stage's install
 		case !scratch && under(f.Path, "var/lib/dpkg/info"):
 			name, _, _ := strings.Cut(path.Base(f.Path), ".")
 			name, _, _ = strings.Cut(name, ":")

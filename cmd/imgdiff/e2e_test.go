@@ -39,9 +39,11 @@ import (
 
 // e2eManifest is images.json, written by testdata/e2e/run.sh.
 type e2eManifest struct {
-	Registry  string     `json:"registry"`
-	OCILayout string     `json:"ociLayout"`
-	Images    []e2eImage `json:"images"`
+	Registry  string `json:"registry"`
+	OCILayout string `json:"ociLayout"`
+	// Base is the base image every Dockerfile was built on (BASE=).
+	Base   string     `json:"base"`
+	Images []e2eImage `json:"images"`
 }
 
 type e2eImage struct {
@@ -51,6 +53,10 @@ type e2eImage struct {
 	Tag     string `json:"tag"`     // in the daemon
 	Archive string `json:"archive"` // docker save output
 	OCITag  string `json:"ociTag"`  // tag in the shared OCI layout
+	// Context is the build context it was built from (its npm-cache
+	// filled for the Node app), BuildArgs the --build-arg values.
+	Context   string   `json:"context"`
+	BuildArgs []string `json:"buildArgs"`
 }
 
 func (im e2eImage) name() string { return im.App + "-" + im.Variant + "-" + im.Builder }

@@ -310,14 +310,21 @@ prepare_contexts() {
 	rm -rf "$tmp" "$WORK/ctx-node/npm-cache/_logs"
 }
 
+# build_args APP: the --build-arg values of APP's builds, one a line (the
+# manifest lists them too: the suggest test builds with the same).
+build_args() {
+	echo "BASE=$BASE_IMAGE"
+	[[ $1 == node ]] && echo NPM_FLAGS=--offline
+	return 0
+}
+
 # build APP VARIANT BUILDER
 build() {
-	local app=$1 variant=$2 builder=$3 tag log args=()
+	local app=$1 variant=$2 builder=$3 tag log args=() a
 	tag=imgdiff-e2e/$app:$variant-$builder
 	log=$LOGS/build-$app-$variant-$builder.log
-	args=(build --network host -f "$WORK/ctx-$app/Dockerfile.$variant" -t "$tag"
-		--build-arg "BASE=$BASE_IMAGE")
-	[[ $app == node ]] && args+=(--build-arg NPM_FLAGS=--offline)
+	args=(build --network host -f "$WORK/ctx-$app/Dockerfile.$variant" -t "$tag")
+	while read -r a; do args+=(--build-arg "$a"); done < <(build_args "$app")
 	if [[ $builder == buildkit ]]; then
 		DOCKER_BUILDKIT=1 "$DOCKER" "${args[@]}" --progress plain "$WORK/ctx-$app" >"$log" 2>&1
 	else
@@ -428,17 +435,18 @@ push_buildkit() {
 # write_manifest: what the Go test reads to know which images exist and
 # where each transport's copy is.
 write_manifest() {
-	local first=1 im app variant builder name
+	local first=1 im app variant builder name args
 	{
-		printf '{\n  "registry": "%s",\n  "ociLayout": "%s",\n  "images": [\n' "$REGISTRY" "$OUT/oci"
+		printf '{\n  "registry": "%s",\n  "ociLayout": "%s",\n  "base": "%s",\n  "images": [\n' "$REGISTRY" "$OUT/oci" "$BASE_IMAGE"
 		for im in "${IMAGES[@]}"; do
 			read -r app variant builder <<<"$im"
 			name=$app-$variant-$builder
+			args=$(build_args "$app" | sed 's/.*/"&"/' | paste -sd, - | sed 's/,/, /g')
 			((first)) || printf ',\n'
 			first=0
-			printf '    {"app": "%s", "variant": "%s", "builder": "%s", "tag": "%s", "archive": "%s", "ociTag": "%s"}' \
+			printf '    {"app": "%s", "variant": "%s", "builder": "%s", "tag": "%s", "archive": "%s", "ociTag": "%s", "context": "%s", "buildArgs": [%s]}' \
 				"$app" "$variant" "$builder" "imgdiff-e2e/$app:$variant-$builder" \
-				"$OUT/archives/$name.tar" "$name"
+				"$OUT/archives/$name.tar" "$name" "$WORK/ctx-$app" "$args"
 		done
 		printf '\n  ]\n}\n'
 	} >"$OUT/images.json"
@@ -449,7 +457,7 @@ write_manifest() {
 run_tests() {
 	cd "$REPO"
 	local rc=0 passed failed
-	IMGDIFF_E2E_MANIFEST=$OUT/images.json IMGDIFF_E2E_DOCKER=$DOCKER \
+	IMGDIFF_E2E_MANIFEST=$OUT/images.json IMGDIFF_E2E_DOCKER=$DOCKER IMGDIFF_E2E_LOGS=$LOGS \
 		go test -tags e2e -count=1 -timeout 45m -v ./cmd/imgdiff/ -run "${IMGDIFF_E2E_RUN:-E2E}" 2>&1 |
 		tee "$LOGS/go-test.log" || rc=$?
 	# Tests and subtests, for the closing line.
@@ -588,7 +596,7 @@ main() {
 hold() {
 	cat >"$WORK/env.sh" <<-EOF
 		export DOCKER_HOST=$DOCKER_HOST DOCKER_CONFIG=$DOCKER_CONFIG
-		export IMGDIFF_E2E_MANIFEST=$OUT/images.json IMGDIFF_E2E_DOCKER=$DOCKER
+		export IMGDIFF_E2E_MANIFEST=$OUT/images.json IMGDIFF_E2E_DOCKER=$DOCKER IMGDIFF_E2E_LOGS=$LOGS
 	EOF
 	log "holding: . $WORK/env.sh && go test -tags e2e -count=1 -v ./cmd/imgdiff/ -run E2E"
 	log "Ctrl-C (or kill -TERM $$) stops the daemons and cleans up"

@@ -1,5 +1,6 @@
-# syntax=docker/dockerfile:1
 # Suggested by imgdiff from node-svc:single and Dockerfile.
+# Build it with BuildKit (Docker's default builder since 23.0; DOCKER_BUILDKIT=1
+# before): its RUN --mount=type=cache lines need it.
 # The original build is kept as the build stage; the final stage holds
 # what the app needs at run time only. Decisions are commented with their
 # evidence; what could not be decided is asked at the end.

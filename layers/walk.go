@@ -18,6 +18,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/imgdiff/imgdiff/layers/elffacts"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -44,6 +45,14 @@ type WalkOptions struct {
 	// CaptureKey identifies the Capture set; it is part of cache keys, so a
 	// change to what is captured never serves stale cached indexes.
 	CaptureKey string
+	// ELF, when set, selects the regular files (canonical path,
+	// permission bits, size) whose ELF facts the walk reads into
+	// index.Layer.ELF (package elffacts): a selected body is read only as
+	// far as its facts need (16 bytes of a script, 64 KiB of a static
+	// binary) and never kept. When it is nil the walk reads no body for
+	// it. Whatever selects files must be part of CaptureKey, as for
+	// Capture; a captured file is not also inspected.
+	ELF func(path string, mode uint32, size int64) bool
 	// MaxCapture caps a captured body; larger files are not captured.
 	// 0 means DefaultMaxCapture.
 	MaxCapture int64
@@ -550,6 +559,7 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 	var arena stringArena
 	entries := entryList{arena: &arena}
 	var seen pathSet // positions in entries, by path, for repeated names
+	var elfReader elffacts.Reader
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -637,6 +647,7 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 			return nil, fmt.Errorf("%q: layer size: %w", p, err)
 		}
 		idx.Size = size
+		captured := false
 		if e.kind == index.File && opts.Capture != nil && e.size <= opts.MaxCapture {
 			if p := arena.str(e.path); opts.Capture(p, e.size) {
 				body, err := io.ReadAll(tr)
@@ -647,6 +658,24 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 					idx.Contents = map[string][]byte{}
 				}
 				idx.Contents[p] = body
+				captured = true
+			}
+		}
+		if opts.ELF != nil {
+			p := arena.str(e.path)
+			if dup != -1 && idx.ELF != nil {
+				delete(idx.ELF, p) // the facts of the entry this one replaces
+			}
+			if idx.ELF == nil {
+				idx.ELF = map[string]index.ELF{}
+			}
+			if e.kind == index.File && !captured && e.size >= minELF && opts.ELF(p, e.mode, e.size) {
+				// An error (no ELF, a malformed one, a stream that
+				// fails) leaves the file without facts; a failing
+				// stream fails the walk at the next header.
+				if facts, err := elfReader.Read(tr); err == nil {
+					idx.ELF[p] = facts
+				}
 			}
 		}
 		switch {
@@ -661,6 +690,9 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 	idx.Entries = entries.entries()
 	return idx, nil
 }
+
+// minELF is the size of the smallest ELF header (ELF32).
+const minELF = 52
 
 // maxEntries is opts.MaxEntries with its default, and never more than
 // the record positions of an entryList can count.

@@ -98,6 +98,9 @@ func suggestRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	// What the app runs: ELF facts of the binaries, bodies of the
+	// entrypoint scripts (analyze and compare never read them).
+	po.RunFacts = true
 	loaded, err := pipeline.Load(ctx, po, opts.Ref)
 	if err != nil {
 		return err
@@ -114,9 +117,11 @@ func suggestRun(ctx context.Context, opts *Options) error {
 	for _, w := range m.Warnings {
 		opts.IO.Errorf("warning: %s", w.Message)
 	}
-	// ELF facts are not captured by the walk yet: every binary counts as
-	// dynamic with unknown needs, so the original base is kept.
-	s, err := suggest.Suggest(suggest.Input{Image: img, Class: cl, Dockerfile: df, Mapping: m, Scripts: img.Contents})
+	elfs := make(map[string]suggest.ELF, len(loaded[0].ELF))
+	for p, e := range loaded[0].ELF {
+		elfs[p] = suggest.ELF{Interp: e.Interp, Needed: e.Needed}
+	}
+	s, err := suggest.Suggest(suggest.Input{Image: img, Class: cl, Dockerfile: df, Mapping: m, ELF: elfs, Scripts: img.Contents})
 	if err != nil {
 		return err
 	}

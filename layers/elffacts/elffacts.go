@@ -11,6 +11,7 @@
 // reader remembers, as the bytes pass, only the NUL-terminated strings
 // that contain ".so" (every soname does) with their file offsets, and
 // resolves DT_NEEDED against them once the dynamic section has passed.
+// Names must be printable ASCII without spaces (every real one is).
 // A name it cannot resolve that way is an error: the caller then knows
 // nothing of the file, which is the safe answer.
 package elffacts
@@ -392,6 +393,9 @@ func (s *state) facts() (index.ELF, error) {
 		if len(b) == 0 {
 			return index.ELF{}, errors.New("elf: empty PT_INTERP")
 		}
+		if !printable(string(b)) {
+			return index.ELF{}, errors.New("elf: PT_INTERP is no printable path")
+		}
 		out.Interp = string(b)
 	}
 	if s.dynamic == nil {
@@ -405,9 +409,24 @@ func (s *state) facts() (index.ELF, error) {
 		if !ok {
 			return index.ELF{}, fmt.Errorf("elf: DT_NEEDED name at offset %d not read (no soname there, or too many strings)", o)
 		}
+		if !printable(name) {
+			return index.ELF{}, fmt.Errorf("elf: DT_NEEDED name %q is not printable", name)
+		}
 		out.Needed = append(out.Needed, name)
 	}
 	return out, nil
+}
+
+// printable reports whether s is printable ASCII without spaces, as every
+// real soname and loader path is: a name from a hostile file can then
+// never break a line of what it is written into.
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // lookup is the NUL-terminated string at file offset o, when a remembered

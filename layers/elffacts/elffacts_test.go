@@ -285,8 +285,11 @@ func FuzzELFFacts(f *testing.F) {
 			if len(got.Needed) > maxNeeded || len(got.Interp) > maxInterp {
 				t.Fatalf("facts beyond bounds: %d needed, interp %d bytes", len(got.Needed), len(got.Interp))
 			}
+			if !printable(got.Interp) {
+				t.Fatalf("interp %q", got.Interp)
+			}
 			for _, n := range got.Needed {
-				if n == "" || len(n) > maxName {
+				if n == "" || len(n) > maxName || !printable(n) {
 					t.Fatalf("needed %q", n)
 				}
 			}

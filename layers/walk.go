@@ -51,7 +51,7 @@ type WalkOptions struct {
 	// far as its facts need (16 bytes of a script, 64 KiB of a static
 	// binary) and never kept. When it is nil the walk reads no body for
 	// it. Whatever selects files must be part of CaptureKey, as for
-	// Capture; a captured file is not also inspected.
+	// Capture; a captured body is read for facts from memory.
 	ELF func(path string, mode uint32, size int64) bool
 	// MaxCapture caps a captured body; larger files are not captured.
 	// 0 means DefaultMaxCapture.
@@ -647,7 +647,7 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 			return nil, fmt.Errorf("%q: layer size: %w", p, err)
 		}
 		idx.Size = size
-		captured := false
+		var captured []byte
 		if e.kind == index.File && opts.Capture != nil && e.size <= opts.MaxCapture {
 			if p := arena.str(e.path); opts.Capture(p, e.size) {
 				body, err := io.ReadAll(tr)
@@ -658,7 +658,7 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 					idx.Contents = map[string][]byte{}
 				}
 				idx.Contents[p] = body
-				captured = true
+				captured = body
 			}
 		}
 		if opts.ELF != nil {
@@ -669,11 +669,17 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 			if idx.ELF == nil {
 				idx.ELF = map[string]index.ELF{}
 			}
-			if e.kind == index.File && !captured && e.size >= minELF && opts.ELF(p, e.mode, e.size) {
-				// An error (no ELF, a malformed one, a stream that
-				// fails) leaves the file without facts; a failing
+			if e.kind == index.File && e.size >= minELF && opts.ELF(p, e.mode, e.size) {
+				// A captured body (a binary named in the config is
+				// captured as a possible script) is read again from
+				// memory. An error (no ELF, a malformed one, a stream
+				// that fails) leaves the file without facts; a failing
 				// stream fails the walk at the next header.
-				if facts, err := elfReader.Read(tr); err == nil {
+				var body io.Reader = tr
+				if captured != nil {
+					body = bytes.NewReader(captured)
+				}
+				if facts, err := elfReader.Read(body); err == nil {
 					idx.ELF[p] = facts
 				}
 			}

@@ -129,7 +129,9 @@ func TestStaticGoBinaryGetsScratch(t *testing.T) {
 	if rep.Base != "scratch" || !strings.HasPrefix(final, "FROM scratch\n") {
 		t.Fatalf("base %q, final stage:\n%s", rep.Base, final)
 	}
-	if !slices.ContainsFunc(rep.Copies, func(c string) bool { return c == "/usr/local/bin/app" || strings.HasPrefix("/usr/local/bin/app", c+"/") }) {
+	if !slices.ContainsFunc(rep.Copies, func(c string) bool {
+		return c == "/usr/local/bin/app" || strings.HasPrefix("/usr/local/bin/app", c+"/")
+	}) {
 		t.Errorf("the binary is not copied: %v", rep.Copies)
 	}
 	for _, want := range []string{"COPY --from=build /usr/local", "USER 65532:65532\n", `CMD ["/usr/local/bin/app"]` + "\n"} {

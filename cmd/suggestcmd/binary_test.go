@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -31,7 +30,7 @@ func buildGo(t *testing.T, cgo string) []byte {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "app")
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", out, "main.go")
+	cmd := exec.Command("go", "build", "-o", out, "main.go")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo, "GO111MODULE=off")
 	if b, err := cmd.CombinedOutput(); err != nil {

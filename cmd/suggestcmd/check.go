@@ -115,7 +115,7 @@ func writeCheck(w io.Writer, format string, r *Check) error {
 	b.WriteString("\nΔS, predicted and as compare measures it:\n")
 	pred := map[string]int64{}
 	for _, t := range r.PredictedTerms {
-		pred[t.Name] = t.Bytes
+		pred[measuredName(t.Name)] = t.Bytes
 	}
 	seen := map[string]bool{}
 	row := func(name string, measured int64, has bool) {
@@ -135,8 +135,8 @@ func writeCheck(w io.Writer, format string, r *Check) error {
 		seen[t.Name] = true
 	}
 	for _, t := range r.PredictedTerms {
-		if !seen[t.Name] {
-			row(t.Name, 0, false)
+		if n := measuredName(t.Name); !seen[n] {
+			row(n, 0, false)
 		}
 	}
 	fmt.Fprintf(&b, "  %-22s %10s %10s\n", "ε (the build adds)", "", size(-r.Decomposition.Epsilon))
@@ -153,4 +153,14 @@ func show(s string) string {
 		}
 	}
 	return s
+}
+
+// measuredName is the name compare gives the term a prediction calls
+// name: the prediction's "base" (the base image's bytes a scratch stage
+// drops) is compare's analyze.BaseTerm.
+func measuredName(name string) string {
+	if name == "base" {
+		return analyze.BaseTerm
+	}
+	return name
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"testing"
 	"testing/iotest"
@@ -62,7 +61,11 @@ func binaries(t *testing.T) map[string]string {
 	if err := os.WriteFile(cgoSrc, []byte("package main\n\n// #include <math.h>\n// #cgo LDFLAGS: -lm\nimport \"C\"\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(C.sqrt(2)) }\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	// go test puts its own go command first on PATH.
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
 	build := func(name, env string, args ...string) {
 		cmd := exec.Command(gobin, append([]string{"build", "-o", filepath.Join(dir, name)}, args...)...)
 		cmd.Dir = filepath.Dir(args[len(args)-1])

@@ -275,9 +275,14 @@ func (s *state) write() string {
 			w("%s", s.df.Snippet(hc[len(hc)-1].Lines))
 		}
 	}
-	if u := s.img.Config.User; u != "" && safe(u) && u != "root" && u != "0" && !strings.HasPrefix(u, "0:") && !strings.HasPrefix(u, "root:") {
+	if u := s.img.Config.User; u != "" && safe(u) && u != "root" && u != "0" && !strings.HasPrefix(u, "0:") && !strings.HasPrefix(u, "root:") && (s.base != "scratch" || numericUser(u)) {
 		w("# the original user")
 		w("USER %s", u)
+	} else if u != "" && s.base == "scratch" && !numericUser(u) && u != "root" && !strings.HasPrefix(u, "root:") {
+		// scratch has no /etc/passwd: a user name would fail at start.
+		w("# numeric: scratch has no /etc/passwd to look the original user up in")
+		w("USER 65532:65532")
+		s.ask(fmt.Sprintf("the original ran as user %s, a name scratch cannot resolve: USER 65532:65532 instead; does the app need that user's uid or home?", show(u)))
 	} else {
 		w("# non-root: the original ran as root; the copied files stay root-owned, readable by this user")
 		w("USER 65532:65532")
@@ -700,4 +705,19 @@ func catNames() []string {
 		out = append(out, string(c))
 	}
 	return out
+}
+
+// numericUser reports whether a USER value is uid or uid:gid in digits,
+// which needs no /etc/passwd.
+func numericUser(u string) bool {
+	uid, gid, hasGID := strings.Cut(u, ":")
+	digits := func(x string) bool {
+		for _, r := range x {
+			if r < '0' || r > '9' {
+				return false
+			}
+		}
+		return x != ""
+	}
+	return digits(uid) && (!hasGID || digits(gid))
 }

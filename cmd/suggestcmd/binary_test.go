@@ -226,3 +226,25 @@ func TestEntrypointScriptCallingGcc(t *testing.T) {
 		t.Errorf("the entrypoint script is not kept:\n%s", final)
 	}
 }
+
+// An original that ran as a named user: on scratch (no /etc/passwd) the
+// final stage runs as 65532:65532 and asks; a numeric user is kept.
+func TestScratchUser(t *testing.T) {
+	binary := buildGo(t, "0")
+	for _, c := range []struct{ user, want string }{{"app", "USER 65532:65532\n"}, {"10001:10001", "USER 10001:10001\n"}} {
+		spec, df := imagetest.BinaryApp(binary, "")
+		spec.Config.User = c.user
+		n := len(spec.EmptySteps) - 1 // before the CMD
+		spec.EmptySteps = slices.Insert(spec.EmptySteps, n, imagetest.EmptyStep{At: 4, CreatedBy: "USER " + c.user, Comment: imagetest.BuildKitComment})
+		df = strings.Replace(df, "CMD ", "USER "+c.user+"\nCMD ", 1)
+		text, rep := runSuggest(t, spec, df)
+		final := finalStage(text)
+		if rep.Base != "scratch" || !strings.Contains(final, c.want) || strings.Count(final, "\nUSER ") != 1 {
+			t.Errorf("user %s: base %s, final stage:\n%s", c.user, rep.Base, final)
+		}
+		asked := slices.ContainsFunc(rep.Questions, func(q string) bool { return strings.Contains(q, "a name scratch cannot resolve") })
+		if asked != (c.user == "app") {
+			t.Errorf("user %s: questions %q", c.user, rep.Questions)
+		}
+	}
+}

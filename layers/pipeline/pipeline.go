@@ -183,8 +183,9 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 		CaptureKey: rules.CaptureKey(),
 		MaxEntries: o.MaxEntries,
 	}
+	var scripts map[string]bool
 	if o.RunFacts {
-		wo.Capture, wo.CaptureKey = runCapture(imgs)
+		wo.Capture, wo.CaptureKey, scripts = runCaptureSet(imgs)
 		wo.ELF = wantELF
 	}
 	if o.Cache != nil {
@@ -213,6 +214,9 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 			img, err := analyze.Build(w)
 			if err != nil {
 				return fmt.Errorf("%s: %w", refs[i], err)
+			}
+			if o.RunFacts {
+				dropBinaryScripts(img, scripts)
 			}
 			t1 := time.Now()
 			img = hygiene.Redact(img)

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
@@ -24,6 +25,12 @@ const runFactsVersion = "1"
 // plus the scripts the images' configs name; and its key, which names
 // those scripts (a digest of their sorted paths) and the ELF reader.
 func runCapture(imgs []*layers.Image) (func(string, int64) bool, string) {
+	capture, key, _ := runCaptureSet(imgs)
+	return capture, key
+}
+
+// runCaptureSet is runCapture with the script paths it adds.
+func runCaptureSet(imgs []*layers.Image) (func(string, int64) bool, string, map[string]bool) {
 	scripts := map[string]bool{}
 	for _, img := range imgs {
 		if img.Config == nil {
@@ -45,7 +52,24 @@ func runCapture(imgs []*layers.Image) (func(string, int64) bool, string) {
 	key := rules.CaptureKey() + "+run" + runFactsVersion + "-" + hex.EncodeToString(h.Sum(nil))[:16]
 	return func(p string, size int64) bool {
 		return rules.WantContent(p, size) || scripts[p] && size <= maxScript
-	}, key
+	}, key, scripts
+}
+
+// dropBinaryScripts removes from img.Contents the bodies captured only
+// because the config names their path, when they are no script: a
+// binary named in CMD is captured like a script (the walk cannot tell
+// before reading it), and its bytes read as shell words would make
+// pkggraph.Runs see commands in them.
+func dropBinaryScripts(img *analyze.Image, scripts map[string]bool) {
+	for p := range scripts {
+		b, ok := img.Contents[p]
+		if !ok || rules.WantContent(p, int64(len(b))) {
+			continue
+		}
+		if bytes.IndexByte(b[:min(len(b), 4096)], 0) >= 0 {
+			delete(img.Contents, p)
+		}
+	}
 }
 
 // wantELF selects the files whose ELF facts a RunFacts walk reads: the

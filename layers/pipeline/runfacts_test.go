@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,6 +84,7 @@ func TestRunFacts(t *testing.T) {
 		t.Log("no gcc: the dynamic binary is a static one")
 	}
 	script := "#!/bin/sh\nexec /app/server \"$@\"\n"
+	tiny := tinyELF("/lib/ld-musl-x86_64.so.1")
 	for _, c := range []imagetest.Compression{imagetest.Uncompressed, imagetest.Gzip} {
 		spec := imagetest.Image{
 			Compression: c,
@@ -99,9 +101,12 @@ func TestRunFacts(t *testing.T) {
 					{Path: "usr/lib/libgone.so.1", Type: imagetest.Whiteout},
 					{Path: "app/server", Body: dynamic, Mode: 0o755},
 					{Path: "app/entrypoint.sh", Body: []byte(script), Mode: 0o755},
+					{Path: "app/tiny", Body: tiny, Mode: 0o755},
 				}},
 			},
-			Config: v1.Config{Entrypoint: []string{"/app/entrypoint.sh"}},
+			// CMD names a small binary: captured like a script, read
+			// for its facts, and never handed over as a script.
+			Config: v1.Config{Entrypoint: []string{"/app/entrypoint.sh"}, Cmd: []string{"/app/tiny", "gcc"}},
 		}
 		img, err := imagetest.Build(spec)
 		if err != nil {
@@ -125,12 +130,16 @@ func TestRunFacts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]index.ELF{"bin/static": {}, "bin/link": {}, "app/server": elfRef(t, dynamic)}
+		want := map[string]index.ELF{"bin/static": {}, "bin/link": {}, "app/server": elfRef(t, dynamic),
+			"app/tiny": {Interp: "/lib/ld-musl-x86_64.so.1"}}
 		if d := cmp.Diff(want, loaded[0].ELF); d != "" {
 			t.Errorf("%v: ELF facts (-want +got):\n%s", c, d)
 		}
 		if got := string(loaded[0].Image.Contents["app/entrypoint.sh"]); got != script {
 			t.Errorf("%v: entrypoint script captured as %q", c, got)
+		}
+		if b, ok := loaded[0].Image.Contents["app/tiny"]; ok {
+			t.Errorf("%v: the binary CMD names is handed over as a script (%d bytes)", c, len(b))
 		}
 
 		opts.RunFacts = false
@@ -164,3 +173,19 @@ func TestRunFactsKeys(t *testing.T) {
 }
 
 func rulesKey() string { return rules.CaptureKey() }
+
+// tinyELF is a 64-bit ELF with one program header, PT_INTERP, and a
+// body that is mostly text (an ELF needs no NUL after its header to be
+// caught: the header has them).
+func tinyELF(interp string) []byte {
+	b := make([]byte, 64+56)
+	copy(b, "\x7fELF\x02\x01\x01")
+	binary.LittleEndian.PutUint64(b[32:], 64)
+	binary.LittleEndian.PutUint16(b[54:], 56)
+	binary.LittleEndian.PutUint16(b[56:], 1)
+	binary.LittleEndian.PutUint32(b[64:], uint32(elf.PT_INTERP))
+	binary.LittleEndian.PutUint64(b[64+8:], 120)
+	binary.LittleEndian.PutUint64(b[64+32:], uint64(len(interp)+1))
+	b = append(append(b, interp...), 0)
+	return append(b, "\ngcc make go\n"...)
+}

@@ -560,6 +560,7 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 	entries := entryList{arena: &arena}
 	var seen pathSet // positions in entries, by path, for repeated names
 	var elfReader elffacts.Reader
+	var elfBytes int64 // memory the layer's ELF facts hold, about
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -669,7 +670,7 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 			if idx.ELF == nil {
 				idx.ELF = map[string]index.ELF{}
 			}
-			if e.kind == index.File && e.size >= minELF && opts.ELF(p, e.mode, e.size) {
+			if e.kind == index.File && e.size >= minELF && elfBytes < maxELFFactBytes && opts.ELF(p, e.mode, e.size) {
 				// A captured body (a binary named in the config is
 				// captured as a possible script) is read again from
 				// memory. An error (no ELF, a malformed one, a stream
@@ -680,7 +681,16 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 					body = bytes.NewReader(captured)
 				}
 				if facts, err := elfReader.Read(body); err == nil {
-					idx.ELF[p] = facts
+					cost := int64(64 + len(p) + len(facts.Interp))
+					for _, n := range facts.Needed {
+						cost += int64(16 + len(n))
+					}
+					// Past the cap (a hostile layer of many small
+					// ELF files needing long names), files get no
+					// facts, which is the cautious answer.
+					if elfBytes += cost; elfBytes <= maxELFFactBytes {
+						idx.ELF[p] = facts
+					}
 				}
 			}
 		}
@@ -699,6 +709,11 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 
 // minELF is the size of the smallest ELF header (ELF32).
 const minELF = 52
+
+// maxELFFactBytes caps the memory one layer's ELF facts hold: real layers
+// need a few hundred kB (a few thousand binaries and libraries); a
+// variable so that a test can lower it.
+var maxELFFactBytes int64 = 32 << 20
 
 // maxEntries is opts.MaxEntries with its default, and never more than
 // the record positions of an entryList can count.

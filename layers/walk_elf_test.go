@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -73,5 +74,32 @@ func TestWalkELFFacts(t *testing.T) {
 		if len(l.Contents["bin/run.cap"]) != len(tinyELF("/lib64/ld-linux-x86-64.so.2")) {
 			t.Errorf("%s: captured body %q", name, l.Contents["bin/run.cap"])
 		}
+	}
+}
+
+// A layer's ELF facts are capped in memory: past the cap, files get none.
+func TestWalkELFFactsCap(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	body := tinyELF("/lib/ld-musl-x86_64.so.1")
+	for i := range 100 {
+		tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("bin/app%03d", i), Mode: 0o755, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		tw.Write(body)
+	}
+	tw.Close()
+	old := maxELFFactBytes
+	defer func() { maxELFFactBytes = old }()
+	// Each file's facts cost 64 + 10 + 24 = 98 bytes: 10 fit in 1000.
+	maxELFFactBytes = 1000
+	opts := WalkOptions{ELF: func(string, uint32, int64) bool { return true }}
+	l, err := fastIndex(buf.Bytes(), false, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.ELF) != 10 || len(l.Entries) != 100 {
+		t.Errorf("%d files with facts, %d entries; want 10, 100", len(l.ELF), len(l.Entries))
+	}
+	if _, ok := l.ELF["bin/app009"]; !ok {
+		t.Error("the first files lost their facts")
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -188,4 +190,41 @@ func tinyELF(interp string) []byte {
 	binary.LittleEndian.PutUint64(b[64+32:], uint64(len(interp)+1))
 	b = append(append(b, interp...), 0)
 	return append(b, "\ngcc make go\n"...)
+}
+
+// keyRecorder is a layer cache that remembers the keys asked for.
+type keyRecorder struct {
+	mu   sync.Mutex
+	keys []string
+}
+
+func (k *keyRecorder) Get(key string) (*index.Layer, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.keys = append(k.keys, key)
+	return nil, false
+}
+func (k *keyRecorder) Put(string, *index.Layer) error { return nil }
+
+// analyze and compare (no RunFacts) look layers up under the
+// classification's capture key alone, as before RunFacts existed, and a
+// suggest run under another: neither is ever served the other's index.
+func TestRunFactsCacheKeys(t *testing.T) {
+	ref := writeImage(t)
+	for _, run := range []bool{false, true} {
+		rec := &keyRecorder{}
+		opts := Options{Open: layers.Options{Jobs: 1}, RunFacts: run, Cache: func() layers.Cache { return rec }}
+		if _, err := Load(context.Background(), opts, ref); err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.keys) == 0 {
+			t.Fatal("no cache lookups")
+		}
+		for _, k := range rec.keys {
+			plain := strings.HasSuffix(k, "+"+rules.CaptureKey())
+			if plain == run {
+				t.Errorf("RunFacts %v: key %q", run, k)
+			}
+		}
+	}
 }

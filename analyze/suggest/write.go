@@ -224,12 +224,12 @@ func (s *state) write() string {
 	w("")
 	w("# the final stage: base %s, %s", s.base, s.baseWhy)
 	w("FROM %s", s.fromWord())
-	if len(s.buildTools) > 0 {
-		names := s.buildTools
+	if left, bytes := s.toolsLeft(); len(left) > 0 {
+		names := left
 		if len(names) > 6 {
-			names = append(names[:6:6], fmt.Sprintf("%d more", len(s.buildTools)-6))
+			names = append(names[:6:6], fmt.Sprintf("%d more", len(left)-6))
 		}
-		w("# %s: %s of %s packages stay in the build stage", strings.Join(names, ", "), mb(s.buildBytes), s.flaggedKinds())
+		w("# %s: %s of %s packages stay in the build stage", strings.Join(names, ", "), mb(bytes), s.flaggedKinds())
 	}
 	if names, n := s.depsLeft(); n > 0 {
 		w("# %s: %s of unflagged packages nothing at run time needs (pulled in by the build's installs) stay in the build stage", strings.Join(names, ", "), mb(n))
@@ -354,6 +354,30 @@ func (s *state) pythonOutsideVenv() string {
 		}
 	}
 	return ""
+}
+
+// toolsLeft are the flagged packages the build installed that stay in
+// the build stage, and their bytes: not those the final stage installs
+// after all (a tool the container runs, and what it depends on).
+func (s *state) toolsLeft() ([]string, int64) {
+	if len(s.keptTools) == 0 {
+		return s.buildTools, s.buildBytes
+	}
+	bytes := map[string]int64{}
+	for _, p := range s.cl.Packages {
+		if p.Manager == "dpkg" || p.Manager == "apk" {
+			bytes[p.Name] += p.Bytes
+		}
+	}
+	var names []string
+	var n int64
+	for _, t := range s.buildTools {
+		if !s.closure[t] {
+			names = append(names, t)
+			n += bytes[t]
+		}
+	}
+	return names, n
 }
 
 // depsLeft are the unflagged packages the build installed that the final

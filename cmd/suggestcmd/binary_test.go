@@ -222,6 +222,11 @@ func TestEntrypointScriptCallingGcc(t *testing.T) {
 	if !asked || !strings.Contains(text, "can the container run without it?") {
 		t.Errorf("no question about gcc: %q\n%s", rep.Questions, text)
 	}
+	for _, l := range strings.Split(final, "\n") {
+		if strings.HasSuffix(l, "build-tool packages stay in the build stage") && (strings.Contains(l, "# gcc") || strings.Contains(l, " gcc-12,") || strings.Contains(l, " gcc,")) {
+			t.Errorf("the comment says the gcc it installs stays behind: %s", l)
+		}
+	}
 	if !strings.Contains(final, `ENTRYPOINT ["/src/entrypoint.sh"]`) || !strings.Contains(final, "/src/entrypoint.sh") {
 		t.Errorf("the entrypoint script is not kept:\n%s", final)
 	}

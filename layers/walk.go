@@ -676,7 +676,10 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 				// memory. An error (no ELF, a malformed one, a stream
 				// that fails) leaves the file without facts; a failing
 				// stream fails the walk at the next header.
-				var body io.Reader = tr
+				// Through ctxReader: up to elffacts.MaxScan of a
+				// file, an interrupt must not wait for the next
+				// header.
+				var body io.Reader = ctxReader{tr, ctx.Err}
 				if captured != nil {
 					body = bytes.NewReader(captured)
 				}

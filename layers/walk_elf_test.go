@@ -3,9 +3,12 @@ package layers
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -101,5 +104,53 @@ func TestWalkELFFactsCap(t *testing.T) {
 	}
 	if _, ok := l.ELF["bin/app009"]; !ok {
 		t.Error("the first files lost their facts")
+	}
+}
+
+// zeros yields n zero bytes, cancelling after the first `after`.
+type zeros struct {
+	n, after, read int64
+	cancel         func()
+}
+
+func (z *zeros) Read(p []byte) (int, error) {
+	if z.n == 0 {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), z.n)
+	clear(p[:k])
+	z.n -= k
+	if z.read += k; z.read >= z.after {
+		z.cancel()
+	}
+	return int(k), nil
+}
+
+// An interrupt while the walk reads far into a big ELF file (its dynamic
+// section claimed at 250 MB) ends the walk at once, not at the next
+// header.
+func TestWalkELFCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const size = 300 << 20
+	head := make([]byte, 64+56)
+	copy(head, "\x7fELF\x02\x01\x01")
+	binary.LittleEndian.PutUint64(head[32:], 64)
+	binary.LittleEndian.PutUint16(head[54:], 56)
+	binary.LittleEndian.PutUint16(head[56:], 1)
+	binary.LittleEndian.PutUint32(head[64:], uint32(elf.PT_DYNAMIC))
+	binary.LittleEndian.PutUint64(head[64+8:], 250<<20)
+	binary.LittleEndian.PutUint64(head[64+32:], 32)
+	var hdr bytes.Buffer
+	tw := tar.NewWriter(&hdr)
+	tw.WriteHeader(&tar.Header{Name: "bin/big", Mode: 0o755, Size: size, Typeflag: tar.TypeReg})
+	z := &zeros{n: size - int64(len(head)), after: 8 << 20, cancel: cancel}
+	r := io.MultiReader(&hdr, bytes.NewReader(head), z)
+	_, err := indexTar(ctx, struct{ io.Reader }{r}, WalkOptions{ELF: func(string, uint32, int64) bool { return true }})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	if z.read > 16<<20 {
+		t.Errorf("read %d MB after the interrupt", z.read>>20)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dustin/go-humanize"
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 // otherGroup accumulates one OtherGroup.
@@ -129,18 +130,9 @@ func baseDetail(a, b *Image) string {
 		}
 		how := base.Heuristic
 		if base.Evidence != "" {
-			how += ": " + shortEvidence(base.Evidence)
+			how += ": " + model.Shorten(base.Evidence, 60) // a history entry, on one line
 		}
 		return fmt.Sprintf("%s of base layers (%s)", humanize.Bytes(uint64(base.Size)), how)
 	}
 	return "A: " + side(a) + " → B: " + side(b)
-}
-
-// shortEvidence keeps a history entry short enough for one line.
-func shortEvidence(s string) string {
-	const max = 60
-	if r := []rune(s); len(r) > max {
-		return string(r[:max-1]) + "…"
-	}
-	return s
 }

@@ -3,42 +3,25 @@ package layers
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"sync"
 
+	"github.com/imgdiff/imgdiff/layers/dockerarchive"
 	"github.com/imgdiff/imgdiff/layers/engine"
+	"github.com/imgdiff/imgdiff/layers/internal/store"
 )
 
-// openDaemon saves the images from the engine, in one `docker save` so
-// layers they share cross the socket and the disk once, into a temp file,
-// and reads each as a docker save archive. The file is unlinked as soon as
-// it is created, so it disappears with the process whatever happens
-// (error, Ctrl-C, kill); the open descriptor keeps it readable meanwhile.
+// openDaemon is the engine source: the engine saves the images in one
+// `docker save` (engine.SaveTemp) and each is read from that archive as a
+// docker save archive (dockerarchive.Open), its layers marked as the
+// engine's. The engine knows no image format and dockerarchive no
+// engine: they meet here.
 func openDaemon(ctx context.Context, e *engine.Client, names []string, o Options) ([]*Image, error) {
-	for _, n := range names {
-		if err := e.Has(ctx, n); err != nil {
-			return nil, err
-		}
-	}
-	f, err := os.CreateTemp(o.TempDir, "imgdiff-save-*.tar")
+	f, err := e.SaveTemp(ctx, names, o.TempDir, o.SaveProgress)
 	if err != nil {
-		return nil, fmt.Errorf("temp file for docker save: %w", err)
-	}
-	if err := os.Remove(f.Name()); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("temp file for docker save: %w", err)
-	}
-	var w io.Writer = f
-	if o.SaveProgress != nil {
-		w = &progressWriter{w: f, report: o.SaveProgress}
-	}
-	if err := e.Save(ctx, names, w); err != nil {
-		f.Close()
 		return nil, err
 	}
-	s, err := newTarStore(f, "docker save")
+	s, err := store.NewTar(f, "docker save")
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("docker save %s: %w", strings.Join(names, " "), err)
@@ -50,42 +33,28 @@ func openDaemon(ctx context.Context, e *engine.Client, names []string, o Options
 		mu.Lock()
 		defer mu.Unlock()
 		if open--; open == 0 {
-			return s.close()
+			return s.Close()
 		}
 		return nil
 	}
 	imgs := make([]*Image, 0, len(names))
 	for _, n := range names {
-		img, err := openDockerArchive(s, n, o)
+		img, err := dockerarchive.Open(s, n, o.Platform)
 		if err != nil {
 			for _, img := range imgs {
 				img.Close()
 			}
-			s.close()
+			s.Close()
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
 		img.Transport = DockerDaemon
 		for _, l := range img.Layers {
-			if sl, ok := l.(*storeLayer); ok {
-				sl.engine = true
+			if sl, ok := l.(*store.Layer); ok {
+				sl.Engine = true
 			}
 		}
-		img.onClose(release)
+		img.OnClose(release)
 		imgs = append(imgs, img)
 	}
 	return imgs, nil
-}
-
-// progressWriter reports the bytes written through it.
-type progressWriter struct {
-	w       io.Writer
-	written int64
-	report  func(int64)
-}
-
-func (p *progressWriter) Write(b []byte) (int, error) {
-	n, err := p.w.Write(b)
-	p.written += int64(n)
-	p.report(p.written)
-	return n, err
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	regsource "github.com/imgdiff/imgdiff/layers/registry"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 // faultProxy is a reverse proxy on 127.0.0.1 in front of ggcr's in-process
@@ -57,14 +59,6 @@ func newFaultProxy(t *testing.T, f fault) *faultProxy {
 	return p
 }
 
-// drop closes the connection without a response.
-func drop(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err == nil {
-		conn.Close()
-	}
-}
-
 func isBlob(r *http.Request) bool { return strings.Contains(r.URL.Path, "/blobs/") }
 
 // TestRegistryFaults: registry faults are retried with backoff, honouring
@@ -100,14 +94,14 @@ func TestRegistryFaults(t *testing.T) {
 		}, true, "", time.Second},
 		{"connections dropped", func(n int32, w http.ResponseWriter, r *http.Request, _ string) bool {
 			if n%2 == 1 && n < 8 {
-				drop(w)
+				registrytest.Drop(w)
 				return true
 			}
 			return false
 		}, true, "", 0},
 		{"blob GETs dropped twice each", func(n int32, w http.ResponseWriter, r *http.Request, _ string) bool {
 			if isBlob(r) && r.Method == http.MethodGet && n < 12 && n%3 != 0 {
-				drop(w)
+				registrytest.Drop(w)
 				return true
 			}
 			return false
@@ -151,7 +145,7 @@ func TestRegistryFaults(t *testing.T) {
 			if err == nil || got != nil || !strings.Contains(err.Error(), c.wantErr) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("err = %v (result %v), want one line with %q and no result", err, got, c.wantErr)
 			}
-			if n := p.requests.Load(); n > 3*retryAttempts {
+			if n := p.requests.Load(); n > 3*regsource.RetryAttempts {
 				t.Errorf("%d requests: retries are not bounded", n)
 			}
 		})
@@ -174,7 +168,7 @@ func truncateBlob(w http.ResponseWriter, r *http.Request, upstream string) bool 
 	w.WriteHeader(http.StatusOK)
 	w.Write(body[:len(body)/2])
 	http.NewResponseController(w).Flush()
-	drop(w)
+	registrytest.Drop(w)
 	return true
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/layers/imagetest"
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/layers/source"
 )
 
 // TestFixturesMatchTheirSpec reads the committed fixture set through every
@@ -47,7 +48,7 @@ func TestFixturesMatchTheirSpec(t *testing.T) {
 	for _, ref := range []string{"oci:" + dir + "index-layout", "oci-archive:" + dir + "index-archive.tar"} {
 		for plat, exp := range want.Index {
 			t.Run(ref+"/"+plat, func(t *testing.T) {
-				p, err := ParsePlatform(plat)
+				p, err := source.ParsePlatform(plat)
 				if err != nil {
 					t.Fatal(err)
 				}

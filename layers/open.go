@@ -16,7 +16,11 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/imgdiff/imgdiff/layers/dockerarchive"
 	"github.com/imgdiff/imgdiff/layers/engine"
+	"github.com/imgdiff/imgdiff/layers/internal/store"
+	"github.com/imgdiff/imgdiff/layers/ocilayout"
+	"github.com/imgdiff/imgdiff/layers/registry"
 )
 
 // Options say how to open images.
@@ -43,14 +47,14 @@ type Options struct {
 	RetryBackoff time.Duration
 	// Ranged configures ranged parallel fetches of big registry blobs
 	// (the zero value: the defaults RangedOptions documents).
-	Ranged RangedOptions
+	Ranged registry.RangedOptions
 	// SaveProgress, when set, is told how many bytes a `docker save` from
 	// the engine has written so far: the slow part of reading from it.
 	SaveProgress func(written int64)
 
-	// rangeConns is the Ranged.Total budget shared by the images of one
+	// budget is the Ranged.Total budget shared by the images of one
 	// OpenAll (made there when nil).
-	rangeConns chan struct{}
+	budget *registry.Budget
 }
 
 // Open opens the image ref names. ref is "transport:…" in skopeo's
@@ -72,8 +76,8 @@ func Open(ctx context.Context, ref string, o Options) (*Image, error) {
 // errors.Is (context.Canceled when interrupted).
 func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 	out := make([]*Image, len(refs))
-	if o.rangeConns == nil {
-		o.rangeConns = make(chan struct{}, o.Ranged.withDefaults().Total)
+	if o.budget == nil {
+		o.budget = registry.NewBudget(o.Ranged)
 	}
 	closeAll := func() {
 		for _, img := range out {
@@ -225,7 +229,8 @@ func isBareName(raw string) bool {
 	return err == nil
 }
 
-// openOne opens a reference the engine does not serve.
+// openOne opens a reference the engine does not serve: the one place a
+// transport picks its source.
 func openOne(ctx context.Context, ref Reference, o Options) (*Image, error) {
 	raw := ref.Raw
 	switch ref.Transport {
@@ -250,6 +255,19 @@ func openOne(ctx context.Context, ref Reference, o Options) (*Image, error) {
 	return nil, fmt.Errorf("no such file or directory")
 }
 
+// openRegistry opens ref from its registry (package registry).
+func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
+	img, err := registry.Open(ctx, ref, registry.Options{
+		Platform: o.Platform, Insecure: o.Insecure, Jobs: o.Jobs, Keychain: o.Keychain,
+		Transport: o.RegistryTransport, RetryBackoff: o.RetryBackoff, Ranged: o.Ranged, Budget: o.budget,
+	})
+	if err != nil {
+		return nil, err
+	}
+	img.Transport = Registry
+	return img, nil
+}
+
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // openFile opens an archive or layout; transport "" detects which.
@@ -263,55 +281,55 @@ func openFile(path, name, transport string, o Options) (*Image, error) {
 	}
 	if !fi.IsDir() && !fi.Mode().IsRegular() {
 		// A FIFO would block open(2) forever, a device never end.
-		return nil, notRegular(fi)
+		return nil, store.NotRegular(fi)
 	}
 	if fi.IsDir() {
 		if transport != "" && transport != OCILayout {
 			return nil, fmt.Errorf("is a directory; %s: wants a file (did you mean oci:%s?)", transport, path)
 		}
-		d := &dirStore{root: path}
-		if !d.has("index.json") {
+		d := store.NewDir(path)
+		if !d.Has("index.json") {
 			return nil, fmt.Errorf("directory has no index.json: not an OCI layout")
 		}
-		img, err := openOCI(d, name, o)
+		img, err := ocilayout.Open(d, name, o.Platform)
 		if err != nil {
-			d.close()
+			d.Close()
 			return nil, err
 		}
 		img.Transport = OCILayout
-		img.onClose(d.close)
+		img.OnClose(d.Close)
 		return img, nil
 	}
 	if transport == OCILayout {
 		return nil, fmt.Errorf("is a file; oci: wants a layout directory (did you mean oci-archive:%s?)", path)
 	}
-	s, err := openTarStore(path)
+	s, err := store.OpenTar(path)
 	if err != nil {
 		return nil, err
 	}
 	if transport == "" {
 		switch {
-		case s.has("manifest.json"):
+		case s.Has("manifest.json"):
 			transport = DockerArchive
-		case s.has("index.json"):
+		case s.Has("index.json"):
 			transport = OCIArchive
 		default:
-			s.close()
+			s.Close()
 			return nil, fmt.Errorf("tar archive has neither manifest.json nor index.json: not an image archive")
 		}
 	}
 	var img *Image
 	if transport == DockerArchive {
-		img, err = openDockerArchive(s, name, o)
+		img, err = dockerarchive.Open(s, name, o.Platform)
 	} else {
-		img, err = openOCI(s, name, o)
+		img, err = ocilayout.Open(s, name, o.Platform)
 	}
 	if err != nil {
-		s.close()
+		s.Close()
 		return nil, err
 	}
 	img.Transport = transport
-	img.onClose(s.close)
+	img.OnClose(s.Close)
 	return img, nil
 }
 
@@ -328,3 +346,7 @@ func oneLine(err error) string {
 	}
 	return s
 }
+
+// RangedOptions configures ranged fetches of big registry blobs (see
+// registry.RangedOptions).
+type RangedOptions = registry.RangedOptions

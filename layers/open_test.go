@@ -28,6 +28,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/layers/source"
 )
 
 // tarOf builds an uncompressed layer tar: name -> body ("->target" makes
@@ -132,7 +133,7 @@ func writeLayout(t *testing.T, dir string, img v1.Image, tag string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{annotationRefName: tag})); err != nil {
+	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": tag})); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -187,7 +188,7 @@ func writeOldDockerSave(t *testing.T, p string, img v1.Image, tag string, layerN
 		add(n, b)
 		names = append(names, n)
 	}
-	m, _ := json.Marshal([]dockerManifestEntry{{Config: cfgName.Hex + ".json", RepoTags: []string{tag}, Layers: names}})
+	m, _ := json.Marshal(tarball.Manifest{{Config: cfgName.Hex + ".json", RepoTags: []string{tag}, Layers: names}})
 	add("manifest.json", m)
 	tw.Close()
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
@@ -276,7 +277,7 @@ func TestIndexPlatformChoice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{annotationRefName: "multi"})); err != nil {
+	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "multi"})); err != nil {
 		t.Fatal(err)
 	}
 	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
@@ -287,17 +288,17 @@ func TestIndexPlatformChoice(t *testing.T) {
 	}
 	for _, ref := range []string{"oci:" + dir + "/l:multi", "docker://" + host + "/multi:1"} {
 		for _, arch := range []string{"amd64", "arm64"} {
-			plat, _ := ParsePlatform("linux/" + arch)
+			plat, _ := source.ParsePlatform("linux/" + arch)
 			img, err := Open(context.Background(), ref, Options{Platform: plat, Jobs: 1})
 			if err != nil {
 				t.Fatalf("%s %s: %v", ref, arch, err)
 			}
 			if img.Platform.Architecture != arch {
-				t.Errorf("%s: got %s, want %s", ref, FormatPlatform(img.Platform), arch)
+				t.Errorf("%s: got %s, want %s", ref, source.FormatPlatform(img.Platform), arch)
 			}
 			img.Close()
 		}
-		plat, _ := ParsePlatform("linux/s390x")
+		plat, _ := source.ParsePlatform("linux/s390x")
 		_, err := Open(context.Background(), ref, Options{Platform: plat, Jobs: 1})
 		if err == nil || !strings.Contains(err.Error(), "no linux/s390x image in the index (it has linux/amd64, linux/arm64/v8)") {
 			t.Errorf("%s: unknown platform error = %v", ref, err)
@@ -563,14 +564,14 @@ func TestParseReference(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{"linux/amd64": "linux/amd64", "linux/arm/v7": "linux/arm/v7"} {
-		p, err := ParsePlatform(in)
-		if err != nil || FormatPlatform(*p) != want {
-			t.Errorf("ParsePlatform(%q) = %v, %v", in, p, err)
+		p, err := source.ParsePlatform(in)
+		if err != nil || source.FormatPlatform(*p) != want {
+			t.Errorf("source.ParsePlatform(%q) = %v, %v", in, p, err)
 		}
 	}
 	for _, in := range []string{"linux", "linux/", "/amd64", "a/b/c/d"} {
-		if _, err := ParsePlatform(in); err == nil {
-			t.Errorf("ParsePlatform(%q) accepted", in)
+		if _, err := source.ParsePlatform(in); err == nil {
+			t.Errorf("source.ParsePlatform(%q) accepted", in)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/imgdiff/imgdiff/layers/source"
 )
 
 // The fixture was built by a real BuildKit with a mode=max provenance
@@ -49,7 +50,7 @@ func TestProvenanceFromEverySource(t *testing.T) {
 	if err := remote.WriteIndex(mustRef(t, host+"/prov:1"), inner); err != nil {
 		t.Fatal(err)
 	}
-	amd64, _ := ParsePlatform("linux/amd64")
+	amd64, _ := source.ParsePlatform("linux/amd64")
 	for _, ref := range []string{"oci-archive:" + archive, "oci:" + filepath.Join(dir, "layout"), "docker://" + host + "/prov:1"} {
 		t.Run(ref, func(t *testing.T) {
 			img, err := Open(context.Background(), ref, Options{Jobs: 1, Platform: amd64})

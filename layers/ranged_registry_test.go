@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 	"github.com/imgdiff/imgdiff/layers/throttle"
 )
 
@@ -31,8 +32,8 @@ import (
 // layer under any threshold.
 func bigImage(t *testing.T) (img v1.Image, gz, plain v1.Layer) {
 	t.Helper()
-	gz = layerOf(t, "data/", "", "data/a", string(randomBlob(300<<10, 10)), "data/b", "bb")
-	plain = static.NewLayer(tarOf(t, "opt/", "", "opt/c", string(randomBlob(200<<10, 11))), types.DockerUncompressedLayer)
+	gz = layerOf(t, "data/", "", "data/a", string(registrytest.RandomBlob(300<<10, 10)), "data/b", "bb")
+	plain = static.NewLayer(tarOf(t, "opt/", "", "opt/c", string(registrytest.RandomBlob(200<<10, 11))), types.DockerUncompressedLayer)
 	img, err := mutate.Append(empty.Image,
 		mutate.Addendum{Layer: gz, History: v1.History{CreatedBy: "ADD data /data"}},
 		mutate.Addendum{Layer: plain, History: v1.History{CreatedBy: "COPY opt /opt"}},
@@ -240,7 +241,7 @@ func TestRangedDigestMismatch(t *testing.T) {
 	img, _, plain := bigImage(t)
 	plainD, _ := plain.Digest()
 	host, _ := rangedRegistry(t, img, func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool {
-		if !strings.HasSuffix(r.URL.Path, plainD.String()) || rangeStart(r) != 2*smallRanges.ChunkSize {
+		if !strings.HasSuffix(r.URL.Path, plainD.String()) || registrytest.RangeStart(r) != 2*smallRanges.ChunkSize {
 			return false
 		}
 		rec := httptest.NewRecorder()

@@ -3,11 +3,11 @@ package layers
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"io"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/imgdiff/imgdiff/layers/source"
 )
 
 // hashingLayer streams an uncompressed layer through SHA-256, as computing
@@ -23,7 +23,7 @@ func (h *hashingLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &verifier{r: rc, h: sha256.New(), want: h.want, name: "bench"}, nil
+	return source.NewVerifier(rc, h.want, "bench")
 }
 
 // BenchmarkUncompressedTrust compares the two ways of not trusting a

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/imgdiff/imgdiff/layers/cache"
@@ -96,7 +97,7 @@ func writeDocker25(t *testing.T, p string, img v1.Image, tag string) {
 		}
 		names = append(names, n)
 	}
-	m, _ := json.Marshal([]dockerManifestEntry{{Config: "blobs/sha256/" + cfgName.Hex, RepoTags: []string{tag}, Layers: names}})
+	m, _ := json.Marshal(tarball.Manifest{{Config: "blobs/sha256/" + cfgName.Hex, RepoTags: []string{tag}, Layers: names}})
 	add("manifest.json", m)
 	tw.Close()
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
@@ -346,7 +347,7 @@ func TestOldDockerSaveLinkedLayer(t *testing.T) {
 			h.Typeflag = tar.TypeLink
 		}
 		tw.WriteHeader(h)
-		m, _ := json.Marshal([]dockerManifestEntry{{Config: cfgName.Hex + ".json", RepoTags: []string{"app:1"}, Layers: []string{"a/layer.tar", "c/layer.tar"}}})
+		m, _ := json.Marshal(tarball.Manifest{{Config: cfgName.Hex + ".json", RepoTags: []string{"app:1"}, Layers: []string{"a/layer.tar", "c/layer.tar"}}})
 		add("manifest.json", m)
 		tw.Close()
 		os.WriteFile(p, buf.Bytes(), 0o644)

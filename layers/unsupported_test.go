@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -47,7 +48,7 @@ func TestUnsupportedLayers(t *testing.T) {
 	cfg, _ := json.Marshal(v1.ConfigFile{OS: "linux", Architecture: "amd64", RootFS: v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{diffID}}})
 	add("c.json", cfg)
 	add("a/layer.tar", bz)
-	m, _ := json.Marshal([]dockerManifestEntry{{Config: "c.json", Layers: []string{"a/layer.tar"}}})
+	m, _ := json.Marshal(tarball.Manifest{{Config: "c.json", Layers: []string{"a/layer.tar"}}})
 	add("manifest.json", m)
 	tw.Close()
 	os.WriteFile(filepath.Join(dir, "bz.tar"), buf.Bytes(), 0o644)

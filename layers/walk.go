@@ -20,6 +20,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/layers/elffacts"
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/layers/source"
 )
 
 // DefaultMaxCapture is the largest file body a walk captures by default.
@@ -252,7 +253,7 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 				}
 			}
 			if err := drainLayer(gctx, c.layer); err != nil {
-				return fmt.Errorf("%s (%s): %w", c.where, shortDigest(c.layer.DiffID().String()), err)
+				return fmt.Errorf("%s (%s): %w", c.where, index.ShortDigest(c.layer.DiffID().String()), err)
 			}
 			if cacheable {
 				putMu.Lock()
@@ -355,7 +356,7 @@ func walkCached(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, e
 		opts.Observer.LayerDone(id, false, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("(%s): %w", shortDigest(id), err)
+		return nil, fmt.Errorf("(%s): %w", index.ShortDigest(id), err)
 	}
 	if cacheable && opts.Cache != nil {
 		_ = opts.Cache.Put(key, idx) // a cache that cannot write only costs speed
@@ -401,7 +402,7 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 		// A blob whose SHA-256 is checked as it is read needs no second,
 		// weaker check of what it decodes to: skip zstd's frame checksum
 		// (xxhash64 over every decompressed byte, ~5% of the walk).
-		_, verified := rc.(*verifier)
+		_, verified := rc.(*source.Verifier)
 		zr, err := zstd.NewReader(raw, zstd.WithDecoderConcurrency(1), zstd.IgnoreChecksum(verified))
 		if err != nil {
 			return nil, fmt.Errorf("zstd: %w", err)
@@ -725,13 +726,6 @@ func maxEntries(opts WalkOptions) int {
 		return DefaultMaxEntries
 	}
 	return min(opts.MaxEntries, math.MaxUint32-1)
-}
-
-func shortDigest(d string) string {
-	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {
-		return d[:i+13]
-	}
-	return d
 }
 
 type countingReader struct {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/imgdiff/imgdiff/layers/source"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -24,7 +25,7 @@ type verifiedLayer struct {
 func (l *verifiedLayer) DiffID() v1.Hash { return v1.Hash{Algorithm: "sha256", Hex: "00"} }
 func (l *verifiedLayer) Blob() Blob      { return Blob{Size: int64(len(l.data))} }
 func (l *verifiedLayer) Open(context.Context) (io.ReadCloser, error) {
-	return newVerifier(io.NopCloser(bytes.NewReader(l.data)), l.want, "blob")
+	return source.NewVerifier(io.NopCloser(bytes.NewReader(l.data)), l.want, "blob")
 }
 
 func sha(b []byte) v1.Hash {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/dpkg"
 )
 
 // Size caps for captured database bodies, by kind: databases and lockfiles
@@ -27,7 +29,7 @@ func Wants(p string, size int64) (want, ok bool) {
 	}
 	switch base {
 	case "status":
-		return p == dpkgStatus && size <= captureDatabaseMax, true
+		return p == dpkg.Status && size <= captureDatabaseMax, true
 	case "installed":
 		return p == apkInstalled && size <= captureDatabaseMax, true
 	case "RECORD":
@@ -43,10 +45,10 @@ func Wants(p string, size int64) (want, ok bool) {
 	case npmPackageJSON:
 		return isAppFile(p, base) && size <= captureManifestMax, true
 	}
-	if strings.HasPrefix(p, dpkgInfoDir) {
+	if strings.HasPrefix(p, dpkg.InfoDir) {
 		return strings.HasSuffix(base, ".list") && size <= captureListMax, true
 	}
-	if strings.HasPrefix(p, dpkgStatusDir) {
+	if strings.HasPrefix(p, dpkg.StatusDir) {
 		return size <= captureListMax, true
 	}
 	return false, false
@@ -55,7 +57,7 @@ func Wants(p string, size int64) (want, ok bool) {
 // WriteCaptureTables writes the names and caps Wants decides by to w, for
 // a cache key that changes whenever they do.
 func WriteCaptureTables(w io.Writer) {
-	fmt.Fprintf(w, "db %s %s %s %s %d %d %d\n", dpkgStatus, dpkgStatusDir, dpkgInfoDir, apkInstalled,
+	fmt.Fprintf(w, "db %s %s %s %s %d %d %d\n", dpkg.Status, dpkg.StatusDir, dpkg.InfoDir, apkInstalled,
 		captureDatabaseMax, captureListMax, captureManifestMax)
 	fmt.Fprintf(w, "npm %s %s %s %s pnpm %s %s\n", npmHiddenLock, npmLock, npmShrinkwrap, npmPackageJSON, pnpmLock, pnpmHiddenLock)
 }

@@ -7,15 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/imgdiff/imgdiff/analyze/dpkg"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
-)
-
-// The dpkg database, as Debian and Ubuntu images keep it.
-const (
-	dpkgStatus    = "var/lib/dpkg/status"
-	dpkgStatusDir = "var/lib/dpkg/status.d/" // distroless: one stanza file per package
-	dpkgInfoDir   = "var/lib/dpkg/info/"
 )
 
 // dpkgStanza is the part of a status stanza classification uses.
@@ -24,60 +18,26 @@ type dpkgStanza struct {
 	installedKiB                                 int64
 }
 
-// parseDpkgStanzas parses control stanzas (status, status.d/*). Multi-line
-// fields (Description, Conffiles) are skipped.
+// parseDpkgStanzas reads the stanzas of status or a status.d file,
+// taking what it can: a malformed line is skipped, a stanza without a
+// Package is no package. Of each field it takes the first line (a hostile
+// Version continued over lines is not one).
 func parseDpkgStanzas(b []byte) []dpkgStanza {
 	var out []dpkgStanza
-	var cur dpkgStanza
-	flush := func() {
-		if cur.name != "" {
-			out = append(out, cur)
+	for _, st := range dpkg.ParseStanzas(b, nil) {
+		field := func(k string) string { v, _, _ := strings.Cut(st[k], "\n"); return v }
+		s := dpkgStanza{
+			name: field("Package"), version: field("Version"), arch: field("Architecture"),
+			section: field("Section"), status: field("Status"),
 		}
-		cur = dpkgStanza{}
+		if s.name == "" {
+			continue
+		}
+		s.source, _, _ = strings.Cut(field("Source"), " ") // "lvm2 (2.03.16-2)"
+		s.installedKiB, _ = strconv.ParseInt(field("Installed-Size"), 10, 64)
+		out = append(out, s)
 	}
-	lines(b, func(line string) {
-		if line == "" {
-			flush()
-			return
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			return // continuation
-		}
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			return
-		}
-		v = strings.TrimSpace(v)
-		switch k {
-		case "Package":
-			cur.name = v
-		case "Version":
-			cur.version = v
-		case "Architecture":
-			cur.arch = v
-		case "Section":
-			cur.section = v
-		case "Source":
-			cur.source, _, _ = strings.Cut(v, " ") // "lvm2 (2.03.16-2)"
-		case "Status":
-			cur.status = v
-		case "Installed-Size":
-			cur.installedKiB, _ = strconv.ParseInt(v, 10, 64)
-		}
-	})
-	flush()
 	return out
-}
-
-// installed reports whether the stanza is an installed package: "install
-// ok installed" or "hold ok installed", not "deinstall ok config-files".
-// Distroless stanzas may have no Status at all.
-func (s *dpkgStanza) installed() bool {
-	if s.status == "" {
-		return true
-	}
-	f := strings.Fields(s.status)
-	return len(f) == 3 && f[2] == "installed"
 }
 
 // readDpkg reads the dpkg status database (or distroless status.d) and the
@@ -89,23 +49,23 @@ func readDpkg(contents map[string][]byte) []*Found {
 	md5sums := map[string][]byte{} // distroless "<pkg>" -> .md5sums body
 	for _, k := range slices.Sorted(maps.Keys(contents)) {
 		switch {
-		case k == dpkgStatus:
+		case k == dpkg.Status:
 			stanzas = append(stanzas, parseDpkgStanzas(contents[k])...)
-		case strings.HasPrefix(k, dpkgStatusDir):
-			name := k[len(dpkgStatusDir):]
+		case strings.HasPrefix(k, dpkg.StatusDir):
+			name := k[len(dpkg.StatusDir):]
 			if pkg, ok := strings.CutSuffix(name, ".md5sums"); ok {
 				md5sums[pkg] = contents[k]
 			} else if !strings.Contains(name, "/") {
 				stanzas = append(stanzas, parseDpkgStanzas(contents[k])...)
 			}
-		case strings.HasPrefix(k, dpkgInfoDir) && strings.HasSuffix(k, ".list"):
-			lists[strings.TrimSuffix(k[len(dpkgInfoDir):], ".list")] = contents[k]
+		case strings.HasPrefix(k, dpkg.InfoDir) && strings.HasSuffix(k, ".list"):
+			lists[strings.TrimSuffix(k[len(dpkg.InfoDir):], ".list")] = contents[k]
 		}
 	}
 
 	var out []*Found
 	for _, s := range stanzas {
-		if !s.installed() {
+		if !dpkg.Installed(s.status) {
 			continue
 		}
 		p := &Found{Package: model.Package{

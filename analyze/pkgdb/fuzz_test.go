@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imgdiff/imgdiff/analyze/dpkg"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -28,7 +29,7 @@ func FuzzDpkg(f *testing.F) {
 	f.Add([]byte("Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nDescription: GNU C\n multi-line\n .\n continued\n"), []byte("/lib/x86_64-linux-gnu/libc.so.6\r\n"))
 	f.Add([]byte("Package:\nStatus: install ok installed\n\n\n\nPackage: x\n"), []byte(""))
 	f.Fuzz(func(t *testing.T, status, list []byte) {
-		contents := map[string][]byte{dpkgStatus: status, dpkgInfoDir + "gcc-12.list": list, dpkgInfoDir + "libc6:amd64.list": list}
+		contents := map[string][]byte{dpkg.Status: status, dpkg.InfoDir + "gcc-12.list": list, dpkg.InfoDir + "libc6:amd64.list": list}
 		found := readDpkg(contents)
 		if n := bytes.Count(status, []byte("Package:")); len(found) > n {
 			t.Fatalf("%d packages from a status file with %d Package: fields", len(found), n)

@@ -6,13 +6,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/dpkg"
 )
 
 // Paths of the databases the readers take, canonical (no leading "/"), as
 // keys of the contents map an image's capture gives.
 const (
-	DpkgStatus        = "var/lib/dpkg/status"
-	DpkgStatusDir     = "var/lib/dpkg/status.d/" // distroless: one stanza file per package
 	AptExtendedStates = "var/lib/apt/extended_states"
 	ApkInstalled      = "lib/apk/db/installed"
 	ApkWorld          = "etc/apk/world"
@@ -28,46 +28,19 @@ const (
 // parse.
 var ErrMalformed = errors.New("malformed package database")
 
-// stanza is one deb822 paragraph: field name → value, continuation lines
-// joined with "\n".
-type stanza map[string]string
-
 // parseStanzas parses deb822 paragraphs (dpkg status, status.d files,
-// extended_states). name names the input in errors.
-func parseStanzas(name string, b []byte) ([]stanza, error) {
-	var out []stanza
-	cur := stanza{}
-	last := ""
-	flush := func() {
-		if len(cur) > 0 {
-			out = append(out, cur)
+// extended_states), refusing a malformed one: the graph of a database
+// read in part would name wrong pullers. name names the input in errors.
+func parseStanzas(name string, b []byte) ([]dpkg.Stanza, error) {
+	var err error
+	out := dpkg.ParseStanzas(b, func(line int, why string) {
+		if err == nil {
+			err = fmt.Errorf("%s: line %d: %s: %w", name, line, why, ErrMalformed)
 		}
-		cur, last = stanza{}, ""
+	})
+	if err != nil {
+		return nil, err
 	}
-	for n, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		if strings.TrimSpace(line) == "" {
-			flush()
-			continue
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			if last == "" {
-				return nil, fmt.Errorf("%s: line %d: continuation line outside a field: %w", name, n+1, ErrMalformed)
-			}
-			cur[last] += "\n" + strings.TrimSpace(line)
-			continue
-		}
-		if line[0] == '#' {
-			continue
-		}
-		k, v, ok := strings.Cut(line, ":")
-		if !ok || k == "" || strings.ContainsAny(k, " \t") {
-			return nil, fmt.Errorf("%s: line %d: not a \"Field: value\" line: %w", name, n+1, ErrMalformed)
-		}
-		last = k
-		cur[k] = strings.TrimSpace(v)
-	}
-	flush()
 	return out, nil
 }
 
@@ -127,24 +100,13 @@ func parseDpkgRelation(s string) (Relation, bool) {
 	return r, true
 }
 
-// dpkgInstalled reports whether a Status field says installed: "install
-// ok installed" or "hold ok installed", not "deinstall ok config-files".
-// Distroless stanzas have no Status: they are installed.
-func dpkgInstalled(status string) bool {
-	if status == "" {
-		return true
-	}
-	f := strings.Fields(status)
-	return len(f) == 3 && f[2] == "installed"
-}
-
 // ReadDpkg reads the dpkg graph from an image's captured files, keyed by
 // canonical path: var/lib/dpkg/status, or the distroless
 // var/lib/dpkg/status.d/<pkg> stanzas, and apt's
 // var/lib/apt/extended_states for what was installed as a dependency. It
 // returns nil, nil when there is no dpkg database.
 func ReadDpkg(contents map[string][]byte) (*Graph, error) {
-	var stanzas []stanza
+	var stanzas []dpkg.Stanza
 	keys := make([]string, 0, len(contents))
 	for k := range contents {
 		keys = append(keys, k)
@@ -153,11 +115,11 @@ func ReadDpkg(contents map[string][]byte) (*Graph, error) {
 	found := false
 	for _, k := range keys {
 		switch {
-		case k == DpkgStatus:
-		case strings.HasPrefix(k, DpkgStatusDir):
+		case k == dpkg.Status:
+		case strings.HasPrefix(k, dpkg.StatusDir):
 			// Stanza files are named after the package ("libc6",
 			// "libc6.status"); skip their .md5sums companions.
-			if name := k[len(DpkgStatusDir):]; strings.Contains(name, "/") || strings.HasSuffix(name, ".md5sums") {
+			if name := k[len(dpkg.StatusDir):]; strings.Contains(name, "/") || strings.HasSuffix(name, ".md5sums") {
 				continue
 			}
 		default:
@@ -189,7 +151,7 @@ func ReadDpkg(contents map[string][]byte) (*Graph, error) {
 	}
 	var pkgs []Package
 	for _, s := range stanzas {
-		if s["Package"] == "" || !dpkgInstalled(s["Status"]) {
+		if s["Package"] == "" || !dpkg.Installed(s["Status"]) {
 			continue
 		}
 		p := Package{

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/imgdiff/imgdiff/analyze/dpkg"
 )
 
 func TestParseDpkgRelations(t *testing.T) {
@@ -55,9 +56,9 @@ func TestParseDpkgRelations(t *testing.T) {
 
 func TestReadDpkgMalformed(t *testing.T) {
 	for _, body := range []string{"Package: a\n continuation\nthis is not a field\n", " leading continuation\n", "\x00\x01\x02binary"} {
-		_, err := ReadDpkg(map[string][]byte{DpkgStatus: []byte(body)})
-		if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), DpkgStatus) {
-			t.Errorf("ReadDpkg(%q) error = %v, want ErrMalformed naming %s", body, err, DpkgStatus)
+		_, err := ReadDpkg(map[string][]byte{dpkg.Status: []byte(body)})
+		if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), dpkg.Status) {
+			t.Errorf("ReadDpkg(%q) error = %v, want ErrMalformed naming %s", body, err, dpkg.Status)
 		}
 	}
 	if g, err := ReadDpkg(map[string][]byte{"etc/os-release": []byte("ID=debian")}); g != nil || err != nil {
@@ -76,7 +77,7 @@ func fixture(t *testing.T, name string) *Graph {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := ReadDpkg(map[string][]byte{DpkgStatus: st, AptExtendedStates: es})
+	g, err := ReadDpkg(map[string][]byte{dpkg.Status: st, AptExtendedStates: es})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/imgdiff/imgdiff/analyze/dpkg"
 )
 
 // seedSet is the seed set of a fixture: testdata/<name>/seeds.txt, the
@@ -150,7 +151,7 @@ Architecture: amd64
 Auto-Installed: 1
 `
 	isTool := func(p *Package) bool { return p.Section == "devel" }
-	g, err := ReadDpkg(map[string][]byte{DpkgStatus: []byte(status), AptExtendedStates: []byte(states)})
+	g, err := ReadDpkg(map[string][]byte{dpkg.Status: []byte(status), AptExtendedStates: []byte(states)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ Auto-Installed: 1
 	}
 	// Without extended_states nothing is known to be auto-installed:
 	// the same graph answer, since the test is on reverse dependencies.
-	g, err = ReadDpkg(map[string][]byte{DpkgStatus: []byte(status)})
+	g, err = ReadDpkg(map[string][]byte{dpkg.Status: []byte(status)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +231,7 @@ Recommends: b
 Package: b
 Status: install ok installed
 `
-	g, err := ReadDpkg(map[string][]byte{DpkgStatus: []byte(st)})
+	g, err := ReadDpkg(map[string][]byte{dpkg.Status: []byte(st)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +299,7 @@ Installed-Size: 5
 	for _, n := range []string{"libapp", "libtool", "librec", "libboth", "libboth2", "stray"} {
 		es += "Package: " + n + "\nArchitecture: amd64\nAuto-Installed: 1\n\n"
 	}
-	g, err := ReadDpkg(map[string][]byte{DpkgStatus: []byte(st), AptExtendedStates: []byte(es)})
+	g, err := ReadDpkg(map[string][]byte{dpkg.Status: []byte(st), AptExtendedStates: []byte(es)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package pkggraph
 import (
 	"errors"
 	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/dpkg"
 )
 
 // Wants reports whether the graph readers need the body of the file at
@@ -11,11 +13,11 @@ import (
 // databases. The capture set adds these to what it keeps.
 func Wants(p string) bool {
 	switch p {
-	case DpkgStatus, AptExtendedStates, ApkInstalled, ApkWorld,
+	case dpkg.Status, AptExtendedStates, ApkInstalled, ApkWorld,
 		RpmSqlite, RpmSqliteUsr, RpmBerkeleyDB, RpmBerkeleyDBUsr, RpmNdb, RpmNdbUsr:
 		return true
 	}
-	if name, ok := strings.CutPrefix(p, DpkgStatusDir); ok {
+	if name, ok := strings.CutPrefix(p, dpkg.StatusDir); ok {
 		return name != "" && !strings.Contains(name, "/") && !strings.HasSuffix(name, ".md5sums")
 	}
 	return false

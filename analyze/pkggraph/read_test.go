@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/imgdiff/imgdiff/analyze/dpkg"
 )
 
 // distroless keeps one stanza file per package in status.d, without
@@ -90,7 +91,7 @@ func TestWantsAndRead(t *testing.T) {
 		}
 	}
 	// A broken database is named; the others are still read.
-	contents := map[string][]byte{ApkInstalled: []byte("P:musl\nV:1\n"), DpkgStatus: []byte("Package: a\nnot a field\n")}
+	contents := map[string][]byte{ApkInstalled: []byte("P:musl\nV:1\n"), dpkg.Status: []byte("Package: a\nnot a field\n")}
 	gs, err := Read(contents)
 	if !errors.Is(err, ErrMalformed) || len(gs) != 1 || gs[0].Manager != "apk" {
 		t.Errorf("Read = %v, %v; want the apk graph and ErrMalformed", gs, err)

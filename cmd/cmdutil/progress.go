@@ -10,6 +10,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/imgdiff/imgdiff/layers"
+	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // slowTransports are the sources worth a progress bar: their layers come
@@ -78,9 +79,10 @@ func labels(imgs []*layers.Image) map[string]string {
 	return out
 }
 
+// short is a layer's digest as docker prints an ID: index.ShortDigest
+// without the "sha256:".
 func short(id string) string {
-	id = strings.TrimPrefix(id, "sha256:")
-	return id[:min(12, len(id))]
+	return strings.TrimPrefix(index.ShortDigest(id), "sha256:")
 }
 
 func (pr *Progress) label(id string) string {

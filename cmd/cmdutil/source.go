@@ -14,6 +14,7 @@ import (
 	"github.com/imgdiff/imgdiff/cmd/config"
 	"github.com/imgdiff/imgdiff/layers"
 	"github.com/imgdiff/imgdiff/layers/pipeline"
+	"github.com/imgdiff/imgdiff/layers/source"
 )
 
 // SourceOptions are the flags that say how to read images.
@@ -52,7 +53,7 @@ func Pipeline(ios *IOStreams, o SourceOptions, r *rules.Rules, b *budget.Budgets
 	}
 	var platform *v1.Platform
 	if o.Platform != "" {
-		p, err := layers.ParsePlatform(o.Platform)
+		p, err := source.ParsePlatform(o.Platform)
 		if err != nil {
 			return pipeline.Options{}, FlagErrorf("--platform: %w", err)
 		}

@@ -1,8 +1,9 @@
 // Package engine is the client of the local Docker Engine API that the
 // docker-daemon source uses: whether an engine answers, whether it holds an
-// image, and `docker save` streamed to a writer. It knows HTTP over a unix
-// socket or TCP and the engine's error bodies; it knows nothing of image
-// formats, which package layers reads from what Save writes.
+// image, and `docker save` streamed to a writer or into an unlinked temp
+// file. It knows HTTP over a unix socket or TCP and the engine's error
+// bodies; it knows nothing of image formats: package layers reads what
+// Save writes with package dockerarchive.
 package engine
 
 import (

@@ -210,3 +210,15 @@ func Platform(os, arch, variant string) string {
 	}
 	return s
 }
+
+// ShortDigest shortens a digest for people as docker shows image IDs:
+// the algorithm and the first 12 hex digits ("sha256:0123456789ab"). A
+// string that is no longer than that, or has no algorithm, is returned
+// as it is. It is the one shortening of digests: layer errors, progress
+// bars.
+func ShortDigest(d string) string {
+	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {
+		return d[:i+13]
+	}
+	return d
+}

@@ -60,13 +60,26 @@ func under(p, pkg string) bool { return p == pkg || strings.HasPrefix(p, pkg+"/"
 //     (layers/index) only.
 //   - the packages under layers/ never import analyze, report or cmd;
 //     layers/pipeline is the one exception, and may import analyze.
+//   - a source (dockerarchive, ocilayout, registry, engine) imports, of
+//     the module, only what sources share (layers/source, the stores in
+//     layers/internal/store, layers/index) and its own sub-packages:
+//     never another source, never the dispatcher in package layers.
+//     layers/source and layers/internal/store import no source either.
 //   - report never imports layers' sources (layers/index, the data
 //     model, is fine), and never cmd.
-//   - analyze/pkggraph and analyze/explain use the standard library alone
-//     (they take bytes and the config's values, nothing of the model).
+//   - analyze/pkggraph, analyze/explain and analyze/dpkg use the standard
+//     library alone, and each other (they take bytes and the config's
+//     values, nothing of the model).
 func TestImportDirection(t *testing.T) {
-	stdlibOnly := map[string]bool{module + "/analyze/pkggraph": true, module + "/analyze/explain": true}
+	stdlibOnly := map[string]bool{module + "/analyze/pkggraph": true, module + "/analyze/explain": true, module + "/analyze/dpkg": true}
+	sources := []string{module + "/layers/dockerarchive", module + "/layers/ocilayout", module + "/layers/registry", module + "/layers/engine"}
+	shared := []string{module + "/layers/source", module + "/layers/internal/store", module + "/layers/index"}
 	pkgs := modulePackages(t)
+	for _, s := range append(sources, shared[:2]...) {
+		if pkgs[s] == nil {
+			t.Fatalf("package %s not found: update the lists of sources", s)
+		}
+	}
 	if len(pkgs) < 10 || pkgs[module+"/analyze"] == nil || pkgs[module+"/layers/pipeline"] == nil {
 		t.Fatalf("found %d packages, not the module's", len(pkgs))
 	}
@@ -82,7 +95,7 @@ func TestImportDirection(t *testing.T) {
 			switch {
 			case under(p, module+"/analyze"):
 				checked["analyze"]++
-				if stdlibOnly[p] && strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
+				if stdlibOnly[p] && !stdlibOnly[imp] && strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
 					t.Errorf("%s imports %s; it reads package databases and configs with the standard library alone", p, imp)
 				}
 				if imp == module+"/layers/index" {
@@ -101,6 +114,7 @@ func TestImportDirection(t *testing.T) {
 				}
 			case under(p, module+"/layers"):
 				checked["layers"]++
+				sourceOnly(t, p, imp, sources, shared)
 				for _, f := range []string{module + "/analyze", module + "/report", module + "/cmd"} {
 					if under(imp, f) {
 						t.Errorf("%s imports %s; sources never import analysis, renderers or the CLI (layers/pipeline joins them)", p, imp)
@@ -119,4 +133,24 @@ func TestImportDirection(t *testing.T) {
 			t.Errorf("no import of %s checked", k)
 		}
 	}
+}
+
+// sourceOnly checks one import of package p under layers: a source, or
+// what the sources share, imports of the module only what sources share
+// and p's own sub-packages (a source's test helpers).
+func sourceOnly(t *testing.T, p, imp string, sources, shared []string) {
+	t.Helper()
+	isSource := false
+	for _, s := range append(sources, shared[:2]...) {
+		isSource = isSource || under(p, s)
+	}
+	if !isSource || !under(imp, module) || under(imp, p) {
+		return
+	}
+	for _, s := range shared {
+		if under(imp, s) {
+			return
+		}
+	}
+	t.Errorf("%s imports %s; a source imports, of the module, only layers/source, layers/internal/store and layers/index (package layers joins the sources)", p, imp)
 }

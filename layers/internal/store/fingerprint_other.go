@@ -1,6 +1,6 @@
 //go:build !linux
 
-package layers
+package store
 
 import "os"
 

@@ -1,7 +1,14 @@
-package layers
+// Package store serves the files of an image kept on local disk, for the
+// sources that read one (docker save archives, OCI layouts and archives):
+// a directory or an uncompressed tar indexed once and read in place, file
+// names checked so none leads out of it, and files opened without
+// blocking on what is not a regular file. Its Layer is a layer kept as a
+// file of a store, named by its location on disk for the cache.
+package store
 
 import (
 	"archive/tar"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,31 +17,34 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// store is where a file-based source keeps its files: a directory (OCI
+// Store is where a file-based source keeps its files: a directory (OCI
 // layout) or a tar archive indexed once (docker save, OCI archive). Names
 // are slash-separated and relative ("blobs/sha256/…", "manifest.json").
-type store interface {
-	// open returns the named file as a seekable section; the caller
+type Store interface {
+	// Open returns the named file as a seekable section; the caller
 	// closes it.
-	open(name string) (*storedFile, error)
-	// has reports whether the named file exists.
-	has(name string) bool
-	// describe names the store in errors.
-	describe() string
+	Open(name string) (*File, error)
+	// Has reports whether the named file exists.
+	Has(name string) bool
+	// Describe names the store in errors.
+	Describe() string
 }
 
-// storedFile is one file of a store.
-type storedFile struct {
+// File is one file of a store.
+type File struct {
 	*io.SectionReader
 	closer io.Closer // nil when the store owns the file
-	// loc names these bytes in this run (see Identity.Location); empty
-	// when the file has no fingerprint.
-	loc string
+	// Location names these bytes in this run (see source.Identity);
+	// empty when the file has no fingerprint.
+	Location string
 }
 
-func (f *storedFile) Close() error {
+// Close closes the file when it is the file's own, not the store's.
+func (f *File) Close() error {
 	if f.closer == nil {
 		return nil
 	}
@@ -50,8 +60,8 @@ func location(fp string, off, size int64) string {
 	return fmt.Sprintf("%s@%d+%d", fp, off, size)
 }
 
-// errNotInStore marks a file the store does not hold.
-var errNotInStore = errors.New("not found")
+// ErrNotInStore marks a file the store does not hold.
+var ErrNotInStore = errors.New("not found")
 
 // cleanName turns a name from a manifest or tar header into the form the
 // stores use, refusing names that climb out of the store.
@@ -68,12 +78,15 @@ func cleanName(name string) (string, error) {
 	return c, nil
 }
 
-// dirStore serves files of a directory.
-type dirStore struct{ root string }
+// Dir serves files of a directory.
+type Dir struct{ root string }
 
-func (d *dirStore) describe() string { return d.root }
+// NewDir serves the files under root.
+func NewDir(root string) *Dir { return &Dir{root: root} }
 
-func (d *dirStore) has(name string) bool {
+func (d *Dir) Describe() string { return d.root }
+
+func (d *Dir) Has(name string) bool {
 	c, err := cleanName(name)
 	if err != nil {
 		return false
@@ -82,27 +95,27 @@ func (d *dirStore) has(name string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-func (d *dirStore) open(name string) (*storedFile, error) {
+func (d *Dir) Open(name string) (*File, error) {
 	c, err := cleanName(name)
 	if err != nil {
 		return nil, err
 	}
-	f, fi, err := openRegular(filepath.Join(d.root, filepath.FromSlash(c)))
+	f, fi, err := OpenRegular(filepath.Join(d.root, filepath.FromSlash(c)))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: %w", c, errNotInStore)
+			return nil, fmt.Errorf("%s: %w", c, ErrNotInStore)
 		}
 		return nil, fmt.Errorf("%s: %w", c, err)
 	}
-	return &storedFile{SectionReader: io.NewSectionReader(f, 0, fi.Size()), closer: f, loc: location(fingerprint(fi), 0, fi.Size())}, nil
+	return &File{SectionReader: io.NewSectionReader(f, 0, fi.Size()), closer: f, Location: location(fingerprint(fi), 0, fi.Size())}, nil
 }
 
-func (d *dirStore) close() error { return nil }
+func (d *Dir) Close() error { return nil }
 
-// tarStore serves the regular files of an uncompressed tar archive by
+// Tar serves the regular files of an uncompressed tar archive by
 // offset: the archive is scanned once, header by header, and every file is
 // then a section of the one open file, so layers are never copied out.
-type tarStore struct {
+type Tar struct {
 	name  string
 	f     *os.File
 	fp    string // the archive's fingerprint
@@ -113,13 +126,13 @@ type tarStore struct {
 
 type section struct{ off, size int64 }
 
-// openTarStore indexes the archive at p.
-func openTarStore(p string) (*tarStore, error) {
-	f, _, err := openRegular(p)
+// OpenTar indexes the archive at p.
+func OpenTar(p string) (*Tar, error) {
+	f, _, err := OpenRegular(p)
 	if err != nil {
 		return nil, err
 	}
-	s, err := newTarStore(f, p)
+	s, err := NewTar(f, p)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -127,8 +140,8 @@ func openTarStore(p string) (*tarStore, error) {
 	return s, nil
 }
 
-// newTarStore indexes the archive open as f; the store owns f.
-func newTarStore(f *os.File, name string) (*tarStore, error) {
+// NewTar indexes the archive open as f; the store owns f.
+func NewTar(f *os.File, name string) (*Tar, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
@@ -136,14 +149,14 @@ func newTarStore(f *os.File, name string) (*tarStore, error) {
 	if fi.IsDir() {
 		return nil, fmt.Errorf("is a directory, not an archive")
 	}
-	s := &tarStore{name: name, f: f, fp: fingerprint(fi), files: map[string]section{}, bad: map[string]error{}}
+	s := &Tar{name: name, f: f, fp: fingerprint(fi), files: map[string]section{}, bad: map[string]error{}}
 	if err := s.index(fi.Size()); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *tarStore) index(size int64) error {
+func (s *Tar) index(size int64) error {
 	var magic [2]byte
 	if n, _ := s.f.ReadAt(magic[:], 0); n == 2 && magic == [2]byte{0x1f, 0x8b} {
 		return fmt.Errorf("is gzip-compressed; decompress it first (gunzip), imgdiff reads archives in place")
@@ -204,7 +217,7 @@ const maxLinkHops = 8
 // inside the archive. A link that leads out of the archive fails when it
 // is opened; one that leads nowhere (or round in a loop) is left out, so
 // opening it says the file is not in the archive.
-func (s *tarStore) resolveLinks(links map[string]string) {
+func (s *Tar) resolveLinks(links map[string]string) {
 	for name := range links {
 		cur := name
 		for hop := 0; hop <= maxLinkHops; hop++ {
@@ -236,9 +249,9 @@ func escapes(p string) bool {
 	return c == ".." || strings.HasPrefix(c, "../")
 }
 
-func (s *tarStore) describe() string { return s.name }
+func (s *Tar) Describe() string { return s.name }
 
-func (s *tarStore) has(name string) bool {
+func (s *Tar) Has(name string) bool {
 	c, err := cleanName(name)
 	if err != nil {
 		return false
@@ -247,7 +260,7 @@ func (s *tarStore) has(name string) bool {
 	return ok
 }
 
-func (s *tarStore) open(name string) (*storedFile, error) {
+func (s *Tar) Open(name string) (*File, error) {
 	c, err := cleanName(name)
 	if err != nil {
 		return nil, err
@@ -257,12 +270,12 @@ func (s *tarStore) open(name string) (*storedFile, error) {
 		if err := s.bad[c]; err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%s: %w", c, errNotInStore)
+		return nil, fmt.Errorf("%s: %w", c, ErrNotInStore)
 	}
-	return &storedFile{SectionReader: io.NewSectionReader(s.f, sec.off, sec.size), loc: location(s.fp, sec.off, sec.size)}, nil
+	return &File{SectionReader: io.NewSectionReader(s.f, sec.off, sec.size), Location: location(s.fp, sec.off, sec.size)}, nil
 }
 
-func (s *tarStore) close() error { return s.f.Close() }
+func (s *Tar) Close() error { return s.f.Close() }
 
 // offsetReader counts the offset of a seekable file as archive/tar reads
 // and seeks it.
@@ -285,10 +298,10 @@ func (o *offsetReader) Seek(off int64, whence int) (int64, error) {
 	return n, err
 }
 
-// readAll reads a small metadata file (manifest, index, config) whole,
+// ReadAll reads a small metadata file (manifest, index, config) whole,
 // refusing absurd sizes so a hostile archive cannot exhaust memory.
-func readAll(s store, name string) ([]byte, error) {
-	sec, err := s.open(name)
+func ReadAll(s Store, name string) ([]byte, error) {
+	sec, err := s.Open(name)
 	if err != nil {
 		return nil, err
 	}
@@ -298,4 +311,27 @@ func readAll(s store, name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %d bytes is too large for image metadata", name, sec.Size())
 	}
 	return io.ReadAll(sec)
+}
+
+// BlobName is where an OCI layout keeps a blob.
+func BlobName(h v1.Hash) string { return "blobs/" + h.Algorithm + "/" + h.Hex }
+
+// ReadBlob reads a metadata blob and checks its digest and size.
+func ReadBlob(s Store, d v1.Descriptor) ([]byte, error) {
+	name := BlobName(d.Digest)
+	b, err := ReadAll(s, name)
+	if err != nil {
+		return nil, err
+	}
+	if d.Size > 0 && int64(len(b)) != d.Size {
+		return nil, fmt.Errorf("%s: %d bytes, descriptor says %d", name, len(b), d.Size)
+	}
+	got, _, err := v1.SHA256(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	if got != d.Digest {
+		return nil, fmt.Errorf("%s: digest mismatch: content is %s", name, got)
+	}
+	return b, nil
 }

@@ -1,4 +1,9 @@
-package layers
+// Package registry reads images from an OCI distribution registry: the
+// manifest and config when an image is opened, each layer blob streamed
+// (or fetched in parallel ranges, see RangedOptions) when it is walked,
+// its size and digest checked as it arrives, with retries that honour
+// Retry-After, and the BuildKit provenance attestation the index stores.
+package registry
 
 import (
 	"bytes"
@@ -18,11 +23,47 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/imgdiff/imgdiff/layers/source"
 )
 
-// openRegistry reads an image's manifest and config from a registry; the
-// layers are fetched when walked. Compressed sizes come from the manifest.
-func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
+// Options say how to reach a registry.
+type Options struct {
+	// Platform selects an image from a multi-arch index (nil: the
+	// host's) and must match a single image's config when set.
+	Platform *v1.Platform
+	// Insecure allows plain-HTTP registries other than localhost.
+	Insecure bool
+	// Jobs is how many layer streams may be open at once.
+	Jobs int
+	// Keychain resolves credentials (nil = the docker config and its
+	// credential helpers).
+	Keychain authn.Keychain
+	// Transport replaces the HTTP transport (it is still wrapped in the
+	// retries).
+	Transport http.RoundTripper
+	// RetryBackoff is the first wait before retrying a failed request;
+	// it doubles on each of the 4 retries (0 = 500ms).
+	RetryBackoff time.Duration
+	// Ranged configures ranged parallel fetches of big blobs (the zero
+	// value: the defaults RangedOptions documents).
+	Ranged RangedOptions
+	// Budget is the Ranged.Total connection budget, shared by the images
+	// of one run (nil: this image's own).
+	Budget *Budget
+}
+
+// Budget bounds the range requests in flight over the images that share
+// it (RangedOptions.Total).
+type Budget struct{ conns chan struct{} }
+
+// NewBudget makes the budget that r's Total allows.
+func NewBudget(r RangedOptions) *Budget {
+	return &Budget{conns: make(chan struct{}, r.withDefaults().Total)}
+}
+
+// Open reads an image's manifest and config from a registry; the layers
+// are fetched when walked. Compressed sizes come from the manifest.
+func Open(ctx context.Context, ref string, o Options) (*source.Image, error) {
 	var nopts []name.Option
 	if o.Insecure {
 		nopts = append(nopts, name.Insecure)
@@ -35,7 +76,7 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
-	base := o.RegistryTransport
+	base := o.Transport
 	if base == nil {
 		base = remote.DefaultTransport
 	}
@@ -51,21 +92,21 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 		remote.WithJobs(max(o.Jobs, 1)),
 		// Registry faults: remote retries a request that fails with a
 		// connection reset, an EOF or a temporary error, and the status
-		// codes below, with this backoff and at most retryAttempts tries.
+		// codes below, with this backoff and at most RetryAttempts tries.
 		// remote does not read Retry-After: retryAfter, under its retry,
 		// waits what the registry asks (within bounds) before handing
 		// the 429 or 503 back to be retried.
 		remote.WithTransport(&retryAfter{next: base, max: maxRetryAfter}),
-		remote.WithRetryBackoff(remote.Backoff{Duration: first, Factor: 2, Jitter: 0.1, Steps: retryAttempts}),
+		remote.WithRetryBackoff(remote.Backoff{Duration: first, Factor: 2, Jitter: 0.1, Steps: RetryAttempts}),
 		remote.WithRetryStatusCodes(retryStatusCodes...),
 	}
-	rangeConns := o.rangeConns
-	if rangeConns == nil { // openRegistry called without OpenAll
-		rangeConns = make(chan struct{}, o.Ranged.withDefaults().Total)
+	budget := o.Budget
+	if budget == nil { // an image alone
+		budget = NewBudget(o.Ranged)
 	}
 	ranged := &rangedClient{
 		repo: r.Context(), kc: kc, base: transport.NewUserAgent(&retryAfter{next: http1Only(base), max: maxRetryAfter}, "imgdiff"),
-		opts: o.Ranged.withDefaults(), conns: rangeConns, backoff: first,
+		opts: o.Ranged.withDefaults(), conns: budget.conns, backoff: first,
 	}
 	puller, err := remote.NewPuller(ropts...)
 	if err != nil {
@@ -88,7 +129,7 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 		if err != nil {
 			return nil, err
 		}
-		d, err := pickPlatform(im.Manifests, o.Platform)
+		d, err := source.PickPlatform(im.Manifests, o.Platform)
 		if err != nil {
 			return nil, err
 		}
@@ -113,24 +154,23 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	img, err := newManifestImage(dg, rawManifest, m, cfgRaw, pd, o)
+	img, err := source.NewManifestImage(dg, rawManifest, m, cfgRaw, pd, o.Platform)
 	if err != nil {
 		return nil, err
 	}
-	img.Transport = Registry
 	cfg := img.Config
 	for i, ld := range m.Layers {
 		if !ld.MediaType.IsDistributable() {
-			return nil, foreignLayer(i, ld)
+			return nil, source.ForeignLayer(i, ld)
 		}
 		if ld.MediaType == types.OCIUncompressedLayer || ld.MediaType == types.DockerUncompressedLayer {
-			if err := checkUncompressedDiffID(i, false, ld.Digest, cfg.RootFS.DiffIDs[i]); err != nil {
+			if err := source.CheckUncompressedDiffID(i, false, ld.Digest, cfg.RootFS.DiffIDs[i]); err != nil {
 				return nil, err
 			}
 		}
 		img.Layers = append(img.Layers, &registryLayer{
 			diffID: cfg.RootFS.DiffIDs[i],
-			blob:   Blob{Digest: ld.Digest.String(), Size: ld.Size, MediaType: string(ld.MediaType)},
+			blob:   source.Blob{Digest: ld.Digest.String(), Size: ld.Size, MediaType: string(ld.MediaType)},
 			ref:    r.Context().Digest(ld.Digest.String()),
 			puller: puller,
 			ranged: ranged,
@@ -139,7 +179,7 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 	if len(siblings) > 0 {
 		p, err := registryProvenance(r, siblings, dg, ropts)
 		if err != nil {
-			img.Notes = append(img.Notes, provenanceNote(err))
+			img.Notes = append(img.Notes, source.ProvenanceNote(err))
 		}
 		img.Provenance = p
 	}
@@ -150,7 +190,7 @@ func openRegistry(ctx context.Context, ref string, o Options) (*Image, error) {
 // ds stores for the image manifest image; nil when there is none. remote
 // checks the blob's digest as it is read.
 func registryProvenance(r name.Reference, ds []v1.Descriptor, image v1.Hash, ropts []remote.Option) ([]byte, error) {
-	att, ok := attestationFor(ds, image)
+	att, ok := source.AttestationFor(ds, image)
 	if !ok {
 		return nil, nil
 	}
@@ -162,7 +202,7 @@ func registryProvenance(r name.Reference, ds []v1.Descriptor, image v1.Hash, rop
 	if err != nil {
 		return nil, fmt.Errorf("attestation manifest: %w", err)
 	}
-	l, ok, err := provenanceLayer(raw)
+	l, ok, err := source.ProvenanceLayer(raw)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -175,7 +215,7 @@ func registryProvenance(r name.Reference, ds []v1.Descriptor, image v1.Hash, rop
 		return nil, fmt.Errorf("provenance: %w", err)
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxProvenanceBlobSize+1))
+	b, err := io.ReadAll(io.LimitReader(rc, source.MaxProvenanceBlobSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("provenance: %w", err)
 	}
@@ -193,7 +233,7 @@ func registryProvenance(r name.Reference, ds []v1.Descriptor, image v1.Hash, rop
 // the image was opened with), so cancelling the walk stops the download.
 type registryLayer struct {
 	diffID v1.Hash
-	blob   Blob
+	blob   source.Blob
 	ref    name.Digest
 	puller *remote.Puller
 	ranged *rangedClient
@@ -203,9 +243,9 @@ func (l *registryLayer) DiffID() v1.Hash { return l.diffID }
 
 // Identity implements Identified: the blob digest, which remote checks as
 // the blob streams (and a registry checked on push).
-func (l *registryLayer) Identity() Identity { return Identity{Digest: l.blob.Digest} }
+func (l *registryLayer) Identity() source.Identity { return source.Identity{Digest: l.blob.Digest} }
 
-func (l *registryLayer) Blob() Blob { return l.blob }
+func (l *registryLayer) Blob() source.Blob { return l.blob }
 
 func (l *registryLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
@@ -266,7 +306,7 @@ func (l *registryLayer) openRanged(ctx context.Context) (io.ReadCloser, error) {
 	if !ranged {
 		rc = &sizeChecked{rc: rc, left: l.blob.Size, ref: l.ref.String()}
 	}
-	return newVerifier(rc, want, l.ref.String())
+	return source.NewVerifier(rc, want, l.ref.String())
 }
 
 // rangedClient makes, once per repository, the HTTP client that range
@@ -353,7 +393,7 @@ func (s *sizeChecked) Close() error { return s.rc.Close() }
 // Registry retries: how many attempts a request gets, the first wait
 // (doubling after each failure), and which statuses are worth retrying.
 const (
-	retryAttempts       = 5
+	RetryAttempts       = 5
 	defaultRetryBackoff = 500 * time.Millisecond
 	// maxRetryAfter caps what a Retry-After may make a run wait per try.
 	maxRetryAfter = 30 * time.Second

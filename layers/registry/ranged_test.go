@@ -1,4 +1,4 @@
-package layers
+package registry
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -17,30 +16,6 @@ import (
 	"testing"
 	"time"
 )
-
-// randomBlob is n incompressible bytes, the same for a seed.
-func randomBlob(n int, seed uint64) []byte {
-	b := make([]byte, n)
-	r := rand.New(rand.NewPCG(seed, seed))
-	for i := range b {
-		b[i] = byte(r.UintN(256))
-	}
-	return b
-}
-
-// rangeStart is the first byte a Range header asks for, -1 without one.
-func rangeStart(r *http.Request) int64 {
-	h := r.Header.Get("Range")
-	if h == "" {
-		return -1
-	}
-	a, _, _ := strings.Cut(strings.TrimPrefix(h, "bytes="), "-")
-	n, err := strconv.ParseInt(a, 10, 64)
-	if err != nil {
-		return -1
-	}
-	return n
-}
 
 // blobServer serves blob at every path through http.ServeContent (the
 // standard library's Range handling: the reference the fetcher is checked
@@ -160,10 +135,13 @@ func TestRangedFetch(t *testing.T) {
 				<-release
 			}
 			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(blob))
+			// Recorded before the release: otherwise a released chunk
+			// could be recorded first, and the order seen would be the
+			// scheduler's, not the server's.
+			served <- c
 			if c == 3 {
 				reorderOnce.Do(func() { close(release) })
 			}
-			served <- c
 			return true
 		}, wantRanged: true, check: func(t *testing.T, s *blobServer) {
 			var order []int64

@@ -1,4 +1,8 @@
-package layers
+// Package dockerarchive reads the images of a `docker save` archive in
+// place, the layout before Docker 25 (<id>/layer.tar) and 25+ (an OCI
+// layout inside the tar), from a store that package layers opens (a file
+// the user names, or what the engine saved).
+package dockerarchive
 
 import (
 	"bytes"
@@ -12,6 +16,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/layers/internal/store"
+	"github.com/imgdiff/imgdiff/layers/source"
 )
 
 // dockerManifestEntry is one image of a `docker save` manifest.json.
@@ -24,15 +30,17 @@ type dockerManifestEntry struct {
 	LayerSources map[v1.Hash]v1.Descriptor `json:",omitempty"`
 }
 
-// openDockerArchive opens an image of a `docker save` archive, both the
+// Open opens an image of a `docker save` archive, both the
 // layout before Docker 25 (<id>/layer.tar, uncompressed) and 25+ (an OCI
 // layout inside the tar: blobs/sha256/…, layers possibly compressed,
 // shared layers possibly missing). manifest.json, present in both, is
-// the index; 25+ archives also give the manifest digest.
-func openDockerArchive(s store, name string, o Options) (*Image, error) {
-	raw, err := readAll(s, "manifest.json")
+// the index; 25+ archives also give the manifest digest. name selects
+// the image by tag or image ID ("" when the archive holds one); platform,
+// when set, is the platform the image must be.
+func Open(s store.Store, name string, platform *v1.Platform) (*source.Image, error) {
+	raw, err := store.ReadAll(s, "manifest.json")
 	if err != nil {
-		if errors.Is(err, errNotInStore) {
+		if errors.Is(err, store.ErrNotInStore) {
 			return nil, fmt.Errorf("no manifest.json: not a docker save archive")
 		}
 		return nil, err
@@ -45,62 +53,59 @@ func openDockerArchive(s store, name string, o Options) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfgRaw, err := readAll(s, e.Config)
+	cfgRaw, err := store.ReadAll(s, e.Config)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", e.Config, err)
 	}
-	cfg, err := parseConfig(cfgRaw)
+	cfg, err := source.ParseConfig(cfgRaw)
 	if err != nil {
 		return nil, err
 	}
 	if len(e.Layers) != len(cfg.RootFS.DiffIDs) {
 		return nil, fmt.Errorf("manifest.json lists %d layers, config %d diffIDs", len(e.Layers), len(cfg.RootFS.DiffIDs))
 	}
-	img := &Image{
+	img := &source.Image{
 		ConfigSize: int64(len(cfgRaw)),
 		Config:     cfg,
-		Platform:   configPlatform(cfg, nil),
+		Platform:   source.ConfigPlatform(cfg, nil),
 	}
-	if err := checkPlatform(img.Platform, o.Platform); err != nil {
+	if err := source.CheckPlatform(img.Platform, platform); err != nil {
 		return nil, err
 	}
 	cfgDigest, _, _ := v1.SHA256(bytes.NewReader(cfgRaw))
-	if s.has("index.json") {
+	if s.Has("index.json") {
 		img.Digest, img.ManifestSize = dockerManifestDigest(s, cfgDigest)
 	}
 	for i, ln := range e.Layers {
-		sec, err := s.open(ln)
+		sec, err := s.Open(ln)
 		if err != nil {
-			if d, ok := e.LayerSources[cfg.RootFS.DiffIDs[i]]; ok && errors.Is(err, errNotInStore) && !d.MediaType.IsDistributable() {
-				return nil, foreignLayer(i, d)
+			if d, ok := e.LayerSources[cfg.RootFS.DiffIDs[i]]; ok && errors.Is(err, store.ErrNotInStore) && !d.MediaType.IsDistributable() {
+				return nil, source.ForeignLayer(i, d)
 			}
-			if errors.Is(err, errNotInStore) {
+			if errors.Is(err, store.ErrNotInStore) {
 				return nil, fmt.Errorf("layer %d (%s) is not in the archive: Docker 25+ may leave out layers another saved image shares; save the images together or with a current Docker", i, ln)
 			}
 			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}
-		size, compressed, loc := sec.Size(), isCompressed(sec), sec.loc
+		size, compressed, loc := sec.Size(), store.IsCompressed(sec), sec.Location
 		sec.Close()
-		l := &storeLayer{diffID: cfg.RootFS.DiffIDs[i], s: s, name: ln, compressed: compressed, loc: loc}
-		l.blob = Blob{Size: Unknown, MediaType: string(types.DockerUncompressedLayer)}
-		if l.compressed {
+		l := &store.Layer{Diff: cfg.RootFS.DiffIDs[i], Store: s, Name: ln, Location: loc}
+		l.Stored = source.Blob{Size: index.Unknown, MediaType: string(types.DockerUncompressedLayer)}
+		if compressed {
 			// A compressed layer in a Docker 25+ archive is an OCI blob
 			// named by its digest: that digest and size are what a
 			// registry holds. Other writers (crane, tarball.Write) name
 			// it "<hex>.tar.gz": its size is known, its digest claimed.
-			l.blob = Blob{Size: size, MediaType: string(mediaTypeOf(true))}
+			l.Stored = source.Blob{Size: size, MediaType: string(source.MediaTypeOf(true))}
 			if h, ok := digestFromBlobPath(ln); ok {
-				l.verify = h
-				l.blob.Digest = h.String()
+				l.Verify = h
+				l.Stored.Digest = h.String()
 			}
 		}
 		img.Layers = append(img.Layers, l)
 	}
 	return img, nil
 }
-
-// Unknown marks a size the source does not have (index.Unknown).
-const Unknown = index.Unknown
 
 func pickDockerEntry(entries []dockerManifestEntry, name string) (dockerManifestEntry, error) {
 	if len(entries) == 0 {
@@ -109,7 +114,7 @@ func pickDockerEntry(entries []dockerManifestEntry, name string) (dockerManifest
 	var tags []string
 	for _, e := range entries {
 		for _, t := range e.RepoTags {
-			if name != "" && refMatches(t, name) {
+			if name != "" && source.RefMatches(t, name) {
 				return e, nil
 			}
 			tags = append(tags, t)
@@ -128,10 +133,10 @@ func pickDockerEntry(entries []dockerManifestEntry, name string) (dockerManifest
 		if len(entries) == 1 && len(entries[0].RepoTags) == 0 {
 			return entries[0], nil // saved by ID: no tags to match
 		}
-		return dockerManifestEntry{}, fmt.Errorf("no image tagged %q (it has: %s)", name, listOrNone(tags))
+		return dockerManifestEntry{}, fmt.Errorf("no image tagged %q (it has: %s)", name, source.ListOrNone(tags))
 	}
 	if len(entries) > 1 {
-		return dockerManifestEntry{}, fmt.Errorf("holds %d images; name one as docker-archive:PATH:NAME (%s)", len(entries), listOrNone(tags))
+		return dockerManifestEntry{}, fmt.Errorf("holds %d images; name one as docker-archive:PATH:NAME (%s)", len(entries), source.ListOrNone(tags))
 	}
 	return entries[0], nil
 }
@@ -147,8 +152,8 @@ func isHex(s string) bool {
 
 // dockerManifestDigest finds, in a Docker 25+ archive's index.json, the
 // manifest of the image with the given config digest.
-func dockerManifestDigest(s store, cfg v1.Hash) (string, int64) {
-	raw, err := readAll(s, "index.json")
+func dockerManifestDigest(s store.Store, cfg v1.Hash) (string, int64) {
+	raw, err := store.ReadAll(s, "index.json")
 	if err != nil {
 		return "", 0
 	}
@@ -159,7 +164,7 @@ func dockerManifestDigest(s store, cfg v1.Hash) (string, int64) {
 	var find func(ds []v1.Descriptor, depth int) (string, int64)
 	find = func(ds []v1.Descriptor, depth int) (string, int64) {
 		for _, d := range ds {
-			b, err := readBlob(s, d)
+			b, err := store.ReadBlob(s, d)
 			if err != nil {
 				continue
 			}

@@ -1,4 +1,4 @@
-package layers
+package source
 
 import (
 	"bytes"
@@ -20,12 +20,12 @@ const (
 	annotationPredicate   = "in-toto.io/predicate-type"
 	predicateSLSA02       = "https://slsa.dev/provenance/v0.2"
 	predicateSLSA1        = "https://slsa.dev/provenance/v1"
-	maxProvenanceBlobSize = 16 << 20
+	MaxProvenanceBlobSize = 16 << 20
 )
 
-// attestationFor returns the descriptor of the attestation manifest that
+// AttestationFor returns the descriptor of the attestation manifest that
 // attests the image manifest digest in an index's manifests.
-func attestationFor(ds []v1.Descriptor, image v1.Hash) (v1.Descriptor, bool) {
+func AttestationFor(ds []v1.Descriptor, image v1.Hash) (v1.Descriptor, bool) {
 	for _, d := range ds {
 		if d.Annotations[annotationRefType] == refTypeAttestation && d.Annotations[annotationRefDigest] == image.String() {
 			return d, true
@@ -34,9 +34,9 @@ func attestationFor(ds []v1.Descriptor, image v1.Hash) (v1.Descriptor, bool) {
 	return v1.Descriptor{}, false
 }
 
-// provenanceLayer returns the descriptor of the SLSA provenance statement
+// ProvenanceLayer returns the descriptor of the SLSA provenance statement
 // in an attestation manifest.
-func provenanceLayer(raw []byte) (v1.Descriptor, bool, error) {
+func ProvenanceLayer(raw []byte) (v1.Descriptor, bool, error) {
 	m, err := v1.ParseManifest(bytes.NewReader(raw))
 	if err != nil {
 		return v1.Descriptor{}, false, fmt.Errorf("attestation manifest: %w", err)
@@ -46,8 +46,8 @@ func provenanceLayer(raw []byte) (v1.Descriptor, bool, error) {
 			continue
 		}
 		if p := l.Annotations[annotationPredicate]; p == predicateSLSA02 || p == predicateSLSA1 {
-			if l.Size > maxProvenanceBlobSize {
-				return v1.Descriptor{}, false, fmt.Errorf("provenance %s: %d bytes, more than %d", l.Digest, l.Size, maxProvenanceBlobSize)
+			if l.Size > MaxProvenanceBlobSize {
+				return v1.Descriptor{}, false, fmt.Errorf("provenance %s: %d bytes, more than %d", l.Digest, l.Size, MaxProvenanceBlobSize)
 			}
 			return l, true, nil
 		}
@@ -55,31 +55,8 @@ func provenanceLayer(raw []byte) (v1.Descriptor, bool, error) {
 	return v1.Descriptor{}, false, nil
 }
 
-// ociProvenance reads, from an OCI layout or archive, the provenance
-// statement that attests image in the index listing ds; nil when there is
-// none.
-func ociProvenance(s store, ds []v1.Descriptor, image v1.Hash) ([]byte, error) {
-	att, ok := attestationFor(ds, image)
-	if !ok {
-		return nil, nil
-	}
-	raw, err := readBlob(s, att)
-	if err != nil {
-		return nil, fmt.Errorf("attestation manifest: %w", err)
-	}
-	l, ok, err := provenanceLayer(raw)
-	if err != nil || !ok {
-		return nil, err
-	}
-	b, err := readBlob(s, l)
-	if err != nil {
-		return nil, fmt.Errorf("provenance: %w", err)
-	}
-	return b, nil
-}
-
-// provenanceNote is what a source notes when an attestation it found
+// ProvenanceNote is what a source notes when an attestation it found
 // cannot be read: the image still opens, without the mapping.
-func provenanceNote(err error) string {
+func ProvenanceNote(err error) string {
 	return fmt.Sprintf("provenance attestation not read: %v", err)
 }

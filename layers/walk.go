@@ -18,6 +18,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/imgdiff/imgdiff/layers/elffacts"
 	"github.com/imgdiff/imgdiff/layers/index"
 	"github.com/imgdiff/imgdiff/layers/source"
 )
@@ -45,6 +46,14 @@ type WalkOptions struct {
 	// CaptureKey identifies the Capture set; it is part of cache keys, so a
 	// change to what is captured never serves stale cached indexes.
 	CaptureKey string
+	// ELF, when set, selects the regular files (canonical path,
+	// permission bits, size) whose ELF facts the walk reads into
+	// index.Layer.ELF (package elffacts): a selected body is read only as
+	// far as its facts need (16 bytes of a script, 64 KiB of a static
+	// binary) and never kept. When it is nil the walk reads no body for
+	// it. Whatever selects files must be part of CaptureKey, as for
+	// Capture; a captured body is read for facts from memory.
+	ELF func(path string, mode uint32, size int64) bool
 	// MaxCapture caps a captured body; larger files are not captured.
 	// 0 means DefaultMaxCapture.
 	MaxCapture int64
@@ -551,6 +560,8 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 	var arena stringArena
 	entries := entryList{arena: &arena}
 	var seen pathSet // positions in entries, by path, for repeated names
+	var elfReader elffacts.Reader
+	var elfBytes int64 // memory the layer's ELF facts hold, about
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -638,6 +649,7 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 			return nil, fmt.Errorf("%q: layer size: %w", p, err)
 		}
 		idx.Size = size
+		var captured []byte
 		if e.kind == index.File && opts.Capture != nil && e.size <= opts.MaxCapture {
 			if p := arena.str(e.path); opts.Capture(p, e.size) {
 				body, err := io.ReadAll(tr)
@@ -648,6 +660,42 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 					idx.Contents = map[string][]byte{}
 				}
 				idx.Contents[p] = body
+				captured = body
+			}
+		}
+		if opts.ELF != nil {
+			p := arena.str(e.path)
+			if dup != -1 && idx.ELF != nil {
+				delete(idx.ELF, p) // the facts of the entry this one replaces
+			}
+			if idx.ELF == nil {
+				idx.ELF = map[string]index.ELF{}
+			}
+			if e.kind == index.File && e.size >= minELF && elfBytes < maxELFFactBytes && opts.ELF(p, e.mode, e.size) {
+				// A captured body (a binary named in the config is
+				// captured as a possible script) is read again from
+				// memory. An error (no ELF, a malformed one, a stream
+				// that fails) leaves the file without facts; a failing
+				// stream fails the walk at the next header.
+				// Through ctxReader: up to elffacts.MaxScan of a
+				// file, an interrupt must not wait for the next
+				// header.
+				var body io.Reader = ctxReader{tr, ctx.Err}
+				if captured != nil {
+					body = bytes.NewReader(captured)
+				}
+				if facts, err := elfReader.Read(body); err == nil {
+					cost := int64(64 + len(p) + len(facts.Interp))
+					for _, n := range facts.Needed {
+						cost += int64(16 + len(n))
+					}
+					// Past the cap (a hostile layer of many small
+					// ELF files needing long names), files get no
+					// facts, which is the cautious answer.
+					if elfBytes += cost; elfBytes <= maxELFFactBytes {
+						idx.ELF[p] = facts
+					}
+				}
 			}
 		}
 		switch {
@@ -662,6 +710,14 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 	idx.Entries = entries.entries()
 	return idx, nil
 }
+
+// minELF is the size of the smallest ELF header (ELF32).
+const minELF = 52
+
+// maxELFFactBytes caps the memory one layer's ELF facts hold: real layers
+// need a few hundred kB (a few thousand binaries and libraries); a
+// variable so that a test can lower it.
+var maxELFFactBytes int64 = 32 << 20
 
 // maxEntries is opts.MaxEntries with its default, and never more than
 // the record positions of an entryList can count.

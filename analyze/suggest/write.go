@@ -237,12 +237,12 @@ func (s *state) write() string {
 	w("")
 	w("# the final stage: base %s, %s", s.base, s.baseWhy)
 	w("FROM %s", s.fromWord())
-	if len(s.buildTools) > 0 {
-		names := s.buildTools
+	if left, bytes := s.toolsLeft(); len(left) > 0 {
+		names := left
 		if len(names) > 6 {
-			names = append(names[:6:6], fmt.Sprintf("%d more", len(s.buildTools)-6))
+			names = append(names[:6:6], fmt.Sprintf("%d more", len(left)-6))
 		}
-		w("# %s: %s of %s packages stay in the build stage", strings.Join(names, ", "), mb(s.buildBytes), s.flaggedKinds())
+		w("# %s: %s of %s packages stay in the build stage", strings.Join(names, ", "), mb(bytes), s.flaggedKinds())
 	}
 	if names, n := s.depsLeft(); n > 0 {
 		w("# %s: %s of unflagged packages nothing at run time needs (pulled in by the build's installs) stay in the build stage", strings.Join(names, ", "), mb(n))
@@ -288,9 +288,14 @@ func (s *state) write() string {
 			w("%s", s.df.Snippet(hc[len(hc)-1].Lines))
 		}
 	}
-	if u := s.img.Config.User; u != "" && safe(u) && u != "root" && u != "0" && !strings.HasPrefix(u, "0:") && !strings.HasPrefix(u, "root:") {
+	if u := s.img.Config.User; u != "" && safe(u) && u != "root" && u != "0" && !strings.HasPrefix(u, "0:") && !strings.HasPrefix(u, "root:") && (s.base != "scratch" || numericUser(u)) {
 		w("# the original user")
 		w("USER %s", u)
+	} else if u != "" && s.base == "scratch" && !numericUser(u) && u != "root" && !strings.HasPrefix(u, "root:") {
+		// scratch has no /etc/passwd: a user name would fail at start.
+		w("# numeric: scratch has no /etc/passwd to look the original user up in")
+		w("USER 65532:65532")
+		s.ask(fmt.Sprintf("the original ran as user %s, a name scratch cannot resolve: USER 65532:65532 instead; does the app need that user's uid or home?", show(u)))
 	} else {
 		w("# non-root: the original ran as root; the copied files stay root-owned, readable by this user")
 		w("USER 65532:65532")
@@ -362,6 +367,30 @@ func (s *state) pythonOutsideVenv() string {
 		}
 	}
 	return ""
+}
+
+// toolsLeft are the flagged packages the build installed that stay in
+// the build stage, and their bytes: not those the final stage installs
+// after all (a tool the container runs, and what it depends on).
+func (s *state) toolsLeft() ([]string, int64) {
+	if len(s.keptTools) == 0 {
+		return s.buildTools, s.buildBytes
+	}
+	bytes := map[string]int64{}
+	for _, p := range s.cl.Packages {
+		if p.Manager == "dpkg" || p.Manager == "apk" {
+			bytes[p.Name] += p.Bytes
+		}
+	}
+	var names []string
+	var n int64
+	for _, t := range s.buildTools {
+		if !s.closure[t] {
+			names = append(names, t)
+			n += bytes[t]
+		}
+	}
+	return names, n
 }
 
 // depsLeft are the unflagged packages the build installed that the final
@@ -728,4 +757,19 @@ func catNames() []string {
 		out = append(out, string(c))
 	}
 	return out
+}
+
+// numericUser reports whether a USER value is uid or uid:gid in digits,
+// which needs no /etc/passwd.
+func numericUser(u string) bool {
+	uid, gid, hasGID := strings.Cut(u, ":")
+	digits := func(x string) bool {
+		for _, r := range x {
+			if r < '0' || r > '9' {
+				return false
+			}
+		}
+		return x != ""
+	}
+	return digits(uid) && (!hasGID || digits(gid))
 }

@@ -32,9 +32,13 @@ type Options struct {
 	// OutputFile is --output-file: where the Dockerfile goes instead of
 	// stdout.
 	OutputFile string
-	// Format is -o: how the prediction is printed on stderr, "table" or
-	// "json".
+	// Format is -o: how the prediction is printed on stderr (or the
+	// check report on stdout), "table" or "json".
 	Format string
+	// Check is --check: the image built from the suggestion, compared
+	// with the original and the prediction instead of writing the
+	// Dockerfile.
+	Check  string
 	Config config.BudgetFlags
 }
 
@@ -52,11 +56,25 @@ time, every decision commented with its evidence. What it could not decide is
 asked in comments, and copied rather than dropped. The predicted size and ΔS
 go to stderr.
 
-Check the prediction after building the suggestion:
+The walk reads what the app runs: the ELF headers of executables and shared
+libraries (PT_INTERP, DT_NEEDED: a static binary with no runtime package gets
+FROM scratch; a dynamic one the packages owning its libraries) and the
+scripts ENTRYPOINT, CMD and HEALTHCHECK name (a tool a script runs keeps its
+package, and a question is asked).
+
+Check the prediction after building the suggestion: with --check BUILT,
+suggest computes the prediction again and compares it with the built image:
+original, predicted and built sizes, predicted and actual ΔS, the error, and
+the ΔS decomposition of 'imgdiff compare ORIGINAL BUILT' (to stdout; -o json).
   docker build -f Dockerfile.suggested -t app:suggested .
-  imgdiff compare app:single app:suggested`,
+  imgdiff suggest app:single --dockerfile Dockerfile --check app:suggested
+
+Exit codes: 0 done (with --check: the built image is within 5% of the
+predicted size), 1 the built image misses the prediction by more than 5%,
+2 bad input, 130 interrupted.`,
 		Example: `  imgdiff suggest app:single --dockerfile Dockerfile > Dockerfile.suggested
-  imgdiff suggest oci:build/app --dockerfile Dockerfile --output-file Dockerfile.multi -o json`,
+  imgdiff suggest oci:build/app --dockerfile Dockerfile --output-file Dockerfile.multi -o json
+  imgdiff suggest app:single --dockerfile Dockerfile --check app:suggested`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Dockerfile == "" {
@@ -64,6 +82,9 @@ Check the prediction after building the suggestion:
 			}
 			if opts.Format != "table" && opts.Format != "json" {
 				return cmdutil.FlagErrorf("-o %q: want table or json", opts.Format)
+			}
+			if opts.Check != "" && opts.OutputFile != "" {
+				return cmdutil.FlagErrorf("--check compares a built image; --output-file writes a Dockerfile: give one of them")
 			}
 			opts.Ref = args[0]
 			if runF != nil {
@@ -76,7 +97,8 @@ Check the prediction after building the suggestion:
 	cmd.Flags().StringVar(&opts.Dockerfile, "dockerfile", "", "the Dockerfile that built the image (`PATH`)")
 	cmd.Flags().StringVar(&opts.Target, "target", "", "the stage that was built (default: the last)")
 	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the Dockerfile to `FILE` instead of stdout")
-	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "the prediction on stderr: table or json")
+	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "the prediction on stderr (the check on stdout): table or json")
+	cmd.Flags().StringVar(&opts.Check, "check", "", "compare `BUILT`, the image built from the suggestion, with the original and the prediction")
 	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
 	return cmd
 }
@@ -98,27 +120,24 @@ func suggestRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	loaded, err := pipeline.Load(ctx, po, opts.Ref)
+	// What the app runs: ELF facts of the binaries, bodies of the
+	// entrypoint scripts (analyze and compare never read them).
+	po.RunFacts = true
+	refs := []string{opts.Ref}
+	if opts.Check != "" {
+		refs = append(refs, opts.Check)
+	}
+	loaded, err := pipeline.Load(ctx, po, refs...)
 	if err != nil {
 		return err
 	}
-	img, cl := loaded[0].Image, loaded[0].Class
-	hist := make([]dockerfile.Entry, len(img.Steps))
-	for i, s := range img.Steps {
-		hist[i] = dockerfile.Entry{CreatedBy: s.CreatedBy, Comment: s.Comment, EmptyLayer: s.EmptyLayer}
-	}
-	m, err := df.Map(hist, dockerfile.Options{Target: opts.Target})
-	if err != nil {
-		return cmdutil.FlagErrorf("--target: %v", err)
-	}
-	for _, w := range m.Warnings {
-		opts.IO.Errorf("warning: %s", w.Message)
-	}
-	// ELF facts are not captured by the walk yet: every binary counts as
-	// dynamic with unknown needs, so the original base is kept.
-	s, err := suggest.Suggest(suggest.Input{Image: img, Class: cl, Dockerfile: df, Mapping: m, Scripts: img.Contents})
+	s, err := suggestFor(opts, df, loaded[0])
 	if err != nil {
 		return err
+	}
+	if opts.Check != "" {
+		po.Budgets = nil // the check's gate is the prediction
+		return checkRun(opts, po, s, loaded[0], loaded[1])
 	}
 	if opts.OutputFile != "" {
 		if err := os.WriteFile(opts.OutputFile, []byte(s.Dockerfile), 0o644); err != nil {
@@ -128,6 +147,28 @@ func suggestRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	return writePrediction(opts.IO.ErrOut, opts.Format, s)
+}
+
+// suggestFor maps the loaded image's history onto the Dockerfile and
+// writes the suggestion.
+func suggestFor(opts *Options, df *dockerfile.File, l pipeline.Loaded) (*suggest.Suggestion, error) {
+	img, cl := l.Image, l.Class
+	hist := make([]dockerfile.Entry, len(img.Steps))
+	for i, s := range img.Steps {
+		hist[i] = dockerfile.Entry{CreatedBy: s.CreatedBy, Comment: s.Comment, EmptyLayer: s.EmptyLayer}
+	}
+	m, err := df.Map(hist, dockerfile.Options{Target: opts.Target})
+	if err != nil {
+		return nil, cmdutil.FlagErrorf("--target: %v", err)
+	}
+	for _, w := range m.Warnings {
+		opts.IO.Errorf("warning: %s", w.Message)
+	}
+	elfs := make(map[string]suggest.ELF, len(l.ELF))
+	for p, e := range l.ELF {
+		elfs[p] = suggest.ELF{Interp: e.Interp, Needed: e.Needed}
+	}
+	return suggest.Suggest(suggest.Input{Image: img, Class: cl, Dockerfile: df, Mapping: m, ELF: elfs, Scripts: img.Contents})
 }
 
 // writePrediction prints the predicted size, ΔS and the questions.

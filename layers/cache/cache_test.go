@@ -68,6 +68,10 @@ func TestRoundTrip(t *testing.T) {
 			OpaqueDirs: []string{}, Contents: map[string][]byte{}},
 		"only whiteouts": {DiffID: "sha256:02", Whiteouts: []string{"a", "a/b", "b"}},
 		"big":            bigLayer(5000),
+		"elf": {DiffID: "sha256:03", Entries: []index.Entry{{Path: "app", Kind: index.File, Size: 3}}, Size: 3,
+			ELF: map[string]index.ELF{"app": {}, "usr/bin/x": {Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libz.so.1", "libc.so.6"}},
+				"lib/empty": {Needed: []string{}}}},
+		"elf empty": {DiffID: "sha256:04", ELF: map[string]index.ELF{}},
 	}
 	for name, l := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -21,6 +21,9 @@ import (
 //	whiteouts, opaque dirs: count+1, then prefix-coded paths
 //	contents: count+1, then per file, by path: path string, body
 //	        (uvarint len+1, 0 = nil, then the bytes)
+//	elf     only when the walk read ELF facts (a payload without it
+//	        decodes with ELF nil): count+1, then per file, by path: path
+//	        string, interp string, needed count+1, needed strings
 //
 // Counts are stored +1 so a nil slice or map survives the round trip as nil.
 // Tar paths come in directory order, so prefix coding shrinks them to a
@@ -71,6 +74,27 @@ func encodeLayer(l *index.Layer) []byte {
 			}
 			e.uvarint(uint64(len(body)) + 1)
 			e.buf = append(e.buf, body...)
+		}
+	}
+	if l.ELF != nil {
+		keys := make([]string, 0, len(l.ELF))
+		for k := range l.ELF {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		e.uvarint(uint64(len(keys)) + 1)
+		for _, k := range keys {
+			f := l.ELF[k]
+			e.str(k)
+			e.str(f.Interp)
+			if f.Needed == nil {
+				e.uvarint(0)
+			} else {
+				e.uvarint(uint64(len(f.Needed)) + 1)
+			}
+			for _, n := range f.Needed {
+				e.str(n)
+			}
 		}
 	}
 	return e.buf
@@ -182,6 +206,31 @@ func decodeLayer(buf []byte) (*index.Layer, error) {
 				break
 			}
 			l.Contents[k] = append([]byte{}, d.take(int(blen-1))...)
+		}
+	}
+	if d.err == nil && len(d.buf) != 0 {
+		if n, ok := d.count(3); ok && n >= 0 {
+			l.ELF = make(map[string]index.ELF, n)
+			for range n {
+				k := string(d.bytes())
+				f := index.ELF{Interp: string(d.bytes())}
+				m, ok := d.count(1)
+				if !ok {
+					break
+				}
+				if m >= 0 {
+					f.Needed = make([]string, 0, m)
+				}
+				for range m {
+					f.Needed = append(f.Needed, string(d.bytes()))
+				}
+				if d.err != nil {
+					break
+				}
+				l.ELF[k] = f
+			}
+		} else {
+			d.fail()
 		}
 	}
 	if d.err == nil && len(d.buf) != 0 {

@@ -37,6 +37,9 @@ func FuzzDecodeEntry(f *testing.F) {
 // fuzzer reaches the payload parser directly.
 func FuzzDecodeLayer(f *testing.F) {
 	f.Add(encodeLayer(sampleLayer()))
+	f.Add(encodeLayer(withSizes(sampleLayer(), func(m *index.Layer) {
+		m.ELF = map[string]index.ELF{"app": {}, "bin/x": {Interp: "/lib/ld.so", Needed: []string{"libc.so.6"}}, "lib/y.so": {Needed: []string{}}}
+	})))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := decodeLayer(data)
 		if err != nil {

@@ -103,9 +103,24 @@ type Layer struct {
 	// Contents holds the bodies of the few small files the walk was asked
 	// to capture (package databases, lockfiles), by canonical path.
 	Contents map[string][]byte
+	// ELF holds, by canonical path, the facts read from the ELF headers
+	// of the regular files the walk was asked to inspect
+	// (layers.WalkOptions.ELF); nil when it was not asked. A file that is
+	// no ELF, or whose headers could not be read within the walk's
+	// bounds, has no entry.
+	ELF map[string]ELF
 	// Size is Docker's size of the layer: the sum of Entries' Size. It
 	// equals `docker history` SIZE for the layer.
 	Size int64
+}
+
+// ELF is what an ELF file's headers say it needs from the system that runs
+// it: the program interpreter (PT_INTERP, the dynamic loader) and the
+// libraries of its dynamic section (DT_NEEDED), in file order. A file with
+// neither is static.
+type ELF struct {
+	Interp string
+	Needed []string
 }
 
 // Image is an image as analyze sees it: where it came from, its config, and

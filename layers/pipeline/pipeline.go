@@ -38,6 +38,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/hygiene"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers"
+	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // Options say how to run the pipeline.
@@ -65,6 +66,14 @@ type Options struct {
 	// order of the references Load is given; a missing or nil element
 	// means none for that image.
 	Dockerfiles []*Dockerfile
+	// RunFacts asks the walk for what `imgdiff suggest` needs to know of
+	// what the app runs: the ELF facts (PT_INTERP, DT_NEEDED) of every
+	// executable or shared-library file (Loaded.ELF), and the bodies of
+	// the scripts the config's ENTRYPOINT, CMD and HEALTHCHECK name
+	// (pkggraph.ScriptPaths, into Image.Contents, up to 256 KiB each).
+	// Off, the walk reads no body for either and keeps its cache keys:
+	// analyze and compare pay nothing for it.
+	RunFacts bool
 }
 
 // Dockerfile is a parsed Dockerfile to map an image's steps onto, with
@@ -128,6 +137,11 @@ type Loaded struct {
 	// Dockerfile maps the steps to Dockerfile lines, when a Dockerfile
 	// was given; nil otherwise.
 	Dockerfile *analyze.DockerfileReport
+	// ELF are, by canonical path, the ELF facts of the final
+	// filesystem's files (a hard link has its target's), read from the
+	// layer that wrote each file: a file a later layer overwrote or
+	// deleted does not count. Nil unless Options.RunFacts.
+	ELF map[string]index.ELF
 }
 
 // Load runs open → walk → build → redact → classify on the images refs
@@ -169,6 +183,11 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 		CaptureKey: rules.CaptureKey(),
 		MaxEntries: o.MaxEntries,
 	}
+	var scripts map[string]bool
+	if o.RunFacts {
+		wo.Capture, wo.CaptureKey, scripts = runCaptureSet(imgs)
+		wo.ELF = wantELF
+	}
 	if o.Cache != nil {
 		if c := o.Cache(); c != nil {
 			wo.Cache = c
@@ -196,12 +215,18 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 			if err != nil {
 				return fmt.Errorf("%s: %w", refs[i], err)
 			}
+			if o.RunFacts {
+				dropBinaryScripts(img, scripts)
+			}
 			t1 := time.Now()
 			img = hygiene.Redact(img)
 			t2 := time.Now()
 			class := analyze.Classify(img, o.Rules)
 			stages[i] = [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)}
 			out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes}
+			if o.RunFacts {
+				out[i].ELF = finalELF(w, img)
+			}
 			if df := o.dockerfile(i); df != nil && df.File != nil {
 				r, err := analyze.MapDockerfile(img, class, df.File, analyze.DockerfileOptions{
 					Target: df.Target, BuildArgs: df.BuildArgs, Dockerignore: df.Dockerignore})

@@ -16,7 +16,7 @@ ENTRYPOINT ["/src/entrypoint.sh"]
 
 # the final stage: base debian:bookworm-slim, the original base (Dockerfile:1)
 FROM debian:bookworm-slim
-# gcc-12, make, libc6-dev, build-essential: 30 MB of build-tool packages stay in the build stage
+# make, libc6-dev, build-essential: 301 kB of build-tool packages stay in the build stage
 # 9.0 MB of cache files the build wrote stay in the build stage
 # 2 kB of package-manager state the build wrote (dpkg, apt, apk databases, logs) stays in the build stage; an install here writes its own
 # runtime packages:

@@ -1,0 +1,115 @@
+package pipeline
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
+	"github.com/imgdiff/imgdiff/analyze/rules"
+	"github.com/imgdiff/imgdiff/layers"
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// maxScript caps a captured entrypoint script: real ones are a few kB.
+const maxScript = 256 << 10
+
+// runFactsVersion changes when what RunFacts reads changes, so cached
+// indexes from an older reader are never served.
+const runFactsVersion = "1"
+
+// runCapture is the capture set of a RunFacts walk: the classification's,
+// plus the scripts the images' configs name; and its key, which names
+// those scripts (a digest of their sorted paths) and the ELF reader.
+func runCapture(imgs []*layers.Image) (func(string, int64) bool, string) {
+	capture, key, _ := runCaptureSet(imgs)
+	return capture, key
+}
+
+// runCaptureSet is runCapture with the script paths it adds.
+func runCaptureSet(imgs []*layers.Image) (func(string, int64) bool, string, map[string]bool) {
+	scripts := map[string]bool{}
+	for _, img := range imgs {
+		if img.Config == nil {
+			continue
+		}
+		c := img.Config.Config
+		argvs := [][]string{c.Entrypoint, c.Cmd}
+		if c.Healthcheck != nil {
+			argvs = append(argvs, c.Healthcheck.Test)
+		}
+		for _, p := range pkggraph.ScriptPaths(c.WorkingDir, argvs...) {
+			scripts[p] = true
+		}
+	}
+	h := sha256.New()
+	for _, p := range sortedKeys(scripts) {
+		h.Write([]byte(p + "\x00"))
+	}
+	key := rules.CaptureKey() + "+run" + runFactsVersion + "-" + hex.EncodeToString(h.Sum(nil))[:16]
+	return func(p string, size int64) bool {
+		return rules.WantContent(p, size) || scripts[p] && size <= maxScript
+	}, key, scripts
+}
+
+// dropBinaryScripts removes from img.Contents the bodies captured only
+// because the config names their path, when they are no script: a
+// binary named in CMD is captured like a script (the walk cannot tell
+// before reading it), and its bytes read as shell words would make
+// pkggraph.Runs see commands in them.
+func dropBinaryScripts(img *analyze.Image, scripts map[string]bool) {
+	for p := range scripts {
+		b, ok := img.Contents[p]
+		if !ok || rules.WantContent(p, int64(len(b))) {
+			continue
+		}
+		if bytes.IndexByte(b[:min(len(b), 4096)], 0) >= 0 {
+			delete(img.Contents, p)
+		}
+	}
+}
+
+// wantELF selects the files whose ELF facts a RunFacts walk reads: the
+// executable ones and the shared libraries (".so" in the name), whatever
+// their directory: an app may keep its libraries next to its binary.
+func wantELF(p string, mode uint32, _ int64) bool {
+	return mode&0o111 != 0 || strings.Contains(p[strings.LastIndexByte(p, '/')+1:], ".so")
+}
+
+// finalELF are the ELF facts of img's final filesystem, each read from
+// the layer that wrote the file.
+func finalELF(w *index.Image, img *analyze.Image) map[string]index.ELF {
+	out := map[string]index.ELF{}
+	for _, f := range img.FS.Files {
+		if f.Layer < 0 || f.Layer >= len(w.Layers) {
+			continue
+		}
+		switch f.Kind {
+		case index.File:
+			if e, ok := w.Layers[f.Layer].ELF[f.Path]; ok {
+				out[f.Path] = e
+			}
+		case index.Hardlink:
+			// The link shares its target's inode: the target as the
+			// final filesystem has it, or as the link's layer wrote it.
+			if t, ok := img.FS.Lookup(f.Link); ok && t.Kind == index.File && t.Layer >= 0 && t.Layer < len(w.Layers) {
+				if e, ok := w.Layers[t.Layer].ELF[t.Path]; ok {
+					out[f.Path] = e
+				}
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,156 @@
+package layers
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// tinyELF is a 64-bit ELF with one program header, PT_INTERP.
+func tinyELF(interp string) []byte {
+	b := make([]byte, 64+56)
+	copy(b, "\x7fELF\x02\x01\x01")
+	binary.LittleEndian.PutUint64(b[32:], 64) // phoff
+	binary.LittleEndian.PutUint16(b[54:], 56) // phentsize
+	binary.LittleEndian.PutUint16(b[56:], 1)  // phnum
+	binary.LittleEndian.PutUint32(b[64:], uint32(elf.PT_INTERP))
+	binary.LittleEndian.PutUint64(b[64+8:], 120)
+	binary.LittleEndian.PutUint64(b[64+32:], uint64(len(interp)+1))
+	return append(append(b, interp...), 0)
+}
+
+// The walk reads ELF facts of the files its ELF option selects, on every
+// reader (archive/tar, the fast reader seeking or streaming), from the
+// stream or from a captured body; a later entry of the same name in the
+// layer drops the earlier one's facts; without the option, none.
+func TestWalkELFFacts(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	add := func(name string, mode int64, body []byte) {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(body)
+	}
+	add("bin/app", 0o755, tinyELF("/lib/ld-musl-x86_64.so.1"))
+	add("bin/run.cap", 0o755, tinyELF("/lib64/ld-linux-x86-64.so.2")) // captured too
+	add("bin/script", 0o755, []byte("#!/bin/sh\necho this is a long enough script to be inspected\n"))
+	add("bin/later", 0o755, tinyELF("/x"))
+	add("bin/later", 0o755, []byte("#!/bin/sh\necho now a script, not the ELF it replaced, so no facts\n"))
+	add("data.bin", 0o644, tinyELF("/not/selected"))
+	tw.Close()
+	data := buf.Bytes()
+
+	opts := captureAll
+	opts.ELF = func(p string, mode uint32, _ int64) bool { return mode&0o111 != 0 }
+	want := map[string]index.ELF{
+		"bin/app":     {Interp: "/lib/ld-musl-x86_64.so.1"},
+		"bin/run.cap": {Interp: "/lib64/ld-linux-x86-64.so.2"},
+	}
+	for name, index := range map[string]func() (*index.Layer, error){
+		"archive/tar": func() (*index.Layer, error) { return refIndex(data, opts) },
+		"seeking":     func() (*index.Layer, error) { return fastIndex(data, true, opts) },
+		"streaming":   func() (*index.Layer, error) { return fastIndex(data, false, opts) },
+		"no option":   func() (*index.Layer, error) { return fastIndex(data, true, captureAll) },
+	} {
+		l, err := index()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		w := want
+		if name == "no option" {
+			w = nil
+		}
+		if d := cmp.Diff(w, l.ELF); d != "" {
+			t.Errorf("%s: ELF facts (-want +got):\n%s", name, d)
+		}
+		if len(l.Contents["bin/run.cap"]) != len(tinyELF("/lib64/ld-linux-x86-64.so.2")) {
+			t.Errorf("%s: captured body %q", name, l.Contents["bin/run.cap"])
+		}
+	}
+}
+
+// A layer's ELF facts are capped in memory: past the cap, files get none.
+func TestWalkELFFactsCap(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	body := tinyELF("/lib/ld-musl-x86_64.so.1")
+	for i := range 100 {
+		tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("bin/app%03d", i), Mode: 0o755, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		tw.Write(body)
+	}
+	tw.Close()
+	old := maxELFFactBytes
+	defer func() { maxELFFactBytes = old }()
+	// Each file's facts cost 64 + 10 + 24 = 98 bytes: 10 fit in 1000.
+	maxELFFactBytes = 1000
+	opts := WalkOptions{ELF: func(string, uint32, int64) bool { return true }}
+	l, err := fastIndex(buf.Bytes(), false, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.ELF) != 10 || len(l.Entries) != 100 {
+		t.Errorf("%d files with facts, %d entries; want 10, 100", len(l.ELF), len(l.Entries))
+	}
+	if _, ok := l.ELF["bin/app009"]; !ok {
+		t.Error("the first files lost their facts")
+	}
+}
+
+// zeros yields n zero bytes, cancelling after the first `after`.
+type zeros struct {
+	n, after, read int64
+	cancel         func()
+}
+
+func (z *zeros) Read(p []byte) (int, error) {
+	if z.n == 0 {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), z.n)
+	clear(p[:k])
+	z.n -= k
+	if z.read += k; z.read >= z.after {
+		z.cancel()
+	}
+	return int(k), nil
+}
+
+// An interrupt while the walk reads far into a big ELF file (its dynamic
+// section claimed at 250 MB) ends the walk at once, not at the next
+// header.
+func TestWalkELFCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const size = 300 << 20
+	head := make([]byte, 64+56)
+	copy(head, "\x7fELF\x02\x01\x01")
+	binary.LittleEndian.PutUint64(head[32:], 64)
+	binary.LittleEndian.PutUint16(head[54:], 56)
+	binary.LittleEndian.PutUint16(head[56:], 1)
+	binary.LittleEndian.PutUint32(head[64:], uint32(elf.PT_DYNAMIC))
+	binary.LittleEndian.PutUint64(head[64+8:], 250<<20)
+	binary.LittleEndian.PutUint64(head[64+32:], 32)
+	var hdr bytes.Buffer
+	tw := tar.NewWriter(&hdr)
+	tw.WriteHeader(&tar.Header{Name: "bin/big", Mode: 0o755, Size: size, Typeflag: tar.TypeReg})
+	z := &zeros{n: size - int64(len(head)), after: 8 << 20, cancel: cancel}
+	r := io.MultiReader(&hdr, bytes.NewReader(head), z)
+	_, err := indexTar(ctx, struct{ io.Reader }{r}, WalkOptions{ELF: func(string, uint32, int64) bool { return true }})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	if z.read > 16<<20 {
+		t.Errorf("read %d MB after the interrupt", z.read>>20)
+	}
+}

@@ -53,6 +53,12 @@ type Options struct {
 	rangeConns chan struct{}
 }
 
+// The defaults of RangedOptions, for the CLI's flags.
+const (
+	DefaultRangeThreshold = defaultRangeThreshold
+	DefaultRangeTotal     = defaultRangeTotal
+)
+
 // Open opens the image ref names. ref is "transport:…" in skopeo's
 // vocabulary, an existing path (archive or OCI layout, detected), or a
 // bare name:tag (the local engine when it answers and has the image, else

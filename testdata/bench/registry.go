@@ -263,6 +263,12 @@ func registryTargets(m *measurer, g *generated, self, bin string, want func(stri
 			}
 			fmt.Printf("  transfer floor: %.0f MB / (%d conns x %.0f MB/s) = %s; decompress+SHA-256 floor %s; the larger: %s\n",
 				float64(bytes)/1e6, conns, float64(netRate)/1e6, transfer.Round(time.Millisecond), ts[1].wall.Round(time.Millisecond), which)
+			if len(im.layers) == 1 {
+				// The throttle's own check: one stream of one blob should
+				// move at the cap.
+				fmt.Printf("  one stream through the throttle: %.0f MB in %s = %.1f MB/s (cap %.0f MB/s)\n",
+					float64(bytes)/1e6, ts[2].wall.Round(time.Millisecond), float64(bytes)/1e6/ts[2].wall.Seconds(), float64(netRate)/1e6)
+			}
 			res = append(res, ratioTarget(name, ts[0], floor, 1.15),
 				infoTarget(fmt.Sprintf("(info) registry via throttle, %s gzip, one stream per blob / ranged", im.what), ts[2], ts[0]))
 		}

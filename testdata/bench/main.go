@@ -43,7 +43,15 @@ func main() {
 	flag.Float64Var(&scale, "scale", 1, "generate the images this much smaller (0.1: a tenth of the files and big-file bytes), for developing the harness; a -dir generated at another scale is regenerated")
 	flag.Int64Var(&netRate, "rate", 40e6, "the throttled registry's cap per connection, bytes a second")
 	flag.DurationVar(&netLatency, "latency", 10*time.Millisecond, "the throttled registry's latency per request")
+	serve := flag.Bool("serve", false, "serve the gzip layout's images (bench:big, bench:next, bench:single) from the bench's registry and its throttle until interrupted, for timing or profiling by hand")
 	flag.Parse()
+	if *serve {
+		if err := serveUntilInterrupted(*dir); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	if scale <= 0 || scale > 1 {
 		fmt.Fprintln(os.Stderr, "bench: -scale must be in (0, 1]")
 		os.Exit(2)
@@ -301,6 +309,18 @@ type timing struct {
 	wall time.Duration
 	cpu  time.Duration // user + system
 	rss  int64         // bytes
+	// serverCPU is this process's CPU meanwhile: the registry and the
+	// throttle serving the command, on the same cores.
+	serverCPU time.Duration
+}
+
+// selfCPU is this process's user + system time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // measurer runs commands and keeps the first error.
@@ -324,14 +344,16 @@ func (m *measurer) runOnce(c command) timing {
 	cmd.Env = append(os.Environ(), c.env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	before := selfCPU()
 	err = cmd.Run()
 	var t timing
+	t.serverCPU = selfCPU() - before
 	if err == nil {
 		var wall, cpu, rss int64
 		if _, serr := fmt.Sscan(stdout.String(), &wall, &cpu, &rss); serr != nil {
 			err = fmt.Errorf("bench measure printed %q: %v", stdout.String(), serr)
 		}
-		t = timing{wall: time.Duration(wall), cpu: time.Duration(cpu), rss: rss}
+		t.wall, t.cpu, t.rss = time.Duration(wall), time.Duration(cpu), rss
 	}
 	if err != nil && m.err == nil {
 		m.err = fmt.Errorf("%s: %v: %s", c, err, strings.TrimSpace(stderr.String()))
@@ -385,7 +407,11 @@ func (m *measurer) group(cs ...command) []timing {
 	out := make([]timing, len(cs))
 	for i, c := range cs {
 		out[i] = median(all[i])
-		fmt.Printf("  %s: %s, CPU %s (peak RSS %.0f MB)\n", c, out[i].wall, out[i].cpu, float64(out[i].rss)/1e6)
+		server := ""
+		if out[i].serverCPU > 50*time.Millisecond {
+			server = fmt.Sprintf(", registry+throttle CPU %s", out[i].serverCPU.Round(time.Millisecond))
+		}
+		fmt.Printf("  %s: %s, CPU %s%s (peak RSS %.0f MB)\n", c, out[i].wall.Round(time.Millisecond), out[i].cpu.Round(time.Millisecond), server, float64(out[i].rss)/1e6)
 	}
 	return out
 }

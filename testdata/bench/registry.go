@@ -11,8 +11,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -281,4 +283,32 @@ func registryTargets(m *measurer, g *generated, self, bin string, want func(stri
 	}
 	fmt.Printf("  throttled proxy: %d connections, at most %d open at once\n", proxy.Conns(), proxy.Peak())
 	return res, nil
+}
+
+// serveUntilInterrupted is -serve: the registry and the throttle over the
+// images a kept -dir holds, until SIGINT or SIGTERM.
+func serveUntilInterrupted(dir string) error {
+	if dir == "" {
+		return errors.New("-serve needs the -dir of a previous run")
+	}
+	g, err := readStamp(filepath.Join(dir, "generated.json"))
+	if err != nil {
+		return fmt.Errorf("%s holds no generated images (run the bench with -dir first): %w", dir, err)
+	}
+	reg, err := serveRegistry([]push{{repo: "bench", layout: g.GzipLayout, tags: []string{"big", "next", "single"}}})
+	if err != nil {
+		return err
+	}
+	defer reg.Close()
+	proxy, err := throttle.New(reg.Addr, netRate, netLatency)
+	if err != nil {
+		return err
+	}
+	defer proxy.Close()
+	fmt.Printf("registry:  docker://%s/bench:big (also :next, :single)\nthrottled: docker://%s/bench:big (%.0f MB/s per connection, %s)\n",
+		reg.Addr, proxy.Addr, float64(netRate)/1e6, netLatency)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	return nil
 }

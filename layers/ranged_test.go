@@ -119,7 +119,7 @@ func TestRangedFetch(t *testing.T) {
 	chunks := int64(11)
 
 	served := make(chan int64, 100) // chunks in the order they finished
-	var restAt atomic.Int64 // where the second request for chunk 0 started
+	var restAt atomic.Int64         // where the second request for chunk 0 started
 	var reorderOnce sync.Once
 	release := make(chan struct{})
 

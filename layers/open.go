@@ -57,6 +57,12 @@ type Options struct {
 	budget *registry.Budget
 }
 
+// The defaults of RangedOptions, for the CLI's flags.
+const (
+	DefaultRangeThreshold = defaultRangeThreshold
+	DefaultRangeTotal     = defaultRangeTotal
+)
+
 // Open opens the image ref names. ref is "transport:…" in skopeo's
 // vocabulary, an existing path (archive or OCI layout, detected), or a
 // bare name:tag (the local engine when it answers and has the image, else

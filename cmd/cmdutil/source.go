@@ -3,7 +3,9 @@ package cmdutil
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -27,6 +29,11 @@ type SourceOptions struct {
 	// MaxEntries caps the tar entries of a layer and of an image's
 	// layers together (layers.WalkOptions.MaxEntries).
 	MaxEntries int
+	// RangedThreshold is the compressed blob size from which registry
+	// blobs are fetched in parallel ranges: a size ("32MiB") or "off".
+	RangedThreshold string
+	// RangedConns bounds the range requests in flight over all blobs.
+	RangedConns int
 }
 
 // AddSourceFlags registers the source flags on fs.
@@ -37,6 +44,34 @@ func AddSourceFlags(fs *pflag.FlagSet, o *SourceOptions) {
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "print a timing line to stderr")
 	fs.BoolVar(&o.NoCache, "no-cache", false, "neither read nor write the layer-index cache ($XDG_CACHE_HOME/imgdiff)")
 	fs.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "refuse an image whose layers hold more tar entries than this (about 100 bytes of memory each)")
+	fs.StringVar(&o.RangedThreshold, "ranged-threshold", fmt.Sprintf("%dMiB", layers.DefaultRangeThreshold>>20), "fetch registry blobs at least this big (compressed) with parallel range requests; \"off\": one stream per blob")
+	fs.IntVar(&o.RangedConns, "ranged-conns", layers.DefaultRangeTotal, "range requests in flight at once over all blobs (at most 4 per blob)")
+}
+
+// rangedOptions turns --ranged-threshold and --ranged-conns into the
+// layers' RangedOptions. The zero SourceOptions (a caller that registered
+// no flags) gets the defaults.
+func rangedOptions(o SourceOptions) (layers.RangedOptions, error) {
+	var r layers.RangedOptions
+	switch t := strings.TrimSpace(o.RangedThreshold); {
+	case t == "":
+	case strings.EqualFold(t, "off"):
+		r.Threshold = -1
+	default:
+		n, err := budget.ParseSize(t)
+		if err != nil {
+			return r, FlagErrorf("--ranged-threshold: %w (or \"off\")", err)
+		}
+		if n <= 0 {
+			return r, FlagErrorf("--ranged-threshold must be more than 0 bytes (or \"off\"), got %q", o.RangedThreshold)
+		}
+		r.Threshold = n
+	}
+	if o.RangedConns < 0 {
+		return r, FlagErrorf("--ranged-conns must be at least 0 (0: the default, %d), got %d", layers.DefaultRangeTotal, o.RangedConns)
+	}
+	r.Total = o.RangedConns
+	return r, nil
 }
 
 // Pipeline turns the parsed flags into the pipeline's options: the source
@@ -50,6 +85,10 @@ func Pipeline(ios *IOStreams, o SourceOptions, r *rules.Rules, b *budget.Budgets
 	}
 	if o.MaxEntries < 0 {
 		return pipeline.Options{}, FlagErrorf("--max-entries must be at least 0 (0: the default, %d), got %d", layers.DefaultMaxEntries, o.MaxEntries)
+	}
+	ranged, err := rangedOptions(o)
+	if err != nil {
+		return pipeline.Options{}, err
 	}
 	var platform *v1.Platform
 	if o.Platform != "" {
@@ -65,6 +104,7 @@ func Pipeline(ios *IOStreams, o SourceOptions, r *rules.Rules, b *budget.Budgets
 			Insecure:   o.Insecure,
 			Jobs:       o.Jobs,
 			DockerHost: ios.Getenv("DOCKER_HOST"),
+			Ranged:     ranged,
 		},
 		Rules:      r,
 		Budgets:    b,

@@ -270,6 +270,8 @@ func TestBudgetExitCodes(t *testing.T) {
 		{"flag negative", []string{"analyze", multi, "--max-size", "-5MB"}, 2, "for \"--max-size\" flag: size \"-5MB\""},
 		{"max-entries exceeded", []string{"analyze", multi, "--max-entries", "10"}, 2, "entries: too many entries (--max-entries)"},
 		{"max-entries negative", []string{"analyze", multi, "--max-entries", "-1"}, 2, "--max-entries must be at least 0"},
+		{"ranged-threshold off", []string{"analyze", multi, "--ranged-threshold", "off", "--ranged-conns", "2"}, 0, ""},
+		{"ranged-threshold bad", []string{"analyze", multi, "--ranged-threshold", "big"}, 2, "--ranged-threshold: size \"big\""},
 		{"flag unknown fail-on", []string{"analyze", multi, "--fail-on", "no-such-thing"}, 2, "unknown finding or category"},
 		{"flag bad category", []string{"analyze", multi, "--max-category", "build-tool"}, 2, "want CATEGORY=SIZE"},
 		{"error is not a budget failure", []string{"analyze", dir + "/nope", "--max-size", "1B"}, 2, "no such file"},

@@ -80,6 +80,35 @@ type rangeFetcher struct {
 	conns   chan struct{} // the Total budget, shared by all blobs
 	backoff time.Duration // first wait before a retry, doubling
 	name    string        // for errors
+	// bufs holds chunk buffers the reader is done with (nil: none are
+	// recycled). Reusing them spares the page faults and zeroing of a
+	// fresh 8 MiB buffer per chunk, a few percent of a CPU-bound walk;
+	// it holds no more buffers than are in use at once anyway.
+	bufs chan []byte
+}
+
+// chunkBuf returns a buffer of n bytes for a chunk: a recycled one when
+// there is one.
+func (f *rangeFetcher) chunkBuf(n int64) []byte {
+	select {
+	case b := <-f.bufs:
+		if int64(cap(b)) >= n {
+			return b[:n]
+		}
+	default:
+	}
+	return make([]byte, n)
+}
+
+// recycle hands a chunk buffer back for reuse.
+func (f *rangeFetcher) recycle(b []byte) {
+	if b == nil {
+		return
+	}
+	select {
+	case f.bufs <- b:
+	default:
+	}
 }
 
 // openRanged starts a ranged fetch. It sends the first chunk's request
@@ -179,9 +208,17 @@ type rangedReader struct {
 	window  chan struct{} // a slot per chunk fetched or buffered, not yet read
 	n       int           // chunks in the blob
 	next    int           // the chunk being read
-	cur     []byte        // what is left of it
-	err     error         // sticky
-	closed  sync.Once
+	// first is chunk 0's response body, read in place while firstLeft
+	// bytes of it are due; a failure part-way fetches the rest as a
+	// chunk of its own.
+	first     io.ReadCloser
+	firstLeft int64
+	final     string // the URL chunk 0 was served from
+	cur       []byte // what is left of it
+	buf       []byte // all of it, recycled when the next one is read
+	f         *rangeFetcher
+	err       error // sticky
+	closed    sync.Once
 }
 
 func (f *rangeFetcher) nChunks() int {
@@ -189,11 +226,16 @@ func (f *rangeFetcher) nChunks() int {
 }
 
 // start runs the fetch; first is the open response to chunk 0, which
-// holds a connection of the budget and a window slot.
+// holds a connection of the budget and a window slot. Chunk 0 is read as
+// it arrives, not buffered: the decompressor starts after one round trip
+// instead of after a whole chunk (at 40 MB/s, 8 MiB take 0.2 s, a stall
+// of every layer's start), while the next chunks are fetched beside it.
 func (f *rangeFetcher) start(parent context.Context, final string, first *http.Response) *rangedReader {
 	ctx, cancel := context.WithCancel(parent)
 	n := f.nChunks()
+	f.bufs = make(chan []byte, f.opts.PerBlob+1)
 	r := &rangedReader{
+		f:       f,
 		cancel:  cancel,
 		ctx:     ctx,
 		results: make([]chan chunkResult, f.opts.PerBlob),
@@ -204,16 +246,11 @@ func (f *rangeFetcher) start(parent context.Context, final string, first *http.R
 		r.results[i] = make(chan chunkResult, 1)
 	}
 	r.window <- struct{}{} // chunk 0's slot
-	r.wg.Add(2)
-	go func() {
-		defer r.wg.Done()
-		data, err := f.readChunk(first, 0)
-		f.release()
-		if err != nil {
-			data, err = f.fetchChunk(ctx, final, 0, 1)
-		}
-		r.results[0] <- chunkResult{data, err}
-	}()
+	_, b := f.bounds(0)
+	r.first = &releaseOnClose{ReadCloser: first.Body, release: f.release}
+	r.firstLeft = b + 1
+	r.final = final
+	r.wg.Add(1)
 	go func() { // the dispatcher: one fetch per free window slot
 		defer r.wg.Done()
 		for i := 1; i < n; i++ {
@@ -245,6 +282,11 @@ func (f *rangeFetcher) bounds(i int) (int64, int64) {
 // registry redirected the first chunk), retries to the registry's URL.
 func (f *rangeFetcher) fetchChunk(ctx context.Context, final string, i, tried int) ([]byte, error) {
 	a, b := f.bounds(i)
+	return f.fetchRange(ctx, final, a, b, tried)
+}
+
+// fetchRange is fetchChunk for bytes a..b of the blob.
+func (f *rangeFetcher) fetchRange(ctx context.Context, final string, a, b int64, tried int) ([]byte, error) {
 	wait := f.backoff
 	var last error
 	for attempt := tried; attempt < rangeAttempts; attempt++ {
@@ -261,7 +303,7 @@ func (f *rangeFetcher) fetchChunk(ctx context.Context, final string, i, tried in
 		if attempt > 0 {
 			u = f.url
 		}
-		data, err := f.fetchOnce(ctx, u, i)
+		data, err := f.fetchOnce(ctx, u, a, b)
 		if err == nil {
 			return data, nil
 		}
@@ -282,25 +324,23 @@ type permanentError struct{ err error }
 
 func (e permanentError) Error() string { return e.err.Error() }
 
-func (f *rangeFetcher) fetchOnce(ctx context.Context, u string, i int) ([]byte, error) {
+func (f *rangeFetcher) fetchOnce(ctx context.Context, u string, a, b int64) ([]byte, error) {
 	if err := f.acquire(ctx); err != nil {
 		return nil, err
 	}
 	defer f.release()
-	a, b := f.bounds(i)
 	resp, err := f.get(ctx, u, a, b)
 	if err != nil {
 		return nil, err
 	}
-	return f.readChunk(resp, i)
+	return f.readChunk(resp, a, b)
 }
 
-// readChunk reads chunk i from a response to its range request and
+// readChunk reads bytes a..b from a response to their range request and
 // closes the body. A 200 (a server that stopped honouring ranges) is read
-// past the chunk's start; anything but exactly the chunk's bytes fails.
-func (f *rangeFetcher) readChunk(resp *http.Response, i int) ([]byte, error) {
+// past the range's start; anything but exactly the range's bytes fails.
+func (f *rangeFetcher) readChunk(resp *http.Response, a, b int64) ([]byte, error) {
 	defer resp.Body.Close()
-	a, b := f.bounds(i)
 	body := resp.Body
 	switch resp.StatusCode {
 	case http.StatusPartialContent:
@@ -318,13 +358,15 @@ func (f *rangeFetcher) readChunk(resp *http.Response, i int) ([]byte, error) {
 		}
 		return nil, err
 	}
-	data := make([]byte, b-a+1)
+	data := f.chunkBuf(b - a + 1)
 	if n, err := io.ReadFull(body, data); err != nil {
+		f.recycle(data)
 		return nil, fmt.Errorf("chunk ends after %d of %d bytes: %w", n, len(data), err)
 	}
 	if resp.StatusCode == http.StatusPartialContent {
 		var one [1]byte
 		if n, _ := body.Read(one[:]); n > 0 {
+			f.recycle(data)
 			return nil, fmt.Errorf("chunk is longer than the %d bytes asked for", len(data))
 		}
 	}
@@ -344,6 +386,11 @@ func (r *rangedReader) Read(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err
 	}
+	if r.next == 0 {
+		if n := r.readFirst(p); n > 0 || r.err != nil {
+			return n, r.err
+		}
+	}
 	for len(r.cur) == 0 {
 		if r.next >= r.n {
 			r.err = io.EOF
@@ -356,7 +403,8 @@ func (r *rangedReader) Read(p []byte) (int, error) {
 				r.cancel()
 				return 0, r.err
 			}
-			r.cur = res.data
+			r.f.recycle(r.buf)
+			r.cur, r.buf = res.data, res.data
 			r.next++
 			<-r.window // this chunk is out of the fetcher's hands
 		case <-r.ctx.Done():
@@ -369,9 +417,58 @@ func (r *rangedReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// readFirst reads chunk 0 from its response as it arrives. It returns
+// the bytes it read; 0 once chunk 0 is over: r.next moves on (to the
+// ring, or to the rest of a cut chunk 0 in r.cur), or r.err is set.
+func (r *rangedReader) readFirst(p []byte) int {
+	for r.firstLeft > 0 {
+		n, err := r.first.Read(p[:min(int64(len(p)), r.firstLeft)])
+		r.firstLeft -= int64(n)
+		if err != nil && r.firstLeft > 0 {
+			r.fetchRestOfFirst()
+			return n
+		}
+		if n > 0 {
+			return n
+		}
+	}
+	// All of it came; one byte more would be a chunk longer than asked.
+	var one [1]byte
+	m, _ := r.first.Read(one[:])
+	r.first.Close()
+	if m > 0 {
+		_, b := r.f.bounds(0)
+		r.err = fmt.Errorf("%s: bytes 0-%d: chunk is longer than the %d bytes asked for", r.f.name, b, b+1)
+		r.cancel()
+		return 0
+	}
+	r.next++
+	<-r.window // chunk 0 is out of the fetcher's hands
+	return 0
+}
+
+// fetchRestOfFirst fetches what a cut or failed chunk 0 did not deliver,
+// with the retries a chunk gets (the cut one was its first attempt).
+func (r *rangedReader) fetchRestOfFirst() {
+	r.first.Close()
+	_, b := r.f.bounds(0)
+	a := b + 1 - r.firstLeft
+	r.firstLeft = 0
+	data, err := r.f.fetchRange(r.ctx, r.final, a, b, 1)
+	if err != nil {
+		r.err = err
+		r.cancel()
+		return
+	}
+	r.cur, r.buf = data, data
+	r.next++
+	<-r.window
+}
+
 // Close stops the fetches and waits for their goroutines.
 func (r *rangedReader) Close() error {
 	r.closed.Do(func() {
+		r.first.Close()
 		r.cancel()
 		// Fetchers blocked on a window slot or a connection select on
 		// ctx; results channels are buffered; so all of them return.

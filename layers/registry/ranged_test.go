@@ -94,6 +94,7 @@ func TestRangedFetch(t *testing.T) {
 	chunks := int64(11)
 
 	served := make(chan int64, 100) // chunks in the order they finished
+	var restAt atomic.Int64         // where the second request for chunk 0 started
 	var reorderOnce sync.Once
 	release := make(chan struct{})
 
@@ -192,6 +193,37 @@ func TestRangedFetch(t *testing.T) {
 				t.Errorf("chunk 2 asked %d times, want 3", n)
 			}
 		}},
+		{name: "chunk 0 (read as it arrives) cut mid-body", h: func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+			if c != 0 {
+				return false
+			}
+			if n == 1 {
+				w.Header().Set("Content-Range", fmt.Sprintf("bytes 0-%d/%d", chunk-1, len(blob)))
+				w.Header().Set("Content-Length", strconv.Itoa(chunk))
+				w.WriteHeader(http.StatusPartialContent)
+				w.Write(blob[:chunk/2+7])
+				http.NewResponseController(w).Flush()
+				drop(w)
+				return true
+			}
+			restAt.Store(rangeStart(r))
+			return false
+		}, wantRanged: true, check: func(t *testing.T, s *blobServer) {
+			// The rest of chunk 0 is asked for from where the cut
+			// one stopped, not from its start.
+			if n, at := s.count(0), restAt.Load(); n != 2 || at != chunk/2+7 {
+				t.Errorf("chunk 0 asked %d times, the second from byte %d; want 2, from %d", n, at, chunk/2+7)
+			}
+		}},
+		{name: "chunk 0 longer than asked", h: func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+			if c != 0 {
+				return false
+			}
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes 0-%d/%d", chunk-1, len(blob)))
+			w.WriteHeader(http.StatusPartialContent)
+			w.Write(blob[:chunk+10]) // no Content-Length: the body is what comes
+			return true
+		}, wantRanged: true, wantErr: fmt.Sprintf("blob: bytes 0-%d: chunk is longer than the %d bytes asked for", chunk-1, chunk)},
 		{name: "a chunk answered with the whole blob", h: func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
 			if c == 5 {
 				w.Write(blob)
@@ -249,6 +281,58 @@ func TestRangedFetch(t *testing.T) {
 				t.Errorf("%d connections of the budget not given back", len(f.conns))
 			}
 		})
+	}
+}
+
+// TestRangedFetchStreamsFirstChunk: the first chunk's bytes reach the
+// reader as they arrive: with half of chunk 0 sent and the rest held
+// until the reader has that half, the read completes (a reader that
+// waited for the whole chunk would wait for ever).
+func TestRangedFetchStreamsFirstChunk(t *testing.T) {
+	const chunk = 64 << 10
+	blob := randomBlob(3*chunk, 9)
+	gotHalf := make(chan struct{})
+	s := newBlobServer(t, blob, chunk, func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+		if c != 0 {
+			return false
+		}
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes 0-%d/%d", chunk-1, len(blob)))
+		w.Header().Set("Content-Length", strconv.Itoa(chunk))
+		w.WriteHeader(http.StatusPartialContent)
+		w.Write(blob[:chunk/2])
+		http.NewResponseController(w).Flush()
+		select {
+		case <-gotHalf:
+		case <-r.Context().Done():
+			return true
+		}
+		w.Write(blob[chunk/2 : chunk])
+		return true
+	})
+	f := s.fetcher(RangedOptions{ChunkSize: chunk, PerBlob: 2})
+	rc, ranged, err := f.open(context.Background())
+	if err != nil || !ranged {
+		t.Fatalf("open: ranged %v, err %v", ranged, err)
+	}
+	defer rc.Close()
+	half := make([]byte, chunk/2)
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.ReadFull(rc, half)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil || !bytes.Equal(half, blob[:chunk/2]) {
+			t.Fatalf("first half: err %v, equal %v", err, bytes.Equal(half, blob[:chunk/2]))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first half of chunk 0 was not readable before the rest of it came")
+	}
+	close(gotHalf)
+	rest, err := io.ReadAll(rc)
+	if err != nil || !bytes.Equal(rest, blob[chunk/2:]) {
+		t.Fatalf("rest: %d bytes, err %v", len(rest), err)
 	}
 }
 

@@ -29,6 +29,17 @@ import (
 
 var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// scale shrinks the generated images for developing the harness on a
+// small machine (-scale 0.1): file counts of the trees and the sizes of
+// the big files are multiplied by it. The figures in docs/performance.md
+// are at scale 1.
+var scale = 1.0
+
+func scaled(n int) int { return max(1, int(float64(n)*scale)) }
+
+// bigSize is a big file's size at the current scale.
+func bigSize(n int64) int64 { return max(1, int64(float64(n)*scale)) }
+
 // pool is the content files are cut from: 64 MB of 4 kB blocks, 85%
 // text-like (words from a small vocabulary, compressing like source and
 // scripts), 15% random (compressing like binaries and packed assets). It is
@@ -143,7 +154,7 @@ func (w *layerWriter) opaque(dir string) {
 // tree writes n files under root in a two-level directory fan-out, with a
 // symlink every 20 files and a hard link every 40.
 func (w *layerWriter) tree(root, ext string, n int) {
-	for i := range n {
+	for i := range scaled(n) {
 		p := fmt.Sprintf("%s/d%03d/s%02d/f%05d%s", root, i/400, i/20%20, i, ext)
 		w.file(p, w.smallSize())
 		switch {
@@ -176,7 +187,7 @@ const (
 
 func baseLayer(w *layerWriter) {
 	var status strings.Builder
-	for pkg := range basePkgs {
+	for pkg := range scaled(basePkgs) {
 		var list strings.Builder
 		for i := range basePerPkg {
 			p := basePkgFile(pkg, i)
@@ -231,7 +242,7 @@ func bigImage(app string) []layerSpec {
 		{"RUN /bin/sh -c ./install-toolchain.sh # buildkit", func(w *layerWriter) {
 			w.tree("usr/local/toolchain/lib", ".a", 12000)
 			for i := range 4 {
-				w.file(fmt.Sprintf("usr/local/toolchain/bin/tool%d", i), bigFileSize)
+				w.file(fmt.Sprintf("usr/local/toolchain/bin/tool%d", i), bigSize(bigFileSize))
 			}
 		}},
 		{"RUN /bin/sh -c apt-get upgrade -y # buildkit", func(w *layerWriter) {
@@ -263,14 +274,14 @@ func bigImage(app string) []layerSpec {
 			w.opaque("opt/app")
 			w.tree("opt/app/build", ".o", 12000)
 			for i := range 3 {
-				w.file(fmt.Sprintf("opt/app/bin/app%d", i), bigFileSize)
+				w.file(fmt.Sprintf("opt/app/bin/app%d", i), bigSize(bigFileSize))
 			}
 		}},
 		{"RUN /bin/sh -c pip install -r requirements.txt # buildkit", func(w *layerWriter) {
 			w.tree("usr/local/lib/python3.11/site-packages", ".py", 12000)
-			w.file("usr/local/toolchain/bin/tool0", bigFileSize/2) // overwrites a big file
+			w.file("usr/local/toolchain/bin/tool0", bigSize(bigFileSize/2)) // overwrites a big file
 			for i := range 3 {
-				w.file(fmt.Sprintf("usr/local/lib/python3.11/site-packages/big/model%d.bin", i), bigFileSize)
+				w.file(fmt.Sprintf("usr/local/lib/python3.11/site-packages/big/model%d.bin", i), bigSize(bigFileSize))
 			}
 		}},
 		{"RUN /bin/sh -c npm ci # buildkit", func(w *layerWriter) {
@@ -283,7 +294,7 @@ func bigImage(app string) []layerSpec {
 		return append(base,
 			layerSpec{"COPY /out/app /usr/local/bin/app # buildkit", func(w *layerWriter) {
 				w.tree("srv/app/v1/static", ".html", 3000)
-				w.file("usr/local/bin/app", 40<<20)
+				w.file("usr/local/bin/app", bigSize(40<<20))
 			}},
 			layerSpec{"COPY config /etc/app # buildkit", func(w *layerWriter) { w.tree("etc/app/v1", ".conf", 2000) }},
 		)
@@ -291,12 +302,26 @@ func bigImage(app string) []layerSpec {
 		return append(base,
 			layerSpec{"COPY /out/app /usr/local/bin/app # buildkit", func(w *layerWriter) {
 				w.tree("srv/app/v2/static", ".html", 3500)
-				w.file("usr/local/bin/app", 45<<20)
+				w.file("usr/local/bin/app", bigSize(45<<20))
 			}},
 			layerSpec{"COPY config /etc/app # buildkit", func(w *layerWriter) { w.tree("etc/app/v2", ".conf", 2500) }},
 			layerSpec{"COPY migrations /srv/migrations # buildkit", func(w *layerWriter) { w.tree("srv/migrations", ".sql", 1000) }},
 		)
 	}
+}
+
+// singleImage is one big layer, as a single-stage Go or Node build
+// pushes it: ~60,000 small files of sources and dependencies and a few
+// big binaries, ~360 MB gzip-compressed (the typical layer). It
+// is the image where one connection per blob hurts most.
+func singleImage() []layerSpec {
+	return []layerSpec{{"COPY . /app # buildkit", func(w *layerWriter) {
+		w.tree("app/node_modules/@scope/pkg/lib", ".js", 30000)
+		w.tree("app/src", ".go", 10000)
+		for i := range 5 {
+			w.file(fmt.Sprintf("app/bin/server%d", i), bigSize(bigFileSize))
+		}
+	}}}
 }
 
 // whiteoutImage is a 30k-file base layer and a layer deleting n of them.
@@ -567,7 +592,8 @@ func writeOCILayout(dir string, useZstd bool, imgs ...ociImage) error {
 // the work dir so that a kept dir is reused.
 type generated struct {
 	Big          string         // docker-archive of the big image
-	GzipLayout   string         // OCI layout, gzip: tags big and next
+	Scale        float64        // -scale the images were generated at
+	GzipLayout   string         // OCI layout, gzip: tags big, next and single
 	ZstdLayout   string         // OCI layout, zstd: tag big
 	Whiteouts    map[int]string // docker-archives by whiteout count
 	BigFiles     int
@@ -578,6 +604,9 @@ type generated struct {
 	GzipBytes    int64
 	ZstdBytes    int64
 	Uncompressed int64
+	SingleFiles  int
+	SingleBytes  int64 // content
+	SingleGzip   int64 // the gzip blob
 }
 
 func writeStamp(p string, g *generated) error {
@@ -604,6 +633,7 @@ func generate(dir string, whiteoutNs []int) (*generated, error) {
 		return nil, err
 	}
 	g := &generated{
+		Scale:      scale,
 		Big:        filepath.Join(dir, "big-docker.tar"),
 		GzipLayout: filepath.Join(dir, "oci-gzip"),
 		ZstdLayout: filepath.Join(dir, "oci-zstd"),
@@ -626,7 +656,13 @@ func generate(dir string, whiteoutNs []int) (*generated, error) {
 	if err := writeDockerArchive(g.Big, "bench:big", bigSpecs, big); err != nil {
 		return nil, err
 	}
-	if err := writeOCILayout(g.GzipLayout, false, ociImage{"big", bigSpecs, big}, ociImage{"next", nextSpecs, next}); err != nil {
+	singleSpecs := singleImage()
+	single, err := writeLayers(work, singleSpecs, 500, true, false)
+	if err != nil {
+		return nil, err
+	}
+	g.SingleFiles, g.SingleBytes, g.SingleGzip = single[0].files, single[0].bytes, single[0].gzip.size
+	if err := writeOCILayout(g.GzipLayout, false, ociImage{"big", bigSpecs, big}, ociImage{"next", nextSpecs, next}, ociImage{"single", singleSpecs, single}); err != nil {
 		return nil, err
 	}
 	if err := writeOCILayout(g.ZstdLayout, true, ociImage{"big", bigSpecs, big}); err != nil {

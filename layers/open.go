@@ -59,8 +59,8 @@ type Options struct {
 
 // The defaults of RangedOptions, for the CLI's flags.
 const (
-	DefaultRangeThreshold = defaultRangeThreshold
-	DefaultRangeTotal     = defaultRangeTotal
+	DefaultRangeThreshold = registry.DefaultRangeThreshold
+	DefaultRangeTotal     = registry.DefaultRangeTotal
 )
 
 // Open opens the image ref names. ref is "transport:…" in skopeo's

@@ -40,6 +40,12 @@ type RangedOptions struct {
 	Total int
 }
 
+// The defaults of RangedOptions, for the CLI's flags.
+const (
+	DefaultRangeThreshold = defaultRangeThreshold
+	DefaultRangeTotal     = defaultRangeTotal
+)
+
 const (
 	defaultRangeThreshold = 32 << 20
 	defaultRangeChunk     = 8 << 20

@@ -22,6 +22,11 @@ const (
 	RuleBuildOnlyTool = "build-only-tool"
 	// RuleRecommended: a package installed only as a recommendation.
 	RuleRecommended = "recommended"
+	// RuleRunTimeTool marks, with no category, a package a rule flagged
+	// that the container runs (a compiler an entrypoint script calls):
+	// its evidence keeps what flagged it and says what runs it, so
+	// suggest keeps it, and asks about it.
+	RuleRunTimeTool = "run-time-tool"
 )
 
 // FindingBuildToolUsed is the id of the finding that says a build-only
@@ -68,6 +73,7 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 				cfg.Scripts[p] = b
 			}
 		}
+		reported := map[string]bool{} // packages a build-tool-used finding names
 		for _, u := range pkggraph.ToolUses(cfg, g, files) {
 			tool := toolPackages(u.Tool)
 			switch {
@@ -76,6 +82,7 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 					Title:  fmt.Sprintf("%s is installed and the container runs it: not flagged", u.Tool),
 					Detail: u.Evidence, Field: "config.Cmd"})
 				for _, name := range tool {
+					reported[name] = true
 					if f := byName[name]; f != nil && f.Rule == RuleBuildOnlyTool {
 						f.Category, f.Rule, f.Evidence = "", "", ""
 					}
@@ -87,6 +94,22 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 						f.Evidence = fmt.Sprintf("%s: %s, build-only tool: %s", g.Manager, name, u.Evidence)
 					}
 				}
+			}
+		}
+
+		needed, used := neededAtRun(cfg, g, byName)
+		for i, ok := range needed {
+			if f := byName[g.Packages[i].Name]; ok && f != nil && runtimeFlag(f.Category) {
+				f.Category, f.Rule, f.Evidence = "", "", ""
+			}
+		}
+		for _, u := range used {
+			f := byName[u.name]
+			f.Rule, f.Evidence = RuleRunTimeTool, u.flagged+", but "+u.evidence
+			if !reported[u.name] {
+				findings = append(findings, Finding{ID: FindingBuildToolUsed, Severity: Info, Step: -1,
+					Title:  fmt.Sprintf("%s is installed and the container runs it: not flagged", u.name),
+					Detail: u.evidence, Field: "config.Cmd"})
 			}
 		}
 
@@ -115,12 +138,12 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 			derived = g.BuildToolOnly(seed)
 		}
 		for _, d := range derived {
-			if f := byName[d.Name]; f != nil && f.Category == "" {
+			if f := byName[d.Name]; f != nil && f.Category == "" && !needed[d.Index] {
 				f.Category, f.Rule, f.Evidence = BuildTool, RuleBuildToolDependency, d.Evidence
 			}
 		}
 		for _, r := range g.Recommended() {
-			if f := byName[r.Name]; f != nil && f.Category == "" {
+			if f := byName[r.Name]; f != nil && f.Category == "" && !needed[r.Index] {
 				f.Category, f.Rule, f.Evidence = Recommended, RuleRecommended, r.Evidence
 			}
 		}
@@ -135,6 +158,44 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 }
 
 // toolPackages are the package names of the build-only tool named name.
+// runtimeFlag reports whether a package category says the final image
+// should not carry the package, which a package the container runs, and
+// what it needs, lose. (Recommended stays: it says how the package came
+// in, which is still true.)
+func runtimeFlag(c Category) bool { return c == BuildTool || c == DevDependency }
+
+// toolUse is a flagged package the configuration runs: what flagged it
+// ("build-tool (dpkg: gcc-12 (devel))") and what runs it.
+type toolUse struct{ name, flagged, evidence string }
+
+// neededAtRun finds the packages the configuration runs that a rule
+// flagged (a compiler an entrypoint script calls: gcc is a build tool by
+// its section, not one of pkggraph.BuildTools) and returns them with
+// what they need (Depends, Pre-Depends, transitively; Graph.Needs), by
+// index in g.Packages: the container needs all of it at run time.
+func neededAtRun(cfg pkggraph.RunConfig, g *pkggraph.Graph, byName map[string]*pkgdb.Found) ([]bool, []toolUse) {
+	var start []int
+	var used []toolUse
+	for i, p := range g.Packages {
+		f := byName[p.Name]
+		if f == nil || !runtimeFlag(f.Category) {
+			continue
+		}
+		cmds := pkggraph.Commands(f.Files)
+		if len(cmds) == 0 {
+			continue
+		}
+		if u := pkggraph.Runs(cfg, cmds); u.Used {
+			start = append(start, i)
+			used = append(used, toolUse{p.Name, fmt.Sprintf("%s (%s)", f.Category, f.Evidence), u.Evidence})
+		}
+	}
+	if len(start) == 0 {
+		return make([]bool, len(g.Packages)), nil
+	}
+	return g.Needs(start), used
+}
+
 func toolPackages(name string) []string {
 	for _, t := range pkggraph.BuildTools {
 		if strings.EqualFold(t.Name, name) {

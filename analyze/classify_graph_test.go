@@ -274,3 +274,36 @@ func TestAdoptGenerated(t *testing.T) {
 		}
 	}
 }
+
+// TestClassifyGraphToolRun: a toolchain the container runs (CMD rustc,
+// as an entrypoint script calling a compiler would) is needed at run
+// time, whatever rule flagged it: rustc and what it Depends on (gcc,
+// binutils, libc6-dev, from rustc's stanza in the fixture: "Depends:
+// ..., gcc, libc-dev, binutils") are not flagged, and a finding says
+// why; cargo, which CMD does not run and rustc only recommends, stays a
+// build tool.
+func TestClassifyGraphToolRun(t *testing.T) {
+	list := index.Entry{Path: "var/lib/dpkg/info/rustc.list", Kind: index.File, Link: "usr/bin/rustc"}
+	_, pkgs := graphImage(t, "rust", []string{"/app"}, list)
+	for _, n := range []string{"rustc", "gcc", "binutils", "libc6-dev"} {
+		if p := pkgs[n]; p.Category == "" {
+			t.Fatalf("%s with CMD /app: unflagged, want flagged (the fixture's premise)", n)
+		}
+	}
+	c, pkgs := graphImage(t, "rust", []string{"rustc", "/src/main.rs"}, list)
+	for _, n := range []string{"rustc", "gcc", "gcc-12", "binutils", "libc6-dev", "libstd-rust-dev"} {
+		if p := pkgs[n]; p.Category != "" {
+			t.Errorf("%s with CMD rustc: %q (%s, %s), want unflagged", n, p.Category, p.Rule, p.Evidence)
+		}
+	}
+	if p := pkgs["cargo"]; p.Category != BuildTool {
+		t.Errorf("cargo with CMD rustc: %+v, want still a build tool", p)
+	}
+	found := false
+	for _, f := range c.Findings {
+		found = found || f.ID == FindingBuildToolUsed && strings.HasPrefix(f.Title, "rustc ") && strings.Contains(f.Detail, "CMD runs rustc")
+	}
+	if !found {
+		t.Errorf("no %s finding for rustc: %+v", FindingBuildToolUsed, c.Findings)
+	}
+}

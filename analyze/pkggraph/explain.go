@@ -146,6 +146,14 @@ func (g *Graph) hasFollowedIn(i int) bool {
 	return false
 }
 
+// Needs returns, by index, what the start packages cannot work without:
+// the packages reachable over Depends and Pre-Depends, transitively,
+// start included. (A recommendation is not needed: apt installs it by
+// default, --no-install-recommends leaves it out.)
+func (g *Graph) Needs(start []int) []bool {
+	return g.forward(start, func(e Edge) bool { return e.Kind == Depends || e.Kind == PreDepends })
+}
+
 // forward returns the packages reachable from start over the edges the
 // package manager follows (all, or those keep accepts), start included.
 func (g *Graph) forward(start []int, keep func(Edge) bool) []bool {

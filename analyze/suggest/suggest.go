@@ -20,6 +20,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/pkggraph"
@@ -466,6 +467,10 @@ func (s *state) selectPackages() {
 					continue // a virtual or removed package: apt resolved it to others
 				}
 				p := s.cl.Packages[i]
+				if p.Rule == analyze.RuleRunTimeTool {
+					add(name, p.Evidence)
+					continue
+				}
 				if p.Category == "" || p.Category == model.Docs {
 					add(name, fmt.Sprintf("installed by %s:%s, not flagged", s.df.Path, ins.Lines))
 					continue
@@ -486,7 +491,19 @@ func (s *state) selectPackages() {
 	var tools []flagged
 	var unsure []string // kept because a script the container runs was not read
 	for _, p := range s.cl.Packages {
-		if (p.Manager != "dpkg" && p.Manager != "apk") || p.Category == "" || p.Category == model.Docs || !s.appStep[p.Step] {
+		if (p.Manager != "dpkg" && p.Manager != "apk") || !s.appStep[p.Step] {
+			continue
+		}
+		if p.Rule == analyze.RuleRunTimeTool {
+			// The classification saw the container run it (and so
+			// did not flag it): kept, with its recommendations and
+			// the question, as a flagged tool the container runs.
+			add(p.Name, p.Evidence)
+			s.keptTools = append(s.keptTools, p.Name)
+			s.ask(fmt.Sprintf("%s is a %s: kept in the final stage; can the container run without it?", p.Name, p.Evidence))
+			continue
+		}
+		if p.Category == "" || p.Category == model.Docs {
 			continue
 		}
 		tools = append(tools, flagged{p.Name, p.Bytes})

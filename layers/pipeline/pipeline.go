@@ -68,11 +68,11 @@ type Options struct {
 	Dockerfiles []*Dockerfile
 	// RunFacts asks the walk for what `imgdiff suggest` needs to know of
 	// what the app runs: the ELF facts (PT_INTERP, DT_NEEDED) of every
-	// executable or shared-library file (Loaded.ELF), and the bodies of
-	// the scripts the config's ENTRYPOINT, CMD and HEALTHCHECK name
-	// (pkggraph.ScriptPaths, into Image.Contents, up to 256 KiB each).
-	// Off, the walk reads no body for either and keeps its cache keys:
-	// analyze and compare pay nothing for it.
+	// executable or shared-library file (Loaded.ELF). Off, the walk reads
+	// no ELF header and keeps its cache keys: analyze and compare pay
+	// nothing for it. (The bodies of the scripts the config's ENTRYPOINT,
+	// CMD and HEALTHCHECK name, up to 256 KiB each, are captured on every
+	// walk, into Image.Contents: the classification needs them too.)
 	RunFacts bool
 }
 
@@ -179,13 +179,11 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 
 	wo := layers.WalkOptions{
 		Jobs:       o.Open.Jobs,
-		Capture:    rules.WantContent,
-		CaptureKey: rules.CaptureKey(),
 		MaxEntries: o.MaxEntries,
 	}
 	var scripts map[string]bool
+	wo.Capture, wo.CaptureKey, scripts = captureSet(imgs, o.RunFacts)
 	if o.RunFacts {
-		wo.Capture, wo.CaptureKey, scripts = runCaptureSet(imgs)
 		wo.ELF = wantELF
 	}
 	if o.Cache != nil {
@@ -215,9 +213,7 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 			if err != nil {
 				return fmt.Errorf("%s: %w", refs[i], err)
 			}
-			if o.RunFacts {
-				dropBinaryScripts(img, scripts)
-			}
+			dropBinaryScripts(img, scripts)
 			t1 := time.Now()
 			img = hygiene.Redact(img)
 			t2 := time.Now()

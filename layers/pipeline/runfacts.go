@@ -21,16 +21,22 @@ const maxScript = 256 << 10
 // indexes from an older reader are never served.
 const runFactsVersion = "1"
 
-// runCapture is the capture set of a RunFacts walk: the classification's,
-// plus the scripts the images' configs name; and its key, which names
-// those scripts (a digest of their sorted paths) and the ELF reader.
+// runCapture is the capture set of a RunFacts walk and its key.
 func runCapture(imgs []*layers.Image) (func(string, int64) bool, string) {
-	capture, key, _ := runCaptureSet(imgs)
+	capture, key, _ := captureSet(imgs, true)
 	return capture, key
 }
 
-// runCaptureSet is runCapture with the script paths it adds.
-func runCaptureSet(imgs []*layers.Image) (func(string, int64) bool, string, map[string]bool) {
+// captureSet is the capture set of every walk: the classification's,
+// plus the bodies of the scripts the images' configs run (ENTRYPOINT,
+// CMD, HEALTHCHECK): a build tool an entrypoint script calls is one the
+// container uses, which the classification must not flag as build-only
+// and suggest must keep. Its key is the classification's alone when no
+// config names a script, so the cache entries of such images (most)
+// stay valid; otherwise it names the scripts (a digest of their sorted
+// paths). runFacts adds the ELF reader's version: a RunFacts walk's
+// indexes carry ELF facts, which another walk's lack.
+func captureSet(imgs []*layers.Image, runFacts bool) (func(string, int64) bool, string, map[string]bool) {
 	scripts := map[string]bool{}
 	for _, img := range imgs {
 		if img.Config == nil {
@@ -45,11 +51,17 @@ func runCaptureSet(imgs []*layers.Image) (func(string, int64) bool, string, map[
 			scripts[p] = true
 		}
 	}
-	h := sha256.New()
-	for _, p := range sortedKeys(scripts) {
-		h.Write([]byte(p + "\x00"))
+	key := rules.CaptureKey()
+	if len(scripts) > 0 {
+		h := sha256.New()
+		for _, p := range sortedKeys(scripts) {
+			h.Write([]byte(p + "\x00"))
+		}
+		key += "+scripts-" + hex.EncodeToString(h.Sum(nil))[:16]
 	}
-	key := rules.CaptureKey() + "+run" + runFactsVersion + "-" + hex.EncodeToString(h.Sum(nil))[:16]
+	if runFacts {
+		key += "+run" + runFactsVersion
+	}
 	return func(p string, size int64) bool {
 		return rules.WantContent(p, size) || scripts[p] && size <= maxScript
 	}, key, scripts

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
@@ -149,25 +151,36 @@ func TestRunFacts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if loaded[0].ELF != nil || loaded[0].Image.Contents["app/entrypoint.sh"] != nil {
+		// Without RunFacts no ELF header is read; the scripts are still
+		// captured (the classification reads them), the binary CMD
+		// names still not handed over as one.
+		if loaded[0].ELF != nil || string(loaded[0].Image.Contents["app/entrypoint.sh"]) != script {
 			t.Errorf("%v: without RunFacts: ELF %v, script %q", c, loaded[0].ELF, loaded[0].Image.Contents["app/entrypoint.sh"])
+		}
+		if b, ok := loaded[0].Image.Contents["app/tiny"]; ok {
+			t.Errorf("%v: without RunFacts, the binary CMD names is handed over as a script (%d bytes)", c, len(b))
 		}
 	}
 }
 
-// Without RunFacts the walk options are the classification's, unchanged:
-// the same capture set and cache key, no ELF reader (by construction,
-// analyze and compare read no body for suggest and share its cache
-// entries with no suggest run).
-func TestRunFactsKeys(t *testing.T) {
-	_, key := runCapture(nil)
-	if key == "" || key == rulesKey() {
-		t.Errorf("RunFacts key %q is the classification's", key)
+// The walk's cache key is the classification's alone for an image whose
+// config names no script (most images: their cache entries stay valid),
+// names the scripts otherwise, and names the ELF reader for RunFacts:
+// no walk is served an index read for another capture set.
+func TestCaptureKeys(t *testing.T) {
+	_, plain, _ := captureSet(nil, false)
+	if plain != rulesKey() {
+		t.Errorf("no scripts, no RunFacts: key %q, want the classification's %q", plain, rulesKey())
+	}
+	_, run := runCapture(nil)
+	if run == plain {
+		t.Errorf("RunFacts key %q is the classification's", run)
 	}
 	img := &layers.Image{Config: &v1.ConfigFile{Config: v1.Config{Entrypoint: []string{"/app/entrypoint.sh"}}}}
-	capture, key2 := runCapture([]*layers.Image{img})
-	if key2 == key {
-		t.Error("the key does not name the scripts")
+	capture, withScripts, _ := captureSet([]*layers.Image{img}, false)
+	_, runScripts := runCapture([]*layers.Image{img})
+	if withScripts == plain || runScripts == run || runScripts == withScripts {
+		t.Errorf("keys do not tell the capture sets apart: %q %q %q %q", plain, run, withScripts, runScripts)
 	}
 	if !capture("app/entrypoint.sh", 100) || capture("app/entrypoint.sh", maxScript+1) || capture("app/other.sh", 100) {
 		t.Error("capture set")
@@ -220,11 +233,67 @@ func TestRunFactsCacheKeys(t *testing.T) {
 		if len(rec.keys) == 0 {
 			t.Fatal("no cache lookups")
 		}
+		// The image's config names /app/server, captured as a script.
 		for _, k := range rec.keys {
-			plain := strings.HasSuffix(k, "+"+rules.CaptureKey())
-			if plain == run {
+			_, rest, _ := strings.Cut(k, "+"+rules.CaptureKey())
+			if !strings.HasPrefix(rest, "+scripts-") || strings.HasSuffix(k, "+run"+runFactsVersion) != run {
 				t.Errorf("RunFacts %v: key %q", run, k)
 			}
+		}
+	}
+}
+
+// analyze and compare (no RunFacts) read the entrypoint script too: a
+// build driver the script runs (make) is one the container uses, so it
+// is not flagged and an info finding says so; the same image whose
+// script runs no tool has make flagged a build tool, as one whose config
+// names no script at all. The expectations are hand-written from
+// the scripts' text.
+func TestScriptToolsWithoutRunFacts(t *testing.T) {
+	for _, c := range []struct {
+		name, script string
+		used         bool
+	}{
+		{"script runs make", "#!/bin/sh\nset -e\nmake -C /src plugin\nexec /usr/local/bin/app \"$@\"\n", true},
+		{"script runs no tool", "#!/bin/sh\nexec /usr/local/bin/app \"$@\"\n", false},
+		{"no script", "", false},
+	} {
+		spec, _ := imagetest.BinaryApp(tinyELF(""), c.script)
+		img, err := imagetest.Build(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := filepath.Join(t.TempDir(), "img")
+		if err := imagetest.WriteOCILayout(ref, "latest", img); err != nil {
+			t.Fatal(err)
+		}
+		loaded, err := Load(context.Background(), Options{Open: layers.Options{Jobs: 1}}, "oci:"+ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl := loaded[0].Class
+		var pkg *analyze.Package
+		for i := range cl.Packages {
+			if cl.Packages[i].Manager == "dpkg" && cl.Packages[i].Name == "make" {
+				pkg = &cl.Packages[i]
+			}
+		}
+		if pkg == nil {
+			t.Fatalf("%s: no dpkg package make in the fixture", c.name)
+		}
+		flagged := pkg.Category == analyze.BuildTool
+		finding := slices.ContainsFunc(cl.Findings, func(f analyze.Finding) bool {
+			return f.ID == analyze.FindingBuildToolUsed && strings.Contains(f.Title, "make")
+		})
+		if flagged == c.used || finding != c.used {
+			t.Errorf("%s: make flagged build-only %v (rule %q, evidence %q), build-tool-used finding %v; want flagged %v",
+				c.name, flagged, pkg.Rule, pkg.Evidence, finding, !c.used)
+		}
+		if c.script != "" && string(loaded[0].Image.Contents["src/entrypoint.sh"]) != c.script {
+			t.Errorf("%s: entrypoint script not captured without RunFacts", c.name)
+		}
+		if loaded[0].ELF != nil {
+			t.Errorf("%s: ELF facts read without RunFacts", c.name)
 		}
 	}
 }

@@ -29,7 +29,15 @@ import (
 func main() {
 	entries := flag.Int("entries", 4_000_000, "entries of the generated layer")
 	path := flag.String("layer", "/tmp/memwalk.tar.gz", "the layer file; generated when missing")
+	ref := flag.String("image", "", "walk this image reference (every layer, as imgdiff reads it) instead of a layer file: e.g. oci:/var/tmp/b1/oci-gzip:big")
 	flag.Parse()
+	if *ref != "" {
+		if err := walkImage(*ref); err != nil {
+			fmt.Fprintln(os.Stderr, "memwalk:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	if _, err := os.Stat(*path); err != nil {
 		if err := generate(*path, *entries); err != nil {
 			fmt.Fprintln(os.Stderr, "memwalk:", err)
@@ -40,6 +48,44 @@ func main() {
 		fmt.Fprintln(os.Stderr, "memwalk:", err)
 		os.Exit(2)
 	}
+}
+
+// walkImage walks every layer of the image ref names, as analyze's walk
+// does (both cores), and prints what the indexes cost per tar entry: the
+// live heap they hold, and the process's peak RSS.
+func walkImage(ref string) error {
+	ctx := context.Background()
+	img, err := layers.Open(ctx, ref, layers.Options{})
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	start := time.Now()
+	out, err := layers.Walk(ctx, layers.WalkOptions{Jobs: runtime.NumCPU()}, img)
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	n := 0
+	for _, l := range out[0].Layers {
+		n += len(l.Entries)
+	}
+	report(n, fmt.Sprintf("%d layers", len(out[0].Layers)), took)
+	runtime.KeepAlive(out)
+	return nil
+}
+
+// report prints the entry count and the memory per entry.
+func report(n int, what string, took time.Duration) {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	rss := ru.Maxrss * 1024
+	fmt.Printf("entries %d (%s), walk %.1f s\n", n, what, took.Seconds())
+	fmt.Printf("live heap after walk %d MB = %.0f B/entry\n", ms.HeapAlloc>>20, float64(ms.HeapAlloc)/float64(n))
+	fmt.Printf("peak RSS %d MB = %.0f B/entry\n", rss>>20, float64(rss)/float64(n))
 }
 
 // generate writes n entries: a directory every 100 files, files of 0 to
@@ -114,17 +160,7 @@ func walk(path string) error {
 		return err
 	}
 	took := time.Since(start)
-	n := len(out[0].Layers[0].Entries)
-
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	rss := ru.Maxrss * 1024
-	fmt.Printf("entries %d (%d B blob), walk %.1f s\n", n, fi.Size(), took.Seconds())
-	fmt.Printf("live heap after walk %d MB = %.0f B/entry\n", ms.HeapAlloc>>20, float64(ms.HeapAlloc)/float64(n))
-	fmt.Printf("peak RSS %d MB = %.0f B/entry\n", rss>>20, float64(rss)/float64(n))
+	report(len(out[0].Layers[0].Entries), fmt.Sprintf("%d B blob", fi.Size()), took)
 	runtime.KeepAlive(out)
 	return nil
 }

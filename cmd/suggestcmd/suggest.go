@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -163,6 +164,12 @@ func suggestFor(opts *Options, df *dockerfile.File, l pipeline.Loaded) (*suggest
 	}
 	for _, w := range m.Warnings {
 		opts.IO.Errorf("warning: %s", w.Message)
+	}
+	// With no instruction of the Dockerfile found in the history, nothing
+	// tells the app's files from the base's: a suggestion would be a
+	// guess that looks like an answer.
+	if !slices.ContainsFunc(m.Entries, func(e dockerfile.EntryMapping) bool { return e.Kind == dockerfile.KindInstruction }) {
+		return nil, fmt.Errorf("%s does not match %s: none of its instructions is in the image's history (the Dockerfile that built the image, or its --target, is needed)", opts.Dockerfile, opts.Ref)
 	}
 	elfs := make(map[string]suggest.ELF, len(l.ELF))
 	for p, e := range l.ELF {

@@ -101,3 +101,37 @@ func TestRunOnDemo(t *testing.T) {
 		t.Errorf("prediction %+v, terms sum %d", p, sum)
 	}
 }
+
+// A Dockerfile none of whose instructions is in the image's history (the
+// wrong file, or a stage that was not built) is an error naming both, no
+// suggestion: nothing would tell the app's files from the base's. The
+// demo's multi-stage Dockerfile's last stage ("FROM node-base ... COPY
+// --from=build") shares only its FROM with the single-stage image.
+func TestMismatchedDockerfile(t *testing.T) {
+	dir := t.TempDir()
+	if err := imagetest.WriteDemo(dir); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "Dockerfile.other")
+	if err := os.WriteFile(other, []byte("FROM node-base:20-bookworm\nRUN echo not this image > /x\nCMD [\"/x\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ios, out, errOut := cmdutil.Test()
+	ios.Getenv = func(k string) string {
+		if k == "IMGDIFF_NO_CACHE" {
+			return "1"
+		}
+		return ""
+	}
+	ios.WorkDir = dir
+	cmd := NewCmdSuggest(ios, nil)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	cmd.SetArgs([]string{"oci:" + filepath.Join(dir, "single"), "--dockerfile", other, "--no-config"})
+	err := cmd.ExecuteContext(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "Dockerfile.other does not match oci:") || cmdutil.ExitCode(err) != 2 {
+		t.Fatalf("err %v (exit %d), want a mismatch naming both inputs, exit 2\n%s", err, cmdutil.ExitCode(err), errOut)
+	}
+	if out.Len() != 0 {
+		t.Errorf("a suggestion was written for a Dockerfile that does not match:\n%s", out)
+	}
+}

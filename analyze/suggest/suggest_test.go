@@ -438,3 +438,43 @@ func TestToolRunKeepsItsRecommendations(t *testing.T) {
 		}
 	}
 }
+
+// Names from the image (a script path, its commands) reach comments
+// through evidence and questions: a control character in one (an escape
+// sequence for the terminal the Dockerfile is printed on) is shown
+// escaped, never written as it is. (White space cannot get there: the
+// config's words are split on it before a script is looked up.)
+func TestImageStringsStayInComments(t *testing.T) {
+	const evil = "src/entry\x1b]0;pwned\x07\x1b[2J.sh"
+	fx := gccScriptFixture(t)
+	files := fx.history[3].files
+	files[len(files)-1].path = evil
+	fx.config.Entrypoint = []string{"/" + evil}
+	fx.scripts = map[string][]byte{evil: fx.scripts["src/entrypoint.sh"]}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(got.Packages, "gcc-12") {
+		t.Fatalf("the script was not read (premise): packages %v\n%s", got.Packages, got.Dockerfile)
+	}
+	for i, l := range strings.Split(got.Dockerfile, "\n") {
+		if strings.ContainsAny(l, "\x1b\x07") {
+			t.Errorf("line %d comes from the image's strings: %q\n%s", i+1, l, got.Dockerfile)
+		}
+	}
+	checkParses(t, got.Dockerfile)
+}
+
+// Every comment line the writer emits is one line of visible text.
+func TestCommentText(t *testing.T) {
+	for in, want := range map[string]string{
+		"# plain, évidence ✓":     "# plain, évidence ✓",
+		"# a\nRUN touch /pwned":   `# a\x0aRUN touch /pwned`,
+		"# \x1b]0;t\x07 \r\u2028": `# \x1b]0;t\x07 \x0d\u2028`,
+	} {
+		if got := commentText(in); got != want {
+			t.Errorf("commentText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

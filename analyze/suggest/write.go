@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/model"
@@ -166,7 +167,13 @@ func mb(n int64) string {
 // write renders the Dockerfile.
 func (s *state) write() string {
 	var b strings.Builder
-	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	w := func(format string, a ...any) {
+		line := fmt.Sprintf(format, a...)
+		if strings.HasPrefix(format, "#") {
+			line = commentText(line)
+		}
+		b.WriteString(line + "\n")
+	}
 	build := s.buildName()
 	// No "# syntax=" directive: it makes BuildKit fetch its frontend
 	// from Docker Hub, which fails offline and behind a mirror; the
@@ -773,3 +780,28 @@ func numericUser(u string) bool {
 	}
 	return digits(uid) && (!hasGID || digits(gid))
 }
+
+// commentText makes a comment line one line of visible text: evidence and
+// questions carry names from the image (script paths, commands), and a
+// control character in one (a line break, a terminal escape) is written
+// escaped, so it can neither start an instruction nor act on the
+// terminal the Dockerfile is printed on.
+func commentText(line string) string {
+	if !strings.ContainsFunc(line, isControl) {
+		return line
+	}
+	var b strings.Builder
+	for _, r := range line {
+		switch {
+		case !isControl(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }

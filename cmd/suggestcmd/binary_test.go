@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
-	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
 )
 
@@ -89,14 +88,7 @@ func runSuggest(t *testing.T, spec imagetest.Image, df string) (string, suggestJ
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ios, out, errOut := cmdutil.Test()
-	ios.Getenv = func(k string) string {
-		if k == "IMGDIFF_NO_CACHE" {
-			return "1"
-		}
-		return ""
-	}
-	ios.WorkDir = dir
+	ios, out, errOut := testIO(dir)
 	cmd := NewCmdSuggest(ios, nil)
 	cmd.SetArgs([]string{"oci:" + filepath.Join(dir, "app"), "--dockerfile", filepath.Join(dir, "Dockerfile"), "-o", "json", "--no-config"})
 	if err := cmd.ExecuteContext(context.Background()); err != nil {

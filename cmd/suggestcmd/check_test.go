@@ -46,13 +46,7 @@ func checkEnv(t *testing.T) (binary []byte, orig imagetest.Image, run func(built
 		if built.Layers != nil {
 			ref = write("built"+string(rune('0'+n)), built)
 		}
-		ios, out, errOut := cmdutil.Test()
-		ios.Getenv = func(k string) string {
-			if k == "IMGDIFF_NO_CACHE" {
-				return "1"
-			}
-			return ""
-		}
+		ios, out, errOut := testIO(dir)
 		cmd := NewCmdSuggest(ios, nil)
 		cmd.SetArgs([]string{origRef, "--dockerfile", filepath.Join(dir, "Dockerfile"), "--check", ref, "-o", format, "--no-config"})
 		cmd.SilenceErrors, cmd.SilenceUsage = true, true

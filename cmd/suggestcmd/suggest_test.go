@@ -1,6 +1,7 @@
 package suggestcmd
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -42,14 +43,7 @@ func TestRunOnDemo(t *testing.T) {
 	if err := imagetest.WriteDemo(dir); err != nil {
 		t.Fatal(err)
 	}
-	ios, out, errOut := cmdutil.Test()
-	ios.Getenv = func(k string) string {
-		if k == "IMGDIFF_NO_CACHE" {
-			return "1"
-		}
-		return ""
-	}
-	ios.WorkDir = dir
+	ios, out, errOut := testIO(dir)
 	outFile := filepath.Join(dir, "Dockerfile.suggested")
 	cmd := NewCmdSuggest(ios, nil)
 	cmd.SetArgs([]string{"oci:" + filepath.Join(dir, "single"), "--dockerfile", filepath.Join(dir, "Dockerfile.single"), "--output-file", outFile, "-o", "json", "--no-config"})
@@ -116,14 +110,7 @@ func TestMismatchedDockerfile(t *testing.T) {
 	if err := os.WriteFile(other, []byte("FROM node-base:20-bookworm\nRUN echo not this image > /x\nCMD [\"/x\"]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ios, out, errOut := cmdutil.Test()
-	ios.Getenv = func(k string) string {
-		if k == "IMGDIFF_NO_CACHE" {
-			return "1"
-		}
-		return ""
-	}
-	ios.WorkDir = dir
+	ios, out, errOut := testIO(dir)
 	cmd := NewCmdSuggest(ios, nil)
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	cmd.SetArgs([]string{"oci:" + filepath.Join(dir, "single"), "--dockerfile", other, "--no-config"})
@@ -134,4 +121,17 @@ func TestMismatchedDockerfile(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("a suggestion was written for a Dockerfile that does not match:\n%s", out)
 	}
+}
+
+// testIO is the streams of a test run in dir, with the layer cache off.
+func testIO(dir string) (*cmdutil.IOStreams, *bytes.Buffer, *bytes.Buffer) {
+	ios, out, errOut := cmdutil.Test()
+	ios.Getenv = func(k string) string {
+		if k == "IMGDIFF_NO_CACHE" {
+			return "1"
+		}
+		return ""
+	}
+	ios.WorkDir = dir
+	return ios, out, errOut
 }

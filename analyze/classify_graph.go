@@ -174,24 +174,36 @@ type toolUse struct{ name, flagged, evidence string }
 // what they need (Depends, Pre-Depends, transitively; Graph.Needs), by
 // index in g.Packages: the container needs all of it at run time.
 func neededAtRun(cfg pkggraph.RunConfig, g *pkggraph.Graph, byName map[string]*pkgdb.Found) ([]bool, []toolUse) {
-	var start []int
-	var used []toolUse
+	type candidate struct {
+		i    int
+		cmds []string
+	}
+	var cands []candidate
+	var all []string
 	for i, p := range g.Packages {
 		f := byName[p.Name]
 		if f == nil || !runtimeFlag(f.Category) {
 			continue
 		}
-		cmds := pkggraph.Commands(f.Files)
-		if len(cmds) == 0 {
-			continue
-		}
-		if u := pkggraph.Runs(cfg, cmds); u.Used {
-			start = append(start, i)
-			used = append(used, toolUse{p.Name, fmt.Sprintf("%s (%s)", f.Category, f.Evidence), u.Evidence})
+		if cmds := pkggraph.Commands(f.Files); len(cmds) > 0 {
+			cands = append(cands, candidate{i, cmds})
+			all = append(all, cmds...)
 		}
 	}
-	if len(start) == 0 {
+	// One scan of the config and its scripts for every candidate's
+	// commands first: the container runs none of them in almost every
+	// image, and Runs reads the scripts (up to 256 KiB each) per call.
+	if len(cands) == 0 || !pkggraph.Runs(cfg, all).Used {
 		return make([]bool, len(g.Packages)), nil
+	}
+	var start []int
+	var used []toolUse
+	for _, c := range cands {
+		if u := pkggraph.Runs(cfg, c.cmds); u.Used {
+			f := byName[g.Packages[c.i].Name]
+			start = append(start, c.i)
+			used = append(used, toolUse{g.Packages[c.i].Name, fmt.Sprintf("%s (%s)", f.Category, f.Evidence), u.Evidence})
+		}
 	}
 	return g.Needs(start), used
 }

@@ -38,6 +38,8 @@ func TestSpecialFilesAsInputs(t *testing.T) {
 		{"config too large", big, []string{"analyze", "--config", big, image}, "too large"},
 		{"Dockerfile FIFO", fifo, []string{"analyze", "--no-config", "--dockerfile", fifo, image}, "named pipe"},
 		{"Dockerfile /dev/zero", zero, []string{"analyze", "--no-config", "--dockerfile", zero, image}, "character device"},
+		{"suggest Dockerfile FIFO", fifo, []string{"suggest", "--no-config", "--dockerfile", fifo, image}, "named pipe"},
+		{"suggest Dockerfile /dev/zero", zero, []string{"suggest", "--no-config", "--dockerfile", zero, image}, "character device"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			done := make(chan result, 1)

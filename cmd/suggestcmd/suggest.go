@@ -105,14 +105,13 @@ predicted size), 1 the built image misses the prediction by more than 5%,
 }
 
 func suggestRun(ctx context.Context, opts *Options) error {
-	data, err := os.ReadFile(opts.Dockerfile)
-	if err != nil {
-		return fmt.Errorf("read Dockerfile: %w", err)
-	}
-	df, err := dockerfile.Parse(opts.Dockerfile, data)
+	// Read as analyze and compare read theirs: a regular file (never a
+	// FIFO that blocks), bounded, relative to the working directory.
+	loadedDF, err := cmdutil.LoadDockerfile(opts.IO, cmdutil.DockerfileOptions{Path: opts.Dockerfile, Target: opts.Target}, "")
 	if err != nil {
 		return err
 	}
+	df := loadedDF.File
 	rules, budgets, err := cmdutil.Setup(opts.IO, &opts.Config, false)
 	if err != nil {
 		return err

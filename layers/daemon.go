@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/imgdiff/imgdiff/layers/dockerarchive"
 	"github.com/imgdiff/imgdiff/layers/engine"
 	"github.com/imgdiff/imgdiff/layers/internal/store"
@@ -16,7 +18,11 @@ import (
 // docker save archive (dockerarchive.Open), its layers marked as the
 // engine's. The engine knows no image format and dockerarchive no
 // engine: they meet here.
-func openDaemon(ctx context.Context, e *engine.Client, names []string, o Options) ([]*Image, error) {
+func openDaemon(ctx context.Context, e *engine.Client, ds []daemonImage, o Options) ([]*Image, error) {
+	names := make([]string, len(ds))
+	for i, d := range ds {
+		names[i] = d.name
+	}
 	f, err := e.SaveTemp(ctx, names, o.TempDir, o.SaveProgress)
 	if err != nil {
 		return nil, err
@@ -38,8 +44,9 @@ func openDaemon(ctx context.Context, e *engine.Client, names []string, o Options
 		return nil
 	}
 	imgs := make([]*Image, 0, len(names))
-	for _, n := range names {
-		img, err := dockerarchive.Open(s, n, o.Platform)
+	for _, d := range ds {
+		n := d.name
+		img, err := openSaved(s, d, o.Platform)
 		if err != nil {
 			for _, img := range imgs {
 				img.Close()
@@ -57,4 +64,32 @@ func openDaemon(ctx context.Context, e *engine.Client, names []string, o Options
 		imgs = append(imgs, img)
 	}
 	return imgs, nil
+}
+
+// daemonImage is an image the engine holds: the name it was asked for and
+// what the engine answered.
+type daemonImage struct {
+	name string
+	info engine.ImageInfo
+}
+
+// openSaved finds d in the engine's save: by the ID the engine resolved
+// d's name to (how Podman's localhost/ and short names, image IDs and
+// digests are found), else by the name, else by the engine's tags for it
+// (the containerd store's ID is its manifest's, not the config's).
+func openSaved(s store.Store, d daemonImage, platform *v1.Platform) (*Image, error) {
+	var first error
+	for _, n := range append([]string{d.info.ID, d.name}, d.info.RepoTags...) {
+		if n == "" {
+			continue
+		}
+		img, err := dockerarchive.Open(s, n, platform)
+		if err == nil {
+			return img, nil
+		}
+		if first == nil || n == d.name {
+			first = err
+		}
+	}
+	return nil, first
 }

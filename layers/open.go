@@ -32,8 +32,17 @@ type Options struct {
 	Insecure bool
 	// Jobs is how many layer streams may be open at once (registry).
 	Jobs int
-	// DockerHost overrides $DOCKER_HOST for docker-daemon: references.
+	// DockerHost names the engine for docker-daemon: references and bare
+	// names, as the docker CLI's --host does ("": the docker CLI's order,
+	// engine.Resolve).
 	DockerHost string
+	// DockerContext is the docker CLI context whose engine serves them
+	// (--context; "": the docker CLI's order).
+	DockerContext string
+	// Getenv reads the variables the docker CLI's order reads
+	// (DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, HOME, DOCKER_TLS_VERIFY,
+	// DOCKER_CERT_PATH, XDG_RUNTIME_DIR, CONTAINER_HOST); nil: os.Getenv.
+	Getenv func(string) string
 	// TempDir is where a daemon's image is saved ("" = os.TempDir()).
 	TempDir string
 	// Keychain resolves registry credentials (nil = the docker config
@@ -96,8 +105,11 @@ func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 	// Decide which references the engine serves before opening anything.
 	r := &resolver{o: o}
 	var daemonIdx []int
-	var daemonNames []string
+	var daemonImgs []daemonImage
 	notes := make([]string, len(refs))
+	// tried says, for a bare name sent to the registry because no engine
+	// answers, which engines were tried: its registry error names both.
+	tried := make([]string, len(refs))
 	parsed := make([]Reference, len(refs))
 	for i, raw := range refs {
 		// Each reference is parsed once, here, into the value that
@@ -107,14 +119,16 @@ func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 			return nil, &RefError{Ref: raw, Err: errors.New(strings.TrimPrefix(err.Error(), raw+": "))}
 		}
 		parsed[i] = ref
-		name, note, err := r.daemonName(ctx, ref)
+		d, note, err := r.daemonImage(ctx, ref)
 		if err != nil {
 			return nil, &RefError{Ref: raw, Err: err}
 		}
 		notes[i] = note
-		if name != "" {
+		if d.name != "" {
 			daemonIdx = append(daemonIdx, i)
-			daemonNames = append(daemonNames, name)
+			daemonImgs = append(daemonImgs, d)
+		} else if r.noEngine != nil && ref.Transport == "" {
+			tried[i] = r.noEngine.Error()
 		}
 	}
 
@@ -125,6 +139,9 @@ func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 		}
 		g.Go(func() error {
 			img, err := openOne(gctx, parsed[i], o)
+			if err != nil && tried[i] != "" && isBareName(raw) {
+				err = fmt.Errorf("%s; %s: %w", tried[i], registryName(raw), err)
+			}
 			if err != nil {
 				return &RefError{Ref: raw, Err: err}
 			}
@@ -134,11 +151,15 @@ func OpenAll(ctx context.Context, refs []string, o Options) ([]*Image, error) {
 	}
 	if len(daemonIdx) > 0 {
 		g.Go(func() error {
-			imgs, err := openDaemon(gctx, r.engine, daemonNames, o)
+			imgs, err := openDaemon(gctx, r.engine, daemonImgs, o)
 			if err != nil {
 				ref := refs[daemonIdx[0]]
 				if len(daemonIdx) > 1 {
-					ref = strings.Join(daemonNames, ", ")
+					var names []string
+					for _, d := range daemonImgs {
+						names = append(names, d.name)
+					}
+					ref = strings.Join(names, ", ")
 				}
 				return &RefError{Ref: ref, Err: err}
 			}
@@ -172,57 +193,102 @@ type RefError struct {
 func (e *RefError) Error() string { return e.Ref + ": " + oneLine(e.Err) }
 func (e *RefError) Unwrap() error { return e.Err }
 
-// resolver decides whether the local engine serves a reference, asking
-// the engine at most once whether it answers.
+// resolver decides whether the engine serves a reference, finding the
+// engine (engine.Resolve, engine.Connect) at most once.
 type resolver struct {
-	o       Options
-	engine  *engine.Client
-	pinged  bool
-	pingErr error
+	o         Options
+	engine    *engine.Client
+	connected bool
+	err       error
+	// noEngine is set when no engine answers (err is then the same).
+	noEngine *engine.NoEngineError
 }
 
-// daemonName returns the engine's name for raw when the engine serves it,
-// with a note for bare references saying which source was chosen.
-func (r *resolver) daemonName(ctx context.Context, ref Reference) (name, note string, err error) {
+// daemonImage returns the engine's image for ref when the engine serves
+// it, with a note saying which engine (or, for a bare name, which source)
+// was chosen. A bare name goes to the engine when one answers; to a
+// registry only when none does, or when the engine lacks it and the name
+// names its registry (ghcr.io/…, localhost:5000/…): a short name the
+// engine lacks is an error, never a silent Docker Hub lookup.
+func (r *resolver) daemonImage(ctx context.Context, ref Reference) (daemonImage, string, error) {
 	raw := ref.Raw
 	switch {
 	case ref.Transport == DockerDaemon:
-		if err := r.connect(ctx, false); err != nil {
-			return "", "", err
+		if err := r.connect(ctx); err != nil {
+			return daemonImage{}, "", err
 		}
-		return ref.Name, "", nil
+		info, err := r.engine.Inspect(ctx, ref.Name)
+		if err != nil {
+			return daemonImage{}, "", err
+		}
+		return daemonImage{name: ref.Name, info: info}, "read from " + r.engine.String(), nil
 	case ref.Transport != "" || !isBareName(raw):
-		return "", "", nil
+		return daemonImage{}, "", nil
 	}
-	if err := r.connect(ctx, true); err != nil {
-		return "", "no local docker engine answers; read from the registry (docker://" + raw + ")", nil
+	if err := r.connect(ctx); err != nil {
+		if r.noEngine != nil {
+			return daemonImage{}, r.noEngine.Error() + "; read from the registry (docker://" + raw + ")", nil
+		}
+		return daemonImage{}, "", err
 	}
-	switch err := r.engine.Has(ctx, raw); {
+	info, err := r.engine.Inspect(ctx, raw)
+	switch {
 	case err == nil:
-		return raw, "read from the local docker engine (docker-daemon:" + raw + ")", nil
+		return daemonImage{name: raw, info: info}, "read from " + r.engine.String(), nil
+	case errors.Is(err, engine.ErrNoSuchImage) && namesRegistry(raw):
+		return daemonImage{}, "not in " + r.engine.String() + "; read from the registry (docker://" + raw + ")", nil
 	case errors.Is(err, engine.ErrNoSuchImage):
-		return "", "not in the local docker engine; read from the registry (docker://" + raw + ")", nil
+		return daemonImage{}, "", fmt.Errorf("%w (docker://%s reads it from %s)", err, raw, registryName(raw))
 	default:
-		return "", "", err
+		return daemonImage{}, "", err
 	}
 }
 
-// connect makes the engine client and, for bare names, pings it once.
-func (r *resolver) connect(ctx context.Context, ping bool) error {
-	if r.engine == nil {
-		e, err := engine.New(r.o.DockerHost)
-		if err != nil {
-			return err
-		}
-		r.engine = e
+// connect finds the engine once: the docker CLI's choice (engine.Resolve)
+// and the sockets tried after it, the first that answers a ping.
+func (r *resolver) connect(ctx context.Context) error {
+	if r.connected {
+		return r.err
 	}
-	if ping && !r.pinged {
-		r.pinged, r.pingErr = true, r.engine.Ping(ctx, daemonPing)
+	r.connected = true
+	getenv := r.o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
 	}
-	if ping {
-		return r.pingErr
+	eps, err := engine.Resolve(engine.Env{Context: r.o.DockerContext, Host: r.o.DockerHost, Getenv: getenv})
+	if err == nil {
+		r.engine, err = engine.Connect(ctx, eps, daemonPing)
 	}
-	return nil
+	errors.As(err, &r.noEngine)
+	r.err = err
+	return err
+}
+
+// namesRegistry reports whether the image name raw starts with a
+// registry host (a dot or a port in its first component, or localhost),
+// as the docker CLI decides; a short name ("app:1", "library/app") does
+// not.
+func namesRegistry(raw string) bool {
+	first, _, ok := strings.Cut(raw, "/")
+	return ok && (strings.ContainsAny(first, ".:") || first == "localhost")
+}
+
+// registryName is raw as the registry reads it
+// (docker.io/library/app:multi).
+func registryName(raw string) string {
+	ref, err := name.ParseReference(raw)
+	if err != nil {
+		return raw
+	}
+	reg := ref.Context().RegistryStr()
+	if reg == name.DefaultRegistry {
+		reg = "docker.io"
+	}
+	sep := ":"
+	if _, ok := ref.(name.Digest); ok {
+		sep = "@"
+	}
+	return reg + "/" + ref.Context().RepositoryStr() + sep + ref.Identifier()
 }
 
 // isBareName reports whether raw, without a transport, is an image name

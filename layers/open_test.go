@@ -453,7 +453,7 @@ func fakeEngineCounting(t *testing.T, image string, archive []byte) (string, *at
 		case r.URL.Path == "/_ping":
 			io.WriteString(w, "OK")
 		case r.URL.Path == "/images/"+image+"/json":
-			io.WriteString(w, "{}")
+			io.WriteString(w, `{"Id":"sha256:0123456789abcdef","RepoTags":["`+image+`"]}`)
 		case r.URL.Path == "/images/get" && !slices.ContainsFunc(r.URL.Query()["names"], func(n string) bool { return n != image }):
 			saves.Add(1)
 			w.Write(archive)
@@ -487,7 +487,7 @@ func TestDaemon(t *testing.T) {
 
 	// A bare name goes to the engine when it has the image...
 	src, _ = walkOne(t, "app:1", Options{Jobs: 2, DockerHost: host, TempDir: tmp})
-	if src.Transport != DockerDaemon || len(src.Notes) != 1 || !strings.Contains(src.Notes[0], "local docker engine") {
+	if src.Transport != DockerDaemon || len(src.Notes) != 1 || src.Notes[0] != "read from docker-daemon via DOCKER_HOST ("+host+")" {
 		t.Errorf("bare name: transport %s notes %q", src.Transport, src.Notes)
 	}
 	// ...and to the registry when it does not.
@@ -496,7 +496,7 @@ func TestDaemon(t *testing.T) {
 	rhost := strings.TrimPrefix(reg.URL, "http://")
 	remote.Write(mustRef(t, rhost+"/app:2"), img)
 	src, _ = walkOne(t, rhost+"/app:2", Options{Jobs: 2, DockerHost: host, TempDir: tmp})
-	if src.Transport != Registry || !strings.Contains(strings.Join(src.Notes, ";"), "not in the local docker engine; read from the registry") {
+	if src.Transport != Registry || !strings.Contains(strings.Join(src.Notes, ";"), "not in docker-daemon via DOCKER_HOST ("+host+"); read from the registry") {
 		t.Errorf("bare name not in engine: transport %s notes %q", src.Transport, src.Notes)
 	}
 
@@ -517,9 +517,9 @@ func TestDaemon(t *testing.T) {
 	}
 
 	for _, c := range []struct{ ref, host, want string }{
-		{"docker-daemon:nope:1", host, "no such image in the docker engine: nope:1"},
-		{"docker-daemon:app:1", "unix://" + dir + "/no.sock", "docker engine at unix://" + dir + "/no.sock does not answer"},
-		{"docker-daemon:app:1", "ssh://host", `unsupported scheme "ssh"`},
+		{"docker-daemon:nope:1", host, `no such image "nope:1" in docker-daemon via DOCKER_HOST (` + host + ")"},
+		{"docker-daemon:app:1", "unix://" + dir + "/no.sock", "no engine answers: docker-daemon via DOCKER_HOST (unix://" + dir + "/no.sock): no such file or directory"},
+		{"docker-daemon:app:1", "ftp://host", `unsupported scheme "ftp"`},
 	} {
 		_, err := Open(context.Background(), c.ref, Options{DockerHost: c.host, TempDir: tmp})
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -8,6 +8,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,31 +18,40 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/docker/cli/cli/connhelper"
 )
 
 // Client is a minimal Docker Engine API client: ping, inspect and save are
 // all imgdiff needs, so it does without the moby client and its deps.
 type Client struct {
-	host   string // as configured, for errors
-	base   string // URL prefix
+	ep     Endpoint // as resolved, for reports and errors
+	base   string   // URL prefix
 	client *http.Client
+	podman string // Podman's version when the engine is Podman (after Ping)
 }
 
 // New makes a client of the engine at dockerHost, or $DOCKER_HOST, or the
 // default socket. It does not connect yet.
 func New(dockerHost string) (*Client, error) {
-	if dockerHost == "" {
-		dockerHost = os.Getenv("DOCKER_HOST")
-	}
-	if dockerHost == "" {
-		dockerHost = "unix:///var/run/docker.sock"
-	}
-	u, err := url.Parse(dockerHost)
+	eps, err := Resolve(Env{Host: dockerHost, Getenv: os.Getenv})
 	if err != nil {
-		return nil, fmt.Errorf("DOCKER_HOST %q: %w", dockerHost, err)
+		return nil, err
 	}
-	e := &Client{host: dockerHost}
-	tr := &http.Transport{DisableCompression: true}
+	return NewEndpoint(eps[0])
+}
+
+// NewEndpoint makes a client of the engine ep: a unix socket, tcp://
+// (with ep.TLS when set) or ssh:// (through the docker CLI's connection
+// helper, which runs `ssh HOST docker system dial-stdio`). It does not
+// connect yet.
+func NewEndpoint(ep Endpoint) (*Client, error) {
+	u, err := url.Parse(ep.Host)
+	if err != nil {
+		return nil, fmt.Errorf("engine %q (%s): %w", ep.Host, ep.Via, err)
+	}
+	e := &Client{ep: ep}
+	tr := &http.Transport{DisableCompression: true, Proxy: nil}
 	switch u.Scheme {
 	case "unix":
 		sock := u.Path
@@ -50,17 +60,44 @@ func New(dockerHost string) (*Client, error) {
 			return d.DialContext(ctx, "unix", sock)
 		}
 		e.base = "http://docker"
-	case "tcp", "http":
-		if os.Getenv("DOCKER_TLS_VERIFY") != "" {
-			return nil, fmt.Errorf("DOCKER_HOST %q: TLS to the engine is not supported; use a unix socket or an SSH tunnel", dockerHost)
+	case "tcp", "http", "https":
+		if u.Host == "" {
+			return nil, fmt.Errorf("engine %q (%s): no host:port", ep.Host, ep.Via)
 		}
 		e.base = "http://" + u.Host
+		if ep.TLS != nil || u.Scheme == "https" {
+			tr.TLSClientConfig = ep.TLS
+			e.base = "https://" + u.Host
+		}
+	case "ssh":
+		h, err := connhelper.GetConnectionHelper(ep.Host)
+		if err != nil {
+			return nil, fmt.Errorf("engine %q (%s): %w", ep.Host, ep.Via, err)
+		}
+		tr.DialContext = h.Dialer
+		e.base = "http://docker"
 	default:
-		return nil, fmt.Errorf("DOCKER_HOST %q: unsupported scheme %q (want unix:// or tcp://)", dockerHost, u.Scheme)
+		return nil, fmt.Errorf("engine %q (%s): unsupported scheme %q (want unix://, tcp:// or ssh://)", ep.Host, ep.Via, u.Scheme)
 	}
 	e.client = &http.Client{Transport: tr}
 	return e, nil
 }
+
+// String names the engine as reports do: `docker-daemon via context
+// "colima" (unix:///…)`, with Podman's version when Ping found Podman.
+func (e *Client) String() string {
+	s := "docker-daemon via " + e.ep.Via + " (" + e.ep.Host
+	if e.podman != "" {
+		s += ", Podman " + e.podman
+	}
+	return s + ")"
+}
+
+// Endpoint is the engine the client talks to.
+func (e *Client) Endpoint() Endpoint { return e.ep }
+
+// Podman reports whether Ping found Podman's Docker-compatible API.
+func (e *Client) Podman() bool { return e.podman != "" }
 
 func (e *Client) get(ctx context.Context, path string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.base+path, nil)
@@ -69,7 +106,7 @@ func (e *Client) get(ctx context.Context, path string) (*http.Response, error) {
 	}
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("docker engine at %s does not answer: %w", e.host, unwrapURLError(err))
+		return nil, fmt.Errorf("%s does not answer: %w", e, unwrapURLError(err))
 	}
 	return resp, nil
 }
@@ -84,23 +121,47 @@ func (e *Client) Ping(ctx context.Context, timeout time.Duration) error {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("docker engine at %s: ping: %s", e.host, resp.Status)
+		return fmt.Errorf("%s: ping: %s", e, resp.Status)
 	}
+	// Podman's compatible API says so on every answer.
+	e.podman = resp.Header.Get("Libpod-Api-Version")
 	return nil
 }
 
 // ErrNoSuchImage is the engine's 404 for an image.
-var ErrNoSuchImage = errors.New("no such image in the docker engine")
+var ErrNoSuchImage = errors.New("no such image")
 
-// Has returns nil when the engine holds the image, an error wrapping
-// ErrNoSuchImage when it does not.
-func (e *Client) Has(ctx context.Context, name string) error {
+// ImageInfo is what the engine says of an image it holds.
+type ImageInfo struct {
+	// ID is the image ID ("sha256:…"): the config digest (a classic
+	// Docker store, Podman) or the manifest's (the containerd store).
+	ID string `json:"Id"`
+	// RepoTags are the image's names in the engine (Podman's are
+	// qualified: localhost/app:1).
+	RepoTags []string
+}
+
+// Inspect asks the engine for the image name (a name, a short name the
+// engine resolves its own way, an image ID or NAME@DIGEST). An image the
+// engine does not hold is an error wrapping ErrNoSuchImage that names the
+// engine.
+func (e *Client) Inspect(ctx context.Context, name string) (ImageInfo, error) {
+	var info ImageInfo
 	resp, err := e.get(ctx, "/images/"+url.PathEscape(name)+"/json")
 	if err != nil {
-		return err
+		return info, err
 	}
 	defer resp.Body.Close()
-	return engineStatus(resp, name)
+	if err := e.status(resp, name); err != nil {
+		return info, err
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(&info); err != nil {
+		return info, fmt.Errorf("%s: inspect %s: %w", e, name, err)
+	}
+	if !strings.Contains(info.ID, ":") && info.ID != "" {
+		info.ID = "sha256:" + info.ID // Podman's libpod form
+	}
+	return info, nil
 }
 
 // Save streams `docker save names...` into w.
@@ -112,7 +173,7 @@ func (e *Client) Save(ctx context.Context, names []string, w io.Writer) error {
 	}
 	defer resp.Body.Close()
 	all := strings.Join(names, " ")
-	if err := engineStatus(resp, all); err != nil {
+	if err := e.status(resp, all); err != nil {
 		return err
 	}
 	if _, err := io.Copy(w, resp.Body); err != nil {
@@ -121,17 +182,21 @@ func (e *Client) Save(ctx context.Context, names []string, w io.Writer) error {
 	return nil
 }
 
-func engineStatus(resp *http.Response, name string) error {
+func (e *Client) status(resp *http.Response, name string) error {
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
-		return fmt.Errorf("%w: %s", ErrNoSuchImage, name)
+		how := ""
+		if e.podman != "" {
+			how = "; Podman looks short names up under localhost/ and its unqualified-search registries"
+		}
+		return fmt.Errorf("%w %q in %s%s", ErrNoSuchImage, name, e, how)
 	case resp.StatusCode != http.StatusOK:
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		msg := strings.TrimSpace(string(b))
 		if m := jsonMessage(b); m != "" {
 			msg = m
 		}
-		return fmt.Errorf("docker engine: %s: %s", resp.Status, msg)
+		return fmt.Errorf("%s: %s: %s", e, resp.Status, msg)
 	}
 	return nil
 }

@@ -18,7 +18,9 @@ func TestClient(t *testing.T) {
 		case r.URL.Path == "/_ping":
 			io.WriteString(w, "OK")
 		case r.URL.Path == "/images/my-app:1/json":
-			io.WriteString(w, "{}")
+			io.WriteString(w, `{"Id":"sha256:7d1f","RepoTags":["my-app:1"]}`)
+		case r.URL.Path == "/images/localhost/pod:1/json":
+			io.WriteString(w, `{"Id":"7d1f","RepoTags":["localhost/pod:1"]}`)
 		case r.URL.Path == "/images/get" && r.URL.Query().Get("names") == "my-app:1":
 			io.WriteString(w, "tar bytes")
 		case r.URL.Path == "/images/broken/json":
@@ -38,20 +40,25 @@ func TestClient(t *testing.T) {
 	if err := c.Ping(ctx, time.Second); err != nil {
 		t.Errorf("Ping: %v", err)
 	}
-	if err := c.Has(ctx, "my-app:1"); err != nil {
-		t.Errorf("Has(my-app:1): %v", err)
+	if info, err := c.Inspect(ctx, "my-app:1"); err != nil || info.ID != "sha256:7d1f" || len(info.RepoTags) != 1 || info.RepoTags[0] != "my-app:1" {
+		t.Errorf("Inspect(my-app:1) = %+v, %v", info, err)
 	}
-	if err := c.Has(ctx, "nope:1"); !errors.Is(err, ErrNoSuchImage) {
-		t.Errorf("Has(nope:1) = %v, want ErrNoSuchImage", err)
+	// Podman's libpod form of the ID has no algorithm.
+	if info, err := c.Inspect(ctx, "localhost/pod:1"); err != nil || info.ID != "sha256:7d1f" {
+		t.Errorf("Inspect(localhost/pod:1) = %+v, %v", info, err)
 	}
-	if err := c.Has(ctx, "broken"); err == nil || !strings.Contains(err.Error(), "storage driver failed") {
-		t.Errorf("Has(broken) = %v, want the engine's message", err)
+	host := "tcp://" + strings.TrimPrefix(srv.URL, "http://")
+	if _, err := c.Inspect(ctx, "nope:1"); !errors.Is(err, ErrNoSuchImage) || !strings.Contains(err.Error(), `"nope:1" in docker-daemon via DOCKER_HOST (`+host+`)`) {
+		t.Errorf("Inspect(nope:1) = %v, want ErrNoSuchImage naming the engine", err)
+	}
+	if _, err := c.Inspect(ctx, "broken"); err == nil || !strings.Contains(err.Error(), "storage driver failed") {
+		t.Errorf("Inspect(broken) = %v, want the engine's message", err)
 	}
 	var buf bytes.Buffer
 	if err := c.Save(ctx, []string{"my-app:1"}, &buf); err != nil || buf.String() != "tar bytes" {
 		t.Errorf("Save = %q, %v", buf.String(), err)
 	}
-	for _, host := range []string{"ssh://x", "%zz"} {
+	for _, host := range []string{"ftp://x", "%zz", "tcp://"} {
 		if _, err := New(host); err == nil {
 			t.Errorf("New(%q) accepted", host)
 		}

@@ -7,7 +7,7 @@ import (
 	"os"
 )
 
-// SaveTemp saves the images names in one `docker save`, so layers they
+// SaveTemp saves the images names (which the caller has inspected) in one `docker save`, so layers they
 // share cross the socket and the disk once, into a temp file in dir ("" =
 // os.TempDir()) and returns it open for reading. The file is unlinked as
 // soon as it is created, so it disappears with the process whatever
@@ -15,11 +15,6 @@ import (
 // meanwhile. progress, when set, is told how many bytes have been written
 // so far: the slow part of reading from the engine.
 func (e *Client) SaveTemp(ctx context.Context, names []string, dir string, progress func(written int64)) (*os.File, error) {
-	for _, n := range names {
-		if err := e.Has(ctx, n); err != nil {
-			return nil, err
-		}
-	}
 	f, err := os.CreateTemp(dir, "imgdiff-save-*.tar")
 	if err != nil {
 		return nil, fmt.Errorf("temp file for docker save: %w", err)

@@ -34,6 +34,10 @@ type SourceOptions struct {
 	RangedThreshold string
 	// RangedConns bounds the range requests in flight over all blobs.
 	RangedConns int
+	// Context is the docker CLI context whose engine serves
+	// docker-daemon: references and bare names ("": the docker CLI's
+	// order).
+	Context string
 }
 
 // AddSourceFlags registers the source flags on fs.
@@ -45,6 +49,7 @@ func AddSourceFlags(fs *pflag.FlagSet, o *SourceOptions) {
 	fs.BoolVar(&o.NoCache, "no-cache", false, "neither read nor write the layer-index cache ($XDG_CACHE_HOME/imgdiff)")
 	fs.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "refuse an image whose layers hold more tar entries than this (about 100 bytes of memory each)")
 	fs.StringVar(&o.RangedThreshold, "ranged-threshold", fmt.Sprintf("%dMiB", layers.DefaultRangeThreshold>>20), "fetch registry blobs at least this big (compressed) with parallel range requests; \"off\": one stream per blob")
+	fs.StringVar(&o.Context, "context", "", "docker context whose engine serves docker-daemon: and NAME:TAG (default: DOCKER_HOST, DOCKER_CONTEXT, the current context, the default socket)")
 	fs.IntVar(&o.RangedConns, "ranged-conns", layers.DefaultRangeTotal, "range requests in flight at once over all blobs (at most 4 per blob)")
 }
 
@@ -100,11 +105,12 @@ func Pipeline(ios *IOStreams, o SourceOptions, r *rules.Rules, b *budget.Budgets
 	}
 	po := pipeline.Options{
 		Open: layers.Options{
-			Platform:   platform,
-			Insecure:   o.Insecure,
-			Jobs:       o.Jobs,
-			DockerHost: ios.Getenv("DOCKER_HOST"),
-			Ranged:     ranged,
+			Platform:      platform,
+			Insecure:      o.Insecure,
+			Jobs:          o.Jobs,
+			DockerContext: o.Context,
+			Getenv:        ios.Getenv,
+			Ranged:        ranged,
 		},
 		Rules:      r,
 		Budgets:    b,

@@ -27,9 +27,21 @@ Image references (skopeo's vocabulary):
   oci:DIR[:TAG]               an OCI layout directory
   oci-archive:PATH[:TAG]      a tar of an OCI layout
   docker://REF                a registry
-  docker-daemon:REF           the local Docker engine (DOCKER_HOST)
+  docker-daemon:REF           the engine the docker CLI would use (below)
   PATH                        an existing archive or layout, detected
-  NAME:TAG                    the local engine if it answers, else a registry
+  NAME:TAG                    that engine, resolving the name as it does
+                              (Podman: localhost/ first); a registry only
+                              when no engine answers, or when NAME names
+                              its registry (ghcr.io/x:1) and the engine
+                              lacks it
+
+The engine, in the docker CLI's order: --context NAME, DOCKER_HOST
+(DOCKER_TLS_VERIFY, DOCKER_CERT_PATH for tcp://), DOCKER_CONTEXT, the
+current context in $DOCKER_CONFIG/config.json (default ~/.docker), then
+unix:///var/run/docker.sock; only when nothing is configured, then rootless
+Docker ($XDG_RUNTIME_DIR/docker.sock), CONTAINER_HOST and Podman
+($XDG_RUNTIME_DIR/podman/podman.sock, /run/podman/podman.sock). Contexts
+may be unix://, tcp:// with TLS, or ssh://. stderr says which answered.
 
 Exit codes:
   0  done, every budget passed

@@ -26,6 +26,13 @@
 #                      what the manifest lists
 #   IMGDIFF_E2E_LEGACY_APPS  the apps the legacy builder builds as well as
 #                      BuildKit (default: go node c)
+#   IMGDIFF_E2E_PODMAN_APP  the app whose BuildKit pair is loaded into Podman
+#                      too (default goscratch, else the first app built)
+#
+# Besides dockerd (on a unix socket and on a TLS tcp port of 127.0.0.1 with
+# --tlsverify and certificates made here), it starts Podman's
+# Docker-compatible service on a private socket and storage
+# (`podman system service`), for the engine tests (TestE2EEngines).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -64,6 +71,8 @@ list_images() {
 	done
 }
 list_images
+PODMAN_APP=${IMGDIFF_E2E_PODMAN_APP:-goscratch}
+[[ " ${APPS[*]} " == *" $PODMAN_APP "* ]] || PODMAN_APP=${APPS[0]}
 
 # Debian's docker client: it has both the legacy builder and BuildKit
 # (DOCKER_BUILDKIT=1) built in. A newer client elsewhere on PATH may lack
@@ -87,6 +96,7 @@ export DOCKER_CONFIG=$WORK/docker-config
 mkdir -p "$DOCKER_CONFIG"
 
 CONTAINERD_PID= DOCKERD_PID= REGISTRY_PID= REGISTRY= HOLD_PID= SUMMARY=
+PODMAN_PID= PODMAN_HOST=unix://$RUN/podman.sock TLS_HOST= TLS_DIR=$RUN/tls
 CURRENT_PHASE= PHASE_START=
 PHASES=()
 
@@ -126,6 +136,7 @@ declare -A NEED=(
 	[dockerd]=docker.io [containerd]=containerd [runc]=runc
 	[docker-registry]=docker-registry [skopeo]=skopeo
 	[debootstrap]=debootstrap [curl]=curl
+	[podman]=podman [openssl]=openssl
 )
 
 install_packages() {
@@ -194,19 +205,73 @@ start_daemons() {
 	# A daemon.json of our own, so /etc/docker/daemon.json does not apply,
 	# and the daemon's key file stays in our run dir, not /etc/docker.
 	printf '{"deprecated-key-path": "%s"}\n' "$RUN/key.json" >"$RUN/daemon.json"
+	# The same dockerd answers on a loopback TLS port too, demanding a
+	# client certificate (--tlsverify): the tcp:// engine of the tests.
+	make_certs
+	TLS_HOST=tcp://127.0.0.1:$(free_port)
 	dockerd --config-file "$RUN/daemon.json" \
 		--containerd "$RUN/containerd/containerd.sock" \
 		--iptables=false --ip-masq=false --bridge=none \
 		--storage-driver=overlay2 \
-		-H "$DOCKER_HOST" \
+		-H "$DOCKER_HOST" -H "$TLS_HOST" \
+		--tlsverify --tlscacert "$TLS_DIR/ca.pem" --tlscert "$TLS_DIR/server.pem" --tlskey "$TLS_DIR/server-key.pem" \
 		--data-root "$DATA/docker" --exec-root "$RUN/exec" \
 		--pidfile "$RUN/docker.pid" >"$LOGS/dockerd.log" 2>&1 &
 	DOCKERD_PID=$!
 	wait_for 60 "$DOCKERD_PID" dockerd "$DOCKER" version ||
 		{ show_log "$LOGS/dockerd.log"; die "dockerd did not start"; }
-	log "dockerd $("$DOCKER" version -f '{{.Server.Version}}') on $DOCKER_HOST"
+	log "dockerd $("$DOCKER" version -f '{{.Server.Version}}') on $DOCKER_HOST and $TLS_HOST (TLS)"
 
+	start_podman
 	start_registry
+}
+
+# make_certs: a CA, dockerd's server certificate for 127.0.0.1, a client
+# certificate (client/ holds ca.pem, cert.pem, key.pem as DOCKER_CERT_PATH
+# wants them), and a client directory trusting another CA (wrong-ca/).
+make_certs() {
+	local d=$TLS_DIR ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+	mkdir -p "$d/client" "$d/wrong-ca"
+	{
+		openssl req -x509 "${ec[@]}" -days 2 -subj /CN=imgdiff-e2e-ca -keyout "$d/ca-key.pem" -out "$d/ca.pem"
+		openssl req -x509 "${ec[@]}" -days 2 -subj /CN=imgdiff-e2e-other-ca -keyout "$d/wrong-ca/ca-key.pem" -out "$d/wrong-ca/ca.pem"
+		openssl req "${ec[@]}" -subj /CN=127.0.0.1 -keyout "$d/server-key.pem" -out "$d/server.csr"
+		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$d/server.ext"
+		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca-key.pem" -CAcreateserial -days 2 \
+			-extfile "$d/server.ext" -out "$d/server.pem"
+		openssl req "${ec[@]}" -subj /CN=imgdiff-e2e-client -keyout "$d/client/key.pem" -out "$d/client.csr"
+		printf 'extendedKeyUsage=clientAuth\n' >"$d/client.ext"
+		openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca-key.pem" -CAcreateserial -days 2 \
+			-extfile "$d/client.ext" -out "$d/client/cert.pem"
+	} >"$LOGS/openssl.log" 2>&1 || { show_log "$LOGS/openssl.log"; die "making the TLS certificates failed"; }
+	cp "$d/ca.pem" "$d/client/ca.pem"
+	cp "$d/client/cert.pem" "$d/client/key.pem" "$d/wrong-ca/"
+}
+
+# start_podman: Podman's Docker-compatible API on a private socket and
+# storage, beside dockerd.
+start_podman() {
+	mkdir -p "$DATA/podman" "$RUN/podman"
+	podman --root "$DATA/podman" --runroot "$RUN/podman" --storage-driver overlay \
+		--events-backend file --cgroup-manager cgroupfs \
+		system service --time=0 "$PODMAN_HOST" >"$LOGS/podman.log" 2>&1 &
+	PODMAN_PID=$!
+	wait_for 30 "$PODMAN_PID" podman curl -fsS --unix-socket "$RUN/podman.sock" http://podman/_ping ||
+		{ show_log "$LOGS/podman.log"; die "podman system service did not start"; }
+	log "podman $(podman --version | awk '{print $3}') on $PODMAN_HOST"
+}
+
+# load_podman: the BuildKit pair of one app, from the very archives docker
+# saved, into Podman (which names them localhost/imgdiff-e2e/APP:TAG).
+load_podman() {
+	local app=$PODMAN_APP variant t0
+	t0=$(now_ms)
+	for variant in "${VARIANTS[@]}"; do
+		curl -fsS --unix-socket "$RUN/podman.sock" -X POST -H 'Content-Type: application/x-tar' \
+			--data-binary "@$OUT/archives/$app-$variant-buildkit.tar" http://podman/images/load >>"$LOGS/podman-load.log" 2>&1 ||
+			{ show_log "$LOGS/podman-load.log"; die "loading $app-$variant-buildkit into podman failed"; }
+	done
+	log "podman load of the $app pair: $(secs $(($(now_ms) - t0)))"
 }
 
 # free_port: a loopback port nothing listens on now. Racy by nature; the
@@ -437,7 +502,10 @@ push_buildkit() {
 write_manifest() {
 	local first=1 im app variant builder name args
 	{
-		printf '{\n  "registry": "%s",\n  "ociLayout": "%s",\n  "base": "%s",\n  "images": [\n' "$REGISTRY" "$OUT/oci" "$BASE_IMAGE"
+		printf '{\n  "registry": "%s",\n  "ociLayout": "%s",\n  "base": "%s",\n' "$REGISTRY" "$OUT/oci" "$BASE_IMAGE"
+		printf '  "engines": {"podman": "%s", "podmanApp": "%s", "tlsHost": "%s", "tlsCerts": "%s", "wrongCA": "%s"},\n' \
+			"$PODMAN_HOST" "$PODMAN_APP" "$TLS_HOST" "$TLS_DIR/client" "$TLS_DIR/wrong-ca"
+		printf '  "images": [\n'
 		for im in "${IMAGES[@]}"; do
 			read -r app variant builder <<<"$im"
 			name=$app-$variant-$builder
@@ -524,6 +592,7 @@ cleanup() {
 	log "== cleanup"
 	[[ -n $HOLD_PID ]] && kill "$HOLD_PID" 2>/dev/null
 	stop "$REGISTRY_PID" registry
+	stop "$PODMAN_PID" podman
 	stop "$DOCKERD_PID" dockerd
 	stop "$CONTAINERD_PID" containerd
 	# dockerd unmounts its overlays when it stops; after a SIGKILL some may
@@ -583,6 +652,7 @@ main() {
 	phase base-image base_image
 	phase builds build_all
 	phase transports write_transports
+	phase podman load_podman
 	if [[ ${IMGDIFF_E2E_HOLD:-} == 1 ]]; then
 		hold
 	fi

@@ -111,7 +111,8 @@ func (e *Client) get(ctx context.Context, path string) (*http.Response, error) {
 	return resp, nil
 }
 
-// Ping reports whether the engine answers within timeout.
+// Ping reports whether the engine answers within timeout; Connect names
+// the engine in its errors.
 func (e *Client) Ping(ctx context.Context, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -121,7 +122,7 @@ func (e *Client) Ping(ctx context.Context, timeout time.Duration) error {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: ping: %s", e, resp.Status)
+		return fmt.Errorf("ping: %s", resp.Status)
 	}
 	// Podman's compatible API says so on every answer.
 	e.podman = resp.Header.Get("Libpod-Api-Version")

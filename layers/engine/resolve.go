@@ -263,6 +263,9 @@ func tlsConfig(data *dcontext.TLSData, skipVerify bool) (*tls.Config, error) {
 	return tlsconfig.ClientDefault(opts...), nil
 }
 
+// remotePing is the least time a tcp:// or ssh:// engine gets to answer.
+const remotePing = 10 * time.Second
+
 // NoEngineError says that none of the engines tried answered.
 type NoEngineError struct {
 	// Tried holds one line per engine: its address, how it was chosen
@@ -284,7 +287,11 @@ func Connect(ctx context.Context, eps []Endpoint, timeout time.Duration) (*Clien
 		if err != nil {
 			return nil, err // an address no engine can have: say so
 		}
-		if err = c.Ping(ctx, timeout); err == nil {
+		t := timeout
+		if !strings.HasPrefix(ep.Host, "unix://") && t < remotePing {
+			t = remotePing // a remote engine, or ssh's handshake, takes longer
+		}
+		if err = c.Ping(ctx, t); err == nil {
 			return c, nil
 		}
 		if ctx.Err() != nil {
@@ -313,6 +320,9 @@ func reason(err error) string {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "no answer in time"
+	}
+	if u := errors.Unwrap(err); u != nil {
+		return u.Error() // the cause, without the engine's name again
 	}
 	return err.Error()
 }

@@ -162,7 +162,7 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"analyze", trunc}, "truncated"},
 		{[]string{"analyze", "ftp:/x"}, "unknown transport"},
 		{[]string{"analyze", "oci:" + fixtures + "index-layout", "--platform", "linux/s390x"}, "no linux/s390x image"},
-		{[]string{"analyze", "docker-daemon:app:1"}, "does not answer"},
+		{[]string{"analyze", "docker-daemon:app:1"}, "no engine answers: docker-daemon via DOCKER_HOST (unix://"},
 		{[]string{"analyze", "-o", "yaml", fixtures + "docker-archive.tar"}, "unknown output format"},
 		{[]string{"compare", fixtures + "docker-archive.tar"}, "accepts 2 arg(s)"},
 		{[]string{"analyze", "--platform", "linux", fixtures + "docker-archive.tar"}, "--platform"},

@@ -239,6 +239,9 @@ func isTCP(host string) bool {
 // DOCKER_CERT_PATH's material the way the docker CLI does (its
 // cli/context/docker does the same, unexported, for the moby client).
 func tlsConfig(data *dcontext.TLSData, skipVerify bool) (*tls.Config, error) {
+	if data == nil && !skipVerify {
+		return nil, nil // plain HTTP, as the docker CLI speaks to such a context
+	}
 	var opts []func(*tls.Config)
 	if data != nil && data.CA != nil {
 		pool := x509.NewCertPool()

@@ -328,3 +328,21 @@ func TestConnectFallsThrough(t *testing.T) {
 		t.Errorf("interrupted: err = %v, want context.Canceled", err)
 	}
 }
+
+// TestTCPContextWithoutTLS speaks plain HTTP to a tcp:// context that has
+// no TLS material and does not skip verification, as the docker CLI does;
+// SkipTLSVerify alone means TLS without verification.
+func TestTCPContextWithoutTLS(t *testing.T) {
+	cfg := t.TempDir()
+	writeContext(t, cfg, "plain", "tcp://127.0.0.1:2375", false, nil)
+	writeContext(t, cfg, "skip", "tcp://127.0.0.1:2376", true, nil)
+	for name, wantTLS := range map[string]bool{"plain": false, "skip": true} {
+		eps, err := Resolve(Env{Context: name, Getenv: envOf(map[string]string{"DOCKER_CONFIG": cfg})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := eps[0].TLS != nil; got != wantTLS || wantTLS && !eps[0].TLS.InsecureSkipVerify {
+			t.Errorf("context %s: TLS %+v, want TLS %v", name, eps[0].TLS, wantTLS)
+		}
+	}
+}

@@ -271,7 +271,7 @@ load_podman() {
 			--data-binary "@$OUT/archives/$app-$variant-buildkit.tar" http://podman/images/load >>"$LOGS/podman-load.log" 2>&1 ||
 			{ show_log "$LOGS/podman-load.log"; die "loading $app-$variant-buildkit into podman failed"; }
 	done
-	log "podman load of the $app pair: $(secs $(($(now_ms) - t0)))"
+	log "podman load of the $app pair (while the pushes run): $(secs $(($(now_ms) - t0)))"
 }
 
 # free_port: a loopback port nothing listens on now. Racy by nature; the
@@ -465,6 +465,8 @@ write_transports() {
 		zstd_ms=$((zstd_ms + $(now_ms) - t0))
 	done
 	log "docker save of every image: $(secs "$save_ms"); skopeo copies of the legacy images to the registry, zstd: $(secs "$zstd_ms")"
+	# While the pushes run: Podman loads the pair from the archives.
+	load_podman
 	for pid in "${pids[@]}"; do
 		wait "$pid" || die "docker push failed"
 	done
@@ -652,7 +654,6 @@ main() {
 	phase base-image base_image
 	phase builds build_all
 	phase transports write_transports
-	phase podman load_podman
 	if [[ ${IMGDIFF_E2E_HOLD:-} == 1 ]]; then
 		hold
 	fi

@@ -51,10 +51,7 @@ func podmanEngine(t *testing.T, short, configHex string, archive []byte) string 
 func writeContextFor(t *testing.T, name, host string) string {
 	t.Helper()
 	cfg := t.TempDir()
-	sum := sha256.Sum256([]byte(name))
-	meta := filepath.Join(cfg, "contexts", "meta", hex.EncodeToString(sum[:]))
-	os.MkdirAll(meta, 0o755)
-	os.WriteFile(filepath.Join(meta, "meta.json"), []byte(`{"Name":"`+name+`","Metadata":{},"Endpoints":{"docker":{"Host":"`+host+`","SkipTLSVerify":false}}}`), 0o644)
+	writeContextForIn(t, cfg, name, host)
 	os.WriteFile(filepath.Join(cfg, "config.json"), []byte(`{"currentContext":"`+name+`"}`), 0o600)
 	return cfg
 }
@@ -145,6 +142,7 @@ func TestEngineAsTheDockerCLIFindsIt(t *testing.T) {
 	}
 }
 
+// writeContextForIn writes context name for host into the config dir cfg.
 func writeContextForIn(t *testing.T, cfg, name, host string) {
 	t.Helper()
 	sum := sha256.Sum256([]byte(name))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/cli/cli/config"
 	dcontext "github.com/docker/cli/cli/context"
 	"github.com/docker/cli/cli/context/store"
 	"github.com/docker/go-connections/tlsconfig"
@@ -116,25 +116,16 @@ func defaultEndpoints(env Env) []Endpoint {
 	return append(eps, Endpoint{Host: "unix:///run/podman/podman.sock", Via: "Podman's socket"})
 }
 
-// currentContext reads currentContext from config.json in dir ("" when
-// unset, "default", or there is no config.json).
+// currentContext reads currentContext from config.json in dir with the
+// docker CLI's config loader ("" when unset, "default", or there is no
+// config.json).
 func currentContext(dir string) (string, error) {
 	if dir == "" {
 		return "", nil
 	}
-	p := filepath.Join(dir, "config.json")
-	b, err := os.ReadFile(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return "", nil
-	}
+	cf, err := config.Load(dir)
 	if err != nil {
 		return "", fmt.Errorf("docker config: %w", err)
-	}
-	var cf struct {
-		CurrentContext string `json:"currentContext"`
-	}
-	if err := json.Unmarshal(b, &cf); err != nil {
-		return "", fmt.Errorf("docker config %s: %w", p, err)
 	}
 	if cf.CurrentContext == "default" {
 		return "", nil

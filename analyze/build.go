@@ -26,7 +26,7 @@ func Build(img *index.Image) (*Image, error) {
 		Contents:  map[string][]byte{},
 	}
 
-	s := newStack()
+	s := newStack(img.Layers)
 	out.CompressedSize = 0
 	for k, l := range img.Layers {
 		s.apply(k, l)

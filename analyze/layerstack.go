@@ -18,6 +18,12 @@ const (
 	root   nodeID = 1
 )
 
+// maxNodes bounds the entries Build takes: node ids are 32-bit, and the
+// directories no layer recorded add nodes (at most one per path element,
+// fewer than the entries' bytes). The walk's --max-entries (10M a layer
+// by default) keeps real images far below it.
+const maxNodes = 1 << 30
+
 // node is a path of the filesystem under construction. It is kept small
 // (32 bytes): a stack holds one per entry of every layer, millions for a
 // big image. Its entry is not copied: layer and ent point at it in the

@@ -209,11 +209,16 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 	}
 
 	// Images are analysed in parallel: with two images (compare) this
-	// stage is otherwise a serial tail after the parallel walk.
+	// stage is otherwise a serial tail after the parallel walk. Big ones
+	// one at a time: Build's peak (the index, its stack and the listing)
+	// is the whole command's, and two at once would double it.
 	out := make([]Loaded, len(walked))
 	stages := make([][3]time.Duration, len(walked))
 	var g errgroup.Group
 	g.SetLimit(o.Open.Jobs)
+	if big {
+		g.SetLimit(1)
+	}
 	for i := range walked {
 		g.Go(func() error {
 			// Nothing reads the index after Build and finalELF: drop it

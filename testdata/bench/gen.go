@@ -722,8 +722,9 @@ func manyImage(dirs, per int) []layerSpec {
 }
 
 // manyImages are the two many-entry images: A of 400 × 10,000 files
-// (4,000,402 tar entries at scale 1), B of 500 × 8,000 (the paths of both
-// overlap for 3.2M files), each an OCI layout with one gzip layer.
+// (4,000,401 tar entries at scale 1: the files, their directories and
+// data/), B of 500 × 8,000 (the paths of both overlap for 3.2M files),
+// each an OCI layout with one gzip layer.
 type manyImages struct {
 	Scale              float64
 	A, B               string // layouts, tag "many"

@@ -50,24 +50,31 @@ func Render(ios *IOStreams, f report.Format, write func(io.Writer, report.Format
 const spillAfter = 16 << 20
 
 // spillBuffer holds what is written to it in memory up to spillAfter
-// bytes, then in an unlinked temp file.
+// bytes, then in an unlinked temp file (in memory still when no temp
+// file can be made).
 type spillBuffer struct {
-	mem  bytes.Buffer
-	file *os.File
-	err  error
+	mem    bytes.Buffer
+	file   *os.File
+	noTemp bool // the temp file could not be made
+	err    error
 }
 
 func (b *spillBuffer) Write(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
-	if b.file == nil && b.mem.Len()+len(p) > spillAfter {
-		if b.file, b.err = os.CreateTemp("", "imgdiff-report-*"); b.err != nil {
-			return 0, fmt.Errorf("buffering the report: %w", b.err)
+	if b.file == nil && !b.noTemp && b.mem.Len()+len(p) > spillAfter {
+		f, err := os.CreateTemp("", "imgdiff-report-*")
+		if err != nil {
+			// No temp dir to write to: keep it in memory, as always.
+			b.noTemp = true
+			return b.mem.Write(p)
 		}
-		os.Remove(b.file.Name()) // the open file stays readable
-		if _, b.err = b.file.Write(b.mem.Bytes()); b.err != nil {
-			return 0, fmt.Errorf("buffering the report: %w", b.err)
+		b.file = f
+		os.Remove(f.Name()) // the open file stays readable
+		if _, err := f.Write(b.mem.Bytes()); err != nil {
+			b.err = fmt.Errorf("buffering the report: %w", err)
+			return 0, b.err
 		}
 		b.mem = bytes.Buffer{}
 	}

@@ -90,3 +90,17 @@ func TestRenderBigReportFails(t *testing.T) {
 		t.Errorf("temp files left: %v", m)
 	}
 }
+
+// Without a temp dir to spill to, a big report is held in memory, as
+// before the spill: no new way to fail.
+func TestRenderBigReportNoTempDir(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	const n = 2*spillAfter + 7
+	ios, out, _ := Test()
+	if err := Render(ios, report.JSON, bigReport(n, nil), nil); err != nil {
+		t.Fatal(err)
+	}
+	if !sameReport(out.Bytes(), n) {
+		t.Fatalf("report of %d bytes: got %d bytes, not the same", n, out.Len())
+	}
+}

@@ -26,7 +26,14 @@ func Build(img *index.Image) (*Image, error) {
 		Contents:  map[string][]byte{},
 	}
 
-	s := newStack()
+	n := 0
+	for _, l := range img.Layers {
+		n += len(l.Entries)
+	}
+	if n > maxNodes {
+		return nil, fmt.Errorf("analyze: %d index entries, more than the %d one image can hold", n, maxNodes)
+	}
+	s := newStack(img.Layers)
 	out.CompressedSize = 0
 	for k, l := range img.Layers {
 		s.apply(k, l)

@@ -336,7 +336,7 @@ type differ struct {
 	hiddenStepsA, hiddenStepsB map[int]int64
 	dirs                       *dirTotals
 	files                      FileDiff
-	onlyA, onlyB, changed      []FileChange
+	onlyA, onlyB, changed      topFiles
 }
 
 func newDiffer(a, b *Image, ca, cb *Classification, opts CompareOptions) *differ {
@@ -344,7 +344,9 @@ func newDiffer(a, b *Image, ca, cb *Classification, opts CompareOptions) *differ
 		terms: map[Category]*Term{}, others: map[string]*otherGroup{},
 		stepsA: map[int]map[Category]*CategoryTotal{}, stepsB: map[int]map[Category]*CategoryTotal{},
 		hiddenStepsA: map[int]int64{}, hiddenStepsB: map[int]int64{},
-		dirs: newDirTotals(),
+		dirs:  newDirTotals(),
+		onlyA: topFiles{n: opts.Top, all: opts.AllFiles}, onlyB: topFiles{n: opts.Top, all: opts.AllFiles},
+		changed: topFiles{n: opts.Top, all: opts.AllFiles},
 	}
 }
 
@@ -383,7 +385,7 @@ func (d *differ) run() {
 		cat := categoryOf(d.ca, i)
 		if j < 0 {
 			if fa.Kind != index.Dir {
-				d.onlyA = append(d.onlyA, FileChange{Path: fa.Path, A: fa.Bytes, Category: cat})
+				d.onlyA.add(FileChange{Path: fa.Path, A: fa.Bytes, Category: cat})
 				d.files.OnlyA.Count++
 				d.files.OnlyA.Bytes += fa.Bytes
 			}
@@ -394,7 +396,7 @@ func (d *differ) run() {
 		}
 		fb := d.b.FS.Files[j]
 		if what := changes(fa, fb); len(what) > 0 {
-			d.changed = append(d.changed, FileChange{Path: fa.Path, A: fa.Bytes, B: fb.Bytes, Category: cat, What: what})
+			d.changed.add(FileChange{Path: fa.Path, A: fa.Bytes, B: fb.Bytes, Category: cat, What: what})
 			d.files.Changed.Count++
 			d.files.Changed.Bytes += abs(fa.Bytes - fb.Bytes)
 		}
@@ -412,7 +414,7 @@ func (d *differ) run() {
 		}
 		cat := categoryOf(d.cb, j)
 		if fb.Kind != index.Dir {
-			d.onlyB = append(d.onlyB, FileChange{Path: fb.Path, B: fb.Bytes, Category: cat})
+			d.onlyB.add(FileChange{Path: fb.Path, B: fb.Bytes, Category: cat})
 			d.files.OnlyB.Count++
 			d.files.OnlyB.Bytes += fb.Bytes
 		}
@@ -429,9 +431,9 @@ func (d *differ) run() {
 		d.hiddenStepsB[d.b.StepOf(h.Layer)] += h.Size
 	}
 	d.eps.HiddenB = d.b.Wasted
-	d.files.OnlyA.Top, d.files.OnlyA.Truncated = d.top(d.onlyA)
-	d.files.OnlyB.Top, d.files.OnlyB.Truncated = d.top(d.onlyB)
-	d.files.Changed.Top, d.files.Changed.Truncated = d.top(d.changed)
+	d.files.OnlyA.Top, d.files.OnlyA.Truncated = d.onlyA.list()
+	d.files.OnlyB.Top, d.files.OnlyB.Truncated = d.onlyB.list()
+	d.files.Changed.Top, d.files.Changed.Truncated = d.changed.list()
 }
 
 // moves pairs the regular files only in A with those only in B that are
@@ -544,21 +546,6 @@ func changes(a, b File) []string {
 		what = append(what, "link")
 	}
 	return what
-}
-
-// top sorts changes by size and keeps opts.Top of them (all with AllFiles).
-func (d *differ) top(fs []FileChange) ([]FileChange, bool) {
-	sort.Slice(fs, func(i, j int) bool {
-		si, sj := abs(fs[i].A-fs[i].B), abs(fs[j].A-fs[j].B)
-		if si != sj {
-			return si > sj
-		}
-		return fs[i].Path < fs[j].Path
-	})
-	if d.opts.AllFiles || len(fs) <= d.opts.Top {
-		return fs, false
-	}
-	return fs[:d.opts.Top:d.opts.Top], true
 }
 
 func (d *differ) decomposition() Decomposition {

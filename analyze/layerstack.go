@@ -1,52 +1,79 @@
 package analyze
 
 import (
+	"hash/maphash"
+	"math/bits"
 	"slices"
 	"strings"
 
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
-// node is a path of the filesystem under construction.
+// nodeID names a node of the stack: its position in stack.nodes. 0 is no
+// node; the root is 1.
+type nodeID uint32
+
+const (
+	noNode nodeID = 0
+	root   nodeID = 1
+)
+
+// maxNodes bounds the entries Build takes: node ids are 32-bit, and the
+// directories no layer recorded add nodes (at most one per path element,
+// fewer than the entries' bytes). The walk's --max-entries (10M a layer
+// by default) keeps real images far below it.
+const maxNodes = 1 << 30
+
+// node is a path of the filesystem under construction. It is kept small
+// (32 bytes): a stack holds one per entry of every layer, millions for a
+// big image. Its entry is not copied: layer and ent point at it in the
+// layer's index, and its path and name are read from there.
 type node struct {
-	name     string
-	entry    index.Entry // Kind 0: an implied directory
-	layer    int
-	bytes    int64
-	removed  bool
-	children map[string]*node
+	bytes int64
+	// layer wrote the node (-1: a directory no layer recorded); ent is
+	// the entry's position in that layer's Entries, or, for a directory
+	// no layer recorded, its path's position in stack.implied.
+	layer, ent int32
+	// parent, first child and next sibling: a directory's children are a
+	// list, removed nodes are unlinked from it lazily (see children).
+	parent, child, next nodeID
+	kind                index.Kind // 0: a directory no layer recorded
+	removed             bool
 }
 
-func (n *node) isDir() bool { return n.entry.Kind == index.Dir || n.entry.Kind == 0 }
+func (n *node) isDir() bool { return n.kind == index.Dir || n.kind == 0 }
 
 // stack applies layers one by one, recording what each hides.
 type stack struct {
-	root   *node
+	layers []*index.Layer
+	// nodes are held in chunks of chunkNodes (512 kB), never moved: no
+	// reallocation leaves a copy behind, and a chunk fits in the spans
+	// the walk's own chunks freed.
+	nodes [][]node
+	count int // nodes made, the root and noNode included
+	// implied are the paths of the directories no layer recorded.
+	implied []string
+	// table finds a node's child by name: open addressing, linear
+	// probing, node ids keyed by (parent, name). Removed nodes stay until
+	// the table grows and never match.
+	table  []nodeID
+	filled int
+	seed   maphash.Seed
 	hidden []HiddenFile
 	// links holds the hard links of each layer by target path, so that a
 	// removed target can hand its bytes to a link that survives.
-	links map[linkKey][]*node
+	links map[linkKey][]nodeID
 	// lastDir and lastDirNode remember the directory dir last returned:
 	// tar entries come grouped by directory, so most lookups repeat it.
 	// Any removal clears them, as it may detach that node.
 	lastDir     string
-	lastDirNode *node
-	// nodes counts the nodes ever added, to size the flattened listing.
-	nodes int
-	// slab hands out nodes from chunks: one allocation per 1024 nodes
-	// instead of one per path.
-	slab []node
-}
-
-func (s *stack) newNode(n node) *node {
-	if len(s.slab) == 0 {
-		s.slab = make([]node, 1024)
-	}
-	p := &s.slab[0]
-	s.slab = s.slab[1:]
-	*p = n
-	s.nodes++
-	return p
+	lastDirNode nodeID
+	// live counts the nodes in the filesystem, to size the flattened
+	// listing.
+	live int
+	// scratch holds children being sorted, one directory's after another
+	// (a stack: see sortedChildren).
+	scratch []child
 }
 
 type linkKey struct {
@@ -54,13 +81,123 @@ type linkKey struct {
 	target string
 }
 
-func newStack() *stack {
-	return &stack{root: &node{layer: -1, children: map[string]*node{}}, links: map[linkKey][]*node{}}
+type child struct {
+	name string
+	id   nodeID
 }
 
-// lookup finds the node at canonical path p, or nil.
-func (s *stack) lookup(p string) *node {
-	n := s.root
+// newStack returns an empty filesystem for the layers ls, sized for all
+// their entries.
+func newStack(ls []*index.Layer) *stack {
+	n := 0
+	for _, l := range ls {
+		n += len(l.Entries)
+	}
+	s := &stack{
+		layers: ls,
+		seed:   maphash.MakeSeed(),
+		links:  map[linkKey][]nodeID{},
+	}
+	s.push(node{})
+	s.push(node{layer: -1, ent: -1})
+	s.table = make([]nodeID, tableSize(n))
+	return s
+}
+
+const chunkNodes = 1 << 14
+
+// node returns node id.
+func (s *stack) node(id nodeID) *node { return &s.nodes[id/chunkNodes][id%chunkNodes] }
+
+// push stores n as the next node and returns its id.
+func (s *stack) push(n node) nodeID {
+	id := nodeID(s.count)
+	if s.count%chunkNodes == 0 {
+		s.nodes = append(s.nodes, make([]node, chunkNodes))
+	}
+	*s.node(id) = n
+	s.count++
+	return id
+}
+
+// tableSize is a power of two that holds n nodes at most 3/4 full.
+func tableSize(n int) int {
+	return max(16, 1<<bits.Len(uint(n+n/3)))
+}
+
+// path is the canonical path of node id.
+func (s *stack) path(id nodeID) string {
+	n := s.node(id)
+	switch {
+	case n.layer >= 0:
+		return s.layers[n.layer].Entries[n.ent].Path
+	case n.ent >= 0:
+		return s.implied[n.ent]
+	}
+	return "."
+}
+
+func (s *stack) name(id nodeID) string { return index.Base(s.path(id)) }
+
+func (s *stack) hash(parent nodeID, name string) uint64 {
+	h := maphash.String(s.seed, name) ^ uint64(parent)*0x9e3779b97f4a7c15
+	return h ^ h>>29
+}
+
+// find returns the child of parent called name, or noNode.
+func (s *stack) find(parent nodeID, name string) nodeID {
+	mask := uint64(len(s.table) - 1)
+	for i := s.hash(parent, name) & mask; ; i = (i + 1) & mask {
+		id := s.table[i]
+		if id == noNode {
+			return noNode
+		}
+		if n := s.node(id); n.parent == parent && !n.removed && s.name(id) == name {
+			return id
+		}
+	}
+}
+
+// place puts id, the child of parent called name, in the table.
+func (s *stack) place(id, parent nodeID, name string) {
+	mask := uint64(len(s.table) - 1)
+	i := s.hash(parent, name) & mask
+	for s.table[i] != noNode {
+		i = (i + 1) & mask
+	}
+	s.table[i] = id
+	s.filled++
+}
+
+// grow rehashes the nodes still in the filesystem into a table sized for
+// twice as many (removed ones are dropped).
+func (s *stack) grow() {
+	s.table = make([]nodeID, tableSize(2*s.live))
+	s.filled = 0
+	for id := root + 1; int(id) < s.count; id++ {
+		if n := s.node(id); !n.removed {
+			s.place(id, n.parent, s.name(id))
+		}
+	}
+}
+
+// add makes a node and links it under its parent.
+func (s *stack) add(n node, name string) nodeID {
+	if (s.filled+1)*4 > len(s.table)*3 {
+		s.grow()
+	}
+	p := s.node(n.parent)
+	n.next = p.child
+	id := s.push(n)
+	p.child = id
+	s.live++
+	s.place(id, n.parent, name)
+	return id
+}
+
+// lookup finds the node at canonical path p, or noNode.
+func (s *stack) lookup(p string) nodeID {
+	n := root
 	if p == "." {
 		return n
 	}
@@ -69,11 +206,8 @@ func (s *stack) lookup(p string) *node {
 		for j < len(p) && p[j] != '/' {
 			j++
 		}
-		if n.children == nil {
-			return nil
-		}
-		if n = n.children[p[i:j]]; n == nil {
-			return nil
+		if n = s.find(n, p[i:j]); n == noNode {
+			return noNode
 		}
 		i = j + 1
 	}
@@ -83,12 +217,12 @@ func (s *stack) lookup(p string) *node {
 // dir returns the directory at canonical path p, creating implied
 // directories and replacing non-directories in the way (as extraction
 // does) on behalf of layer k.
-func (s *stack) dir(p string, k int) *node {
-	n := s.root
+func (s *stack) dir(p string, k int) nodeID {
+	n := root
 	if p == "." {
 		return n
 	}
-	if s.lastDirNode != nil && p == s.lastDir {
+	if s.lastDirNode != noNode && p == s.lastDir {
 		return s.lastDirNode
 	}
 	for i := 0; i < len(p); {
@@ -97,21 +231,14 @@ func (s *stack) dir(p string, k int) *node {
 			j++
 		}
 		name := p[i:j]
-		c := n.children[name]
-		if c != nil && !c.isDir() {
-			at := "."
-			if i > 0 {
-				at = p[:i-1]
-			}
-			s.remove(at, n, c, k, "overwritten")
-			c = nil
+		c := s.find(n, name)
+		if c != noNode && !s.node(c).isDir() {
+			s.remove(c, k, "overwritten")
+			c = noNode
 		}
-		if c == nil {
-			c = s.newNode(node{name: name, layer: -1, children: map[string]*node{}})
-			n.children[name] = c
-		}
-		if c.children == nil {
-			c.children = map[string]*node{}
+		if c == noNode {
+			s.implied = append(s.implied, p[:j])
+			c = s.add(node{layer: -1, ent: int32(len(s.implied) - 1), parent: n}, name)
 		}
 		n, i = c, j+1
 	}
@@ -123,128 +250,136 @@ func (s *stack) dir(p string, k int) *node {
 // act on lower layers only, then its entries are added.
 func (s *stack) apply(k int, l *index.Layer) {
 	for _, d := range l.OpaqueDirs {
-		if n := s.lookup(d); n != nil && n.isDir() {
-			for _, c := range sortedChildren(n) {
-				s.remove(d, n, c, k, "deleted")
+		if n := s.lookup(d); n != noNode && s.node(n).isDir() {
+			cs, mark := s.sortedChildren(n)
+			for _, c := range cs {
+				s.remove(c.id, k, "deleted")
 			}
+			s.scratch = s.scratch[:mark]
 		}
 	}
 	for _, w := range l.Whiteouts {
-		pp := index.Parent(w)
-		parent := s.lookup(pp)
-		if parent == nil || parent.children == nil {
-			continue
-		}
-		if n := parent.children[index.Base(w)]; n != nil {
-			s.remove(pp, parent, n, k, "deleted")
+		if n := s.lookup(w); n != noNode && n != root {
+			s.remove(n, k, "deleted")
 		}
 	}
-	for _, e := range l.Entries {
+	for i := range l.Entries {
+		e := &l.Entries[i]
 		if e.Path == "." {
 			continue
 		}
 		pp := index.Parent(e.Path)
 		parent := s.dir(pp, k)
 		name := index.Base(e.Path)
-		if old := parent.children[name]; old != nil {
-			if old.isDir() && e.Kind == index.Dir {
+		if old := s.find(parent, name); old != noNode {
+			if o := s.node(old); o.isDir() && e.Kind == index.Dir {
 				// Re-stating a directory changes its metadata only.
-				old.entry, old.layer = e, k
+				o.layer, o.ent, o.kind = int32(k), int32(i), e.Kind
 				continue
 			}
-			s.remove(pp, parent, old, k, "overwritten")
+			s.remove(old, k, "overwritten")
 		}
-		n := s.newNode(node{name: name, entry: e, layer: k, bytes: e.Size})
-		if e.Kind == index.Dir {
-			n.children = map[string]*node{}
-		}
+		n := s.add(node{layer: int32(k), ent: int32(i), parent: parent, kind: e.Kind, bytes: e.Size}, name)
 		if e.Kind == index.Hardlink {
 			key := linkKey{k, e.Link}
 			s.links[key] = append(s.links[key], n)
 		}
-		parent.children[name] = n
 	}
 }
 
-// remove detaches child from parent and records its subtree as hidden by
-// layer by. Each node is removed at most once, so the total cost of all
-// removals is linear in the number of entries.
-func (s *stack) remove(parentPath string, parent, child *node, by int, how string) {
-	delete(parent.children, child.name)
-	s.lastDirNode = nil
-	s.hide(index.Join(parentPath, child.name), child, by, how)
+// remove detaches node id from its parent and records its subtree as
+// hidden by layer by. Each node is removed at most once, so the total cost
+// of all removals is linear in the number of entries.
+func (s *stack) remove(id nodeID, by int, how string) {
+	s.lastDirNode = noNode
+	s.hide(id, by, how)
 }
 
-func (s *stack) hide(p string, n *node, by int, how string) {
+func (s *stack) hide(id nodeID, by int, how string) {
+	n := s.node(id)
 	n.removed = true
+	s.live--
 	if n.bytes > 0 {
-		if heir := s.survivingLink(n, p); heir != nil {
-			heir.bytes += n.bytes
+		p := s.path(id)
+		if heir := s.survivingLink(id, p); heir != noNode {
+			s.node(heir).bytes += n.bytes
 		} else {
-			s.hidden = append(s.hidden, HiddenFile{Path: p, Size: n.bytes, Layer: n.layer, By: by, How: how})
+			s.hidden = append(s.hidden, HiddenFile{Path: p, Size: n.bytes, Layer: int(n.layer), By: by, How: how})
 		}
 	}
-	for _, c := range sortedChildren(n) {
-		s.hide(index.Join(p, c.name), c, by, how)
+	if n.isDir() {
+		cs, mark := s.sortedChildren(id)
+		for _, c := range cs {
+			s.hide(c.id, by, how)
+		}
+		s.scratch = s.scratch[:mark]
 	}
 }
 
-// survivingLink returns a hard link, written by the same layer as n, that
-// names n's path and is still in the filesystem.
-func (s *stack) survivingLink(n *node, p string) *node {
-	if n.entry.Kind != index.File {
-		return nil
+// survivingLink returns a hard link, written by the same layer as node
+// id, that names its path p and is still in the filesystem.
+func (s *stack) survivingLink(id nodeID, p string) nodeID {
+	n := s.node(id)
+	if n.kind != index.File {
+		return noNode
 	}
-	for _, l := range s.links[linkKey{n.layer, p}] {
-		if !l.removed {
+	for _, l := range s.links[linkKey{int(n.layer), p}] {
+		if !s.node(l).removed {
 			return l
 		}
 	}
-	return nil
+	return noNode
+}
+
+// sortedChildren appends the children of node id still in the
+// filesystem to s.scratch, sorted by name, and returns them with the
+// length of s.scratch before (the caller truncates it back: nested calls
+// stack their children above). It unlinks removed children from the list
+// on the way, so each removed node is passed over at most once.
+func (s *stack) sortedChildren(id nodeID) ([]child, int) {
+	start := len(s.scratch)
+	prev := noNode
+	for c := s.node(id).child; c != noNode; c = s.node(c).next {
+		if s.node(c).removed {
+			if prev == noNode {
+				s.node(id).child = s.node(c).next
+			} else {
+				s.node(prev).next = s.node(c).next
+			}
+			continue
+		}
+		s.scratch = append(s.scratch, child{s.name(c), c})
+		prev = c
+	}
+	cs := s.scratch[start:]
+	slices.SortFunc(cs, func(a, b child) int { return strings.Compare(a.name, b.name) })
+	return cs, start
 }
 
 // flatten lists the final filesystem depth first, siblings by name.
 func (s *stack) flatten() *FS {
-	fs := &FS{Files: make([]File, 0, s.nodes)}
-	// One scratch slice serves every level as a stack: a directory's
-	// children are appended, sorted and visited, then dropped. Recursion
-	// may grow (move) it, so children are read by index.
-	var scratch []*node
-	var walk func(n *node, p string)
-	walk = func(n *node, p string) {
-		start := len(scratch)
-		for _, c := range n.children {
-			scratch = append(scratch, c)
-		}
-		slices.SortFunc(scratch[start:], func(a, b *node) int { return strings.Compare(a.name, b.name) })
-		for i := start; i < start+len(n.children); i++ {
-			c := scratch[i]
-			e := c.entry
-			// An entry's path is the node's path: reuse it rather than
-			// build the same string again; implied dirs have none.
-			cp := e.Path
+	s.table = nil // not needed any more: let it go before the listing
+	fs := &FS{Files: make([]File, 0, s.live)}
+	var walk func(id nodeID)
+	walk = func(id nodeID) {
+		cs, mark := s.sortedChildren(id)
+		for _, c := range cs {
+			n := s.node(c.id)
+			var e index.Entry
+			if n.layer >= 0 {
+				e = s.layers[n.layer].Entries[n.ent]
+			}
 			if e.Kind == 0 {
 				e.Kind = index.Dir
-				cp = index.Join(p, c.name)
-				e.Path = cp
+				e.Path = s.path(c.id)
 			}
-			fs.Files = append(fs.Files, File{Entry: e, Layer: c.layer, Bytes: c.bytes})
-			walk(c, cp)
+			fs.Files = append(fs.Files, File{Entry: e, Layer: int(n.layer), Bytes: n.bytes})
+			if n.isDir() {
+				walk(c.id)
+			}
 		}
-		scratch = scratch[:start]
+		s.scratch = s.scratch[:mark]
 	}
-	walk(s.root, ".")
+	walk(root)
 	return fs
-}
-
-func sortedChildren(n *node) []*node {
-	if len(n.children) == 0 {
-		return nil
-	}
-	cs := make([]*node, 0, len(n.children))
-	for _, c := range n.children {
-		cs = append(cs, c)
-	}
-	slices.SortFunc(cs, func(a, b *node) int { return strings.Compare(a.name, b.name) })
-	return cs
 }

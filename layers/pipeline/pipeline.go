@@ -28,6 +28,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -199,30 +200,53 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 	}
 	read := time.Now()
 	t.Walk = read.Sub(opened)
+	big := entries(walked) >= bigIndex
+	if big {
+		// The walk's scratch (records, the path sets) is garbage now;
+		// collect it so Build's chunks reuse its pages rather than grow
+		// the heap (see bigIndex).
+		runtime.GC()
+	}
 
 	// Images are analysed in parallel: with two images (compare) this
-	// stage is otherwise a serial tail after the parallel walk.
+	// stage is otherwise a serial tail after the parallel walk. Big ones
+	// one at a time: Build's peak (the index, its stack and the listing)
+	// is the whole command's, and two at once would double it.
 	out := make([]Loaded, len(walked))
 	stages := make([][3]time.Duration, len(walked))
 	var g errgroup.Group
 	g.SetLimit(o.Open.Jobs)
-	for i, w := range walked {
+	if big {
+		g.SetLimit(1)
+	}
+	for i := range walked {
 		g.Go(func() error {
+			// Nothing reads the index after Build and finalELF: drop it
+			// before Classify allocates its per-file lists (on an image of
+			// millions of files, the index is a third of the heap).
+			w := walked[i]
+			walked[i] = nil
 			t0 := time.Now()
 			img, err := analyze.Build(w)
 			if err != nil {
 				return fmt.Errorf("%s: %w", refs[i], err)
 			}
 			dropBinaryScripts(img, scripts)
+			var elf map[string]index.ELF
+			if o.RunFacts {
+				elf = finalELF(w, img)
+			}
+			if big {
+				// The index and Build's stack are garbage: collect them
+				// before Classify allocates as much again per file.
+				runtime.GC()
+			}
 			t1 := time.Now()
 			img = hygiene.Redact(img)
 			t2 := time.Now()
 			class := analyze.Classify(img, o.Rules)
 			stages[i] = [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)}
-			out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes}
-			if o.RunFacts {
-				out[i].ELF = finalELF(w, img)
-			}
+			out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes, ELF: elf}
 			if df := o.dockerfile(i); df != nil && df.File != nil {
 				r, err := analyze.MapDockerfile(img, class, df.File, analyze.DockerfileOptions{
 					Target: df.Target, BuildArgs: df.BuildArgs, Dockerignore: df.Dockerignore})
@@ -247,6 +271,33 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 	t.Analyse = time.Since(read)
 	obs.Done(t)
 	return out, nil
+}
+
+// bigIndex is the number of index entries from which Load collects
+// garbage between its stages. The Go runtime lets the heap grow to twice
+// what was live at the last collection before it collects again; on an
+// image of millions of files each stage's leftovers (the walk's scratch,
+// the index, Build's stack: hundreds of MB) would otherwise still be
+// counted when the next stage allocates, and the process's peak RSS would
+// be near the sum of the stages rather than the largest one (1.26 GB
+// against 0.8 GB for 4M files). Below it a collection is not worth its
+// time.
+const bigIndex = 1 << 20
+
+// entries counts the index entries of imgs, layers shared by two images
+// once.
+func entries(imgs []*index.Image) int {
+	seen := map[*index.Layer]bool{}
+	n := 0
+	for _, img := range imgs {
+		for _, l := range img.Layers {
+			if !seen[l] {
+				seen[l] = true
+				n += len(l.Entries)
+			}
+		}
+	}
+	return n
 }
 
 // Analyze runs the whole pipeline on one image: Load, then the summary

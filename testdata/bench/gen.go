@@ -707,3 +707,72 @@ func generate(dir string, whiteoutNs []int) (*generated, error) {
 	// Every layout holds its blobs by hard link: the work files can go.
 	return g, os.RemoveAll(work)
 }
+
+// manyImage is one layer of dirs × per empty files: the shape of the
+// memory targets (issue 26), where what the command holds per tar entry
+// is all there is to measure.
+func manyImage(dirs, per int) []layerSpec {
+	return []layerSpec{{"COPY data /data # buildkit", func(w *layerWriter) {
+		for d := range dirs {
+			for f := range per {
+				w.file(fmt.Sprintf("data/d%03d/f%05d", d, f), 0)
+			}
+		}
+	}}}
+}
+
+// manyImages are the two many-entry images: A of 400 × 10,000 files
+// (4,000,401 tar entries at scale 1: the files, their directories and
+// data/), B of 500 × 8,000 (the paths of both overlap for 3.2M files),
+// each an OCI layout with one gzip layer.
+type manyImages struct {
+	Scale              float64
+	A, B               string // layouts, tag "many"
+	EntriesA, EntriesB int
+}
+
+// generateMany writes the many-entry images into dir, or reuses those a
+// kept dir holds. They are generated apart from the others (their raw
+// tars are 2 GB each, removed at once): only the memory targets use them.
+func generateMany(dir string) (*manyImages, error) {
+	stamp := filepath.Join(dir, "many.json")
+	if b, err := os.ReadFile(stamp); err == nil {
+		var m manyImages
+		if json.Unmarshal(b, &m) == nil && m.Scale == scale && m.EntriesA > 0 {
+			return &m, nil
+		}
+	}
+	work := filepath.Join(dir, "work-many")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	m := &manyImages{Scale: scale, A: filepath.Join(dir, "oci-many-a"), B: filepath.Join(dir, "oci-many-b")}
+	for _, im := range []struct {
+		layout    string
+		dirs, per int
+		entries   *int
+		seed      uint64
+	}{{m.A, scaled(400), 10_000, &m.EntriesA, 900}, {m.B, scaled(500), 8_000, &m.EntriesB, 901}} {
+		if err := os.RemoveAll(im.layout); err != nil {
+			return nil, err
+		}
+		specs := manyImage(im.dirs, im.per)
+		ls, err := writeLayers(work, specs, im.seed, true, false)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.Remove(ls[0].raw); err != nil {
+			return nil, err
+		}
+		if err := writeOCILayout(im.layout, false, ociImage{"many", specs, ls}); err != nil {
+			return nil, err
+		}
+		*im.entries = ls[0].entries
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return m, os.WriteFile(stamp, b, 0o644)
+}

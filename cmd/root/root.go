@@ -2,8 +2,6 @@
 package root
 
 import (
-	"runtime/debug"
-
 	"github.com/spf13/cobra"
 
 	"github.com/imgdiff/imgdiff/cmd/analyzecmd"
@@ -38,7 +36,7 @@ Exit codes:
   130 interrupted`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version(),
+		Version:       cmdutil.Version(),
 	}
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
@@ -47,20 +45,4 @@ Exit codes:
 	cmd.AddCommand(comparecmd.NewCmdCompare(ios, nil))
 	cmd.AddCommand(suggestcmd.NewCmdSuggest(ios, nil))
 	return cmd
-}
-
-// version is the module version the binary was built from ("(devel)" for
-// a local build), with the VCS revision when Go recorded one.
-func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := info.Main.Version
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
-		}
-	}
-	return v
 }

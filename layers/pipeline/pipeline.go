@@ -39,6 +39,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers"
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/layers/snapshot"
 )
 
 // Options say how to run the pipeline.
@@ -74,6 +75,11 @@ type Options struct {
 	// CMD and HEALTHCHECK name, up to 256 KiB each, are captured on every
 	// walk, into Image.Contents: the classification needs them too.)
 	RunFacts bool
+	// KeepIndex keeps each image's walked index in Loaded.Index, for
+	// Loaded.WriteSnapshot.
+	KeepIndex bool
+	// Now is the clock a snapshot's age is measured with (nil: time.Now).
+	Now func() time.Time
 }
 
 // Dockerfile is a parsed Dockerfile to map an image's steps onto, with
@@ -142,6 +148,23 @@ type Loaded struct {
 	// layer that wrote each file: a file a later layer overwrote or
 	// deleted does not count. Nil unless Options.RunFacts.
 	ELF map[string]index.ELF
+	// Index is the image as the walk returned it, with the key of what
+	// the walk captured for it and its provenance attestation: what a
+	// snapshot holds. Nil unless Options.KeepIndex.
+	Index      *index.Image
+	captureKey string
+	provenance []byte
+}
+
+// WriteSnapshot writes l's walked image to path as a snapshot (package
+// snapshot) taken at created by imgdiff version. It needs
+// Options.KeepIndex.
+func (l Loaded) WriteSnapshot(path string, created time.Time, version string) error {
+	if l.Index == nil {
+		return errors.New("pipeline: the image's index was not kept (Options.KeepIndex)")
+	}
+	return snapshot.WriteFile(path, l.Index, snapshot.Meta{
+		Created: created, Imgdiff: version, CaptureKey: l.captureKey, Provenance: l.provenance})
 }
 
 // Load runs open → walk → build → redact → classify on the images refs
@@ -183,6 +206,13 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 	}
 	var scripts map[string]bool
 	wo.Capture, wo.CaptureKey, scripts = captureSet(imgs, o.RunFacts)
+	ownKeys := make([]string, len(imgs))
+	for i, img := range imgs {
+		_, ownKeys[i], _ = captureSet(imgs[i:i+1], o.RunFacts)
+		if err := checkSnapshot(img, ownKeys[i], o.RunFacts); err != nil {
+			return nil, &layers.RefError{Ref: refs[i], Err: err}
+		}
+	}
 	if o.RunFacts {
 		wo.ELF = wantELF
 	}
@@ -220,6 +250,16 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 			class := analyze.Classify(img, o.Rules)
 			stages[i] = [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)}
 			out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes}
+			if o.KeepIndex {
+				out[i].Index, out[i].captureKey, out[i].provenance = w, ownKeys[i], imgs[i].Provenance
+			}
+			if img.Snapshot != nil {
+				now := time.Now
+				if o.Now != nil {
+					now = o.Now
+				}
+				img.Snapshot.AgeSeconds = int64(now().Sub(img.Snapshot.Created) / time.Second)
+			}
 			if o.RunFacts {
 				out[i].ELF = finalELF(w, img)
 			}
@@ -257,10 +297,16 @@ func Analyze(ctx context.Context, o Options, ref string, top int) (*analyze.Anal
 	if err != nil {
 		return nil, err
 	}
-	l := loaded[0]
+	return AnalyzeLoaded(o, loaded[0], top)
+}
+
+// AnalyzeLoaded is the second half of Analyze, for callers that keep the
+// loaded image (to write its snapshot): the summary, then the budgets.
+func AnalyzeLoaded(o Options, l Loaded, top int) (*analyze.Analysis, error) {
 	a := analyze.Summarize(l.Image, l.Class, top)
 	a.Dockerfile = l.Dockerfile
 	if !o.Budgets.Empty() {
+		var err error
 		if a.Budgets, err = budget.EvaluateAnalysis(a, o.Budgets); err != nil {
 			return nil, err
 		}
@@ -314,6 +360,23 @@ func fromProvenance(img *analyze.Image, class *analyze.Classification, statement
 		return nil
 	}
 	return r
+}
+
+// checkSnapshot refuses a snapshot whose walk captured other file bodies
+// than this run's would (other rules, another imgdiff, or suggest, which
+// needs ELF facts no snapshot holds): its classification would differ
+// from the image's.
+func checkSnapshot(img *layers.Image, key string, runFacts bool) error {
+	if img.Snapshot == nil {
+		return nil
+	}
+	if runFacts {
+		return errors.New("a snapshot holds no ELF facts of the image's files, which this command reads: give it the image itself")
+	}
+	if img.Snapshot.CaptureKey != key {
+		return fmt.Errorf("the snapshot captured other file bodies than this imgdiff's rules read (snapshot: %q, needed: %q): take it again with this imgdiff and rules", img.Snapshot.CaptureKey, key)
+	}
+	return nil
 }
 
 // nopObserver observes nothing.

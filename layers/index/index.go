@@ -161,6 +161,10 @@ type Snapshot struct {
 	// CaptureKey names the file bodies its walk captured
 	// (layers.WalkOptions.CaptureKey of that image alone).
 	CaptureKey string
+	// Redacted is what the redaction step found in the config and
+	// history, which the snapshot stores with those values taken out:
+	// the findings as JSON, for the run that reads it to report.
+	Redacted []byte
 }
 
 // Canonical returns the one form of a tar entry name used everywhere in

@@ -26,8 +26,10 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -36,6 +38,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/budget"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/hygiene"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers"
 	"github.com/imgdiff/imgdiff/layers/index"
@@ -154,6 +157,9 @@ type Loaded struct {
 	Index      *index.Image
 	captureKey string
 	provenance []byte
+	// secrets are the values the redaction took out of the config and
+	// history, longest first (with Index).
+	secrets []string
 }
 
 // WriteSnapshot writes l's walked image to path as a snapshot (package
@@ -163,8 +169,59 @@ func (l Loaded) WriteSnapshot(path string, created time.Time, version string) er
 	if l.Index == nil {
 		return errors.New("pipeline: the image's index was not kept (Options.KeepIndex)")
 	}
-	return snapshot.WriteFile(path, l.Index, snapshot.Meta{
-		Created: created, Imgdiff: version, CaptureKey: l.captureKey, Provenance: l.provenance})
+	var found []model.Finding
+	if l.Image.Redacted != nil {
+		found = l.Image.Redacted.Findings
+	}
+	redacted, err := json.Marshal(found)
+	if err != nil {
+		return err
+	}
+	return snapshot.WriteFile(path, redactIndex(l.Index, l.secrets), snapshot.Meta{
+		Created: created, Imgdiff: version, CaptureKey: l.captureKey, Provenance: l.provenance, Redacted: redacted})
+}
+
+// redactIndex returns img with the credential-like values the redaction
+// found taken out of its config and history, as the redaction takes them
+// out of what reports show: a snapshot is a file teams keep as a CI
+// artifact, and never holds them.
+func redactIndex(img *index.Image, values []string) *index.Image {
+	if len(values) == 0 {
+		return img
+	}
+	r := hygiene.Replacer(values)
+	all := func(ss []string) []string {
+		out := slices.Clone(ss)
+		for i := range out {
+			out[i] = r.Replace(out[i])
+		}
+		return out
+	}
+	out := *img
+	cfg := img.Config.DeepCopy()
+	c := &cfg.Config
+	c.Env, c.Entrypoint, c.Cmd = all(c.Env), all(c.Entrypoint), all(c.Cmd)
+	if c.Healthcheck != nil {
+		c.Healthcheck.Test = all(c.Healthcheck.Test)
+	}
+	for i := range cfg.History {
+		cfg.History[i].CreatedBy = r.Replace(cfg.History[i].CreatedBy)
+		cfg.History[i].Comment = r.Replace(cfg.History[i].Comment)
+	}
+	out.Config = cfg
+	return &out
+}
+
+// snapshotRedaction is what the redaction found when the snapshot img
+// was read from was taken (its values are no longer there to find).
+func snapshotRedaction(sn *index.Snapshot) (*model.Redaction, error) {
+	var found []model.Finding
+	if len(sn.Redacted) > 0 {
+		if err := json.Unmarshal(sn.Redacted, &found); err != nil {
+			return nil, fmt.Errorf("corrupt snapshot: its redaction findings: %v", err)
+		}
+	}
+	return &model.Redaction{Findings: found}, nil
 }
 
 // Load runs open → walk → build → redact → classify on the images refs
@@ -245,13 +302,22 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 			}
 			dropBinaryScripts(img, scripts)
 			t1 := time.Now()
+			var secrets []string
+			if o.KeepIndex {
+				secrets = hygiene.SecretValues(img)
+			}
+			if w.Snapshot != nil {
+				if img.Redacted, err = snapshotRedaction(w.Snapshot); err != nil {
+					return fmt.Errorf("%s: %w", refs[i], err)
+				}
+			}
 			img = hygiene.Redact(img)
 			t2 := time.Now()
 			class := analyze.Classify(img, o.Rules)
 			stages[i] = [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)}
 			out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes}
 			if o.KeepIndex {
-				out[i].Index, out[i].captureKey, out[i].provenance = w, ownKeys[i], imgs[i].Provenance
+				out[i].Index, out[i].captureKey, out[i].provenance, out[i].secrets = w, ownKeys[i], imgs[i].Provenance, secrets
 			}
 			if img.Snapshot != nil {
 				now := time.Now

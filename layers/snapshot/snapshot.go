@@ -79,6 +79,10 @@ type Meta struct {
 	// Provenance is the image's provenance attestation, as the source
 	// read it (nil: none).
 	Provenance []byte
+	// Redacted is what the redaction step found in the config and
+	// history (JSON), whose values the image given to Write no longer
+	// holds: the caller takes them out.
+	Redacted json.RawMessage
 }
 
 type header struct {
@@ -93,6 +97,7 @@ type header struct {
 	ConfigSize   int64           `json:"configSize"`
 	Config       json.RawMessage `json:"config"`
 	Provenance   []byte          `json:"provenance,omitempty"`
+	Redacted     json.RawMessage `json:"redacted,omitempty"`
 	Layers       []layerHeader   `json:"layers"`
 }
 
@@ -116,7 +121,7 @@ func Write(w io.Writer, img *index.Image, m Meta) error {
 	h := header{
 		Created: m.Created.UTC(), Imgdiff: m.Imgdiff, CaptureKey: m.CaptureKey,
 		Ref: img.Ref, Transport: img.Transport, Platform: img.Platform, Digest: img.Digest,
-		ManifestSize: img.ManifestSize, ConfigSize: img.ConfigSize, Config: cfg, Provenance: m.Provenance,
+		ManifestSize: img.ManifestSize, ConfigSize: img.ConfigSize, Config: cfg, Provenance: m.Provenance, Redacted: m.Redacted,
 	}
 	if s := img.Snapshot; s != nil {
 		// A snapshot of a snapshot records the image the first was of.
@@ -293,7 +298,7 @@ func Read(r io.Reader, o Options) (*source.Image, error) {
 	img := &source.Image{
 		Transport: Transport, Platform: *plat, Digest: h.Digest,
 		ManifestSize: h.ManifestSize, ConfigSize: h.ConfigSize, Config: cfg, Provenance: h.Provenance,
-		Snapshot: &index.Snapshot{Ref: h.Ref, Transport: h.Transport, Created: h.Created, Imgdiff: h.Imgdiff, CaptureKey: h.CaptureKey},
+		Snapshot: &index.Snapshot{Ref: h.Ref, Transport: h.Transport, Created: h.Created, Imgdiff: h.Imgdiff, CaptureKey: h.CaptureKey, Redacted: h.Redacted},
 	}
 	for i, lh := range h.Layers {
 		if want := cfg.RootFS.DiffIDs[i].String(); lh.DiffID != want {

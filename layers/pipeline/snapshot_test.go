@@ -148,15 +148,18 @@ func TestSnapshotCompareEqualsImages(t *testing.T) {
 	if w, g := figures(t, wantA, "", ""), figures(t, gotA, snapSingle, single); g != w {
 		t.Errorf("analyze of the snapshot differs from analyze of the image:\n%s", lineDiff(w, g))
 	}
+
+	// The images are slow to build: the other checks share them.
+	path := strings.TrimPrefix(snapSingle, "snapshot:")
+	t.Run("redacted", func(t *testing.T) { testSnapshotRedacted(t, path) })
+	t.Run("refused", func(t *testing.T) { testSnapshotRefused(t, single, path) })
 }
 
-// TestSnapshotRedacted: a snapshot never holds a credential the redaction
+// testSnapshotRedacted: a snapshot never holds a credential the redaction
 // takes out of the config and history, and the run that reads it still
 // reports the finding that names the variable.
-func TestSnapshotRedacted(t *testing.T) {
-	single, _ := snapshotPair(t)
+func testSnapshotRedacted(t *testing.T, path string) {
 	o := Options{Open: layers.Options{Jobs: 2}}
-	path := takeSnapshot(t, o, single, time.Now())
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -194,12 +197,10 @@ func TestSnapshotRedacted(t *testing.T) {
 	}
 }
 
-// TestSnapshotRefused: a snapshot taken with another capture set (other
+// testSnapshotRefused: a snapshot taken with another capture set (other
 // rules or imgdiff) and a command that needs ELF facts refuse it with an
 // error naming the reference.
-func TestSnapshotRefused(t *testing.T) {
-	single, _ := snapshotPair(t)
-	path := takeSnapshot(t, Options{Open: layers.Options{Jobs: 1}}, single, time.Now())
+func testSnapshotRefused(t *testing.T, single, path string) {
 	_, err := Load(context.Background(), Options{Open: layers.Options{Jobs: 1}, RunFacts: true}, "snapshot:"+path)
 	if err == nil || !strings.Contains(err.Error(), "snapshot:"+path+": ") || !strings.Contains(err.Error(), "ELF") {
 		t.Errorf("RunFacts on a snapshot: %v", err)

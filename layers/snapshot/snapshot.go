@@ -168,7 +168,11 @@ func Write(w io.Writer, img *index.Image, m Meta) error {
 func WriteFile(path string, img *index.Image, m Meta) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".imgdiff-snapshot-*")
 	if err != nil {
-		return fmt.Errorf("snapshot %s: %w", path, err)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temp file's name says nothing to the user
+		}
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
@@ -181,16 +185,16 @@ func WriteFile(path string, img *index.Image, m Meta) (err error) {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("snapshot %s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("snapshot %s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("snapshot %s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("snapshot %s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
 }
@@ -246,7 +250,12 @@ func Read(r io.Reader, o Options) (*source.Image, error) {
 		return nil, fmt.Errorf("not an imgdiff snapshot (no gzip stream: %v)", err)
 	}
 	defer zr.Close()
-	br := &bounded{r: bufio.NewReaderSize(zr, 1<<16), left: o.maxBytes()}
+	return readPlain(zr, o)
+}
+
+// readPlain reads the decompressed stream of a snapshot.
+func readPlain(r io.Reader, o Options) (*source.Image, error) {
+	br := &bounded{r: bufio.NewReaderSize(r, 1<<16), left: o.maxBytes()}
 
 	got := make([]byte, len(magic))
 	if _, err := io.ReadFull(br, got); err != nil || !bytes.Equal(got, magic) {
@@ -277,6 +286,9 @@ func Read(r io.Reader, o Options) (*source.Image, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&h); err != nil {
 		return nil, fmt.Errorf("corrupt snapshot header: %v", err)
+	}
+	if len(h.Config) == 0 || string(h.Config) == "null" {
+		return nil, errors.New("corrupt snapshot: no image config")
 	}
 	cfg, err := source.ParseConfig(h.Config)
 	if err != nil {

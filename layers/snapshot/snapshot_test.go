@@ -36,7 +36,7 @@ func sample() *index.Image {
 		ManifestSize: 500, ConfigSize: 1200, Config: cfg,
 		Layers: []*index.Layer{
 			{DiffID: diff0, Digest: "sha256:b0", CompressedSize: 40, MediaType: "application/vnd.oci.image.layer.v1.tar+gzip", Identity: "blob:sha256:b0",
-				Entries: []index.Entry{{Path: "etc", Kind: index.Dir, Mode: 0o755}, {Path: "etc/passwd", Kind: index.File, Size: 30, Mode: 0o644}},
+				Entries:  []index.Entry{{Path: "etc", Kind: index.Dir, Mode: 0o755}, {Path: "etc/passwd", Kind: index.File, Size: 30, Mode: 0o644}},
 				Contents: map[string][]byte{"etc/passwd": []byte("root:x:0:0::/root:/bin/sh\n....")}, Size: 30},
 			{DiffID: diff1, CompressedSize: -1, Identity: "",
 				Entries:   []index.Entry{{Path: "app", Kind: index.File, Size: 7, Mode: 0o755, UID: 1000}, {Path: "bin/sh", Kind: index.Hardlink, Link: "app"}},

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
@@ -33,6 +34,17 @@ type IOStreams struct {
 	// Now is the clock (nil: time.Now): a snapshot's creation time and
 	// age.
 	Now func() time.Time
+}
+
+// Usage prints a usage mistake as one line that names the command and
+// its help: "imgdiff analyze: unknown flag --x (see 'imgdiff analyze
+// --help')". Like Errorf, it makes control characters visible.
+func (ios *IOStreams) Usage(cmdPath string, err error) {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "unknown flag: "); ok {
+		msg = "unknown flag " + rest // pflag's colon reads as a second field
+	}
+	fmt.Fprintln(ios.ErrOut, model.Visible(cmdPath+": "+msg+" (see '"+cmdPath+" --help')"))
 }
 
 // Clock returns ios.Now, or time.Now when it is nil.

@@ -44,5 +44,17 @@ Exit codes:
 	cmd.AddCommand(analyzecmd.NewCmdAnalyze(ios, nil))
 	cmd.AddCommand(comparecmd.NewCmdCompare(ios, nil))
 	cmd.AddCommand(suggestcmd.NewCmdSuggest(ios, nil))
+	// A wrong number of arguments is a usage mistake like a bad flag:
+	// one line naming the command's help, exit 2.
+	for _, c := range cmd.Commands() {
+		if args := c.Args; args != nil {
+			c.Args = func(c *cobra.Command, a []string) error {
+				if err := args(c, a); err != nil {
+					return &cmdutil.FlagError{Err: err}
+				}
+				return nil
+			}
+		}
+	}
 	return cmd
 }

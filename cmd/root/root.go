@@ -28,6 +28,7 @@ Image references (skopeo's vocabulary):
   docker-daemon:REF           the local Docker engine (DOCKER_HOST)
   PATH                        an existing archive or layout, detected
   NAME:TAG                    the local engine if it answers, else a registry
+  snapshot:FILE               a snapshot 'imgdiff analyze IMAGE --snapshot FILE' wrote
 
 Exit codes:
   0  done, every budget passed

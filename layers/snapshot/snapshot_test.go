@@ -204,7 +204,7 @@ func TestHostile(t *testing.T) {
 	swapped := with("layers", []any{layers[1], layers[0]})
 
 	tooBig := raw(Schema, js(h))
-	tooBig = append(tooBig[:len(tooBig)], binary.AppendUvarint(nil, 1<<40)...)
+	tooBig = append(tooBig, binary.AppendUvarint(nil, 1<<40)...)
 
 	for _, tc := range []struct {
 		name, want string

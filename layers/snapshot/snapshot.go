@@ -58,6 +58,11 @@ const Schema = 1
 // Options.MaxBytes is 0: the index of a few million files.
 const DefaultMaxBytes = 1 << 30
 
+// DefaultMaxEntries bounds the entries of a snapshot's layers together
+// when Options.MaxEntries is 0: the walk's default (layers.DefaultMaxEntries),
+// about 1 GB of index.
+const DefaultMaxEntries = 10_000_000
+
 // maxHeader bounds the JSON header (config, history, provenance).
 const maxHeader = 64 << 20
 
@@ -204,6 +209,9 @@ type Options struct {
 	// MaxBytes bounds the decompressed bytes (0: DefaultMaxBytes); the
 	// file itself may be no larger either.
 	MaxBytes int64
+	// MaxEntries bounds the entries of the layers together, checked
+	// before a layer's are decoded (0: DefaultMaxEntries).
+	MaxEntries int
 }
 
 // Open reads the snapshot file at path. The image's layers implement
@@ -312,6 +320,11 @@ func readPlain(r io.Reader, o Options) (*source.Image, error) {
 		ManifestSize: h.ManifestSize, ConfigSize: h.ConfigSize, Config: cfg, Provenance: h.Provenance,
 		Snapshot: &index.Snapshot{Ref: h.Ref, Transport: h.Transport, Created: h.Created, Imgdiff: h.Imgdiff, CaptureKey: h.CaptureKey, Redacted: h.Redacted},
 	}
+	maxEntries := o.MaxEntries
+	if maxEntries <= 0 {
+		maxEntries = DefaultMaxEntries
+	}
+	entriesLeft := maxEntries
 	for i, lh := range h.Layers {
 		if want := cfg.RootFS.DiffIDs[i].String(); lh.DiffID != want {
 			return nil, fmt.Errorf("corrupt snapshot: layer %d has diffID %s, its config lists %s", i, lh.DiffID, want)
@@ -322,6 +335,13 @@ func readPlain(r io.Reader, o Options) (*source.Image, error) {
 		payload, err := br.chunk(br.left, fmt.Sprintf("layer %d", i))
 		if err != nil {
 			return nil, err
+		}
+		n, err := codec.Entries(payload)
+		if err != nil {
+			return nil, fmt.Errorf("corrupt snapshot: layer %d: %v", i, err)
+		}
+		if entriesLeft -= max(n, 0); entriesLeft < 0 {
+			return nil, fmt.Errorf("the snapshot's layers claim more than the %d entries a snapshot may hold (layer %d claims %d)", maxEntries, i, n)
 		}
 		l, err := codec.Decode(payload)
 		if err != nil {

@@ -211,7 +211,9 @@ func TestHostile(t *testing.T) {
 		stream     []byte
 		gzipped    []byte
 		max        int64
+		maxEntries int
 	}{
+		{name: "entries", stream: good, maxEntries: 3, want: "the snapshot's layers claim more than the 3 entries a snapshot may hold (layer 1 claims 2)"},
 		{name: "older schema", stream: raw(0, js(h), payloads...), want: "snapshot schema 0 is older than the 1 this imgdiff reads: take the snapshot again"},
 		{name: "newer schema", stream: raw(Schema+1, js(h), payloads...), want: "snapshot schema 2 is newer than the 1"},
 		{name: "not gzip", gzipped: []byte("hello, not a snapshot"), want: "not an imgdiff snapshot (no gzip stream"},
@@ -244,7 +246,7 @@ func TestHostile(t *testing.T) {
 			if in == nil {
 				in = gz(tc.stream)
 			}
-			_, err := Read(bytes.NewReader(in), Options{MaxBytes: tc.max})
+			_, err := Read(bytes.NewReader(in), Options{MaxBytes: tc.max, MaxEntries: tc.maxEntries})
 			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.ContainsAny(err.Error(), "\n\r") {
 				t.Errorf("error %v, want one line with %q", err, tc.want)
 			}

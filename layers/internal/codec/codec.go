@@ -423,6 +423,23 @@ func (f *Fields) Uvarint() uint64 { return f.d.uvarint() }
 // Bytes reads a uvarint length and that many bytes.
 func (f *Fields) Bytes() []byte { return f.d.bytes() }
 
+// Varint reads one varint.
+func (f *Fields) Varint() int64 { return f.d.varint() }
+
+// Entries reads, from the head of a payload, how many entries it claims
+// (-1 for none), without decoding them: for a reader to refuse a count
+// before it allocates for it.
+func Entries(payload []byte) (int, error) {
+	f := NewFields(payload)
+	f.Bytes()  // diffID
+	f.Varint() // size
+	n := f.Uvarint()
+	if f.Err() != nil || n > uint64(len(payload)) {
+		return 0, ErrCorrupt
+	}
+	return int(n) - 1, nil
+}
+
 // Rest is what has not been read.
 func (f *Fields) Rest() []byte { return f.d.buf }
 

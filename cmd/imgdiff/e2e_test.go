@@ -1014,6 +1014,9 @@ func checkSnapshotCompare(t *testing.T, env *e2eEnv, a, b string, want []byte) {
 		}
 		t.Fatalf("compare from A's snapshot differs from compare of the images: %d lines, want %d", len(gl), len(wl))
 	}
+	if fi, err := os.Stat(snap); err == nil {
+		t.Logf("snapshot of %s: %d bytes; compare from it equals compare of the images", a, fi.Size())
+	}
 }
 
 func checkCompare(t *testing.T, transport string, c *compareReport, gs, gm *groundTruth) {

@@ -25,6 +25,9 @@ func Build(img *index.Image) (*Image, error) {
 		Config:    configOf(img),
 		Contents:  map[string][]byte{},
 	}
+	if sn := img.Snapshot; sn != nil {
+		out.Snapshot = &Snapshot{Ref: sn.Ref, Transport: sn.Transport, Created: sn.Created, Imgdiff: sn.Imgdiff}
+	}
 
 	n := 0
 	for _, l := range img.Layers {

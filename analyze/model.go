@@ -22,6 +22,7 @@ type (
 	Image          = model.Image
 	Config         = model.Config
 	BaseImage      = model.BaseImage
+	Snapshot       = model.Snapshot
 	Layer          = model.Layer
 	Step           = model.Step
 	HiddenFile     = model.HiddenFile

@@ -21,6 +21,7 @@ import (
 	"github.com/imgdiff/imgdiff/layers/internal/store"
 	"github.com/imgdiff/imgdiff/layers/ocilayout"
 	"github.com/imgdiff/imgdiff/layers/registry"
+	"github.com/imgdiff/imgdiff/layers/snapshot"
 )
 
 // Options say how to open images.
@@ -314,6 +315,8 @@ func openOne(ctx context.Context, ref Reference, o Options) (*Image, error) {
 		return openFile(path, name, ref.Transport, o)
 	case Registry:
 		return openRegistry(ctx, ref.Name, o)
+	case Snapshot:
+		return snapshot.Open(ref.Path, snapshot.Options{})
 	}
 	if isBareName(raw) {
 		return openRegistry(ctx, raw, o)

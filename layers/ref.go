@@ -16,6 +16,9 @@ const (
 	OCIArchive    = "oci-archive"
 	Registry      = "docker"
 	DockerDaemon  = "docker-daemon"
+	// Snapshot is imgdiff's own: a snapshot file `imgdiff analyze
+	// --snapshot` wrote (package snapshot), not one of skopeo's.
+	Snapshot = "snapshot"
 )
 
 // Reference is a parsed image reference.
@@ -57,6 +60,12 @@ func ParseReference(s string) (Reference, error) {
 		}
 		ref.Transport, ref.Name = DockerDaemon, rest
 		return ref, nil
+	case ok && transport == Snapshot:
+		if rest == "" {
+			return ref, fmt.Errorf("%s: snapshot: needs a path", s)
+		}
+		ref.Transport, ref.Path = Snapshot, rest
+		return ref, nil
 	case ok && (transport == DockerArchive || transport == OCILayout || transport == OCIArchive):
 		if rest == "" {
 			return ref, fmt.Errorf("%s: %s needs a path", s, transport)
@@ -76,7 +85,7 @@ func ParseReference(s string) (Reference, error) {
 }
 
 // supportedList names the transports imgdiff reads, for errors.
-const supportedList = "docker-archive:, oci:, oci-archive:, docker://, docker-daemon:"
+const supportedList = "docker-archive:, oci:, oci-archive:, docker://, docker-daemon:, snapshot:"
 
 // unsupportedTransports are skopeo's other transport names: a reference
 // that starts with one of them is that transport, never an image name.

@@ -127,6 +127,12 @@ type layerKeys struct {
 }
 
 func identityKey(l Layer) layerKeys {
+	if ix, ok := l.(source.Indexed); ok {
+		// A snapshot's index is only what a file claims: never shared
+		// with a layer read in this run, never cached. Its identity is
+		// what the run that took it showed.
+		return layerKeys{job: fmt.Sprintf("indexed %p", l), same: ix.Same()}
+	}
 	il, ok := l.(Identified)
 	if !ok {
 		return layerKeys{job: fmt.Sprintf("layer %p", l)}
@@ -283,6 +289,7 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 			ManifestSize: img.ManifestSize,
 			ConfigSize:   img.ConfigSize,
 			Config:       img.Config,
+			Snapshot:     img.Snapshot,
 		}
 		var size, compressed int64
 		var entries int
@@ -339,6 +346,19 @@ func drainLayer(ctx context.Context, l Layer) error {
 
 func walkCached(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, error) {
 	id := l.DiffID().String()
+	if ix, ok := l.(source.Indexed); ok {
+		idx, err := ix.Index()
+		if err == nil && len(idx.Entries) > maxEntries(opts) {
+			err = fmt.Errorf("more than %d entries: %w", maxEntries(opts), ErrTooManyEntries)
+		}
+		if opts.Observer != nil {
+			opts.Observer.LayerDone(id, true, err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("(%s): %w", index.ShortDigest(id), err)
+		}
+		return idx, nil
+	}
 	key, cacheable := CacheKey(l, opts.CaptureKey)
 	if cacheable && opts.Cache != nil {
 		if cached, ok := opts.Cache.Get(key); ok {

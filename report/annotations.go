@@ -35,8 +35,12 @@ type Annotation struct {
 	// Title is a short headline; Message the full text (may hold newlines).
 	Title   string
 	Message string
-	// File is the path relative to the repository root, with slashes.
+	// File is the path relative to the repository root, with slashes;
+	// "" for an annotation on the image as a whole (Image).
 	File string
+	// Image is the image reference an annotation without a File is
+	// about: SARIF locates it there.
+	Image string
 	// StartLine and EndLine are 1-based and inclusive; EndLine 0 = StartLine.
 	StartLine, EndLine int
 	// Bytes is what is at stake; it ranks annotations.

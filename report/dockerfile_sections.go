@@ -292,17 +292,17 @@ var coveredByCheck = map[string]bool{
 // annotationRules are the rules SARIF lists: the Dockerfile checks.
 func annotationRules() []RuleInfo { return DockerfileRules() }
 
-func writeAnalysisAnnotations(w io.Writer, f Format, a *analyze.Analysis) error {
+func writeAnalysisAnnotations(w io.Writer, f Format, a *analyze.Analysis, o Options) error {
 	anns := dockerfileAnnotations(a.Dockerfile, a.Classification)
-	if f == SARIF {
-		return WriteSARIF(w, imgdiffTool, annotationRules(), anns)
-	}
-	return WriteGitHub(w, anns)
+	var pl placement
+	anns = append(anns, imageAnnotations(a.Image.Ref, a.Dockerfile, a.Budgets, a.Classification, nil, &pl)...)
+	return o.writeAnnotations(w, f, anns, pl)
 }
 
 // writeComparisonAnnotations annotates both sides' Dockerfiles (B's is
-// usually the pull request's), each finding once.
-func writeComparisonAnnotations(w io.Writer, f Format, c *analyze.Comparison) error {
+// usually the pull request's), each finding once, then the failed budgets
+// and B's findings that A does not have and no Dockerfile line holds.
+func writeComparisonAnnotations(w io.Writer, f Format, c *analyze.Comparison, o Options) error {
 	anns := dockerfileAnnotations(c.DockerfileB, nil)
 	seen := map[string]bool{}
 	for _, a := range anns {
@@ -313,8 +313,31 @@ func writeComparisonAnnotations(w io.Writer, f Format, c *analyze.Comparison) er
 			anns = append(anns, a)
 		}
 	}
+	inA := map[string]bool{}
+	if o.ClassA != nil {
+		for _, f := range o.ClassA.Findings {
+			inA[f.ID+"\x00"+f.Title] = true
+		}
+	}
+	var pl placement
+	anns = append(anns, imageAnnotations(c.B.Ref, c.DockerfileB, c.Budgets, o.ClassB, inA, &pl)...)
+	return o.writeAnnotations(w, f, anns, pl)
+}
+
+// writeAnnotations writes anns as SARIF or workflow commands and tells
+// o.Note what it could not place on a line, or left out.
+func (o Options) writeAnnotations(w io.Writer, f Format, anns []Annotation, pl placement) error {
+	if n := pl.note(f); n != "" && o.Note != nil {
+		o.Note(n)
+	}
+	if len(anns) == 0 && o.Note != nil {
+		o.Note("-o " + string(f) + ": nothing to annotate (no finding, no failed budget)")
+	}
 	if f == SARIF {
 		return WriteSARIF(w, imgdiffTool, annotationRules(), anns)
+	}
+	if dropped := GitHubDropped(anns); dropped > 0 && o.Note != nil {
+		o.Note(fmt.Sprintf("-o github: %d %s left out (GitHub shows %d per level and step; the largest by bytes are written, and a notice says so)", dropped, plural(dropped, "annotation"), GitHubPerLevel))
 	}
 	return WriteGitHub(w, anns)
 }

@@ -3,6 +3,8 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -154,25 +156,164 @@ func TestAnalysisSARIFAndGitHub(t *testing.T) {
 	}
 }
 
-// Without a Dockerfile the annotation formats say nothing wrong: SARIF
-// with no results, no workflow command.
+// Without a Dockerfile the annotation formats never go silent: a failed
+// budget and the image's findings are file-less workflow commands, and
+// SARIF results located at the image reference; the note says what could
+// not be placed. A comparison annotates its failed budgets and B's
+// findings A does not have.
 func TestAnnotationsWithoutDockerfile(t *testing.T) {
+	a := testAnalysis(t)
+	var notes []string
+	o := Options{Note: func(s string) { notes = append(notes, s) }}
 	var buf bytes.Buffer
-	if err := WriteAnalysis(&buf, SARIF, testAnalysis(t)); err != nil {
+	if err := o.WriteAnalysis(&buf, GitHub, a); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	var budgetLine parsedCommand
+	for _, l := range lines {
+		c := parseCommand(t, l)
+		if _, ok := c.Props["file"]; ok {
+			t.Errorf("a file on an annotation with no Dockerfile: %q", l)
+		}
+		if strings.HasPrefix(c.Props["title"], "imgdiff budget failed") {
+			budgetLine = c
+		}
+	}
+	wantMsg := "budget max-category.build-tool failed for app:single: " + budgetFigure("bytes", a.Budgets.Checks[1].Actual) + ", limit 0 B (0 bytes) (build-tool bytes)"
+	if budgetLine.Command != "error" || budgetLine.Message != wantMsg || budgetLine.Props["title"] != "imgdiff budget failed: max-category.build-tool" {
+		t.Errorf("budget annotation %+v, want ::error with %q", budgetLine, wantMsg)
+	}
+	if len(lines) != 1+len(a.Classification.Findings) {
+		t.Errorf("%d commands for 1 failed budget and %d findings:\n%s", len(lines), len(a.Classification.Findings), buf.String())
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], fmt.Sprintf("-o github: %d annotations (failed budgets, image findings) with no Dockerfile", len(lines))) {
+		t.Errorf("notes %q", notes)
+	}
+
+	buf.Reset()
+	notes = nil
+	if err := o.WriteAnalysis(&buf, SARIF, a); err != nil {
 		t.Fatal(err)
 	}
 	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(buf.String(), `"ruleId"`) {
-		t.Errorf("results without a Dockerfile:\n%s", buf.String())
-	}
-	buf.Reset()
-	if err := WriteComparison(&buf, GitHub, testComparison(t)); err != nil {
+	var log sarifLog
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
 		t.Fatal(err)
 	}
-	if buf.Len() != 0 {
-		t.Errorf("workflow commands without a Dockerfile: %q", buf.String())
+	res := log.Runs[0].Results
+	if len(res) != len(lines) || len(notes) != 1 || !strings.HasPrefix(notes[0], "-o sarif: ") {
+		t.Fatalf("%d results, notes %q", len(res), notes)
+	}
+	for _, r := range res {
+		loc := r.Locations[0].PhysicalLocation
+		if loc.ArtifactLocation.URI != "app%3Asingle" || loc.ArtifactLocation.URIBaseID != "" || loc.Region != nil {
+			t.Errorf("result %s located at %+v, want the image reference app:single", r.RuleID, loc)
+		}
+	}
+
+	// A comparison: the failed budget, and none of B's findings that A
+	// has too.
+	c := testComparison(t)
+	c.Budgets.Checks[0].Pass, c.Budgets.Pass = false, false
+	_, ca := singleStage(t)
+	_, cb := multiStage(t)
+	buf.Reset()
+	notes = nil
+	o.ClassA, o.ClassB = ca, cb
+	if err := o.WriteComparison(&buf, GitHub, c); err != nil {
+		t.Fatal(err)
+	}
+	inA := map[string]bool{}
+	for _, f := range ca.Findings {
+		inA[f.Title] = true
+	}
+	new := 0
+	for _, f := range cb.Findings {
+		if !inA[f.Title] {
+			new++
+		}
+	}
+	got := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(got) != 1+new || !strings.HasPrefix(got[0], "::error title=imgdiff budget failed%3A min-savings::budget min-savings failed for app:multi") {
+		t.Errorf("comparison annotations (1 budget, %d new findings):\n%s", new, buf.String())
+	}
+}
+
+// TestAnnotationsOnDockerfileFirstLine: with a Dockerfile, a failed budget
+// and the findings no instruction holds go on its first line.
+func TestAnnotationsOnDockerfileFirstLine(t *testing.T) {
+	a := mappedAnalysis(t)
+	a.Budgets = &analyze.BudgetReport{Checks: []analyze.BudgetCheck{{Rule: "max-size", Image: a.Image.Ref, Unit: "bytes", Actual: 2e6, Limit: 1e6}}}
+	a.Classification.Findings = append(a.Classification.Findings, analyze.Finding{ID: "no-healthcheck", Severity: "info", Title: "no HEALTHCHECK", Step: -1})
+	var notes []string
+	var buf bytes.Buffer
+	if err := (Options{Note: func(s string) { notes = append(notes, s) }}).WriteAnalysis(&buf, GitHub, a); err != nil {
+		t.Fatal(err)
+	}
+	var onFirst []string
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		c := parseCommand(t, l)
+		if c.Props["file"] == "" {
+			t.Errorf("an annotation without a file although a Dockerfile is given: %q", l)
+		}
+		if c.Props["line"] == "1" && c.Props["file"] == a.Dockerfile.File {
+			onFirst = append(onFirst, c.Props["title"])
+		}
+	}
+	if !slices.Contains(onFirst, "imgdiff budget failed: max-size") || !slices.Contains(onFirst, "no HEALTHCHECK") {
+		t.Errorf("on line 1 of %s: %q\n%s", a.Dockerfile.File, onFirst, buf.String())
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "placed on line 1 of "+a.Dockerfile.File) {
+		t.Errorf("notes %q", notes)
+	}
+}
+
+// TestImageAnnotationsEscaped: an image reference and a finding built to
+// forge commands (a newline then ::error, commas and colons in a title,
+// percent signs, an escape sequence) stay one command each, and read back
+// as written, control characters made visible.
+func TestImageAnnotationsEscaped(t *testing.T) {
+	ref := "evil:1\n::error file=x::forged,%0A\x1b[31m"
+	a := &analyze.Analysis{Image: &analyze.Image{Ref: ref},
+		Budgets: &analyze.BudgetReport{Checks: []analyze.BudgetCheck{{Rule: "fail-on.secret", Image: ref, Unit: "count", Actual: 1}}},
+		Classification: &analyze.Classification{Findings: []analyze.Finding{{ID: "secret", Severity: "error", Step: -1,
+			Title: "secret: a,b: 100%\r\n::warning::x", Path: "etc/\n::error::p"}}}}
+	var buf bytes.Buffer
+	if err := WriteAnalysis(&buf, GitHub, a); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines for 2 annotations:\n%q", len(lines), buf.String())
+	}
+	for _, l := range lines {
+		c := parseCommand(t, l)
+		if strings.ContainsAny(c.Message+c.Props["title"], "\n\r\x1b") {
+			t.Errorf("a control character reaches the log: %+v", c)
+		}
+		if !strings.Contains(c.Message, `evil:1\n::error file=x::forged,%0A\x1b[31m`) {
+			t.Errorf("the reference does not read back visible: %q", c.Message)
+		}
+	}
+	buf.Reset()
+	if err := WriteAnalysis(&buf, SARIF, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	var log sarifLog
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range log.Runs[0].Results {
+		u := r.Locations[0].PhysicalLocation.ArtifactLocation.URI
+		if strings.ContainsAny(u, ":\n\x1b ") {
+			t.Errorf("artifact URI %q is not one escaped URI reference", u)
+		}
 	}
 }
 

@@ -60,6 +60,27 @@ func WriteGitHub(w io.Writer, anns []Annotation) error {
 	return nil
 }
 
+// GitHubDropped is how many of anns WriteGitHub leaves out.
+func GitHubDropped(anns []Annotation) int {
+	count := map[string]int{}
+	for _, a := range anns {
+		count[githubLevel(a.Level)]++
+	}
+	dropped := 0
+	overflow := false
+	for _, n := range count {
+		overflow = overflow || n > GitHubPerLevel
+	}
+	for lvl, n := range count {
+		limit := GitHubPerLevel
+		if overflow && lvl == "notice" {
+			limit--
+		}
+		dropped += max(0, n-limit)
+	}
+	return dropped
+}
+
 func githubLevel(l Level) string {
 	switch l {
 	case LevelError:

@@ -84,6 +84,11 @@ func TestGitHubLimitPerLevel(t *testing.T) {
 	for i := 0; i < 12; i++ {
 		anns = append(anns, Annotation{RuleID: "n", Level: LevelNote, File: "Dockerfile", StartLine: 1, Bytes: int64(i), Message: fmt.Sprintf("note %d", i)})
 	}
+	// 14 errors: 4 left out; 12 notes: 9 shown beside the notice that
+	// counts the rest, 3 left out.
+	if n := GitHubDropped(anns); n != 7 {
+		t.Errorf("GitHubDropped = %d, want 7", n)
+	}
 	var buf bytes.Buffer
 	if err := WriteGitHub(&buf, anns); err != nil {
 		t.Fatal(err)

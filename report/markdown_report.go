@@ -22,6 +22,9 @@ func writeAnalysisMarkdown(w io.Writer, a *analyze.Analysis, o Options) error {
 
 	t := d.add(mdTable("", "Value"))
 	t.row("Image", mdCode(oneLine(img.Ref))+" ("+mdText(img.Transport)+")")
+	if img.Snapshot != nil {
+		t.row("Snapshot", snapshotMarkdown(img.Snapshot))
+	}
 	t.row("Platform", mdText(img.Platform))
 	if img.Digest != "" {
 		t.row("Digest", mdCode(img.Digest))
@@ -183,6 +186,9 @@ func writeComparisonMarkdown(w io.Writer, c *analyze.Comparison, o Options) erro
 
 	t := d.add(mdTable("", ">A", ">B", ">B − A"))
 	t.row("Image", mdCode(oneLine(a.Ref)), mdCode(oneLine(b.Ref)), "")
+	if a.Snapshot != nil || b.Snapshot != nil {
+		t.row("Snapshot", snapshotMarkdown(a.Snapshot), snapshotMarkdown(b.Snapshot), "")
+	}
 	t.row("Platform", mdText(a.Platform), mdText(b.Platform), "")
 	t.row("Content size", human(a.Size), human(b.Size), "**"+signed(-c.Delta.Size)+"** ("+signedPercent(-c.Delta.Percent)+")")
 	t.row("Content bytes", exactBytes(a.Size), exactBytes(b.Size), signedExact(-c.Delta.Size))

@@ -87,6 +87,10 @@ type Options struct {
 	// the HTML page colours its ΔS and ε treemaps file by file with them
 	// (nil: every byte is "other").
 	ClassA, ClassB *analyze.Classification
+	// Note, when set, is told in one line what -o sarif and -o github
+	// could not place on a Dockerfile line, or left out (the command
+	// prints it on stderr).
+	Note func(string)
 }
 
 // GitHubSourceURL is the blob URL of the commit a GitHub Actions run
@@ -144,7 +148,7 @@ func (o Options) WriteAnalysis(w io.Writer, f Format, a *analyze.Analysis) error
 	case Markdown:
 		return writeAnalysisMarkdown(w, a, o)
 	case SARIF, GitHub:
-		return writeAnalysisAnnotations(w, f, a)
+		return writeAnalysisAnnotations(w, f, a, o)
 	case HTML:
 		return html.WriteAnalysis(w, a)
 	case NCDU:
@@ -166,7 +170,7 @@ func (o Options) WriteComparison(w io.Writer, f Format, c *analyze.Comparison) e
 	case Markdown:
 		return writeComparisonMarkdown(w, c, o)
 	case SARIF, GitHub:
-		return writeComparisonAnnotations(w, f, c)
+		return writeComparisonAnnotations(w, f, c, o)
 	case HTML:
 		return html.WriteComparison(w, c, o.ClassA, o.ClassB)
 	case NCDU:

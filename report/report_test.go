@@ -43,7 +43,7 @@ func golden(t *testing.T, name string, got []byte) {
 func TestGolden(t *testing.T) {
 	// HTML and ncdu are tested in their own packages (in a browser, in
 	// ncdu), not against goldens.
-	for _, f := range []Format{Table, Markdown, JSON} {
+	for _, f := range []Format{Table, Markdown, JSON, SARIF, GitHub} {
 		t.Run("analysis."+string(f), func(t *testing.T) {
 			var b bytes.Buffer
 			if err := (Options{Width: 100}).WriteAnalysis(&b, f, testAnalysis(t)); err != nil {

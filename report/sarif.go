@@ -78,8 +78,9 @@ type sarifPhysical struct {
 }
 
 type sarifArtifact struct {
-	URI       string `json:"uri"`
-	URIBaseID string `json:"uriBaseId,omitempty"`
+	URI         string     `json:"uri"`
+	URIBaseID   string     `json:"uriBaseId,omitempty"`
+	Description *sarifText `json:"description,omitempty"`
 }
 
 type sarifRegion struct {
@@ -128,6 +129,11 @@ func WriteSARIF(w io.Writer, tool Tool, rules []RuleInfo, anns []Annotation) err
 			addRule(RuleInfo{ID: a.RuleID, ShortDescription: a.Title})
 		}
 		loc := sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(a.File), URIBaseID: "%SRCROOT%"}}
+		if a.File == "" && a.Image != "" {
+			// On the image as a whole: located at its reference, which
+			// is no file of the repository.
+			loc.ArtifactLocation = sarifArtifact{URI: imageURI(a.Image), Description: &sarifText{Text: "the image " + a.Image}}
+		}
 		if a.StartLine > 0 {
 			loc.Region = &sarifRegion{StartLine: a.StartLine, EndLine: a.endLine()}
 		}
@@ -189,12 +195,25 @@ func fileURI(p string) string {
 	return strings.Join(segs, "/")
 }
 
+// imageURI encodes an image reference as a relative URI reference: each
+// segment escaped, and the colons too ("app:1" would read as a scheme).
+func imageURI(ref string) string {
+	segs := strings.Split(ref, "/")
+	for i, s := range segs {
+		segs[i] = strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
+	}
+	return strings.Join(segs, "/")
+}
+
 // lineHash is the rule and the annotated text with whitespace collapsed
 // (or the file and lines when there is no text), hashed.
 func lineHash(a Annotation) string {
 	text := strings.Join(strings.Fields(a.Snippet), " ")
 	if text == "" {
 		text = fmt.Sprintf("%s:%d-%d", cleanPath(a.File), a.StartLine, a.endLine())
+	}
+	if a.File == "" {
+		text = a.Image + "\x00" + text
 	}
 	sum := sha256.Sum256([]byte(a.RuleID + "\x00" + text))
 	return hex.EncodeToString(sum[:8])

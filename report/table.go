@@ -195,6 +195,9 @@ func categoryOrBlank(c analyze.Category, classified bool) string {
 
 func imageHeader(t *textWriter, img *analyze.Image) {
 	t.line("Image       %s (%s)", oneLine(img.Ref), orDash(img.Transport))
+	if img.Snapshot != nil {
+		t.line("Snapshot    %s", snapshotText(img.Snapshot))
+	}
 	t.line("Platform    %s", orDash(img.Platform))
 	t.line("Digest      %s", orDash(img.Digest))
 	t.line("User        %s", oneLine(userOf(img.Config.User)))

@@ -19,7 +19,13 @@ func writeComparisonTable(w io.Writer, c *analyze.Comparison, o Options) error {
 	a, b := c.A, c.B
 	t.line("%s%s", headline(c, "A", "B"), budgetStatusText(c.Budgets))
 	t.line("  A  %s (%s) %s", oneLine(a.Ref), orDash(a.Transport), orDash(a.Platform))
+	if a.Snapshot != nil {
+		t.line("     %s", snapshotText(a.Snapshot))
+	}
 	t.line("  B  %s (%s) %s", oneLine(b.Ref), orDash(b.Transport), orDash(b.Platform))
+	if b.Snapshot != nil {
+		t.line("     %s", snapshotText(b.Snapshot))
+	}
 
 	t.section("Size")
 	rows := [][]string{

@@ -28,6 +28,37 @@ func Redact(img *model.Image) *model.Image {
 	return &out
 }
 
+// SecretValues returns the credential-like values Redact takes out of
+// img's config and history, longest first: for what keeps img's config
+// outside the analysis (a snapshot) to take them out too.
+func SecretValues(img *model.Image) []string {
+	values := map[string]bool{}
+	secretsInConfig(img, values)
+	return sortedValues(values)
+}
+
+// sortedValues lists the non-empty values longest first, so that a value
+// containing another is replaced whole.
+func sortedValues(values map[string]bool) []string {
+	vs := make([]string, 0, len(values))
+	for v := range values {
+		if v != "" {
+			vs = append(vs, v)
+		}
+	}
+	sort.Slice(vs, func(a, b int) bool { return len(vs[a]) > len(vs[b]) || len(vs[a]) == len(vs[b]) && vs[a] < vs[b] })
+	return vs
+}
+
+// Replacer replaces each value with the redaction marker.
+func Replacer(values []string) *strings.Replacer {
+	args := make([]string, 0, 2*len(values))
+	for _, v := range values {
+		args = append(args, v, redacted)
+	}
+	return strings.NewReplacer(args...)
+}
+
 // configSecrets returns the credential findings of img's config and
 // history: the ones Redact recorded, else found now.
 func configSecrets(img *model.Image) []model.Finding {
@@ -47,19 +78,7 @@ func redactValues(img *model.Image, values map[string]bool) {
 	if len(values) == 0 {
 		return
 	}
-	// Longest first, so a value containing another is replaced whole.
-	vs := make([]string, 0, len(values))
-	for v := range values {
-		if v != "" {
-			vs = append(vs, v)
-		}
-	}
-	sort.Slice(vs, func(a, b int) bool { return len(vs[a]) > len(vs[b]) || len(vs[a]) == len(vs[b]) && vs[a] < vs[b] })
-	args := make([]string, 0, 2*len(vs))
-	for _, v := range vs {
-		args = append(args, v, redacted)
-	}
-	r := strings.NewReplacer(args...)
+	r := Replacer(sortedValues(values))
 	redactAll := func(ss []string) []string {
 		out := slices.Clone(ss)
 		for i := range out {

@@ -47,6 +47,10 @@ type Image struct {
 	Base   *BaseImage `json:"base,omitempty"`
 	Layers []Layer    `json:"layers"`
 	Steps  []Step     `json:"steps"`
+	// Snapshot is set when the image was read from a snapshot file
+	// (`snapshot:FILE`): what the snapshot recorded of the image it was
+	// taken of, and how old it is.
+	Snapshot *Snapshot `json:"snapshot,omitempty"`
 	// Warnings say where the analysis had to guess (history that does not
 	// match the layers, for one).
 	Warnings []string `json:"warnings,omitempty"`
@@ -60,6 +64,20 @@ type Image struct {
 	// Redacted is set on the copy the redaction step returns
 	// (hygiene.Redact); nil on an image not redacted.
 	Redacted *Redaction `json:"-"`
+}
+
+// Snapshot is what a snapshot file recorded of the image it was taken of.
+type Snapshot struct {
+	// Ref and Transport are the image's reference when the snapshot was
+	// taken and the source that read it.
+	Ref       string `json:"ref"`
+	Transport string `json:"transport"`
+	// Created is when the snapshot was taken; AgeSeconds how long before
+	// this report (set by the run that reads it).
+	Created    time.Time `json:"created"`
+	AgeSeconds int64     `json:"ageSeconds"`
+	// Imgdiff is the version of imgdiff that took it.
+	Imgdiff string `json:"imgdiff,omitempty"`
 }
 
 // Redaction is what the redaction step took out of an image's config and

@@ -3,6 +3,7 @@ package analyzecmd
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,9 @@ type Options struct {
 	Dockerfile cmdutil.DockerfileOptions
 	// OutputFile is --output-file: where the report goes instead of stdout.
 	OutputFile string
+	// Snapshot is --snapshot: where to write the image's snapshot, a
+	// baseline `compare snapshot:FILE` reads without the image.
+	Snapshot string
 }
 
 // NewCmdAnalyze returns the analyze command. runF replaces the run function
@@ -38,7 +42,8 @@ func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) 
 		Example: `  imgdiff analyze app:latest
   imgdiff analyze docker-archive:app.tar -o json
   imgdiff analyze docker://registry.example.com/app:1.2 --platform linux/arm64
-  imgdiff analyze app:latest --dockerfile Dockerfile -o github`,
+  imgdiff analyze app:latest --dockerfile Dockerfile -o github
+  imgdiff analyze app:main --snapshot main.snap   # later: imgdiff compare snapshot:main.snap app:pr`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := report.ParseFormat(format)
@@ -56,6 +61,7 @@ func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) 
 	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown, json, html (one self-contained page), ncdu (the final filesystem, for ncdu -f), sarif or github (Dockerfile findings on their lines)")
 	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the report to `FILE` instead of stdout")
 	cmd.Flags().IntVar(&opts.Top, "top", 10, "entries in each top-N list")
+	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", "", "also write the image's snapshot to `FILE`: a baseline that compare reads as snapshot:FILE without the image")
 	cmdutil.AddDockerfileFlags(cmd.Flags(), &opts.Dockerfile, "", "")
 	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
 	return cmd
@@ -75,9 +81,19 @@ func analyzeRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	po.Dockerfiles = []*pipeline.Dockerfile{df}
-	a, err := pipeline.Analyze(ctx, po, opts.Ref, opts.Top)
+	po.KeepIndex = opts.Snapshot != ""
+	loaded, err := pipeline.Load(ctx, po, opts.Ref)
 	if err != nil {
 		return err
+	}
+	a, err := pipeline.AnalyzeLoaded(po, loaded[0], opts.Top)
+	if err != nil {
+		return err
+	}
+	if opts.Snapshot != "" {
+		if err := loaded[0].WriteSnapshot(opts.Snapshot, opts.IO.Clock()(), cmdutil.Version()); err != nil {
+			return fmt.Errorf("--snapshot %w", err)
+		}
 	}
 	cmdutil.PrintDockerfileMapping(opts.IO, opts.Ref, a.Dockerfile)
 	ro := cmdutil.ReportOptions(opts.IO)

@@ -136,5 +136,6 @@ func MatchPercent(rate float64) string {
 // ReportOptions are the renderers' options for ios: the terminal width,
 // and under GitHub Actions the blob URL Markdown links Dockerfile lines to.
 func ReportOptions(ios *IOStreams) report.Options {
-	return report.Options{Width: ios.Width, SourceURL: report.GitHubSourceURL(ios.Getenv)}
+	return report.Options{Width: ios.Width, SourceURL: report.GitHubSourceURL(ios.Getenv),
+		Note: func(s string) { ios.Errorf("%s", s) }}
 }

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"strings"
+	"time"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"golang.org/x/term"
@@ -28,6 +31,44 @@ type IOStreams struct {
 	Getenv func(string) string
 	// WorkDir is where the config file search starts.
 	WorkDir string
+	// Now is the clock (nil: time.Now): a snapshot's creation time and
+	// age.
+	Now func() time.Time
+}
+
+// Usage prints a usage mistake as one line that names the command and
+// its help: "imgdiff analyze: unknown flag --x (see 'imgdiff analyze
+// --help')". Like Errorf, it makes control characters visible.
+func (ios *IOStreams) Usage(cmdPath string, err error) {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "unknown flag: "); ok {
+		msg = "unknown flag " + rest // pflag's colon reads as a second field
+	}
+	fmt.Fprintln(ios.ErrOut, model.Visible(cmdPath+": "+msg+" (see '"+cmdPath+" --help')"))
+}
+
+// Clock returns ios.Now, or time.Now when it is nil.
+func (ios *IOStreams) Clock() func() time.Time {
+	if ios.Now != nil {
+		return ios.Now
+	}
+	return time.Now
+}
+
+// Version is the module version the binary was built from ("(devel)" for
+// a local build), with the VCS revision when Go recorded one.
+func Version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
 }
 
 // System returns the process's streams.

@@ -116,6 +116,7 @@ func Pipeline(ios *IOStreams, o SourceOptions, r *rules.Rules, b *budget.Budgets
 		Budgets:    b,
 		Observer:   &observer{ios: ios, verbose: o.Verbose},
 		MaxEntries: o.MaxEntries,
+		Now:        ios.Now,
 	}
 	po.Cache = func() layers.Cache {
 		if c := OpenCache(ios, o.NoCache); c != nil {

@@ -70,7 +70,7 @@ multi-stage rewrite, or main's image against a pull request's.`,
 	cmd.Flags().BoolVar(&opts.AllowPlatformMismatch, "allow-platform-mismatch", false, "compare images built for different platforms")
 	cmdutil.AddDockerfileFlags(cmd.Flags(), &opts.DockerfileA, "-a", "A")
 	cmdutil.AddDockerfileFlags(cmd.Flags(), &opts.DockerfileB, "-b", "B")
-	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
+	config.AddCompareBudgetFlags(cmd.Flags(), &opts.Config)
 	return cmd
 }
 

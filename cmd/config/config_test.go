@@ -182,7 +182,7 @@ func parseFlags(t *testing.T, args ...string) (*BudgetFlags, error) {
 	var f BudgetFlags
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	fs.SetOutput(&strings.Builder{})
-	AddBudgetFlags(fs, &f)
+	AddCompareBudgetFlags(fs, &f)
 	return &f, fs.Parse(args)
 }
 

@@ -36,16 +36,31 @@ type BudgetFlags struct {
 	MaxGrowth  *budget.Limit
 }
 
-// AddBudgetFlags registers the budget and config flags on fs.
-func AddBudgetFlags(fs *pflag.FlagSet, f *BudgetFlags) {
+// AddConfigFlags registers --config and --no-config alone on fs: for a
+// command that reads the config file's rules but checks no budget
+// (suggest), which must not accept budget flags it would ignore.
+func AddConfigFlags(fs *pflag.FlagSet, f *BudgetFlags) {
 	fs.StringVar(&f.ConfigPath, "config", "", "config file with budgets and rules (default: "+FileName+" in this directory or the nearest parent)")
 	fs.BoolVar(&f.NoConfig, "no-config", false, "read no config file")
+}
+
+// AddBudgetFlags registers the config flags and the budgets of one image
+// on fs (analyze): not the compare-only --min-savings and --max-growth,
+// which analyze neither lists nor accepts.
+func AddBudgetFlags(fs *pflag.FlagSet, f *BudgetFlags) {
+	AddConfigFlags(fs, f)
 	fs.Var(&sizeFlag{&f.MaxSize}, "max-size", "budget: max content size, e.g. 200MB (SI) or 190MiB (IEC)")
 	fs.Var(&sizeFlag{&f.MaxCompressedSize}, "max-compressed-size", "budget: max compressed size, what a pull transfers (needs a registry or OCI source)")
 	fs.Var(&countFlag{&f.MaxLayers}, "max-layers", "budget: max number of layers")
 	fs.Var(&categoryFlag{&f.MaxCategory}, "max-category", "budget: max bytes of a category, CATEGORY=SIZE, e.g. build-tool=0 (repeatable)")
 	fs.Var(&limitFlag{p: &f.MaxWasted}, "max-wasted", "budget: max bytes deleted or overwritten by later layers, a size or % of the content size")
 	fs.Var(&failOnFlag{&f.FailOn}, "fail-on", "budget: fail when a finding id or category is present, e.g. secret,root-user (repeatable)")
+}
+
+// AddCompareBudgetFlags registers AddBudgetFlags's flags and the
+// compare-only budgets on fs (compare).
+func AddCompareBudgetFlags(fs *pflag.FlagSet, f *BudgetFlags) {
+	AddBudgetFlags(fs, f)
 	fs.Var(&limitFlag{p: &f.MinSavings, upTo100: true}, "min-savings", "compare budget: min ΔS = A − B, a size or % of A")
 	fs.Var(&limitFlag{p: &f.MaxGrowth}, "max-growth", "compare budget: max growth B − A, a size or % of A")
 }

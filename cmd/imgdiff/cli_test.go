@@ -164,12 +164,12 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"analyze", "oci:" + fixtures + "index-layout", "--platform", "linux/s390x"}, "no linux/s390x image"},
 		{[]string{"analyze", "docker-daemon:app:1"}, "no engine answers: docker-daemon via DOCKER_HOST (unix://"},
 		{[]string{"analyze", "-o", "yaml", fixtures + "docker-archive.tar"}, "unknown output format"},
-		{[]string{"compare", fixtures + "docker-archive.tar"}, "accepts 2 arg(s)"},
+		{[]string{"compare", fixtures + "docker-archive.tar"}, "compare: accepts 2 arg(s)"},
 		{[]string{"analyze", "--platform", "linux", fixtures + "docker-archive.tar"}, "--platform"},
 	} {
 		r := imgdiff(t, nil, c.args...)
 		lines := strings.Split(strings.TrimSpace(r.errOut), "\n")
-		if r.code != 2 || r.out != "" || !strings.HasPrefix(lines[0], "imgdiff: ") || !strings.Contains(lines[0], c.want) {
+		if r.code != 2 || r.out != "" || len(lines) != 1 || !strings.HasPrefix(lines[0], "imgdiff") || !strings.Contains(lines[0], c.want) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2, no report, one line with %q", c.args, r.code, r.out, r.errOut, c.want)
 		}
 	}

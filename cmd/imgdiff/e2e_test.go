@@ -965,9 +965,57 @@ func TestE2ECompare(t *testing.T) {
 					checkCompare(t, tr.name, &c, gs, gm)
 					checkExplained(t, env, app, single, &c)
 					checkOtherShare(t, app, &c, gs)
+					if tr.name == "docker-archive" {
+						checkSnapshotCompare(t, env, tr.a, tr.b, r.stdout)
+					}
 				})
 			}
 		})
+	}
+}
+
+// checkSnapshotCompare: `compare snapshot:A B`, A's snapshot taken by
+// `analyze A --snapshot`, reports every figure of `compare A B`; only the
+// name of A differs (it is the snapshot's, which records A's).
+func checkSnapshotCompare(t *testing.T, env *e2eEnv, a, b string, want []byte) {
+	t.Helper()
+	snap := filepath.Join(t.TempDir(), "a.snap")
+	if r := env.run(t, "analyze", "-o", "json", "--snapshot", snap, a); r.code != 0 {
+		t.Fatalf("imgdiff analyze --snapshot %s: %s", a, r)
+	}
+	r := env.run(t, "compare", "-o", "json", "snapshot:"+snap, b)
+	if r.code != 0 {
+		t.Fatalf("imgdiff compare snapshot:%s %s: %s", snap, b, r)
+	}
+	var w, g map[string]any
+	if err := json.Unmarshal(want, &w); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(r.stdout, &g); err != nil {
+		t.Fatal(err)
+	}
+	ga, _ := g["a"].(map[string]any)
+	sn, _ := ga["snapshot"].(map[string]any)
+	if ga["ref"] != "snapshot:"+snap || ga["transport"] != "snapshot" || sn["ref"] != a || sn["created"] == nil {
+		t.Fatalf("A is %v (%v), snapshot %v: want snapshot:%s of %s", ga["ref"], ga["transport"], sn, snap, a)
+	}
+	wa, _ := w["a"].(map[string]any)
+	ga["ref"], ga["transport"] = wa["ref"], wa["transport"]
+	delete(ga, "snapshot")
+	wj, _ := json.MarshalIndent(w, "", " ")
+	gj, _ := json.MarshalIndent(g, "", " ")
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	if gs := strings.ReplaceAll(string(gj), q("snapshot:"+snap), q(a)); gs != string(wj) {
+		wl, gl := strings.Split(string(wj), "\n"), strings.Split(gs, "\n")
+		for i := 0; i < min(len(wl), len(gl)); i++ {
+			if wl[i] != gl[i] {
+				t.Fatalf("compare from A's snapshot differs from compare of the images at line %d:\n- %s\n+ %s", i, wl[i], gl[i])
+			}
+		}
+		t.Fatalf("compare from A's snapshot differs from compare of the images: %d lines, want %d", len(gl), len(wl))
+	}
+	if fi, err := os.Stat(snap); err == nil {
+		t.Logf("snapshot of %s: %d bytes; compare from it equals compare of the images", a, fi.Size())
 	}
 }
 

@@ -5,9 +5,9 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
@@ -30,17 +30,16 @@ func run(ctx context.Context, ios *cmdutil.IOStreams, args []string) int {
 		args = []string{} // cobra reads os.Args for a nil slice
 	}
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
-	if err != nil && !errors.Is(err, cmdutil.ErrBudgetFailed) {
-		if errors.Is(err, context.Canceled) {
-			ios.Errorf("interrupted, cleaned up")
-		} else {
-			ios.Errorf("%v", err)
-		}
-		var fe *cmdutil.FlagError
-		if errors.As(err, &fe) {
-			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
-		}
+	ran, err := cmd.ExecuteContextC(ctx)
+	var fe *cmdutil.FlagError
+	switch {
+	case err == nil, errors.Is(err, cmdutil.ErrBudgetFailed):
+	case errors.Is(err, context.Canceled):
+		ios.Errorf("interrupted, cleaned up")
+	case ran != nil && (errors.As(err, &fe) || strings.HasPrefix(err.Error(), "unknown command ")):
+		ios.Usage(ran.CommandPath(), err)
+	default:
+		ios.Errorf("%v", err)
 	}
 	if errors.Is(err, cmdutil.ErrBudgetFailed) {
 		ios.Errorf("budget failed (exit 1)")

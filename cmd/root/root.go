@@ -2,8 +2,6 @@
 package root
 
 import (
-	"runtime/debug"
-
 	"github.com/spf13/cobra"
 
 	"github.com/imgdiff/imgdiff/cmd/analyzecmd"
@@ -34,6 +32,7 @@ Image references (skopeo's vocabulary):
                               when no engine answers, or when NAME names
                               its registry (ghcr.io/x:1) and the engine
                               lacks it
+  snapshot:FILE               a snapshot 'imgdiff analyze IMAGE --snapshot FILE' wrote
 
 The engine, in the docker CLI's order: --context NAME, DOCKER_HOST
 (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH for tcp://), DOCKER_CONTEXT, the
@@ -50,7 +49,7 @@ Exit codes:
   130 interrupted`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version(),
+		Version:       cmdutil.Version(),
 	}
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
@@ -58,21 +57,17 @@ Exit codes:
 	cmd.AddCommand(analyzecmd.NewCmdAnalyze(ios, nil))
 	cmd.AddCommand(comparecmd.NewCmdCompare(ios, nil))
 	cmd.AddCommand(suggestcmd.NewCmdSuggest(ios, nil))
-	return cmd
-}
-
-// version is the module version the binary was built from ("(devel)" for
-// a local build), with the VCS revision when Go recorded one.
-func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := info.Main.Version
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
+	// A wrong number of arguments is a usage mistake like a bad flag:
+	// one line naming the command's help, exit 2.
+	for _, c := range cmd.Commands() {
+		if args := c.Args; args != nil {
+			c.Args = func(c *cobra.Command, a []string) error {
+				if err := args(c, a); err != nil {
+					return &cmdutil.FlagError{Err: err}
+				}
+				return nil
+			}
 		}
 	}
-	return v
+	return cmd
 }

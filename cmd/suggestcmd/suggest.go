@@ -100,7 +100,7 @@ predicted size), 1 the built image misses the prediction by more than 5%,
 	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the Dockerfile to `FILE` instead of stdout")
 	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "the prediction on stderr (the check on stdout): table or json")
 	cmd.Flags().StringVar(&opts.Check, "check", "", "compare `BUILT`, the image built from the suggestion, with the original and the prediction")
-	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
+	config.AddConfigFlags(cmd.Flags(), &opts.Config)
 	return cmd
 }
 

@@ -32,6 +32,15 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/layers/internal/codec"
+)
+
+// The payload of an entry is the codec's (package codec, which snapshots
+// share).
+var (
+	errCorrupt  = codec.ErrCorrupt
+	encodeLayer = codec.Encode
+	decodeLayer = codec.Decode
 )
 
 // FormatVersion is the version of the entry format. Entries of another
@@ -373,20 +382,20 @@ func decodeEntry(key string, data []byte) (*index.Layer, error) {
 	if !bytes.HasPrefix(data, magic) {
 		return nil, errCorrupt
 	}
-	d := decoder{buf: data[len(magic):]}
-	if v := d.uvarint(); d.err != nil || v != FormatVersion {
+	d := codec.NewFields(data[len(magic):])
+	if v := d.Uvarint(); d.Err() != nil || v != FormatVersion {
 		return nil, errCorrupt
 	}
-	if k := d.bytes(); d.err != nil || string(k) != key {
+	if k := d.Bytes(); d.Err() != nil || string(k) != key {
 		return nil, errCorrupt
 	}
-	n := d.uvarint()
-	if d.err != nil || n > maxPayload {
+	n := d.Uvarint()
+	if d.Err() != nil || n > maxPayload {
 		return nil, errCorrupt
 	}
 	// The claimed length sizes the buffer, within reason: a corrupt
 	// header must not make us allocate a gigabyte up front.
-	payload, err := zdec().DecodeAll(d.buf, make([]byte, 0, min(n, uint64(len(d.buf))*64)))
+	payload, err := zdec().DecodeAll(d.Rest(), make([]byte, 0, min(n, uint64(len(d.Rest()))*64)))
 	if err != nil || uint64(len(payload)) != n {
 		return nil, errCorrupt
 	}

@@ -10,6 +10,7 @@ import (
 	"math"
 	"path"
 	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -141,6 +142,29 @@ type Image struct {
 	ConfigSize int64
 	Config     *v1.ConfigFile
 	Layers     []*Layer
+	// Snapshot is what a snapshot recorded of the image it was taken
+	// of; nil for an image read from its own bytes.
+	Snapshot *Snapshot
+}
+
+// Snapshot is what a snapshot file (package layers/snapshot) recorded
+// when it was taken: of which image, when, and by which imgdiff.
+type Snapshot struct {
+	// Ref and Transport are the image's reference as given when the
+	// snapshot was taken and the source that read it.
+	Ref       string
+	Transport string
+	// Created is when the snapshot was taken.
+	Created time.Time
+	// Imgdiff is the version of imgdiff that took it.
+	Imgdiff string
+	// CaptureKey names the file bodies its walk captured
+	// (layers.WalkOptions.CaptureKey of that image alone).
+	CaptureKey string
+	// Redacted is what the redaction step found in the config and
+	// history, which the snapshot stores with those values taken out:
+	// the findings as JSON, for the run that reads it to report.
+	Redacted []byte
 }
 
 // Canonical returns the one form of a tar entry name used everywhere in

@@ -60,9 +60,10 @@ func under(p, pkg string) bool { return p == pkg || strings.HasPrefix(p, pkg+"/"
 //     (layers/index) only.
 //   - the packages under layers/ never import analyze, report or cmd;
 //     layers/pipeline is the one exception, and may import analyze.
-//   - a source (dockerarchive, ocilayout, registry, engine) imports, of
-//     the module, only what sources share (layers/source, the stores in
-//     layers/internal/store, layers/index) and its own sub-packages:
+//   - a source (dockerarchive, ocilayout, registry, engine, snapshot)
+//     imports, of the module, only what sources share (layers/source, the
+//     stores in layers/internal/store, layers/index, the index codec in
+//     layers/internal/codec) and its own sub-packages:
 //     never another source, never the dispatcher in package layers.
 //     layers/source and layers/internal/store import no source either.
 //   - report never imports layers' sources (layers/index, the data
@@ -72,8 +73,8 @@ func under(p, pkg string) bool { return p == pkg || strings.HasPrefix(p, pkg+"/"
 //     values, nothing of the model).
 func TestImportDirection(t *testing.T) {
 	stdlibOnly := map[string]bool{module + "/analyze/pkggraph": true, module + "/analyze/explain": true, module + "/analyze/dpkg": true}
-	sources := []string{module + "/layers/dockerarchive", module + "/layers/ocilayout", module + "/layers/registry", module + "/layers/engine"}
-	shared := []string{module + "/layers/source", module + "/layers/internal/store", module + "/layers/index"}
+	sources := []string{module + "/layers/dockerarchive", module + "/layers/ocilayout", module + "/layers/registry", module + "/layers/engine", module + "/layers/snapshot"}
+	shared := []string{module + "/layers/source", module + "/layers/internal/store", module + "/layers/index", module + "/layers/internal/codec"}
 	pkgs := modulePackages(t)
 	for _, s := range append(sources, shared[:2]...) {
 		if pkgs[s] == nil {
@@ -152,5 +153,5 @@ func sourceOnly(t *testing.T, p, imp string, sources, shared []string) {
 			return
 		}
 	}
-	t.Errorf("%s imports %s; a source imports, of the module, only layers/source, layers/internal/store and layers/index (package layers joins the sources)", p, imp)
+	t.Errorf("%s imports %s; a source imports, of the module, only layers/source, layers/internal/store, layers/index and layers/internal/codec (package layers joins the sources)", p, imp)
 }

@@ -26,9 +26,11 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -37,9 +39,11 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/budget"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/hygiene"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers"
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/layers/snapshot"
 )
 
 // Options say how to run the pipeline.
@@ -75,6 +79,11 @@ type Options struct {
 	// CMD and HEALTHCHECK name, up to 256 KiB each, are captured on every
 	// walk, into Image.Contents: the classification needs them too.)
 	RunFacts bool
+	// KeepIndex keeps each image's walked index in Loaded.Index, for
+	// Loaded.WriteSnapshot.
+	KeepIndex bool
+	// Now is the clock a snapshot's age is measured with (nil: time.Now).
+	Now func() time.Time
 }
 
 // Dockerfile is a parsed Dockerfile to map an image's steps onto, with
@@ -143,6 +152,77 @@ type Loaded struct {
 	// layer that wrote each file: a file a later layer overwrote or
 	// deleted does not count. Nil unless Options.RunFacts.
 	ELF map[string]index.ELF
+	// Index is the image as the walk returned it, with the key of what
+	// the walk captured for it and its provenance attestation: what a
+	// snapshot holds. Nil unless Options.KeepIndex.
+	Index      *index.Image
+	captureKey string
+	provenance []byte
+	// secrets are the values the redaction took out of the config and
+	// history, longest first (with Index).
+	secrets []string
+}
+
+// WriteSnapshot writes l's walked image to path as a snapshot (package
+// snapshot) taken at created by imgdiff version. It needs
+// Options.KeepIndex.
+func (l Loaded) WriteSnapshot(path string, created time.Time, version string) error {
+	if l.Index == nil {
+		return errors.New("pipeline: the image's index was not kept (Options.KeepIndex)")
+	}
+	var found []model.Finding
+	if l.Image.Redacted != nil {
+		found = l.Image.Redacted.Findings
+	}
+	redacted, err := json.Marshal(found)
+	if err != nil {
+		return err
+	}
+	return snapshot.WriteFile(path, redactIndex(l.Index, l.secrets), snapshot.Meta{
+		Created: created, Imgdiff: version, CaptureKey: l.captureKey, Provenance: l.provenance, Redacted: redacted})
+}
+
+// redactIndex returns img with the credential-like values the redaction
+// found taken out of its config and history, as the redaction takes them
+// out of what reports show: a snapshot is a file teams keep as a CI
+// artifact, and never holds them.
+func redactIndex(img *index.Image, values []string) *index.Image {
+	if len(values) == 0 {
+		return img
+	}
+	r := hygiene.Replacer(values)
+	all := func(ss []string) []string {
+		out := slices.Clone(ss)
+		for i := range out {
+			out[i] = r.Replace(out[i])
+		}
+		return out
+	}
+	out := *img
+	cfg := img.Config.DeepCopy()
+	c := &cfg.Config
+	c.Env, c.Entrypoint, c.Cmd = all(c.Env), all(c.Entrypoint), all(c.Cmd)
+	if c.Healthcheck != nil {
+		c.Healthcheck.Test = all(c.Healthcheck.Test)
+	}
+	for i := range cfg.History {
+		cfg.History[i].CreatedBy = r.Replace(cfg.History[i].CreatedBy)
+		cfg.History[i].Comment = r.Replace(cfg.History[i].Comment)
+	}
+	out.Config = cfg
+	return &out
+}
+
+// snapshotRedaction is what the redaction found when the snapshot img
+// was read from was taken (its values are no longer there to find).
+func snapshotRedaction(sn *index.Snapshot) (*model.Redaction, error) {
+	var found []model.Finding
+	if len(sn.Redacted) > 0 {
+		if err := json.Unmarshal(sn.Redacted, &found); err != nil {
+			return nil, fmt.Errorf("corrupt snapshot: its redaction findings: %v", err)
+		}
+	}
+	return &model.Redaction{Findings: found}, nil
 }
 
 // Load runs open → walk → build → redact → classify on the images refs
@@ -184,6 +264,13 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 	}
 	var scripts map[string]bool
 	wo.Capture, wo.CaptureKey, scripts = captureSet(imgs, o.RunFacts)
+	ownKeys := make([]string, len(imgs))
+	for i, img := range imgs {
+		_, ownKeys[i], _ = captureSet(imgs[i:i+1], o.RunFacts)
+		if err := checkSnapshot(img, ownKeys[i], o.RunFacts); err != nil {
+			return nil, &layers.RefError{Ref: refs[i], Err: err}
+		}
+	}
 	if o.RunFacts {
 		wo.ELF = wantELF
 	}
@@ -242,11 +329,30 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 				runtime.GC()
 			}
 			t1 := time.Now()
+			var secrets []string
+			if o.KeepIndex {
+				secrets = hygiene.SecretValues(img)
+			}
+			if w.Snapshot != nil {
+				if img.Redacted, err = snapshotRedaction(w.Snapshot); err != nil {
+					return fmt.Errorf("%s: %w", refs[i], err)
+				}
+			}
 			img = hygiene.Redact(img)
 			t2 := time.Now()
 			class := analyze.Classify(img, o.Rules)
 			stages[i] = [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)}
 			out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes, ELF: elf}
+			if o.KeepIndex {
+				out[i].Index, out[i].captureKey, out[i].provenance, out[i].secrets = w, ownKeys[i], imgs[i].Provenance, secrets
+			}
+			if img.Snapshot != nil {
+				now := time.Now
+				if o.Now != nil {
+					now = o.Now
+				}
+				img.Snapshot.AgeSeconds = int64(now().Sub(img.Snapshot.Created) / time.Second)
+			}
 			if df := o.dockerfile(i); df != nil && df.File != nil {
 				r, err := analyze.MapDockerfile(img, class, df.File, analyze.DockerfileOptions{
 					Target: df.Target, BuildArgs: df.BuildArgs, Dockerignore: df.Dockerignore})
@@ -308,10 +414,16 @@ func Analyze(ctx context.Context, o Options, ref string, top int) (*analyze.Anal
 	if err != nil {
 		return nil, err
 	}
-	l := loaded[0]
+	return AnalyzeLoaded(o, loaded[0], top)
+}
+
+// AnalyzeLoaded is the second half of Analyze, for callers that keep the
+// loaded image (to write its snapshot): the summary, then the budgets.
+func AnalyzeLoaded(o Options, l Loaded, top int) (*analyze.Analysis, error) {
 	a := analyze.Summarize(l.Image, l.Class, top)
 	a.Dockerfile = l.Dockerfile
 	if !o.Budgets.Empty() {
+		var err error
 		if a.Budgets, err = budget.EvaluateAnalysis(a, o.Budgets); err != nil {
 			return nil, err
 		}
@@ -365,6 +477,23 @@ func fromProvenance(img *analyze.Image, class *analyze.Classification, statement
 		return nil
 	}
 	return r
+}
+
+// checkSnapshot refuses a snapshot whose walk captured other file bodies
+// than this run's would (other rules, another imgdiff, or suggest, which
+// needs ELF facts no snapshot holds): its classification would differ
+// from the image's.
+func checkSnapshot(img *layers.Image, key string, runFacts bool) error {
+	if img.Snapshot == nil {
+		return nil
+	}
+	if runFacts {
+		return errors.New("a snapshot holds no ELF facts of the image's files, which this command reads: give it the image itself")
+	}
+	if img.Snapshot.CaptureKey != key {
+		return fmt.Errorf("the snapshot captured other file bodies than this imgdiff's rules read (snapshot: %q, needed: %q): take it again with this imgdiff and rules", img.Snapshot.CaptureKey, key)
+	}
+	return nil
 }
 
 // nopObserver observes nothing.

@@ -12,6 +12,8 @@ import (
 	"io"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // Layer is one layer of an image as its source holds it.
@@ -62,6 +64,9 @@ type Image struct {
 	// stored; nil when there is none (docker save and the engine never
 	// have one). Registries, OCI layouts and OCI archives read it.
 	Provenance []byte
+	// Snapshot is set on an image read from a snapshot file: what the
+	// snapshot recorded of the image it was taken of.
+	Snapshot *index.Snapshot
 
 	closers []func() error
 }
@@ -110,4 +115,15 @@ type Identity struct {
 // Layer without it is read every time: never de-duplicated, never cached.
 type Identified interface {
 	Identity() Identity
+}
+
+// Indexed is implemented by layers whose file index is already known,
+// with no bytes to read: a snapshot's (package snapshot). The walk takes
+// their index from Index instead of reading them, never shares it with
+// another image's layer (the index is only what a file claims) and never
+// caches it; Same is what index.Layer.Identity says of it (what the walk
+// showed the layer's bytes to be when the snapshot was taken).
+type Indexed interface {
+	Index() (*index.Layer, error)
+	Same() string
 }

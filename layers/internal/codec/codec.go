@@ -1,4 +1,8 @@
-package cache
+// Package codec is the binary form of a layer's file index (index.Layer):
+// the payload the layer cache (package cache) stores compressed in each
+// entry and a snapshot (package snapshot) stores per layer. Decoding
+// trusts no count or length.
+package codec
 
 import (
 	"encoding/binary"
@@ -391,3 +395,53 @@ func (d *decoder) path(arena []byte, prev span) ([]byte, span) {
 	arena = append(arena, rest...)
 	return arena, span{off, len(arena)}
 }
+
+// Encode returns the payload form of l.
+func Encode(l *index.Layer) []byte { return encodeLayer(l) }
+
+// Decode parses a payload Encode wrote. It never trusts a count or a
+// length, and refuses trailing bytes and a size that is not the sum of the
+// entries'; it does not check that paths are canonical. Its error is
+// ErrCorrupt.
+func Decode(payload []byte) (*index.Layer, error) { return decodeLayer(payload) }
+
+// ErrCorrupt is the error of a payload or header that is not what was
+// written.
+var ErrCorrupt = errCorrupt
+
+// Fields reads the uvarint and length-prefixed fields of a header written
+// with binary.AppendUvarint (the cache's entry header), with the checks
+// Decode makes.
+type Fields struct{ d decoder }
+
+// NewFields reads fields from b.
+func NewFields(b []byte) *Fields { return &Fields{decoder{buf: b}} }
+
+// Uvarint reads one uvarint.
+func (f *Fields) Uvarint() uint64 { return f.d.uvarint() }
+
+// Bytes reads a uvarint length and that many bytes.
+func (f *Fields) Bytes() []byte { return f.d.bytes() }
+
+// Varint reads one varint.
+func (f *Fields) Varint() int64 { return f.d.varint() }
+
+// Entries reads, from the head of a payload, how many entries it claims
+// (-1 for none), without decoding them: for a reader to refuse a count
+// before it allocates for it.
+func Entries(payload []byte) (int, error) {
+	f := NewFields(payload)
+	f.Bytes()  // diffID
+	f.Varint() // size
+	n := f.Uvarint()
+	if f.Err() != nil || n > uint64(len(payload)) {
+		return 0, ErrCorrupt
+	}
+	return int(n) - 1, nil
+}
+
+// Rest is what has not been read.
+func (f *Fields) Rest() []byte { return f.d.buf }
+
+// Err is ErrCorrupt once a read has failed.
+func (f *Fields) Err() error { return f.d.err }

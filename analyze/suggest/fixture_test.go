@@ -47,8 +47,11 @@ type fixture struct {
 	pkgs       []pkgdef
 	config     model.Config
 	status     string // dpkg status body
-	elf        map[string]ELF
-	scripts    map[string][]byte
+	// auto are the packages apt's extended_states marks Auto-Installed
+	// (nil: no extended_states).
+	auto    []string
+	elf     map[string]ELF
+	scripts map[string][]byte
 }
 
 const bk = "buildkit.dockerfile.v0"
@@ -159,6 +162,13 @@ func (fx fixture) build(t *testing.T) Input {
 		if p == "var/lib/dpkg/status" {
 			img.Contents[p] = []byte(fx.status)
 		}
+	}
+	if fx.auto != nil {
+		var b strings.Builder
+		for _, a := range fx.auto {
+			b.WriteString("Package: " + a + "\nArchitecture: amd64\nAuto-Installed: 1\n\n")
+		}
+		img.Contents["var/lib/apt/extended_states"] = []byte(b.String())
 	}
 	for j, m := range stepBytes {
 		cl.Packages[j].Step = model.MainStep(m)

@@ -186,6 +186,10 @@ type state struct {
 	keptTools   []string // flagged packages the container runs
 	javaJRE     string
 
+	graphsRead bool
+	graphList  []*pkggraph.Graph
+	ownFiles   map[int]int // files (not docs) each classified package owns
+
 	binaries  []string
 	allStatic bool
 	base      string
@@ -456,29 +460,34 @@ func (s *state) selectPackages() {
 		}
 	}
 	cfg := pkggraph.RunConfig{Entrypoint: s.img.Config.Entrypoint, Cmd: s.img.Config.Cmd, Scripts: s.in.Scripts}
-	for _, st := range s.chain {
-		for _, ins := range st.Instructions {
-			if ins.Keyword != "RUN" {
+	// The packages the build asked for, as the package database records
+	// them (never the install command's text: lists fed through xargs,
+	// scripts and build arguments name packages no RUN line shows).
+	metaTools := map[string]bool{}
+	for _, r := range s.requested() {
+		p := s.cl.Packages[r.cls]
+		switch {
+		case p.Rule == analyze.RuleRunTimeTool:
+			add(p.Name, p.Evidence)
+		case p.Category == "" || p.Category == model.Docs:
+			if deps := s.buildToolMeta(r); len(deps) > 0 {
+				// A package of no files of its own whose dependencies
+				// are build tools (default-jdk-headless): one of them.
+				metaTools[p.Name] = true
+				s.ask(fmt.Sprintf("%s was asked for, but has no files of its own and depends on the build tools %s: left in the build stage with them", p.Name, strings.Join(deps, ", ")))
+				for _, d := range deps {
+					if jre := s.jreFor(r.g, d); jre != "" {
+						s.javaJRE = jre
+						add(jre, fmt.Sprintf("the JRE of %s, which %s depends on (%s)", d, p.Name, r.g.Manager))
+					}
+				}
 				continue
 			}
-			for _, name := range installedNames(ins.Text) {
-				i, ok := byName[name]
-				if !ok {
-					continue // a virtual or removed package: apt resolved it to others
-				}
-				p := s.cl.Packages[i]
-				if p.Rule == analyze.RuleRunTimeTool {
-					add(name, p.Evidence)
-					continue
-				}
-				if p.Category == "" || p.Category == model.Docs {
-					add(name, fmt.Sprintf("installed by %s:%s, not flagged", s.df.Path, ins.Lines))
-					continue
-				}
-				if jre := jreFor(name); jre != "" {
-					s.javaJRE = jre
-					add(jre, fmt.Sprintf("the JRE matching %s (%s)", name, p.Evidence))
-				}
+			add(p.Name, fmt.Sprintf("%s, installed by %s, not flagged", r.why, s.stepLocation(p.Step)))
+		default:
+			if jre := s.jreFor(r.g, p.Name); jre != "" {
+				s.javaJRE = jre
+				add(jre, fmt.Sprintf("the JRE matching %s (%s)", p.Name, p.Evidence))
 			}
 		}
 	}
@@ -503,7 +512,7 @@ func (s *state) selectPackages() {
 			s.ask(fmt.Sprintf("%s is a %s: kept in the final stage; can the container run without it?", p.Name, p.Evidence))
 			continue
 		}
-		if p.Category == "" || p.Category == model.Docs {
+		if (p.Category == "" || p.Category == model.Docs) && !metaTools[p.Name] {
 			continue
 		}
 		tools = append(tools, flagged{p.Name, p.Bytes})
@@ -650,8 +659,118 @@ func (s *state) libOwner(soname string) string {
 	return ""
 }
 
-// jreFor is the Debian JRE package for a JDK package, "" for others.
-func jreFor(name string) string {
+// request is a package the build asked for by name, as its database
+// records it.
+type request struct {
+	cls int // index in the classification's packages
+	g   *pkggraph.Graph
+	gi  int // index in g.Packages
+	why string
+}
+
+// graphs are the image's package dependency graphs (nil when none can be
+// read: the prediction's closure asks about it).
+func (s *state) graphs() []*pkggraph.Graph {
+	if !s.graphsRead {
+		s.graphsRead = true
+		s.graphList, _ = pkggraph.Read(s.img.Contents)
+	}
+	return s.graphList
+}
+
+// requested are the dpkg and apk packages one of the Dockerfile's steps
+// installed and the database records as asked for by name: not
+// Auto-Installed in apt's extended_states, in apk's world. Essential and
+// required packages come with every base and are left out. A database
+// that does not tell (no extended_states: dpkg -i, or nothing was
+// pulled in) makes every package the build installed count as asked for,
+// which keeps more, never less; it is said in a question.
+func (s *state) requested() []request {
+	var out []request
+	var unknown []string
+	for _, g := range s.graphs() {
+		if g.Manager != "dpkg" && g.Manager != "apk" {
+			continue
+		}
+		for gi, gp := range g.Packages {
+			if gp.Auto || gp.Essential || gp.Priority == "required" {
+				continue
+			}
+			ci, ok := s.pkgIndex(gp.Name)
+			if !ok || !s.appStep[s.cl.Packages[ci].Step] {
+				continue
+			}
+			why := "asked for by name (apt extended_states: not auto-installed)"
+			if g.Manager == "apk" {
+				why = "asked for by name (apk world)"
+			}
+			if !g.AutoKnown {
+				why = "installed by the build"
+				if c := s.cl.Packages[ci].Category; c == "" || c == model.Docs {
+					unknown = append(unknown, gp.Name)
+				}
+			}
+			out = append(out, request{cls: ci, g: g, gi: gi, why: why})
+		}
+	}
+	if len(unknown) > 0 {
+		s.ask(fmt.Sprintf("the package database does not say which packages were asked for by name (no apt extended_states or apk world), so every unflagged package the build installed is kept (%s): which does the app need?", listNames(unknown, 8)))
+	}
+	return out
+}
+
+// buildToolMeta are the flagged packages r's package depends on when it
+// has no files of its own but docs (a metapackage: default-jdk-headless
+// names openjdk-17-jdk-headless); nil for any other package.
+func (s *state) buildToolMeta(r request) []string {
+	if s.ownFiles == nil {
+		s.ownFiles = map[int]int{}
+		for i, o := range s.cl.Owners {
+			if o >= 0 && s.cl.Flags[i].Category != model.Docs && s.img.FS.Files[i].Kind != index.Dir {
+				s.ownFiles[o]++
+			}
+		}
+	}
+	if s.ownFiles[r.cls] > 0 {
+		return nil
+	}
+	var out []string
+	for _, e := range r.g.Out[r.gi] {
+		if e.Kind != pkggraph.Depends && e.Kind != pkggraph.PreDepends {
+			continue
+		}
+		name := r.g.Packages[e.To].Name
+		if j, ok := s.pkgIndex(name); ok {
+			if c := s.cl.Packages[j].Category; c != "" && c != model.Docs && !contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// jreFor is the JRE for a JDK package: the JRE package the JDK depends on
+// in the image's own graph (openjdk-17-jdk-headless depends on
+// openjdk-17-jre-headless), else Debian's naming; "" for a package that
+// is no JDK.
+func (s *state) jreFor(g *pkggraph.Graph, name string) string {
+	if !strings.Contains(name, "jdk") || strings.Contains(name, "jre") {
+		return ""
+	}
+	if g != nil {
+		if i := g.Index(name); i >= 0 {
+			best := ""
+			for _, e := range g.Out[i] {
+				n := g.Packages[e.To].Name
+				if (e.Kind == pkggraph.Depends || e.Kind == pkggraph.PreDepends) && strings.Contains(n, "jre") && (best == "" || strings.HasSuffix(n, "-headless")) {
+					best = n
+				}
+			}
+			if best != "" {
+				return best
+			}
+		}
+	}
 	for _, suf := range []string{"-jdk-headless", "-jdk"} {
 		if strings.HasPrefix(name, "openjdk-") && strings.HasSuffix(name, suf) {
 			return strings.TrimSuffix(name, suf) + "-jre-headless"
@@ -660,40 +779,14 @@ func jreFor(name string) string {
 	return ""
 }
 
-// installedNames are the package names an apt-get/apt/apk install command
-// in a RUN text names.
-func installedNames(text string) []string {
-	var out []string
-	for _, cmd := range splitCommands(text) {
-		w := strings.Fields(cmd)
-		start := -1
-		for j := 0; j+1 < len(w); j++ {
-			if (w[j] == "apt-get" || w[j] == "apt" || w[j] == "aptitude") && w[j+1] == "install" ||
-				w[j] == "apk" && w[j+1] == "add" {
-				start = j + 2
-				break
-			}
-		}
-		if start < 0 {
-			continue
-		}
-		for _, a := range w[start:] {
-			if strings.HasPrefix(a, "-") || strings.ContainsAny(a, "$`'\"") {
-				continue
-			}
-			a, _, _ = strings.Cut(a, "=")
-			a, _, _ = strings.Cut(a, ":")
-			if a != "" {
-				out = append(out, a)
-			}
+// stepLocation is the Dockerfile lines of history step i ("Dockerfile:7-8").
+func (s *state) stepLocation(i int) string {
+	for _, e := range s.in.Mapping.Entries {
+		if e.Index == i && e.Mapped() {
+			return e.File + ":" + e.Lines.String()
 		}
 	}
-	return out
-}
-
-func splitCommands(text string) []string {
-	r := strings.NewReplacer("&&", "\n", "||", "\n", ";", "\n", "|", "\n", "\\\n", " ")
-	return strings.Split(r.Replace(text), "\n")
+	return fmt.Sprintf("history entry %d", i)
 }
 
 // chooseBase picks the final stage's base.

@@ -26,7 +26,7 @@ FROM ${BASE}
 # 5 kB of source files the build wrote stay in the build stage
 # 10 MB of cache files the build wrote stay in the build stage
 # runtime packages:
-#   python3: installed by Dockerfile:7-8, not flagged
+#   python3: asked for by name (apt extended_states: not auto-installed), installed by Dockerfile:7-8, not flagged
 RUN apt-get update && apt-get install -y --no-install-recommends python3 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -170,6 +170,8 @@ type state struct {
 	baseStep map[int]bool
 
 	keep     []bool // parallel to FS.Files: copied from the build stage
+	devDrop  map[int]model.Category
+	venvPkgs []string // pip, setuptools, wheel of a venv, left behind
 	nodeDirs []string
 	dropped  map[model.Category]int64
 	stateB   int64 // unflagged package-manager state the build wrote
@@ -257,6 +259,7 @@ func (s *state) selectFiles() {
 	fs := s.img.FS
 	s.keep = make([]bool, len(fs.Files))
 	s.dropped = map[model.Category]int64{}
+	s.devDrop = map[int]model.Category{}
 	// Node: a project whose lockfile marks devDependencies gets a pruned
 	// node_modules from a stage of its own.
 	// The project is the directory above the outermost node_modules, and
@@ -300,6 +303,11 @@ func (s *state) selectFiles() {
 			s.dropped[c] += f.Bytes
 			continue
 		}
+		if c := s.devOnly(i); c != "" {
+			s.devDrop[i] = c
+			s.dropped[c] += f.Bytes
+			continue
+		}
 		if under(f.Path, stateDirs...) {
 			s.stateB += f.Bytes
 			continue
@@ -317,6 +325,10 @@ func (s *state) selectFiles() {
 		}
 		s.keep[i] = true
 	}
+	if len(s.venvPkgs) > 0 {
+		sort.Strings(s.venvPkgs)
+		s.ask(fmt.Sprintf("the venv's installers (%s) stay in the build stage: does the app import them at run time (pkg_resources is setuptools')?", strings.Join(s.venvPkgs, ", ")))
+	}
 	if len(s.genEtc) > 0 {
 		names := s.genEtc
 		more := ""
@@ -326,6 +338,63 @@ func (s *state) selectFiles() {
 		}
 		s.ask(fmt.Sprintf("%s%s were written by a package install and no package lists them: taken for its scripts' output, not copied; copy any the build configured by hand", strings.Join(names, ", "), more))
 	}
+}
+
+// testDirs are directories only tests, linters and coverage write: their
+// contents never run in production.
+var testDirs = map[string]bool{".pytest_cache": true, ".tox": true, ".nox": true, ".mypy_cache": true, ".ruff_cache": true,
+	".hypothesis": true, "htmlcov": true, ".nyc_output": true, "coverage": true}
+
+// venvTools are the installers a venv gets by default: the app imports
+// none of them at run time, as a rule (asked).
+var venvTools = map[string]bool{"pip": true, "setuptools": true, "wheel": true, "distribute": true}
+
+// devOnly is the category of a file the build wrote that no rule flags
+// but no production run reads: caches of test runs, linters and coverage
+// (.pytest_cache, .tox, .coverage, the bytecode of tests), and the
+// installers of a venv (pip, setuptools, wheel: their RECORD owns them).
+// "" for any other file.
+func (s *state) devOnly(i int) model.Category {
+	f := s.img.FS.Files[i]
+	parts := strings.Split(f.Path, "/")
+	base := parts[len(parts)-1]
+	if base == ".coverage" || strings.HasPrefix(base, ".coverage.") {
+		return model.Cache
+	}
+	pkgTree := strings.Contains(f.Path, "-packages/") || strings.Contains(f.Path, "node_modules/")
+	for k, d := range parts[:len(parts)-1] {
+		if testDirs[d] && !pkgTree {
+			return model.Cache
+		}
+		if d == "__pycache__" && k > 0 {
+			for _, up := range parts[:k] {
+				if up == "tests" || up == "test" {
+					return model.Cache
+				}
+			}
+		}
+	}
+	if o := s.cl.Owners[i]; o >= 0 && o < len(s.cl.Packages) {
+		p := s.cl.Packages[o]
+		if p.Manager == "python" && venvTools[strings.ToLower(p.Name)] && s.inVenv(p.Location) {
+			if !contains(s.venvPkgs, p.Name) {
+				s.venvPkgs = append(s.venvPkgs, p.Name)
+			}
+			return model.BuildTool
+		}
+	}
+	return ""
+}
+
+// inVenv reports whether the directory p (a dist-info) is inside a
+// virtual environment: a pyvenv.cfg in a directory above it.
+func (s *state) inVenv(p string) bool {
+	for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+		if _, ok := s.img.FS.Lookup(d + "/pyvenv.cfg"); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // installRun matches a RUN that installs system packages.

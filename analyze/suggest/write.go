@@ -721,6 +721,9 @@ func (s *state) predict() Prediction {
 			continue
 		}
 		name := string(s.cl.Flags[i].Category)
+		if c, ok := s.devDrop[i]; ok {
+			name = string(c)
+		}
 		if managed && p.Category != "" {
 			name = string(p.Category)
 		}

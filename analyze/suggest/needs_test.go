@@ -1,0 +1,178 @@
+package suggest
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// writeDockerfile writes a Dockerfile for a fixture whose shape no e2e app
+// has, and returns its path.
+func writeDockerfile(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "Dockerfile")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// flaskFixture is the Python app whose Debian packages came from a list
+// file (xargs -a debian-packages.txt apt-get install -y): no RUN line
+// names python3-flask, only apt's extended_states says it was asked for.
+// Its venv sees the system's packages (--system-site-packages), and the
+// build ran pytest in the app's tree.
+func flaskFixture(t *testing.T) fixture {
+	st := status([2]string{"libc6", ""}, [2]string{"dash", "libc6"}, [2]string{"python3", "python3.11"}, [2]string{"python3.11", "libc6"},
+		[2]string{"python3-venv", "python3.11-venv, python3"}, [2]string{"python3.11-venv", "python3.11"},
+		[2]string{"python3-flask", "python3-werkzeug, python3:any"}, [2]string{"python3-werkzeug", "python3:any"},
+		[2]string{"python3-pytest", "python3:any"})
+	venvSite := "opt/venv/lib/python3.11/site-packages/"
+	return fixture{
+		ref: "flask-app:single",
+		dockerfile: writeDockerfile(t, `FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv
+COPY debian-packages.txt /tmp/
+RUN xargs -a /tmp/debian-packages.txt apt-get install -y --no-install-recommends
+WORKDIR /app
+COPY . .
+RUN python3 -m venv --system-site-packages /opt/venv && /opt/venv/bin/python -m pytest tests
+ENV PATH=/opt/venv/bin:$PATH
+CMD ["python", "app.py"]
+`),
+		status: st,
+		auto:   []string{"python3.11", "python3.11-venv", "python3-werkzeug"},
+		pkgs: append(append([]pkgdef{}, basePkgs...),
+			pkgdef{name: "python3", manager: "dpkg"},
+			pkgdef{name: "python3.11", manager: "dpkg"},
+			pkgdef{name: "python3-venv", manager: "dpkg"},
+			pkgdef{name: "python3.11-venv", manager: "dpkg"},
+			pkgdef{name: "python3-flask", manager: "dpkg"},
+			pkgdef{name: "python3-werkzeug", manager: "dpkg"},
+			pkgdef{name: "python3-pytest", manager: "dpkg", cat: model.DevDependency},
+			pkgdef{name: "pip", manager: "python", location: venvSite + "pip-23.0.1.dist-info"},
+			pkgdef{name: "setuptools", manager: "python", location: venvSite + "setuptools-66.1.1.dist-info"}),
+		history: []step{
+			debianBase(st),
+			{createdBy: run("apt-get update && apt-get install -y --no-install-recommends python3 python3-venv"), files: []ffile{
+				{path: "usr/bin/python3", size: 10, kind: index.Symlink, pkg: "python3"},
+				{path: "usr/bin/python3.11", size: 6_000_000, pkg: "python3.11", mode: 0o755},
+				{path: "usr/lib/python3.11/venv/__init__.py", size: 20_000, pkg: "python3.11-venv"},
+				{path: "usr/share/doc/python3-venv/copyright", size: 1_000, pkg: "python3-venv"},
+				{path: "var/lib/apt/lists/deb.debian.org_Packages", size: 9_000_000, cat: model.Cache},
+			}},
+			{createdBy: "COPY debian-packages.txt /tmp/ # buildkit", files: []ffile{{path: "tmp/debian-packages.txt", size: 40}}},
+			{createdBy: run("xargs -a /tmp/debian-packages.txt apt-get install -y --no-install-recommends"), files: []ffile{
+				{path: "usr/lib/python3/dist-packages/flask/__init__.py", size: 300_000, pkg: "python3-flask"},
+				{path: "usr/lib/python3/dist-packages/werkzeug/__init__.py", size: 900_000, pkg: "python3-werkzeug"},
+				{path: "usr/lib/python3/dist-packages/pytest/__init__.py", size: 3_000_000, pkg: "python3-pytest"},
+			}},
+			{createdBy: "WORKDIR /app", files: []ffile{{path: "app", kind: index.Dir}}},
+			{createdBy: "COPY . . # buildkit", files: []ffile{
+				{path: "app/app.py", size: 2_000},
+				{path: "app/tests/test_app.py", size: 1_000, cat: model.Source},
+			}},
+			{createdBy: run("python3 -m venv --system-site-packages /opt/venv && /opt/venv/bin/python -m pytest tests"), files: []ffile{
+				{path: "opt/venv/pyvenv.cfg", size: 100},
+				{path: "opt/venv/bin/python", size: 16, kind: index.Symlink},
+				{path: "opt/venv/bin/pip", size: 250, pkg: "pip", mode: 0o755},
+				{path: venvSite + "pip/__init__.py", size: 9_000_000, pkg: "pip"},
+				{path: venvSite + "pip-23.0.1.dist-info/RECORD", size: 100_000, pkg: "pip"},
+				{path: venvSite + "setuptools/__init__.py", size: 3_000_000, pkg: "setuptools"},
+				{path: venvSite + "setuptools-66.1.1.dist-info/RECORD", size: 50_000, pkg: "setuptools"},
+				{path: venvSite + "myplugin.pth", size: 20},
+				{path: "app/.pytest_cache/v/cache/nodeids", size: 5_000},
+				{path: "app/tests/__pycache__/test_app.cpython-311-pytest-7.2.1.pyc", size: 4_000},
+				{path: "app/.coverage", size: 50_000},
+			}},
+			{createdBy: "ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", empty: true},
+			{createdBy: `CMD ["python" "app.py"]`, empty: true},
+		},
+		config: model.Config{Cmd: []string{"python", "app.py"}, WorkingDir: "/app",
+			Env: []string{"PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}},
+	}
+}
+
+// The Python packages installed from a list file are the app's runtime:
+// the package database says they were asked for, whatever the RUN line
+// says. The venv keeps the app's files but not its installers, and
+// nothing pytest or coverage wrote is copied.
+func TestListFileInstallAndVenv(t *testing.T) {
+	got, err := Suggest(flaskFixture(t).build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"python3", "python3-venv", "python3-flask"} {
+		if !slices.Contains(got.Packages, p) {
+			t.Errorf("runtime packages %v lack %s (asked for by name in extended_states)", got.Packages, p)
+		}
+	}
+	for _, p := range []string{"python3-pytest", "python3-werkzeug", "python3.11"} {
+		if slices.Contains(got.Packages, p) {
+			t.Errorf("runtime packages %v name %s (a dev dependency, or pulled in: apt installs it)", got.Packages, p)
+		}
+	}
+	for _, f := range []string{"/app/app.py", "/opt/venv/pyvenv.cfg", "/opt/venv/bin/python", "/opt/venv/lib/python3.11/site-packages/myplugin.pth"} {
+		if !copied(got.Copies, f) {
+			t.Errorf("%s is not copied; copies %v", f, got.Copies)
+		}
+	}
+	for _, f := range []string{"/opt/venv/bin/pip", "/opt/venv/lib/python3.11/site-packages/pip/__init__.py", "/opt/venv/lib/python3.11/site-packages/setuptools/__init__.py",
+		"/app/.pytest_cache/v/cache/nodeids", "/app/tests/__pycache__/test_app.cpython-311-pytest-7.2.1.pyc", "/app/.coverage"} {
+		if copied(got.Copies, f) {
+			t.Errorf("%s is copied; copies %v", f, got.Copies)
+		}
+	}
+	if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "the venv's installers (pip, setuptools)") }) {
+		t.Errorf("the venv's installers are left without a question: %q", got.Questions)
+	}
+	// ΔS by hand: pip and setuptools (12.15 MB + the pip script) are
+	// build tools; .pytest_cache, the tests' bytecode and .coverage
+	// (59 kB) caches, with apt's lists.
+	terms := map[string]int64{}
+	for _, term := range got.Prediction.Terms {
+		terms[term.Name] = term.Bytes
+	}
+	if terms["build-tool"] != 12_150_250 || terms["cache"] != 9_059_000 {
+		t.Errorf("terms %v: want build-tool 12150250, cache 9059000", got.Prediction.Terms)
+	}
+	checkParses(t, got.Dockerfile)
+}
+
+// A JDK asked for through Debian's default-jdk-headless metapackage: the
+// final stage gets the JRE of the JDK it depends on, not the metapackage
+// (which is build tools only).
+func TestDefaultJDKGetsItsJRE(t *testing.T) {
+	fx := javaFixture()
+	data, err := os.ReadFile(fx.dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.dockerfile = writeDockerfile(t, strings.Replace(string(data), "openjdk-17-jdk-headless\n", "default-jdk-headless\n", 1))
+	fx.history[1].createdBy = strings.Replace(fx.history[1].createdBy, "openjdk-17-jdk-headless", "default-jdk-headless", 1)
+	fx.status = status([2]string{"libc6", ""}, [2]string{"dash", "libc6"},
+		[2]string{"default-jdk-headless", "default-jre-headless, openjdk-17-jdk-headless"}, [2]string{"default-jre-headless", "openjdk-17-jre-headless"},
+		[2]string{"openjdk-17-jdk-headless", "openjdk-17-jre-headless"}, [2]string{"openjdk-17-jre-headless", "libc6"})
+	fx.auto = []string{"default-jre-headless", "openjdk-17-jdk-headless", "openjdk-17-jre-headless"}
+	fx.pkgs = append(fx.pkgs, pkgdef{name: "default-jdk-headless", manager: "dpkg"}, pkgdef{name: "default-jre-headless", manager: "dpkg"})
+	fx.history[0] = debianBase(fx.status)
+	if !strings.Contains(fx.history[1].createdBy, "default-jdk-headless") {
+		t.Fatal("the fixture's install step changed")
+	}
+	fx.history[1].files = append(fx.history[1].files,
+		ffile{path: "usr/share/doc/default-jdk-headless/copyright", size: 1_000, pkg: "default-jdk-headless", cat: model.Docs},
+		ffile{path: "usr/share/doc/default-jre-headless/copyright", size: 1_000, pkg: "default-jre-headless", cat: model.Docs})
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Packages, []string{"openjdk-17-jre-headless"}) {
+		t.Errorf("runtime packages %v, want the JRE only", got.Packages)
+	}
+	checkParses(t, got.Dockerfile)
+}

@@ -133,6 +133,9 @@ func (fx fixture) build(t *testing.T) Input {
 		mode := pl.f.mode
 		if mode == 0 {
 			mode = 0o644
+			if k == index.Dir {
+				mode = 0o755
+			}
 		}
 		img.FS.Files = append(img.FS.Files, model.File{Entry: index.Entry{Path: p, Size: pl.f.size, Mode: mode, Kind: k}, Layer: pl.layer, Bytes: pl.f.size})
 		flag := model.Flag{}

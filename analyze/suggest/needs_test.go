@@ -1,6 +1,8 @@
 package suggest
 
 import (
+	"encoding/json"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"os"
 	"path/filepath"
 	"slices"
@@ -175,4 +177,96 @@ func TestDefaultJDKGetsItsJRE(t *testing.T) {
 		t.Errorf("runtime packages %v, want the JRE only", got.Packages)
 	}
 	checkParses(t, got.Dockerfile)
+}
+
+// rustFixture is a Rust CLI that cargo install put in /root/.cargo/bin
+// (mode 0700 /root), run by name through PATH.
+func rustFixture(t *testing.T, entrypoint []string) fixture {
+	st := status([2]string{"libc6", ""}, [2]string{"dash", "libc6"}, [2]string{"libgcc-s1", "libc6"}, [2]string{"cargo", "rustc"}, [2]string{"rustc", "libc6"})
+	base := debianBase(st)
+	base.files = append(base.files, ffile{path: "root", kind: index.Dir, mode: 0o700},
+		ffile{path: "usr/lib/x86_64-linux-gnu/libgcc_s.so.1", size: 100_000, pkg: "libgcc-s1"})
+	ep, _ := json.Marshal(entrypoint)
+	return fixture{
+		ref: "logstat:single",
+		dockerfile: writeDockerfile(t, `FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends cargo
+WORKDIR /src
+COPY . .
+RUN cargo install --path .
+ENV PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ENTRYPOINT `+string(ep)+"\n"),
+		status: st,
+		auto:   []string{"rustc"},
+		pkgs: append(append([]pkgdef{}, basePkgs...),
+			pkgdef{name: "libgcc-s1", manager: "dpkg"},
+			pkgdef{name: "cargo", manager: "dpkg", cat: model.BuildTool},
+			pkgdef{name: "rustc", manager: "dpkg", cat: model.BuildTool}),
+		history: []step{
+			base,
+			{createdBy: run("apt-get update && apt-get install -y --no-install-recommends cargo"), files: []ffile{
+				{path: "usr/bin/cargo", size: 20_000_000, pkg: "cargo", mode: 0o755},
+				{path: "usr/bin/rustc", size: 90_000_000, pkg: "rustc", mode: 0o755},
+			}},
+			{createdBy: "WORKDIR /src", files: []ffile{{path: "src", kind: index.Dir}}},
+			{createdBy: "COPY . . # buildkit", files: []ffile{
+				{path: "src/Cargo.toml", size: 300, cat: model.Source},
+				{path: "src/src/main.rs", size: 5_000, cat: model.Source},
+			}},
+			{createdBy: run("cargo install --path ."), files: []ffile{
+				{path: "root/.cargo/bin/logstat", size: 4_000_000, mode: 0o755},
+				{path: "root/.cargo/.crates.toml", size: 200},
+				{path: "src/target/release/deps/x.rlib", size: 50_000_000, cat: model.BuildTool},
+			}},
+			{createdBy: "ENV PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", empty: true},
+			{createdBy: "ENTRYPOINT " + strings.ReplaceAll(string(ep), ",", " "), empty: true},
+		},
+		config: model.Config{Entrypoint: entrypoint, WorkingDir: "/src",
+			Env: []string{"PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}},
+		elf: map[string]ELF{"root/.cargo/bin/logstat": {Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libgcc_s.so.1", "libc.so.6"}}},
+	}
+}
+
+// A binary under /root (0700) is not reachable by the final stage's
+// non-root USER: it is copied to /usr/local/bin, and an ENTRYPOINT naming
+// its old path follows; nothing is copied under /root.
+func TestRootBinaryWithNonRootUser(t *testing.T) {
+	for _, ep := range [][]string{{"logstat"}, {"/root/.cargo/bin/logstat", "--json"}} {
+		got, err := Suggest(rustFixture(t, ep).build(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := checkParses(t, got.Dockerfile)
+		final := f.Stages[len(f.Stages)-1]
+		var bin bool
+		for _, in := range final.Instructions {
+			switch c := in.Command.(type) {
+			case *instructions.CopyCommand:
+				if c.DestPath == "/root" || strings.HasPrefix(c.DestPath, "/root/") {
+					t.Errorf("%v: %q copies into /root, which USER 65532 cannot enter", ep, in.Text)
+				}
+				if slices.Contains(c.SourcePaths, "/root/.cargo/bin/logstat") && c.DestPath == "/usr/local/bin/" {
+					bin = true
+				}
+			case *instructions.EntrypointCommand:
+				want := []string{"logstat"}
+				if len(ep) > 1 {
+					want = []string{"/usr/local/bin/logstat", "--json"}
+				}
+				if !slices.Equal(c.CmdLine, want) {
+					t.Errorf("ENTRYPOINT %q, want %q", c.CmdLine, want)
+				}
+			case *instructions.UserCommand:
+				if c.User != "65532:65532" {
+					t.Errorf("USER %s", c.User)
+				}
+			}
+		}
+		if !bin {
+			t.Errorf("%v: logstat is not copied to /usr/local/bin:\n%s", ep, got.Dockerfile)
+		}
+		if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "/root could not be reached by USER 65532:65532") }) {
+			t.Errorf("the move is not asked about: %q", got.Questions)
+		}
+	}
 }

@@ -140,6 +140,7 @@ func Suggest(in Input) (*Suggestion, error) {
 	s.selectPackages()
 	s.keepSources()
 	s.chooseBase()
+	s.placeForUser()
 	s.askContext()
 	pred := s.predict()
 	text := s.write()
@@ -188,6 +189,11 @@ type state struct {
 	keptTools   []string // flagged packages the container runs
 	javaJRE     string
 
+	moved     map[string]string // kept file → where the final stage puts it
+	remap     map[string]string // closed directory → its new place
+	chmod     map[string]bool   // kept executables copied with --chmod=0755
+	reachNote string
+
 	graphsRead bool
 	graphList  []*pkggraph.Graph
 	ownFiles   map[int]int // files (not docs) each classified package owns
@@ -206,6 +212,7 @@ type copyLine struct {
 	dst   string
 	bytes int64
 	note  string
+	chmod bool
 }
 
 func (s *state) ask(q string) { s.questions = append(s.questions, q) }

@@ -272,7 +272,7 @@ func (s *state) write() string {
 	for _, ins := range s.chainInstructions("LABEL") {
 		w("%s", s.df.Snippet(ins.Lines))
 	}
-	if wd := s.img.Config.WorkingDir; wd != "" && safe(wd) {
+	if wd := s.destValue(s.img.Config.WorkingDir); wd != "" && safe(wd) {
 		w("WORKDIR %s", wd)
 	} else if wd != "" {
 		s.ask(fmt.Sprintf("the working directory %s cannot be written safely in a WORKDIR line: left out", show(wd)))
@@ -283,7 +283,11 @@ func (s *state) write() string {
 	}
 	for _, c := range s.copies {
 		w("# %s", c.note)
-		w("COPY --from=%s %s %s", c.from, strings.Join(c.srcs, " "), c.dst)
+		chmod := ""
+		if c.chmod {
+			chmod = " --chmod=0755"
+		}
+		w("COPY --from=%s%s %s %s", c.from, chmod, strings.Join(c.srcs, " "), c.dst)
 	}
 	for _, ins := range s.chainInstructions("EXPOSE") {
 		w("%s", s.df.Snippet(ins.Lines))
@@ -295,29 +299,26 @@ func (s *state) write() string {
 			w("%s", s.df.Snippet(hc[len(hc)-1].Lines))
 		}
 	}
-	if u := s.img.Config.User; u != "" && safe(u) && u != "root" && u != "0" && !strings.HasPrefix(u, "0:") && !strings.HasPrefix(u, "root:") && (s.base != "scratch" || numericUser(u)) {
-		w("# the original user")
-		w("USER %s", u)
-	} else if u != "" && s.base == "scratch" && !numericUser(u) && u != "root" && !strings.HasPrefix(u, "root:") {
-		// scratch has no /etc/passwd: a user name would fail at start.
-		w("# numeric: scratch has no /etc/passwd to look the original user up in")
-		w("USER 65532:65532")
-		s.ask(fmt.Sprintf("the original ran as user %s, a name scratch cannot resolve: USER 65532:65532 instead; does the app need that user's uid or home?", show(u)))
-	} else {
-		w("# non-root: the original ran as root; the copied files stay root-owned, readable by this user")
-		w("USER 65532:65532")
+	user, note, question := s.finalUser()
+	if question != "" {
+		s.ask(question)
 	}
+	w("# %s", note)
+	if s.reachNote != "" {
+		w("# %s", s.reachNote)
+	}
+	w("USER %s", user)
 	if ep := s.img.Config.Entrypoint; len(ep) > 0 {
 		if isShell(ep) {
 			w("# the original ENTRYPOINT is in shell form: the same shell, written in exec form")
 		}
-		w("ENTRYPOINT %s", execForm(ep))
+		w("ENTRYPOINT %s", execForm(s.destArgv(ep)))
 	}
 	if cmd := s.img.Config.Cmd; len(cmd) > 0 {
 		if isShell(cmd) {
 			w("# the original CMD is in shell form: the same shell, written in exec form")
 		}
-		w("CMD %s", execForm(cmd))
+		w("CMD %s", execForm(s.destArgv(cmd)))
 	}
 	if len(s.questions) > 0 {
 		w("")
@@ -522,7 +523,7 @@ func (s *state) carriedEnv() []string {
 				dropped = append(dropped, kv.Key)
 				continue
 			}
-			out = append(out, "ENV "+kv.Key+"="+quoteIfNeeded(kv.Value))
+			out = append(out, "ENV "+kv.Key+"="+quoteIfNeeded(s.destValue(kv.Value)))
 		}
 	}
 	if len(dropped) > 0 {
@@ -548,7 +549,7 @@ func (s *state) planCopies(build string) {
 			if g.Kind == index.Dir {
 				continue
 			}
-			if s.keep[j] {
+			if s.keep[j] && s.moved[g.Path] == "" && !s.chmod[g.Path] {
 				some = true
 			} else {
 				all = false
@@ -579,7 +580,10 @@ func (s *state) planCopies(build string) {
 			flagged["/"+top] = flagged["/"+top] || fl
 			continue
 		}
-		parent := path.Dir(f.Path)
+		parent := path.Dir(s.dest(f.Path))
+		if s.chmod[f.Path] {
+			parent = chmodKey + parent
+		}
 		files[parent] = append(files[parent], "/"+f.Path)
 		fileBytes[parent] += f.Bytes
 		flagged[parent] = flagged[parent] || fl
@@ -591,12 +595,19 @@ func (s *state) planCopies(build string) {
 		return "written by the build and not flagged"
 	}
 	for _, d := range sortedKeys(dirs) {
-		s.copies = append(s.copies, copyLine{from: build, srcs: []string{"/" + d}, dst: "/" + d, bytes: dirs[d],
-			note: fmt.Sprintf("/%s: %s, %s", d, mb(dirs[d]), how("/"+d))})
+		note := fmt.Sprintf("/%s: %s, %s", d, mb(dirs[d]), how("/"+d))
+		if to := s.dest(d); to != d {
+			note += fmt.Sprintf(", moved to /%s (see USER)", to)
+		}
+		s.copies = append(s.copies, copyLine{from: build, srcs: []string{"/" + d}, dst: "/" + s.dest(d), bytes: dirs[d], note: note})
 	}
 	for _, p := range sortedKeys(files) {
-		s.copies = append(s.copies, copyLine{from: build, srcs: files[p], dst: "/" + p + "/", bytes: fileBytes[p],
-			note: fmt.Sprintf("%s, %s", mb(fileBytes[p]), how(p))})
+		dst, chmod := strings.CutPrefix(p, chmodKey)
+		note := fmt.Sprintf("%s, %s", mb(fileBytes[p]), how(p))
+		if chmod {
+			note += "; --chmod=0755: executables others could not run, for USER"
+		}
+		s.copies = append(s.copies, copyLine{from: build, srcs: files[p], dst: "/" + dst + "/", bytes: fileBytes[p], note: note, chmod: chmod})
 	}
 	for k, d := range s.nodeDirs {
 		nm := path.Join(d, "node_modules")
@@ -619,6 +630,9 @@ func (s *state) planCopies(build string) {
 	}
 	sort.SliceStable(s.copies, func(a, b int) bool { return s.copies[a].dst < s.copies[b].dst })
 }
+
+// chmodKey marks a group of files copied with --chmod in planCopies.
+const chmodKey = "\x00chmod:"
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))

@@ -25,6 +25,7 @@ type ffile struct {
 	pkg  string         // owner, "" for none
 	mode uint32
 	kind index.Kind // 0: regular file
+	link string     // a symlink's target
 }
 
 type step struct {
@@ -137,7 +138,7 @@ func (fx fixture) build(t *testing.T) Input {
 				mode = 0o755
 			}
 		}
-		img.FS.Files = append(img.FS.Files, model.File{Entry: index.Entry{Path: p, Size: pl.f.size, Mode: mode, Kind: k}, Layer: pl.layer, Bytes: pl.f.size})
+		img.FS.Files = append(img.FS.Files, model.File{Entry: index.Entry{Path: p, Size: pl.f.size, Mode: mode, Kind: k, Link: pl.f.link}, Layer: pl.layer, Bytes: pl.f.size})
 		flag := model.Flag{}
 		owner := -1
 		if pl.f.pkg != "" {
@@ -213,3 +214,18 @@ func debianBase(st string) step {
 }
 
 var basePkgs = []pkgdef{{name: "libc6", manager: "dpkg"}, {name: "dash", manager: "dpkg"}}
+
+// withLoader adds glibc's loader to a base step as Debian's usrmerged
+// layout has it (/lib64 → usr/lib64, a link to the file in
+// /usr/lib/x86_64-linux-gnu), and the ELF facts of the loader and libc
+// to elf.
+func withLoader(base step, elf map[string]ELF) step {
+	base.files = append(append([]ffile{}, base.files...),
+		ffile{path: "lib", size: 7, kind: index.Symlink, link: "usr/lib"},
+		ffile{path: "lib64", size: 9, kind: index.Symlink, link: "usr/lib64"},
+		ffile{path: "usr/lib64/ld-linux-x86-64.so.2", size: 42, kind: index.Symlink, link: "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", pkg: "libc6"},
+		ffile{path: "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", size: 200_000, pkg: "libc6", mode: 0o755})
+	elf["usr/lib/x86_64-linux-gnu/libc.so.6"] = ELF{Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"ld-linux-x86-64.so.2"}}
+	elf["usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"] = ELF{}
+	return base
+}

@@ -25,6 +25,8 @@ func (s *state) finalUser() (user, note, question string) {
 	switch {
 	case u != "" && safe(u) && u != "root" && u != "0" && !strings.HasPrefix(u, "0:") && !strings.HasPrefix(u, "root:") && (s.base != "scratch" || numericUser(u)):
 		return u, "the original user", ""
+	case s.base == "scratch" && s.userByName():
+		return u, "the original user, resolved by the copied /etc/passwd", ""
 	case u != "" && s.base == "scratch" && !numericUser(u) && u != "root" && !strings.HasPrefix(u, "root:"):
 		// scratch has no /etc/passwd: a user name would fail at start.
 		return "65532:65532", "numeric: scratch has no /etc/passwd to look the original user up in",

@@ -140,6 +140,7 @@ func Suggest(in Input) (*Suggestion, error) {
 	s.selectPackages()
 	s.keepSources()
 	s.chooseBase()
+	s.extraCopies = s.scratchExtras(s.buildName())
 	s.placeForUser()
 	s.askContext()
 	pred := s.predict()
@@ -193,6 +194,10 @@ type state struct {
 	remap     map[string]string // closed directory → its new place
 	chmod     map[string]bool   // kept executables copied with --chmod=0755
 	reachNote string
+
+	native      *nativeClosure // the loader and libraries a scratch stage copies
+	nativeWhy   string         // why a dynamic binary keeps the original base
+	extraCopies []copyLine     // CA certificates, passwd and group on scratch
 
 	graphsRead bool
 	graphList  []*pkggraph.Graph
@@ -874,6 +879,9 @@ func (s *state) chooseBase() {
 	if s.allStatic && len(s.runtimeNonData()) == 0 && !shell {
 		s.base = "scratch"
 		s.baseWhy = fmt.Sprintf("every binary copied is static (no PT_INTERP, no DT_NEEDED: %s)", "/"+strings.Join(s.binaries, ", /"))
+	}
+	if s.base != "scratch" && !s.allStatic && len(s.binaries) > 0 {
+		s.tryNative(shell)
 	}
 	if s.javaJRE != "" && strings.Contains(orig, "-jdk") {
 		s.base = strings.Replace(orig, "-jdk", "-jre", 1)

@@ -23,6 +23,7 @@ const dfDir = "../../testdata/dockerfiles/"
 func cFixture() fixture {
 	st := status([2]string{"libc6", ""}, [2]string{"dash", "libc6"}, [2]string{"build-essential", "gcc, make, libc6-dev"},
 		[2]string{"gcc", "gcc-12"}, [2]string{"gcc-12", "libisl23, libc6"}, [2]string{"make", "libc6"}, [2]string{"libc6-dev", "libc6"}, [2]string{"libisl23", "libc6"})
+	elf := map[string]ELF{"usr/local/bin/wordfreq": {Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libc.so.6"}}}
 	return fixture{
 		ref:        "wordfreq:single",
 		dockerfile: dfDir + "c/Dockerfile.single",
@@ -35,7 +36,7 @@ func cFixture() fixture {
 			pkgdef{name: "libc6-dev", manager: "dpkg", cat: model.BuildTool},
 			pkgdef{name: "libisl23", manager: "dpkg"}),
 		history: []step{
-			debianBase(st),
+			withLoader(debianBase(st), elf),
 			{createdBy: run("apt-get update && apt-get install -y --no-install-recommends build-essential"), files: []ffile{
 				{path: "usr/share/doc/build-essential/copyright", size: 1_000, pkg: "build-essential"},
 				{path: "usr/bin/gcc-12", size: 30_000_000, pkg: "gcc-12", mode: 0o755},
@@ -57,7 +58,7 @@ func cFixture() fixture {
 			{createdBy: `ENTRYPOINT ["/usr/local/bin/wordfreq"]`, empty: true},
 		},
 		config: model.Config{Entrypoint: []string{"/usr/local/bin/wordfreq"}, Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}},
-		elf:    map[string]ELF{"usr/local/bin/wordfreq": {Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libc.so.6"}}},
+		elf:    elf,
 	}
 }
 
@@ -176,11 +177,13 @@ func TestSuggestGolden(t *testing.T) {
 		pkgs []string
 	}{
 		{"c", cFixture(), Prediction{
-			// base 2,000,000 + 100,000 + 1,000 + status; wordfreq 17,000
-			Original:  2_101_000 + int64(len(cFixture().status)) + 42_303_000 + 4_500 + 25_000,
-			Predicted: 2_101_000 + int64(len(cFixture().status)) + 17_000,
-			Terms:     []Term{{"build-tool", 30_301_000}, {"source", 12_500}, {"cache", 9_000_000}, {"other", 3_002_000}},
-		}, "debian:bookworm-slim", nil},
+			// base 2,000,000 + 100,000 + 1,000 + status, the loader
+			// 200,000 and its links (7 + 9 + 42 bytes); wordfreq 17,000.
+			// On scratch: wordfreq, libc and the loader.
+			Original:  2_101_000 + int64(len(cFixture().status)) + 200_058 + 42_303_000 + 4_500 + 25_000,
+			Predicted: 17_000 + 2_000_000 + 200_000,
+			Terms:     []Term{{"build-tool", 30_301_000}, {"source", 12_500}, {"cache", 9_000_000}, {"other", 3_002_000}, {"base", 101_058 + int64(len(cFixture().status))}},
+		}, "scratch", nil},
 		{"go", goFixture(), Prediction{
 			Original:  2_101_000 + int64(len(goFixture().status)) + 59_001_000 + 5_100 + 27_000_000,
 			Predicted: 7_000_000,

@@ -243,6 +243,9 @@ func (s *state) write() string {
 
 	w("")
 	w("# the final stage: base %s, %s", s.base, s.baseWhy)
+	if s.nativeWhy != "" && s.base != "scratch" {
+		w("# not scratch with the binaries' libraries copied: %s", s.nativeWhy)
+	}
 	w("FROM %s", s.fromWord())
 	if left, bytes := s.toolsLeft(); len(left) > 0 {
 		names := left
@@ -628,6 +631,10 @@ func (s *state) planCopies(build string) {
 			}
 		}
 	}
+	if s.native != nil {
+		s.copies = append(s.copies, s.closureCopies(build)...)
+	}
+	s.copies = append(s.copies, s.extraCopies...)
 	sort.SliceStable(s.copies, func(a, b int) bool { return s.copies[a].dst < s.copies[b].dst })
 }
 
@@ -708,6 +715,10 @@ func (s *state) predict() Prediction {
 		keep := false
 		switch {
 		case s.keep[i]:
+			keep = true
+		case s.native != nil && s.native.files[i]:
+			keep = true
+		case scratch && s.extraCopied(f.Path):
 			keep = true
 		case s.inNodeModules(f.Path):
 			keep = s.cl.Flags[i].Category == ""

@@ -21,6 +21,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install --break-system-packag
 CMD ["wordstats"]
 
 # the final stage: base debian:bookworm-slim, the original base (Dockerfile:6)
+# not scratch with the binaries' libraries copied: the container runs a script, which needs its interpreter
 FROM ${BASE}
 # gcc-12, python3-pip, python3-dev, python3-pytest, gcc: 46 MB of build-tool, dev-dependency packages stay in the build stage
 # 5 kB of source files the build wrote stay in the build stage

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -268,5 +269,64 @@ func TestRootBinaryWithNonRootUser(t *testing.T) {
 		if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "/root could not be reached by USER 65532:65532") }) {
 			t.Errorf("the move is not asked about: %q", got.Questions)
 		}
+	}
+}
+
+// Shared libraries loaded by Python extension modules and JNI: the
+// libraries a module needs come from the packages owning them (the
+// build's -dev package pulled them in and stays behind), and a library
+// the app ships beside the module is copied with it, not asked about.
+func TestExtensionAndJNILibraries(t *testing.T) {
+	const site = "opt/venv/lib/python3.11/site-packages/"
+	for _, tc := range []struct {
+		name   string
+		fx     fixture
+		module string
+	}{
+		{"python extension", flaskFixture(t), site + "fastjson/_speedups.cpython-311-x86_64-linux-gnu.so"},
+		{"JNI", javaFixture(), "src/native/libwordjni.so"},
+	} {
+		fx := tc.fx
+		dir := path.Dir(tc.module)
+		fx.status += status([2]string{"libyajl-dev", "libyajl2"}, [2]string{"libyajl2", "libc6"})
+		fx.auto = append(fx.auto, "libyajl2")
+		fx.pkgs = append(fx.pkgs, pkgdef{name: "libyajl-dev", manager: "dpkg", cat: model.BuildTool}, pkgdef{name: "libyajl2", manager: "dpkg"})
+		fx.history[0] = debianBase(fx.status)
+		last := len(fx.history) - 3 // the venv step, before ENV and CMD
+		if tc.name == "JNI" {
+			last = 4
+		}
+		fx.history[1].files = append(fx.history[1].files,
+			ffile{path: "usr/include/yajl/yajl_parse.h", size: 10_000, pkg: "libyajl-dev"},
+			ffile{path: "usr/lib/x86_64-linux-gnu/libyajl.so.2", size: 40_000, pkg: "libyajl2"})
+		fx.history[last].files = append(fx.history[last].files,
+			ffile{path: tc.module, size: 30_000, mode: 0o755},
+			ffile{path: dir + "/libwordcore.so.1", size: 20_000})
+		if fx.elf == nil {
+			fx.elf = map[string]ELF{}
+		}
+		fx.elf[tc.module] = ELF{Needed: []string{"libyajl.so.2", "libwordcore.so.1", "libc.so.6"}}
+		fx.elf[dir+"/libwordcore.so.1"] = ELF{Needed: []string{"libc.so.6"}}
+		got, err := Suggest(fx.build(t))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !slices.Contains(got.Packages, "libyajl2") || slices.Contains(got.Packages, "libyajl-dev") {
+			t.Errorf("%s: runtime packages %v: want libyajl2 (owns libyajl.so.2), not libyajl-dev", tc.name, got.Packages)
+		}
+		if want := "libyajl2: owns libyajl.so.2, which /" + tc.module + " needs (DT_NEEDED)"; !strings.Contains(got.Dockerfile, want) {
+			t.Errorf("%s: no %q in\n%s", tc.name, want, got.Dockerfile)
+		}
+		for _, f := range []string{"/" + tc.module, "/" + dir + "/libwordcore.so.1"} {
+			if !copied(got.Copies, f) {
+				t.Errorf("%s: %s not copied: %v", tc.name, f, got.Copies)
+			}
+		}
+		for _, q := range got.Questions {
+			if strings.Contains(q, "libwordcore") {
+				t.Errorf("%s: the app's own library is asked about: %q", tc.name, q)
+			}
+		}
+		checkParses(t, got.Dockerfile)
 	}
 }

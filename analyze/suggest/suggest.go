@@ -633,6 +633,11 @@ func (s *state) selectPackages() {
 			s.allStatic = false
 		}
 		for _, lib := range e.Needed {
+			if p := s.findLib(lib, f.Path); p != "" {
+				if j := s.resolve(p); j >= 0 && s.keep[j] {
+					continue // the app's own library, beside it: copied with it
+				}
+			}
 			owner := s.libOwner(lib)
 			switch {
 			case owner == "":

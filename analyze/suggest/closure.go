@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -41,8 +42,10 @@ type nativeClosure struct {
 
 // resolve follows symlinks (in any component) to the file at canonical
 // path p, at most 32 links; -1 when there is none.
-func (s *state) resolve(p string) int {
-	fs := s.img.FS
+func (s *state) resolve(p string) int { return resolveIn(s.img.FS, p) }
+
+// resolveIn is resolve on any filesystem.
+func resolveIn(fs *model.FS, p string) int {
 	for hops := 0; hops < 32; hops++ {
 		parts := strings.Split(p, "/")
 		changed := false
@@ -242,13 +245,15 @@ func (s *state) closureCopies(build string) []copyLine {
 	c := s.native
 	var out []copyLine
 	i := s.resolve(c.interp)
-	out = append(out, copyLine{from: build, srcs: []string{"/" + c.interp}, dst: "/" + c.interp, bytes: s.img.FS.Files[i].Bytes,
-		note: fmt.Sprintf("the loader the binaries name (PT_INTERP), /%s in the image", s.img.FS.Files[i].Path)})
+	if !s.baseHas(c.interp) {
+		out = append(out, copyLine{from: build, srcs: []string{"/" + c.interp}, dst: "/" + c.interp, bytes: s.img.FS.Files[i].Bytes,
+			note: fmt.Sprintf("the loader the binaries name (PT_INTERP), /%s in the image", s.img.FS.Files[i].Path)})
+	}
 	byDir := map[string][]string{}
 	bytes := map[string]int64{}
 	for p, real := range c.libs {
 		j, _ := s.img.FS.IndexOf(real)
-		if s.keep[j] {
+		if s.keep[j] || s.baseHas(p) {
 			continue
 		}
 		d := path.Dir(p)
@@ -351,6 +356,31 @@ func (s *state) extraCopied(p string) bool {
 			if src == "/"+p {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// baseHas reports whether the runtime base --base named has a file at
+// canonical path p (symlinks followed), as the loader would find it.
+func (s *state) baseHas(p string) bool {
+	rb := s.in.RuntimeBase
+	return rb != nil && rb.FS != nil && resolveIn(rb.FS, p) >= 0
+}
+
+// nativeFileCopied reports whether file i of the image is copied as part
+// of the closure: the base --base named lacks every path it is found by.
+func (s *state) nativeFileCopied(i int) bool {
+	c := s.native
+	if c == nil || !c.files[i] {
+		return false
+	}
+	if s.resolve(c.interp) == i && !s.baseHas(c.interp) {
+		return true
+	}
+	for p := range c.libs {
+		if s.resolve(p) == i && !s.baseHas(p) {
+			return true
 		}
 	}
 	return false

@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -328,5 +329,63 @@ func TestExtensionAndJNILibraries(t *testing.T) {
 			}
 		}
 		checkParses(t, got.Dockerfile)
+	}
+}
+
+// --base names the final stage's base: the copied closure skips what it
+// has (libc and the loader on a distroless/cc-like base), and a base that
+// could not be read gets the whole closure and a question.
+func TestUserBase(t *testing.T) {
+	cc := &model.FS{}
+	for _, f := range []model.File{
+		{Entry: index.Entry{Path: "lib", Kind: index.Symlink, Link: "usr/lib"}},
+		{Entry: index.Entry{Path: "lib64", Kind: index.Symlink, Link: "usr/lib64"}},
+		{Entry: index.Entry{Path: "usr", Kind: index.Dir, Mode: 0o755}},
+		{Entry: index.Entry{Path: "usr/lib", Kind: index.Dir, Mode: 0o755}},
+		{Entry: index.Entry{Path: "usr/lib/x86_64-linux-gnu", Kind: index.Dir, Mode: 0o755}},
+		{Entry: index.Entry{Path: "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", Kind: index.File, Mode: 0o755}, Bytes: 210_000},
+		{Entry: index.Entry{Path: "usr/lib/x86_64-linux-gnu/libc.so.6", Kind: index.File, Mode: 0o755}, Bytes: 1_900_000},
+		{Entry: index.Entry{Path: "usr/lib64", Kind: index.Dir, Mode: 0o755}},
+		{Entry: index.Entry{Path: "usr/lib64/ld-linux-x86-64.so.2", Kind: index.Symlink, Link: "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"}},
+	} {
+		cc.Files = append(cc.Files, f)
+	}
+	sort.Slice(cc.Files, func(a, b int) bool { return model.ComparePaths(cc.Files[a].Path, cc.Files[b].Path) < 0 })
+	for _, tc := range []struct {
+		name     string
+		base     *RuntimeBase
+		copies   []string // closure files copied
+		predict  int64
+		question string
+	}{
+		{"readable", &RuntimeBase{Ref: "gcr.io/distroless/cc-debian12", FS: cc, Size: 2_110_000}, nil, 17_000 + 2_110_000, ""},
+		{"unreadable", &RuntimeBase{Ref: "corp/base:1", Err: "corp/base:1: not found"}, []string{"/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"}, 17_000 + 2_200_000,
+			"the base corp/base:1 could not be read (corp/base:1: not found)"},
+	} {
+		in := cFixture().build(t)
+		in.RuntimeBase = tc.base
+		got, err := Suggest(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := checkParses(t, got.Dockerfile)
+		if final := f.Stages[len(f.Stages)-1]; final.BaseName != tc.base.Ref || got.Base != tc.base.Ref {
+			t.Errorf("%s: final FROM %s (Base %s), want %s", tc.name, final.BaseName, got.Base, tc.base.Ref)
+		}
+		for _, p := range []string{"/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"} {
+			if want := slices.Contains(tc.copies, p); slices.Contains(got.Copies, p) != want {
+				t.Errorf("%s: %s copied: %v, want %v (copies %v)", tc.name, p, !want, want, got.Copies)
+			}
+		}
+		if len(got.Packages) != 0 && strings.Contains(got.Dockerfile, "apt-get install -y --no-install-recommends libc6") {
+			t.Errorf("%s: installs packages on a copy-only base:\n%s", tc.name, got.Dockerfile)
+		}
+		if got.Prediction.Predicted != tc.predict {
+			t.Errorf("%s: predicted %d, want %d", tc.name, got.Prediction.Predicted, tc.predict)
+		}
+		asked := slices.ContainsFunc(got.Questions, func(q string) bool { return tc.question != "" && strings.Contains(q, tc.question) })
+		if asked != (tc.question != "") {
+			t.Errorf("%s: questions %q, want one with %q", tc.name, got.Questions, tc.question)
+		}
 	}
 }

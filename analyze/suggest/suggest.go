@@ -57,6 +57,23 @@ type Input struct {
 	// Scripts are the captured bodies of the scripts ENTRYPOINT, CMD and
 	// HEALTHCHECK run (pkggraph.ScriptPaths), by canonical path.
 	Scripts map[string][]byte
+	// RuntimeBase is the final stage's base the user named (--base), nil
+	// for the choice from the evidence.
+	RuntimeBase *RuntimeBase
+}
+
+// RuntimeBase is a final-stage base the user chose (a distroless image, a
+// company base): the final stage starts FROM it, and the copied library
+// closure skips what it already has.
+type RuntimeBase struct {
+	// Ref is the image reference as the FROM line gets it.
+	Ref string
+	// FS is its final filesystem; nil when it could not be read.
+	FS *model.FS
+	// Size is its content size (FS's bytes), when read.
+	Size int64
+	// Err says why it could not be read.
+	Err string
 }
 
 // Term is one term of the predicted ΔS.
@@ -197,6 +214,7 @@ type state struct {
 
 	native      *nativeClosure // the loader and libraries a scratch stage copies
 	nativeWhy   string         // why a dynamic binary keeps the original base
+	onCopies    bool           // the base --base named replaces scratch: nothing is installed
 	extraCopies []copyLine     // CA certificates, passwd and group on scratch
 
 	graphsRead bool
@@ -892,13 +910,56 @@ func (s *state) chooseBase() {
 		s.base = strings.Replace(orig, "-jdk", "-jre", 1)
 		s.baseWhy = fmt.Sprintf("the JRE variant of the original base %s", orig)
 	}
+	s.userBase()
 	for i, f := range s.img.FS.Files {
 		if s.keep[i] {
-			if _, ok := s.in.ELF[f.Path]; !ok && f.Kind == index.File && f.Mode&0o111 != 0 && !isLib(f.Path) && s.base == "scratch" {
+			if _, ok := s.in.ELF[f.Path]; !ok && f.Kind == index.File && f.Mode&0o111 != 0 && !isLib(f.Path) && s.copyOnly() {
 				s.ask(fmt.Sprintf("/%s is executable but no ELF facts were given: does it need a shell or libraries?", f.Path))
 			}
 		}
 	}
+}
+
+// copyOnly reports whether the final stage installs no package: scratch,
+// or a base --base named under binaries that need only copies.
+func (s *state) copyOnly() bool {
+	return s.base == "scratch" || s.onCopies
+}
+
+// userBase puts the final stage on the base --base named, saying what it
+// changes.
+func (s *state) userBase() {
+	rb := s.in.RuntimeBase
+	if rb == nil {
+		return
+	}
+	var why string
+	switch {
+	case s.native != nil:
+		why = "the binaries' loader and libraries are copied, but for those it has"
+	case s.base == "scratch":
+		why = "every binary copied is static"
+	default:
+		why = "the runtime packages are installed on it"
+		if rb.FS != nil && len(s.installable()) > 0 && !hasAny(rb.FS, "usr/bin/apt-get", "sbin/apk", "usr/bin/apk") {
+			s.ask(fmt.Sprintf("%s has no apt-get or apk to install %s with: does it have them another way?", show(rb.Ref), strings.Join(s.installable(), ", ")))
+		}
+	}
+	if rb.FS == nil {
+		why += fmt.Sprintf("; it could not be read (%s), so nothing is skipped for it and the prediction leaves its size out", rb.Err)
+		s.ask(fmt.Sprintf("the base %s could not be read (%s): everything the app needs is copied or installed as on the original base; is it all needed there?", show(rb.Ref), rb.Err))
+	}
+	s.onCopies = s.base == "scratch"
+	s.base, s.baseWhy = rb.Ref, "named by --base: "+why
+}
+
+func hasAny(fs *model.FS, paths ...string) bool {
+	for _, p := range paths {
+		if resolveIn(fs, p) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func isLib(p string) bool { return strings.Contains(path.Base(p), ".so") }

@@ -191,7 +191,7 @@ func (s *state) write() string {
 			w("ARG %s", a.Key)
 		}
 	}
-	static := s.allStatic && s.base == "scratch"
+	static := s.allStatic && s.copyOnly()
 	for i := range s.df.Stages {
 		st := &s.df.Stages[i]
 		w("")
@@ -480,7 +480,7 @@ func (s *state) fromWord() string {
 // installable are the runtime packages the final stage installs (on
 // scratch: none, the data packages are copied).
 func (s *state) installable() []string {
-	if s.base == "scratch" {
+	if s.copyOnly() {
 		return nil
 	}
 	return s.runtimePkgs
@@ -623,7 +623,7 @@ func (s *state) planCopies(build string) {
 		s.copies = append(s.copies, copyLine{from: s.prodStage(k), srcs: []string{"/" + nm}, dst: "/" + nm, bytes: n,
 			note: fmt.Sprintf("the production dependencies: %s", mb(n))})
 	}
-	if s.base == "scratch" {
+	if s.copyOnly() {
 		for _, p := range s.runtimePkgs {
 			if d, ok := dataPackages[p]; ok {
 				s.copies = append(s.copies, copyLine{from: build, srcs: []string{"/" + d}, dst: "/" + d,
@@ -659,7 +659,7 @@ func (s *state) runtimeClosure() map[string]bool {
 	for _, p := range s.installable() {
 		out[p] = true
 	}
-	if s.base == "scratch" {
+	if s.copyOnly() {
 		for _, p := range s.runtimePkgs {
 			out[p] = true
 		}
@@ -705,7 +705,10 @@ func (s *state) predict() Prediction {
 	s.closure = closure
 	terms := map[string]int64{}
 	var kept int64
-	scratch := s.base == "scratch"
+	scratch := s.copyOnly()
+	// On a base --base named, the original base's files are not there;
+	// that base's own are (the "added" term).
+	userBase := s.in.RuntimeBase != nil
 	for i, f := range fs.Files {
 		if f.Bytes == 0 {
 			continue
@@ -716,18 +719,18 @@ func (s *state) predict() Prediction {
 		switch {
 		case s.keep[i]:
 			keep = true
-		case s.native != nil && s.native.files[i]:
+		case s.nativeFileCopied(i):
 			keep = true
 		case scratch && s.extraCopied(f.Path):
 			keep = true
 		case s.inNodeModules(f.Path):
 			keep = s.cl.Flags[i].Category == ""
 		case managed && closure[p.Name] && !scratch:
-			keep = true
+			keep = !userBase || s.appStep[step]
 		case scratch && managed && closure[p.Name]:
 			keep = under(f.Path, dataPackages[p.Name])
 		case !scratch && !s.appStep[step]:
-			keep = true // the base's, or written by a step nothing maps
+			keep = !userBase // the base's, or written by a step nothing maps
 		case !scratch && closure[s.bytecodeOf(i)]:
 			keep = true // compiled again by the final stage's install
 		case !scratch && under(f.Path, "var/lib/dpkg/info"):
@@ -753,7 +756,7 @@ func (s *state) predict() Prediction {
 			name = string(p.Category)
 		}
 		switch {
-		case scratch && !s.appStep[step]:
+		case (scratch || userBase) && !s.appStep[step]:
 			name = "base"
 		case name == "":
 			name = string(model.Other)
@@ -767,11 +770,15 @@ func (s *state) predict() Prediction {
 	if hidden > 0 {
 		terms["hidden"] = hidden
 	}
+	if rb := s.in.RuntimeBase; rb != nil && rb.FS != nil {
+		kept += rb.Size
+		terms["added"] = -rb.Size
+	}
 	pr := Prediction{Original: s.img.Size, Predicted: kept}
 	pr.Delta = pr.Original - pr.Predicted
 	var sum int64
 	order := append([]string{}, catNames()...)
-	order = append(order, "base", "hidden")
+	order = append(order, "base", "hidden", "added")
 	for _, n := range order {
 		if v := terms[n]; v != 0 {
 			pr.Terms = append(pr.Terms, Term{Name: n, Bytes: v})

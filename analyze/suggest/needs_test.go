@@ -389,3 +389,45 @@ func TestUserBase(t *testing.T) {
 		}
 	}
 }
+
+// The program the container runs brings its package however it came in:
+// here the build asked for npm only, which pulled nodejs in (apt marks it
+// auto-installed), and CMD runs node. A copied symlink into a package
+// (a venv's bin/python) does the same.
+func TestProgramRunBringsItsPackage(t *testing.T) {
+	fx := nodeFixture()
+	data, err := os.ReadFile(fx.dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const asked = "--no-install-recommends nodejs npm"
+	if !strings.Contains(string(data), asked) || !strings.Contains(fx.history[1].createdBy, asked) {
+		t.Fatal("the node fixture's install changed")
+	}
+	fx.dockerfile = writeDockerfile(t, strings.Replace(string(data), asked, "--no-install-recommends npm", 1))
+	fx.history[1].createdBy = strings.Replace(fx.history[1].createdBy, asked, "--no-install-recommends npm", 1)
+	fx.auto = append(fx.auto, "nodejs")
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Packages, []string{"nodejs"}) {
+		t.Errorf("runtime packages %v, want nodejs", got.Packages)
+	}
+	if want := "#   nodejs: CMD runs node (/usr/bin/node)"; !strings.Contains(got.Dockerfile, want) {
+		t.Errorf("no %q in\n%s", want, got.Dockerfile)
+	}
+
+	// CMD's python is the venv's: a link to the interpreter python3.11
+	// owns.
+	fl := flaskFixture(t)
+	fl.history[6].files[1].link = "/usr/bin/python3"
+	fl.history[1].files[0].link = "python3.11"
+	got, err = Suggest(fl.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(got.Packages, "python3.11") || !strings.Contains(got.Dockerfile, "#   python3.11: CMD runs python (/usr/bin/python3.11)") {
+		t.Errorf("runtime packages %v lack python3.11 for the venv's link:\n%s", got.Packages, got.Dockerfile)
+	}
+}

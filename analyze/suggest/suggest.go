@@ -590,6 +590,7 @@ func (s *state) selectPackages() {
 			}
 		}
 	}
+	s.runNeeds(add)
 	// Flagged packages the build installed (named or pulled in): they
 	// stay behind unless the container runs one of their commands.
 	type flagged struct {

@@ -50,9 +50,10 @@ type fixture struct {
 	status     string // dpkg status body
 	// auto are the packages apt's extended_states marks Auto-Installed
 	// (nil: no extended_states).
-	auto    []string
-	elf     map[string]ELF
-	scripts map[string][]byte
+	auto     []string
+	elf      map[string]ELF
+	scripts  map[string][]byte
+	contents map[string]string // captured bodies besides the dpkg status
 }
 
 const bk = "buildkit.dockerfile.v0"
@@ -166,6 +167,9 @@ func (fx fixture) build(t *testing.T) Input {
 		if p == "var/lib/dpkg/status" {
 			img.Contents[p] = []byte(fx.status)
 		}
+	}
+	for p, b := range fx.contents {
+		img.Contents[p] = []byte(b)
 	}
 	if fx.auto != nil {
 		var b strings.Builder

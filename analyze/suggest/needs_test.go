@@ -431,3 +431,54 @@ func TestProgramRunBringsItsPackage(t *testing.T) {
 		t.Errorf("runtime packages %v lack python3.11 for the venv's link:\n%s", got.Packages, got.Dockerfile)
 	}
 }
+
+// The app's imports resolve to the packages providing them: a module in
+// a Debian package's dist-packages brings that package even when apt
+// pulled it in for a build tool (auto-installed); pkg_resources keeps the
+// venv's setuptools; the standard library and the app's own modules need
+// nothing; a module found nowhere is asked about.
+func TestPythonImports(t *testing.T) {
+	fx := flaskFixture(t)
+	fx.status += status([2]string{"yamllint", "python3-yaml"}, [2]string{"python3-yaml", "python3:any"})
+	fx.auto = append(fx.auto, "python3-yaml")
+	fx.pkgs = append(fx.pkgs, pkgdef{name: "yamllint", manager: "dpkg", cat: model.DevDependency}, pkgdef{name: "python3-yaml", manager: "dpkg"})
+	fx.history[0] = debianBase(fx.status)
+	fx.history[1].files = append(fx.history[1].files,
+		ffile{path: "usr/lib/python3.11/os.py", size: 40_000, pkg: "python3.11"},
+		ffile{path: "usr/lib/python3.11/json/__init__.py", size: 14_000, pkg: "python3.11"},
+		ffile{path: "usr/lib/python3.11/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so", size: 60_000, pkg: "python3.11"})
+	fx.history[3].files = append(fx.history[3].files,
+		ffile{path: "usr/bin/yamllint", size: 1_000, pkg: "yamllint", mode: 0o755},
+		ffile{path: "usr/lib/python3/dist-packages/yaml/__init__.py", size: 600_000, pkg: "python3-yaml"})
+	fx.history[5].files = append(fx.history[5].files, ffile{path: "app/views.py", size: 900})
+	fx.history[6].files = append(fx.history[6].files, ffile{path: "opt/venv/lib/python3.11/site-packages/pkg_resources/__init__.py", size: 100_000, pkg: "setuptools"})
+	fx.contents = map[string]string{
+		"app/app.py": "import os, json\nimport flask\nfrom yaml import safe_load\nimport views\nfrom . import helpers\nimport pkg_resources\ntry:\n    import ujson as fastjson\nexcept ImportError:\n    fastjson = json\n",
+		"app/views.py":          "import sys\nimport _json\n",
+		"app/tests/test_app.py": "import pytest\n",
+	}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(got.Packages, "python3-yaml") || !strings.Contains(got.Dockerfile, "#   python3-yaml: provides the module yaml, which /app/app.py imports") {
+		t.Errorf("python3-yaml (auto-installed, imported) is not a runtime package: %v\n%s", got.Packages, got.Dockerfile)
+	}
+	for _, p := range []string{"yamllint", "python3-pytest"} {
+		if slices.Contains(got.Packages, p) {
+			t.Errorf("%s is a runtime package: %v", p, got.Packages)
+		}
+	}
+	if !copied(got.Copies, "/opt/venv/lib/python3.11/site-packages/setuptools/__init__.py") || copied(got.Copies, "/opt/venv/lib/python3.11/site-packages/pip/__init__.py") {
+		t.Errorf("setuptools (pkg_resources is imported) should be copied, pip not: %v", got.Copies)
+	}
+	var asked []string
+	for _, q := range got.Questions {
+		if strings.Contains(q, "which no module of the image provides") {
+			asked = append(asked, q)
+		}
+	}
+	if len(asked) != 1 || !strings.Contains(asked[0], "the app imports ujson (/app/app.py), which") {
+		t.Errorf("questions about imports %q: want ujson's only", asked)
+	}
+}

@@ -153,6 +153,7 @@ func Suggest(in Input) (*Suggestion, error) {
 	chain := df.Chain(target)
 	s := &state{in: in, img: img, cl: cl, df: df, target: target, chain: chain}
 	s.classifySteps()
+	s.scanImports()
 	s.selectFiles()
 	s.selectPackages()
 	s.keepSources()
@@ -191,12 +192,15 @@ type state struct {
 	keep     []bool // parallel to FS.Files: copied from the build stage
 	devDrop  map[int]model.Category
 	venvPkgs []string // pip, setuptools, wheel of a venv, left behind
-	nodeDirs []string
-	dropped  map[model.Category]int64
-	stateB   int64 // unflagged package-manager state the build wrote
-	genB     int64 // by-products of the package installs (byProduct, bytecodeOf)
-	genEtc   []string
-	closure  map[string]bool
+
+	pyImported map[string]bool // Python distributions the app's sources import
+	pyOwners   []pyOwner       // the packages providing them
+	nodeDirs   []string
+	dropped    map[model.Category]int64
+	stateB     int64 // unflagged package-manager state the build wrote
+	genB       int64 // by-products of the package installs (byProduct, bytecodeOf)
+	genEtc     []string
+	closure    map[string]bool
 
 	managers    map[string]bool
 	runtimePkgs []string
@@ -406,7 +410,7 @@ func (s *state) devOnly(i int) model.Category {
 	}
 	if o := s.cl.Owners[i]; o >= 0 && o < len(s.cl.Packages) {
 		p := s.cl.Packages[o]
-		if p.Manager == "python" && venvTools[strings.ToLower(p.Name)] && s.inVenv(p.Location) {
+		if p.Manager == "python" && venvTools[strings.ToLower(p.Name)] && s.inVenv(p.Location) && !s.pyImported[p.Name] {
 			if !contains(s.venvPkgs, p.Name) {
 				s.venvPkgs = append(s.venvPkgs, p.Name)
 			}
@@ -591,6 +595,7 @@ func (s *state) selectPackages() {
 		}
 	}
 	s.runNeeds(add)
+	s.pythonNeeds(add)
 	// Flagged packages the build installed (named or pulled in): they
 	// stay behind unless the container runs one of their commands.
 	type flagged struct {

@@ -453,7 +453,7 @@ func TestPythonImports(t *testing.T) {
 	fx.history[5].files = append(fx.history[5].files, ffile{path: "app/views.py", size: 900})
 	fx.history[6].files = append(fx.history[6].files, ffile{path: "opt/venv/lib/python3.11/site-packages/pkg_resources/__init__.py", size: 100_000, pkg: "setuptools"})
 	fx.contents = map[string]string{
-		"app/app.py": "import os, json\nimport flask\nfrom yaml import safe_load\nimport views\nfrom . import helpers\nimport pkg_resources\ntry:\n    import ujson as fastjson\nexcept ImportError:\n    fastjson = json\n",
+		"app/app.py":            "import os, json\nimport flask\nfrom yaml import safe_load\nimport views\nfrom . import helpers\nimport pkg_resources\ntry:\n    import ujson as fastjson\nexcept ImportError:\n    fastjson = json\n",
 		"app/views.py":          "import sys\nimport _json\n",
 		"app/tests/test_app.py": "import pytest\n",
 	}
@@ -481,4 +481,46 @@ func TestPythonImports(t *testing.T) {
 	if len(asked) != 1 || !strings.Contains(asked[0], "the app imports ujson (/app/app.py), which") {
 		t.Errorf("questions about imports %q: want ujson's only", asked)
 	}
+}
+
+// On a usrmerged base /bin links to usr/bin: the binary a build installed
+// as /bin/hello-svc is recorded at usr/bin/hello-svc. On scratch there is
+// no link, so it is copied to the path CMD names. The go command's
+// telemetry state under /root/.config/go stays behind.
+func TestScratchKeepsTheNamedPath(t *testing.T) {
+	fx := goFixture()
+	data, err := os.ReadFile(fx.dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(data), "/usr/local/bin/hello-svc", "/bin/hello-svc")
+	fx.dockerfile = writeDockerfile(t, text)
+	fx.history[0].files = append(fx.history[0].files, ffile{path: "bin", size: 7, kind: index.Symlink, link: "usr/bin"})
+	run := fx.history[5]
+	if !strings.Contains(run.createdBy, "/usr/local/bin/hello-svc") || run.files[1].path != "usr/local/bin/hello-svc" {
+		t.Fatal("the go fixture's build step changed")
+	}
+	run.createdBy = strings.ReplaceAll(run.createdBy, "/usr/local/bin/hello-svc", "/bin/hello-svc")
+	run.files = []ffile{run.files[0], {path: "usr/bin/hello-svc", size: 7_000_000, mode: 0o755}, {path: "root/.config/go/telemetry/local/upload.token", size: 100}}
+	fx.history[5] = run
+	fx.history[7].createdBy = `CMD ["/bin/hello-svc"]`
+	fx.config.Cmd = []string{"/bin/hello-svc"}
+	fx.elf = map[string]ELF{"usr/bin/hello-svc": {}}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base != "scratch" {
+		t.Fatalf("base %s, want scratch", got.Base)
+	}
+	if !strings.Contains(got.Dockerfile, "\nCOPY --from=build /usr/bin/hello-svc /bin/\n") {
+		t.Errorf("the binary is not copied to the path CMD names:\n%s", got.Dockerfile)
+	}
+	if copied(got.Copies, "/root/.config/go/telemetry/local/upload.token") {
+		t.Errorf("the go command's telemetry state is copied: %v", got.Copies)
+	}
+	if got.Prediction.Predicted != 7_000_000 {
+		t.Errorf("predicted %d, want 7000000 (the binary once)", got.Prediction.Predicted)
+	}
+	checkParses(t, got.Dockerfile)
 }

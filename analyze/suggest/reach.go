@@ -71,9 +71,13 @@ func (s *state) placeForUser() {
 			break
 		}
 	}
+	s.keepNamedPaths()
 	var movedBins, closed []string
 	for i, f := range s.img.FS.Files {
 		if !s.keep[i] {
+			continue
+		}
+		if _, ok := s.moved[f.Path]; ok {
 			continue
 		}
 		exe := f.Kind == index.File && f.Mode&0o111 != 0
@@ -205,4 +209,44 @@ func (s *state) destArgv(argv []string) []string {
 		}
 	}
 	return out
+}
+
+// keepNamedPaths keeps the paths ENTRYPOINT and CMD name for a scratch
+// stage: on a usrmerged base /bin is a link to usr/bin, so the file a
+// build installed as /bin/app is recorded at usr/bin/app, and scratch has
+// no such link. A kept file the configuration reaches through a linked
+// directory is copied to the path as named.
+func (s *state) keepNamedPaths() {
+	if !s.copyOnly() {
+		return
+	}
+	for _, argv := range [][]string{s.img.Config.Entrypoint, s.img.Config.Cmd} {
+		if len(argv) == 0 || isShell(argv) {
+			continue
+		}
+		w := argv[0]
+		if !strings.Contains(w, "/") {
+			continue
+		}
+		if !strings.HasPrefix(w, "/") {
+			w = path.Join("/", s.img.Config.WorkingDir, w)
+		}
+		named := strings.Trim(path.Clean(w), "/")
+		if _, ok := s.img.FS.Lookup(named); ok {
+			continue // the path as named is the file's own
+		}
+		i := s.resolve(named)
+		if i < 0 || !s.keep[i] {
+			continue
+		}
+		real := s.img.FS.Files[i].Path
+		if _, done := s.moved[real]; !done {
+			s.moved[real] = named
+			if s.linkNotes == nil {
+				s.linkNotes = map[string][]string{}
+			}
+			d := path.Dir(named)
+			s.linkNotes[d] = append(s.linkNotes[d], fmt.Sprintf("/%s is /%s through the base's links, which %s has not: copied to the path as named", named, real, s.base))
+		}
+	}
 }

@@ -215,6 +215,7 @@ type state struct {
 	remap     map[string]string // closed directory → its new place
 	chmod     map[string]bool   // kept executables copied with --chmod=0755
 	reachNote string
+	linkNotes map[string][]string // by destination directory
 
 	native      *nativeClosure // the loader and libraries a scratch stage copies
 	nativeWhy   string         // why a dynamic binary keeps the original base
@@ -395,6 +396,12 @@ func (s *state) devOnly(i int) model.Category {
 	if base == ".coverage" || strings.HasPrefix(base, ".coverage.") {
 		return model.Cache
 	}
+	// A home's .cache, and the go command's own state (telemetry, go env
+	// -w) under .config/go: written by build tools, read by none at run
+	// time.
+	if home := homeDir(f.Path); home != "" && (under(f.Path, home+"/.cache") || under(f.Path, home+"/.config/go")) {
+		return model.Cache
+	}
 	pkgTree := strings.Contains(f.Path, "-packages/") || strings.Contains(f.Path, "node_modules/")
 	for k, d := range parts[:len(parts)-1] {
 		if testDirs[d] && !pkgTree {
@@ -415,6 +422,20 @@ func (s *state) devOnly(i int) model.Category {
 				s.venvPkgs = append(s.venvPkgs, p.Name)
 			}
 			return model.BuildTool
+		}
+	}
+	return ""
+}
+
+// homeDir is the home directory p is under ("root", "home/app"), "" for
+// none.
+func homeDir(p string) string {
+	if under(p, "root") {
+		return "root"
+	}
+	if rest, ok := strings.CutPrefix(p, "home/"); ok {
+		if user, _, ok := strings.Cut(rest, "/"); ok {
+			return "home/" + user
 		}
 	}
 	return ""

@@ -607,6 +607,9 @@ func (s *state) planCopies(build string) {
 	for _, p := range sortedKeys(files) {
 		dst, chmod := strings.CutPrefix(p, chmodKey)
 		note := fmt.Sprintf("%s, %s", mb(fileBytes[p]), how(p))
+		for _, n := range s.linkNotes[dst] {
+			note += "; " + n
+		}
 		if chmod {
 			note += "; --chmod=0755: executables others could not run, for USER"
 		}

@@ -486,7 +486,8 @@ func TestPythonImports(t *testing.T) {
 // On a usrmerged base /bin links to usr/bin: the binary a build installed
 // as /bin/hello-svc is recorded at usr/bin/hello-svc. On scratch there is
 // no link, so it is copied to the path CMD names. The go command's
-// telemetry state under /root/.config/go stays behind.
+// telemetry state under /root/.config/go and the test binary go test -c
+// wrote stay behind.
 func TestScratchKeepsTheNamedPath(t *testing.T) {
 	fx := goFixture()
 	data, err := os.ReadFile(fx.dockerfile)
@@ -501,11 +502,12 @@ func TestScratchKeepsTheNamedPath(t *testing.T) {
 		t.Fatal("the go fixture's build step changed")
 	}
 	run.createdBy = strings.ReplaceAll(run.createdBy, "/usr/local/bin/hello-svc", "/bin/hello-svc")
-	run.files = []ffile{run.files[0], {path: "usr/bin/hello-svc", size: 7_000_000, mode: 0o755}, {path: "root/.config/go/telemetry/local/upload.token", size: 100}}
+	run.files = []ffile{run.files[0], {path: "usr/bin/hello-svc", size: 7_000_000, mode: 0o755}, {path: "root/.config/go/telemetry/local/upload.token", size: 100},
+		{path: "usr/bin/hello-svc.test", size: 9_000_000, mode: 0o755}}
 	fx.history[5] = run
 	fx.history[7].createdBy = `CMD ["/bin/hello-svc"]`
 	fx.config.Cmd = []string{"/bin/hello-svc"}
-	fx.elf = map[string]ELF{"usr/bin/hello-svc": {}}
+	fx.elf = map[string]ELF{"usr/bin/hello-svc": {}, "usr/bin/hello-svc.test": {}}
 	got, err := Suggest(fx.build(t))
 	if err != nil {
 		t.Fatal(err)
@@ -516,8 +518,11 @@ func TestScratchKeepsTheNamedPath(t *testing.T) {
 	if !strings.Contains(got.Dockerfile, "\nCOPY --from=build /usr/bin/hello-svc /bin/\n") {
 		t.Errorf("the binary is not copied to the path CMD names:\n%s", got.Dockerfile)
 	}
-	if copied(got.Copies, "/root/.config/go/telemetry/local/upload.token") {
-		t.Errorf("the go command's telemetry state is copied: %v", got.Copies)
+	if copied(got.Copies, "/root/.config/go/telemetry/local/upload.token") || copied(got.Copies, "/usr/bin/hello-svc.test") {
+		t.Errorf("the go command's telemetry state or the test binary is copied: %v", got.Copies)
+	}
+	if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "/usr/bin/hello-svc.test are named as go test -c names") }) {
+		t.Errorf("the test binary left behind is not asked about: %q", got.Questions)
 	}
 	if got.Prediction.Predicted != 7_000_000 {
 		t.Errorf("predicted %d, want 7000000 (the binary once)", got.Prediction.Predicted)

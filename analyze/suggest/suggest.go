@@ -192,6 +192,7 @@ type state struct {
 	keep     []bool // parallel to FS.Files: copied from the build stage
 	devDrop  map[int]model.Category
 	venvPkgs []string // pip, setuptools, wheel of a venv, left behind
+	testBins []string // go test -c binaries, left behind
 
 	pyImported map[string]bool // Python distributions the app's sources import
 	pyOwners   []pyOwner       // the packages providing them
@@ -360,6 +361,9 @@ func (s *state) selectFiles() {
 		}
 		s.keep[i] = true
 	}
+	if len(s.testBins) > 0 {
+		s.ask(fmt.Sprintf("%s are named as go test -c names its test binaries (PKG.test): left in the build stage; does the container run them?", listNames(s.testBins, 4)))
+	}
 	if len(s.venvPkgs) > 0 {
 		sort.Strings(s.venvPkgs)
 		s.ask(fmt.Sprintf("the venv's installers (%s) stay in the build stage: does the app import them at run time (pkg_resources is setuptools')?", strings.Join(s.venvPkgs, ", ")))
@@ -395,6 +399,13 @@ func (s *state) devOnly(i int) model.Category {
 	base := parts[len(parts)-1]
 	if base == ".coverage" || strings.HasPrefix(base, ".coverage.") {
 		return model.Cache
+	}
+	// `go test -c` names its binaries PKG.test: tests, not the app.
+	if strings.HasSuffix(base, ".test") && f.Kind == index.File && f.Mode&0o111 != 0 {
+		if _, ok := s.in.ELF[f.Path]; ok {
+			s.testBins = append(s.testBins, "/"+f.Path)
+			return model.DevDependency
+		}
 	}
 	// A home's .cache, and the go command's own state (telemetry, go env
 	// -w) under .config/go: written by build tools, read by none at run

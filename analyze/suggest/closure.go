@@ -119,6 +119,9 @@ func (s *state) closureFor() (*nativeClosure, string) {
 	if c.interp == "" {
 		return nil, "no binary names a loader (PT_INTERP)"
 	}
+	if !safe(c.interp) {
+		return nil, fmt.Sprintf("the loader %s cannot be written safely in a COPY line", show("/"+c.interp))
+	}
 	i := s.resolve(c.interp)
 	if i < 0 {
 		return nil, fmt.Sprintf("the loader /%s is no file of the image", c.interp)
@@ -134,6 +137,9 @@ func (s *state) closureFor() (*nativeClosure, string) {
 		}
 		if _, done := c.libs[p]; done {
 			continue
+		}
+		if !safe(p) {
+			return nil, fmt.Sprintf("%s cannot be written safely in a COPY line", show("/"+p))
 		}
 		j := s.resolve(p)
 		if j < 0 {

@@ -2,6 +2,7 @@ package suggest
 
 import (
 	"encoding/json"
+	"errors"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"os"
 	"path"
@@ -521,11 +522,42 @@ func TestScratchKeepsTheNamedPath(t *testing.T) {
 	if copied(got.Copies, "/root/.config/go/telemetry/local/upload.token") || copied(got.Copies, "/usr/bin/hello-svc.test") {
 		t.Errorf("the go command's telemetry state or the test binary is copied: %v", got.Copies)
 	}
-	if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "/usr/bin/hello-svc.test are named as go test -c names") }) {
+	if !slices.ContainsFunc(got.Questions, func(q string) bool {
+		return strings.Contains(q, "/usr/bin/hello-svc.test are named as go test -c names")
+	}) {
 		t.Errorf("the test binary left behind is not asked about: %q", got.Questions)
 	}
 	if got.Prediction.Predicted != 7_000_000 {
 		t.Errorf("predicted %d, want 7000000 (the binary once)", got.Prediction.Predicted)
 	}
 	checkParses(t, got.Dockerfile)
+}
+
+// A hostile image cannot forge a line through the closure: a library
+// whose path cannot stand in a COPY line keeps the original base, and a
+// runtime base reference that cannot stand in a FROM line is bad input.
+func TestClosureForgesNoLine(t *testing.T) {
+	fx := cFixture()
+	fx.history[1].files = append(fx.history[1].files, ffile{path: "usr/local/lib/x y\nRUN id/libevil.so.1", size: 10, pkg: "libisl23"})
+	fx.elf["usr/local/bin/wordfreq"] = ELF{Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libc.so.6", "/usr/local/lib/x y\nRUN id/libevil.so.1"}}
+	fx.elf["usr/local/lib/x y\nRUN id/libevil.so.1"] = ELF{}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base == "scratch" || !strings.Contains(got.Dockerfile, `cannot be written safely in a COPY line`) {
+		t.Errorf("base %s:\n%s", got.Base, got.Dockerfile)
+	}
+	for _, st := range checkParses(t, got.Dockerfile).Stages {
+		for _, in := range st.Instructions {
+			if strings.Contains(in.Text, "RUN id") {
+				t.Errorf("forged instruction %q", in.Text)
+			}
+		}
+	}
+	in := cFixture().build(t)
+	in.RuntimeBase = &RuntimeBase{Ref: "debian\nRUN id"}
+	if _, err := Suggest(in); !errors.Is(err, ErrInput) {
+		t.Errorf("a runtime base with a line break: err %v, want ErrInput", err)
+	}
 }

@@ -232,6 +232,9 @@ func (s *state) keepNamedPaths() {
 			w = path.Join("/", s.img.Config.WorkingDir, w)
 		}
 		named := strings.Trim(path.Clean(w), "/")
+		if !safe(named) {
+			continue
+		}
 		if _, ok := s.img.FS.Lookup(named); ok {
 			continue // the path as named is the file's own
 		}

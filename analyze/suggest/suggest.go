@@ -141,6 +141,9 @@ func Suggest(in Input) (*Suggestion, error) {
 	if len(cl.Flags) != len(img.FS.Files) || len(cl.Owners) != len(img.FS.Files) {
 		return nil, fmt.Errorf("%w: the classification is not of this image's filesystem", ErrInput)
 	}
+	if rb := in.RuntimeBase; rb != nil && !safe(rb.Ref) {
+		return nil, fmt.Errorf("%w: the runtime base %s cannot be written safely in a FROM line", ErrInput, show(rb.Ref))
+	}
 	var target *dockerfile.Stage
 	for i := range df.Stages {
 		if df.Stages[i].Label() == in.Mapping.Target {

@@ -321,8 +321,9 @@ func (s *state) tryNative(shell bool) {
 
 // scratchExtras are what a scratch stage copies besides the app: the CA
 // certificates the image had (TLS clients read them; no package of the
-// build asked for them to be copied as data), and /etc/passwd and
-// /etc/group when USER is a name.
+// build asked for them to be copied as data), the time zone database when
+// ENV TZ names a zone, and /etc/passwd and /etc/group when USER is a
+// name.
 func (s *state) scratchExtras(build string) []copyLine {
 	if s.base != "scratch" {
 		return nil
@@ -333,6 +334,12 @@ func (s *state) scratchExtras(build string) []copyLine {
 		if i := s.resolve(bundle); i >= 0 {
 			out = append(out, copyLine{from: build, srcs: []string{"/" + bundle}, dst: "/" + bundle, bytes: s.img.FS.Files[i].Bytes,
 				note: "the CA certificates the original had: a TLS client reads them, and scratch has none"})
+		}
+	}
+	if tz, ok := s.env("TZ"); ok && tz != "" && !contains(s.runtimePkgs, "tzdata") {
+		if f, ok := s.img.FS.Lookup("usr/share/zoneinfo"); ok && f.Kind == index.Dir {
+			out = append(out, copyLine{from: build, srcs: []string{"/usr/share/zoneinfo"}, dst: "/usr/share/zoneinfo",
+				note: fmt.Sprintf("the time zone database: ENV TZ=%s names a zone, and scratch has none", show(tz))})
 		}
 	}
 	if s.userByName() {
@@ -359,7 +366,7 @@ func (s *state) userByName() bool {
 func (s *state) extraCopied(p string) bool {
 	for _, c := range s.extraCopies {
 		for _, src := range c.srcs {
-			if src == "/"+p {
+			if under(p, strings.TrimPrefix(src, "/")) {
 				return true
 			}
 		}

@@ -561,3 +561,37 @@ func TestClosureForgesNoLine(t *testing.T) {
 		t.Errorf("a runtime base with a line break: err %v, want ErrInput", err)
 	}
 }
+
+// What a scratch stage needs besides the binary, when the image shows the
+// need: the CA bundle the original had, the zone database ENV TZ names a
+// zone of, /etc/passwd and /etc/group for a USER given by name.
+func TestScratchExtras(t *testing.T) {
+	fx := goFixture()
+	fx.history[0].files = append(fx.history[0].files,
+		ffile{path: "etc/group", size: 500},
+		ffile{path: "etc/ssl/certs/ca-certificates.crt", size: 200_000},
+		ffile{path: "usr/share/zoneinfo/Europe/Paris", size: 3_000})
+	fx.config.User = "app"
+	fx.config.Env = append(fx.config.Env, "TZ=Europe/Paris")
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base != "scratch" {
+		t.Fatalf("base %s", got.Base)
+	}
+	for _, line := range []string{
+		"COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt",
+		"COPY --from=build /usr/share/zoneinfo /usr/share/zoneinfo",
+		"COPY --from=build /etc/passwd /etc/group /etc/",
+		"USER app",
+	} {
+		if !strings.Contains(got.Dockerfile, "\n"+line+"\n") {
+			t.Errorf("no %q in\n%s", line, got.Dockerfile)
+		}
+	}
+	// The binary, the bundle, the zone, passwd and group.
+	if want := int64(7_000_000 + 200_000 + 3_000 + 1_000 + 500); got.Prediction.Predicted != want {
+		t.Errorf("predicted %d, want %d", got.Prediction.Predicted, want)
+	}
+}

@@ -330,10 +330,24 @@ func (s *state) scratchExtras(build string) []copyLine {
 	}
 	var out []copyLine
 	const bundle = "etc/ssl/certs/ca-certificates.crt"
-	if !contains(s.runtimePkgs, "ca-certificates") {
-		if i := s.resolve(bundle); i >= 0 {
+	if i := s.resolve(bundle); i >= 0 && !contains(s.runtimePkgs, "ca-certificates") {
+		// Evidence the app reads them: the build installed the package
+		// (a dependency of what it asked for), or the config points a
+		// TLS library at them.
+		var why string
+		if p, ok := s.pkgManaged(i); ok && p.Name == "ca-certificates" && s.appStep[p.Step] {
+			why = "the build installed ca-certificates"
+		}
+		for _, k := range []string{"SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"} {
+			if v, ok := s.env(k); ok && v != "" {
+				why = "ENV " + k + " points a TLS library at them"
+			}
+		}
+		if why != "" {
 			out = append(out, copyLine{from: build, srcs: []string{"/" + bundle}, dst: "/" + bundle, bytes: s.img.FS.Files[i].Bytes,
-				note: "the CA certificates the original had: a TLS client reads them, and scratch has none"})
+				note: "the CA certificates: " + why + ", and scratch has none"})
+		} else {
+			s.ask("the original had CA certificates (/" + bundle + "), scratch has none: if the app makes TLS connections, add COPY --from=" + build + " /" + bundle + " /" + bundle)
 		}
 	}
 	if tz, ok := s.env("TZ"); ok && tz != "" && !contains(s.runtimePkgs, "tzdata") {

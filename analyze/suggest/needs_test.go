@@ -560,8 +560,9 @@ func TestClosureForgesNoLine(t *testing.T) {
 }
 
 // What a scratch stage needs besides the binary, when the image shows the
-// need: the CA bundle the original had, the zone database ENV TZ names a
-// zone of, /etc/passwd and /etc/group for a USER given by name.
+// need: the CA bundle when the config points a TLS library at it (else
+// asked), the zone database ENV TZ names a zone of, /etc/passwd and
+// /etc/group for a USER given by name.
 func TestScratchExtras(t *testing.T) {
 	fx := goFixture()
 	fx.history[0].files = append(fx.history[0].files,
@@ -570,7 +571,16 @@ func TestScratchExtras(t *testing.T) {
 		ffile{path: "usr/share/zoneinfo/Europe/Paris", size: 3_000})
 	fx.config.User = "app"
 	fx.config.Env = append(fx.config.Env, "TZ=Europe/Paris")
+	// Without evidence the app reads the CA bundle, it is asked about.
 	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if copied(got.Copies, "/etc/ssl/certs/ca-certificates.crt") || !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "if the app makes TLS connections") }) {
+		t.Errorf("the CA bundle without evidence: copies %v, questions %q", got.Copies, got.Questions)
+	}
+	fx.config.Env = append(fx.config.Env, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt")
+	got, err = Suggest(fx.build(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -827,9 +828,12 @@ func (s *state) graphs() []*pkggraph.Graph {
 // installed and the database records as asked for by name: not
 // Auto-Installed in apt's extended_states, in apk's world. Essential and
 // required packages come with every base and are left out. A database
-// that does not tell (no extended_states: dpkg -i, or nothing was
-// pulled in) makes every package the build installed count as asked for,
-// which keeps more, never less; it is said in a question.
+// that does not tell (no extended_states: dpkg -i, or nothing was pulled
+// in) makes the graph's roots among the build's packages count as asked
+// for (those no other package the build installed depends on or
+// recommends): what the others need comes with them, and a library only
+// a build tool needed comes back through DT_NEEDED if a binary needs it.
+// It is said in a question.
 func (s *state) requested() []request {
 	var out []request
 	var unknown []string
@@ -837,20 +841,26 @@ func (s *state) requested() []request {
 		if g.Manager != "dpkg" && g.Manager != "apk" {
 			continue
 		}
+		built := map[int]bool{}
 		for gi, gp := range g.Packages {
-			if gp.Auto || gp.Essential || gp.Priority == "required" {
+			if ci, ok := s.pkgIndex(gp.Name); ok && s.appStep[s.cl.Packages[ci].Step] {
+				built[gi] = true
+			}
+		}
+		for gi, gp := range g.Packages {
+			if gp.Auto || gp.Essential || gp.Priority == "required" || !built[gi] {
 				continue
 			}
-			ci, ok := s.pkgIndex(gp.Name)
-			if !ok || !s.appStep[s.cl.Packages[ci].Step] {
-				continue
+			if !g.AutoKnown && slices.ContainsFunc(g.In[gi], func(e pkggraph.Edge) bool { return built[e.From] && e.Kind != pkggraph.Suggests }) {
+				continue // pulled in, as far as the graph tells
 			}
+			ci, _ := s.pkgIndex(gp.Name)
 			why := "asked for by name (apt extended_states: not auto-installed)"
 			if g.Manager == "apk" {
 				why = "asked for by name (apk world)"
 			}
 			if !g.AutoKnown {
-				why = "installed by the build"
+				why = "installed by the build, and no other package it installed needs it"
 				if c := s.cl.Packages[ci].Category; c == "" || c == model.Docs {
 					unknown = append(unknown, gp.Name)
 				}
@@ -859,7 +869,7 @@ func (s *state) requested() []request {
 		}
 	}
 	if len(unknown) > 0 {
-		s.ask(fmt.Sprintf("the package database does not say which packages were asked for by name (no apt extended_states or apk world), so every unflagged package the build installed is kept (%s): which does the app need?", listNames(unknown, 8)))
+		s.ask(fmt.Sprintf("the package database does not say which packages were asked for by name (no apt extended_states or apk world), so the unflagged packages the build installed that none of its others needs are kept (%s): which does the app need?", listNames(unknown, 8)))
 	}
 	return out
 }

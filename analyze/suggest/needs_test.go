@@ -602,3 +602,44 @@ func TestScratchExtras(t *testing.T) {
 		t.Errorf("predicted %d, want %d", got.Prediction.Predicted, want)
 	}
 }
+
+// ENV and EXPOSE lines that refer to build arguments keep working in the
+// new final stage: the ARGs they use are declared there again (an ARG is
+// per stage; without it "$PORT" is empty and EXPOSE loses the port).
+func TestArgsFollowTheirReferences(t *testing.T) {
+	fx := goFixture()
+	data, err := os.ReadFile(fx.dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(data), "ENV CGO_ENABLED=0\n", "ENV CGO_ENABLED=0\nARG PORT=8080\nENV PORT $PORT\nARG UNUSED=1\n", 1)
+	text = strings.Replace(text, "EXPOSE 8080\n", "EXPOSE $PORT\nLABEL base=$BASE\n", 1)
+	fx.dockerfile = writeDockerfile(t, text)
+	h := fx.history
+	fx.history = append(append(append([]step{}, h[:3]...),
+		step{createdBy: "ARG PORT=8080", empty: true}, step{createdBy: "ENV PORT=8080", empty: true}, step{createdBy: "ARG UNUSED=1", empty: true}),
+		h[3:]...)
+	fx.history = slices.Insert(fx.history, len(fx.history)-1, step{createdBy: "LABEL base=debian:bookworm-slim", empty: true})
+	fx.config.Env = append(fx.config.Env, "PORT=8080")
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := checkParses(t, got.Dockerfile)
+	final := f.Stages[len(f.Stages)-1]
+	var args []string
+	for _, in := range final.Instructions {
+		if c, ok := in.Command.(*instructions.ArgCommand); ok {
+			for _, a := range c.Args {
+				args = append(args, a.Key)
+			}
+		}
+	}
+	if !slices.Equal(args, []string{"PORT", "BASE"}) {
+		t.Errorf("final stage ARGs %v, want PORT and BASE (UNUSED is used by nothing carried):\n%s", args, got.Dockerfile)
+	}
+	i, j := strings.LastIndex(got.Dockerfile, "\nARG PORT=8080\nARG BASE\n"), strings.LastIndex(got.Dockerfile, "\nENV PORT=\"$PORT\"\n")
+	if i < strings.LastIndex(got.Dockerfile, "\nFROM ") || j < i {
+		t.Errorf("the ARGs are not declared before the ENV that uses them:\n%s", got.Dockerfile)
+	}
+}

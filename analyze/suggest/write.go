@@ -269,7 +269,14 @@ func (s *state) write() string {
 		}
 		w("%s", s.installLine(pk))
 	}
-	for _, e := range s.carriedEnv() {
+	env := s.carriedEnv()
+	if args := s.argsReferenced(env); len(args) > 0 {
+		w("# the build arguments the lines below refer to: an ARG is declared per stage")
+		for _, a := range args {
+			w("%s", a)
+		}
+	}
+	for _, e := range env {
 		w("%s", e)
 	}
 	for _, ins := range s.chainInstructions("LABEL") {
@@ -843,3 +850,55 @@ func commentText(line string) string {
 }
 
 func isControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+
+var argRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// argsReferenced are the ARG lines the final stage must declare again:
+// those of the build's chain (or, as "ARG NAME", the global ones before
+// the first FROM) whose names the carried ENV, LABEL, EXPOSE and
+// HEALTHCHECK lines refer to. An ARG is declared per stage: without it
+// "$PORT" expands to nothing in the new stage.
+func (s *state) argsReferenced(env []string) []string {
+	texts := append([]string{}, env...)
+	for _, kw := range []string{"LABEL", "EXPOSE", "HEALTHCHECK"} {
+		for _, ins := range s.chainInstructions(kw) {
+			texts = append(texts, s.df.Snippet(ins.Lines))
+		}
+	}
+	used := map[string]bool{}
+	for _, t := range texts {
+		for _, m := range argRef.FindAllStringSubmatch(t, -1) {
+			used[m[1]] = true
+		}
+	}
+	if len(used) == 0 {
+		return nil
+	}
+	var out []string
+	declared := map[string]bool{}
+	for _, ins := range s.chainInstructions("ARG") {
+		c, ok := ins.Command.(*instructions.ArgCommand)
+		if !ok {
+			continue
+		}
+		need := false
+		for _, a := range c.Args {
+			if used[a.Key] && !declared[a.Key] {
+				need = true
+			}
+		}
+		if need {
+			for _, a := range c.Args {
+				declared[a.Key] = true
+			}
+			out = append(out, s.df.Snippet(ins.Lines))
+		}
+	}
+	for _, a := range s.df.MetaArgs {
+		if used[a.Key] && !declared[a.Key] {
+			declared[a.Key] = true
+			out = append(out, "ARG "+a.Key)
+		}
+	}
+	return out
+}

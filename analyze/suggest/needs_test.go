@@ -3,6 +3,7 @@ package suggest
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"os"
 	"path"
@@ -641,5 +642,53 @@ func TestArgsFollowTheirReferences(t *testing.T) {
 	i, j := strings.LastIndex(got.Dockerfile, "\nARG PORT=8080\nARG BASE\n"), strings.LastIndex(got.Dockerfile, "\nENV PORT=\"$PORT\"\n")
 	if i < strings.LastIndex(got.Dockerfile, "\nFROM ") || j < i {
 		t.Errorf("the ARGs are not declared before the ENV that uses them:\n%s", got.Dockerfile)
+	}
+}
+
+// A tree whose files are almost all kept (a global npm upgraded over the
+// base's) would take a COPY line per directory: past the layers overlayfs
+// stacks, the build fails. The lines are merged into a COPY of the
+// directory whole, what it drags along is counted and asked about.
+func TestCopyLinesStayUnderTheLayerLimit(t *testing.T) {
+	plain, err := Suggest(nodeFixture().build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx := nodeFixture()
+	const npm = "usr/local/lib/node_modules/npm/"
+	ci := fx.history[6]
+	if !strings.Contains(ci.createdBy, "npm ci") {
+		t.Fatal("the node fixture's npm ci step moved")
+	}
+	// The build rewrote index.js of each package; the base's package.json
+	// beside it stays the base's: no package directory is all the build's.
+	for k := 0; k < 150; k++ {
+		ci.files = append(ci.files, ffile{path: fmt.Sprintf("%snode_modules/p%03d/index.js", npm, k), size: 1_000})
+		fx.history[0].files = append(fx.history[0].files, ffile{path: fmt.Sprintf("%snode_modules/p%03d/package.json", npm, k), size: 100})
+	}
+	fx.history[6] = ci
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := checkParses(t, got.Dockerfile)
+	copies := 0
+	for _, in := range f.Stages[len(f.Stages)-1].Instructions {
+		if in.Keyword == "COPY" {
+			copies++
+		}
+	}
+	if copies > 91 {
+		t.Errorf("%d COPY lines on a base of 1 layer: over the limit", copies)
+	}
+	if !slices.ContainsFunc(got.Questions, func(q string) bool {
+		return strings.Contains(q, "/usr/local/lib/node_modules/npm/node_modules is copied whole, with 15 kB the lines would have left out")
+	}) {
+		t.Errorf("the merge is not asked about: %q", got.Questions)
+	}
+	// The base's package.json files are there twice: in the base, and
+	// copied over it with the tree.
+	if want := plain.Prediction.Predicted + 15_000 + 150_000 + 15_000; got.Prediction.Predicted != want {
+		t.Errorf("predicted %d, want %d", got.Prediction.Predicted, want)
 	}
 }

@@ -165,6 +165,9 @@ func Suggest(in Input) (*Suggestion, error) {
 	s.extraCopies = s.scratchExtras(s.buildName())
 	s.placeForUser()
 	s.askContext()
+	// The COPY lines are planned before the prediction: merging them to
+	// stay under the layer limit changes what is kept.
+	s.planCopies(s.buildName())
 	pred := s.predict()
 	text := s.write()
 	// The suggestion must parse with BuildKit's parser and end in a valid
@@ -197,6 +200,7 @@ type state struct {
 	devDrop  map[int]model.Category
 	venvPkgs []string // pip, setuptools, wheel of a venv, left behind
 	testBins []string // go test -c binaries, left behind
+	dupBytes int64    // the base's files a merged COPY copies again
 
 	pyImported map[string]bool // Python distributions the app's sources import
 	pyOwners   []pyOwner       // the packages providing them

@@ -239,7 +239,6 @@ func (s *state) write() string {
 		w("WORKDIR /%s", d)
 		w("RUN npm prune --omit=dev")
 	}
-	s.planCopies(build)
 
 	w("")
 	w("# the final stage: base %s, %s", s.base, s.baseWhy)
@@ -546,58 +545,13 @@ func (s *state) carriedEnv() []string {
 // every file is kept is copied whole; other files are copied by parent
 // directory, several to a line.
 func (s *state) planCopies(build string) {
-	fs := s.img.FS
-	clean := map[string]bool{}
-	for i, f := range fs.Files {
-		if f.Kind != index.Dir {
-			continue
+	for limit, n := s.copyLimit(), 0; n < 64; n++ {
+		dirs, files, _, _ := s.copyGroups()
+		if len(dirs)+len(files) <= limit || !s.mergeCopies(dirs, files, limit) {
+			break
 		}
-		end := fs.TreeEnd(i)
-		some, all := false, true
-		for j := i + 1; j < end; j++ {
-			g := fs.Files[j]
-			if g.Kind == index.Dir {
-				continue
-			}
-			if s.keep[j] && s.moved[g.Path] == "" && !s.chmod[g.Path] {
-				some = true
-			} else {
-				all = false
-				break
-			}
-		}
-		clean[f.Path] = some && all
 	}
-	dirs := map[string]int64{}
-	files := map[string][]string{}
-	fileBytes := map[string]int64{}
-	flagged := map[string]bool{} // a group holding flagged files kept (keepSources)
-	for i, f := range fs.Files {
-		if !s.keep[i] {
-			continue
-		}
-		fl := s.cl.Flags[i].Category != ""
-		top := ""
-		parts := strings.Split(f.Path, "/")
-		for k := 1; k < len(parts); k++ {
-			if d := strings.Join(parts[:k], "/"); clean[d] {
-				top = d
-				break
-			}
-		}
-		if top != "" {
-			dirs[top] += f.Bytes
-			flagged["/"+top] = flagged["/"+top] || fl
-			continue
-		}
-		parent := path.Dir(s.dest(f.Path))
-		if s.chmod[f.Path] {
-			parent = chmodKey + parent
-		}
-		files[parent] = append(files[parent], "/"+f.Path)
-		fileBytes[parent] += f.Bytes
-		flagged[parent] = flagged[parent] || fl
-	}
+	dirs, files, fileBytes, flagged := s.copyGroups()
 	how := func(k string) string {
 		if flagged[k] {
 			return "written by the build, sources included (see the questions)"
@@ -625,7 +579,7 @@ func (s *state) planCopies(build string) {
 	for k, d := range s.nodeDirs {
 		nm := path.Join(d, "node_modules")
 		var n int64
-		for i, f := range fs.Files {
+		for i, f := range s.img.FS.Files {
 			if under(f.Path, nm) && s.cl.Flags[i].Category == "" {
 				n += f.Bytes
 			}
@@ -650,6 +604,155 @@ func (s *state) planCopies(build string) {
 
 // chmodKey marks a group of files copied with --chmod in planCopies.
 const chmodKey = "\x00chmod:"
+
+// copyGroups groups the kept files into COPY lines: directories copied
+// whole (by path, with their bytes) and files by destination directory.
+func (s *state) copyGroups() (dirs map[string]int64, files map[string][]string, fileBytes map[string]int64, flagged map[string]bool) {
+	fs := s.img.FS
+	clean := map[string]bool{}
+	for i, f := range fs.Files {
+		if f.Kind != index.Dir {
+			continue
+		}
+		end := fs.TreeEnd(i)
+		some, all := false, true
+		for j := i + 1; j < end; j++ {
+			g := fs.Files[j]
+			if g.Kind == index.Dir {
+				continue
+			}
+			if s.keep[j] && s.moved[g.Path] == "" && !s.chmod[g.Path] {
+				some = true
+			} else {
+				all = false
+				break
+			}
+		}
+		clean[f.Path] = some && all
+	}
+	dirs = map[string]int64{}
+	files = map[string][]string{}
+	fileBytes = map[string]int64{}
+	flagged = map[string]bool{} // a group holding flagged files kept (keepSources)
+	for i, f := range fs.Files {
+		if !s.keep[i] {
+			continue
+		}
+		fl := s.cl.Flags[i].Category != ""
+		top := ""
+		parts := strings.Split(f.Path, "/")
+		for k := 1; k < len(parts); k++ {
+			if d := strings.Join(parts[:k], "/"); clean[d] {
+				top = d
+				break
+			}
+		}
+		if top != "" {
+			dirs[top] += f.Bytes
+			flagged["/"+top] = flagged["/"+top] || fl
+			continue
+		}
+		parent := path.Dir(s.dest(f.Path))
+		if s.chmod[f.Path] {
+			parent = chmodKey + parent
+		}
+		files[parent] = append(files[parent], "/"+f.Path)
+		fileBytes[parent] += f.Bytes
+		flagged[parent] = flagged[parent] || fl
+	}
+	return dirs, files, fileBytes, flagged
+}
+
+// copyLimit is how many COPY lines the final stage may have: overlayfs
+// stacks about 125 layers, the base's included; a few are left for the
+// install and the configuration.
+func (s *state) copyLimit() int {
+	base := 0
+	if !s.copyOnly() {
+		for _, l := range s.img.Layers {
+			if l.Step >= 0 && s.baseStep[l.Step] {
+				base++
+			}
+		}
+	}
+	return max(16, 100-base-8)
+}
+
+// mergeCopies folds the COPY lines under one directory into a COPY of
+// that directory whole: the directory that saves lines at the least cost
+// in bytes the lines would not have copied (flagged files, the base's own
+// files, which then exist twice). It reports whether it merged.
+func (s *state) mergeCopies(dirs map[string]int64, files map[string][]string, limit int) bool {
+	count := map[string]int{}
+	for _, k := range append(sortedKeys(dirs), sortedKeys(files)...) {
+		if strings.HasPrefix(k, chmodKey) || s.dest(k) != k {
+			continue
+		}
+		for d := path.Dir(k); d != "." && d != "/" && strings.Contains(d, "/"); d = path.Dir(d) {
+			count[d]++
+		}
+		if _, isDir := dirs[k]; !isDir {
+			count[k]++ // a group of files is in its directory itself
+		}
+	}
+	best, bestCost, bestSaved := "", int64(-1), 0
+	for _, d := range sortedKeys(count) {
+		saved := count[d] - 1
+		if saved < 1 {
+			continue
+		}
+		cost := s.wholeCost(d)
+		better := cost*int64(bestSaved) < bestCost*int64(saved)
+		tie := cost*int64(bestSaved) == bestCost*int64(saved)
+		// On a tie, more lines saved, then the deepest directory: the
+		// least the COPY reaches beyond what is kept.
+		if best == "" || better || tie && (saved > bestSaved || saved == bestSaved && len(d) > len(best)) {
+			best, bestCost, bestSaved = d, cost, saved
+		}
+	}
+	if best == "" {
+		return false
+	}
+	i, ok := s.img.FS.IndexOf(best)
+	if !ok {
+		return false
+	}
+	var extra int64
+	for j := i + 1; j < s.img.FS.TreeEnd(i); j++ {
+		f := s.img.FS.Files[j]
+		if s.keep[j] || !copyable(f) || !safe(f.Path) {
+			continue
+		}
+		s.keep[j] = true
+		extra += f.Bytes
+		switch {
+		case !s.appStep[s.stepOfFile(j)] && !s.copyOnly():
+			s.dupBytes += f.Bytes // the base's, copied again over it
+		case s.cl.Flags[j].Category != "":
+			s.dropped[s.cl.Flags[j].Category] -= f.Bytes
+		case s.devDrop[j] != "":
+			s.dropped[s.devDrop[j]] -= f.Bytes
+			delete(s.devDrop, j)
+		}
+	}
+	s.ask(fmt.Sprintf("more COPY lines than a build can stack on the base's layers (limit %d): /%s is copied whole, with %s the lines would have left out (flagged files, the base's own): copy less by hand if that matters", limit, best, mb(extra)))
+	return true
+}
+
+// wholeCost is what copying directory d whole adds to the kept files.
+func (s *state) wholeCost(d string) int64 {
+	i, ok := s.img.FS.IndexOf(d)
+	if !ok {
+		return 1 << 40
+	}
+	var n int64
+	for j := i + 1; j < s.img.FS.TreeEnd(i); j++ {
+		if !s.keep[j] && copyable(s.img.FS.Files[j]) {
+			n += s.img.FS.Files[j].Bytes
+		}
+	}
+	return n
+}
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
@@ -783,6 +886,10 @@ func (s *state) predict() Prediction {
 	if rb := s.in.RuntimeBase; rb != nil && rb.FS != nil {
 		kept += rb.Size
 		terms["added"] = -rb.Size
+	}
+	if s.dupBytes > 0 {
+		kept += s.dupBytes
+		terms["added"] -= s.dupBytes
 	}
 	pr := Prediction{Original: s.img.Size, Predicted: kept}
 	pr.Delta = pr.Original - pr.Predicted

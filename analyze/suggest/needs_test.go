@@ -692,3 +692,30 @@ func TestCopyLinesStayUnderTheLayerLimit(t *testing.T) {
 		t.Errorf("predicted %d, want %d", got.Prediction.Predicted, want)
 	}
 }
+
+// The original base comes whole: bytes of its layers that the build
+// overwrote or deleted (an npm upgraded over the base's) are in the
+// suggested image too, and are predicted; the build's own hidden bytes
+// are saved.
+func TestBaseHiddenBytesStay(t *testing.T) {
+	in := nodeFixture().build(t)
+	plain, err := Suggest(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = nodeFixture().build(t)
+	in.Image.Layers[0].Hidden, in.Image.Layers[0].Size = 12_000_000, in.Image.Layers[0].Size+12_000_000
+	last := len(in.Image.Layers) - 1
+	in.Image.Layers[last].Hidden, in.Image.Layers[last].Size = 3_000, in.Image.Layers[last].Size+3_000
+	in.Image.Size += 12_003_000
+	got, err := Suggest(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := plain.Prediction.Predicted + 12_000_000; got.Prediction.Predicted != want {
+		t.Errorf("predicted %d, want %d (the base's hidden 12 MB stay)", got.Prediction.Predicted, want)
+	}
+	if !slices.Contains(got.Prediction.Terms, Term{"hidden", 3_000}) {
+		t.Errorf("terms %v: want hidden 3000 (the build's own)", got.Prediction.Terms)
+	}
+}

@@ -42,11 +42,12 @@ type pyImport struct {
 	from   string // the importing file, canonical
 }
 
-// isTestSource reports whether a Python file is a test (its imports are
-// the tests'): test_*.py, *_test.py, conftest.py, or under tests/ or test/.
+// isTestSource reports whether a Python file is a test or a build script
+// (its imports are the tests' or the build's): test_*.py, *_test.py,
+// conftest.py, setup.py, noxfile.py, or under tests/ or test/.
 func isTestSource(p string) bool {
 	b := path.Base(p)
-	if strings.HasPrefix(b, "test_") || strings.HasSuffix(b, "_test.py") || b == "conftest.py" {
+	if strings.HasPrefix(b, "test_") || strings.HasSuffix(b, "_test.py") || b == "conftest.py" || b == "setup.py" || b == "noxfile.py" {
 		return true
 	}
 	for _, d := range strings.Split(path.Dir(p), "/") {
@@ -114,7 +115,7 @@ func (s *state) scanImports() {
 	s.pyImported = map[string]bool{}
 	var imports []pyImport
 	for i, f := range s.img.FS.Files {
-		if f.Kind != index.File || !strings.HasSuffix(f.Path, ".py") || !s.appStep[s.stepOfFile(i)] || isTestSource(f.Path) {
+		if f.Kind != index.File || !strings.HasSuffix(f.Path, ".py") || !s.appStep[s.stepOfFile(i)] || isTestSource(f.Path) || s.cl.Flags[i].Category != "" {
 			continue
 		}
 		if o := s.cl.Owners[i]; o >= 0 {
@@ -217,7 +218,6 @@ func (s *state) pythonNeeds(add func(name, why string)) {
 		why := fmt.Sprintf("provides the module %s, which /%s imports", o.module, o.from)
 		if p.Category != "" && p.Category != model.Docs {
 			s.ask(fmt.Sprintf("%s is a %s (%s), but /%s imports %s: kept in the final stage; does the app need it at run time?", p.Name, p.Category, p.Evidence, o.from, o.module))
-			s.keptTools = append(s.keptTools, p.Name)
 		}
 		add(p.Name, why)
 	}

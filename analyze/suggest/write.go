@@ -390,9 +390,6 @@ func (s *state) pythonOutsideVenv() string {
 // the build stage, and their bytes: not those the final stage installs
 // after all (a tool the container runs, and what it depends on).
 func (s *state) toolsLeft() ([]string, int64) {
-	if len(s.keptTools) == 0 {
-		return s.buildTools, s.buildBytes
-	}
 	bytes := map[string]int64{}
 	for _, p := range s.cl.Packages {
 		if p.Manager == "dpkg" || p.Manager == "apk" {
@@ -878,6 +875,12 @@ func (s *state) predict() Prediction {
 	}
 	var hidden int64
 	for _, l := range s.img.Layers {
+		if !scratch && !userBase && l.Step >= 0 && s.baseStep[l.Step] {
+			// The base's layers come whole: what the build overwrote
+			// or deleted of them is there again (hidden, or visible).
+			kept += l.Hidden
+			continue
+		}
 		hidden += l.Hidden
 	}
 	if hidden > 0 {

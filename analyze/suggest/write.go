@@ -571,7 +571,11 @@ func (s *state) planCopies(build string) {
 		if chmod {
 			note += "; --chmod=0755: executables others could not run, for USER"
 		}
-		s.copies = append(s.copies, copyLine{from: build, srcs: files[p], dst: "/" + dst + "/", bytes: fileBytes[p], note: note, chmod: chmod})
+		to := "/" + dst + "/"
+		if dst == "." {
+			to = "/"
+		}
+		s.copies = append(s.copies, copyLine{from: build, srcs: files[p], dst: to, bytes: fileBytes[p], note: note, chmod: chmod})
 	}
 	for k, d := range s.nodeDirs {
 		nm := path.Join(d, "node_modules")

@@ -719,3 +719,30 @@ func TestBaseHiddenBytesStay(t *testing.T) {
 		t.Errorf("terms %v: want hidden 3000 (the build's own)", got.Prediction.Terms)
 	}
 }
+
+// Behind an ENTRYPOINT wrapper (tini --), CMD's program runs too: node,
+// which npm pulled in, comes to the final stage.
+func TestProgramBehindEntrypointWrapper(t *testing.T) {
+	fx := nodeFixture()
+	data, err := os.ReadFile(fx.dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const asked = "--no-install-recommends nodejs npm"
+	text := strings.Replace(string(data), asked, "--no-install-recommends npm", 1)
+	text = strings.Replace(text, `CMD ["node", "dist/server.js"]`, "ENTRYPOINT [\"/usr/bin/tini\", \"--\"]\nCMD [\"node\", \"dist/server.js\"]", 1)
+	fx.dockerfile = writeDockerfile(t, text)
+	fx.history[1].createdBy = strings.Replace(fx.history[1].createdBy, asked, "--no-install-recommends npm", 1)
+	fx.history[0].files = append(fx.history[0].files, ffile{path: "usr/bin/tini", size: 800_000, mode: 0o755})
+	n := len(fx.history) - 1
+	fx.history = slices.Insert(fx.history, n, step{createdBy: `ENTRYPOINT ["/usr/bin/tini" "--"]`, empty: true})
+	fx.auto = append(fx.auto, "nodejs")
+	fx.config.Entrypoint = []string{"/usr/bin/tini", "--"}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Packages, []string{"nodejs"}) || !strings.Contains(got.Dockerfile, "#   nodejs: CMD runs node through ENTRYPOINT (/usr/bin/node)") {
+		t.Errorf("runtime packages %v, want nodejs for CMD's node:\n%s", got.Packages, got.Dockerfile)
+	}
+}

@@ -81,6 +81,11 @@ func (s *state) runNeeds(add func(name, why string)) {
 	if len(argv) > 0 {
 		progs = append(progs, prog{argv[0], what + " runs " + argv[0]})
 	}
+	// Behind an ENTRYPOINT wrapper (tini --, an exec "$@" script), CMD's
+	// first word is a program too, when PATH finds one by that name.
+	if len(s.img.Config.Entrypoint) > 0 && len(s.img.Config.Cmd) > 0 && !strings.HasPrefix(s.img.Config.Cmd[0], "-") {
+		progs = append(progs, prog{s.img.Config.Cmd[0], "CMD runs " + s.img.Config.Cmd[0] + " through ENTRYPOINT"})
+	}
 	for _, p := range sortedKeys(s.in.Scripts) {
 		if i, ok := s.img.FS.IndexOf(p); !ok || s.img.FS.Files[i].Mode&0o111 == 0 {
 			continue // read as a config's word, not run as a program

@@ -390,7 +390,7 @@ func (s *state) selectFiles() {
 // testDirs are directories only tests, linters and coverage write: their
 // contents never run in production.
 var testDirs = map[string]bool{".pytest_cache": true, ".tox": true, ".nox": true, ".mypy_cache": true, ".ruff_cache": true,
-	".hypothesis": true, "htmlcov": true, ".nyc_output": true, "coverage": true}
+	".hypothesis": true, "htmlcov": true, ".nyc_output": true}
 
 // venvTools are the installers a venv gets by default: the app imports
 // none of them at run time, as a rule (asked).
@@ -415,10 +415,10 @@ func (s *state) devOnly(i int) model.Category {
 			return model.DevDependency
 		}
 	}
-	// A home's .cache, and the go command's own state (telemetry, go env
-	// -w) under .config/go: written by build tools, read by none at run
-	// time.
-	if home := homeDir(f.Path); home != "" && (under(f.Path, home+"/.cache") || under(f.Path, home+"/.config/go")) {
+	// The go command's own state (telemetry, go env -w) and build cache:
+	// written by the toolchain, read by nothing at run time. (Not the
+	// whole ~/.cache: an app may fetch its models or data there.)
+	if home := homeDir(f.Path); home != "" && (under(f.Path, home+"/.cache/go-build") || under(f.Path, home+"/.config/go")) {
 		return model.Cache
 	}
 	pkgTree := strings.Contains(f.Path, "-packages/") || strings.Contains(f.Path, "node_modules/")

@@ -746,3 +746,27 @@ func TestProgramBehindEntrypointWrapper(t *testing.T) {
 		t.Errorf("runtime packages %v, want nodejs for CMD's node:\n%s", got.Packages, got.Dockerfile)
 	}
 }
+
+// COPY makes the copied files root's, and the final USER is not root: a
+// file only its owner could read, or an executable only its owner could
+// run, is copied with the mode others need.
+func TestModesForUser(t *testing.T) {
+	fx := cFixture()
+	fx.history[4].files = append(fx.history[4].files,
+		ffile{path: "usr/local/etc/wordfreq.conf", size: 100, mode: 0o600},
+		ffile{path: "usr/local/libexec/helper", size: 1_000, mode: 0o700})
+	fx.elf["usr/local/libexec/helper"] = ELF{}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"COPY --from=build --chmod=0644 /usr/local/etc/wordfreq.conf /usr/local/etc/",
+		"COPY --from=build --chmod=0755 /usr/local/libexec/helper /usr/local/libexec/",
+	} {
+		if !strings.Contains(got.Dockerfile, "\n"+line+"\n") {
+			t.Errorf("no %q in\n%s", line, got.Dockerfile)
+		}
+	}
+	checkParses(t, got.Dockerfile)
+}

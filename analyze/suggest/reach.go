@@ -16,7 +16,8 @@ import (
 // install's /root/.cargo/bin) is moved: an executable on PATH (or the one
 // ENTRYPOINT/CMD names) to /usr/local/bin, the rest of that directory to
 // /app, and WORKDIR, ENTRYPOINT, CMD and ENV follow. An executable others
-// cannot run keeps its place and is copied with --chmod=0755.
+// cannot run keeps its place and is copied with --chmod=0755, a file they
+// cannot read with --chmod=0644.
 
 // finalUser is the USER line of the final stage, the comment above it and
 // the question it raises ("" when none).
@@ -50,7 +51,7 @@ func (s *state) closedDir(p string) string {
 // placeForUser decides the moves: s.moved (a file to its new path),
 // s.remap (a closed directory to its new place).
 func (s *state) placeForUser() {
-	s.moved, s.remap, s.chmod = map[string]string{}, map[string]string{}, map[string]bool{}
+	s.moved, s.remap, s.chmod = map[string]string{}, map[string]string{}, map[string]string{}
 	named := map[string]bool{}
 	for _, argv := range [][]string{s.img.Config.Entrypoint, s.img.Config.Cmd} {
 		if len(argv) > 0 {
@@ -83,8 +84,11 @@ func (s *state) placeForUser() {
 		exe := f.Kind == index.File && f.Mode&0o111 != 0
 		d := s.closedDir(f.Path)
 		if d == "" {
-			if exe && f.Mode&0o001 == 0 {
-				s.chmod[f.Path] = true
+			switch {
+			case exe && f.Mode&0o005 != 0o005:
+				s.chmod[f.Path] = "0755"
+			case f.Kind == index.File && !exe && f.Mode&0o004 == 0:
+				s.chmod[f.Path] = "0644" // a file only its owner could read
 			}
 			continue
 		}
@@ -93,7 +97,7 @@ func (s *state) placeForUser() {
 			if _, taken := s.img.FS.Lookup(dst); !taken && !s.takenDest(dst) {
 				s.moved[f.Path] = dst
 				if f.Mode&0o005 != 0o005 {
-					s.chmod[f.Path] = true
+					s.chmod[f.Path] = "0755"
 				}
 				movedBins = append(movedBins, "/"+f.Path)
 				continue
@@ -110,7 +114,7 @@ func (s *state) placeForUser() {
 			closed = append(closed, d)
 		}
 		if exe && f.Mode&0o005 != 0o005 {
-			s.chmod[f.Path] = true
+			s.chmod[f.Path] = "0755"
 		}
 	}
 	if len(movedBins) == 0 && len(closed) == 0 {

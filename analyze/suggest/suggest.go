@@ -222,7 +222,7 @@ type state struct {
 
 	moved     map[string]string // kept file → where the final stage puts it
 	remap     map[string]string // closed directory → its new place
-	chmod     map[string]bool   // kept executables copied with --chmod=0755
+	chmod     map[string]string // kept files copied with --chmod (0755, 0644)
 	reachNote string
 	linkNotes map[string][]string // by destination directory
 
@@ -249,7 +249,7 @@ type copyLine struct {
 	dst   string
 	bytes int64
 	note  string
-	chmod bool
+	chmod string // --chmod's mode, "" for none
 }
 
 func (s *state) ask(q string) { s.questions = append(s.questions, q) }

@@ -293,8 +293,8 @@ func (s *state) write() string {
 	for _, c := range s.copies {
 		w("# %s", c.note)
 		chmod := ""
-		if c.chmod {
-			chmod = " --chmod=0755"
+		if c.chmod != "" {
+			chmod = " --chmod=" + c.chmod
 		}
 		w("COPY --from=%s%s %s %s", c.from, chmod, strings.Join(c.srcs, " "), c.dst)
 	}
@@ -563,13 +563,17 @@ func (s *state) planCopies(build string) {
 		s.copies = append(s.copies, copyLine{from: build, srcs: []string{"/" + d}, dst: "/" + s.dest(d), bytes: dirs[d], note: note})
 	}
 	for _, p := range sortedKeys(files) {
-		dst, chmod := strings.CutPrefix(p, chmodKey)
+		dst, hasMode := strings.CutPrefix(p, chmodKey)
+		chmod := ""
+		if hasMode {
+			chmod, dst, _ = strings.Cut(dst, ":")
+		}
 		note := fmt.Sprintf("%s, %s", mb(fileBytes[p]), how(p))
 		for _, n := range s.linkNotes[dst] {
 			note += "; " + n
 		}
-		if chmod {
-			note += "; --chmod=0755: executables others could not run, for USER"
+		if chmod != "" {
+			note += "; --chmod=" + chmod + ": others could not read or run them, and USER is not their owner"
 		}
 		to := "/" + dst + "/"
 		if dst == "." {
@@ -622,7 +626,7 @@ func (s *state) copyGroups() (dirs map[string]int64, files map[string][]string, 
 			if g.Kind == index.Dir {
 				continue
 			}
-			if s.keep[j] && s.moved[g.Path] == "" && !s.chmod[g.Path] {
+			if s.keep[j] && s.moved[g.Path] == "" && s.chmod[g.Path] == "" {
 				some = true
 			} else {
 				all = false
@@ -654,8 +658,8 @@ func (s *state) copyGroups() (dirs map[string]int64, files map[string][]string, 
 			continue
 		}
 		parent := path.Dir(s.dest(f.Path))
-		if s.chmod[f.Path] {
-			parent = chmodKey + parent
+		if m := s.chmod[f.Path]; m != "" {
+			parent = chmodKey + m + ":" + parent
 		}
 		files[parent] = append(files[parent], "/"+f.Path)
 		fileBytes[parent] += f.Bytes

@@ -25,6 +25,7 @@ type ffile struct {
 	pkg  string         // owner, "" for none
 	mode uint32
 	kind index.Kind // 0: regular file
+	link string     // a symlink's target
 }
 
 type step struct {
@@ -47,8 +48,12 @@ type fixture struct {
 	pkgs       []pkgdef
 	config     model.Config
 	status     string // dpkg status body
-	elf        map[string]ELF
-	scripts    map[string][]byte
+	// auto are the packages apt's extended_states marks Auto-Installed
+	// (nil: no extended_states).
+	auto     []string
+	elf      map[string]ELF
+	scripts  map[string][]byte
+	contents map[string]string // captured bodies besides the dpkg status
 }
 
 const bk = "buildkit.dockerfile.v0"
@@ -130,8 +135,11 @@ func (fx fixture) build(t *testing.T) Input {
 		mode := pl.f.mode
 		if mode == 0 {
 			mode = 0o644
+			if k == index.Dir {
+				mode = 0o755
+			}
 		}
-		img.FS.Files = append(img.FS.Files, model.File{Entry: index.Entry{Path: p, Size: pl.f.size, Mode: mode, Kind: k}, Layer: pl.layer, Bytes: pl.f.size})
+		img.FS.Files = append(img.FS.Files, model.File{Entry: index.Entry{Path: p, Size: pl.f.size, Mode: mode, Kind: k, Link: pl.f.link}, Layer: pl.layer, Bytes: pl.f.size})
 		flag := model.Flag{}
 		owner := -1
 		if pl.f.pkg != "" {
@@ -159,6 +167,16 @@ func (fx fixture) build(t *testing.T) Input {
 		if p == "var/lib/dpkg/status" {
 			img.Contents[p] = []byte(fx.status)
 		}
+	}
+	for p, b := range fx.contents {
+		img.Contents[p] = []byte(b)
+	}
+	if fx.auto != nil {
+		var b strings.Builder
+		for _, a := range fx.auto {
+			b.WriteString("Package: " + a + "\nArchitecture: amd64\nAuto-Installed: 1\n\n")
+		}
+		img.Contents["var/lib/apt/extended_states"] = []byte(b.String())
 	}
 	for j, m := range stepBytes {
 		cl.Packages[j].Step = model.MainStep(m)
@@ -200,3 +218,18 @@ func debianBase(st string) step {
 }
 
 var basePkgs = []pkgdef{{name: "libc6", manager: "dpkg"}, {name: "dash", manager: "dpkg"}}
+
+// withLoader adds glibc's loader to a base step as Debian's usrmerged
+// layout has it (/lib64 → usr/lib64, a link to the file in
+// /usr/lib/x86_64-linux-gnu), and the ELF facts of the loader and libc
+// to elf.
+func withLoader(base step, elf map[string]ELF) step {
+	base.files = append(append([]ffile{}, base.files...),
+		ffile{path: "lib", size: 7, kind: index.Symlink, link: "usr/lib"},
+		ffile{path: "lib64", size: 9, kind: index.Symlink, link: "usr/lib64"},
+		ffile{path: "usr/lib64/ld-linux-x86-64.so.2", size: 42, kind: index.Symlink, link: "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", pkg: "libc6"},
+		ffile{path: "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", size: 200_000, pkg: "libc6", mode: 0o755})
+	elf["usr/lib/x86_64-linux-gnu/libc.so.6"] = ELF{Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"ld-linux-x86-64.so.2"}}
+	elf["usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"] = ELF{}
+	return base
+}

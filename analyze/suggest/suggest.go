@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,6 +58,23 @@ type Input struct {
 	// Scripts are the captured bodies of the scripts ENTRYPOINT, CMD and
 	// HEALTHCHECK run (pkggraph.ScriptPaths), by canonical path.
 	Scripts map[string][]byte
+	// RuntimeBase is the final stage's base the user named (--base), nil
+	// for the choice from the evidence.
+	RuntimeBase *RuntimeBase
+}
+
+// RuntimeBase is a final-stage base the user chose (a distroless image, a
+// company base): the final stage starts FROM it, and the copied library
+// closure skips what it already has.
+type RuntimeBase struct {
+	// Ref is the image reference as the FROM line gets it.
+	Ref string
+	// FS is its final filesystem; nil when it could not be read.
+	FS *model.FS
+	// Size is its content size (FS's bytes), when read.
+	Size int64
+	// Err says why it could not be read.
+	Err string
 }
 
 // Term is one term of the predicted ΔS.
@@ -124,6 +142,9 @@ func Suggest(in Input) (*Suggestion, error) {
 	if len(cl.Flags) != len(img.FS.Files) || len(cl.Owners) != len(img.FS.Files) {
 		return nil, fmt.Errorf("%w: the classification is not of this image's filesystem", ErrInput)
 	}
+	if rb := in.RuntimeBase; rb != nil && !safe(rb.Ref) {
+		return nil, fmt.Errorf("%w: the runtime base %s cannot be written safely in a FROM line", ErrInput, show(rb.Ref))
+	}
 	var target *dockerfile.Stage
 	for i := range df.Stages {
 		if df.Stages[i].Label() == in.Mapping.Target {
@@ -136,11 +157,17 @@ func Suggest(in Input) (*Suggestion, error) {
 	chain := df.Chain(target)
 	s := &state{in: in, img: img, cl: cl, df: df, target: target, chain: chain}
 	s.classifySteps()
+	s.scanImports()
 	s.selectFiles()
 	s.selectPackages()
 	s.keepSources()
 	s.chooseBase()
+	s.extraCopies = s.scratchExtras(s.buildName())
+	s.placeForUser()
 	s.askContext()
+	// The COPY lines are planned before the prediction: merging them to
+	// stay under the layer limit changes what is kept.
+	s.planCopies(s.buildName())
 	pred := s.predict()
 	text := s.write()
 	// The suggestion must parse with BuildKit's parser and end in a valid
@@ -170,12 +197,19 @@ type state struct {
 	baseStep map[int]bool
 
 	keep     []bool // parallel to FS.Files: copied from the build stage
-	nodeDirs []string
-	dropped  map[model.Category]int64
-	stateB   int64 // unflagged package-manager state the build wrote
-	genB     int64 // by-products of the package installs (byProduct, bytecodeOf)
-	genEtc   []string
-	closure  map[string]bool
+	devDrop  map[int]model.Category
+	venvPkgs []string // pip, setuptools, wheel of a venv, left behind
+	testBins []string // go test -c binaries, left behind
+	dupBytes int64    // the base's files a merged COPY copies again
+
+	pyImported map[string]bool // Python distributions the app's sources import
+	pyOwners   []pyOwner       // the packages providing them
+	nodeDirs   []string
+	dropped    map[model.Category]int64
+	stateB     int64 // unflagged package-manager state the build wrote
+	genB       int64 // by-products of the package installs (byProduct, bytecodeOf)
+	genEtc     []string
+	closure    map[string]bool
 
 	managers    map[string]bool
 	runtimePkgs []string
@@ -185,6 +219,21 @@ type state struct {
 	buildBytes  int64
 	keptTools   []string // flagged packages the container runs
 	javaJRE     string
+
+	moved     map[string]string // kept file → where the final stage puts it
+	remap     map[string]string // closed directory → its new place
+	chmod     map[string]string // kept files copied with --chmod (0755, 0644)
+	reachNote string
+	linkNotes map[string][]string // by destination directory
+
+	native      *nativeClosure // the loader and libraries a scratch stage copies
+	nativeWhy   string         // why a dynamic binary keeps the original base
+	onCopies    bool           // the base --base named replaces scratch: nothing is installed
+	extraCopies []copyLine     // CA certificates, passwd and group on scratch
+
+	graphsRead bool
+	graphList  []*pkggraph.Graph
+	ownFiles   map[int]int // files (not docs) each classified package owns
 
 	binaries  []string
 	allStatic bool
@@ -200,6 +249,7 @@ type copyLine struct {
 	dst   string
 	bytes int64
 	note  string
+	chmod string // --chmod's mode, "" for none
 }
 
 func (s *state) ask(q string) { s.questions = append(s.questions, q) }
@@ -253,6 +303,7 @@ func (s *state) selectFiles() {
 	fs := s.img.FS
 	s.keep = make([]bool, len(fs.Files))
 	s.dropped = map[model.Category]int64{}
+	s.devDrop = map[int]model.Category{}
 	// Node: a project whose lockfile marks devDependencies gets a pruned
 	// node_modules from a stage of its own.
 	// The project is the directory above the outermost node_modules, and
@@ -296,6 +347,11 @@ func (s *state) selectFiles() {
 			s.dropped[c] += f.Bytes
 			continue
 		}
+		if c := s.devOnly(i); c != "" {
+			s.devDrop[i] = c
+			s.dropped[c] += f.Bytes
+			continue
+		}
 		if under(f.Path, stateDirs...) {
 			s.stateB += f.Bytes
 			continue
@@ -313,6 +369,13 @@ func (s *state) selectFiles() {
 		}
 		s.keep[i] = true
 	}
+	if len(s.testBins) > 0 {
+		s.ask(fmt.Sprintf("%s are named as go test -c names its test binaries (PKG.test): left in the build stage; does the container run them?", listNames(s.testBins, 4)))
+	}
+	if len(s.venvPkgs) > 0 {
+		sort.Strings(s.venvPkgs)
+		s.ask(fmt.Sprintf("the venv's installers (%s) stay in the build stage: does the app import them at run time (pkg_resources is setuptools')?", strings.Join(s.venvPkgs, ", ")))
+	}
 	if len(s.genEtc) > 0 {
 		names := s.genEtc
 		more := ""
@@ -322,6 +385,90 @@ func (s *state) selectFiles() {
 		}
 		s.ask(fmt.Sprintf("%s%s were written by a package install and no package lists them: taken for its scripts' output, not copied; copy any the build configured by hand", strings.Join(names, ", "), more))
 	}
+}
+
+// testDirs are directories only tests, linters and coverage write: their
+// contents never run in production.
+var testDirs = map[string]bool{".pytest_cache": true, ".tox": true, ".nox": true, ".mypy_cache": true, ".ruff_cache": true,
+	".hypothesis": true, "htmlcov": true, ".nyc_output": true}
+
+// venvTools are the installers a venv gets by default: the app imports
+// none of them at run time, as a rule (asked).
+var venvTools = map[string]bool{"pip": true, "setuptools": true, "wheel": true, "distribute": true}
+
+// devOnly is the category of a file the build wrote that no rule flags
+// but no production run reads: caches of test runs, linters and coverage
+// (.pytest_cache, .tox, .coverage, the bytecode of tests), and the
+// installers of a venv (pip, setuptools, wheel: their RECORD owns them).
+// "" for any other file.
+func (s *state) devOnly(i int) model.Category {
+	f := s.img.FS.Files[i]
+	parts := strings.Split(f.Path, "/")
+	base := parts[len(parts)-1]
+	if base == ".coverage" || strings.HasPrefix(base, ".coverage.") {
+		return model.Cache
+	}
+	// `go test -c` names its binaries PKG.test: tests, not the app.
+	if strings.HasSuffix(base, ".test") && f.Kind == index.File && f.Mode&0o111 != 0 {
+		if _, ok := s.in.ELF[f.Path]; ok {
+			s.testBins = append(s.testBins, "/"+f.Path)
+			return model.DevDependency
+		}
+	}
+	// The go command's own state (telemetry, go env -w) and build cache:
+	// written by the toolchain, read by nothing at run time. (Not the
+	// whole ~/.cache: an app may fetch its models or data there.)
+	if home := homeDir(f.Path); home != "" && (under(f.Path, home+"/.cache/go-build") || under(f.Path, home+"/.config/go")) {
+		return model.Cache
+	}
+	pkgTree := strings.Contains(f.Path, "-packages/") || strings.Contains(f.Path, "node_modules/")
+	for k, d := range parts[:len(parts)-1] {
+		if testDirs[d] && !pkgTree {
+			return model.Cache
+		}
+		if d == "__pycache__" && k > 0 {
+			for _, up := range parts[:k] {
+				if up == "tests" || up == "test" {
+					return model.Cache
+				}
+			}
+		}
+	}
+	if o := s.cl.Owners[i]; o >= 0 && o < len(s.cl.Packages) {
+		p := s.cl.Packages[o]
+		if p.Manager == "python" && venvTools[strings.ToLower(p.Name)] && s.inVenv(p.Location) && !s.pyImported[p.Name] {
+			if !contains(s.venvPkgs, p.Name) {
+				s.venvPkgs = append(s.venvPkgs, p.Name)
+			}
+			return model.BuildTool
+		}
+	}
+	return ""
+}
+
+// homeDir is the home directory p is under ("root", "home/app"), "" for
+// none.
+func homeDir(p string) string {
+	if under(p, "root") {
+		return "root"
+	}
+	if rest, ok := strings.CutPrefix(p, "home/"); ok {
+		if user, _, ok := strings.Cut(rest, "/"); ok {
+			return "home/" + user
+		}
+	}
+	return ""
+}
+
+// inVenv reports whether the directory p (a dist-info) is inside a
+// virtual environment: a pyvenv.cfg in a directory above it.
+func (s *state) inVenv(p string) bool {
+	for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+		if _, ok := s.img.FS.Lookup(d + "/pyvenv.cfg"); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // installRun matches a RUN that installs system packages.
@@ -456,32 +603,39 @@ func (s *state) selectPackages() {
 		}
 	}
 	cfg := pkggraph.RunConfig{Entrypoint: s.img.Config.Entrypoint, Cmd: s.img.Config.Cmd, Scripts: s.in.Scripts}
-	for _, st := range s.chain {
-		for _, ins := range st.Instructions {
-			if ins.Keyword != "RUN" {
+	// The packages the build asked for, as the package database records
+	// them (never the install command's text: lists fed through xargs,
+	// scripts and build arguments name packages no RUN line shows).
+	metaTools := map[string]bool{}
+	for _, r := range s.requested() {
+		p := s.cl.Packages[r.cls]
+		switch {
+		case p.Rule == analyze.RuleRunTimeTool:
+			add(p.Name, p.Evidence)
+		case p.Category == "" || p.Category == model.Docs:
+			if deps := s.buildToolMeta(r); len(deps) > 0 {
+				// A package of no files of its own whose dependencies
+				// are build tools (default-jdk-headless): one of them.
+				metaTools[p.Name] = true
+				s.ask(fmt.Sprintf("%s was asked for, but has no files of its own and depends on the build tools %s: left in the build stage with them", p.Name, strings.Join(deps, ", ")))
+				for _, d := range deps {
+					if jre := s.jreFor(r.g, d); jre != "" {
+						s.javaJRE = jre
+						add(jre, fmt.Sprintf("the JRE of %s, which %s depends on (%s)", d, p.Name, r.g.Manager))
+					}
+				}
 				continue
 			}
-			for _, name := range installedNames(ins.Text) {
-				i, ok := byName[name]
-				if !ok {
-					continue // a virtual or removed package: apt resolved it to others
-				}
-				p := s.cl.Packages[i]
-				if p.Rule == analyze.RuleRunTimeTool {
-					add(name, p.Evidence)
-					continue
-				}
-				if p.Category == "" || p.Category == model.Docs {
-					add(name, fmt.Sprintf("installed by %s:%s, not flagged", s.df.Path, ins.Lines))
-					continue
-				}
-				if jre := jreFor(name); jre != "" {
-					s.javaJRE = jre
-					add(jre, fmt.Sprintf("the JRE matching %s (%s)", name, p.Evidence))
-				}
+			add(p.Name, fmt.Sprintf("%s, installed by %s, not flagged", r.why, s.stepLocation(p.Step)))
+		default:
+			if jre := s.jreFor(r.g, p.Name); jre != "" {
+				s.javaJRE = jre
+				add(jre, fmt.Sprintf("the JRE matching %s (%s)", p.Name, p.Evidence))
 			}
 		}
 	}
+	s.runNeeds(add)
+	s.pythonNeeds(add)
 	// Flagged packages the build installed (named or pulled in): they
 	// stay behind unless the container runs one of their commands.
 	type flagged struct {
@@ -503,7 +657,7 @@ func (s *state) selectPackages() {
 			s.ask(fmt.Sprintf("%s is a %s: kept in the final stage; can the container run without it?", p.Name, p.Evidence))
 			continue
 		}
-		if p.Category == "" || p.Category == model.Docs {
+		if (p.Category == "" || p.Category == model.Docs) && !metaTools[p.Name] {
 			continue
 		}
 		tools = append(tools, flagged{p.Name, p.Bytes})
@@ -543,6 +697,11 @@ func (s *state) selectPackages() {
 			s.allStatic = false
 		}
 		for _, lib := range e.Needed {
+			if p := s.findLib(lib, f.Path); p != "" {
+				if j := s.resolve(p); j >= 0 && s.keep[j] {
+					continue // the app's own library, beside it: copied with it
+				}
+			}
 			owner := s.libOwner(lib)
 			switch {
 			case owner == "":
@@ -650,8 +809,127 @@ func (s *state) libOwner(soname string) string {
 	return ""
 }
 
-// jreFor is the Debian JRE package for a JDK package, "" for others.
-func jreFor(name string) string {
+// request is a package the build asked for by name, as its database
+// records it.
+type request struct {
+	cls int // index in the classification's packages
+	g   *pkggraph.Graph
+	gi  int // index in g.Packages
+	why string
+}
+
+// graphs are the image's package dependency graphs (nil when none can be
+// read: the prediction's closure asks about it).
+func (s *state) graphs() []*pkggraph.Graph {
+	if !s.graphsRead {
+		s.graphsRead = true
+		s.graphList, _ = pkggraph.Read(s.img.Contents)
+	}
+	return s.graphList
+}
+
+// requested are the dpkg and apk packages one of the Dockerfile's steps
+// installed and the database records as asked for by name: not
+// Auto-Installed in apt's extended_states, in apk's world. Essential and
+// required packages come with every base and are left out. A database
+// that does not tell (no extended_states: dpkg -i, or nothing was pulled
+// in) makes the graph's roots among the build's packages count as asked
+// for (those no other package the build installed depends on or
+// recommends): what the others need comes with them, and a library only
+// a build tool needed comes back through DT_NEEDED if a binary needs it.
+// It is said in a question.
+func (s *state) requested() []request {
+	var out []request
+	var unknown []string
+	for _, g := range s.graphs() {
+		if g.Manager != "dpkg" && g.Manager != "apk" {
+			continue
+		}
+		built := map[int]bool{}
+		for gi, gp := range g.Packages {
+			if ci, ok := s.pkgIndex(gp.Name); ok && s.appStep[s.cl.Packages[ci].Step] {
+				built[gi] = true
+			}
+		}
+		for gi, gp := range g.Packages {
+			if gp.Auto || gp.Essential || gp.Priority == "required" || !built[gi] {
+				continue
+			}
+			if !g.AutoKnown && slices.ContainsFunc(g.In[gi], func(e pkggraph.Edge) bool { return built[e.From] && e.Kind != pkggraph.Suggests }) {
+				continue // pulled in, as far as the graph tells
+			}
+			ci, _ := s.pkgIndex(gp.Name)
+			why := "asked for by name (apt extended_states: not auto-installed)"
+			if g.Manager == "apk" {
+				why = "asked for by name (apk world)"
+			}
+			if !g.AutoKnown {
+				why = "installed by the build, and no other package it installed needs it"
+				if c := s.cl.Packages[ci].Category; c == "" || c == model.Docs {
+					unknown = append(unknown, gp.Name)
+				}
+			}
+			out = append(out, request{cls: ci, g: g, gi: gi, why: why})
+		}
+	}
+	if len(unknown) > 0 {
+		s.ask(fmt.Sprintf("the package database does not say which packages were asked for by name (no apt extended_states or apk world), so the unflagged packages the build installed that none of its others needs are kept (%s): which does the app need?", listNames(unknown, 8)))
+	}
+	return out
+}
+
+// buildToolMeta are the flagged packages r's package depends on when it
+// has no files of its own but docs (a metapackage: default-jdk-headless
+// names openjdk-17-jdk-headless); nil for any other package.
+func (s *state) buildToolMeta(r request) []string {
+	if s.ownFiles == nil {
+		s.ownFiles = map[int]int{}
+		for i, o := range s.cl.Owners {
+			if o >= 0 && s.cl.Flags[i].Category != model.Docs && s.img.FS.Files[i].Kind != index.Dir {
+				s.ownFiles[o]++
+			}
+		}
+	}
+	if s.ownFiles[r.cls] > 0 {
+		return nil
+	}
+	var out []string
+	for _, e := range r.g.Out[r.gi] {
+		if e.Kind != pkggraph.Depends && e.Kind != pkggraph.PreDepends {
+			continue
+		}
+		name := r.g.Packages[e.To].Name
+		if j, ok := s.pkgIndex(name); ok {
+			if c := s.cl.Packages[j].Category; c != "" && c != model.Docs && !contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// jreFor is the JRE for a JDK package: the JRE package the JDK depends on
+// in the image's own graph (openjdk-17-jdk-headless depends on
+// openjdk-17-jre-headless), else Debian's naming; "" for a package that
+// is no JDK.
+func (s *state) jreFor(g *pkggraph.Graph, name string) string {
+	if !strings.Contains(name, "jdk") || strings.Contains(name, "jre") {
+		return ""
+	}
+	if g != nil {
+		if i := g.Index(name); i >= 0 {
+			best := ""
+			for _, e := range g.Out[i] {
+				n := g.Packages[e.To].Name
+				if (e.Kind == pkggraph.Depends || e.Kind == pkggraph.PreDepends) && strings.Contains(n, "jre") && (best == "" || strings.HasSuffix(n, "-headless")) {
+					best = n
+				}
+			}
+			if best != "" {
+				return best
+			}
+		}
+	}
 	for _, suf := range []string{"-jdk-headless", "-jdk"} {
 		if strings.HasPrefix(name, "openjdk-") && strings.HasSuffix(name, suf) {
 			return strings.TrimSuffix(name, suf) + "-jre-headless"
@@ -660,40 +938,14 @@ func jreFor(name string) string {
 	return ""
 }
 
-// installedNames are the package names an apt-get/apt/apk install command
-// in a RUN text names.
-func installedNames(text string) []string {
-	var out []string
-	for _, cmd := range splitCommands(text) {
-		w := strings.Fields(cmd)
-		start := -1
-		for j := 0; j+1 < len(w); j++ {
-			if (w[j] == "apt-get" || w[j] == "apt" || w[j] == "aptitude") && w[j+1] == "install" ||
-				w[j] == "apk" && w[j+1] == "add" {
-				start = j + 2
-				break
-			}
-		}
-		if start < 0 {
-			continue
-		}
-		for _, a := range w[start:] {
-			if strings.HasPrefix(a, "-") || strings.ContainsAny(a, "$`'\"") {
-				continue
-			}
-			a, _, _ = strings.Cut(a, "=")
-			a, _, _ = strings.Cut(a, ":")
-			if a != "" {
-				out = append(out, a)
-			}
+// stepLocation is the Dockerfile lines of history step i ("Dockerfile:7-8").
+func (s *state) stepLocation(i int) string {
+	for _, e := range s.in.Mapping.Entries {
+		if e.Index == i && e.Mapped() {
+			return e.File + ":" + e.Lines.String()
 		}
 	}
-	return out
-}
-
-func splitCommands(text string) []string {
-	r := strings.NewReplacer("&&", "\n", "||", "\n", ";", "\n", "|", "\n", "\\\n", " ")
-	return strings.Split(r.Replace(text), "\n")
+	return fmt.Sprintf("history entry %d", i)
 }
 
 // chooseBase picks the final stage's base.
@@ -706,17 +958,63 @@ func (s *state) chooseBase() {
 		s.base = "scratch"
 		s.baseWhy = fmt.Sprintf("every binary copied is static (no PT_INTERP, no DT_NEEDED: %s)", "/"+strings.Join(s.binaries, ", /"))
 	}
+	if s.base != "scratch" && !s.allStatic && len(s.binaries) > 0 {
+		s.tryNative(shell)
+	}
 	if s.javaJRE != "" && strings.Contains(orig, "-jdk") {
 		s.base = strings.Replace(orig, "-jdk", "-jre", 1)
 		s.baseWhy = fmt.Sprintf("the JRE variant of the original base %s", orig)
 	}
+	s.userBase()
 	for i, f := range s.img.FS.Files {
 		if s.keep[i] {
-			if _, ok := s.in.ELF[f.Path]; !ok && f.Kind == index.File && f.Mode&0o111 != 0 && !isLib(f.Path) && s.base == "scratch" {
+			if _, ok := s.in.ELF[f.Path]; !ok && f.Kind == index.File && f.Mode&0o111 != 0 && !isLib(f.Path) && s.copyOnly() {
 				s.ask(fmt.Sprintf("/%s is executable but no ELF facts were given: does it need a shell or libraries?", f.Path))
 			}
 		}
 	}
+}
+
+// copyOnly reports whether the final stage installs no package: scratch,
+// or a base --base named under binaries that need only copies.
+func (s *state) copyOnly() bool {
+	return s.base == "scratch" || s.onCopies
+}
+
+// userBase puts the final stage on the base --base named, saying what it
+// changes.
+func (s *state) userBase() {
+	rb := s.in.RuntimeBase
+	if rb == nil {
+		return
+	}
+	var why string
+	switch {
+	case s.native != nil:
+		why = "the binaries' loader and libraries are copied, but for those it has"
+	case s.base == "scratch":
+		why = "every binary copied is static"
+	default:
+		why = "the runtime packages are installed on it"
+		if rb.FS != nil && len(s.installable()) > 0 && !hasAny(rb.FS, "usr/bin/apt-get", "sbin/apk", "usr/bin/apk") {
+			s.ask(fmt.Sprintf("%s has no apt-get or apk to install %s with: does it have them another way?", show(rb.Ref), strings.Join(s.installable(), ", ")))
+		}
+	}
+	if rb.FS == nil {
+		why += fmt.Sprintf("; it could not be read (%s), so nothing is skipped for it and the prediction leaves its size out", rb.Err)
+		s.ask(fmt.Sprintf("the base %s could not be read (%s): everything the app needs is copied or installed as on the original base; is it all needed there?", show(rb.Ref), rb.Err))
+	}
+	s.onCopies = s.base == "scratch"
+	s.base, s.baseWhy = rb.Ref, "named by --base: "+why
+}
+
+func hasAny(fs *model.FS, paths ...string) bool {
+	for _, p := range paths {
+		if resolveIn(fs, p) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func isLib(p string) bool { return strings.Contains(path.Base(p), ".so") }

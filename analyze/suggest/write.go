@@ -191,7 +191,7 @@ func (s *state) write() string {
 			w("ARG %s", a.Key)
 		}
 	}
-	static := s.allStatic && s.base == "scratch"
+	static := s.allStatic && s.copyOnly()
 	for i := range s.df.Stages {
 		st := &s.df.Stages[i]
 		w("")
@@ -239,10 +239,12 @@ func (s *state) write() string {
 		w("WORKDIR /%s", d)
 		w("RUN npm prune --omit=dev")
 	}
-	s.planCopies(build)
 
 	w("")
 	w("# the final stage: base %s, %s", s.base, s.baseWhy)
+	if s.nativeWhy != "" && s.base != "scratch" {
+		w("# not scratch with the binaries' libraries copied: %s", s.nativeWhy)
+	}
 	w("FROM %s", s.fromWord())
 	if left, bytes := s.toolsLeft(); len(left) > 0 {
 		names := left
@@ -266,13 +268,20 @@ func (s *state) write() string {
 		}
 		w("%s", s.installLine(pk))
 	}
-	for _, e := range s.carriedEnv() {
+	env := s.carriedEnv()
+	if args := s.argsReferenced(env); len(args) > 0 {
+		w("# the build arguments the lines below refer to: an ARG is declared per stage")
+		for _, a := range args {
+			w("%s", a)
+		}
+	}
+	for _, e := range env {
 		w("%s", e)
 	}
 	for _, ins := range s.chainInstructions("LABEL") {
 		w("%s", s.df.Snippet(ins.Lines))
 	}
-	if wd := s.img.Config.WorkingDir; wd != "" && safe(wd) {
+	if wd := s.destValue(s.img.Config.WorkingDir); wd != "" && safe(wd) {
 		w("WORKDIR %s", wd)
 	} else if wd != "" {
 		s.ask(fmt.Sprintf("the working directory %s cannot be written safely in a WORKDIR line: left out", show(wd)))
@@ -283,7 +292,11 @@ func (s *state) write() string {
 	}
 	for _, c := range s.copies {
 		w("# %s", c.note)
-		w("COPY --from=%s %s %s", c.from, strings.Join(c.srcs, " "), c.dst)
+		chmod := ""
+		if c.chmod != "" {
+			chmod = " --chmod=" + c.chmod
+		}
+		w("COPY --from=%s%s %s %s", c.from, chmod, strings.Join(c.srcs, " "), c.dst)
 	}
 	for _, ins := range s.chainInstructions("EXPOSE") {
 		w("%s", s.df.Snippet(ins.Lines))
@@ -295,29 +308,26 @@ func (s *state) write() string {
 			w("%s", s.df.Snippet(hc[len(hc)-1].Lines))
 		}
 	}
-	if u := s.img.Config.User; u != "" && safe(u) && u != "root" && u != "0" && !strings.HasPrefix(u, "0:") && !strings.HasPrefix(u, "root:") && (s.base != "scratch" || numericUser(u)) {
-		w("# the original user")
-		w("USER %s", u)
-	} else if u != "" && s.base == "scratch" && !numericUser(u) && u != "root" && !strings.HasPrefix(u, "root:") {
-		// scratch has no /etc/passwd: a user name would fail at start.
-		w("# numeric: scratch has no /etc/passwd to look the original user up in")
-		w("USER 65532:65532")
-		s.ask(fmt.Sprintf("the original ran as user %s, a name scratch cannot resolve: USER 65532:65532 instead; does the app need that user's uid or home?", show(u)))
-	} else {
-		w("# non-root: the original ran as root; the copied files stay root-owned, readable by this user")
-		w("USER 65532:65532")
+	user, note, question := s.finalUser()
+	if question != "" {
+		s.ask(question)
 	}
+	w("# %s", note)
+	if s.reachNote != "" {
+		w("# %s", s.reachNote)
+	}
+	w("USER %s", user)
 	if ep := s.img.Config.Entrypoint; len(ep) > 0 {
 		if isShell(ep) {
 			w("# the original ENTRYPOINT is in shell form: the same shell, written in exec form")
 		}
-		w("ENTRYPOINT %s", execForm(ep))
+		w("ENTRYPOINT %s", execForm(s.destArgv(ep)))
 	}
 	if cmd := s.img.Config.Cmd; len(cmd) > 0 {
 		if isShell(cmd) {
 			w("# the original CMD is in shell form: the same shell, written in exec form")
 		}
-		w("CMD %s", execForm(cmd))
+		w("CMD %s", execForm(s.destArgv(cmd)))
 	}
 	if len(s.questions) > 0 {
 		w("")
@@ -380,9 +390,6 @@ func (s *state) pythonOutsideVenv() string {
 // the build stage, and their bytes: not those the final stage installs
 // after all (a tool the container runs, and what it depends on).
 func (s *state) toolsLeft() ([]string, int64) {
-	if len(s.keptTools) == 0 {
-		return s.buildTools, s.buildBytes
-	}
 	bytes := map[string]int64{}
 	for _, p := range s.cl.Packages {
 		if p.Manager == "dpkg" || p.Manager == "apk" {
@@ -476,7 +483,7 @@ func (s *state) fromWord() string {
 // installable are the runtime packages the final stage installs (on
 // scratch: none, the data packages are copied).
 func (s *state) installable() []string {
-	if s.base == "scratch" {
+	if s.copyOnly() {
 		return nil
 	}
 	return s.runtimePkgs
@@ -522,7 +529,7 @@ func (s *state) carriedEnv() []string {
 				dropped = append(dropped, kv.Key)
 				continue
 			}
-			out = append(out, "ENV "+kv.Key+"="+quoteIfNeeded(kv.Value))
+			out = append(out, "ENV "+kv.Key+"="+quoteIfNeeded(s.destValue(kv.Value)))
 		}
 	}
 	if len(dropped) > 0 {
@@ -535,6 +542,77 @@ func (s *state) carriedEnv() []string {
 // every file is kept is copied whole; other files are copied by parent
 // directory, several to a line.
 func (s *state) planCopies(build string) {
+	for limit, n := s.copyLimit(), 0; n < 64; n++ {
+		dirs, files, _, _ := s.copyGroups()
+		if len(dirs)+len(files) <= limit || !s.mergeCopies(dirs, files, limit) {
+			break
+		}
+	}
+	dirs, files, fileBytes, flagged := s.copyGroups()
+	how := func(k string) string {
+		if flagged[k] {
+			return "written by the build, sources included (see the questions)"
+		}
+		return "written by the build and not flagged"
+	}
+	for _, d := range sortedKeys(dirs) {
+		note := fmt.Sprintf("/%s: %s, %s", d, mb(dirs[d]), how("/"+d))
+		if to := s.dest(d); to != d {
+			note += fmt.Sprintf(", moved to /%s (see USER)", to)
+		}
+		s.copies = append(s.copies, copyLine{from: build, srcs: []string{"/" + d}, dst: "/" + s.dest(d), bytes: dirs[d], note: note})
+	}
+	for _, p := range sortedKeys(files) {
+		dst, hasMode := strings.CutPrefix(p, chmodKey)
+		chmod := ""
+		if hasMode {
+			chmod, dst, _ = strings.Cut(dst, ":")
+		}
+		note := fmt.Sprintf("%s, %s", mb(fileBytes[p]), how(p))
+		for _, n := range s.linkNotes[dst] {
+			note += "; " + n
+		}
+		if chmod != "" {
+			note += "; --chmod=" + chmod + ": others could not read or run them, and USER is not their owner"
+		}
+		to := "/" + dst + "/"
+		if dst == "." {
+			to = "/"
+		}
+		s.copies = append(s.copies, copyLine{from: build, srcs: files[p], dst: to, bytes: fileBytes[p], note: note, chmod: chmod})
+	}
+	for k, d := range s.nodeDirs {
+		nm := path.Join(d, "node_modules")
+		var n int64
+		for i, f := range s.img.FS.Files {
+			if under(f.Path, nm) && s.cl.Flags[i].Category == "" {
+				n += f.Bytes
+			}
+		}
+		s.copies = append(s.copies, copyLine{from: s.prodStage(k), srcs: []string{"/" + nm}, dst: "/" + nm, bytes: n,
+			note: fmt.Sprintf("the production dependencies: %s", mb(n))})
+	}
+	if s.copyOnly() {
+		for _, p := range s.runtimePkgs {
+			if d, ok := dataPackages[p]; ok {
+				s.copies = append(s.copies, copyLine{from: build, srcs: []string{"/" + d}, dst: "/" + d,
+					note: fmt.Sprintf("%s's files, copied: scratch has no package manager", p)})
+			}
+		}
+	}
+	if s.native != nil {
+		s.copies = append(s.copies, s.closureCopies(build)...)
+	}
+	s.copies = append(s.copies, s.extraCopies...)
+	sort.SliceStable(s.copies, func(a, b int) bool { return s.copies[a].dst < s.copies[b].dst })
+}
+
+// chmodKey marks a group of files copied with --chmod in planCopies.
+const chmodKey = "\x00chmod:"
+
+// copyGroups groups the kept files into COPY lines: directories copied
+// whole (by path, with their bytes) and files by destination directory.
+func (s *state) copyGroups() (dirs map[string]int64, files map[string][]string, fileBytes map[string]int64, flagged map[string]bool) {
 	fs := s.img.FS
 	clean := map[string]bool{}
 	for i, f := range fs.Files {
@@ -548,7 +626,7 @@ func (s *state) planCopies(build string) {
 			if g.Kind == index.Dir {
 				continue
 			}
-			if s.keep[j] {
+			if s.keep[j] && s.moved[g.Path] == "" && s.chmod[g.Path] == "" {
 				some = true
 			} else {
 				all = false
@@ -557,10 +635,10 @@ func (s *state) planCopies(build string) {
 		}
 		clean[f.Path] = some && all
 	}
-	dirs := map[string]int64{}
-	files := map[string][]string{}
-	fileBytes := map[string]int64{}
-	flagged := map[string]bool{} // a group holding flagged files kept (keepSources)
+	dirs = map[string]int64{}
+	files = map[string][]string{}
+	fileBytes = map[string]int64{}
+	flagged = map[string]bool{} // a group holding flagged files kept (keepSources)
 	for i, f := range fs.Files {
 		if !s.keep[i] {
 			continue
@@ -579,45 +657,106 @@ func (s *state) planCopies(build string) {
 			flagged["/"+top] = flagged["/"+top] || fl
 			continue
 		}
-		parent := path.Dir(f.Path)
+		parent := path.Dir(s.dest(f.Path))
+		if m := s.chmod[f.Path]; m != "" {
+			parent = chmodKey + m + ":" + parent
+		}
 		files[parent] = append(files[parent], "/"+f.Path)
 		fileBytes[parent] += f.Bytes
 		flagged[parent] = flagged[parent] || fl
 	}
-	how := func(k string) string {
-		if flagged[k] {
-			return "written by the build, sources included (see the questions)"
-		}
-		return "written by the build and not flagged"
-	}
-	for _, d := range sortedKeys(dirs) {
-		s.copies = append(s.copies, copyLine{from: build, srcs: []string{"/" + d}, dst: "/" + d, bytes: dirs[d],
-			note: fmt.Sprintf("/%s: %s, %s", d, mb(dirs[d]), how("/"+d))})
-	}
-	for _, p := range sortedKeys(files) {
-		s.copies = append(s.copies, copyLine{from: build, srcs: files[p], dst: "/" + p + "/", bytes: fileBytes[p],
-			note: fmt.Sprintf("%s, %s", mb(fileBytes[p]), how(p))})
-	}
-	for k, d := range s.nodeDirs {
-		nm := path.Join(d, "node_modules")
-		var n int64
-		for i, f := range fs.Files {
-			if under(f.Path, nm) && s.cl.Flags[i].Category == "" {
-				n += f.Bytes
-			}
-		}
-		s.copies = append(s.copies, copyLine{from: s.prodStage(k), srcs: []string{"/" + nm}, dst: "/" + nm, bytes: n,
-			note: fmt.Sprintf("the production dependencies: %s", mb(n))})
-	}
-	if s.base == "scratch" {
-		for _, p := range s.runtimePkgs {
-			if d, ok := dataPackages[p]; ok {
-				s.copies = append(s.copies, copyLine{from: build, srcs: []string{"/" + d}, dst: "/" + d,
-					note: fmt.Sprintf("%s's files, copied: scratch has no package manager", p)})
+	return dirs, files, fileBytes, flagged
+}
+
+// copyLimit is how many COPY lines the final stage may have: overlayfs
+// stacks about 125 layers, the base's included; a few are left for the
+// install and the configuration.
+func (s *state) copyLimit() int {
+	base := 0
+	if !s.copyOnly() {
+		for _, l := range s.img.Layers {
+			if l.Step >= 0 && s.baseStep[l.Step] {
+				base++
 			}
 		}
 	}
-	sort.SliceStable(s.copies, func(a, b int) bool { return s.copies[a].dst < s.copies[b].dst })
+	return max(16, 100-base-8)
+}
+
+// mergeCopies folds the COPY lines under one directory into a COPY of
+// that directory whole: the directory that saves lines at the least cost
+// in bytes the lines would not have copied (flagged files, the base's own
+// files, which then exist twice). It reports whether it merged.
+func (s *state) mergeCopies(dirs map[string]int64, files map[string][]string, limit int) bool {
+	count := map[string]int{}
+	for _, k := range append(sortedKeys(dirs), sortedKeys(files)...) {
+		if strings.HasPrefix(k, chmodKey) || s.dest(k) != k {
+			continue
+		}
+		for d := path.Dir(k); d != "." && d != "/" && strings.Contains(d, "/"); d = path.Dir(d) {
+			count[d]++
+		}
+		if _, isDir := dirs[k]; !isDir {
+			count[k]++ // a group of files is in its directory itself
+		}
+	}
+	best, bestCost, bestSaved := "", int64(-1), 0
+	for _, d := range sortedKeys(count) {
+		saved := count[d] - 1
+		if saved < 1 {
+			continue
+		}
+		cost := s.wholeCost(d)
+		better := cost*int64(bestSaved) < bestCost*int64(saved)
+		tie := cost*int64(bestSaved) == bestCost*int64(saved)
+		// On a tie, more lines saved, then the deepest directory: the
+		// least the COPY reaches beyond what is kept.
+		if best == "" || better || tie && (saved > bestSaved || saved == bestSaved && len(d) > len(best)) {
+			best, bestCost, bestSaved = d, cost, saved
+		}
+	}
+	if best == "" {
+		return false
+	}
+	i, ok := s.img.FS.IndexOf(best)
+	if !ok {
+		return false
+	}
+	var extra int64
+	for j := i + 1; j < s.img.FS.TreeEnd(i); j++ {
+		f := s.img.FS.Files[j]
+		if s.keep[j] || !copyable(f) || !safe(f.Path) {
+			continue
+		}
+		s.keep[j] = true
+		extra += f.Bytes
+		switch {
+		case !s.appStep[s.stepOfFile(j)] && !s.copyOnly():
+			s.dupBytes += f.Bytes // the base's, copied again over it
+		case s.cl.Flags[j].Category != "":
+			s.dropped[s.cl.Flags[j].Category] -= f.Bytes
+		case s.devDrop[j] != "":
+			s.dropped[s.devDrop[j]] -= f.Bytes
+			delete(s.devDrop, j)
+		}
+	}
+	s.ask(fmt.Sprintf("more COPY lines than a build can stack on the base's layers (limit %d): /%s is copied whole, with %s the lines would have left out (flagged files, the base's own): copy less by hand if that matters", limit, best, mb(extra)))
+	return true
+}
+
+// wholeCost is what copying directory d whole adds to the kept files.
+func (s *state) wholeCost(d string) int64 {
+	i, ok := s.img.FS.IndexOf(d)
+	if !ok {
+		return 1 << 40
+	}
+	var n int64
+	for j := i + 1; j < s.img.FS.TreeEnd(i); j++ {
+		if !s.keep[j] && copyable(s.img.FS.Files[j]) {
+			n += s.img.FS.Files[j].Bytes
+		}
+	}
+	return n
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -638,7 +777,7 @@ func (s *state) runtimeClosure() map[string]bool {
 	for _, p := range s.installable() {
 		out[p] = true
 	}
-	if s.base == "scratch" {
+	if s.copyOnly() {
 		for _, p := range s.runtimePkgs {
 			out[p] = true
 		}
@@ -684,7 +823,10 @@ func (s *state) predict() Prediction {
 	s.closure = closure
 	terms := map[string]int64{}
 	var kept int64
-	scratch := s.base == "scratch"
+	scratch := s.copyOnly()
+	// On a base --base named, the original base's files are not there;
+	// that base's own are (the "added" term).
+	userBase := s.in.RuntimeBase != nil
 	for i, f := range fs.Files {
 		if f.Bytes == 0 {
 			continue
@@ -695,14 +837,18 @@ func (s *state) predict() Prediction {
 		switch {
 		case s.keep[i]:
 			keep = true
+		case s.nativeFileCopied(i):
+			keep = true
+		case scratch && s.extraCopied(f.Path):
+			keep = true
 		case s.inNodeModules(f.Path):
 			keep = s.cl.Flags[i].Category == ""
 		case managed && closure[p.Name] && !scratch:
-			keep = true
+			keep = !userBase || s.appStep[step]
 		case scratch && managed && closure[p.Name]:
 			keep = under(f.Path, dataPackages[p.Name])
 		case !scratch && !s.appStep[step]:
-			keep = true // the base's, or written by a step nothing maps
+			keep = !userBase // the base's, or written by a step nothing maps
 		case !scratch && closure[s.bytecodeOf(i)]:
 			keep = true // compiled again by the final stage's install
 		case !scratch && under(f.Path, "var/lib/dpkg/info"):
@@ -721,11 +867,14 @@ func (s *state) predict() Prediction {
 			continue
 		}
 		name := string(s.cl.Flags[i].Category)
+		if c, ok := s.devDrop[i]; ok {
+			name = string(c)
+		}
 		if managed && p.Category != "" {
 			name = string(p.Category)
 		}
 		switch {
-		case scratch && !s.appStep[step]:
+		case (scratch || userBase) && !s.appStep[step]:
 			name = "base"
 		case name == "":
 			name = string(model.Other)
@@ -734,16 +883,30 @@ func (s *state) predict() Prediction {
 	}
 	var hidden int64
 	for _, l := range s.img.Layers {
+		if !scratch && !userBase && l.Step >= 0 && s.baseStep[l.Step] {
+			// The base's layers come whole: what the build overwrote
+			// or deleted of them is there again (hidden, or visible).
+			kept += l.Hidden
+			continue
+		}
 		hidden += l.Hidden
 	}
 	if hidden > 0 {
 		terms["hidden"] = hidden
 	}
+	if rb := s.in.RuntimeBase; rb != nil && rb.FS != nil {
+		kept += rb.Size
+		terms["added"] = -rb.Size
+	}
+	if s.dupBytes > 0 {
+		kept += s.dupBytes
+		terms["added"] -= s.dupBytes
+	}
 	pr := Prediction{Original: s.img.Size, Predicted: kept}
 	pr.Delta = pr.Original - pr.Predicted
 	var sum int64
 	order := append([]string{}, catNames()...)
-	order = append(order, "base", "hidden")
+	order = append(order, "base", "hidden", "added")
 	for _, n := range order {
 		if v := terms[n]; v != 0 {
 			pr.Terms = append(pr.Terms, Term{Name: n, Bytes: v})
@@ -805,3 +968,55 @@ func commentText(line string) string {
 }
 
 func isControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+
+var argRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// argsReferenced are the ARG lines the final stage must declare again:
+// those of the build's chain (or, as "ARG NAME", the global ones before
+// the first FROM) whose names the carried ENV, LABEL, EXPOSE and
+// HEALTHCHECK lines refer to. An ARG is declared per stage: without it
+// "$PORT" expands to nothing in the new stage.
+func (s *state) argsReferenced(env []string) []string {
+	texts := append([]string{}, env...)
+	for _, kw := range []string{"LABEL", "EXPOSE", "HEALTHCHECK"} {
+		for _, ins := range s.chainInstructions(kw) {
+			texts = append(texts, s.df.Snippet(ins.Lines))
+		}
+	}
+	used := map[string]bool{}
+	for _, t := range texts {
+		for _, m := range argRef.FindAllStringSubmatch(t, -1) {
+			used[m[1]] = true
+		}
+	}
+	if len(used) == 0 {
+		return nil
+	}
+	var out []string
+	declared := map[string]bool{}
+	for _, ins := range s.chainInstructions("ARG") {
+		c, ok := ins.Command.(*instructions.ArgCommand)
+		if !ok {
+			continue
+		}
+		need := false
+		for _, a := range c.Args {
+			if used[a.Key] && !declared[a.Key] {
+				need = true
+			}
+		}
+		if need {
+			for _, a := range c.Args {
+				declared[a.Key] = true
+			}
+			out = append(out, s.df.Snippet(ins.Lines))
+		}
+	}
+	for _, a := range s.df.MetaArgs {
+		if used[a.Key] && !declared[a.Key] {
+			declared[a.Key] = true
+			out = append(out, "ARG "+a.Key)
+		}
+	}
+	return out
+}

@@ -39,7 +39,10 @@ type Options struct {
 	// Check is --check: the image built from the suggestion, compared
 	// with the original and the prediction instead of writing the
 	// Dockerfile.
-	Check  string
+	Check string
+	// Base is --base: the final stage's base the user chose (distroless,
+	// a company base) instead of the one the evidence picks.
+	Base   string
 	Config config.BudgetFlags
 }
 
@@ -59,9 +62,16 @@ go to stderr.
 
 The walk reads what the app runs: the ELF headers of executables and shared
 libraries (PT_INTERP, DT_NEEDED: a static binary with no runtime package gets
-FROM scratch; a dynamic one the packages owning its libraries) and the
-scripts ENTRYPOINT, CMD and HEALTHCHECK name (a tool a script runs keeps its
-package, and a question is asked).
+FROM scratch; a dynamic one needing a few libraries gets FROM scratch with the
+loader and its library closure copied, else the packages owning its
+libraries) and the scripts ENTRYPOINT, CMD and HEALTHCHECK name (a tool a
+script runs keeps its package, and a question is asked). The runtime
+packages are those the package database records as asked for by name (apt's
+extended_states, apk's world), never read from the install commands.
+
+--base IMAGE starts the final stage from an image you choose (distroless, a
+company base): the copied libraries skip what it has. One that cannot be read
+is said, and everything is copied.
 
 Check the prediction after building the suggestion: with --check BUILT,
 suggest computes the prediction again and compares it with the built image:
@@ -99,6 +109,7 @@ predicted size), 1 the built image misses the prediction by more than 5%,
 	cmd.Flags().StringVar(&opts.Target, "target", "", "the stage that was built (default: the last)")
 	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the Dockerfile to `FILE` instead of stdout")
 	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "the prediction on stderr (the check on stdout): table or json")
+	cmd.Flags().StringVar(&opts.Base, "base", "", "start the final stage FROM `IMAGE` (distroless, a company base); the copied libraries skip what it has")
 	cmd.Flags().StringVar(&opts.Check, "check", "", "compare `BUILT`, the image built from the suggestion, with the original and the prediction")
 	config.AddConfigFlags(cmd.Flags(), &opts.Config)
 	return cmd
@@ -131,7 +142,13 @@ func suggestRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	s, err := suggestFor(opts, df, loaded[0])
+	var rb *suggest.RuntimeBase
+	if opts.Base != "" {
+		if rb, err = loadBase(ctx, opts, po); err != nil {
+			return err
+		}
+	}
+	s, err := suggestFor(opts, df, loaded[0], rb)
 	if err != nil {
 		return err
 	}
@@ -151,7 +168,7 @@ func suggestRun(ctx context.Context, opts *Options) error {
 
 // suggestFor maps the loaded image's history onto the Dockerfile and
 // writes the suggestion.
-func suggestFor(opts *Options, df *dockerfile.File, l pipeline.Loaded) (*suggest.Suggestion, error) {
+func suggestFor(opts *Options, df *dockerfile.File, l pipeline.Loaded, rb *suggest.RuntimeBase) (*suggest.Suggestion, error) {
 	img, cl := l.Image, l.Class
 	hist := make([]dockerfile.Entry, len(img.Steps))
 	for i, s := range img.Steps {
@@ -174,7 +191,7 @@ func suggestFor(opts *Options, df *dockerfile.File, l pipeline.Loaded) (*suggest
 	for p, e := range l.ELF {
 		elfs[p] = suggest.ELF{Interp: e.Interp, Needed: e.Needed}
 	}
-	return suggest.Suggest(suggest.Input{Image: img, Class: cl, Dockerfile: df, Mapping: m, ELF: elfs, Scripts: img.Contents})
+	return suggest.Suggest(suggest.Input{Image: img, Class: cl, Dockerfile: df, Mapping: m, ELF: elfs, Scripts: img.Contents, RuntimeBase: rb})
 }
 
 // writePrediction prints the predicted size, ΔS and the questions.

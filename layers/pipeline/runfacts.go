@@ -18,8 +18,30 @@ import (
 const maxScript = 256 << 10
 
 // runFactsVersion changes when what RunFacts reads changes, so cached
-// indexes from an older reader are never served.
-const runFactsVersion = "1"
+// indexes from an older reader are never served. 2: the app's Python
+// sources (WantPython).
+const runFactsVersion = "2"
+
+// maxPython caps a captured Python source: an app's modules are a few
+// to tens of kB; a generated one beyond the cap is not read (its imports
+// are unknown, and suggest asks).
+const maxPython = 256 << 10
+
+// wantPython selects the Python sources a RunFacts walk captures: the
+// .py files outside the distributions' trees (site-packages and
+// dist-packages, the interpreters' standard libraries, usr/share), whose
+// imports tell suggest which packages the app uses.
+func wantPython(p string, size int64) bool {
+	if size > maxPython || !strings.HasSuffix(p, ".py") {
+		return false
+	}
+	for _, d := range []string{"usr/lib/python", "usr/lib64/python", "usr/local/lib/python", "usr/share/"} {
+		if strings.HasPrefix(p, d) {
+			return false
+		}
+	}
+	return !strings.Contains(p, "/site-packages/") && !strings.Contains(p, "/dist-packages/") && !strings.Contains(p, "/node_modules/")
+}
 
 // runCapture is the capture set of a RunFacts walk and its key.
 func runCapture(imgs []*layers.Image) (func(string, int64) bool, string) {
@@ -63,7 +85,7 @@ func captureSet(imgs []*layers.Image, runFacts bool) (func(string, int64) bool, 
 		key += "+run" + runFactsVersion
 	}
 	return func(p string, size int64) bool {
-		return rules.WantContent(p, size) || scripts[p] && size <= maxScript
+		return rules.WantContent(p, size) || scripts[p] && size <= maxScript || runFacts && wantPython(p, size)
 	}, key, scripts
 }
 

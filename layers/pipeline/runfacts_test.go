@@ -297,3 +297,24 @@ func TestScriptToolsWithoutRunFacts(t *testing.T) {
 		}
 	}
 }
+
+func TestWantPython(t *testing.T) {
+	for p, want := range map[string]bool{
+		"app/app.py":         true,
+		"srv/app/views/x.py": true,
+		"opt/venv/lib/python3.11/site-packages/flask/app.py": false,
+		"usr/lib/python3/dist-packages/flask/app.py":         false,
+		"usr/lib/python3.11/os.py":                           false,
+		"usr/local/lib/python3.11/site-packages/x.py":        false,
+		"usr/share/gdb/python/gdb/__init__.py":               false,
+		"app/node_modules/x/gyp/pylib/gyp/input.py":          false,
+		"app/app.pyc": false,
+	} {
+		if got := wantPython(p, 1000); got != want {
+			t.Errorf("wantPython(%q) = %v", p, got)
+		}
+	}
+	if wantPython("app/big.py", maxPython+1) {
+		t.Error("a source over the cap is captured")
+	}
+}

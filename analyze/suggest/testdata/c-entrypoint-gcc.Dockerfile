@@ -15,6 +15,7 @@ RUN make check && make install
 ENTRYPOINT ["/src/entrypoint.sh"]
 
 # the final stage: base debian:bookworm-slim, the original base (Dockerfile:1)
+# not scratch with the binaries' libraries copied: the container runs a script, which needs its interpreter
 FROM debian:bookworm-slim
 # make, libc6-dev, build-essential: 301 kB of build-tool packages stay in the build stage
 # 9.0 MB of cache files the build wrote stay in the build stage

@@ -37,7 +37,7 @@ FROM ${BASE}
 # 5.0 MB of cache files the build wrote stay in the build stage
 # 7 kB of package-manager state the build wrote (dpkg, apt, apk databases, logs) stays in the build stage; an install here writes its own
 # runtime packages:
-#   nodejs: installed by Dockerfile:10, not flagged
+#   nodejs: asked for by name (apt extended_states: not auto-installed), installed by Dockerfile:10, not flagged
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app

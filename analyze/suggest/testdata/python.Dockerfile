@@ -21,12 +21,13 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install --break-system-packag
 CMD ["wordstats"]
 
 # the final stage: base debian:bookworm-slim, the original base (Dockerfile:6)
+# not scratch with the binaries' libraries copied: the container runs a script, which needs its interpreter
 FROM ${BASE}
 # gcc-12, python3-pip, python3-dev, python3-pytest, gcc: 46 MB of build-tool, dev-dependency packages stay in the build stage
 # 5 kB of source files the build wrote stay in the build stage
 # 10 MB of cache files the build wrote stay in the build stage
 # runtime packages:
-#   python3: installed by Dockerfile:7-8, not flagged
+#   python3: asked for by name (apt extended_states: not auto-installed), installed by Dockerfile:7-8, not flagged
 RUN apt-get update && apt-get install -y --no-install-recommends python3 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -1,0 +1,772 @@
+package suggest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// writeDockerfile writes a Dockerfile for a fixture whose shape no e2e app
+// has, and returns its path.
+func writeDockerfile(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "Dockerfile")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// flaskFixture is the Python app whose Debian packages came from a list
+// file (xargs -a debian-packages.txt apt-get install -y): no RUN line
+// names python3-flask, only apt's extended_states says it was asked for.
+// Its venv sees the system's packages (--system-site-packages), and the
+// build ran pytest in the app's tree.
+func flaskFixture(t *testing.T) fixture {
+	st := status([2]string{"libc6", ""}, [2]string{"dash", "libc6"}, [2]string{"python3", "python3.11"}, [2]string{"python3.11", "libc6"},
+		[2]string{"python3-venv", "python3.11-venv, python3"}, [2]string{"python3.11-venv", "python3.11"},
+		[2]string{"python3-flask", "python3-werkzeug, python3:any"}, [2]string{"python3-werkzeug", "python3:any"},
+		[2]string{"python3-pytest", "python3:any"})
+	venvSite := "opt/venv/lib/python3.11/site-packages/"
+	return fixture{
+		ref: "flask-app:single",
+		dockerfile: writeDockerfile(t, `FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv
+COPY debian-packages.txt /tmp/
+RUN xargs -a /tmp/debian-packages.txt apt-get install -y --no-install-recommends
+WORKDIR /app
+COPY . .
+RUN python3 -m venv --system-site-packages /opt/venv && /opt/venv/bin/python -m pytest tests
+ENV PATH=/opt/venv/bin:$PATH
+CMD ["python", "app.py"]
+`),
+		status: st,
+		auto:   []string{"python3.11", "python3.11-venv", "python3-werkzeug"},
+		pkgs: append(append([]pkgdef{}, basePkgs...),
+			pkgdef{name: "python3", manager: "dpkg"},
+			pkgdef{name: "python3.11", manager: "dpkg"},
+			pkgdef{name: "python3-venv", manager: "dpkg"},
+			pkgdef{name: "python3.11-venv", manager: "dpkg"},
+			pkgdef{name: "python3-flask", manager: "dpkg"},
+			pkgdef{name: "python3-werkzeug", manager: "dpkg"},
+			pkgdef{name: "python3-pytest", manager: "dpkg", cat: model.DevDependency},
+			pkgdef{name: "pip", manager: "python", location: venvSite + "pip-23.0.1.dist-info"},
+			pkgdef{name: "setuptools", manager: "python", location: venvSite + "setuptools-66.1.1.dist-info"}),
+		history: []step{
+			debianBase(st),
+			{createdBy: run("apt-get update && apt-get install -y --no-install-recommends python3 python3-venv"), files: []ffile{
+				{path: "usr/bin/python3", size: 10, kind: index.Symlink, pkg: "python3"},
+				{path: "usr/bin/python3.11", size: 6_000_000, pkg: "python3.11", mode: 0o755},
+				{path: "usr/lib/python3.11/venv/__init__.py", size: 20_000, pkg: "python3.11-venv"},
+				{path: "usr/share/doc/python3-venv/copyright", size: 1_000, pkg: "python3-venv"},
+				{path: "var/lib/apt/lists/deb.debian.org_Packages", size: 9_000_000, cat: model.Cache},
+			}},
+			{createdBy: "COPY debian-packages.txt /tmp/ # buildkit", files: []ffile{{path: "tmp/debian-packages.txt", size: 40}}},
+			{createdBy: run("xargs -a /tmp/debian-packages.txt apt-get install -y --no-install-recommends"), files: []ffile{
+				{path: "usr/lib/python3/dist-packages/flask/__init__.py", size: 300_000, pkg: "python3-flask"},
+				{path: "usr/lib/python3/dist-packages/werkzeug/__init__.py", size: 900_000, pkg: "python3-werkzeug"},
+				{path: "usr/lib/python3/dist-packages/pytest/__init__.py", size: 3_000_000, pkg: "python3-pytest"},
+			}},
+			{createdBy: "WORKDIR /app", files: []ffile{{path: "app", kind: index.Dir}}},
+			{createdBy: "COPY . . # buildkit", files: []ffile{
+				{path: "app/app.py", size: 2_000},
+				{path: "app/tests/test_app.py", size: 1_000, cat: model.Source},
+			}},
+			{createdBy: run("python3 -m venv --system-site-packages /opt/venv && /opt/venv/bin/python -m pytest tests"), files: []ffile{
+				{path: "opt/venv/pyvenv.cfg", size: 100},
+				{path: "opt/venv/bin/python", size: 16, kind: index.Symlink},
+				{path: "opt/venv/bin/pip", size: 250, pkg: "pip", mode: 0o755},
+				{path: venvSite + "pip/__init__.py", size: 9_000_000, pkg: "pip"},
+				{path: venvSite + "pip-23.0.1.dist-info/RECORD", size: 100_000, pkg: "pip"},
+				{path: venvSite + "setuptools/__init__.py", size: 3_000_000, pkg: "setuptools"},
+				{path: venvSite + "setuptools-66.1.1.dist-info/RECORD", size: 50_000, pkg: "setuptools"},
+				{path: venvSite + "myplugin.pth", size: 20},
+				{path: "app/.pytest_cache/v/cache/nodeids", size: 5_000},
+				{path: "app/tests/__pycache__/test_app.cpython-311-pytest-7.2.1.pyc", size: 4_000},
+				{path: "app/.coverage", size: 50_000},
+			}},
+			{createdBy: "ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", empty: true},
+			{createdBy: `CMD ["python" "app.py"]`, empty: true},
+		},
+		config: model.Config{Cmd: []string{"python", "app.py"}, WorkingDir: "/app",
+			Env: []string{"PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}},
+	}
+}
+
+// The Python packages installed from a list file are the app's runtime:
+// the package database says they were asked for, whatever the RUN line
+// says. The venv keeps the app's files but not its installers, and
+// nothing pytest or coverage wrote is copied.
+func TestListFileInstallAndVenv(t *testing.T) {
+	got, err := Suggest(flaskFixture(t).build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"python3", "python3-venv", "python3-flask"} {
+		if !slices.Contains(got.Packages, p) {
+			t.Errorf("runtime packages %v lack %s (asked for by name in extended_states)", got.Packages, p)
+		}
+	}
+	for _, p := range []string{"python3-pytest", "python3-werkzeug", "python3.11"} {
+		if slices.Contains(got.Packages, p) {
+			t.Errorf("runtime packages %v name %s (a dev dependency, or pulled in: apt installs it)", got.Packages, p)
+		}
+	}
+	for _, f := range []string{"/app/app.py", "/opt/venv/pyvenv.cfg", "/opt/venv/bin/python", "/opt/venv/lib/python3.11/site-packages/myplugin.pth"} {
+		if !copied(got.Copies, f) {
+			t.Errorf("%s is not copied; copies %v", f, got.Copies)
+		}
+	}
+	for _, f := range []string{"/opt/venv/bin/pip", "/opt/venv/lib/python3.11/site-packages/pip/__init__.py", "/opt/venv/lib/python3.11/site-packages/setuptools/__init__.py",
+		"/app/.pytest_cache/v/cache/nodeids", "/app/tests/__pycache__/test_app.cpython-311-pytest-7.2.1.pyc", "/app/.coverage"} {
+		if copied(got.Copies, f) {
+			t.Errorf("%s is copied; copies %v", f, got.Copies)
+		}
+	}
+	if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "the venv's installers (pip, setuptools)") }) {
+		t.Errorf("the venv's installers are left without a question: %q", got.Questions)
+	}
+	// ΔS by hand: pip and setuptools (12.15 MB + the pip script) are
+	// build tools; .pytest_cache, the tests' bytecode and .coverage
+	// (59 kB) caches, with apt's lists.
+	terms := map[string]int64{}
+	for _, term := range got.Prediction.Terms {
+		terms[term.Name] = term.Bytes
+	}
+	if terms["build-tool"] != 12_150_250 || terms["cache"] != 9_059_000 {
+		t.Errorf("terms %v: want build-tool 12150250, cache 9059000", got.Prediction.Terms)
+	}
+	checkParses(t, got.Dockerfile)
+}
+
+// A JDK asked for through Debian's default-jdk-headless metapackage: the
+// final stage gets the JRE of the JDK it depends on, not the metapackage
+// (which is build tools only).
+func TestDefaultJDKGetsItsJRE(t *testing.T) {
+	fx := javaFixture()
+	data, err := os.ReadFile(fx.dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.dockerfile = writeDockerfile(t, strings.Replace(string(data), "openjdk-17-jdk-headless\n", "default-jdk-headless\n", 1))
+	fx.history[1].createdBy = strings.Replace(fx.history[1].createdBy, "openjdk-17-jdk-headless", "default-jdk-headless", 1)
+	fx.status = status([2]string{"libc6", ""}, [2]string{"dash", "libc6"},
+		[2]string{"default-jdk-headless", "default-jre-headless, openjdk-17-jdk-headless"}, [2]string{"default-jre-headless", "openjdk-17-jre-headless"},
+		[2]string{"openjdk-17-jdk-headless", "openjdk-17-jre-headless"}, [2]string{"openjdk-17-jre-headless", "libc6"})
+	fx.auto = []string{"default-jre-headless", "openjdk-17-jdk-headless", "openjdk-17-jre-headless"}
+	fx.pkgs = append(fx.pkgs, pkgdef{name: "default-jdk-headless", manager: "dpkg"}, pkgdef{name: "default-jre-headless", manager: "dpkg"})
+	fx.history[0] = debianBase(fx.status)
+	if !strings.Contains(fx.history[1].createdBy, "default-jdk-headless") {
+		t.Fatal("the fixture's install step changed")
+	}
+	fx.history[1].files = append(fx.history[1].files,
+		ffile{path: "usr/share/doc/default-jdk-headless/copyright", size: 1_000, pkg: "default-jdk-headless", cat: model.Docs},
+		ffile{path: "usr/share/doc/default-jre-headless/copyright", size: 1_000, pkg: "default-jre-headless", cat: model.Docs})
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Packages, []string{"openjdk-17-jre-headless"}) {
+		t.Errorf("runtime packages %v, want the JRE only", got.Packages)
+	}
+	checkParses(t, got.Dockerfile)
+}
+
+// rustFixture is a Rust CLI that cargo install put in /root/.cargo/bin
+// (mode 0700 /root), run by name through PATH.
+func rustFixture(t *testing.T, entrypoint []string) fixture {
+	st := status([2]string{"libc6", ""}, [2]string{"dash", "libc6"}, [2]string{"libgcc-s1", "libc6"}, [2]string{"cargo", "rustc"}, [2]string{"rustc", "libc6"})
+	base := debianBase(st)
+	base.files = append(base.files, ffile{path: "root", kind: index.Dir, mode: 0o700},
+		ffile{path: "usr/lib/x86_64-linux-gnu/libgcc_s.so.1", size: 100_000, pkg: "libgcc-s1"})
+	ep, _ := json.Marshal(entrypoint)
+	return fixture{
+		ref: "logstat:single",
+		dockerfile: writeDockerfile(t, `FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends cargo
+WORKDIR /src
+COPY . .
+RUN cargo install --path .
+ENV PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ENTRYPOINT `+string(ep)+"\n"),
+		status: st,
+		auto:   []string{"rustc"},
+		pkgs: append(append([]pkgdef{}, basePkgs...),
+			pkgdef{name: "libgcc-s1", manager: "dpkg"},
+			pkgdef{name: "cargo", manager: "dpkg", cat: model.BuildTool},
+			pkgdef{name: "rustc", manager: "dpkg", cat: model.BuildTool}),
+		history: []step{
+			base,
+			{createdBy: run("apt-get update && apt-get install -y --no-install-recommends cargo"), files: []ffile{
+				{path: "usr/bin/cargo", size: 20_000_000, pkg: "cargo", mode: 0o755},
+				{path: "usr/bin/rustc", size: 90_000_000, pkg: "rustc", mode: 0o755},
+			}},
+			{createdBy: "WORKDIR /src", files: []ffile{{path: "src", kind: index.Dir}}},
+			{createdBy: "COPY . . # buildkit", files: []ffile{
+				{path: "src/Cargo.toml", size: 300, cat: model.Source},
+				{path: "src/src/main.rs", size: 5_000, cat: model.Source},
+			}},
+			{createdBy: run("cargo install --path ."), files: []ffile{
+				{path: "root/.cargo/bin/logstat", size: 4_000_000, mode: 0o755},
+				{path: "root/.cargo/.crates.toml", size: 200},
+				{path: "src/target/release/deps/x.rlib", size: 50_000_000, cat: model.BuildTool},
+			}},
+			{createdBy: "ENV PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", empty: true},
+			{createdBy: "ENTRYPOINT " + strings.ReplaceAll(string(ep), ",", " "), empty: true},
+		},
+		config: model.Config{Entrypoint: entrypoint, WorkingDir: "/src",
+			Env: []string{"PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}},
+		elf: map[string]ELF{"root/.cargo/bin/logstat": {Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libgcc_s.so.1", "libc.so.6"}}},
+	}
+}
+
+// A binary under /root (0700) is not reachable by the final stage's
+// non-root USER: it is copied to /usr/local/bin, and an ENTRYPOINT naming
+// its old path follows; nothing is copied under /root.
+func TestRootBinaryWithNonRootUser(t *testing.T) {
+	for _, ep := range [][]string{{"logstat"}, {"/root/.cargo/bin/logstat", "--json"}} {
+		got, err := Suggest(rustFixture(t, ep).build(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := checkParses(t, got.Dockerfile)
+		final := f.Stages[len(f.Stages)-1]
+		var bin bool
+		for _, in := range final.Instructions {
+			switch c := in.Command.(type) {
+			case *instructions.CopyCommand:
+				if c.DestPath == "/root" || strings.HasPrefix(c.DestPath, "/root/") {
+					t.Errorf("%v: %q copies into /root, which USER 65532 cannot enter", ep, in.Text)
+				}
+				if slices.Contains(c.SourcePaths, "/root/.cargo/bin/logstat") && c.DestPath == "/usr/local/bin/" {
+					bin = true
+				}
+			case *instructions.EntrypointCommand:
+				want := []string{"logstat"}
+				if len(ep) > 1 {
+					want = []string{"/usr/local/bin/logstat", "--json"}
+				}
+				if !slices.Equal(c.CmdLine, want) {
+					t.Errorf("ENTRYPOINT %q, want %q", c.CmdLine, want)
+				}
+			case *instructions.UserCommand:
+				if c.User != "65532:65532" {
+					t.Errorf("USER %s", c.User)
+				}
+			}
+		}
+		if !bin {
+			t.Errorf("%v: logstat is not copied to /usr/local/bin:\n%s", ep, got.Dockerfile)
+		}
+		if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "/root could not be reached by USER 65532:65532") }) {
+			t.Errorf("the move is not asked about: %q", got.Questions)
+		}
+	}
+}
+
+// Shared libraries loaded by Python extension modules and JNI: the
+// libraries a module needs come from the packages owning them (the
+// build's -dev package pulled them in and stays behind), and a library
+// the app ships beside the module is copied with it, not asked about.
+func TestExtensionAndJNILibraries(t *testing.T) {
+	const site = "opt/venv/lib/python3.11/site-packages/"
+	for _, tc := range []struct {
+		name   string
+		fx     fixture
+		module string
+	}{
+		{"python extension", flaskFixture(t), site + "fastjson/_speedups.cpython-311-x86_64-linux-gnu.so"},
+		{"JNI", javaFixture(), "src/native/libwordjni.so"},
+	} {
+		fx := tc.fx
+		dir := path.Dir(tc.module)
+		fx.status += status([2]string{"libyajl-dev", "libyajl2"}, [2]string{"libyajl2", "libc6"})
+		fx.auto = append(fx.auto, "libyajl2")
+		fx.pkgs = append(fx.pkgs, pkgdef{name: "libyajl-dev", manager: "dpkg", cat: model.BuildTool}, pkgdef{name: "libyajl2", manager: "dpkg"})
+		fx.history[0] = debianBase(fx.status)
+		last := len(fx.history) - 3 // the venv step, before ENV and CMD
+		if tc.name == "JNI" {
+			last = 4
+		}
+		fx.history[1].files = append(fx.history[1].files,
+			ffile{path: "usr/include/yajl/yajl_parse.h", size: 10_000, pkg: "libyajl-dev"},
+			ffile{path: "usr/lib/x86_64-linux-gnu/libyajl.so.2", size: 40_000, pkg: "libyajl2"})
+		fx.history[last].files = append(fx.history[last].files,
+			ffile{path: tc.module, size: 30_000, mode: 0o755},
+			ffile{path: dir + "/libwordcore.so.1", size: 20_000})
+		if fx.elf == nil {
+			fx.elf = map[string]ELF{}
+		}
+		fx.elf[tc.module] = ELF{Needed: []string{"libyajl.so.2", "libwordcore.so.1", "libc.so.6"}}
+		fx.elf[dir+"/libwordcore.so.1"] = ELF{Needed: []string{"libc.so.6"}}
+		got, err := Suggest(fx.build(t))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !slices.Contains(got.Packages, "libyajl2") || slices.Contains(got.Packages, "libyajl-dev") {
+			t.Errorf("%s: runtime packages %v: want libyajl2 (owns libyajl.so.2), not libyajl-dev", tc.name, got.Packages)
+		}
+		if want := "libyajl2: owns libyajl.so.2, which /" + tc.module + " needs (DT_NEEDED)"; !strings.Contains(got.Dockerfile, want) {
+			t.Errorf("%s: no %q in\n%s", tc.name, want, got.Dockerfile)
+		}
+		for _, f := range []string{"/" + tc.module, "/" + dir + "/libwordcore.so.1"} {
+			if !copied(got.Copies, f) {
+				t.Errorf("%s: %s not copied: %v", tc.name, f, got.Copies)
+			}
+		}
+		for _, q := range got.Questions {
+			if strings.Contains(q, "libwordcore") {
+				t.Errorf("%s: the app's own library is asked about: %q", tc.name, q)
+			}
+		}
+		checkParses(t, got.Dockerfile)
+	}
+}
+
+// --base names the final stage's base: the copied closure skips what it
+// has (libc and the loader on a distroless/cc-like base), and a base that
+// could not be read gets the whole closure and a question.
+func TestUserBase(t *testing.T) {
+	cc := &model.FS{Files: []model.File{
+		{Entry: index.Entry{Path: "lib", Kind: index.Symlink, Link: "usr/lib"}},
+		{Entry: index.Entry{Path: "lib64", Kind: index.Symlink, Link: "usr/lib64"}},
+		{Entry: index.Entry{Path: "usr", Kind: index.Dir, Mode: 0o755}},
+		{Entry: index.Entry{Path: "usr/lib", Kind: index.Dir, Mode: 0o755}},
+		{Entry: index.Entry{Path: "usr/lib/x86_64-linux-gnu", Kind: index.Dir, Mode: 0o755}},
+		{Entry: index.Entry{Path: "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", Kind: index.File, Mode: 0o755}, Bytes: 210_000},
+		{Entry: index.Entry{Path: "usr/lib/x86_64-linux-gnu/libc.so.6", Kind: index.File, Mode: 0o755}, Bytes: 1_900_000},
+		{Entry: index.Entry{Path: "usr/lib64", Kind: index.Dir, Mode: 0o755}},
+		{Entry: index.Entry{Path: "usr/lib64/ld-linux-x86-64.so.2", Kind: index.Symlink, Link: "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"}},
+	}}
+	sort.Slice(cc.Files, func(a, b int) bool { return model.ComparePaths(cc.Files[a].Path, cc.Files[b].Path) < 0 })
+	for _, tc := range []struct {
+		name     string
+		base     *RuntimeBase
+		copies   []string // closure files copied
+		predict  int64
+		question string
+	}{
+		{"readable", &RuntimeBase{Ref: "gcr.io/distroless/cc-debian12", FS: cc, Size: 2_110_000}, nil, 17_000 + 2_110_000, ""},
+		{"unreadable", &RuntimeBase{Ref: "corp/base:1", Err: "corp/base:1: not found"}, []string{"/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"}, 17_000 + 2_200_000,
+			"the base corp/base:1 could not be read (corp/base:1: not found)"},
+	} {
+		in := cFixture().build(t)
+		in.RuntimeBase = tc.base
+		got, err := Suggest(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := checkParses(t, got.Dockerfile)
+		if final := f.Stages[len(f.Stages)-1]; final.BaseName != tc.base.Ref || got.Base != tc.base.Ref {
+			t.Errorf("%s: final FROM %s (Base %s), want %s", tc.name, final.BaseName, got.Base, tc.base.Ref)
+		}
+		for _, p := range []string{"/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"} {
+			if want := slices.Contains(tc.copies, p); slices.Contains(got.Copies, p) != want {
+				t.Errorf("%s: %s copied: %v, want %v (copies %v)", tc.name, p, !want, want, got.Copies)
+			}
+		}
+		if len(got.Packages) != 0 && strings.Contains(got.Dockerfile, "apt-get install -y --no-install-recommends libc6") {
+			t.Errorf("%s: installs packages on a copy-only base:\n%s", tc.name, got.Dockerfile)
+		}
+		if got.Prediction.Predicted != tc.predict {
+			t.Errorf("%s: predicted %d, want %d", tc.name, got.Prediction.Predicted, tc.predict)
+		}
+		asked := slices.ContainsFunc(got.Questions, func(q string) bool { return tc.question != "" && strings.Contains(q, tc.question) })
+		if asked != (tc.question != "") {
+			t.Errorf("%s: questions %q, want one with %q", tc.name, got.Questions, tc.question)
+		}
+	}
+}
+
+// The program the container runs brings its package however it came in:
+// here the build asked for npm only, which pulled nodejs in (apt marks it
+// auto-installed), and CMD runs node. A copied symlink into a package
+// (a venv's bin/python) does the same.
+func TestProgramRunBringsItsPackage(t *testing.T) {
+	fx := nodeFixture()
+	data, err := os.ReadFile(fx.dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const asked = "--no-install-recommends nodejs npm"
+	if !strings.Contains(string(data), asked) || !strings.Contains(fx.history[1].createdBy, asked) {
+		t.Fatal("the node fixture's install changed")
+	}
+	fx.dockerfile = writeDockerfile(t, strings.Replace(string(data), asked, "--no-install-recommends npm", 1))
+	fx.history[1].createdBy = strings.Replace(fx.history[1].createdBy, asked, "--no-install-recommends npm", 1)
+	fx.auto = append(fx.auto, "nodejs")
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Packages, []string{"nodejs"}) {
+		t.Errorf("runtime packages %v, want nodejs", got.Packages)
+	}
+	if want := "#   nodejs: CMD runs node (/usr/bin/node)"; !strings.Contains(got.Dockerfile, want) {
+		t.Errorf("no %q in\n%s", want, got.Dockerfile)
+	}
+
+	// CMD's python is the venv's: a link to the interpreter python3.11
+	// owns.
+	fl := flaskFixture(t)
+	fl.history[6].files[1].link = "/usr/bin/python3"
+	fl.history[1].files[0].link = "python3.11"
+	got, err = Suggest(fl.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(got.Packages, "python3.11") || !strings.Contains(got.Dockerfile, "#   python3.11: CMD runs python (/usr/bin/python3.11)") {
+		t.Errorf("runtime packages %v lack python3.11 for the venv's link:\n%s", got.Packages, got.Dockerfile)
+	}
+}
+
+// The app's imports resolve to the packages providing them: a module in
+// a Debian package's dist-packages brings that package even when apt
+// pulled it in for a build tool (auto-installed); pkg_resources keeps the
+// venv's setuptools; the standard library and the app's own modules need
+// nothing; a module found nowhere is asked about.
+func TestPythonImports(t *testing.T) {
+	fx := flaskFixture(t)
+	fx.status += status([2]string{"yamllint", "python3-yaml"}, [2]string{"python3-yaml", "python3:any"})
+	fx.auto = append(fx.auto, "python3-yaml")
+	fx.pkgs = append(fx.pkgs, pkgdef{name: "yamllint", manager: "dpkg", cat: model.DevDependency}, pkgdef{name: "python3-yaml", manager: "dpkg"})
+	fx.history[0] = debianBase(fx.status)
+	fx.history[1].files = append(fx.history[1].files,
+		ffile{path: "usr/lib/python3.11/os.py", size: 40_000, pkg: "python3.11"},
+		ffile{path: "usr/lib/python3.11/json/__init__.py", size: 14_000, pkg: "python3.11"},
+		ffile{path: "usr/lib/python3.11/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so", size: 60_000, pkg: "python3.11"})
+	fx.history[3].files = append(fx.history[3].files,
+		ffile{path: "usr/bin/yamllint", size: 1_000, pkg: "yamllint", mode: 0o755},
+		ffile{path: "usr/lib/python3/dist-packages/yaml/__init__.py", size: 600_000, pkg: "python3-yaml"})
+	fx.history[5].files = append(fx.history[5].files, ffile{path: "app/views.py", size: 900})
+	fx.history[6].files = append(fx.history[6].files, ffile{path: "opt/venv/lib/python3.11/site-packages/pkg_resources/__init__.py", size: 100_000, pkg: "setuptools"})
+	fx.contents = map[string]string{
+		"app/app.py":            "import os, json\nimport flask\nfrom yaml import safe_load\nimport views\nfrom . import helpers\nimport pkg_resources\ntry:\n    import ujson as fastjson\nexcept ImportError:\n    fastjson = json\n",
+		"app/views.py":          "import sys\nimport _json\n",
+		"app/tests/test_app.py": "import pytest\n",
+	}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(got.Packages, "python3-yaml") || !strings.Contains(got.Dockerfile, "#   python3-yaml: provides the module yaml, which /app/app.py imports") {
+		t.Errorf("python3-yaml (auto-installed, imported) is not a runtime package: %v\n%s", got.Packages, got.Dockerfile)
+	}
+	for _, p := range []string{"yamllint", "python3-pytest"} {
+		if slices.Contains(got.Packages, p) {
+			t.Errorf("%s is a runtime package: %v", p, got.Packages)
+		}
+	}
+	if !copied(got.Copies, "/opt/venv/lib/python3.11/site-packages/setuptools/__init__.py") || copied(got.Copies, "/opt/venv/lib/python3.11/site-packages/pip/__init__.py") {
+		t.Errorf("setuptools (pkg_resources is imported) should be copied, pip not: %v", got.Copies)
+	}
+	var asked []string
+	for _, q := range got.Questions {
+		if strings.Contains(q, "which no module of the image provides") {
+			asked = append(asked, q)
+		}
+	}
+	if len(asked) != 1 || !strings.Contains(asked[0], "the app imports ujson (/app/app.py), which") {
+		t.Errorf("questions about imports %q: want ujson's only", asked)
+	}
+}
+
+// On a usrmerged base /bin links to usr/bin: the binary a build installed
+// as /bin/hello-svc is recorded at usr/bin/hello-svc. On scratch there is
+// no link, so it is copied to the path CMD names. The go command's
+// telemetry state under /root/.config/go and the test binary go test -c
+// wrote stay behind.
+func TestScratchKeepsTheNamedPath(t *testing.T) {
+	fx := goFixture()
+	data, err := os.ReadFile(fx.dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(data), "/usr/local/bin/hello-svc", "/bin/hello-svc")
+	fx.dockerfile = writeDockerfile(t, text)
+	fx.history[0].files = append(fx.history[0].files, ffile{path: "bin", size: 7, kind: index.Symlink, link: "usr/bin"})
+	run := fx.history[5]
+	if !strings.Contains(run.createdBy, "/usr/local/bin/hello-svc") || run.files[1].path != "usr/local/bin/hello-svc" {
+		t.Fatal("the go fixture's build step changed")
+	}
+	run.createdBy = strings.ReplaceAll(run.createdBy, "/usr/local/bin/hello-svc", "/bin/hello-svc")
+	run.files = []ffile{run.files[0], {path: "usr/bin/hello-svc", size: 7_000_000, mode: 0o755}, {path: "root/.config/go/telemetry/local/upload.token", size: 100},
+		{path: "usr/bin/hello-svc.test", size: 9_000_000, mode: 0o755}}
+	fx.history[5] = run
+	fx.history[7].createdBy = `CMD ["/bin/hello-svc"]`
+	fx.config.Cmd = []string{"/bin/hello-svc"}
+	fx.elf = map[string]ELF{"usr/bin/hello-svc": {}, "usr/bin/hello-svc.test": {}}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base != "scratch" {
+		t.Fatalf("base %s, want scratch", got.Base)
+	}
+	if !strings.Contains(got.Dockerfile, "\nCOPY --from=build /usr/bin/hello-svc /bin/\n") {
+		t.Errorf("the binary is not copied to the path CMD names:\n%s", got.Dockerfile)
+	}
+	if copied(got.Copies, "/root/.config/go/telemetry/local/upload.token") || copied(got.Copies, "/usr/bin/hello-svc.test") {
+		t.Errorf("the go command's telemetry state or the test binary is copied: %v", got.Copies)
+	}
+	if !slices.ContainsFunc(got.Questions, func(q string) bool {
+		return strings.Contains(q, "/usr/bin/hello-svc.test are named as go test -c names")
+	}) {
+		t.Errorf("the test binary left behind is not asked about: %q", got.Questions)
+	}
+	if got.Prediction.Predicted != 7_000_000 {
+		t.Errorf("predicted %d, want 7000000 (the binary once)", got.Prediction.Predicted)
+	}
+	checkParses(t, got.Dockerfile)
+}
+
+// A hostile image cannot forge a line through the closure: a library
+// whose path cannot stand in a COPY line keeps the original base, and a
+// runtime base reference that cannot stand in a FROM line is bad input.
+func TestClosureForgesNoLine(t *testing.T) {
+	fx := cFixture()
+	fx.history[1].files = append(fx.history[1].files, ffile{path: "usr/local/lib/x y\nRUN id/libevil.so.1", size: 10, pkg: "libisl23"})
+	fx.elf["usr/local/bin/wordfreq"] = ELF{Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libc.so.6", "/usr/local/lib/x y\nRUN id/libevil.so.1"}}
+	fx.elf["usr/local/lib/x y\nRUN id/libevil.so.1"] = ELF{}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base == "scratch" || !strings.Contains(got.Dockerfile, `cannot be written safely in a COPY line`) {
+		t.Errorf("base %s:\n%s", got.Base, got.Dockerfile)
+	}
+	for _, st := range checkParses(t, got.Dockerfile).Stages {
+		for _, in := range st.Instructions {
+			if strings.Contains(in.Text, "RUN id") {
+				t.Errorf("forged instruction %q", in.Text)
+			}
+		}
+	}
+	in := cFixture().build(t)
+	in.RuntimeBase = &RuntimeBase{Ref: "debian\nRUN id"}
+	if _, err := Suggest(in); !errors.Is(err, ErrInput) {
+		t.Errorf("a runtime base with a line break: err %v, want ErrInput", err)
+	}
+}
+
+// What a scratch stage needs besides the binary, when the image shows the
+// need: the CA bundle when the config points a TLS library at it (else
+// asked), the zone database ENV TZ names a zone of, /etc/passwd and
+// /etc/group for a USER given by name.
+func TestScratchExtras(t *testing.T) {
+	fx := goFixture()
+	fx.history[0].files = append(fx.history[0].files,
+		ffile{path: "etc/group", size: 500},
+		ffile{path: "etc/ssl/certs/ca-certificates.crt", size: 200_000},
+		ffile{path: "usr/share/zoneinfo/Europe/Paris", size: 3_000})
+	fx.config.User = "app"
+	fx.config.Env = append(fx.config.Env, "TZ=Europe/Paris")
+	// Without evidence the app reads the CA bundle, it is asked about.
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if copied(got.Copies, "/etc/ssl/certs/ca-certificates.crt") || !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "if the app makes TLS connections") }) {
+		t.Errorf("the CA bundle without evidence: copies %v, questions %q", got.Copies, got.Questions)
+	}
+	fx.config.Env = append(fx.config.Env, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt")
+	got, err = Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base != "scratch" {
+		t.Fatalf("base %s", got.Base)
+	}
+	for _, line := range []string{
+		"COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt",
+		"COPY --from=build /usr/share/zoneinfo /usr/share/zoneinfo",
+		"COPY --from=build /etc/passwd /etc/group /etc/",
+		"USER app",
+	} {
+		if !strings.Contains(got.Dockerfile, "\n"+line+"\n") {
+			t.Errorf("no %q in\n%s", line, got.Dockerfile)
+		}
+	}
+	// The binary, the bundle, the zone, passwd and group.
+	if want := int64(7_000_000 + 200_000 + 3_000 + 1_000 + 500); got.Prediction.Predicted != want {
+		t.Errorf("predicted %d, want %d", got.Prediction.Predicted, want)
+	}
+}
+
+// ENV and EXPOSE lines that refer to build arguments keep working in the
+// new final stage: the ARGs they use are declared there again (an ARG is
+// per stage; without it "$PORT" is empty and EXPOSE loses the port).
+func TestArgsFollowTheirReferences(t *testing.T) {
+	fx := goFixture()
+	data, err := os.ReadFile(fx.dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(data), "ENV CGO_ENABLED=0\n", "ENV CGO_ENABLED=0\nARG PORT=8080\nENV PORT $PORT\nARG UNUSED=1\n", 1)
+	text = strings.Replace(text, "EXPOSE 8080\n", "EXPOSE $PORT\nLABEL base=$BASE\n", 1)
+	fx.dockerfile = writeDockerfile(t, text)
+	h := fx.history
+	fx.history = append(append(append([]step{}, h[:3]...),
+		step{createdBy: "ARG PORT=8080", empty: true}, step{createdBy: "ENV PORT=8080", empty: true}, step{createdBy: "ARG UNUSED=1", empty: true}),
+		h[3:]...)
+	fx.history = slices.Insert(fx.history, len(fx.history)-1, step{createdBy: "LABEL base=debian:bookworm-slim", empty: true})
+	fx.config.Env = append(fx.config.Env, "PORT=8080")
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := checkParses(t, got.Dockerfile)
+	final := f.Stages[len(f.Stages)-1]
+	var args []string
+	for _, in := range final.Instructions {
+		if c, ok := in.Command.(*instructions.ArgCommand); ok {
+			for _, a := range c.Args {
+				args = append(args, a.Key)
+			}
+		}
+	}
+	if !slices.Equal(args, []string{"PORT", "BASE"}) {
+		t.Errorf("final stage ARGs %v, want PORT and BASE (UNUSED is used by nothing carried):\n%s", args, got.Dockerfile)
+	}
+	i, j := strings.LastIndex(got.Dockerfile, "\nARG PORT=8080\nARG BASE\n"), strings.LastIndex(got.Dockerfile, "\nENV PORT=\"$PORT\"\n")
+	if i < strings.LastIndex(got.Dockerfile, "\nFROM ") || j < i {
+		t.Errorf("the ARGs are not declared before the ENV that uses them:\n%s", got.Dockerfile)
+	}
+}
+
+// A tree whose files are almost all kept (a global npm upgraded over the
+// base's) would take a COPY line per directory: past the layers overlayfs
+// stacks, the build fails. The lines are merged into a COPY of the
+// directory whole, what it drags along is counted and asked about.
+func TestCopyLinesStayUnderTheLayerLimit(t *testing.T) {
+	plain, err := Suggest(nodeFixture().build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx := nodeFixture()
+	const npm = "usr/local/lib/node_modules/npm/"
+	ci := fx.history[6]
+	if !strings.Contains(ci.createdBy, "npm ci") {
+		t.Fatal("the node fixture's npm ci step moved")
+	}
+	// The build rewrote index.js of each package; the base's package.json
+	// beside it stays the base's: no package directory is all the build's.
+	for k := 0; k < 150; k++ {
+		ci.files = append(ci.files, ffile{path: fmt.Sprintf("%snode_modules/p%03d/index.js", npm, k), size: 1_000})
+		fx.history[0].files = append(fx.history[0].files, ffile{path: fmt.Sprintf("%snode_modules/p%03d/package.json", npm, k), size: 100})
+	}
+	fx.history[6] = ci
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := checkParses(t, got.Dockerfile)
+	copies := 0
+	for _, in := range f.Stages[len(f.Stages)-1].Instructions {
+		if in.Keyword == "COPY" {
+			copies++
+		}
+	}
+	if copies > 91 {
+		t.Errorf("%d COPY lines on a base of 1 layer: over the limit", copies)
+	}
+	if !slices.ContainsFunc(got.Questions, func(q string) bool {
+		return strings.Contains(q, "/usr/local/lib/node_modules/npm/node_modules is copied whole, with 15 kB the lines would have left out")
+	}) {
+		t.Errorf("the merge is not asked about: %q", got.Questions)
+	}
+	// The base's package.json files are there twice: in the base, and
+	// copied over it with the tree.
+	if want := plain.Prediction.Predicted + 15_000 + 150_000 + 15_000; got.Prediction.Predicted != want {
+		t.Errorf("predicted %d, want %d", got.Prediction.Predicted, want)
+	}
+}
+
+// The original base comes whole: bytes of its layers that the build
+// overwrote or deleted (an npm upgraded over the base's) are in the
+// suggested image too, and are predicted; the build's own hidden bytes
+// are saved.
+func TestBaseHiddenBytesStay(t *testing.T) {
+	in := nodeFixture().build(t)
+	plain, err := Suggest(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = nodeFixture().build(t)
+	in.Image.Layers[0].Hidden, in.Image.Layers[0].Size = 12_000_000, in.Image.Layers[0].Size+12_000_000
+	last := len(in.Image.Layers) - 1
+	in.Image.Layers[last].Hidden, in.Image.Layers[last].Size = 3_000, in.Image.Layers[last].Size+3_000
+	in.Image.Size += 12_003_000
+	got, err := Suggest(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := plain.Prediction.Predicted + 12_000_000; got.Prediction.Predicted != want {
+		t.Errorf("predicted %d, want %d (the base's hidden 12 MB stay)", got.Prediction.Predicted, want)
+	}
+	if !slices.Contains(got.Prediction.Terms, Term{"hidden", 3_000}) {
+		t.Errorf("terms %v: want hidden 3000 (the build's own)", got.Prediction.Terms)
+	}
+}
+
+// Behind an ENTRYPOINT wrapper (tini --), CMD's program runs too: node,
+// which npm pulled in, comes to the final stage.
+func TestProgramBehindEntrypointWrapper(t *testing.T) {
+	fx := nodeFixture()
+	data, err := os.ReadFile(fx.dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const asked = "--no-install-recommends nodejs npm"
+	text := strings.Replace(string(data), asked, "--no-install-recommends npm", 1)
+	text = strings.Replace(text, `CMD ["node", "dist/server.js"]`, "ENTRYPOINT [\"/usr/bin/tini\", \"--\"]\nCMD [\"node\", \"dist/server.js\"]", 1)
+	fx.dockerfile = writeDockerfile(t, text)
+	fx.history[1].createdBy = strings.Replace(fx.history[1].createdBy, asked, "--no-install-recommends npm", 1)
+	fx.history[0].files = append(fx.history[0].files, ffile{path: "usr/bin/tini", size: 800_000, mode: 0o755})
+	n := len(fx.history) - 1
+	fx.history = slices.Insert(fx.history, n, step{createdBy: `ENTRYPOINT ["/usr/bin/tini" "--"]`, empty: true})
+	fx.auto = append(fx.auto, "nodejs")
+	fx.config.Entrypoint = []string{"/usr/bin/tini", "--"}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Packages, []string{"nodejs"}) || !strings.Contains(got.Dockerfile, "#   nodejs: CMD runs node through ENTRYPOINT (/usr/bin/node)") {
+		t.Errorf("runtime packages %v, want nodejs for CMD's node:\n%s", got.Packages, got.Dockerfile)
+	}
+}
+
+// COPY makes the copied files root's, and the final USER is not root: a
+// file only its owner could read, or an executable only its owner could
+// run, is copied with the mode others need.
+func TestModesForUser(t *testing.T) {
+	fx := cFixture()
+	fx.history[4].files = append(fx.history[4].files,
+		ffile{path: "usr/local/etc/wordfreq.conf", size: 100, mode: 0o600},
+		ffile{path: "usr/local/libexec/helper", size: 1_000, mode: 0o700})
+	fx.elf["usr/local/libexec/helper"] = ELF{}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"COPY --from=build --chmod=0644 /usr/local/etc/wordfreq.conf /usr/local/etc/",
+		"COPY --from=build --chmod=0755 /usr/local/libexec/helper /usr/local/libexec/",
+	} {
+		if !strings.Contains(got.Dockerfile, "\n"+line+"\n") {
+			t.Errorf("no %q in\n%s", line, got.Dockerfile)
+		}
+	}
+	checkParses(t, got.Dockerfile)
+}

@@ -117,3 +117,13 @@ func (d *Dir) Put(ctx context.Context, key string, l *index.Layer) error {
 }
 
 func (d *Dir) String() string { return d.path }
+
+// StoreKey is the key of the entry for the layer blob with this digest
+// walked with captureKey: layers.CacheKey of a registry layer.
+func StoreKey(digest, captureKey string) string {
+	k := "blob:" + digest
+	if captureKey != "" {
+		k += "+" + captureKey
+	}
+	return k
+}

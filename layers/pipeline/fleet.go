@@ -273,7 +273,7 @@ type FleetImage struct {
 type mapCache map[string]*index.Layer
 
 func (m mapCache) Get(k string) (*index.Layer, bool) { l, ok := m[k]; return l, ok }
-func (m mapCache) Put(string, *index.Layer) error   { return nil }
+func (m mapCache) Put(string, *index.Layer) error    { return nil }
 
 // FleetAnalyze assembles the analysis of each image refs name from the
 // layer indexes in store, its manifest and its config: the same stages

@@ -39,6 +39,10 @@ const (
 	AnnotationVersion = "org.imgdiff.cache.version"
 )
 
+// defaultKeychain is the user's: the docker config and its credential
+// helpers.
+var defaultKeychain = authn.DefaultKeychain
+
 // RegistryOptions configure a registry store.
 type RegistryOptions struct {
 	// Keychain resolves credentials; nil means authn.DefaultKeychain (the
@@ -68,7 +72,7 @@ func OpenRegistry(repo string, o RegistryOptions) (*Registry, error) {
 		return nil, fmt.Errorf("fleet store docker://%s: %w", repo, err)
 	}
 	if o.Keychain == nil {
-		o.Keychain = authn.DefaultKeychain
+		o.Keychain = defaultKeychain
 	}
 	return &Registry{repo: r, opts: o}, nil
 }

@@ -44,7 +44,7 @@ func TestBuild(t *testing.T) {
 	// build stage), b 400+1, c nothing.
 	wantImages := []Image{
 		{Ref: "r/a@1", Repo: "r/a", Tag: "1", Complete: true, Size: 1000, CompressedSize: 400, Flagged: 350,
-			Categories: map[model.Category]int64{model.BuildTool: 300, model.Cache: 50, model.Docs: 20, model.Recommended: 10},
+			Categories:  map[model.Category]int64{model.BuildTool: 300, model.Cache: 50, model.Docs: 20, model.Recommended: 10},
 			TopPackages: []Package{{"gcc-12", "dpkg", model.BuildTool, 200}, {"make", "dpkg", model.BuildTool, 60}, {"cpp", "dpkg", model.BuildTool, 40}},
 			Verdict:     "v", Budget: "fail", BudgetFailed: []string{"max-category.build-tool"}},
 		{Ref: "r/a@2", Repo: "r/a", Tag: "2", Missing: []string{"sha256:aa"}},

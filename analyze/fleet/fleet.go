@@ -98,8 +98,23 @@ type Totals struct {
 
 // ImageBytes names an image and a byte count.
 type ImageBytes struct {
-	Ref   string `json:"ref"`
+	Ref string `json:"ref"`
+	// Name is "REPO:TAG PLATFORM", as people call the image.
+	Name  string `json:"name"`
 	Bytes int64  `json:"bytes"`
+}
+
+// Name is the image as people call it: "REPO:TAG" and the platform when
+// it came from an index.
+func (img Image) Name() string {
+	n := img.Repo
+	if img.Tag != "" {
+		n += ":" + img.Tag
+	}
+	if img.Platform != "" {
+		n += " " + img.Platform
+	}
+	return n
 }
 
 // flaggedCategory says whether a build stage would take c out (the
@@ -129,7 +144,7 @@ func Build(in []Input) *Report {
 		add(t, img)
 		add(&r.Total, img)
 		if b := img.Categories[model.BuildTool]; b > 0 {
-			r.BuildTools = append(r.BuildTools, ImageBytes{Ref: img.Ref, Bytes: b})
+			r.BuildTools = append(r.BuildTools, ImageBytes{Ref: img.Ref, Name: img.Name(), Bytes: b})
 		}
 	}
 	for _, name := range order {

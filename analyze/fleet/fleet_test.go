@@ -70,7 +70,7 @@ func TestBuild(t *testing.T) {
 	if d := cmp.Diff(wantTotal, r.Total); d != "" {
 		t.Errorf("total (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]ImageBytes{{"r/b@3", 400}, {"r/a@1", 300}}, r.BuildTools); d != "" {
+	if d := cmp.Diff([]ImageBytes{{"r/b@3", "r/b:3", 400}, {"r/a@1", "r/a:1", 300}}, r.BuildTools); d != "" {
 		t.Errorf("build tools (-want +got):\n%s", d)
 	}
 	if r.SchemaVersion != SchemaVersion || r.Kind != "fleet" {

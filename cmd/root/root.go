@@ -9,6 +9,7 @@ import (
 	"github.com/imgdiff/imgdiff/cmd/analyzecmd"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/cmd/comparecmd"
+	"github.com/imgdiff/imgdiff/cmd/fleetcmd"
 	"github.com/imgdiff/imgdiff/cmd/suggestcmd"
 )
 
@@ -58,6 +59,7 @@ Exit codes:
 	cmd.AddCommand(analyzecmd.NewCmdAnalyze(ios, nil))
 	cmd.AddCommand(comparecmd.NewCmdCompare(ios, nil))
 	cmd.AddCommand(suggestcmd.NewCmdSuggest(ios, nil))
+	cmd.AddCommand(fleetcmd.NewCmdFleet(ios))
 	return cmd
 }
 

@@ -167,6 +167,18 @@ func TestReportIncomplete(t *testing.T) {
 	}
 }
 
+func TestReportStoreDirMissing(t *testing.T) {
+	tr := newTestRegistry(t)
+	missing := filepath.Join(t.TempDir(), "typo")
+	_, _, err := run(t, []string{"report", "docker://" + tr.host + "/team-b/web:1", "--store", missing, "--no-config"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "no such store directory") {
+		t.Errorf("report of a missing store dir: %v", err)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("the report made the store directory")
+	}
+}
+
 func TestFromFileAndBadInput(t *testing.T) {
 	tr := newTestRegistry(t)
 	list := filepath.Join(t.TempDir(), "images.txt")

@@ -2,7 +2,9 @@ package fleetcmd
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -66,6 +68,13 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 		return err
 	}
 	po.Observer = nil // one progress bar per image would flood a fleet's stderr
+	if s := opts.Select.Store; s != "" && !strings.HasPrefix(s, "docker://") {
+		// A scan makes its directory; a report of a directory that is
+		// not there (a typo) would call every image incomplete.
+		if fi, err := os.Stat(s); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--store %s: no such store directory (run `imgdiff fleet scan` with it first)", s)
+		}
+	}
 	targets, store, err := selectTargets(ctx, opts.IO, opts.Select, po, opts.Source.Insecure)
 	if err != nil {
 		return err

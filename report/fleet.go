@@ -11,6 +11,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze/fleet"
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/report/html"
 )
 
 // CSV is the fleet report's one-row-per-image format.
@@ -19,10 +20,10 @@ const CSV Format = "csv"
 // ParseFleetFormat parses the -o of `imgdiff fleet report`.
 func ParseFleetFormat(s string) (Format, error) {
 	switch f := Format(s); f {
-	case Table, Markdown, JSON, CSV:
+	case Table, Markdown, JSON, CSV, HTML:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown output format %q (want table, markdown, json or csv)", s)
+	return "", fmt.Errorf("unknown output format %q (want table, markdown, json, csv or html)", s)
 }
 
 // WriteFleet renders the fleet view in format f.
@@ -36,6 +37,8 @@ func (o Options) WriteFleet(w io.Writer, f Format, r *fleet.Report) error {
 		return writeFleetTable(w, r, o)
 	case Markdown:
 		return writeFleetMarkdown(w, r, o)
+	case HTML:
+		return html.WriteFleet(w, r)
 	}
 	return fmt.Errorf("report: format %q is not available for a fleet", f)
 }

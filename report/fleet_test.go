@@ -48,7 +48,20 @@ func TestFleetHostileNames(t *testing.T) {
 	if tag := rows[1][2]; !strings.HasPrefix(tag, "'=") {
 		t.Errorf("formula not defused: %q", tag)
 	}
-	if _, err := ParseFleetFormat("html"); err == nil {
-		t.Error("html accepted though not written")
+	if _, err := ParseFleetFormat("sarif"); err == nil {
+		t.Error("sarif accepted for a fleet")
+	}
+	var h bytes.Buffer
+	r.Repositories[0].Repo = "</script><img src=x onerror=alert(1)>"
+	r.Repositories[0].Flagged = 5
+	if err := (Options{}).WriteFleet(&h, HTML, r); err != nil {
+		t.Fatal(err)
+	}
+	page := h.String()
+	if strings.Contains(page, "<img src=x") || strings.Count(page, "</script>") != 3 {
+		t.Errorf("html: an image string escaped its element (%d </script>)", strings.Count(page, "</script>"))
+	}
+	if !strings.Contains(page, "evil|repo") || !strings.Contains(page, `data-v="10"`) {
+		t.Error("html: the image row is missing")
 	}
 }

@@ -85,7 +85,7 @@ func selectTargets(ctx context.Context, ios *cmdutil.IOStreams, f SelectFlags, p
 	if err != nil {
 		return nil, nil, err
 	}
-	sel, err := fleet.Select(ctx, sels, fleet.SelectOptions{RegistryOptions: ro, Platform: po.Open.Platform, Last: f.Last})
+	sel, err := fleet.Select(ctx, sels, fleet.SelectOptions{RegistryOptions: ro, Platform: po.Open.Platform, Last: f.Last, Exclude: fleet.Repository(store)})
 	if err != nil {
 		return nil, nil, err
 	}

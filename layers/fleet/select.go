@@ -27,6 +27,9 @@ type SelectOptions struct {
 	// Last keeps the N most recently created tags of each repository (by
 	// the config's created time); 0 keeps all.
 	Last int
+	// Exclude names a repository ("HOST/REPO") a glob never selects: the
+	// fleet store's, whose thousands of tags are artifacts.
+	Exclude string
 }
 
 // Target is one image of a fleet: a manifest, pinned by digest.
@@ -153,6 +156,9 @@ func Select(ctx context.Context, selectors []string, o SelectOptions) (*Selectio
 			}
 			repos = nil
 			for _, r := range all {
+				if sel.host+"/"+r == o.Exclude {
+					continue
+				}
 				if m, _ := doublestar.Match(sel.repo, r); m {
 					repos = append(repos, r)
 				}

@@ -172,6 +172,12 @@ func TestSelect(t *testing.T) {
 	if len(s.Targets) != 0 || len(s.Notes) != 1 || !strings.Contains(s.Notes[0], "artifact") {
 		t.Errorf("store artifacts: targets %v, notes %q", s.Targets, s.Notes)
 	}
+	// The store's repository excluded: not even listed.
+	ex := opts
+	ex.Exclude = sr.host + "/fleet/store"
+	if s, err := Select(context.Background(), []string{"docker://" + sr.host + "/**"}, ex); err != nil || len(s.Notes) != 0 || len(s.Targets) != 6 {
+		t.Errorf("store excluded: %v, notes %q, %d targets", err, s.Notes, len(s.Targets))
+	}
 	if s, _ := Select(context.Background(), []string{sr.host + "/team-b/multi:1"}, opts); s.Targets[0].Platform != "linux/amd64" {
 		t.Errorf("platform of an index's image: %q", s.Targets[0].Platform)
 	}

@@ -72,6 +72,14 @@ func Open(ref string, o RegistryOptions) (Store, error) {
 	return OpenDir(ref)
 }
 
+// Repository is the "HOST/REPO" of a registry store, "" for another.
+func Repository(s Store) string {
+	if r, ok := s.(*Registry); ok {
+		return r.repo.Name()
+	}
+	return ""
+}
+
 // Dir is a store in a directory, typically a volume every worker mounts.
 // It is the layer cache's directory format without a size cap.
 type Dir struct {

@@ -7,6 +7,7 @@ import (
 	"github.com/imgdiff/imgdiff/cmd/analyzecmd"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/cmd/comparecmd"
+	"github.com/imgdiff/imgdiff/cmd/fleetcmd"
 	"github.com/imgdiff/imgdiff/cmd/suggestcmd"
 )
 
@@ -57,9 +58,16 @@ Exit codes:
 	cmd.AddCommand(analyzecmd.NewCmdAnalyze(ios, nil))
 	cmd.AddCommand(comparecmd.NewCmdCompare(ios, nil))
 	cmd.AddCommand(suggestcmd.NewCmdSuggest(ios, nil))
-	// A wrong number of arguments is a usage mistake like a bad flag:
-	// one line naming the command's help, exit 2.
-	for _, c := range cmd.Commands() {
+	cmd.AddCommand(fleetcmd.NewCmdFleet(ios))
+	usageArgs(cmd)
+	return cmd
+}
+
+// usageArgs makes a wrong number of arguments a usage mistake like a bad
+// flag (one line naming the command's help, exit 2), on every command of
+// the tree, nested ones (fleet scan, fleet report) included.
+func usageArgs(parent *cobra.Command) {
+	for _, c := range parent.Commands() {
 		if args := c.Args; args != nil {
 			c.Args = func(c *cobra.Command, a []string) error {
 				if err := args(c, a); err != nil {
@@ -68,6 +76,6 @@ Exit codes:
 				return nil
 			}
 		}
+		usageArgs(c)
 	}
-	return cmd
 }

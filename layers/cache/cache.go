@@ -401,3 +401,22 @@ func decodeEntry(key string, data []byte) (*index.Layer, error) {
 	}
 	return decodeLayer(payload)
 }
+
+// EncodeEntry is the entry file for l stored under key, in the cache's own
+// format (format version, key, checksummed payload): the bytes another
+// store of layer indexes (the fleet store) keeps, so that it shares the
+// cache's format and its checks.
+func EncodeEntry(key string, l *index.Layer) []byte { return encodeEntry(key, l) }
+
+// DecodeEntry decodes an entry EncodeEntry made. An entry of another
+// format version or another key, or one that does not decode, is an
+// error: the caller treats it as a miss.
+func DecodeEntry(key string, data []byte) (*index.Layer, error) {
+	if len(data) > maxEntry {
+		return nil, errCorrupt
+	}
+	return decodeEntry(key, data)
+}
+
+// MaxEntrySize bounds the size of an entry: a store reads no more.
+const MaxEntrySize = maxEntry

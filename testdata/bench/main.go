@@ -137,8 +137,9 @@ func bench(dir string, runs int, keep bool, bin string, genOnly bool, only strin
 	fmt.Printf("bench: work dir %s (%.1f GB free), %d CPUs, load average %s at the start, %d runs per timing\n", dir, float64(free)/1e9, runtime.NumCPU(), loadAverage(), runs)
 
 	// -only naming a memory target ("RSS") needs only the many-entry
-	// images (no other target's name says RSS).
-	memOnly := strings.Contains(only, "RSS")
+	// images (no other target's name says RSS); a fleet target makes its
+	// own images.
+	memOnly := strings.Contains(only, "RSS") || strings.Contains(only, "fleet")
 	g := &generated{Scale: scale}
 	if !memOnly {
 		var err error
@@ -265,6 +266,13 @@ func bench(dir string, runs int, keep bool, bin string, genOnly bool, only strin
 		return false, err
 	}
 	res = append(res, r...)
+
+	// A fleet of images sharing bases (issue 28).
+	if r, err := fleetTargets(dir, bin, want); err != nil {
+		return false, err
+	} else {
+		res = append(res, r...)
+	}
 
 	// Cache: a second compare of the same images, against the first.
 	if name := "compare, warm cache / cold cache"; want(name) {

@@ -49,9 +49,17 @@ Exit codes:
 	return cmd
 }
 
-// version is the module version the binary was built from ("(devel)" for
-// a local build), with the VCS revision when Go recorded one.
+// buildVersion is the release version, set at link time by make release
+// (-ldflags "-X github.com/imgdiff/imgdiff/cmd/root.buildVersion=v1.2.3").
+var buildVersion string
+
+// version is the release version the binary was linked with, else the
+// module version it was built from ("(devel)" for a local build), with the
+// VCS revision when Go recorded one.
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"

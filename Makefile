@@ -40,7 +40,7 @@ lint:
 DIST ?= dist
 release:
 	@test -n "$(VERSION)" || { echo "usage: make release VERSION=v1.2.3 [DIST=dist]" >&2; exit 2; }
-	go run ./tools/release -version "$(VERSION)" -out "$(DIST)"
+	go run ./tools/release -version "$(VERSION)" -out "$(DIST)" $(if $(PLATFORMS),-platforms "$(PLATFORMS)")
 
 # Every Go fuzz target (found with go test -list, see .ci/fuzz) for
 # FUZZTIME each (default 30s); FUZZPARALLEL=1 on a shared machine. A failing

@@ -16,6 +16,8 @@
 //	                       host's archive at least), served as that tag's release
 //	IMGDIFF_E2E_MANIFEST   as for the other e2e tests (the Go app's context
 //	                       and the base image)
+//	IMGDIFF_ACT_IMAGES     the name the workflow tags its images with
+//	                       (default imgdiff-act/app)
 package main
 
 import (
@@ -42,6 +44,14 @@ import (
 	"time"
 	"unicode/utf16"
 )
+
+// hostGOCACHE is Go's build cache before setup points XDG_CACHE_HOME
+// elsewhere: the Action's source build under act reuses what make release
+// compiled.
+var hostGOCACHE = func() string {
+	out, _ := exec.Command("go", "env", "GOCACHE").Output()
+	return strings.TrimSpace(string(out))
+}()
 
 const (
 	actRepo  = "acme/app"
@@ -205,6 +215,7 @@ type actHarness struct {
 	artifacts string
 	cache     string
 	base      string // BASE build arg
+	images    string // the repository name the workflow tags its images with
 	runID     int
 }
 
@@ -222,6 +233,10 @@ func newActHarness(t *testing.T, e *e2eEnv) *actHarness {
 		t: t, act: act, repo: filepath.Join(tmp, "repo"), action: filepath.Join(tmp, "action"),
 		testdata: filepath.Join(root, "testdata", "act"), gh: &fakeGitHub{releases: map[string]string{}},
 		artifacts: filepath.Join(tmp, "artifacts"), cache: filepath.Join(tmp, "cache"), base: e.manifest.Base,
+		images: "imgdiff-act/app",
+	}
+	if r := os.Getenv("IMGDIFF_ACT_IMAGES"); r != "" {
+		h.images = r // another name, on a shared engine
 	}
 	// The action as a user's runner checks it out: the tracked files.
 	files, err := exec.Command("git", "-C", root, "ls-files", "-z").Output()
@@ -360,7 +375,7 @@ func (h *actHarness) run(r actRun) actLog {
 	url := h.server.URL // https://127.0.0.1:PORT
 	args := []string{
 		r.event, "-e", evFile, "-W", ".github/workflows/imgdiff.yml",
-		"-P", "ubuntu-latest=-self-hosted", "--bind", "--json",
+		"-P", "ubuntu-latest=-self-hosted", "--json",
 		"--local-repository", "imgdiff/imgdiff@" + r.ref + "=" + h.action,
 		"--local-repository", "actions/setup-go@v5=" + filepath.Join(h.testdata, "setup-go"),
 		"--local-repository", "actions/upload-artifact@v4=" + filepath.Join(h.testdata, "upload-artifact"),
@@ -370,7 +385,7 @@ func (h *actHarness) run(r actRun) actLog {
 		"-s", "GITHUB_TOKEN=" + actToken,
 		"--env", "GITHUB_SERVER_URL=" + url, "--env", "GITHUB_API_URL=" + url + "/api/v3",
 		"--env", "GITHUB_RUN_ID=" + strconv.Itoa(h.runID),
-		"--var", "BASE=" + h.base, "--var", "BASELINE=" + r.baseline, "--var", "ARGS=" + r.args,
+		"--var", "BASE=" + h.base, "--var", "REPO=" + h.images, "--var", "BASELINE=" + r.baseline, "--var", "ARGS=" + r.args,
 	}
 	if r.event == "push" {
 		args = append(args, "--env", "GITHUB_REF=refs/heads/main")
@@ -381,7 +396,7 @@ func (h *actHarness) run(r actRun) actLog {
 	cmd.Dir = h.repo
 	// The runner's steps inherit act's environment: curl trusts the
 	// stand-in's certificate, the action's snapshot cache is ours.
-	cmd.Env = append(os.Environ(), "CURL_CA_BUNDLE="+h.caFile, "IMGDIFF_ACT_CACHE="+h.cache)
+	cmd.Env = append(os.Environ(), "CURL_CA_BUNDLE="+h.caFile, "IMGDIFF_ACT_CACHE="+h.cache, "GOCACHE="+hostGOCACHE)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	code := 0
@@ -418,7 +433,7 @@ func (l actLog) dump(t *testing.T) {
 func TestActAction(t *testing.T) {
 	e := setup(t)
 	h := newActHarness(t, e)
-	const baseline = "docker-daemon:imgdiff-act/app:multi"
+	baseline := "docker-daemon:" + h.images + ":multi"
 
 	// Run 1: the action at a branch (built from source), within budget.
 	// Every file is listed, so the report hits imgdiff's cap.
@@ -577,13 +592,6 @@ func TestActAction(t *testing.T) {
 			t.Errorf("run 5: the comment does not say it compared with main's snapshot:\n%s", head(cm["body"].(string), 600))
 		}
 	}
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
 }
 
 func head(s string, n int) string {

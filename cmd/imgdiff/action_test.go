@@ -189,6 +189,11 @@ func TestREADMEWorkflowUsesTheAction(t *testing.T) {
 	}
 	ids := map[string]bool{}
 	for _, s := range uses {
+		// Pinned to a release: the Action then downloads that archive
+		// instead of compiling a moving branch.
+		if !regexp.MustCompile(`^imgdiff/imgdiff@v[0-9]+\.[0-9]+\.[0-9]+$`).MatchString(s.Uses) {
+			t.Errorf("the README uses %q; pin a release tag, imgdiff/imgdiff@vX.Y.Z", s.Uses)
+		}
 		if s.ID == "" {
 			t.Error("the action's step has no id, so its outputs cannot be read")
 		}

@@ -125,7 +125,7 @@ show_log() {
 declare -A NEED=(
 	[dockerd]=docker.io [containerd]=containerd [runc]=runc
 	[docker-registry]=docker-registry [skopeo]=skopeo
-	[debootstrap]=debootstrap [curl]=curl
+	[debootstrap]=debootstrap [curl]=curl [jq]=jq [git]=git
 )
 
 install_packages() {

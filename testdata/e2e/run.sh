@@ -503,27 +503,43 @@ html_reports() {
 # The release the Action downloads under act (issue 25): make release for
 # this machine's platform only (the five platforms cost a cold compile
 # each); tools/release/e2e_test.go checks the archive, its checksum and the
-# binary's --version.
+# binary's --version. The Go e2e tests then test that binary
+# (IMGDIFF_E2E_BIN): what users download, compiled once.
 RELEASE_VERSION=v0.0.0-e2e
 ACT_MODULE=github.com/nektos/act@v0.2.89
+ACT_INSTALL_PID= RELEASE_BIN=
 
 release_archive() {
 	cd "$REPO"
-	make release VERSION="$RELEASE_VERSION" DIST="$OUT/dist" PLATFORMS="linux/$(go env GOARCH)" \
+	local goarch
+	goarch=$(go env GOARCH)
+	make release VERSION="$RELEASE_VERSION" DIST="$OUT/dist" PLATFORMS="linux/$goarch" \
 		>"$LOGS/release.log" 2>&1 || { show_log "$LOGS/release.log"; die "make release failed"; }
 	IMGDIFF_E2E_DIST=$OUT/dist IMGDIFF_E2E_VERSION=$RELEASE_VERSION \
 		go test -tags e2e -count=1 -run TestReleaseOutput ./tools/release/ >"$LOGS/release-test.log" 2>&1 ||
 		{ show_log "$LOGS/release-test.log"; die "the release archive failed its checks"; }
+	mkdir -p "$WORK/release"
+	tar -xzf "$OUT/dist/imgdiff_${RELEASE_VERSION#v}_linux_$goarch.tar.gz" -C "$WORK/release" imgdiff
+	RELEASE_BIN=$WORK/release/imgdiff
+	export IMGDIFF_E2E_BIN=${IMGDIFF_E2E_BIN:-$RELEASE_BIN}
 }
 
-# action_under_act: the repository's GitHub Action under nektos/act (built
-# from its pinned module version), as a pull request runs it
-# (cmd/imgdiff/e2e_action_test.go).
+# act_install_start: go install of act in the background, from the start
+# of the run (it overlaps the image builds); action_under_act waits for it.
+act_install_start() {
+	mkdir -p "$WORK/bin"
+	(cd "$REPO" && GOBIN=$WORK/bin exec nice go install "$ACT_MODULE") >"$LOGS/act-install.log" 2>&1 &
+	ACT_INSTALL_PID=$!
+}
+
+# action_under_act: the repository's GitHub Action under nektos/act, as a
+# pull request runs it (cmd/imgdiff/e2e_action_test.go).
 action_under_act() {
 	cd "$REPO"
-	GOBIN=$WORK/bin go install "$ACT_MODULE" >"$LOGS/act-install.log" 2>&1 ||
-		{ show_log "$LOGS/act-install.log"; die "go install $ACT_MODULE failed"; }
-	log "act installed ($(secs $(($(now_ms) - PHASE_START))))"
+	[[ -n $ACT_INSTALL_PID ]] || act_install_start
+	wait "$ACT_INSTALL_PID" || { show_log "$LOGS/act-install.log"; die "go install $ACT_MODULE failed"; }
+	ACT_INSTALL_PID=
+	log "act ready after $(secs $(($(now_ms) - PHASE_START)))"
 	local rc=0
 	IMGDIFF_ACT=$WORK/bin/act IMGDIFF_E2E_DIST=$OUT/dist IMGDIFF_E2E_VERSION=$RELEASE_VERSION \
 		IMGDIFF_E2E_MANIFEST=$OUT/images.json IMGDIFF_E2E_DOCKER=$DOCKER IMGDIFF_E2E_LOGS=$LOGS \
@@ -540,7 +556,7 @@ action_under_act() {
 # files with the modules vendored (builds cannot download).
 self_image() {
 	cd "$REPO"
-	local gi=$WORK/go-image ctx=$WORK/self-ctx bin=$WORK/imgdiff-self gover
+	local gi=$WORK/go-image ctx=$WORK/self-ctx bin=${RELEASE_BIN:-$WORK/imgdiff-self} gover
 	gover=$(go env GOVERSION)
 	mkdir -p "$gi" "$ctx"
 	cp -a "$(go env GOROOT)" "$gi/go"
@@ -567,7 +583,7 @@ self_image() {
 	done
 	"$DOCKER" run --rm --network none imgdiff-e2e/self:multi --version | grep -qF "$RELEASE_VERSION" ||
 		die "imgdiff's own image does not run --version"
-	go build -o "$bin" ./cmd/imgdiff
+	[[ -x $bin ]] || go build -o "$bin" ./cmd/imgdiff
 	mkdir -p "$REPO/.e2e"
 	local rc=0
 	"$bin" compare --no-config docker-daemon:imgdiff-e2e/self:single docker-daemon:imgdiff-e2e/self:multi \
@@ -603,6 +619,7 @@ cleanup() {
 		PHASES+=("$(printf '%-12s %8s (failed)' "$CURRENT_PHASE" "$(secs $((start - PHASE_START)))")")
 	log "== cleanup"
 	[[ -n $HOLD_PID ]] && kill "$HOLD_PID" 2>/dev/null
+	[[ -n $ACT_INSTALL_PID ]] && kill "$ACT_INSTALL_PID" 2>/dev/null
 	stop "$REGISTRY_PID" registry
 	stop "$DOCKERD_PID" dockerd
 	stop "$CONTAINERD_PID" containerd
@@ -659,6 +676,7 @@ main() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	phase install install_packages
+	act_install_start
 	phase start start_daemons
 	phase base-image base_image
 	phase builds build_all
@@ -666,9 +684,9 @@ main() {
 	if [[ ${IMGDIFF_E2E_HOLD:-} == 1 ]]; then
 		hold
 	fi
+	phase release release_archive
 	phase tests run_tests
 	phase html html_reports
-	phase release release_archive
 	phase action action_under_act
 	phase self-image self_image
 }

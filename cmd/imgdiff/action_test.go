@@ -425,6 +425,38 @@ esac
 	}
 }
 
+// TestActionChoosesInstall: a release tag (the action's own ref, the
+// runner's checkout directory when the runner leaves the ref empty, or
+// the version input) downloads; a branch builds the checkout; another
+// version input is go installed.
+func TestActionChoosesInstall(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash not installed")
+	}
+	a, _ := readAction(t)
+	step := actionScript(t, a, "Choose how to install imgdiff")
+	cases := []struct{ name, version, ref, repo, path, mode, wantRef, wantRepo string }{
+		{"own tag", "", "v1.2.3", "imgdiff/imgdiff", "/r/_actions/imgdiff/imgdiff/v1.2.3", "download", "v1.2.3", "imgdiff/imgdiff"},
+		{"pre-release tag", "", "v1.2.3-rc.1", "acme/imgdiff", "/x", "download", "v1.2.3-rc.1", "acme/imgdiff"},
+		{"ref empty in a composite action", "", "", "", "/home/runner/work/_actions/acme/imgdiff/v2.0.0", "download", "v2.0.0", "acme/imgdiff"},
+		{"branch", "", "main", "imgdiff/imgdiff", "/r/_actions/imgdiff/imgdiff/main", "source", "main", "imgdiff/imgdiff"},
+		{"commit", "", "0123456789abcdef0123456789abcdef01234567", "imgdiff/imgdiff", "/x", "source", "0123456789abcdef0123456789abcdef01234567", "imgdiff/imgdiff"},
+		{"version input, a tag", "v1.0.0", "main", "imgdiff/imgdiff", "/x", "download", "v1.0.0", "imgdiff/imgdiff"},
+		{"version input, a branch", "next", "v1.2.3", "imgdiff/imgdiff", "/x", "go-install", "next", "imgdiff/imgdiff"},
+		{"not quite a tag", "", "v1.2", "imgdiff/imgdiff", "/x", "source", "v1.2", "imgdiff/imgdiff"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, _, code := runStep(t, step, t.TempDir(), map[string]string{
+				"VERSION": c.version, "ACTION_REF": c.ref, "ACTION_REPO": c.repo, "GITHUB_ACTION_PATH": c.path,
+			})
+			if code != 0 || out["mode"] != c.mode || out["ref"] != c.wantRef || out["repo"] != c.wantRepo {
+				t.Errorf("exit %d, outputs %v; want mode %s ref %s repo %s", code, out, c.mode, c.wantRef, c.wantRepo)
+			}
+		})
+	}
+}
+
 // TestActionRunStepSnapshot: without a baseline input, the snapshot the
 // restore step found is the baseline (compare snapshot:FILE IMAGE, named in
 // the baseline output); without one, or with a baseline given, it is not.

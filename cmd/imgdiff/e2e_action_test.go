@@ -37,6 +37,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -329,6 +330,7 @@ type actRun struct {
 	event    string // pull_request or push
 	baseline string
 	args     string
+	docker   string // the dockerfile input
 }
 
 // run commits the workflow for r and runs it with act.
@@ -385,7 +387,7 @@ func (h *actHarness) run(r actRun) actLog {
 		"-s", "GITHUB_TOKEN=" + actToken,
 		"--env", "GITHUB_SERVER_URL=" + url, "--env", "GITHUB_API_URL=" + url + "/api/v3",
 		"--env", "GITHUB_RUN_ID=" + strconv.Itoa(h.runID),
-		"--var", "BASE=" + h.base, "--var", "REPO=" + h.images, "--var", "BASELINE=" + r.baseline, "--var", "ARGS=" + r.args,
+		"--var", "BASE=" + h.base, "--var", "REPO=" + h.images, "--var", "BASELINE=" + r.baseline, "--var", "ARGS=" + r.args, "--var", "DOCKERFILE=" + r.docker,
 	}
 	if r.event == "push" {
 		args = append(args, "--env", "GITHUB_REF=refs/heads/main")
@@ -438,7 +440,7 @@ func TestActAction(t *testing.T) {
 	// Run 1: the action at a branch (built from source), within budget.
 	// Every file is listed, so the report hits imgdiff's cap.
 	n := len(h.gh.callsSince(0))
-	r1 := h.run(actRun{ref: "main", event: "pull_request", baseline: baseline, args: "--all-files"})
+	r1 := h.run(actRun{ref: "main", event: "pull_request", baseline: baseline, args: "--all-files", docker: "app/Dockerfile.single"})
 	calls1 := h.gh.callsSince(n)
 	if r1.code != 0 {
 		r1.dump(t)
@@ -490,7 +492,8 @@ func TestActAction(t *testing.T) {
 	}
 
 	// Run 2: the action at a release tag (the release archive, checksum
-	// checked), over budget: the same comment updated, the job failed.
+	// checked), over budget, no Dockerfile: the same comment updated, the
+	// job failed, imgdiff's own annotations passed through.
 	version := os.Getenv("IMGDIFF_E2E_VERSION")
 	dist := os.Getenv("IMGDIFF_E2E_DIST")
 	if version == "" || dist == "" {
@@ -539,6 +542,31 @@ func TestActAction(t *testing.T) {
 	if r2.outputs["status"] != "fail" || !r2.has(`^::error::imgdiff: a budget failed`) {
 		r2.dump(t)
 		t.Errorf("run 2: status %q, workflow commands %q; want fail and the budget's error annotation", r2.outputs["status"], r2.commands)
+	}
+	// What imgdiff itself annotates for this comparison without a
+	// Dockerfile (file-less ::error lines for a failed budget, issue 25
+	// item 3) must reach the runner's log; an imgdiff that annotates
+	// nothing without a Dockerfile is reported, not failed.
+	probe := e.run(t, "compare", "--no-config", "--max-growth", "1%", "-o", "github", baseline, "docker-daemon:"+h.images+":single")
+	var own []string
+	for _, l := range strings.Split(string(probe.stdout), "\n") {
+		if strings.HasPrefix(l, "::error") || strings.HasPrefix(l, "::warning") {
+			own = append(own, l)
+		}
+	}
+	if len(own) == 0 {
+		t.Log("imgdiff -o github annotates nothing without a Dockerfile: only the action's own ::error is checked")
+	}
+	// The same message (what follows the command's second ::); the
+	// properties may differ with the runner's environment.
+	message := func(l string) string {
+		_, rest, _ := strings.Cut(strings.TrimPrefix(l, "::"), "::")
+		return strings.TrimSpace(rest)
+	}
+	for _, l := range own {
+		if !slices.ContainsFunc(r2.commands, func(c string) bool { return message(c) == message(l) }) {
+			t.Errorf("run 2: imgdiff's annotation %q is not in the runner's log", l)
+		}
 	}
 	if strings.Contains(r2.text, "fork") {
 		t.Error("run 2: the log blames a fork's token on a pull request from the same repository")

@@ -7,7 +7,7 @@ STATICCHECK_VERSION := v0.8.2
 BIN := bin/imgdiff
 DEMO := testdata/demo
 
-.PHONY: build test demo lint fuzz e2e bench clean vendor-d3
+.PHONY: build test demo lint fuzz e2e bench clean vendor-d3 release
 
 build:
 	go build -o $(BIN) ./cmd/imgdiff
@@ -33,6 +33,14 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	go vet $(LINT_PKGS)
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(LINT_PKGS)
+
+# Release archives for linux/darwin x amd64/arm64 and windows/amd64, and
+# SHA256SUMS, in $(DIST) (tools/release: reproducible, -trimpath, fixed
+# mtimes; `imgdiff --version` prints VERSION). VERSION is a tag, v1.2.3.
+DIST ?= dist
+release:
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=v1.2.3 [DIST=dist]" >&2; exit 2; }
+	go run ./tools/release -version "$(VERSION)" -out "$(DIST)" $(if $(PLATFORMS),-platforms "$(PLATFORMS)")
 
 # Every Go fuzz target (found with go test -list, see .ci/fuzz) for
 # FUZZTIME each (default 30s); FUZZPARALLEL=1 on a shared machine. A failing
@@ -61,4 +69,4 @@ vendor-d3:
 	report/html/assets/vendor-d3.sh $(D3_HIERARCHY_VERSION)
 
 clean:
-	rm -rf bin $(DEMO)
+	rm -rf bin dist $(DEMO)

@@ -55,9 +55,17 @@ func (ios *IOStreams) Clock() func() time.Time {
 	return time.Now
 }
 
+// BuildVersion is the release version, set at link time by make release
+// (-ldflags "-X github.com/imgdiff/imgdiff/cmd/cmdutil.BuildVersion=v1.2.3");
+// Version prefers it to what the build info says.
+var BuildVersion string
+
 // Version is the module version the binary was built from ("(devel)" for
 // a local build), with the VCS revision when Go recorded one.
 func Version() string {
+	if BuildVersion != "" {
+		return BuildVersion
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/goccy/go-yaml"
 )
@@ -186,6 +189,11 @@ func TestREADMEWorkflowUsesTheAction(t *testing.T) {
 	}
 	ids := map[string]bool{}
 	for _, s := range uses {
+		// Pinned to a release: the Action then downloads that archive
+		// instead of compiling a moving branch.
+		if !regexp.MustCompile(`^imgdiff/imgdiff@v[0-9]+\.[0-9]+\.[0-9]+$`).MatchString(s.Uses) {
+			t.Errorf("the README uses %q; pin a release tag, imgdiff/imgdiff@vX.Y.Z", s.Uses)
+		}
 		if s.ID == "" {
 			t.Error("the action's step has no id, so its outputs cannot be read")
 		}
@@ -231,6 +239,9 @@ func actionScript(t *testing.T, a *actionFile, name string) actionStep {
 	return actionStep{}
 }
 
+// stepLog, when set, receives what runStep's script printed.
+var stepLog *strings.Builder
+
 // runStep runs one step's script with bash as the runner would, with a
 // PATH whose first directory holds the fakes, and returns $GITHUB_OUTPUT
 // parsed, the job summary and the exit code.
@@ -259,6 +270,9 @@ func runStep(t *testing.T, s actionStep, fakes string, env map[string]string) (m
 		t.Fatal(err)
 	}
 	t.Logf("%s:\n%s", s.Name, out)
+	if stepLog != nil {
+		stepLog.Write(out)
+	}
 	outputs := map[string]string{}
 	b, _ := os.ReadFile(outFile)
 	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
@@ -325,7 +339,7 @@ exit `+strconv.Itoa(c.code)+`
 			out, summary, code := runStep(t, run, fakes, map[string]string{
 				"IMAGE": "docker-daemon:app:pr", "BASELINE": c.baseline, "CONFIG": "ci/budgets.yaml",
 				"PLATFORM": "linux/amd64", "ARGS": "--max-growth 5% --fail-on secret",
-				"DOCKERFILE": "", "BASELINE_DOCKERFILE": "", "TARGET": "", "SARIF": "",
+				"DOCKERFILE": "", "BASELINE_DOCKERFILE": "", "TARGET": "", "SARIF": "", "SNAPSHOT_KEY": "",
 			})
 			if code != 0 {
 				t.Fatalf("the run step exited %d; it must leave failing to the last step", code)
@@ -393,6 +407,7 @@ esac
 	out, _, code := runStep(t, run, fakes, map[string]string{
 		"IMAGE": "docker-daemon:app:pr", "BASELINE": "docker-daemon:app:main", "CONFIG": "", "PLATFORM": "", "ARGS": "",
 		"DOCKERFILE": "app/Dockerfile", "BASELINE_DOCKERFILE": "app/Dockerfile.main", "TARGET": "runtime", "SARIF": sarif,
+		"SNAPSHOT_KEY": "",
 	})
 	if code != 0 || out["status"] != "pass" || out["sarif"] != sarif {
 		t.Fatalf("exit %d, outputs %v", code, out)
@@ -410,11 +425,145 @@ esac
 	}
 }
 
-// TestActionCommentStep runs the comment script against a fake gh: it
-// updates the comment that starts with the report's marker, creates one
-// when there is none, and only warns when the token cannot write.
-func TestActionCommentStep(t *testing.T) {
+// TestActionChoosesInstall: a release tag (the action's own ref, the
+// runner's checkout directory when the runner leaves the ref empty, or
+// the version input) downloads; a branch builds the checkout; another
+// version input is go installed.
+func TestActionChoosesInstall(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash not installed")
+	}
+	a, _ := readAction(t)
+	step := actionScript(t, a, "Choose how to install imgdiff")
+	cases := []struct{ name, version, ref, repo, path, mode, wantRef, wantRepo string }{
+		{"own tag", "", "v1.2.3", "imgdiff/imgdiff", "/r/_actions/imgdiff/imgdiff/v1.2.3", "download", "v1.2.3", "imgdiff/imgdiff"},
+		{"pre-release tag", "", "v1.2.3-rc.1", "acme/imgdiff", "/x", "download", "v1.2.3-rc.1", "acme/imgdiff"},
+		{"ref empty in a composite action", "", "", "", "/home/runner/work/_actions/acme/imgdiff/v2.0.0", "download", "v2.0.0", "acme/imgdiff"},
+		{"branch", "", "main", "imgdiff/imgdiff", "/r/_actions/imgdiff/imgdiff/main", "source", "main", "imgdiff/imgdiff"},
+		{"commit", "", "0123456789abcdef0123456789abcdef01234567", "imgdiff/imgdiff", "/x", "source", "0123456789abcdef0123456789abcdef01234567", "imgdiff/imgdiff"},
+		{"version input, a tag", "v1.0.0", "main", "imgdiff/imgdiff", "/x", "download", "v1.0.0", "imgdiff/imgdiff"},
+		{"version input, a branch", "next", "v1.2.3", "imgdiff/imgdiff", "/x", "go-install", "next", "imgdiff/imgdiff"},
+		{"not quite a tag", "", "v1.2", "imgdiff/imgdiff", "/x", "source", "v1.2", "imgdiff/imgdiff"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, _, code := runStep(t, step, t.TempDir(), map[string]string{
+				"VERSION": c.version, "ACTION_REF": c.ref, "ACTION_REPO": c.repo, "GITHUB_ACTION_PATH": c.path,
+			})
+			if code != 0 || out["mode"] != c.mode || out["ref"] != c.wantRef || out["repo"] != c.wantRepo {
+				t.Errorf("exit %d, outputs %v; want mode %s ref %s repo %s", code, out, c.mode, c.wantRef, c.wantRepo)
+			}
+		})
+	}
+}
+
+// TestActionRunStepSnapshot: without a baseline input, the snapshot the
+// restore step found is the baseline (compare snapshot:FILE IMAGE, named in
+// the baseline output); without one, or with a baseline given, it is not.
+func TestActionRunStepSnapshot(t *testing.T) {
 	for _, tool := range []string{"bash", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	a, _ := readAction(t)
+	run := actionScript(t, a, "Run imgdiff")
+	cases := []struct{ name, baseline, key, want string }{
+		{"restored", "", "imgdiff-snapshot-default-abc", "compare snapshot:SNAP docker-daemon:app:pr"},
+		{"none restored", "", "", "analyze docker-daemon:app:pr"},
+		{"a baseline given", "docker-daemon:app:main", "imgdiff-snapshot-default-abc", "compare docker-daemon:app:main docker-daemon:app:pr"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fakes, runner := t.TempDir(), t.TempDir()
+			calls := filepath.Join(fakes, "calls")
+			writeFake(t, fakes, "imgdiff", `echo "$*" >> `+calls+`
+case "$*" in
+  *markdown*) printf '<!-- imgdiff:app:pr -->\n' ;;
+  *json*) echo '{"delta":{"size":1},"b":{"size":2},"image":{"size":2}}' ;;
+esac
+`)
+			snap := filepath.Join(runner, "imgdiff-snapshot", "baseline.snap")
+			if err := os.MkdirAll(filepath.Dir(snap), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(snap, []byte("snapshot"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, _, code := runStep(t, run, fakes, map[string]string{
+				"IMAGE": "docker-daemon:app:pr", "BASELINE": c.baseline, "CONFIG": "", "PLATFORM": "", "ARGS": "",
+				"DOCKERFILE": "", "BASELINE_DOCKERFILE": "", "TARGET": "", "SARIF": "", "SNAPSHOT_KEY": c.key,
+				"RUNNER_TEMP": runner,
+			})
+			b, _ := os.ReadFile(calls)
+			want := strings.ReplaceAll(c.want, "SNAP", snap)
+			if code != 0 || !strings.HasPrefix(string(b), want+" -o markdown") {
+				t.Fatalf("exit %d, calls:\n%s\nwant %s", code, b, want)
+			}
+			wantBaseline := c.baseline
+			if c.key != "" && c.baseline == "" {
+				wantBaseline = "snapshot:" + snap
+			}
+			if out["baseline"] != wantBaseline {
+				t.Errorf("baseline output %q, want %q", out["baseline"], wantBaseline)
+			}
+		})
+	}
+}
+
+// fakeCommentsAPI is GitHub's issue-comments API for one pull request
+// (acme/app#7), over plain HTTP for the comment step's curl: it pages the
+// list, refuses a body over 65,536 UTF-16 code units (as GitHub does, with
+// 422) and answers writes with deny when set.
+type fakeCommentsAPI struct {
+	comments []map[string]any
+	deny     int // HTTP status for every write; 0 allows them
+	calls    []string
+	bodies   []string
+}
+
+func (f *fakeCommentsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.calls = append(f.calls, r.Method+" "+r.URL.RequestURI()+" "+r.Header.Get("Authorization"))
+	reply := func(code int, v any) {
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(v)
+	}
+	if r.Method == "GET" && r.URL.Path == "/repos/acme/app/issues/7/comments" {
+		per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		if per <= 0 || page <= 0 {
+			reply(400, map[string]string{"message": "want per_page and page"})
+			return
+		}
+		reply(200, f.comments[min((page-1)*per, len(f.comments)):min(page*per, len(f.comments))])
+		return
+	}
+	var in struct{ Body string }
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		reply(400, map[string]string{"message": "Problems parsing JSON"})
+		return
+	}
+	f.bodies = append(f.bodies, in.Body)
+	switch {
+	case f.deny != 0:
+		reply(f.deny, map[string]string{"message": "Resource not accessible by integration"})
+	case len(utf16.Encode([]rune(in.Body))) > 65536:
+		reply(422, map[string]string{"message": "Validation Failed: body is too long (maximum is 65536 characters)"})
+	case r.Method == "PATCH":
+		reply(200, map[string]any{"id": 13})
+	default:
+		reply(201, map[string]any{"id": 99})
+	}
+}
+
+// TestActionCommentStep runs the comment script against a local GitHub
+// API (GITHUB_API_URL) with the real curl: it updates the comment that
+// starts with the report's marker (on the second page), creates one when
+// there is none, keeps the body with the HTML report's link within
+// GitHub's 65,536 characters, and only warns when it cannot write, naming
+// a fork's read-only token only for a pull request from a fork.
+func TestActionCommentStep(t *testing.T) {
+	for _, tool := range []string{"bash", "jq", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s not installed", tool)
 		}
@@ -422,59 +571,106 @@ func TestActionCommentStep(t *testing.T) {
 	a, _ := readAction(t)
 	step := actionScript(t, a, "Comment on the pull request")
 	const marker = "<!-- imgdiff:app:pr:linux/amd64 -->"
-	// Two pages, as gh api --paginate prints them: the marker is in a
-	// comment of the second page; another image's comment must be left
-	// alone.
-	existing := `[{"id":11,"body":"LGTM"},{"id":12,"body":"<!-- imgdiff:other:linux/amd64 -->\nold"}]
-[{"id":13,"body":"` + marker + `\nold report"}]`
+	const link = "HTML report with treemaps of the bytes: [imgdiff-report](https://github.com/acme/app/actions/runs/1/artifacts/2) (workflow artifact)"
+	// 100 comments of others, then another image's, then this one's.
+	var existing []map[string]any
+	for i := 0; i < 100; i++ {
+		existing = append(existing, map[string]any{"id": 1000 + i, "body": "LGTM"})
+	}
+	existing = append(existing, map[string]any{"id": 12, "body": "<!-- imgdiff:other:linux/amd64 -->\nold"},
+		map[string]any{"id": 13, "body": marker + "\nold report"})
+	// A report at imgdiff's cap, 65,535 UTF-16 code units (an emoji
+	// counts two), in lines as imgdiff writes them.
+	var big strings.Builder
+	big.WriteString(marker + "\n")
+	for big.Len() < 60000 {
+		big.WriteString("| /usr/lib/go/pkg/tool/linux_amd64/compile | 12.3 MB | 🧰 build tool |\n")
+	}
+	for len(utf16.Encode([]rune(big.String()))) < 65534 {
+		big.WriteString("x")
+	}
+	big.WriteString("\n")
 
 	cases := []struct {
-		name, comments string
-		denyWrite      bool
-		want           string // the write gh must be asked for
-		id             string
+		name, report string
+		comments     []map[string]any
+		link         string
+		fork         string
+		deny         int
+		write        string // the write curl must make
+		id           string
+		warn         string // a warning the step must print
+		noWarn       string // one it must not
 	}{
-		{"updates its own comment", existing, false, "-X PATCH repos/acme/app/issues/comments/13", "13"},
-		{"creates one", `[{"id":11,"body":"LGTM"}]`, false, "-X POST repos/acme/app/issues/7/comments", "99"},
-		{"read-only token warns", `[]`, true, "-X POST repos/acme/app/issues/7/comments", ""},
+		{"updates its own comment", marker + "\nnew report\n", existing, link, "false", 0, "PATCH /repos/acme/app/issues/comments/13", "13", "", "::warning"},
+		{"creates one", marker + "\nnew report\n", existing[:1], "", "false", 0, "POST /repos/acme/app/issues/7/comments", "99", "", "::warning"},
+		{"a report at the cap with the link", big.String(), nil, link, "false", 0, "POST /repos/acme/app/issues/7/comments", "99", "", "::warning"},
+		{"a fork's read-only token", marker + "\nnew\n", nil, "", "true", 403, "POST /repos/acme/app/issues/7/comments", "", "read-only token", ""},
+		{"refused, not a fork", marker + "\nnew\n", nil, "", "false", 422, "POST /repos/acme/app/issues/7/comments", "", "HTTP 422: Resource not accessible", "fork"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			fakes := t.TempDir()
-			calls := filepath.Join(fakes, "calls")
-			deny := "0"
-			if c.denyWrite {
-				deny = "1"
+			api := &fakeCommentsAPI{comments: c.comments, deny: c.deny}
+			if api.comments == nil {
+				api.comments = []map[string]any{}
 			}
-			if err := os.WriteFile(filepath.Join(fakes, "comments.json"), []byte(c.comments), 0o644); err != nil {
+			srv := httptest.NewServer(api)
+			defer srv.Close()
+			dir := t.TempDir()
+			report := filepath.Join(dir, "report.md")
+			if err := os.WriteFile(report, []byte(c.report), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			writeFake(t, fakes, "gh", `echo "$* token=$GH_TOKEN" >> `+calls+`
-case "$*" in
-  *--paginate*) cat `+filepath.Join(fakes, "comments.json")+` ;;
-  *-X*) if [ `+deny+` = 1 ]; then echo "HTTP 403: Resource not accessible by integration" >&2; exit 1; fi
-        case "$*" in *PATCH*) echo 13 ;; *) echo 99 ;; esac ;;
-esac
-`)
-			report := filepath.Join(fakes, "report.md")
-			if err := os.WriteFile(report, []byte(marker+"\n**imgdiff** new report\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			out, _, code := runStep(t, step, fakes, map[string]string{
-				"GH_TOKEN": "tok", "REPO": "acme/app", "PR": "7", "REPORT": report,
+			out, log, code := runStepLog(t, step, dir, map[string]string{
+				"TOKEN": "tok", "REPO": "acme/app", "PR": "7", "REPORT": report, "LINK": c.link,
+				"FORK": c.fork, "GITHUB_API_URL": srv.URL,
 			})
 			if code != 0 {
 				t.Fatalf("comment step exited %d; a comment problem must not fail the job", code)
 			}
-			b, _ := os.ReadFile(calls)
-			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-			if len(lines) != 2 || !strings.HasPrefix(lines[0], "api --paginate repos/acme/app/issues/7/comments") ||
-				!strings.HasPrefix(lines[1], "api "+c.want+" -F body=@"+report) || !slices.ContainsFunc(lines, func(l string) bool { return strings.HasSuffix(l, "token=tok") }) {
-				t.Errorf("gh calls:\n%s\nwant a list, then %s", b, c.want)
+			pages := 1 + len(c.comments)/100
+			if len(api.calls) != pages+1 || !strings.HasPrefix(api.calls[pages], c.write+" Bearer tok") {
+				t.Fatalf("calls %q; want %d list pages, then %s", api.calls, pages, c.write)
+			}
+			for _, call := range api.calls {
+				if !strings.HasSuffix(call, "Bearer tok") {
+					t.Errorf("call %q without the token", call)
+				}
 			}
 			if out["comment-id"] != c.id {
 				t.Errorf("comment-id %q, want %q", out["comment-id"], c.id)
 			}
+			body := api.bodies[0]
+			if n := len(utf16.Encode([]rune(body))); n > 65536 {
+				t.Errorf("body of %d UTF-16 code units; GitHub takes 65,536", n)
+			}
+			if !strings.HasPrefix(body, marker+"\n") || (c.link != "" && !strings.HasSuffix(body, c.link+"\n")) {
+				t.Errorf("body does not start with the marker and end with the link:\n%.200s\n…\n%s", body, tail(body, 300))
+			}
+			if c.warn != "" && !strings.Contains(log, c.warn) {
+				t.Errorf("no warning with %q:\n%s", c.warn, log)
+			}
+			if c.noWarn != "" && strings.Contains(log, c.noWarn) {
+				t.Errorf("the step says %q:\n%s", c.noWarn, log)
+			}
 		})
 	}
+}
+
+// runStepLog is runStep with the step's output returned too.
+func runStepLog(t *testing.T, s actionStep, fakes string, env map[string]string) (map[string]string, string, int) {
+	t.Helper()
+	var log strings.Builder
+	old := stepLog
+	stepLog = &log
+	defer func() { stepLog = old }()
+	out, _, code := runStep(t, s, fakes, env)
+	return out, log.String(), code
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }

@@ -154,7 +154,9 @@ func newEnv() (*e2eEnv, error) {
 		return env, nil
 	}
 	env.bin = filepath.Join(dir, "imgdiff")
-	out, err := exec.Command("go", "build", "-o", env.bin, ".").CombinedOutput()
+	build := exec.Command("go", "build", "-o", env.bin, ".")
+	build.Env = append(os.Environ(), "GOCACHE="+hostGOCACHE) // not under the XDG_CACHE_HOME set above
+	out, err := build.CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("go build: %v\n%s", err, out)
 	}

@@ -135,7 +135,7 @@ show_log() {
 declare -A NEED=(
 	[dockerd]=docker.io [containerd]=containerd [runc]=runc
 	[docker-registry]=docker-registry [skopeo]=skopeo
-	[debootstrap]=debootstrap [curl]=curl
+	[debootstrap]=debootstrap [curl]=curl [jq]=jq [git]=git
 	[podman]=podman [openssl]=openssl
 )
 
@@ -568,6 +568,102 @@ html_reports() {
 	log "html: reports and screenshots in $dir"
 }
 
+# ------------------------------------------- release, action, own image
+
+# The release the Action downloads under act (issue 25): make release for
+# this machine's platform only (the five platforms cost a cold compile
+# each); tools/release/e2e_test.go checks the archive, its checksum and the
+# binary's --version. The Go e2e tests then test that binary
+# (IMGDIFF_E2E_BIN): what users download, compiled once.
+RELEASE_VERSION=v0.0.0-e2e
+ACT_MODULE=github.com/nektos/act@v0.2.89
+ACT_INSTALL_PID= RELEASE_BIN=
+
+release_archive() {
+	cd "$REPO"
+	local goarch
+	goarch=$(go env GOARCH)
+	make release VERSION="$RELEASE_VERSION" DIST="$OUT/dist" PLATFORMS="linux/$goarch" \
+		>"$LOGS/release.log" 2>&1 || { show_log "$LOGS/release.log"; die "make release failed"; }
+	IMGDIFF_E2E_DIST=$OUT/dist IMGDIFF_E2E_VERSION=$RELEASE_VERSION \
+		go test -tags e2e -count=1 -run TestReleaseOutput ./tools/release/ >"$LOGS/release-test.log" 2>&1 ||
+		{ show_log "$LOGS/release-test.log"; die "the release archive failed its checks"; }
+	mkdir -p "$WORK/release"
+	tar -xzf "$OUT/dist/imgdiff_${RELEASE_VERSION#v}_linux_$goarch.tar.gz" -C "$WORK/release" imgdiff
+	RELEASE_BIN=$WORK/release/imgdiff
+	export IMGDIFF_E2E_BIN=${IMGDIFF_E2E_BIN:-$RELEASE_BIN}
+}
+
+# act_install_start: go install of act in the background, from the start
+# of the run (it overlaps the image builds); action_under_act waits for it.
+act_install_start() {
+	mkdir -p "$WORK/bin"
+	(cd "$REPO" && GOBIN=$WORK/bin exec nice go install "$ACT_MODULE") >"$LOGS/act-install.log" 2>&1 &
+	ACT_INSTALL_PID=$!
+}
+
+# action_under_act: the repository's GitHub Action under nektos/act, as a
+# pull request runs it (cmd/imgdiff/e2e_action_test.go).
+action_under_act() {
+	cd "$REPO"
+	[[ -n $ACT_INSTALL_PID ]] || act_install_start
+	wait "$ACT_INSTALL_PID" || { show_log "$LOGS/act-install.log"; die "go install $ACT_MODULE failed"; }
+	ACT_INSTALL_PID=
+	log "act ready after $(secs $(($(now_ms) - PHASE_START)))"
+	local rc=0
+	IMGDIFF_ACT=$WORK/bin/act IMGDIFF_E2E_DIST=$OUT/dist IMGDIFF_E2E_VERSION=$RELEASE_VERSION \
+		IMGDIFF_E2E_MANIFEST=$OUT/images.json IMGDIFF_E2E_DOCKER=$DOCKER IMGDIFF_E2E_LOGS=$LOGS \
+		go test -tags e2e -count=1 -timeout 20m -v -run TestActAction ./cmd/imgdiff/ >"$LOGS/act-test.log" 2>&1 || rc=$?
+	grep -E '^(=== RUN|--- |\s+e2e_action_test.go:[0-9]+: act run)' "$LOGS/act-test.log" >&2 || true
+	((rc == 0)) || { tail -n 80 "$LOGS/act-test.log" >&2; die "the Action under act failed"; }
+}
+
+# self_image: imgdiff's own image (the root Dockerfile, multi-stage) and a
+# single-stage build of itself (testdata/selfimage), compared by imgdiff:
+# the report is printed and kept in .e2e/self-image.md. No Go image is
+# reachable here, so a stand-in for golang:*-bookworm is made from the base
+# image, this machine's Go and its CA bundle; the context is the tracked
+# files with the modules vendored (builds cannot download).
+self_image() {
+	cd "$REPO"
+	local gi=$WORK/go-image ctx=$WORK/self-ctx bin=${RELEASE_BIN:-$WORK/imgdiff-self} gover
+	gover=$(go env GOVERSION)
+	mkdir -p "$gi" "$ctx"
+	cp -a "$(go env GOROOT)" "$gi/go"
+	cp /etc/ssl/certs/ca-certificates.crt "$gi/"
+	cat >"$gi/Dockerfile" <<-EOF
+		FROM $BASE_IMAGE
+		COPY go /usr/local/go
+		COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+		ENV PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin GOTOOLCHAIN=local
+	EOF
+	DOCKER_BUILDKIT=1 "$DOCKER" build -q -t "imgdiff-e2e/golang:$gover" "$gi" >"$LOGS/self-go-image.log" 2>&1 ||
+		{ show_log "$LOGS/self-go-image.log"; die "the Go image stand-in did not build"; }
+	rm -rf "$gi"
+	git ls-files -z | xargs -0 cp --parents -t "$ctx"
+	go mod vendor -o "$ctx/vendor" >"$LOGS/self-vendor.log" 2>&1 || { show_log "$LOGS/self-vendor.log"; die "go mod vendor failed"; }
+	local f tag
+	for f in testdata/selfimage/Dockerfile.single Dockerfile; do
+		tag=imgdiff-e2e/self:multi
+		[[ $f == Dockerfile ]] || tag=imgdiff-e2e/self:single
+		DOCKER_BUILDKIT=1 "$DOCKER" build --network host -f "$ctx/$f" -t "$tag" \
+			--build-arg "GO_IMAGE=imgdiff-e2e/golang:$gover" --build-arg "VERSION=$RELEASE_VERSION" \
+			--progress plain "$ctx" >"$LOGS/self-build.log" 2>&1 ||
+			{ show_log "$LOGS/self-build.log"; die "docker build -f $f failed"; }
+	done
+	"$DOCKER" run --rm --network none imgdiff-e2e/self:multi --version | grep -qF "$RELEASE_VERSION" ||
+		die "imgdiff's own image does not run --version"
+	[[ -x $bin ]] || go build -o "$bin" ./cmd/imgdiff
+	mkdir -p "$REPO/.e2e"
+	local rc=0
+	"$bin" compare --no-config docker-daemon:imgdiff-e2e/self:single docker-daemon:imgdiff-e2e/self:multi \
+		--dockerfile-a testdata/selfimage/Dockerfile.single --dockerfile-b Dockerfile \
+		-o markdown >"$REPO/.e2e/self-image.md" 2>"$LOGS/self-compare.log" || rc=$?
+	((rc <= 1)) || { show_log "$LOGS/self-compare.log"; die "imgdiff compare of its own images failed (exit $rc)"; }
+	log "imgdiff on its own image (single-stage build vs the Dockerfile), kept in .e2e/self-image.md:"
+	cat "$REPO/.e2e/self-image.md" >&2
+}
+
 # ---------------------------------------------------------------- cleanup
 
 # stop PID NAME: SIGTERM, then SIGKILL if it lingers.
@@ -593,6 +689,7 @@ cleanup() {
 		PHASES+=("$(printf '%-12s %8s (failed)' "$CURRENT_PHASE" "$(secs $((start - PHASE_START)))")")
 	log "== cleanup"
 	[[ -n $HOLD_PID ]] && kill "$HOLD_PID" 2>/dev/null
+	[[ -n $ACT_INSTALL_PID ]] && kill "$ACT_INSTALL_PID" 2>/dev/null
 	stop "$REGISTRY_PID" registry
 	stop "$PODMAN_PID" podman
 	stop "$DOCKERD_PID" dockerd
@@ -650,6 +747,7 @@ main() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	phase install install_packages
+	act_install_start
 	phase start start_daemons
 	phase base-image base_image
 	phase builds build_all
@@ -657,8 +755,11 @@ main() {
 	if [[ ${IMGDIFF_E2E_HOLD:-} == 1 ]]; then
 		hold
 	fi
+	phase release release_archive
 	phase tests run_tests
 	phase html html_reports
+	phase action action_under_act
+	phase self-image self_image
 }
 
 # hold: for working on the Go test. Leaves the daemons up with the images

@@ -44,7 +44,8 @@ probe=${PROBE:-imgdiff-e2e/bookworm:base}
 masktime() {
   sed -E -e 's/[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(\.[0-9]+)?(Z|[+-][0-9:]{4,5})?)?/<time>/g' \
     -e 's/(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT/<time>/g' \
-    -e 's/[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?/<time>/g'
+    -e 's/[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?/<time>/g' \
+    -e 's/"(time|pid|hostname)":("[^"]*"|[0-9]+)/"\1":<masked>/g' -e 's/\b[0-9a-f]{12}\b/<container>/g'
 }
 # behaviour IMAGE ARGS... -> a file of facts: exit/running, listening ports, first lines.
 behaviour() {

@@ -26,7 +26,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -261,11 +260,7 @@ func flagValue(n *parser.Node, name string) string {
 
 // copyRun writes COPY --from=BUILD SRC... DST as a RUN with COPY's semantics.
 func copyRun(n *parser.Node) string {
-	args := nodeArgs(n)
-	if n.Attributes["json"] {
-		// nodeArgs holds the JSON elements already.
-		_ = json.Valid
-	}
+	args := nodeArgs(n) // the JSON form's elements too
 	if len(args) < 2 {
 		return "# (a COPY without sources)"
 	}

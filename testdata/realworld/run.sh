@@ -68,7 +68,8 @@ behaviour() {
 }
 smoke() { # IMAGE OUT ARGS...
   local img=$1 out=$2; shift 2
-  timeout 60 "$docker" run --rm --network none "$img" "$@" > "$out.raw" 2>&1; echo "smoke exit: $?" > "$out"
+  local ep=$1; shift
+  timeout 60 "$docker" run --rm --network none --entrypoint "$ep" "$img" "$@" > "$out.raw" 2>&1; echo "smoke exit: $?" > "$out"
   head -n 3 "$out.raw" | masktime | sed 's/^/smoke: /' >> "$out"
 }
 size() { "$docker" image inspect -f '{{.Size}}' "$1"; }
@@ -142,6 +143,14 @@ for name in "${projects[@]}"; do
   fi
   (cd "$w" && "$imgdiff" suggest "docker-daemon:$single" --dockerfile Dockerfile.single "${sargs[@]}" --check "docker-daemon:$sugg" -o json > check.json 2> check.err)
   perr=$(json "$w/check.json" "'%+.1f%% (predicted %.1f MB, built %.1f MB)' % (d['sizeErrorPercent'], d['sizes']['predicted']/1e6, d['sizes']['built']/1e6)" 2>/dev/null || echo "? (check.json)")
+  # imgdiff's own proof, where this imgdiff has it
+  if "$imgdiff" suggest --help 2>/dev/null | grep -q -- '--verify'; then
+    (cd "$w" && "$imgdiff" suggest "docker-daemon:$single" --dockerfile Dockerfile.single "${sargs[@]}" --verify \
+      --docker "$docker" --context "$src/$context" --build-network host ${smoke:+--smoke "$smoke"} > verify.txt 2> verify.err)
+    vrc=$?
+    case $vrc in 0) v="pass";; 1) v="**fail**";; 2) v="**cannot build**";; *) v="exit $vrc";; esac
+    verdict="verify: $v; harness: $verdict"
+  fi
   row "yes ($((SECONDS - t0)) s)" "$verdict${why:+: $why}" "$ratio" "$perr" "$notes"
   [ -n "${KEEP:-}" ] || "$docker" rmi "$single" "$sugg" ${has_multi:+$([ $has_multi = 1 ] && echo "$multi")} >/dev/null 2>&1
 done

@@ -144,7 +144,7 @@ for name in "${projects[@]}"; do
   (cd "$w" && "$imgdiff" suggest "docker-daemon:$single" --dockerfile Dockerfile.single "${sargs[@]}" --check "docker-daemon:$sugg" -o json > check.json 2> check.err)
   perr=$(json "$w/check.json" "'%+.1f%% (predicted %.1f MB, built %.1f MB)' % (d['sizeErrorPercent'], d['sizes']['predicted']/1e6, d['sizes']['built']/1e6)" 2>/dev/null || echo "? (check.json)")
   # imgdiff's own proof, where this imgdiff has it
-  if "$imgdiff" suggest --help 2>/dev/null | grep -q -- '--verify'; then
+  if [[ $("$imgdiff" suggest --help 2>/dev/null) == *--verify* ]]; then
     (cd "$w" && "$imgdiff" suggest "docker-daemon:$single" --dockerfile Dockerfile.single "${sargs[@]}" --verify \
       --docker "$docker" --context "$src/$context" --build-network host ${smoke:+--smoke "$smoke"} > verify.txt 2> verify.err)
     vrc=$?

@@ -44,7 +44,8 @@ flavour() { # builds hprojects-standin/$1 unless present
         "$docker" build -q -f "$ctx/Dockerfile.flavour" -t "$img" "$ctx" >/dev/null
         "$docker" rmi "$img.tmp" >/dev/null
       else "$docker" tag "$img.tmp" "$img" && "$docker" rmi "$img.tmp" >/dev/null; fi ;;
-    alpine) "$docker" build -q --network host -f "$here/standins/alpine.Dockerfile" -t "$img" "$ctx" >/dev/null ;;
+    alpine) rm -rf "$ctx/alpine-shims" && cp -a "$here/standins/alpine-shims" "$ctx/"
+      "$docker" build -q --network host -f "$here/standins/alpine.Dockerfile" -t "$img" "$ctx" >/dev/null ;;
     *) echo "standins: unknown flavour $f" >&2; exit 2 ;;
   esac
 }

@@ -1,7 +1,8 @@
 # Stand-in for alpine:3.x, which cannot be pulled here: Debian's busybox-static
-# (its applets linked under /bin, /sbin and /usr/bin: sh, adduser, addgroup, …)
-# in an otherwise empty image with Alpine's users. There is no apk: a
-# Dockerfile whose final stage runs apk needs its own conversion.
+# (its applets linked under /bin, /sbin and /usr/bin: sh, …) in an otherwise
+# empty image with Alpine's users; Debian's busybox has no adduser/addgroup:
+# small shims with Alpine's options stand in (alpine-shims/). There is no apk:
+# a Dockerfile whose final stage runs apk needs its own conversion.
 FROM imgdiff-e2e/bookworm:base AS unpack
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
  && mkdir -p /tmp/debs /out && cd /tmp/debs && apt-get download busybox-static \
@@ -15,5 +16,6 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
  && printf 'NAME="Alpine Linux (stand-in: Debian busybox-static)"\nID=alpine\n' > /out/etc/os-release
 FROM scratch
 COPY --from=unpack /out/ /
+COPY alpine-shims/addgroup alpine-shims/adduser /usr/sbin/
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 CMD ["/bin/sh"]

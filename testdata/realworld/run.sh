@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The acceptance of `imgdiff suggest` on projects nobody here wrote (docs/suggest.md,
 # "Projects nobody here wrote"). Not part of CI: it needs checkouts of public
-# projects (never committed here) and builds them.
+# projects (never committed here) and builds them. The checkouts' submodules
+# must be checked out too (jq: vendor/oniguruma).
 #
 #   testdata/realworld/run.sh CHECKOUTS [PROJECT...]
 #
@@ -18,7 +19,8 @@
 #     TCP ports listened on, the first output lines; the conf's smoke command's
 #     status and output); ΔS(single, suggested) against ΔS(single, multi) by
 #     `imgdiff compare`; the predicted size against the built one
-#     (`suggest --check`);
+#     (`suggest --check`); and, where this imgdiff has it, `suggest --verify`
+#     (its verdict first in the row: pass, fail, cannot build);
 #  4. prints one Markdown table row per project (and keeps every file in
 #     $WORK/NAME: Dockerfiles, suggestion, prediction, logs).
 # Environment: IMGDIFF (default: imgdiff on PATH), DOCKER (/usr/bin/docker),

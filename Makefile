@@ -27,7 +27,7 @@ demo: build
 # ./... leaves out testdata/, so the programs there (the image generator
 # and the benchmark driver) are named: they are built, vetted and linked
 # against the packages like the rest.
-LINT_PKGS := ./... ./testdata/gen ./testdata/bench
+LINT_PKGS := ./... ./testdata/gen ./testdata/bench ./testdata/realworld/tosingle
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

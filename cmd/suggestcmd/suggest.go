@@ -39,7 +39,9 @@ type Options struct {
 	// Check is --check: the image built from the suggestion, compared
 	// with the original and the prediction instead of writing the
 	// Dockerfile.
-	Check  string
+	Check string
+	// Verify are the --verify flags (verify.go).
+	Verify VerifyOptions
 	Config config.BudgetFlags
 }
 
@@ -87,6 +89,9 @@ predicted size), 1 the built image misses the prediction by more than 5%,
 			if opts.Check != "" && opts.OutputFile != "" {
 				return cmdutil.FlagErrorf("--check compares a built image; --output-file writes a Dockerfile: give one of them")
 			}
+			if err := opts.Verify.validate(opts); err != nil {
+				return err
+			}
 			opts.Ref = args[0]
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -100,6 +105,7 @@ predicted size), 1 the built image misses the prediction by more than 5%,
 	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the Dockerfile to `FILE` instead of stdout")
 	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "the prediction on stderr (the check on stdout): table or json")
 	cmd.Flags().StringVar(&opts.Check, "check", "", "compare `BUILT`, the image built from the suggestion, with the original and the prediction")
+	addVerifyFlags(cmd.Flags(), &opts.Verify)
 	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
 	return cmd
 }
@@ -138,6 +144,9 @@ func suggestRun(ctx context.Context, opts *Options) error {
 	if opts.Check != "" {
 		po.Budgets = nil // the check's gate is the prediction
 		return checkRun(opts, po, s, loaded[0], loaded[1])
+	}
+	if opts.Verify.On {
+		return verifyRun(ctx, opts, po, s, loaded[0])
 	}
 	if opts.OutputFile != "" {
 		if err := os.WriteFile(opts.OutputFile, []byte(s.Dockerfile), 0o644); err != nil {

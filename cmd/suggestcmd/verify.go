@@ -124,6 +124,22 @@ type Verification struct {
 	DockerSizeError float64 `json:"dockerSizeErrorPercent"`
 	Check           *Check  `json:"check"`
 	Pass            bool    `json:"pass"`
+	// Seconds are how long each part took.
+	Seconds Timings `json:"seconds"`
+}
+
+// Timings are the wall-clock seconds of --verify's parts.
+type Timings struct {
+	Build float64 `json:"build"`
+	Runs  float64 `json:"runs"`
+	// Size is the size check: docker image inspect, docker save, and
+	// the built image read and compared with the original.
+	Size float64 `json:"size"`
+}
+
+// since is the seconds from start to now, to a tenth.
+func since(start time.Time) float64 {
+	return math.Round(10*time.Since(start).Seconds()) / 10
 }
 
 // RunPair is one way of running, in both images.
@@ -206,6 +222,7 @@ func verifyRun(ctx context.Context, opts *Options, po pipeline.Options, s *sugge
 		return fmt.Errorf("--verify: %w", err)
 	}
 	opts.IO.Errorf("--verify: building the suggestion as %s with %s", r.Suggested, r.Builder)
+	start := time.Now()
 	log, err := eng.Build(ctx, BuildSpec{Dockerfile: r.Dockerfile, Context: r.Context, Tag: r.Suggested, BuildArgs: v.BuildArgs, Network: v.BuildNetwork, Keep: r.Kept})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -215,6 +232,7 @@ func verifyRun(ctx context.Context, opts *Options, po pipeline.Options, s *sugge
 		return fmt.Errorf("--verify: the suggestion for %s does not build (%s, context %s): %w", opts.Ref, r.Dockerfile, r.Context, err)
 	}
 
+	r.Seconds.Build = since(start)
 	var smoke []string
 	if v.Smoke != "" {
 		smoke = smokeArgv(v.Smoke)
@@ -226,6 +244,7 @@ func verifyRun(ctx context.Context, opts *Options, po pipeline.Options, s *sugge
 	}
 	prefix := containerName(names) + "-" + suffix
 	opts.IO.Errorf("--verify: running %s and the suggestion, network off, for at most %s each", opts.Ref, v.Timeout)
+	start = time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	helpers := []string{original, r.Suggested}
 	for _, x := range []struct {
@@ -247,6 +266,8 @@ func verifyRun(ctx context.Context, opts *Options, po pipeline.Options, s *sugge
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	r.Seconds.Runs = since(start)
+	start = time.Now()
 	r.Differences, r.Notes = compareRuns("run", r.Runs.Original, r.Runs.Suggested)
 	if r.Smoke != nil {
 		d, n := compareRuns("--smoke", r.Smoke.Original, r.Smoke.Suggested)
@@ -276,6 +297,7 @@ func verifyRun(ctx context.Context, opts *Options, po pipeline.Options, s *sugge
 		return err
 	}
 	r.Check = newCheck(opts.Ref, r.Suggested, s, c)
+	r.Seconds.Size = since(start)
 	r.DockerSizeError = percent(r.DockerSize-s.Prediction.Predicted, r.DockerSize)
 	r.Pass = r.SameBehaviour && r.Check.Pass && math.Abs(r.DockerSizeError) <= CheckTolerance
 
@@ -350,6 +372,7 @@ func writeVerification(w io.Writer, format string, r *Verification) error {
 	}
 	fmt.Fprintf(&b, "built      %s (%s) with %s\n", show(r.Suggested), kept, r.Builder)
 	fmt.Fprintf(&b, "context    %s\n", show(r.Context))
+	fmt.Fprintf(&b, "took       %.1fs to build, %.1fs to run both, %.1fs to measure\n", r.Seconds.Build, r.Seconds.Runs, r.Seconds.Size)
 	fmt.Fprintf(&b, "\nrun, network off, at most %gs:\n", r.Timeout)
 	runRows(&b, "original", r.Runs.Original)
 	runRows(&b, "suggested", r.Runs.Suggested)
@@ -390,11 +413,15 @@ func runRows(b *strings.Builder, who string, r *Run) {
 	if r == nil {
 		return
 	}
-	ports := "ports not read: " + r.PortsUnknown
-	if r.Ports != nil {
-		ports = "listens on " + portList(r.Ports)
+	ports := ""
+	switch {
+	case !r.Running:
+	case r.Ports != nil:
+		ports = "; listens on " + portList(r.Ports)
+	default:
+		ports = "; ports not read: " + r.PortsUnknown
 	}
-	fmt.Fprintf(b, "  %-9s %s; %s\n", who, model.Visible(r.outcome()), model.Visible(ports))
+	fmt.Fprintf(b, "  %-9s %s%s\n", who, model.Visible(r.outcome()), model.Visible(ports))
 	if len(r.Command) > 0 {
 		fmt.Fprintf(b, "  %-9s ran %s\n", "", model.Visible(strings.Join(r.Command, " ")))
 	}

@@ -1,13 +1,17 @@
 package suggestcmd
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -206,7 +210,16 @@ func (d *dockerCLI) Image(ctx context.Context, ref string) (string, error) {
 			return "", fmt.Errorf("%s: not in the engine the docker CLI uses: %w", ref, err)
 		}
 		return name, nil
-	case layers.DockerArchive, layers.OCIArchive:
+	case layers.DockerArchive:
+		// The engine may have the image already (the archive is a docker
+		// save of it): its config digest is its ID.
+		if id := archiveImageID(r.Path, r.Name); id != "" {
+			if _, err := d.out(ctx, "image", "inspect", "--format", "{{.Id}}", id); err == nil {
+				return id, nil
+			}
+		}
+		return d.load(ctx, ref, r.Path, r.Name)
+	case layers.OCIArchive:
 		return d.load(ctx, ref, r.Path, r.Name)
 	case layers.OCILayout:
 		return "", fmt.Errorf("%s: --verify runs the original in the engine, and docker cannot load an OCI layout directory: copy it in first (skopeo copy %s docker-daemon:NAME:TAG) and give docker-daemon:NAME:TAG", ref, ref)
@@ -225,6 +238,49 @@ func (d *dockerCLI) Image(ctx context.Context, ref string) (string, error) {
 		return "", fmt.Errorf("%s: not in the engine, and docker pull failed: %w", ref, err)
 	}
 	return name, nil
+}
+
+// archiveImageID is the image ID (config digest) of the image a docker
+// save archive holds (of several, the one tagged name), from its
+// manifest.json; "" when it cannot tell. The tar is read by headers,
+// skipping the layers.
+func archiveImageID(p, name string) string {
+	f, err := os.Open(p)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			return ""
+		}
+		if path.Clean(h.Name) != "manifest.json" {
+			continue
+		}
+		var entries []struct {
+			Config   string
+			RepoTags []string
+		}
+		if err := json.NewDecoder(io.LimitReader(tr, 1<<20)).Decode(&entries); err != nil {
+			return ""
+		}
+		for _, e := range entries {
+			if len(entries) == 1 || slices.Contains(e.RepoTags, name) || slices.Contains(e.RepoTags, name+":latest") {
+				id := strings.TrimSuffix(path.Base(e.Config), ".json")
+				if len(id) == 64 && isHexString(id) {
+					return "sha256:" + id
+				}
+			}
+		}
+		return ""
+	}
+}
+
+func isHexString(s string) bool {
+	_, err := hex.DecodeString(s)
+	return err == nil
 }
 
 // load is `docker load -i path`; the image it names (of several, the one

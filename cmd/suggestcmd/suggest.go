@@ -72,12 +72,28 @@ the ΔS decomposition of 'imgdiff compare ORIGINAL BUILT' (to stdout; -o json).
   docker build -f Dockerfile.suggested -t app:suggested .
   imgdiff suggest app:single --dockerfile Dockerfile --check app:suggested
 
-Exit codes: 0 done (with --check: the built image is within 5% of the
-predicted size), 1 the built image misses the prediction by more than 5%,
-2 bad input, 130 interrupted.`,
+Prove it on this machine with --verify: suggest builds the suggestion with
+BuildKit through your docker CLI (docker buildx build, or DOCKER_BUILDKIT=1
+docker build on a client older than 23; --context DIR, --build-arg), runs
+the original and the built image the same way (their own ENTRYPOINT/CMD,
+--network none, at most --timeout each) and compares how each run ended
+(exit status, or still running), the ports listened on at the deadline and
+the first lines of stdout and stderr (timestamps, ids, pids normalised);
+with --smoke 'CMD' it runs CMD in both (as argv when it has no shell
+syntax, so a scratch image can run it) and compares its exit status and
+output. Then the --check comparison of the built image. Every container
+and image it made is removed, also on Ctrl-C (--tag NAME keeps the image).
+  imgdiff suggest app:single --dockerfile Dockerfile --verify --smoke 'app --version'
+
+Exit codes: 0 done (with --check or --verify: the built image is within 5%
+of the predicted size, and with --verify behaves as the original), 1 the
+built image misses the prediction by more than 5% or (--verify) behaves
+differently, 2 bad input or (--verify) the suggestion does not build,
+130 interrupted.`,
 		Example: `  imgdiff suggest app:single --dockerfile Dockerfile > Dockerfile.suggested
   imgdiff suggest oci:build/app --dockerfile Dockerfile --output-file Dockerfile.multi -o json
-  imgdiff suggest app:single --dockerfile Dockerfile --check app:suggested`,
+  imgdiff suggest app:single --dockerfile Dockerfile --check app:suggested
+  imgdiff suggest app:single --dockerfile Dockerfile --verify --smoke '/usr/local/bin/app --version'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Dockerfile == "" {

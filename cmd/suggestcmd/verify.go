@@ -229,7 +229,11 @@ func verifyRun(ctx context.Context, opts *Options, po pipeline.Options, s *sugge
 			return ctx.Err()
 		}
 		writeLogTail(opts.IO.ErrOut, log, 30)
-		return fmt.Errorf("--verify: the suggestion for %s does not build (%s, context %s): %w", opts.Ref, r.Dockerfile, r.Context, err)
+		where := r.Dockerfile
+		if opts.OutputFile == "" {
+			where = "--output-file keeps it"
+		}
+		return fmt.Errorf("--verify: the suggestion for %s does not build (%s; context %s): %w", opts.Ref, where, r.Context, err)
 	}
 
 	r.Seconds.Build = since(start)

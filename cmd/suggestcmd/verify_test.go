@@ -270,7 +270,7 @@ func TestVerifyBuildFails(t *testing.T) {
 	f.buildLog = "#5 [2/3] RUN make\n#5 ERROR: process \"/bin/sh -c make\" did not complete successfully: exit code: 2\n\x1b[31mfailed\x1b[0m\n"
 	out, errOut, err := e.run(context.Background(), f)
 	if cmdutil.ExitCode(err) != 2 || err == nil || strings.Contains(err.Error(), "\n") ||
-		!strings.Contains(err.Error(), "does not build") || !strings.Contains(err.Error(), e.orig) || !strings.Contains(err.Error(), "Dockerfile.suggested") {
+		!strings.Contains(err.Error(), "does not build") || !strings.Contains(err.Error(), e.orig) || !strings.Contains(err.Error(), "--output-file keeps it") {
 		t.Fatalf("err %v (exit %d), want one line naming the image and the Dockerfile, exit 2", err, cmdutil.ExitCode(err))
 	}
 	if !strings.Contains(errOut, "did not complete successfully: exit code: 2") || !strings.Contains(errOut, `\x1b[31mfailed`) || strings.Contains(errOut, "\x1b") {

@@ -116,6 +116,18 @@ func lastLine(b []byte, def string) string {
 	return def
 }
 
+// startError is why `docker start` failed: the daemon's answer (its
+// first line; the CLI's last line only names the container), without
+// the "Error response from daemon: " prefix.
+func startError(errOut []byte, def string) string {
+	for _, l := range strings.Split(string(errOut), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			return strings.TrimPrefix(l, "Error response from daemon: ")
+		}
+	}
+	return def
+}
+
 func (d *dockerCLI) Builder(ctx context.Context) (string, error) {
 	version, err := d.out(ctx, "version", "--format", "{{.Client.Version}}")
 	if err != nil {
@@ -224,7 +236,10 @@ func (d *dockerCLI) Image(ctx context.Context, ref string) (string, error) {
 	case layers.OCILayout:
 		return "", fmt.Errorf("%s: --verify runs the original in the engine, and docker cannot load an OCI layout directory: copy it in first (skopeo copy %s docker-daemon:NAME:TAG) and give docker-daemon:NAME:TAG", ref, ref)
 	case "":
-		if _, err := os.Stat(ref); err == nil {
+		if st, err := os.Stat(ref); err == nil {
+			if st.IsDir() {
+				return "", fmt.Errorf("%s: --verify runs the original in the engine, and docker cannot load an OCI layout directory: copy it in first (skopeo copy oci:%s docker-daemon:NAME:TAG) and give docker-daemon:NAME:TAG", ref, ref)
+			}
 			return d.load(ctx, ref, ref, "")
 		}
 	}
@@ -384,7 +399,7 @@ func (d *dockerCLI) container(ctx context.Context, name, image string, argv, fla
 		}
 		// The runtime could not start it (no such executable in the
 		// image): a behaviour, not a failure of the verification.
-		r.Error = lastLine(errOut, err.Error())
+		r.Error = startError(errOut, err.Error())
 		return r, nil
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
@@ -474,7 +489,11 @@ func (d *dockerCLI) ports(ctx context.Context, name string, helpers []string) ([
 		d.record(&d.containers, helper, false)
 		out, _, _ := d.run(ctx, nil, "run", "--rm", "--name", helper, "--network", "container:"+name, "--entrypoint", "cat", h,
 			"/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6")
-		d.forget(&d.containers, helper)
+		// --rm does not remove a container that failed to start (no cat
+		// in the image) on every engine.
+		if _, _, err := d.run(ctx, nil, "rm", "--force", helper); err == nil || isNoSuch(err) {
+			d.forget(&d.containers, helper)
+		}
 		if bytes.Contains(out, []byte("local_address")) {
 			if p, err := parseProcNet(out); err == nil {
 				return nonNil(p), ""

@@ -198,6 +198,8 @@ func compareRuns(what string, a, b *Run) (diffs, notes []string) {
 	// already differs).
 	switch {
 	case !a.Running || !b.Running:
+	case a.Ports == nil && b.Ports == nil && a.PortsUnknown == "" && b.PortsUnknown == "":
+		// Not read at all (a --smoke command's runs).
 	case a.Ports == nil || b.Ports == nil:
 		why := a.PortsUnknown
 		if why == "" {

@@ -283,7 +283,9 @@ func archiveImageID(p, name string) string {
 		}
 		for _, e := range entries {
 			if len(entries) == 1 || slices.Contains(e.RepoTags, name) || slices.Contains(e.RepoTags, name+":latest") {
-				id := strings.TrimSuffix(path.Base(e.Config), ".json")
+				// <hex>.json (docker save before 25), blobs/sha256/<hex>
+				// (after), sha256:<hex> (go-containerregistry).
+				id := strings.TrimPrefix(strings.TrimSuffix(path.Base(e.Config), ".json"), "sha256:")
 				if len(id) == 64 && isHexString(id) {
 					return "sha256:" + id
 				}

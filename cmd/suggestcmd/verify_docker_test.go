@@ -12,49 +12,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// fakeDocker is a docker CLI written in sh: it logs each call (its
-// arguments and DOCKER_BUILDKIT) to a file and answers as the engine
-// would, for an image "server" that keeps running and an image "cli"
-// that exits 3 at once. Its behaviour is set by environment variables.
-const fakeDocker = `#!/bin/sh
-echo "DOCKER_BUILDKIT=$DOCKER_BUILDKIT $*" >> "$FAKE_LOG"
-case "$1" in
---version) echo "Docker version $FAKE_VERSION, build 1"; exit 0 ;;
-version) echo "$FAKE_VERSION"; exit 0 ;;
-buildx) [ -n "$FAKE_BUILDX" ] && exit 0; echo "docker: 'buildx' is not a docker command." >&2; exit 1 ;;
-build) echo "#1 DONE"; exit 0 ;;
-create) echo 0123456789abcdef; exit 0 ;;
-container)
-	case "$3" in
-	*smoke*) echo '[{"Id":"x","Path":"/bin/app","Args":["--version"],"State":{"Pid":0}}]' ;;
-	*) echo '[{"Id":"x","Path":"/bin/app","Args":[],"State":{"Pid":0}}]' ;;
-	esac
-	exit 0 ;;
-start) exit 0 ;;
-wait)
-	case "$2" in
-	*server*) case "$2" in *smoke*) echo 0; exit 0 ;; esac; exec sleep 30 ;;
-	*) echo 3; exit 0 ;;
-	esac ;;
-kill|rm|rmi) exit 0 ;;
-logs) echo "out 1"; echo "out 2"; echo "2026-12-06T10:00:00Z err" >&2; exit 0 ;;
-run)
-	printf '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n'
-	printf '   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1 0 100 0 0 10 0\n'
-	exit 0 ;;
-image) echo 1234; exit 0 ;;
-esac
-echo "fake docker: $1?" >&2
-exit 1
-`
+// fakeDockerScript is a docker CLI written in sh (see its comment).
+const fakeDockerScript = "testdata/fakedocker.sh"
+
 
 // newFakeDocker writes fakeDocker and returns a dockerCLI running it and
 // a function that reads its call log.
 func newFakeDocker(t *testing.T, version string, buildx bool) (*dockerCLI, func() []string) {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "docker")
-	if err := os.WriteFile(bin, []byte(fakeDocker), 0o755); err != nil {
+	bin, err := filepath.Abs(fakeDockerScript)
+	if err != nil {
 		t.Fatal(err)
 	}
 	log := filepath.Join(dir, "log")

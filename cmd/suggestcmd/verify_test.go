@@ -125,6 +125,7 @@ var staticBinary struct {
 
 func newVerifyEnv(t *testing.T) *verifyEnv {
 	t.Helper()
+	t.Parallel()
 	staticBinary.once.Do(func() { staticBinary.b = buildGo(t, "0") })
 	binary := staticBinary.b
 	if binary == nil {

@@ -295,7 +295,12 @@ func (e *e2eEnv) verify(t *testing.T, dir, ref, dockerfile, buildCtx, tag string
 	}
 	args = append(args, extra...)
 	start := time.Now()
-	r := e.run(t, args...)
+	// As long as a docker build may take on a busy machine (the builds
+	// had no limit before --verify ran them).
+	r, err := e.execTimeout(30*time.Minute, nil, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	took := time.Since(start)
 	name := "verify"
 	if len(extra) > 0 {

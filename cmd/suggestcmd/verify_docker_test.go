@@ -15,7 +15,6 @@ import (
 // fakeDockerScript is a docker CLI written in sh (see its comment).
 const fakeDockerScript = "testdata/fakedocker.sh"
 
-
 // newFakeDocker writes fakeDocker and returns a dockerCLI running it and
 // a function that reads its call log.
 func newFakeDocker(t *testing.T, version string, buildx bool) (*dockerCLI, func() []string) {

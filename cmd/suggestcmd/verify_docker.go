@@ -416,6 +416,17 @@ func (d *dockerCLI) container(ctx context.Context, name, image string, argv, fla
 			return nil, fmt.Errorf("docker wait %s: %q", name, code)
 		}
 	case errors.Is(err, context.DeadlineExceeded):
+		// The deadline also ran while the CLI started and asked (seconds
+		// on a busy machine): whether the container still runs is the
+		// engine's to say.
+		st, err := d.inspect(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if !st.State.Running {
+			r.ExitCode = st.State.ExitCode
+			break
+		}
 		r.Running = true
 		if whileRunning != nil {
 			if err := whileRunning(ctx, r); err != nil {
@@ -443,7 +454,9 @@ type containerState struct {
 	Path  string   `json:"Path"`
 	Args  []string `json:"Args"`
 	State struct {
-		Pid int `json:"Pid"`
+		Running  bool `json:"Running"`
+		ExitCode int  `json:"ExitCode"`
+		Pid      int  `json:"Pid"`
 	} `json:"State"`
 }
 

@@ -132,6 +132,16 @@ func TestDockerCLIRun(t *testing.T) {
 	if got := calls(); !slices.Contains(got, "DOCKER_BUILDKIT= create --name v-cli-smoke --network none --entrypoint /bin/app cli") {
 		t.Errorf("the smoke of an exited run is not run with the network off:\n%s", strings.Join(got, "\n"))
 	}
+
+	// `docker wait` slower than the deadline (a busy machine) for a
+	// container that exited: it exited, as the engine says.
+	main, _, err = d.Run(ctx, RunSpec{Image: "cli", Name: "v-slow", Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if main.Running || main.ExitCode != 4 {
+		t.Errorf("slow wait: %+v, want exited 4", main)
+	}
 }
 
 // Cancelled while a container runs: Run returns the context's error, and

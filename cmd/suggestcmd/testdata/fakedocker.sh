@@ -1,8 +1,10 @@
 #!/bin/sh
 # A docker CLI for tests of `imgdiff suggest --verify`: it logs each call
 # (DOCKER_BUILDKIT and its arguments) to $FAKE_LOG and answers as the
-# engine would, for an image "server" that keeps running (every image with
-# $FAKE_WAIT_SLEEP set) and any other image, which exits 3 at once.
+# engine would, for a container "*server*" that keeps running (every one
+# with $FAKE_WAIT_SLEEP set), "*slow*" that exited 4 but whose `docker
+# wait` does not answer before the deadline, and any other, which exits 3
+# at once.
 # $FAKE_VERSION is the client version, $FAKE_BUILDX set means it has buildx.
 echo "DOCKER_BUILDKIT=$DOCKER_BUILDKIT $*" >> "$FAKE_LOG"
 case "$1" in
@@ -14,6 +16,8 @@ create) echo 0123456789abcdef; exit 0 ;;
 container)
 	case "$3" in
 	*smoke*) echo '[{"Id":"x","Path":"/bin/app","Args":["--version"],"State":{"Pid":0}}]' ;;
+	*server*) echo '[{"Id":"x","Path":"/bin/app","Args":[],"State":{"Running":true,"Pid":0}}]' ;;
+	*slow*) echo '[{"Id":"x","Path":"/bin/app","Args":[],"State":{"Running":false,"ExitCode":4,"Pid":0}}]' ;;
 	*) echo '[{"Id":"x","Path":"/bin/app","Args":[],"State":{"Pid":0}}]' ;;
 	esac
 	exit 0 ;;
@@ -22,6 +26,7 @@ wait)
 	[ -n "$FAKE_WAIT_SLEEP" ] && exec sleep 30
 	case "$2" in
 	*server*) case "$2" in *smoke*) echo 0; exit 0 ;; esac; exec sleep 30 ;;
+	*slow*) exec sleep 30 ;; # the CLI lags: the container exited (4) before the deadline
 	*) echo 3; exit 0 ;;
 	esac ;;
 kill|rm|rmi) exit 0 ;;

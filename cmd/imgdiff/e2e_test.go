@@ -215,7 +215,13 @@ func (e *e2eEnv) exec(args ...string) (e2eResult, error) { return e.execEnv(nil,
 
 // execEnv runs imgdiff with extra environment variables (KEY=VALUE).
 func (e *e2eEnv) execEnv(env []string, args ...string) (e2eResult, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	return e.execTimeout(5*time.Minute, env, args...)
+}
+
+// execTimeout is execEnv with a time limit of its own (a run that builds
+// an image takes as long as the build).
+func (e *e2eEnv) execTimeout(limit time.Duration, env []string, args ...string) (e2eResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.bin, args...)
 	cmd.Env = append(os.Environ(), env...)

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -29,7 +30,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/imgdiff/imgdiff/layers/imagetest"
 )
 
 // asMainEnv makes the test binary run imgdiff's main instead of the tests
@@ -316,4 +320,48 @@ func TestInterruptInsideAHugeFile(t *testing.T) {
 	}
 	start := time.Now()
 	interrupted(t, nil, func() bool { return time.Since(start) > 1500*time.Millisecond }, "analyze", "oci:"+dir)
+}
+
+// TestInterruptWhileVerifying: SIGINT while `suggest --verify` waits for
+// the two containers (a fake docker CLI whose `docker wait` never ends):
+// exit 130 within a second, and every container and the temporary image
+// removed (the fake CLI's log of calls).
+func TestInterruptWhileVerifying(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dir := t.TempDir()
+	img, err := imagetest.Build(imagetest.DemoSingle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(dir, "single.tar")
+	if err := tarball.WriteToFile(archive, name.MustParseReference("demo:single"), img); err != nil {
+		t.Fatal(err)
+	}
+	df := filepath.Join(dir, "Dockerfile.single")
+	if err := os.WriteFile(df, []byte(imagetest.DemoSingleDockerfile()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	docker, err := filepath.Abs("../suggestcmd/testdata/fakedocker.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, "docker.log")
+	calls := func() string { b, _ := os.ReadFile(log); return string(b) }
+	// The cache is off: the original was read in full before the
+	// interrupt, and its complete cache entries are not leftovers.
+	interrupted(t, []string{"FAKE_LOG=" + log, "FAKE_VERSION=20.10.24", "FAKE_WAIT_SLEEP=1", "IMGDIFF_NO_CACHE=1"},
+		func() bool { return strings.Count(calls(), " wait imgdiff-verify-") == 2 },
+		"suggest", "--no-config", "docker-archive:"+archive, "--dockerfile", df, "--verify", "--docker", docker)
+	got := calls()
+	for _, re := range []string{
+		`(?m)^DOCKER_BUILDKIT= rm --force imgdiff-verify-[0-9a-f]{12}-original$`,
+		`(?m)^DOCKER_BUILDKIT= rm --force imgdiff-verify-[0-9a-f]{12}-suggested$`,
+		`(?m)^DOCKER_BUILDKIT= rmi imgdiff-verify-[0-9a-f]{12}:suggested$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(got) {
+			t.Errorf("no call matching %s after the interrupt:\n%s", re, got)
+		}
+	}
 }

@@ -42,7 +42,9 @@ type Options struct {
 	Check string
 	// Base is --base: the final stage's base the user chose (distroless,
 	// a company base) instead of the one the evidence picks.
-	Base   string
+	Base string
+	// Verify are the --verify flags (verify.go).
+	Verify VerifyOptions
 	Config config.BudgetFlags
 }
 
@@ -80,12 +82,28 @@ the ΔS decomposition of 'imgdiff compare ORIGINAL BUILT' (to stdout; -o json).
   docker build -f Dockerfile.suggested -t app:suggested .
   imgdiff suggest app:single --dockerfile Dockerfile --check app:suggested
 
-Exit codes: 0 done (with --check: the built image is within 5% of the
-predicted size), 1 the built image misses the prediction by more than 5%,
-2 bad input, 130 interrupted.`,
+Prove it on this machine with --verify: suggest builds the suggestion with
+BuildKit through your docker CLI (docker buildx build, or DOCKER_BUILDKIT=1
+docker build on a client older than 23; --context DIR, --build-arg), runs
+the original and the built image the same way (their own ENTRYPOINT/CMD,
+--network none, at most --timeout each) and compares how each run ended
+(exit status, or still running), the ports listened on at the deadline and
+the first lines of stdout and stderr (timestamps, ids, pids normalised);
+with --smoke 'CMD' it runs CMD in both (as argv when it has no shell
+syntax, so a scratch image can run it) and compares its exit status and
+output. Then the --check comparison of the built image. Every container
+and image it made is removed, also on Ctrl-C (--tag NAME keeps the image).
+  imgdiff suggest app:single --dockerfile Dockerfile --verify --smoke 'app --version'
+
+Exit codes: 0 done (with --check or --verify: the built image is within 5%
+of the predicted size, and with --verify behaves as the original), 1 the
+built image misses the prediction by more than 5% or (--verify) behaves
+differently, 2 bad input or (--verify) the suggestion does not build,
+130 interrupted.`,
 		Example: `  imgdiff suggest app:single --dockerfile Dockerfile > Dockerfile.suggested
   imgdiff suggest oci:build/app --dockerfile Dockerfile --output-file Dockerfile.multi -o json
-  imgdiff suggest app:single --dockerfile Dockerfile --check app:suggested`,
+  imgdiff suggest app:single --dockerfile Dockerfile --check app:suggested
+  imgdiff suggest app:single --dockerfile Dockerfile --verify --smoke '/usr/local/bin/app --version'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Dockerfile == "" {
@@ -96,6 +114,9 @@ predicted size), 1 the built image misses the prediction by more than 5%,
 			}
 			if opts.Check != "" && opts.OutputFile != "" {
 				return cmdutil.FlagErrorf("--check compares a built image; --output-file writes a Dockerfile: give one of them")
+			}
+			if err := opts.Verify.validate(opts); err != nil {
+				return err
 			}
 			opts.Ref = args[0]
 			if runF != nil {
@@ -111,6 +132,7 @@ predicted size), 1 the built image misses the prediction by more than 5%,
 	cmd.Flags().StringVarP(&opts.Format, "output", "o", "table", "the prediction on stderr (the check on stdout): table or json")
 	cmd.Flags().StringVar(&opts.Base, "base", "", "start the final stage FROM `IMAGE` (distroless, a company base); the copied libraries skip what it has")
 	cmd.Flags().StringVar(&opts.Check, "check", "", "compare `BUILT`, the image built from the suggestion, with the original and the prediction")
+	addVerifyFlags(cmd.Flags(), &opts.Verify)
 	config.AddConfigFlags(cmd.Flags(), &opts.Config)
 	return cmd
 }
@@ -155,6 +177,9 @@ func suggestRun(ctx context.Context, opts *Options) error {
 	if opts.Check != "" {
 		po.Budgets = nil // the check's gate is the prediction
 		return checkRun(opts, po, s, loaded[0], loaded[1])
+	}
+	if opts.Verify.On {
+		return verifyRun(ctx, opts, po, s, loaded[0])
 	}
 	if opts.OutputFile != "" {
 		if err := os.WriteFile(opts.OutputFile, []byte(s.Dockerfile), 0o644); err != nil {

@@ -1,0 +1,15 @@
+package suggestcmd
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// ownProcessGroup puts cmd in a process group of its own: a Ctrl-C at
+// the terminal reaches imgdiff alone, which cancels its children and
+// cleans up, rather than each docker CLI on its own. Should imgdiff be
+// killed outright (no cleanup possible), the child gets SIGTERM rather
+// than running on (a docker build then stops).
+func ownProcessGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+}

@@ -84,7 +84,7 @@ the ΔS decomposition of 'imgdiff compare ORIGINAL BUILT' (to stdout; -o json).
 
 Prove it on this machine with --verify: suggest builds the suggestion with
 BuildKit through your docker CLI (docker buildx build, or DOCKER_BUILDKIT=1
-docker build on a client older than 23; --context DIR, --build-arg), runs
+docker build on a client older than 23; --context-dir DIR, --build-arg), runs
 the original and the built image the same way (their own ENTRYPOINT/CMD,
 --network none, at most --timeout each) and compares how each run ended
 (exit status, or still running), the ports listened on at the deadline and

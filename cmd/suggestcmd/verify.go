@@ -30,7 +30,7 @@ type VerifyOptions struct {
 	On bool
 	// Smoke is --smoke: a command run in both images.
 	Smoke string
-	// Context is --context: the build context (default: the
+	// Context is --context-dir: the build context (default: the
 	// Dockerfile's directory).
 	Context string
 	// Timeout bounds each run (--timeout).
@@ -59,7 +59,7 @@ const cleanupTimeout = 60 * time.Second
 func addVerifyFlags(fs *pflag.FlagSet, v *VerifyOptions) {
 	fs.BoolVar(&v.On, "verify", false, "build the suggestion with BuildKit (docker CLI), run it and the original the same way, and compare their behaviour and the built size with the prediction")
 	fs.StringVar(&v.Smoke, "smoke", "", "with --verify: also run `CMD` in both images and compare its exit status and output")
-	fs.StringVar(&v.Context, "context", "", "with --verify: the build context `DIR` (default: the Dockerfile's directory)")
+	fs.StringVar(&v.Context, "context-dir", "", "with --verify: the build context `DIR` (default: the Dockerfile's directory)")
 	fs.DurationVar(&v.Timeout, "timeout", DefaultVerifyTimeout, "with --verify: how long each run may last before it is stopped and counted as still running")
 	fs.StringVar(&v.Tag, "tag", "", "with --verify: tag the built suggestion `NAME` and keep it (default: a temporary tag, removed)")
 	fs.StringArrayVar(&v.BuildArgs, "build-arg", nil, "with --verify: a build argument for the build, KEY=VALUE (repeatable)")
@@ -73,7 +73,7 @@ func (v *VerifyOptions) validate(o *Options) error {
 		for _, f := range []struct {
 			name string
 			set  bool
-		}{{"--smoke", v.Smoke != ""}, {"--context", v.Context != ""}, {"--tag", v.Tag != ""}, {"--build-arg", len(v.BuildArgs) > 0}, {"--build-network", v.BuildNetwork != ""}, {"--timeout", v.Timeout != DefaultVerifyTimeout}, {"--docker", v.Docker != "docker"}} {
+		}{{"--smoke", v.Smoke != ""}, {"--context-dir", v.Context != ""}, {"--tag", v.Tag != ""}, {"--build-arg", len(v.BuildArgs) > 0}, {"--build-network", v.BuildNetwork != ""}, {"--timeout", v.Timeout != DefaultVerifyTimeout}, {"--docker", v.Docker != "docker"}} {
 			if f.set {
 				return cmdutil.FlagErrorf("%s needs --verify", f.name)
 			}
@@ -170,7 +170,7 @@ func verifyRun(ctx context.Context, opts *Options, po pipeline.Options, s *sugge
 	v := &opts.Verify
 	eng := v.engine
 	if eng == nil {
-		eng = newDockerCLI(v.Docker, os.Environ())
+		eng = newDockerCLI(v.Docker, dockerEnv(os.Environ(), opts.Source.Context))
 	}
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
@@ -194,7 +194,7 @@ func verifyRun(ctx context.Context, opts *Options, po pipeline.Options, s *sugge
 		r.Context = abs(v.Context)
 	}
 	if st, err := os.Stat(r.Context); err != nil || !st.IsDir() {
-		return fmt.Errorf("--context %s: not a directory", r.Context)
+		return fmt.Errorf("--context-dir %s: not a directory", r.Context)
 	}
 	tmp, err := os.MkdirTemp("", "imgdiff-verify-")
 	if err != nil {
@@ -441,4 +441,23 @@ func runRows(b *strings.Builder, who string, r *Run) {
 			fmt.Fprintf(b, "  %-9s %s| %s\n", "", s.name, model.Visible(l))
 		}
 	}
+}
+
+// dockerEnv is the environment of the docker CLI --verify runs: the
+// user's, and with --context NAME that context, so that the images are
+// built and run on the engine the original was read from. As in the
+// docker CLI, a context named on the command line wins over DOCKER_HOST,
+// which would otherwise win over DOCKER_CONTEXT: it is left out.
+func dockerEnv(env []string, dockerContext string) []string {
+	if dockerContext == "" {
+		return env
+	}
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "DOCKER_HOST=") || strings.HasPrefix(kv, "DOCKER_CONTEXT=") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "DOCKER_CONTEXT="+dockerContext)
 }

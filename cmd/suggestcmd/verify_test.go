@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -305,7 +306,7 @@ func TestVerifyInterrupted(t *testing.T) {
 	}
 }
 
-// --tag keeps the image; --context and --build-arg reach the build.
+// --tag keeps the image; --context-dir and --build-arg reach the build.
 func TestVerifyTagAndContext(t *testing.T) {
 	e := newVerifyEnv(t)
 	f := e.engine()
@@ -313,7 +314,7 @@ func TestVerifyTagAndContext(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(e.dir, "ctx"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, errOut, err := e.run(context.Background(), f, "--tag", "app:verified", "--context", "ctx", "--build-arg", "BASE=debian:bookworm", "--output-file", "Dockerfile.multi")
+	_, errOut, err := e.run(context.Background(), f, "--tag", "app:verified", "--context-dir", "ctx", "--build-arg", "BASE=debian:bookworm", "--output-file", "Dockerfile.multi")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
@@ -333,7 +334,7 @@ func TestVerifyFlags(t *testing.T) {
 	ios, _, _ := cmdutil.Test()
 	var got *Options
 	cmd := NewCmdSuggest(ios, func(_ context.Context, o *Options) error { got = o; return nil })
-	cmd.SetArgs([]string{"a:1", "--dockerfile", "D", "--verify", "--smoke", "app -v", "--timeout", "2s", "--context", "c", "--docker", "/usr/bin/docker", "--build-network", "host"})
+	cmd.SetArgs([]string{"a:1", "--dockerfile", "D", "--verify", "--smoke", "app -v", "--timeout", "2s", "--context-dir", "c", "--docker", "/usr/bin/docker", "--build-network", "host"})
 	if err := cmd.ExecuteContext(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +343,7 @@ func TestVerifyFlags(t *testing.T) {
 		t.Errorf("options %+v", v)
 	}
 	for _, args := range [][]string{
-		{"--smoke", "x"}, {"--tag", "t:1"}, {"--timeout", "3s"}, {"--context", "c"},
+		{"--smoke", "x"}, {"--tag", "t:1"}, {"--timeout", "3s"}, {"--context-dir", "c"},
 		{"--verify", "--check", "b:1"}, {"--verify", "--timeout", "0s"}, {"--verify", "--smoke", " "}, {"--verify", "--build-arg", "NOEQUALS"},
 	} {
 		cmd := NewCmdSuggest(ios, func(context.Context, *Options) error { return nil })
@@ -352,5 +353,18 @@ func TestVerifyFlags(t *testing.T) {
 		if err := cmd.ExecuteContext(context.Background()); !errors.As(err, &fe) {
 			t.Errorf("%q: %v, want a usage error", args, err)
 		}
+	}
+}
+
+// With --context NAME the docker CLI --verify runs is pointed at that
+// context, over DOCKER_HOST, as `docker --context NAME` would be.
+func TestVerifyDockerEnv(t *testing.T) {
+	env := []string{"PATH=/bin", "DOCKER_HOST=unix:///a.sock", "DOCKER_CONTEXT=old", "HOME=/h"}
+	if got := dockerEnv(env, ""); !slices.Equal(got, env) {
+		t.Errorf("no --context: %q, want the environment unchanged", got)
+	}
+	want := []string{"PATH=/bin", "HOME=/h", "DOCKER_CONTEXT=colima"}
+	if got := dockerEnv(env, "colima"); !slices.Equal(got, want) {
+		t.Errorf("--context colima: %q, want %q", got, want)
 	}
 }

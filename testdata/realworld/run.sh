@@ -148,7 +148,7 @@ for name in "${projects[@]}"; do
   # imgdiff's own proof, where this imgdiff has it
   if [[ $("$imgdiff" suggest --help 2>/dev/null) == *--verify* ]]; then
     (cd "$w" && "$imgdiff" suggest "docker-daemon:$single" --dockerfile Dockerfile.single "${sargs[@]}" --verify \
-      --docker "$docker" --context "$src/$context" --build-network host ${smoke:+--smoke "$smoke"} > verify.txt 2> verify.err)
+      --docker "$docker" --context-dir "$src/$context" --build-network host ${smoke:+--smoke "$smoke"} > verify.txt 2> verify.err)
     vrc=$?
     case $vrc in 0) v="pass";; 1) v="**fail**";; 2) v="**cannot build**";; *) v="exit $vrc";; esac
     verdict="verify: $v; harness: $verdict"

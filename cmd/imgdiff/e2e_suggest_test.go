@@ -280,7 +280,7 @@ const verifyTimeout = "4s"
 func (e *e2eEnv) verify(t *testing.T, dir, ref, dockerfile, buildCtx, tag string, buildArgs []string, extra ...string) (*verifyReport, e2eResult, time.Duration) {
 	t.Helper()
 	args := []string{"suggest", "--no-config", ref, "--dockerfile", dockerfile, "--verify", "--docker", e.docker,
-		"--build-network", "host", "--context", buildCtx, "--timeout", verifyTimeout, "-o", "json",
+		"--build-network", "host", "--context-dir", buildCtx, "--timeout", verifyTimeout, "-o", "json",
 		"--output-file", filepath.Join(dir, "Dockerfile.verified")}
 	for _, a := range buildArgs {
 		args = append(args, "--build-arg", a)

@@ -693,6 +693,52 @@ func TestCopyLinesStayUnderTheLayerLimit(t *testing.T) {
 	}
 }
 
+// A tree holding a file whose name no COPY line can carry (a space, a
+// quote: thread-stream's test/dir with spaces/) is never "all kept": the
+// merge must still copy the directory whole, the file along, and the
+// lines must end under the limit, whatever the names inside.
+func TestCopyLineMergeConvergesOverUnwritableNames(t *testing.T) {
+	fx := nodeFixture()
+	const nm = "app/lib/node_modules/"
+	ci := fx.history[6]
+	for k := 0; k < 150; k++ {
+		ci.files = append(ci.files,
+			ffile{path: fmt.Sprintf("%sp%03d/index.js", nm, k), size: 1_000},
+			ffile{path: fmt.Sprintf("%sp%03d/test/dir with spaces/t.zip", nm, k), size: 10, cat: model.Source},
+			ffile{path: fmt.Sprintf("%sp%03d/test/a.js", nm, k), size: 10, cat: model.Source})
+	}
+	fx.history[6] = ci
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := checkParses(t, got.Dockerfile)
+	copies := 0
+	for _, in := range f.Stages[len(f.Stages)-1].Instructions {
+		if in.Keyword == "COPY" {
+			copies++
+		}
+	}
+	if copies > 91 {
+		t.Errorf("%d COPY lines on a base of 1 layer: over the limit", copies)
+	}
+	if strings.Contains(got.Dockerfile, "/app/lib/node_modules/p") {
+		t.Errorf("node_modules is still copied package by package:\n%s", got.Dockerfile)
+	}
+	merged := 0
+	for _, q := range got.Questions {
+		if strings.Contains(q, "is copied whole") {
+			merged++
+			if !strings.Contains(q, "/app/lib/node_modules is copied whole") || !strings.Contains(q, "150 files whose names no COPY line can carry") {
+				t.Errorf("the merge's question does not say what it brings: %q", q)
+			}
+		}
+	}
+	if merged != 1 {
+		t.Errorf("%d merge questions, want one: %q", merged, got.Questions)
+	}
+}
+
 // The original base comes whole: bytes of its layers that the build
 // overwrote or deleted (an npm upgraded over the base's) are in the
 // suggested image too, and are predicted; the build's own hidden bytes

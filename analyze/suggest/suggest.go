@@ -221,6 +221,7 @@ type state struct {
 	javaJRE     string
 
 	moved     map[string]string // kept file → where the final stage puts it
+	whole     map[string]bool   // directories the COPY-line limit copies whole
 	remap     map[string]string // closed directory → its new place
 	chmod     map[string]string // kept files copied with --chmod (0755, 0644)
 	reachNote string

@@ -389,6 +389,41 @@ func TestUserBase(t *testing.T) {
 	}
 }
 
+// Scripts the build context brought along with the app (a Debian
+// packaging build.sh, an init.d script, a PNG with its x bit set) are not
+// what the container runs: the dynamic binary ENTRYPOINT runs still goes
+// on scratch with its loader and libraries; only a script the
+// configuration runs needs an interpreter, hence the original base.
+func TestUnrunScriptsKeepNoBase(t *testing.T) {
+	fx := cFixture()
+	last := len(fx.history) - 2
+	fx.history[last].files = append(fx.history[last].files,
+		ffile{path: "src/packaging/debian/build.sh", size: 900, mode: 0o755},
+		ffile{path: "src/contrib/init.d/wordfreq", size: 1_200, mode: 0o755},
+		ffile{path: "src/static/icon.png", size: 3_000, mode: 0o755})
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base != "scratch" {
+		t.Errorf("final base %s, want scratch (the container runs /usr/local/bin/wordfreq, an ELF):\n%s", got.Base, got.Dockerfile)
+	}
+	if !slices.ContainsFunc(got.Questions, func(q string) bool {
+		return strings.Contains(q, "/src/contrib/init.d/wordfreq") && strings.Contains(q, "scratch has no interpreter")
+	}) {
+		t.Errorf("the scripts copied onto scratch are not asked about: %q", got.Questions)
+	}
+	// The configuration running one of them keeps the base.
+	fx.config.Entrypoint = []string{"/src/contrib/init.d/wordfreq"}
+	got, err = Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base == "scratch" {
+		t.Errorf("ENTRYPOINT runs a script, yet the base is scratch:\n%s", got.Dockerfile)
+	}
+}
+
 // The program the container runs brings its package however it came in:
 // here the build asked for npm only, which pulled nodejs in (apt marks it
 // auto-installed), and CMD runs node. A copied symlink into a package

@@ -967,12 +967,8 @@ func (s *state) chooseBase() {
 		s.baseWhy = fmt.Sprintf("the JRE variant of the original base %s", orig)
 	}
 	s.userBase()
-	for i, f := range s.img.FS.Files {
-		if s.keep[i] {
-			if _, ok := s.in.ELF[f.Path]; !ok && f.Kind == index.File && f.Mode&0o111 != 0 && !isLib(f.Path) && s.copyOnly() {
-				s.ask(fmt.Sprintf("/%s is executable but no ELF facts were given: does it need a shell or libraries?", f.Path))
-			}
-		}
+	if sc := s.unrunScripts(); len(sc) > 0 && s.copyOnly() {
+		s.ask(fmt.Sprintf("%s are executable but no ELF file (scripts, or no ELF facts were given): copied; nothing the configuration runs names them, and %s has no interpreter: does the app run them?", listNames(sc, 5), s.base))
 	}
 }
 

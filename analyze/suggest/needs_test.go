@@ -517,6 +517,41 @@ func TestPythonImports(t *testing.T) {
 	}
 }
 
+// A Go server whose build context holds Python (a CI script, a module's
+// example bindings) runs no Python: CMD is a native binary. Those
+// imports bring no package and no question; the base stays scratch.
+func TestNativeAppIgnoresCopiedPython(t *testing.T) {
+	fx := goFixture()
+	fx.status += status([2]string{"python3-yaml", ""})
+	fx.auto = append(fx.auto, "python3-yaml") // pulled in by another install: not asked for
+	fx.pkgs = append(fx.pkgs, pkgdef{name: "python3-yaml", manager: "dpkg"})
+	fx.history[1].files = append(fx.history[1].files, ffile{path: "usr/lib/python3/dist-packages/yaml/__init__.py", size: 600_000, pkg: "python3-yaml"})
+	fx.history[4].files = append(fx.history[4].files, ffile{path: "src/.github/scripts/check.py", size: 900})
+	fx.contents = map[string]string{"src/.github/scripts/check.py": "import argparse\nimport yaml\nimport requests\n"}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base != "scratch" || slices.Contains(got.Packages, "python3-yaml") {
+		t.Errorf("base %s, packages %v: want scratch and none (CMD runs a static ELF)", got.Base, got.Packages)
+	}
+	for _, q := range got.Questions {
+		if strings.Contains(q, "imports") {
+			t.Errorf("asked about the imports of a script nothing runs: %q", q)
+		}
+	}
+	// The same file run by the container brings its needs.
+	fx.config.Cmd = []string{"python3", "/src/.github/scripts/check.py"}
+	fx.history[1].files = append(fx.history[1].files, ffile{path: "usr/bin/python3", size: 6_000_000, pkg: "python3-yaml", mode: 0o755})
+	got, err = Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "the app imports") && strings.Contains(q, "requests") }) {
+		t.Errorf("CMD runs the script, yet its imports are not asked about: %q", got.Questions)
+	}
+}
+
 // On a usrmerged base /bin links to usr/bin: the binary a build installed
 // as /bin/hello-svc is recorded at usr/bin/hello-svc. On scratch there is
 // no link, so it is copied to the path CMD names. The go command's

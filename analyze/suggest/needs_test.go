@@ -552,6 +552,22 @@ func TestNativeAppIgnoresCopiedPython(t *testing.T) {
 	}
 }
 
+// Static binaries only, but the container starts through a script the
+// build copied: scratch has no shell to run it, the base stays.
+func TestStaticBinariesBehindAScriptKeepTheBase(t *testing.T) {
+	fx := goFixture()
+	fx.history[4].files = append(fx.history[4].files, ffile{path: "src/start.sh", size: 40, mode: 0o755})
+	fx.config.Cmd = []string{"/src/start.sh"}
+	fx.scripts = map[string][]byte{"src/start.sh": []byte("#!/bin/sh\nexec hello-svc\n")}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base == "scratch" {
+		t.Errorf("CMD runs a shell script, yet the base is scratch:\n%s", got.Dockerfile)
+	}
+}
+
 // On a usrmerged base /bin links to usr/bin: the binary a build installed
 // as /bin/hello-svc is recorded at usr/bin/hello-svc. On scratch there is
 // no link, so it is copied to the path CMD names. The go command's

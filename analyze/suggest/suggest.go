@@ -955,7 +955,7 @@ func (s *state) chooseBase() {
 	orig := root.BaseName
 	s.base, s.baseWhy = orig, fmt.Sprintf("the original base (%s:%d)", s.df.Path, root.From.Start)
 	shell := len(s.img.Config.Entrypoint) > 1 && isShell(s.img.Config.Entrypoint) || len(s.img.Config.Entrypoint) == 0 && len(s.img.Config.Cmd) > 1 && isShell(s.img.Config.Cmd)
-	if s.allStatic && len(s.runtimeNonData()) == 0 && !shell {
+	if s.allStatic && len(s.runtimeNonData()) == 0 && !shell && !s.scriptsRun() {
 		s.base = "scratch"
 		s.baseWhy = fmt.Sprintf("every binary copied is static (no PT_INTERP, no DT_NEEDED: %s)", "/"+strings.Join(s.binaries, ", /"))
 	}

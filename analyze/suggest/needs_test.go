@@ -568,6 +568,40 @@ func TestStaticBinariesBehindAScriptKeepTheBase(t *testing.T) {
 	}
 }
 
+// A single-stage build FROM a toolchain image (golang, buildpack-deps):
+// the base's own bytes are mostly build tools, and a final stage on it
+// keeps them. Debian's slim image of the same release (base-files 12.x:
+// bookworm) is named for --base; a base of runtime files is not asked.
+func TestToolchainBaseIsAsked(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		gcc   int64
+		asked bool
+	}{{"toolchain", 300_000_000, true}, {"runtime", 100_000, false}} {
+		fx := cFixture()
+		fx.status += "Package: base-files\nStatus: install ok installed\nVersion: 12.4+deb12u7\nArchitecture: amd64\n\n" +
+			status([2]string{"gcc-base", ""})
+		fx.pkgs = append(fx.pkgs, pkgdef{name: "base-files", manager: "dpkg"}, pkgdef{name: "gcc-base", manager: "dpkg", cat: model.BuildTool})
+		base := withLoader(debianBase(fx.status), fx.elf)
+		base.files = append(base.files, ffile{path: "usr/libexec/gcc-base/cc1", size: tc.gcc, pkg: "gcc-base", cat: model.BuildTool, mode: 0o755})
+		fx.history[0] = base
+		fx.config.Entrypoint = []string{"/bin/sh", "-c", "/usr/local/bin/wordfreq"} // a shell: the base stays
+		got, err := Suggest(fx.build(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Base == "scratch" {
+			t.Fatalf("%s: the base is scratch:\n%s", tc.name, got.Dockerfile)
+		}
+		asked := slices.ContainsFunc(got.Questions, func(q string) bool {
+			return strings.Contains(q, "is mostly build tools") && strings.Contains(q, "--base with debian:bookworm-slim (base-files 12.4+deb12u7: Debian 12)")
+		})
+		if asked != tc.asked {
+			t.Errorf("%s: asked %v, want %v: %q", tc.name, asked, tc.asked, got.Questions)
+		}
+	}
+}
+
 // On a usrmerged base /bin links to usr/bin: the binary a build installed
 // as /bin/hello-svc is recorded at usr/bin/hello-svc. On scratch there is
 // no link, so it is copied to the path CMD names. The go command's

@@ -602,6 +602,41 @@ func TestToolchainBaseIsAsked(t *testing.T) {
 	}
 }
 
+// The original ran as root in its working directory, where the build
+// context left a logs/ tree and a SQLite file the app writes at start: a
+// non-root USER over root-owned copies fails ("mkdir logs/debug:
+// permission denied"). What is copied into the working directory is the
+// USER's; the binary elsewhere stays root's.
+func TestNonRootUserOwnsTheWorkingDirectory(t *testing.T) {
+	fx := goFixture()
+	fx.history[4].files = append(fx.history[4].files,
+		ffile{path: "src/logs/app.log", size: 100}, ffile{path: "src/app.db", size: 8_192})
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParses(t, got.Dockerfile)
+	inWD := 0
+	final := got.Dockerfile[strings.LastIndex(got.Dockerfile, "\nFROM "):]
+	for _, line := range strings.Split(final, "\n") {
+		if !strings.HasPrefix(line, "COPY ") {
+			continue
+		}
+		chowned := strings.Contains(line, "--chown=65532:65532")
+		if strings.HasSuffix(line, " /src/") || strings.HasSuffix(line, " /src/logs") || strings.HasSuffix(line, " /src/logs/") {
+			inWD++
+			if !chowned {
+				t.Errorf("copied into the working directory, not the USER's: %s", line)
+			}
+		} else if chowned {
+			t.Errorf("copied outside the working directory, yet chowned: %s", line)
+		}
+	}
+	if inWD == 0 || !strings.Contains(got.Dockerfile, "\nUSER 65532:65532\n") {
+		t.Errorf("no copy into /src or no USER 65532:65532:\n%s", got.Dockerfile)
+	}
+}
+
 // On a usrmerged base /bin links to usr/bin: the binary a build installed
 // as /bin/hello-svc is recorded at usr/bin/hello-svc. On scratch there is
 // no link, so it is copied to the path CMD names. The go command's

@@ -290,13 +290,28 @@ func (s *state) write() string {
 		w("# Python: pip installed into /%s, copied with the rest of its tree; a venv", d)
 		w("# (python3 -m venv /opt/venv in the build stage) would make it one COPY of /opt/venv")
 	}
+	// The original ran as root in its working directory: an app writes
+	// there (logs/, a SQLite file) and nothing records what. The copies
+	// into it belong to the non-root USER the final stage adds.
+	wdOwner := ""
+	if u, _, _ := s.finalUser(); u == "65532:65532" && s.ranAsRoot() && safe(s.destValue(s.img.Config.WorkingDir)) {
+		wdOwner = strings.Trim(path.Clean("/"+s.destValue(s.img.Config.WorkingDir)), "/")
+	}
+	chowned := 0
 	for _, c := range s.copies {
 		w("# %s", c.note)
-		chmod := ""
+		opts := ""
 		if c.chmod != "" {
-			chmod = " --chmod=" + c.chmod
+			opts = " --chmod=" + c.chmod
 		}
-		w("COPY --from=%s%s %s %s", c.from, chmod, strings.Join(c.srcs, " "), c.dst)
+		if wdOwner != "" && under(strings.Trim(c.dst, "/"), wdOwner) {
+			opts += " --chown=65532:65532"
+			chowned++
+		}
+		w("COPY --from=%s%s %s %s", c.from, opts, strings.Join(c.srcs, " "), c.dst)
+	}
+	if chowned > 0 {
+		s.ask(fmt.Sprintf("the original ran as root; the files copied into the working directory /%s are given to USER 65532:65532 (--chown), as the app may write there (logs, a database); the directory itself stays root's: does the app create files directly in it?", wdOwner))
 	}
 	for _, ins := range s.chainInstructions("EXPOSE") {
 		w("%s", s.df.Snippet(ins.Lines))
@@ -311,6 +326,9 @@ func (s *state) write() string {
 	user, note, question := s.finalUser()
 	if question != "" {
 		s.ask(question)
+	}
+	if chowned > 0 {
+		note += fmt.Sprintf(", but those copied into the working directory /%s: its own (--chown)", wdOwner)
 	}
 	w("# %s", note)
 	if s.reachNote != "" {

@@ -206,9 +206,10 @@ func (s *state) entryBinary() bool {
 	return false
 }
 
-// scriptsRun reports whether a kept executable that is no ELF file (a
-// script: it needs its interpreter) is in the final stage, or the
-// configuration runs a captured script.
+// scriptsRun reports whether the container runs a script (it needs its
+// interpreter): a captured script the configuration runs, or a kept file
+// that is no ELF named by ENTRYPOINT or CMD. Scripts the build merely
+// copied along (packaging, init.d, CI) run nowhere the image says.
 func (s *state) scriptsRun() bool {
 	for p, b := range s.in.Scripts {
 		if len(b) >= 2 && string(b[:2]) == "#!" {
@@ -217,14 +218,36 @@ func (s *state) scriptsRun() bool {
 			}
 		}
 	}
-	for i, f := range s.img.FS.Files {
-		if s.keep[i] && f.Kind == index.File && f.Mode&0o111 != 0 && !isLib(f.Path) {
-			if _, ok := s.in.ELF[f.Path]; !ok {
-				return true
-			}
+	var words []string
+	if e := s.img.Config.Entrypoint; len(e) > 0 {
+		words = append(words, e[0])
+	}
+	if c := s.img.Config.Cmd; len(c) > 0 && !strings.HasPrefix(c[0], "-") {
+		words = append(words, c[0]) // CMD's program, or ENTRYPOINT's argument
+	}
+	for _, w := range words {
+		if i := s.lookPath(w); i >= 0 && s.keep[i] && !s.isELF(i) {
+			return true
 		}
 	}
 	return false
+}
+
+func (s *state) isELF(i int) bool {
+	_, ok := s.in.ELF[s.img.FS.Files[i].Path]
+	return ok
+}
+
+// unrunScripts are the kept executables that are no ELF file: copied
+// onto scratch, nothing there could run them.
+func (s *state) unrunScripts() []string {
+	var out []string
+	for i, f := range s.img.FS.Files {
+		if s.keep[i] && f.Kind == index.File && f.Mode&0o111 != 0 && !isLib(f.Path) && !s.isELF(i) {
+			out = append(out, show("/"+f.Path))
+		}
+	}
+	return out
 }
 
 // closurePackagesOnly reports whether every runtime package but the data

@@ -389,6 +389,41 @@ func TestUserBase(t *testing.T) {
 	}
 }
 
+// Scripts the build context brought along with the app (a Debian
+// packaging build.sh, an init.d script, a PNG with its x bit set) are not
+// what the container runs: the dynamic binary ENTRYPOINT runs still goes
+// on scratch with its loader and libraries; only a script the
+// configuration runs needs an interpreter, hence the original base.
+func TestUnrunScriptsKeepNoBase(t *testing.T) {
+	fx := cFixture()
+	last := len(fx.history) - 2
+	fx.history[last].files = append(fx.history[last].files,
+		ffile{path: "src/packaging/debian/build.sh", size: 900, mode: 0o755},
+		ffile{path: "src/contrib/init.d/wordfreq", size: 1_200, mode: 0o755},
+		ffile{path: "src/static/icon.png", size: 3_000, mode: 0o755})
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base != "scratch" {
+		t.Errorf("final base %s, want scratch (the container runs /usr/local/bin/wordfreq, an ELF):\n%s", got.Base, got.Dockerfile)
+	}
+	if !slices.ContainsFunc(got.Questions, func(q string) bool {
+		return strings.Contains(q, "/src/contrib/init.d/wordfreq") && strings.Contains(q, "scratch has no interpreter")
+	}) {
+		t.Errorf("the scripts copied onto scratch are not asked about: %q", got.Questions)
+	}
+	// The configuration running one of them keeps the base.
+	fx.config.Entrypoint = []string{"/src/contrib/init.d/wordfreq"}
+	got, err = Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base == "scratch" {
+		t.Errorf("ENTRYPOINT runs a script, yet the base is scratch:\n%s", got.Dockerfile)
+	}
+}
+
 // The program the container runs brings its package however it came in:
 // here the build asked for npm only, which pulled nodejs in (apt marks it
 // auto-installed), and CMD runs node. A copied symlink into a package
@@ -479,6 +514,126 @@ func TestPythonImports(t *testing.T) {
 	}
 	if len(asked) != 1 || !strings.Contains(asked[0], "the app imports ujson (/app/app.py), which") {
 		t.Errorf("questions about imports %q: want ujson's only", asked)
+	}
+}
+
+// A Go server whose build context holds Python (a CI script, a module's
+// example bindings) runs no Python: CMD is a native binary. Those
+// imports bring no package and no question; the base stays scratch.
+func TestNativeAppIgnoresCopiedPython(t *testing.T) {
+	fx := goFixture()
+	fx.status += status([2]string{"python3-yaml", ""})
+	fx.auto = append(fx.auto, "python3-yaml") // pulled in by another install: not asked for
+	fx.pkgs = append(fx.pkgs, pkgdef{name: "python3-yaml", manager: "dpkg"})
+	fx.history[1].files = append(fx.history[1].files, ffile{path: "usr/lib/python3/dist-packages/yaml/__init__.py", size: 600_000, pkg: "python3-yaml"})
+	fx.history[4].files = append(fx.history[4].files, ffile{path: "src/.github/scripts/check.py", size: 900})
+	fx.contents = map[string]string{"src/.github/scripts/check.py": "import argparse\nimport yaml\nimport requests\n"}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base != "scratch" || slices.Contains(got.Packages, "python3-yaml") {
+		t.Errorf("base %s, packages %v: want scratch and none (CMD runs a static ELF)", got.Base, got.Packages)
+	}
+	for _, q := range got.Questions {
+		if strings.Contains(q, "imports") {
+			t.Errorf("asked about the imports of a script nothing runs: %q", q)
+		}
+	}
+	// The same file run by the container brings its needs.
+	fx.config.Cmd = []string{"python3", "/src/.github/scripts/check.py"}
+	fx.history[1].files = append(fx.history[1].files, ffile{path: "usr/bin/python3", size: 6_000_000, pkg: "python3-yaml", mode: 0o755})
+	got, err = Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "the app imports") && strings.Contains(q, "requests") }) {
+		t.Errorf("CMD runs the script, yet its imports are not asked about: %q", got.Questions)
+	}
+}
+
+// Static binaries only, but the container starts through a script the
+// build copied: scratch has no shell to run it, the base stays.
+func TestStaticBinariesBehindAScriptKeepTheBase(t *testing.T) {
+	fx := goFixture()
+	fx.history[4].files = append(fx.history[4].files, ffile{path: "src/start.sh", size: 40, mode: 0o755})
+	fx.config.Cmd = []string{"/src/start.sh"}
+	fx.scripts = map[string][]byte{"src/start.sh": []byte("#!/bin/sh\nexec hello-svc\n")}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base == "scratch" {
+		t.Errorf("CMD runs a shell script, yet the base is scratch:\n%s", got.Dockerfile)
+	}
+}
+
+// A single-stage build FROM a toolchain image (golang, buildpack-deps):
+// the base's own bytes are mostly build tools, and a final stage on it
+// keeps them. Debian's slim image of the same release (base-files 12.x:
+// bookworm) is named for --base; a base of runtime files is not asked.
+func TestToolchainBaseIsAsked(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		gcc   int64
+		asked bool
+	}{{"toolchain", 300_000_000, true}, {"runtime", 100_000, false}} {
+		fx := cFixture()
+		fx.status += "Package: base-files\nStatus: install ok installed\nVersion: 12.4+deb12u7\nArchitecture: amd64\n\n" +
+			status([2]string{"gcc-base", ""})
+		fx.pkgs = append(fx.pkgs, pkgdef{name: "base-files", manager: "dpkg"}, pkgdef{name: "gcc-base", manager: "dpkg", cat: model.BuildTool})
+		base := withLoader(debianBase(fx.status), fx.elf)
+		base.files = append(base.files, ffile{path: "usr/libexec/gcc-base/cc1", size: tc.gcc, pkg: "gcc-base", cat: model.BuildTool, mode: 0o755})
+		fx.history[0] = base
+		fx.config.Entrypoint = []string{"/bin/sh", "-c", "/usr/local/bin/wordfreq"} // a shell: the base stays
+		got, err := Suggest(fx.build(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Base == "scratch" {
+			t.Fatalf("%s: the base is scratch:\n%s", tc.name, got.Dockerfile)
+		}
+		asked := slices.ContainsFunc(got.Questions, func(q string) bool {
+			return strings.Contains(q, "is mostly build tools") && strings.Contains(q, "--base with debian:bookworm-slim (base-files 12.4+deb12u7: Debian 12)")
+		})
+		if asked != tc.asked {
+			t.Errorf("%s: asked %v, want %v: %q", tc.name, asked, tc.asked, got.Questions)
+		}
+	}
+}
+
+// The original ran as root in its working directory, where the build
+// context left a logs/ tree and a SQLite file the app writes at start: a
+// non-root USER over root-owned copies fails ("mkdir logs/debug:
+// permission denied"). What is copied into the working directory is the
+// USER's; the binary elsewhere stays root's.
+func TestNonRootUserOwnsTheWorkingDirectory(t *testing.T) {
+	fx := goFixture()
+	fx.history[4].files = append(fx.history[4].files,
+		ffile{path: "src/logs/app.log", size: 100}, ffile{path: "src/app.db", size: 8_192})
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParses(t, got.Dockerfile)
+	inWD := 0
+	final := got.Dockerfile[strings.LastIndex(got.Dockerfile, "\nFROM "):]
+	for _, line := range strings.Split(final, "\n") {
+		if !strings.HasPrefix(line, "COPY ") {
+			continue
+		}
+		chowned := strings.Contains(line, "--chown=65532:65532")
+		if strings.HasSuffix(line, " /src/") || strings.HasSuffix(line, " /src/logs") || strings.HasSuffix(line, " /src/logs/") {
+			inWD++
+			if !chowned {
+				t.Errorf("copied into the working directory, not the USER's: %s", line)
+			}
+		} else if chowned {
+			t.Errorf("copied outside the working directory, yet chowned: %s", line)
+		}
+	}
+	if inWD == 0 || !strings.Contains(got.Dockerfile, "\nUSER 65532:65532\n") {
+		t.Errorf("no copy into /src or no USER 65532:65532:\n%s", got.Dockerfile)
 	}
 }
 
@@ -690,6 +845,52 @@ func TestCopyLinesStayUnderTheLayerLimit(t *testing.T) {
 	// copied over it with the tree.
 	if want := plain.Prediction.Predicted + 15_000 + 150_000 + 15_000; got.Prediction.Predicted != want {
 		t.Errorf("predicted %d, want %d", got.Prediction.Predicted, want)
+	}
+}
+
+// A tree holding a file whose name no COPY line can carry (a space, a
+// quote: thread-stream's test/dir with spaces/) is never "all kept": the
+// merge must still copy the directory whole, the file along, and the
+// lines must end under the limit, whatever the names inside.
+func TestCopyLineMergeConvergesOverUnwritableNames(t *testing.T) {
+	fx := nodeFixture()
+	const nm = "app/lib/node_modules/"
+	ci := fx.history[6]
+	for k := 0; k < 150; k++ {
+		ci.files = append(ci.files,
+			ffile{path: fmt.Sprintf("%sp%03d/index.js", nm, k), size: 1_000},
+			ffile{path: fmt.Sprintf("%sp%03d/test/dir with spaces/t.zip", nm, k), size: 10, cat: model.Source},
+			ffile{path: fmt.Sprintf("%sp%03d/test/a.js", nm, k), size: 10, cat: model.Source})
+	}
+	fx.history[6] = ci
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := checkParses(t, got.Dockerfile)
+	copies := 0
+	for _, in := range f.Stages[len(f.Stages)-1].Instructions {
+		if in.Keyword == "COPY" {
+			copies++
+		}
+	}
+	if copies > 91 {
+		t.Errorf("%d COPY lines on a base of 1 layer: over the limit", copies)
+	}
+	if strings.Contains(got.Dockerfile, "/app/lib/node_modules/p") {
+		t.Errorf("node_modules is still copied package by package:\n%s", got.Dockerfile)
+	}
+	merged := 0
+	for _, q := range got.Questions {
+		if strings.Contains(q, "is copied whole") {
+			merged++
+			if !strings.Contains(q, "/app/lib/node_modules is copied whole") || !strings.Contains(q, "150 files whose names no COPY line can carry") {
+				t.Errorf("the merge's question does not say what it brings: %q", q)
+			}
+		}
+	}
+	if merged != 1 {
+		t.Errorf("%d merge questions, want one: %q", merged, got.Questions)
 	}
 }
 

@@ -113,6 +113,9 @@ func moduleName(rel string) string {
 // build's files no package owns, tests left out) and resolves each.
 func (s *state) scanImports() {
 	s.pyImported = map[string]bool{}
+	if !s.mayRunPython() {
+		return // .py files copied along (CI, docs, examples) are run by nobody
+	}
 	var imports []pyImport
 	for i, f := range s.img.FS.Files {
 		if f.Kind != index.File || !strings.HasSuffix(f.Path, ".py") || !s.appStep[s.stepOfFile(i)] || isTestSource(f.Path) || s.cl.Flags[i].Category != "" {
@@ -181,6 +184,55 @@ func (s *state) scanImports() {
 		sort.Strings(missing)
 		s.ask(fmt.Sprintf("the app imports %s, which no module of the image provides: installed at run time, optional (in a try block), or missing?", listNames(dedupe(missing), 6)))
 	}
+}
+
+// pythonName matches a Python interpreter's name (python, python3.11).
+var pythonName = regexp.MustCompile(`^python[0-9.]*$`)
+
+// mayRunPython reports whether the container may run Python: false only
+// when what ENTRYPOINT and CMD run is known to be native, each program an
+// ELF file with its facts, no interpreter by name or libpython in its
+// DT_NEEDED, and no script the configuration runs was captured. A shell
+// command line, a program not found or without facts, any script: maybe.
+func (s *state) mayRunPython() bool {
+	for _, b := range s.in.Scripts {
+		if shebang(b) != "" {
+			return true
+		}
+	}
+	ep, cmd := s.img.Config.Entrypoint, s.img.Config.Cmd
+	argv := ep
+	if len(argv) == 0 {
+		argv = cmd
+	}
+	if len(argv) == 0 || isShell(argv) {
+		return true
+	}
+	native := func(word string) bool {
+		i := s.lookPath(word)
+		if i < 0 {
+			return false
+		}
+		e, ok := s.in.ELF[s.img.FS.Files[i].Path]
+		if !ok || pythonName.MatchString(path.Base(word)) || pythonName.MatchString(path.Base(s.img.FS.Files[i].Path)) {
+			return false
+		}
+		for _, n := range e.Needed {
+			if strings.HasPrefix(n, "libpython") {
+				return false
+			}
+		}
+		return true
+	}
+	if !native(argv[0]) {
+		return true
+	}
+	// CMD behind ENTRYPOINT (tini --, a wrapper): a program when PATH
+	// finds it, else arguments.
+	if len(ep) > 0 && len(cmd) > 0 && (s.lookPath(cmd[0]) >= 0 || isShell(cmd)) && !native(cmd[0]) {
+		return true
+	}
+	return false
 }
 
 // pyOwner is the package that provides a module the app imports.

@@ -257,3 +257,9 @@ func (s *state) keepNamedPaths() {
 		}
 	}
 }
+
+// ranAsRoot reports whether the original's configuration runs as root.
+func (s *state) ranAsRoot() bool {
+	u := s.img.Config.User
+	return u == "" || u == "root" || u == "0" || strings.HasPrefix(u, "0:") || strings.HasPrefix(u, "root:")
+}

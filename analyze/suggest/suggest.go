@@ -221,6 +221,7 @@ type state struct {
 	javaJRE     string
 
 	moved     map[string]string // kept file → where the final stage puts it
+	whole     map[string]bool   // directories the COPY-line limit copies whole
 	remap     map[string]string // closed directory → its new place
 	chmod     map[string]string // kept files copied with --chmod (0755, 0644)
 	reachNote string
@@ -954,7 +955,7 @@ func (s *state) chooseBase() {
 	orig := root.BaseName
 	s.base, s.baseWhy = orig, fmt.Sprintf("the original base (%s:%d)", s.df.Path, root.From.Start)
 	shell := len(s.img.Config.Entrypoint) > 1 && isShell(s.img.Config.Entrypoint) || len(s.img.Config.Entrypoint) == 0 && len(s.img.Config.Cmd) > 1 && isShell(s.img.Config.Cmd)
-	if s.allStatic && len(s.runtimeNonData()) == 0 && !shell {
+	if s.allStatic && len(s.runtimeNonData()) == 0 && !shell && !s.scriptsRun() {
 		s.base = "scratch"
 		s.baseWhy = fmt.Sprintf("every binary copied is static (no PT_INTERP, no DT_NEEDED: %s)", "/"+strings.Join(s.binaries, ", /"))
 	}
@@ -966,12 +967,11 @@ func (s *state) chooseBase() {
 		s.baseWhy = fmt.Sprintf("the JRE variant of the original base %s", orig)
 	}
 	s.userBase()
-	for i, f := range s.img.FS.Files {
-		if s.keep[i] {
-			if _, ok := s.in.ELF[f.Path]; !ok && f.Kind == index.File && f.Mode&0o111 != 0 && !isLib(f.Path) && s.copyOnly() {
-				s.ask(fmt.Sprintf("/%s is executable but no ELF facts were given: does it need a shell or libraries?", f.Path))
-			}
-		}
+	if s.base == orig && s.in.RuntimeBase == nil {
+		s.askToolchainBase(orig)
+	}
+	if sc := s.unrunScripts(); len(sc) > 0 && s.copyOnly() {
+		s.ask(fmt.Sprintf("%s are executable but no ELF file (scripts, or no ELF facts were given): copied; nothing the configuration runs names them, and %s has no interpreter: does the app run them?", listNames(sc, 5), s.base))
 	}
 }
 
@@ -1102,4 +1102,43 @@ func show(s string) string {
 		return s
 	}
 	return strconv.Quote(s)
+}
+
+// debianReleases names Debian's releases by base-files' major version.
+var debianReleases = map[string]string{"10": "buster", "11": "bullseye", "12": "bookworm", "13": "trixie", "14": "forky"}
+
+// askToolchainBase asks about keeping an original base that is a
+// toolchain image (golang, rust, a JDK on buildpack-deps): when most of
+// the base's own bytes are flagged build tools, the final stage carries
+// them all. It names Debian's slim image of the same release (base-files'
+// version in the package database) for --base; it does not switch by
+// itself: the slim image's packages and size are not known here.
+func (s *state) askToolchainBase(orig string) {
+	var all, tools int64
+	for i, f := range s.img.FS.Files {
+		st := s.stepOfFile(i)
+		if f.Kind == index.Dir || st < 0 || !s.baseStep[st] {
+			continue
+		}
+		all += f.Bytes
+		if s.cl.Flags[i].Category == model.BuildTool {
+			tools += f.Bytes
+		}
+	}
+	if all == 0 || tools*2 < all {
+		return
+	}
+	hint := "a runtime base of the same distribution"
+	graphs, _ := pkggraph.Read(s.img.Contents)
+	for _, g := range graphs {
+		for _, p := range g.Packages {
+			if g.Manager == "dpkg" && p.Name == "base-files" {
+				major, _, _ := strings.Cut(p.Version, ".")
+				if rel, ok := debianReleases[major]; ok && !strings.Contains(p.Version, "ubuntu") {
+					hint = "debian:" + rel + "-slim (base-files " + p.Version + ": Debian " + major + ")"
+				}
+			}
+		}
+	}
+	s.ask(fmt.Sprintf("the original base %s is mostly build tools (%s of its %s): the final stage keeps them; --base with %s installs the runtime packages there instead (what the original base brought is not installed: check the app's libraries there)", orig, mb(tools), mb(all), hint))
 }

@@ -290,13 +290,28 @@ func (s *state) write() string {
 		w("# Python: pip installed into /%s, copied with the rest of its tree; a venv", d)
 		w("# (python3 -m venv /opt/venv in the build stage) would make it one COPY of /opt/venv")
 	}
+	// The original ran as root in its working directory: an app writes
+	// there (logs/, a SQLite file) and nothing records what. The copies
+	// into it belong to the non-root USER the final stage adds.
+	wdOwner := ""
+	if u, _, _ := s.finalUser(); u == "65532:65532" && s.ranAsRoot() && safe(s.destValue(s.img.Config.WorkingDir)) {
+		wdOwner = strings.Trim(path.Clean("/"+s.destValue(s.img.Config.WorkingDir)), "/")
+	}
+	chowned := 0
 	for _, c := range s.copies {
 		w("# %s", c.note)
-		chmod := ""
+		opts := ""
 		if c.chmod != "" {
-			chmod = " --chmod=" + c.chmod
+			opts = " --chmod=" + c.chmod
 		}
-		w("COPY --from=%s%s %s %s", c.from, chmod, strings.Join(c.srcs, " "), c.dst)
+		if wdOwner != "" && under(strings.Trim(c.dst, "/"), wdOwner) {
+			opts += " --chown=65532:65532"
+			chowned++
+		}
+		w("COPY --from=%s%s %s %s", c.from, opts, strings.Join(c.srcs, " "), c.dst)
+	}
+	if chowned > 0 {
+		s.ask(fmt.Sprintf("the original ran as root; the files copied into the working directory /%s are given to USER 65532:65532 (--chown), as the app may write there (logs, a database); the directory itself stays root's: does the app create files directly in it?", wdOwner))
 	}
 	for _, ins := range s.chainInstructions("EXPOSE") {
 		w("%s", s.df.Snippet(ins.Lines))
@@ -311,6 +326,9 @@ func (s *state) write() string {
 	user, note, question := s.finalUser()
 	if question != "" {
 		s.ask(question)
+	}
+	if chowned > 0 {
+		note += fmt.Sprintf(", but those copied into the working directory /%s: its own (--chown)", wdOwner)
 	}
 	w("# %s", note)
 	if s.reachNote != "" {
@@ -542,11 +560,21 @@ func (s *state) carriedEnv() []string {
 // every file is kept is copied whole; other files are copied by parent
 // directory, several to a line.
 func (s *state) planCopies(build string) {
-	for limit, n := s.copyLimit(), 0; n < 64; n++ {
+	// Each merge copies a directory whole that held two lines or more:
+	// the lines only go down, so the loop ends; it stops as soon as a
+	// round saves nothing.
+	limit, lines := s.copyLimit(), -1
+	for {
 		dirs, files, _, _ := s.copyGroups()
-		if len(dirs)+len(files) <= limit || !s.mergeCopies(dirs, files, limit) {
+		n := len(dirs) + len(files)
+		if n <= limit {
 			break
 		}
+		if lines >= 0 && n >= lines || !s.mergeCopies(dirs, files, limit) {
+			s.ask(fmt.Sprintf("%d COPY lines, more than a build can stack on the base's layers (limit %d), and no directory left to merge: copy whole directories by hand", n, limit))
+			break
+		}
+		lines = n
 	}
 	dirs, files, fileBytes, flagged := s.copyGroups()
 	how := func(k string) string {
@@ -633,7 +661,7 @@ func (s *state) copyGroups() (dirs map[string]int64, files map[string][]string, 
 				break
 			}
 		}
-		clean[f.Path] = some && all
+		clean[f.Path] = some && all || s.whole[f.Path]
 	}
 	dirs = map[string]int64{}
 	files = map[string][]string{}
@@ -646,6 +674,9 @@ func (s *state) copyGroups() (dirs map[string]int64, files map[string][]string, 
 		fl := s.cl.Flags[i].Category != ""
 		top := ""
 		parts := strings.Split(f.Path, "/")
+		if s.moved[f.Path] != "" || s.chmod[f.Path] != "" {
+			parts = nil // its own line, under a directory copied whole too
+		}
 		for k := 1; k < len(parts); k++ {
 			if d := strings.Join(parts[:k], "/"); clean[d] {
 				top = d
@@ -722,11 +753,23 @@ func (s *state) mergeCopies(dirs map[string]int64, files map[string][]string, li
 	if !ok {
 		return false
 	}
+	// The directory is copied whole from now on (copyGroups), whatever
+	// it holds: a file no line could name comes along too, so the merge
+	// removes the lines under it once and for all, and each round saves
+	// at least one line.
+	if s.whole == nil {
+		s.whole = map[string]bool{}
+	}
+	s.whole[best] = true
 	var extra int64
+	unwritable := 0
 	for j := i + 1; j < s.img.FS.TreeEnd(i); j++ {
 		f := s.img.FS.Files[j]
-		if s.keep[j] || !copyable(f) || !safe(f.Path) {
+		if s.keep[j] || !copyable(f) {
 			continue
+		}
+		if !safe(f.Path) {
+			unwritable++
 		}
 		s.keep[j] = true
 		extra += f.Bytes
@@ -740,7 +783,11 @@ func (s *state) mergeCopies(dirs map[string]int64, files map[string][]string, li
 			delete(s.devDrop, j)
 		}
 	}
-	s.ask(fmt.Sprintf("more COPY lines than a build can stack on the base's layers (limit %d): /%s is copied whole, with %s the lines would have left out (flagged files, the base's own): copy less by hand if that matters", limit, best, mb(extra)))
+	along := ""
+	if unwritable > 0 {
+		along = fmt.Sprintf(", %d files whose names no COPY line can carry included", unwritable)
+	}
+	s.ask(fmt.Sprintf("more COPY lines than a build can stack on the base's layers (limit %d): /%s is copied whole, with %s the lines would have left out (flagged files, the base's own%s): copy less by hand if that matters", limit, best, mb(extra), along))
 	return true
 }
 

@@ -64,7 +64,7 @@ func TestRunOnDemo(t *testing.T) {
 	if len(f.Stages) != 3 || f.Stages[0].Name != "build" || f.Stages[1].Name != "prod-deps" || f.Stages[2].BaseName != "node-base:20-bookworm" {
 		t.Errorf("stages %+v", f.Stages)
 	}
-	for _, want := range []string{"RUN npm prune --omit=dev", "COPY --from=prod-deps /app/node_modules /app/node_modules", "COPY --from=build /app/dist /app/dist", "USER 65532:65532"} {
+	for _, want := range []string{"RUN npm prune --omit=dev", "COPY --from=prod-deps --chown=65532:65532 /app/node_modules /app/node_modules", "COPY --from=build --chown=65532:65532 /app/dist /app/dist", "USER 65532:65532"} {
 		if !strings.Contains(string(text), want+"\n") {
 			t.Errorf("missing %q", want)
 		}

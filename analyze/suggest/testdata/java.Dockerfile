@@ -30,11 +30,14 @@ RUN mkdir -p /usr/share/man/man1 && apt-get update && apt-get install -y --no-in
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # 5 kB, written by the build and not flagged
-COPY --from=build /src/app.jar /src/
+COPY --from=build --chown=65532:65532 /src/app.jar /src/
 # /src/classes: 4 kB, written by the build and not flagged
-COPY --from=build /src/classes /src/classes
+COPY --from=build --chown=65532:65532 /src/classes /src/classes
 # /src/test-classes: 2 kB, written by the build and not flagged
-COPY --from=build /src/test-classes /src/test-classes
-# non-root: the original ran as root; the copied files stay root-owned, readable by this user
+COPY --from=build --chown=65532:65532 /src/test-classes /src/test-classes
+# non-root: the original ran as root; the copied files stay root-owned, readable by this user, but those copied into the working directory /src: its own (--chown)
 USER 65532:65532
 CMD ["java", "-jar", "/src/app.jar"]
+
+# Questions imgdiff could not decide:
+# ? the original ran as root; the files copied into the working directory /src are given to USER 65532:65532 (--chown), as the app may write there (logs, a database); the directory itself stays root's: does the app create files directly in it?

@@ -42,15 +42,16 @@ RUN apt-get update && apt-get install -y --no-install-recommends nodejs \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # 21 kB, written by the build and not flagged
-COPY --from=build /app/package-lock.json /app/package.json /app/
+COPY --from=build --chown=65532:65532 /app/package-lock.json /app/package.json /app/
 # /app/dist: 4 kB, written by the build and not flagged
-COPY --from=build /app/dist /app/dist
+COPY --from=build --chown=65532:65532 /app/dist /app/dist
 # the production dependencies: 200 kB
-COPY --from=prod-deps /app/node_modules /app/node_modules
+COPY --from=prod-deps --chown=65532:65532 /app/node_modules /app/node_modules
 EXPOSE 8080
-# non-root: the original ran as root; the copied files stay root-owned, readable by this user
+# non-root: the original ran as root; the copied files stay root-owned, readable by this user, but those copied into the working directory /app: its own (--chown)
 USER 65532:65532
 CMD ["node", "dist/server.js"]
 
 # Questions imgdiff could not decide:
 # ? /app/package-lock.json, /app/package.json came from the build context and no rule placed them: copied; does the app read them at run time?
+# ? the original ran as root; the files copied into the working directory /app are given to USER 65532:65532 (--chown), as the app may write there (logs, a database); the directory itself stays root's: does the app create files directly in it?

@@ -34,14 +34,15 @@ WORKDIR /src
 # Python: pip installed into /usr/local/lib/python3.11/dist-packages, copied with the rest of its tree; a venv
 # (python3 -m venv /opt/venv in the build stage) would make it one COPY of /opt/venv
 # 700 B, written by the build and not flagged
-COPY --from=build /src/pyproject.toml /src/setup.py /src/
+COPY --from=build --chown=65532:65532 /src/pyproject.toml /src/setup.py /src/
 # 2 kB, written by the build and not flagged
-COPY --from=build /src/src/wordstats/__init__.py /src/src/wordstats/
+COPY --from=build --chown=65532:65532 /src/src/wordstats/__init__.py /src/src/wordstats/
 # /usr/local: 63 kB, written by the build and not flagged
 COPY --from=build /usr/local /usr/local
-# non-root: the original ran as root; the copied files stay root-owned, readable by this user
+# non-root: the original ran as root; the copied files stay root-owned, readable by this user, but those copied into the working directory /src: its own (--chown)
 USER 65532:65532
 CMD ["wordstats"]
 
 # Questions imgdiff could not decide:
 # ? /src/pyproject.toml, /src/setup.py, /src/src/wordstats/__init__.py came from the build context and no rule placed them: copied; does the app read them at run time?
+# ? the original ran as root; the files copied into the working directory /src are given to USER 65532:65532 (--chown), as the app may write there (logs, a database); the directory itself stays root's: does the app create files directly in it?

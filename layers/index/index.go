@@ -139,8 +139,11 @@ type Image struct {
 	ManifestSize int64
 	// ConfigSize is the size in bytes of the config blob, when known.
 	ConfigSize int64
-	Config     *v1.ConfigFile
-	Layers     []*Layer
+	// Annotations are the manifest's annotations, when the source has a
+	// manifest that carries some (org.opencontainers.image.base.name).
+	Annotations map[string]string
+	Config      *v1.ConfigFile
+	Layers      []*Layer
 }
 
 // Canonical returns the one form of a tar entry name used everywhere in

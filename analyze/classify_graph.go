@@ -140,6 +140,12 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 		for _, d := range derived {
 			if f := byName[d.Name]; f != nil && f.Category == "" && !needed[d.Index] {
 				f.Category, f.Rule, f.Evidence = BuildTool, RuleBuildToolDependency, d.Evidence
+				// A runtime (a JRE, python3, nodejs) the build tools pulled
+				// in: its commands were checked above (a package whose
+				// command the configuration runs is never derived).
+				if cmds := pkggraph.Commands(f.Files); len(cmds) > 0 {
+					f.Evidence += "; nothing in the image runs " + commandList(cmds, 3)
+				}
 			}
 		}
 		for _, r := range g.Recommended() {
@@ -155,6 +161,18 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 		}
 	}
 	return findings, warnings
+}
+
+// commandList says some of a package's commands: "java, jfr, jpackage
+// or 3 other commands of the package".
+func commandList(cmds []string, max int) string {
+	if len(cmds) <= max {
+		if len(cmds) == 1 {
+			return cmds[0]
+		}
+		return strings.Join(cmds[:len(cmds)-1], ", ") + " or " + cmds[len(cmds)-1]
+	}
+	return fmt.Sprintf("%s or %d other commands of the package", strings.Join(cmds[:max], ", "), len(cmds)-max)
 }
 
 // toolPackages are the package names of the build-only tool named name.

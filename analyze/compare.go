@@ -143,9 +143,10 @@ type Term struct {
 const HiddenTerm = "hidden"
 
 // BaseTerm names the decomposition term of the bytes of A's base image
-// layers (Image.Base) that B does not carry and no category claims
-// (a build-tool package in the base stays a build tool). Layers both
-// images start with are their common base, never in it.
+// layers (Image.Base) that B does not carry, but for the categories the
+// base keeps (a build-tool package in the base stays a build tool:
+// baseKeeps). Layers both images start with are their common base,
+// never in it.
 const BaseTerm = "base image"
 
 // Epsilon splits what B adds.
@@ -552,9 +553,10 @@ func (d *differ) moves(inB []int, inA []bool) (movedA, movedB []bool) {
 }
 
 // saved records n bytes of A's file f (at index i) that B does not
-// carry: in its category's term when it has one, else in the base image
-// term when a base step wrote it outside the layers both images share,
-// else in other and its other group.
+// carry: in the base image term when a base step wrote it outside the
+// layers both images share and its category is not one the base keeps
+// (baseKeeps), else in its category's term (other and its other group
+// when it has none).
 func (d *differ) saved(i int, f File, cat Category, n int64) {
 	if n == 0 {
 		return
@@ -562,7 +564,7 @@ func (d *differ) saved(i int, f File, cat Category, n int64) {
 	key := cat
 	step := d.a.StepOf(f.Layer)
 	switch {
-	case cat == Other && step >= 0 && step < d.baseSteps && f.Layer >= d.common:
+	case !baseKeeps(cat) && step >= 0 && step < d.baseSteps && f.Layer >= d.common:
 		key = BaseTerm
 	case cat == Other:
 		d.other(i, f, n)
@@ -576,6 +578,18 @@ func (d *differ) saved(i int, f File, cat Category, n int64) {
 	t.Files++
 	bump(d.stepsA, step, cat, n)
 	d.dirs.add(f.Path, n, d.a.StepOf(f.Layer))
+}
+
+// baseKeeps reports whether base-image bytes of category c keep it in a
+// comparison: what was put in the base to build (the toolchain of a
+// golang base, its dev dependencies, sources, VCS data, secrets). The
+// base's own docs, caches and recommendations go with the base.
+func baseKeeps(c Category) bool {
+	switch c {
+	case BuildTool, DevDependency, Source, VCS, Secret:
+		return true
+	}
+	return false
 }
 
 // added records n bytes of B's file f that A does not carry.

@@ -34,8 +34,8 @@ func termsOf(c *Comparison) ([]Term, string) {
 
 // A base made with `docker import -m "…"` (a first entry with a comment
 // and no created_by) under a single-stage build; B is FROM scratch. The
-// base's userland B drops is the base term, not other; a build-tool file
-// the base carries keeps its category.
+// base's userland B drops is the base term, not other, its docs with it;
+// a build-tool file the base carries keeps its category.
 func TestCompareDockerImportMessageBase(t *testing.T) {
 	a, err := Build(testImage(
 		[]v1.History{
@@ -43,7 +43,7 @@ func TestCompareDockerImportMessageBase(t *testing.T) {
 			{CreatedBy: "RUN /bin/sh -c apt-get install -y gcc # buildkit", Comment: "buildkit.dockerfile.v0"},
 			{CreatedBy: `CMD ["bash"]`, Comment: "buildkit.dockerfile.v0", EmptyLayer: true},
 		},
-		testLayer([]index.Entry{reg("usr/bin/bash", 1200), reg("usr/lib/libc.so.6", 2000), reg("usr/bin/make", 300)}, nil, nil),
+		testLayer([]index.Entry{reg("usr/bin/bash", 1200), reg("usr/lib/libc.so.6", 2000), reg("usr/bin/make", 300), reg("usr/share/doc/bash/copyright", 40)}, nil, nil),
 		testLayer([]index.Entry{reg("usr/bin/gcc", 5000), reg("usr/bin/app", 100)}, nil, nil),
 	))
 	if err != nil {
@@ -59,14 +59,14 @@ func TestCompareDockerImportMessageBase(t *testing.T) {
 	if a.Base == nil || a.Base.Steps != 1 || a.Base.Source != explain.SourceHeuristic || a.Base.Heuristic != explain.HeuristicDockerImport {
 		t.Fatalf("A's base = %+v, want the import, found by the docker import heuristic", a.Base)
 	}
-	ca := flagPaths(a, map[string]Category{"usr/bin/gcc": BuildTool, "usr/bin/make": BuildTool})
+	ca := flagPaths(a, map[string]Category{"usr/bin/gcc": BuildTool, "usr/bin/make": BuildTool, "usr/share/doc/bash/copyright": Docs})
 	c, err := Compare(a, b, ca, nil, CompareOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	terms, detail := termsOf(c)
 	want := []Term{
-		{Name: BaseTerm, Bytes: 3200, Files: 2},     // bash and libc: B has no base
+		{Name: BaseTerm, Bytes: 3240, Files: 3},     // bash, libc and the base's docs: B has no base
 		{Name: "build-tool", Bytes: 5300, Files: 2}, // gcc, and make from the base: its category
 	}
 	if diff := cmp.Diff(want, terms); diff != "" {

@@ -218,7 +218,7 @@ func writeComparisonMarkdown(w io.Writer, c *analyze.Comparison, o Options) erro
 	d.text("\nBase (from %s): %s.\n", mdText(dec.BaseSource), mdText(oneLine(dec.BaseDetail)))
 	for _, x := range dec.Terms {
 		if x.Name == analyze.BaseTerm {
-			d.text("\n_%s_: bytes A's base image layers wrote that B lacks and no category claims.\n", analyze.BaseTerm)
+			d.text("\n_%s_: bytes A's base image layers wrote that B lacks (but for build tools, dev dependencies, sources, VCS data and secrets, which keep their category).\n", analyze.BaseTerm)
 		}
 	}
 	if dec.CommonLayers > 0 {

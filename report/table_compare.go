@@ -91,7 +91,7 @@ func explainTermsText(t *textWriter, c *analyze.Comparison) {
 	t.line("  base (from %s): %s", dec.BaseSource, oneLine(dec.BaseDetail))
 	for _, x := range dec.Terms {
 		if x.Name == analyze.BaseTerm {
-			t.line("  %s: bytes A's base image layers wrote that B lacks and no category claims", analyze.BaseTerm)
+			t.line("  %s: bytes A's base image layers wrote that B lacks (but for build tools, dev dependencies, sources, VCS data and secrets, which keep their category)", analyze.BaseTerm)
 		}
 	}
 	if dec.CommonLayers > 0 {

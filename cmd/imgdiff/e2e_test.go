@@ -1525,7 +1525,7 @@ func checkExplained(t *testing.T, env *e2eEnv, app string, single e2eImage, c *c
 				t.Errorf("dev-dependency term %d bytes; the Debian test tools %v own %d in the single-stage image", dd, names, dev)
 			}
 		}
-	case "rpm", "distroless":
+	case "rpm", "distroless", "apk":
 		// The toolchain came in as a tar: its bytes are build tools by
 		// the family's own database (≥ 95% of what it says the
 		// toolchain packages own), not base image.
@@ -1551,9 +1551,10 @@ func checkExplained(t *testing.T, env *e2eEnv, app string, single e2eImage, c *c
 }
 
 // families are the apps whose roots testdata/e2e/families.sh makes with
-// another package family's tools (rpm; distroless status.d), on a base
+// another package family's tools (rpm; distroless status.d; an apk
+// database written to apk's documented format), on a base
 // image of their own that both images share, the toolchain added as a tar.
-var families = map[string]bool{"rpm": true, "distroless": true}
+var families = map[string]bool{"rpm": true, "distroless": true, "apk": true}
 
 // familyToolchain is the toolchain's bytes as the family's own database
 // says (families.sh wrote it to truth.txt in the build context: rpm -q
@@ -1787,6 +1788,8 @@ func TestE2EDockerfile(t *testing.T) {
 		"rpm/multi":         {3, []string{"4", "5"}, ""},
 		"distroless/single": {6, []string{"7", "8", "9"}, "7"},
 		"distroless/multi":  {3, []string{"4", "5"}, ""},
+		"apk/single":        {6, []string{"7", "8", "9"}, "7"},
+		"apk/multi":         {3, []string{"4", "5"}, ""},
 	}
 	lines := func(start, end int) string {
 		if end > start {

@@ -25,6 +25,10 @@
 #               stanza in var/lib/dpkg/status.d/NAME and its md5sums in
 #               status.d/NAME.md5sums, no var/lib/dpkg/status: as Google's
 #               distroless images are made
+#   apk         the .debs unpacked, lib/apk/db/installed and etc/apk/world
+#               written by apkdb.py to apk's documented installed-database
+#               format (no apk code is packaged for Debian, nor served by
+#               the module proxy: chainguard's go-apk is not)
 #
 # The .debs and the rpms are cached in CACHE/families-v1 (a few seconds to
 # rebuild the roots from them).
@@ -165,7 +169,7 @@ distroless_install() {
 }
 
 distroless_family() {
-	local r=$CACHE/root-distroless p n total=0
+	local r=$CACHE/root-distroless p
 	rm -rf "$r" && mkdir -p "$r"
 	for p in "${BASE_PKGS[@]}"; do distroless_install "$r" "$p"; done
 	listing "$r" >"$CACHE/before"
@@ -176,10 +180,39 @@ distroless_family() {
 	listing "$r" >"$CACHE/after"
 	added "$CACHE/before" "$CACHE/after" >"$CACHE/list"
 	tar_root "$r" "$CTX/toolchain.tar" "$CACHE/list"
+	deb_truth
+}
+
+apk_family() {
+	local r=$CACHE/root-apk p debs=()
+	rm -rf "$r" && mkdir -p "$r"
+	for p in "${BASE_PKGS[@]}"; do
+		dpkg-deb -x "$(deb_of "$p")" "$r"
+		debs+=("$(deb_of "$p")")
+	done
+	python3 "$(dirname "$0")/apkdb.py" "$r" "${BASE_PKGS[*]}" "${debs[@]}"
+	listing "$r" >"$CACHE/before"
+	tar_root "$r" "$CTX/base.tar"
+	for p in "${TOOL_PKGS[@]}"; do
+		grep -qx "$p" <(printf '%s\n' "${BASE_PKGS[@]}") && continue
+		dpkg-deb -x "$(deb_of "$p")" "$r"
+		debs+=("$(deb_of "$p")")
+	done
+	# `apk add gcc-12 make`: the world gains what was asked for.
+	python3 "$(dirname "$0")/apkdb.py" "$r" "${BASE_PKGS[*]} gcc-12 make" "${debs[@]}"
+	listing "$r" >"$CACHE/after"
+	{ added "$CACHE/before" "$CACHE/after"; echo ./lib/apk/db/installed; echo ./etc/apk/world; } | LC_ALL=C sort -u >"$CACHE/list"
+	tar_root "$r" "$CTX/toolchain.tar" "$CACHE/list"
+	deb_truth
+}
+
+# deb_truth: truth.txt from the toolchain .debs' own file lists (regular
+# file sizes and symlink target lengths, as dpkg-deb lists their data).
+deb_truth() {
+	local p n total=0
 	: >"$CTX/truth.txt"
 	for p in "${TOOL_PKGS[@]}"; do
 		if grep -qx "$p" <(printf '%s\n' "${BASE_PKGS[@]}"); then continue; fi
-		# dpkg's own record of the files: the .deb's data, as dpkg-deb lists it.
 		n=$(dpkg-deb --fsys-tarfile "$(deb_of "$p")" | tar -tv | awk '$1 ~ /^-/ {s += $3} $1 ~ /^l/ {s += length($0) - index($0, " -> ") - 3} END {print s + 0}')
 		total=$((total + n))
 		echo "package $p" >>"$CTX/truth.txt"
@@ -193,5 +226,6 @@ cp /usr/bin/true "$CTX/app"
 case $FAMILY in
 rpm) rpm_family ;;
 distroless) distroless_family ;;
+apk) apk_family ;;
 *) echo "families: unknown family $FAMILY" >&2; exit 2 ;;
 esac

@@ -22,10 +22,11 @@
 #                      (for running the Go test by hand; Ctrl-C cleans up)
 #   IMGDIFF_E2E_RUN    -run pattern for go test (default E2E)
 #   IMGDIFF_E2E_APPS   the apps to build, space-separated (default all of
-#                      them: go goscratch node c python java rpm distroless); the
-#                      Go test checks what the manifest lists. rpm and distroless
-#                      are package families (families.sh): roots made with rpm
-#                      and as distroless images are, from Debian's own .debs
+#                      them: go goscratch node c python java rpm distroless apk);
+#                      the Go test checks what the manifest lists. rpm, distroless
+#                      and apk are package families (families.sh): roots made with
+#                      rpm, as distroless images are, and with an apk database,
+#                      from Debian's own .debs
 #   IMGDIFF_E2E_LEGACY_APPS  the apps the legacy builder builds as well as
 #                      BuildKit (default: go node c)
 set -euo pipefail
@@ -41,7 +42,7 @@ CACHE_DIR=${IMGDIFF_E2E_CACHE:-/var/cache/imgdiff-e2e}
 MIRROR=http://deb.debian.org/debian
 
 # Each app has a single- and a multi-stage Dockerfile in testdata/dockerfiles.
-read -r -a APPS <<<"${IMGDIFF_E2E_APPS:-go goscratch node c python java rpm distroless}"
+read -r -a APPS <<<"${IMGDIFF_E2E_APPS:-go goscratch node c python java rpm distroless apk}"
 VARIANTS=(single multi)
 BUILDERS=(buildkit legacy)
 # The apps the legacy builder builds too. Its history format does not
@@ -319,7 +320,7 @@ prepare_contexts() {
 prepare_families() {
 	local app t0
 	for app in "${APPS[@]}"; do
-		[[ $app == rpm || $app == distroless ]] || continue
+		[[ $app == rpm || $app == distroless || $app == apk ]] || continue
 		t0=$(now_ms)
 		"$REPO/testdata/e2e/families.sh" "$CACHE_DIR" "$app" "$WORK/ctx-$app" >"$LOGS/families-$app.log" 2>&1 ||
 			{ show_log "$LOGS/families-$app.log"; die "families.sh $app failed"; }
@@ -334,7 +335,7 @@ prepare_families() {
 build_args() {
 	echo "BASE=$BASE_IMAGE"
 	[[ $1 == node ]] && echo NPM_FLAGS=--offline
-	[[ $1 == rpm || $1 == distroless ]] && echo "FAMILY_BASE=imgdiff-e2e/$1:base"
+	[[ $1 == rpm || $1 == distroless || $1 == apk ]] && echo "FAMILY_BASE=imgdiff-e2e/$1:base"
 	return 0
 }
 

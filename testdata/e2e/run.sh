@@ -128,7 +128,7 @@ show_log() {
 declare -A NEED=(
 	[dockerd]=docker.io [containerd]=containerd [runc]=runc
 	[docker-registry]=docker-registry [skopeo]=skopeo
-	[debootstrap]=debootstrap [curl]=curl [rpmbuild]=rpm
+	[debootstrap]=debootstrap [curl]=curl [rpmbuild]=rpm [python3]=python3
 )
 
 install_packages() {

@@ -185,3 +185,25 @@ func TestMapDockerfileSetsBase(t *testing.T) {
 		t.Errorf("base %+v, want the one entry before the Dockerfile's own, from the dockerfile", img2.Base)
 	}
 }
+
+// The manifest's OCI annotations name the base (over the config's
+// labels); they do not say how many layers it has, which the history
+// decides.
+func TestBaseNamedByManifestAnnotations(t *testing.T) {
+	ii := testImage([]v1.History{{CreatedBy: "ADD file:00ff in / "}, {CreatedBy: "RUN make"}},
+		testLayer([]index.Entry{reg("bin/sh", 1000)}, nil, nil), testLayer([]index.Entry{reg("app", 5)}, nil, nil))
+	ii.Annotations = map[string]string{
+		explain.AnnotationBaseName:   "docker.io/library/debian:12",
+		explain.AnnotationBaseDigest: "sha256:10901ccd8d249047f9761845b4594f121edef079cfd8224edebd9ea726f0a7f6",
+	}
+	ii.Config.Config.Labels = map[string]string{explain.AnnotationBaseName: "label-says:other"}
+	img, err := Build(ii)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &BaseImage{Name: "docker.io/library/debian:12", Digest: "sha256:10901ccd8d249047f9761845b4594f121edef079cfd8224edebd9ea726f0a7f6",
+		Steps: 1, Layers: 1, Size: 1000, Heuristic: explain.HeuristicImport, Evidence: "ADD file:00ff in /", Source: explain.SourceHeuristic}
+	if diff := cmp.Diff(want, img.Base); diff != "" {
+		t.Errorf("base (-want +got):\n%s", diff)
+	}
+}

@@ -171,21 +171,29 @@ func configOf(img *index.Image) Config {
 	return cfg
 }
 
-// detectBase runs explain.DetectBase over the image's history and labels
-// and sums the content size of the base layers. (Manifest annotations
-// are not in index.Image; the labels carry the same keys when a builder
-// sets them.)
+// detectBase runs explain.DetectBase over the image's history, its
+// manifest's annotations and its labels, and sums the content size of the
+// base layers.
 func detectBase(img *index.Image, out *Image) *BaseImage {
-	cfg := explain.Config{Labels: img.Config.Config.Labels}
+	cfg := explain.Config{Annotations: img.Annotations, Labels: img.Config.Config.Labels}
 	for _, h := range img.Config.History {
 		cfg.History = append(cfg.History, explain.HistoryEntry{Created: h.Created.Time, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer})
 	}
 	b := explain.DetectBase(cfg)
-	bi := &BaseImage{Name: b.Name, Digest: b.Digest, Steps: b.Steps, Layers: b.Layers, Heuristic: b.Heuristic, Evidence: b.Evidence}
-	for _, st := range out.Steps[:b.Steps] {
-		bi.Size += st.Size
-	}
+	bi := &BaseImage{Name: b.Name, Digest: b.Digest, Steps: b.Steps, Layers: b.Layers, Heuristic: b.Heuristic, Evidence: b.Evidence, Source: b.Source}
+	sizeBase(bi, out.Steps)
 	return bi
+}
+
+// sizeBase sets b.Layers and b.Size from the steps b.Steps covers.
+func sizeBase(b *BaseImage, steps []Step) {
+	b.Layers, b.Size = 0, 0
+	for _, st := range steps[:b.Steps] {
+		if st.Layer >= 0 {
+			b.Layers++
+		}
+		b.Size += st.Size
+	}
 }
 
 func countFiles(es []index.Entry) int {

@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"sort"
 	"strconv"
 	"testing"
@@ -34,7 +36,9 @@ func testImage(history []v1.History, layers ...*index.Layer) *index.Image {
 	cfg := &v1.ConfigFile{History: history}
 	for i := range layers {
 		layers[i].DiffID = "sha256:" + string(rune('a'+i))
-		layers[i].Identity = "blob:" + layers[i].DiffID
+		// The same content is the same layer, as a walk shows it; a
+		// position is not.
+		layers[i].Identity = fmt.Sprintf("blob:%x", sha256.Sum256(fmt.Appendf(nil, "%v %q %q", layers[i].Entries, layers[i].Whiteouts, layers[i].OpaqueDirs)))
 		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, v1.Hash{})
 	}
 	return &index.Image{Ref: "test", Config: cfg, Layers: layers}

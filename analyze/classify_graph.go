@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/imgdiff/imgdiff/analyze/dpkg"
 	"github.com/imgdiff/imgdiff/analyze/pkgdb"
 	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/layers/index"
@@ -113,6 +114,8 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 			}
 		}
 
+		inferred := inferAuto(img, g, byName)
+
 		// A package whose command the configuration runs (the JRE's
 		// java, for a JDK image that runs java -jar) is as good as asked
 		// for: never derived from the build tools that also need it, nor
@@ -140,6 +143,15 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 		for _, d := range derived {
 			if f := byName[d.Name]; f != nil && f.Category == "" && !needed[d.Index] {
 				f.Category, f.Rule, f.Evidence = BuildTool, RuleBuildToolDependency, d.Evidence
+				// A runtime (a JRE, python3, nodejs) the build tools pulled
+				// in: its commands were checked above (a package whose
+				// command the configuration runs is never derived).
+				if cmds := pkggraph.Commands(f.Files); len(cmds) > 0 {
+					f.Evidence += "; nothing in the image runs " + commandList(cmds, 3)
+				}
+				if inferred {
+					f.Evidence += "; installed after the base image (the database does not record what was asked for)"
+				}
 			}
 		}
 		for _, r := range g.Recommended() {
@@ -155,6 +167,50 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 		}
 	}
 	return findings, warnings
+}
+
+// inferAuto fills in, for a database that never records what was asked
+// for by name (rpm, whose record is dnf's history; distroless
+// status.d, which no apt wrote), when the image's base is known: a
+// package the base brought counts as asked for, one a later step wrote as
+// pulled in, so that the build tools that step installed with it say
+// whether only they need it. It returns whether it did. Without a base,
+// and for a dpkg status whose apt record is lost (a partial status may
+// lack the packages that need a library), every package stays asked for.
+func inferAuto(img *Image, g *pkggraph.Graph, byName map[string]*pkgdb.Found) bool {
+	if g.AutoKnown || img.Base == nil || img.Base.Steps == 0 || img.FS == nil {
+		return false
+	}
+	if _, status := img.Contents[dpkg.Status]; g.Manager != "rpm" && (g.Manager != "dpkg" || status) {
+		return false
+	}
+	for i := range g.Packages {
+		p := &g.Packages[i]
+		step := -1
+		if f := byName[p.Name]; f != nil {
+			for _, path := range f.Files {
+				if k, ok := img.FS.IndexOf(path); ok && img.FS.Files[k].Kind != index.Dir {
+					step = img.StepOf(img.FS.Files[k].Layer)
+					break
+				}
+			}
+		}
+		p.Auto = step >= img.Base.Steps
+	}
+	g.AutoKnown = true
+	return true
+}
+
+// commandList says some of a package's commands: "java, jfr, jpackage
+// or 3 other commands of the package".
+func commandList(cmds []string, max int) string {
+	if len(cmds) <= max {
+		if len(cmds) == 1 {
+			return cmds[0]
+		}
+		return strings.Join(cmds[:len(cmds)-1], ", ") + " or " + cmds[len(cmds)-1]
+	}
+	return fmt.Sprintf("%s or %d other commands of the package", strings.Join(cmds[:max], ", "), len(cmds)-max)
 }
 
 // toolPackages are the package names of the build-only tool named name.

@@ -307,3 +307,48 @@ func TestClassifyGraphToolRun(t *testing.T) {
 		t.Errorf("no %s finding for rustc: %+v", FindingBuildToolUsed, c.Findings)
 	}
 }
+
+// TestClassifyGraphMavenJRE: `apt-get install --no-install-recommends
+// maven default-jdk-headless` on the bookworm minbase, CMD bash (the
+// status and extended_states are the built image's own,
+// pkggraph/testdata/maven). The JRE that maven and the JDK pulled in is
+// needed only by them, and nothing runs java: a build-tool dependency,
+// with the chain. apt agrees: what `apt-get remove --auto-remove maven
+// default-jdk-headless` removes (autoremove.txt, run in that image) is
+// all flagged. When CMD runs java, the JRE stays.
+func TestClassifyGraphMavenJRE(t *testing.T) {
+	const jre = "openjdk-17-jre-headless"
+	list := index.Entry{Path: "var/lib/dpkg/info/" + jre + ":amd64.list", Kind: index.File, Link: "usr/lib/jvm/java-17-openjdk-amd64/bin/java"}
+	_, pkgs := graphImage(t, "maven", []string{"bash"}, list)
+	p := pkgs[jre]
+	if p.Category != BuildTool || p.Rule != RuleBuildToolDependency {
+		t.Fatalf("%s with CMD bash: %q %q (%s), want build-tool by %s", jre, p.Category, p.Rule, p.Evidence, RuleBuildToolDependency)
+	}
+	for _, want := range []string{"needed only by default-jdk-headless and maven", "nothing in the image runs java"} {
+		if !strings.Contains(p.Evidence, want) {
+			t.Errorf("%s evidence %q, want %q in it", jre, p.Evidence, want)
+		}
+	}
+	for _, n := range readList(t, "maven", "autoremove.txt") {
+		if q, ok := pkgs[n]; ok && q.Category != BuildTool {
+			t.Errorf("%s: apt autoremoves it with maven and the JDK; got %q (%s)", n, q.Category, q.Evidence)
+		}
+	}
+	for _, n := range []string{"libc6", "libstdc++6", "zlib1g", "bash"} {
+		if q := pkgs[n]; q.Category != "" {
+			t.Errorf("%s: %q (%s), the base system needs it", n, q.Category, q.Evidence)
+		}
+	}
+
+	_, pkgs = graphImage(t, "maven", []string{"java", "-jar", "/app/app.jar"}, list)
+	// (default-jre-headless, a 2 kB metapackage only maven and the JDK
+	// depend on, stays a build-tool dependency: the JRE is what runs.)
+	for _, n := range []string{jre, "ca-certificates-java"} {
+		if q := pkgs[n]; q.Category != "" {
+			t.Errorf("%s with CMD java: %q (%s), want unflagged", n, q.Category, q.Evidence)
+		}
+	}
+	if q := pkgs["maven"]; q.Category != BuildTool {
+		t.Errorf("maven with CMD java: %+v, still a build tool", q)
+	}
+}

@@ -99,6 +99,15 @@ type Decomposition struct {
 	Epsilon      int64   `json:"epsilon"`
 	EpsilonParts Epsilon `json:"epsilonParts"`
 	Total        int64   `json:"total"`
+	// BaseSource says where A's base came from (model.BaseImage.Source),
+	// "none" when A has none; CommonLayers and CommonSize are the leading
+	// layers both images have, their common base: never in the base term.
+	BaseSource   string `json:"baseSource"`
+	CommonLayers int    `json:"commonLayers"`
+	CommonSize   int64  `json:"commonSize"`
+	// BaseDetail names both images' bases, their sizes and sources, in a
+	// report's words (also the base term's Detail).
+	BaseDetail string `json:"baseDetail"`
 	// OtherGroups split the "other" term by what put the bytes there: the
 	// requested package that pulled them in (with the packages it
 	// pulled), else the package, else the directory; the largest first,
@@ -134,7 +143,10 @@ type Term struct {
 const HiddenTerm = "hidden"
 
 // BaseTerm names the decomposition term of the bytes of A's base image
-// layers (Image.Base) that B does not carry, whatever their category.
+// layers (Image.Base) that B does not carry, but for the categories the
+// base keeps (a build-tool package in the base stays a build tool:
+// baseKeeps). Layers both images start with are their common base,
+// never in it.
 const BaseTerm = "base image"
 
 // Epsilon splits what B adds.
@@ -229,6 +241,8 @@ func Compare(a, b *Image, ca, cb *Classification, opts CompareOptions) (*Compari
 	if opts.Top <= 0 {
 		opts.Top = 10
 	}
+	common := commonPrefix(a, b)
+	a, b = withSharedBase(a, common), withSharedBase(b, common)
 	c := &Comparison{SchemaVersion: SchemaVersion, Kind: "compare", A: a, B: b}
 	if a.Platform != b.Platform {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("comparing %s with %s: the images are for different platforms", a.Platform, b.Platform))
@@ -244,8 +258,18 @@ func Compare(a, b *Image, ca, cb *Classification, opts CompareOptions) (*Compari
 	}
 
 	d := newDiffer(a, b, ca, cb, opts)
+	d.common = common
 	d.run()
 	c.Decomposition = d.decomposition()
+	c.Decomposition.BaseSource = explain.SourceNone
+	if a.Base != nil {
+		c.Decomposition.BaseSource = a.Base.Source
+	}
+	c.Decomposition.CommonLayers = common
+	c.Decomposition.BaseDetail = baseDetail(a, b)
+	for _, l := range a.Layers[:common] {
+		c.Decomposition.CommonSize += l.Size
+	}
 	c.StepsA = d.steps(a, d.stepsA, d.hiddenStepsA)
 	c.StepsB = d.steps(b, d.stepsB, d.hiddenStepsB)
 	c.Files = d.files
@@ -309,6 +333,56 @@ func addKnown(sum, n int64) int64 {
 	return sum + n
 }
 
+// commonPrefix is the number of leading layers a and b both have, by
+// what the walk showed of their bytes (Identity).
+func commonPrefix(a, b *Image) int {
+	n := 0
+	for n < len(a.Layers) && n < len(b.Layers) && a.Layers[n].Identity != "" && a.Layers[n].Identity == b.Layers[n].Identity {
+		n++
+	}
+	return n
+}
+
+// withSharedBase returns img with the common layers (the first common of
+// them, shared with the other image) as its base, when its base came from
+// no better source than a heuristic: the build's own record (a
+// Dockerfile mapping or provenance) is kept. img itself is not changed.
+func withSharedBase(img *Image, common int) *Image {
+	if common == 0 || (img.Base != nil && img.Base.Source != explain.SourceHeuristic && img.Base.Source != explain.SourceNone && img.Base.Source != "") {
+		return img
+	}
+	steps := -1
+	for i, st := range img.Steps {
+		if st.Layer == common-1 {
+			steps = i + 1
+			break
+		}
+	}
+	if steps < 0 {
+		return img // synthetic steps without a layer: nothing to say
+	}
+	b := &BaseImage{Steps: steps, Source: explain.SourceShared, Heuristic: explain.HeuristicNone,
+		Evidence: countLayers(common) + " shared with the other image"}
+	if old := img.Base; old != nil {
+		b.Name, b.Digest, b.Heuristic = old.Name, old.Digest, old.Heuristic
+		if old.Layers <= common && old.Steps > b.Steps {
+			b.Steps = old.Steps // the base's CMD after its last layer
+		}
+	}
+	sizeBase(b, img.Steps)
+	out := *img
+	out.Base = b
+	return &out
+}
+
+// countLayers says "the first layer" or "the first 3 layers".
+func countLayers(n int) string {
+	if n == 1 {
+		return "the first layer"
+	}
+	return fmt.Sprintf("the first %d layers", n)
+}
+
 func sameLayers(a, b *Image) bool {
 	if len(a.Layers) != len(b.Layers) {
 		return false
@@ -330,6 +404,7 @@ type differ struct {
 
 	terms                      map[Category]*Term
 	baseSteps                  int // A's leading steps from its base image
+	common                     int // leading layers both images have
 	others                     map[string]*otherGroup
 	eps                        Epsilon
 	stepsA, stepsB             map[int]map[Category]*CategoryTotal
@@ -480,8 +555,10 @@ func (d *differ) moves(inB []int, inA []bool) (movedA, movedB []bool) {
 }
 
 // saved records n bytes of A's file f (at index i) that B does not
-// carry: in the base image term when a base step wrote it, else in its
-// category's, and an unflagged file's bytes in their other group too.
+// carry: in the base image term when a base step wrote it outside the
+// layers both images share and its category is not one the base keeps
+// (baseKeeps), else in its category's term (other and its other group
+// when it has none).
 func (d *differ) saved(i int, f File, cat Category, n int64) {
 	if n == 0 {
 		return
@@ -489,7 +566,7 @@ func (d *differ) saved(i int, f File, cat Category, n int64) {
 	key := cat
 	step := d.a.StepOf(f.Layer)
 	switch {
-	case step >= 0 && step < d.baseSteps:
+	case !baseKeeps(cat) && step >= 0 && step < d.baseSteps && f.Layer >= d.common:
 		key = BaseTerm
 	case cat == Other:
 		d.other(i, f, n)
@@ -503,6 +580,18 @@ func (d *differ) saved(i int, f File, cat Category, n int64) {
 	t.Files++
 	bump(d.stepsA, step, cat, n)
 	d.dirs.add(f.Path, n, d.a.StepOf(f.Layer))
+}
+
+// baseKeeps reports whether base-image bytes of category c keep it in a
+// comparison: what was put in the base to build (the toolchain of a
+// golang base, its dev dependencies, sources, VCS data, secrets). The
+// base's own docs, caches and recommendations go with the base.
+func baseKeeps(c Category) bool {
+	switch c {
+	case BuildTool, DevDependency, Source, VCS, Secret:
+		return true
+	}
+	return false
 }
 
 // added records n bytes of B's file f that A does not carry.

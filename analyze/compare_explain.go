@@ -116,21 +116,30 @@ func pulledName(pullers []string, members map[string]bool) string {
 	return fmt.Sprintf("%s and the %d packages %s pulled in", who, others, pron)
 }
 
-// baseDetail names both images' bases with their sizes: "debian:12
-// (117 MB) → no base image (scratch)", or, unnamed, "117 MB of base
-// layers (docker import: Imported from -) → …".
+// baseDetail names both images' bases with their sizes and where each
+// was found: "A: debian:12 (117 MB; dockerfile: Dockerfile:1 FROM
+// debian:12) → B: no base image (scratch; dockerfile: …)", or, unnamed,
+// "117 MB of base layers (heuristic docker import: Imported from -) → …".
 func baseDetail(a, b *Image) string {
 	side := func(img *Image) string {
 		base := img.Base
-		switch {
-		case base == nil || base.Steps == 0:
-			return "no base image (scratch)"
-		case base.Name != "":
-			return fmt.Sprintf("%s (%s)", base.Name, humanize.Bytes(uint64(base.Size)))
+		if base == nil {
+			return "no base found (the history does not map to the layers)"
 		}
-		how := base.Heuristic
+		how := base.Source
+		if base.Source == "heuristic" {
+			how += " " + base.Heuristic
+		}
 		if base.Evidence != "" {
 			how += ": " + model.Shorten(base.Evidence, 60) // a history entry, on one line
+		}
+		switch {
+		case base.Steps == 0 && base.Source == "none":
+			return "no base found"
+		case base.Steps == 0:
+			return "no base image (scratch; " + how + ")"
+		case base.Name != "":
+			return fmt.Sprintf("%s (%s; %s)", base.Name, humanize.Bytes(uint64(base.Size)), how)
 		}
 		return fmt.Sprintf("%s of base layers (%s)", humanize.Bytes(uint64(base.Size)), how)
 	}

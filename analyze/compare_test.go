@@ -284,7 +284,7 @@ func TestBaseDetailNamed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := baseDetail(a, b), "A: docker.io/library/debian:12 (1.0 MB) → B: no base image (scratch)"; got != want {
+	if got, want := baseDetail(a, b), "A: docker.io/library/debian:12 (1.0 MB; heuristic rootfs import: ADD file:00ff in /) → B: no base found"; got != want {
 		t.Errorf("baseDetail = %q, want %q", got, want)
 	}
 }

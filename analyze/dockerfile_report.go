@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/analyze/explain"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -167,12 +169,54 @@ func finishDockerfile(img *Image, c *Classification, f *dockerfile.File, m *dock
 	for _, w := range m.Warnings {
 		r.Warnings = append(r.Warnings, w.Message)
 	}
+	baseFromMapping(img, r)
 	findings, err := dockerfile.Check(f, DockerfileEvidence(img, c, r, target, ignore))
 	if err != nil {
 		return nil, err
 	}
 	r.Findings = findings
 	return r, nil
+}
+
+// baseFromMapping sets img.Base from the mapping when it places the
+// image's first history entry: the leading entries it puts on the target
+// chain's root FROM are the base, exactly (none for FROM scratch). The
+// name and digest the annotations gave stay. A mapping that does not
+// reach the first entry, or whose base entries are not the leading ones,
+// leaves the heuristic's answer.
+func baseFromMapping(img *Image, r *DockerfileReport) {
+	if len(r.Steps) == 0 || len(r.Steps) != len(img.Steps) || !r.Steps[0].Mapped() {
+		return
+	}
+	n := 0
+	for n < len(r.Steps) && r.Steps[n].Kind == string(dockerfile.KindBase) {
+		n++
+	}
+	for _, st := range r.Steps[n:] {
+		if st.Kind == string(dockerfile.KindBase) {
+			return
+		}
+	}
+	b := &BaseImage{Steps: n, Source: explain.SourceDockerfile, Heuristic: explain.HeuristicNone}
+	if r.Source == "provenance" {
+		b.Source = explain.SourceProvenance
+	}
+	if old := img.Base; old != nil {
+		b.Name, b.Digest, b.Heuristic = old.Name, old.Digest, old.Heuristic
+	}
+	if n > 0 {
+		st := r.Steps[0]
+		b.Evidence = st.Location() + " FROM"
+		if r.Parsed != nil {
+			if t := r.Parsed.Snippet(dockerfile.Lines{Start: st.Start, End: st.End}); t != "" {
+				b.Evidence = st.Location() + " " + model.Shorten(t, 80)
+			}
+		}
+	} else {
+		b.Evidence = "the target chain starts FROM scratch"
+	}
+	sizeBase(b, img.Steps)
+	img.Base = b
 }
 
 // junkNames are the path components a .dockerignore usually keeps out of

@@ -288,6 +288,7 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 			Digest:       img.Digest,
 			ManifestSize: img.ManifestSize,
 			ConfigSize:   img.ConfigSize,
+			Annotations:  img.Annotations,
 			Config:       img.Config,
 			Snapshot:     img.Snapshot,
 		}

@@ -32,6 +32,9 @@ func writeAnalysisMarkdown(w io.Writer, a *analyze.Analysis, o Options) error {
 	t.row("User", mdCode(userOf(img.Config.User)))
 	t.row("Entrypoint", mdCode(oneLine(configList(img.Config.Entrypoint))))
 	t.row("Cmd", mdCode(oneLine(configList(img.Config.Cmd))))
+	if img.Base != nil {
+		t.row("Base", mdText(oneLine(baseText(img.Base))))
+	}
 	t.row("Content size", mdText(both(img.Size)))
 	t.row("Compressed size", mdText(knownBoth(img.CompressedSize)))
 	t.row("Wasted (deleted or overwritten later)", mdText(both(img.Wasted)+", "+percent(img.Wasted, img.Size)+" of content"))
@@ -218,10 +221,14 @@ func writeComparisonMarkdown(w io.Writer, c *analyze.Comparison, o Options) erro
 	dt.row("**= ΔS**", "**"+human(dec.Total)+"**", "**"+exactBytes(dec.Total)+"**", "")
 	d.text("\nε = only in B %s + grown in B %s + hidden in B's layers %s. Terms are the bytes of A's final files that B lacks or holds fewer of, by A's category; _hidden_ is what A's layers deleted or overwrote.\n",
 		human(ep.OnlyB), human(ep.GrownB), human(ep.HiddenB))
+	d.text("\nBase (from %s): %s.\n", mdText(dec.BaseSource), mdText(oneLine(dec.BaseDetail)))
 	for _, x := range dec.Terms {
 		if x.Name == analyze.BaseTerm {
-			d.text("\n_%s_: bytes A's base image layers wrote that B lacks; %s.\n", analyze.BaseTerm, mdText(oneLine(x.Detail)))
+			d.text("\n_%s_: bytes A's base image layers wrote that B lacks (but for build tools, dev dependencies, sources, VCS data and secrets, which keep their category).\n", analyze.BaseTerm)
 		}
+	}
+	if dec.CommonLayers > 0 {
+		d.text("\nCommon base: %s (%s) both images start with, in no term.\n", countNoun(dec.CommonLayers, "layer"), human(dec.CommonSize))
 	}
 	if m := c.Files.Moved; m != nil {
 		d.text("\nMoved: %s (%s) only in A and only in B at another path, counted on neither side%s.\n", countNoun(m.Count, "file"), human(m.Bytes), mdText(movedExample(m)))

@@ -203,6 +203,32 @@ func imageHeader(t *textWriter, img *analyze.Image) {
 	t.line("User        %s", oneLine(userOf(img.Config.User)))
 	t.line("Entrypoint  %s", oneLine(configList(img.Config.Entrypoint)))
 	t.line("Cmd         %s", oneLine(configList(img.Config.Cmd)))
+	if img.Base != nil {
+		t.line("Base        %s", oneLine(baseText(img.Base)))
+	}
+}
+
+// baseText says what an image's base is and where that was found: "debian:12,
+// 1 layer, 117 MB (from heuristic docker import: Imported from -)".
+func baseText(b *analyze.BaseImage) string {
+	how := b.Source
+	if b.Source == "heuristic" {
+		how += " " + b.Heuristic
+	}
+	if b.Evidence != "" {
+		how += ": " + b.Evidence
+	}
+	if b.Steps == 0 {
+		if b.Source == "none" || b.Source == "" {
+			return "none found"
+		}
+		return "none (from " + how + ")"
+	}
+	out := countNoun(b.Layers, "layer") + ", " + human(b.Size)
+	if b.Name != "" {
+		out = b.Name + ", " + out
+	}
+	return out + " (from " + how + ")"
 }
 
 func orDash(s string) string {

@@ -93,10 +93,15 @@ func writeComparisonTable(w io.Writer, c *analyze.Comparison, o Options) error {
 // explainTermsText says what the decomposition line cannot: both base
 // images, the files that moved, and what the other term holds.
 func explainTermsText(t *textWriter, c *analyze.Comparison) {
-	for _, x := range c.Decomposition.Terms {
+	dec := c.Decomposition
+	t.line("  base (from %s): %s", dec.BaseSource, oneLine(dec.BaseDetail))
+	for _, x := range dec.Terms {
 		if x.Name == analyze.BaseTerm {
-			t.line("  %s: bytes A's base image layers wrote that B lacks; %s", analyze.BaseTerm, oneLine(x.Detail))
+			t.line("  %s: bytes A's base image layers wrote that B lacks (but for build tools, dev dependencies, sources, VCS data and secrets, which keep their category)", analyze.BaseTerm)
 		}
+	}
+	if dec.CommonLayers > 0 {
+		t.line("  common base: %s (%s) both images start with, in no term", countNoun(dec.CommonLayers, "layer"), human(dec.CommonSize))
 	}
 	if m := c.Files.Moved; m != nil {
 		t.line("  moved: %s (%s) only in A and only in B at another path, counted on neither side%s", countNoun(m.Count, "file"), human(m.Bytes), movedExample(m))

@@ -36,11 +36,15 @@ type Config struct {
 
 // The heuristics DetectBase names.
 const (
-	// HeuristicImport: the last entry that imports a root filesystem
-	// ("ADD file:… in /", "ADD alpine-minirootfs-….tar.gz /", debuerreotype's
-	// "# debian.sh …") and the CMD that follows it.
+	// HeuristicImport: an entry that imports a root filesystem ("ADD
+	// file:… in /", "ADD alpine-minirootfs-….tar.gz /", debuerreotype's
+	// "# debian.sh …") as the first layer of the history, and the CMD
+	// that follows it. The same ADD higher up the history (a toolchain
+	// added as a tar) is the image's own step, not its base.
 	HeuristicImport = "rootfs import"
-	// HeuristicDockerImport: a first entry `docker import` wrote.
+	// HeuristicDockerImport: a first entry `docker import` wrote: it made
+	// a layer and has no created_by, whatever its comment ("Imported from
+	// -", or the message of `docker import -m`).
 	HeuristicDockerImport = "docker import"
 	// HeuristicFixedTime: leading entries with a fixed build time (the
 	// Unix epoch or 1980, as bazel, ko, apko and nix write), distroless
@@ -52,6 +56,25 @@ const (
 	// HeuristicNone: no base was found (FROM scratch, or a builder whose
 	// history says nothing).
 	HeuristicNone = "none"
+)
+
+// Where the extent of a base image came from, most trusted first (the
+// Source of Base and of model.BaseImage).
+const (
+	// SourceDockerfile: the history entries the Dockerfile mapping
+	// (--dockerfile) put on the target chain's root FROM.
+	SourceDockerfile = "dockerfile"
+	// SourceProvenance: the same, from the Dockerfile of the image's
+	// BuildKit provenance attestation.
+	SourceProvenance = "provenance"
+	// SourceShared: the leading layers the two images of a compare have
+	// in common (same content): their common base.
+	SourceShared = "shared layers"
+	// SourceHeuristic: one of the Heuristic constants, read from the
+	// history alone.
+	SourceHeuristic = "heuristic"
+	// SourceNone: nothing says the image has a base.
+	SourceNone = "none"
 )
 
 // Base is what DetectBase found.
@@ -66,6 +89,10 @@ type Base struct {
 	// constants), Evidence the entry that decided it.
 	Heuristic string
 	Evidence  string
+	// Source is SourceHeuristic when a heuristic found a base, else
+	// SourceNone. (The OCI annotations name a base; they do not say how
+	// many layers it has.)
+	Source string
 }
 
 // importRE matches the created_by of an entry that imports a root
@@ -89,28 +116,27 @@ func DetectBase(cfg Config) Base {
 	}
 	h := cfg.History
 	b.Heuristic, b.Steps = HeuristicNone, 0
+	first := firstLayer(h)
 	switch {
-	case len(h) == 0:
-	case strings.HasPrefix(h[0].Comment, "Imported from"):
-		b.Heuristic, b.Steps, b.Evidence = HeuristicDockerImport, 1, h[0].Comment
+	case first < 0:
+	case dockerImported(h, first):
+		b.Heuristic, b.Steps, b.Evidence = HeuristicDockerImport, first+1, h[first].Comment
+		if b.Evidence == "" {
+			b.Evidence = "a first layer with no created_by"
+		}
+	case isImport(h[first]):
+		b.Heuristic, b.Steps, b.Evidence = HeuristicImport, first+1, strings.TrimSpace(h[first].CreatedBy)
+		if b.Evidence == "" {
+			b.Evidence = h[first].Comment
+		}
+		// The base's CMD follows, maybe after other metadata.
+		for j := first + 1; j < len(h) && h[j].EmptyLayer; j++ {
+			if cmdRE.MatchString(strings.TrimSpace(h[j].CreatedBy)) {
+				b.Steps = j + 1
+				break
+			}
+		}
 	default:
-		last := -1
-		for i, e := range h {
-			if importRE.MatchString(strings.TrimSpace(e.CreatedBy)) || strings.HasPrefix(e.Comment, "debuerreotype") {
-				last = i
-			}
-		}
-		if last >= 0 {
-			b.Heuristic, b.Steps, b.Evidence = HeuristicImport, last+1, strings.TrimSpace(h[last].CreatedBy)
-			// The base's CMD follows, maybe after other metadata.
-			for j := last + 1; j < len(h) && h[j].EmptyLayer; j++ {
-				if cmdRE.MatchString(strings.TrimSpace(h[j].CreatedBy)) {
-					b.Steps = j + 1
-					break
-				}
-			}
-			break
-		}
 		if n := fixedTimeRun(h); n > 0 {
 			b.Heuristic, b.Steps = HeuristicFixedTime, n
 			b.Evidence = fmt.Sprintf("%d entries created %s", n, h[0].Created.UTC().Format(time.RFC3339))
@@ -124,12 +150,51 @@ func DetectBase(cfg Config) Base {
 			}
 		}
 	}
+	b.Source = SourceNone
+	if b.Steps > 0 {
+		b.Source = SourceHeuristic
+	}
 	for _, e := range h[:b.Steps] {
 		if !e.EmptyLayer {
 			b.Layers++
 		}
 	}
 	return b
+}
+
+// firstLayer is the index of the first entry of h that made a layer, -1
+// when none did.
+func firstLayer(h []HistoryEntry) int {
+	for i, e := range h {
+		if !e.EmptyLayer {
+			return i
+		}
+	}
+	return -1
+}
+
+// isImport reports whether e imports a root filesystem.
+func isImport(e HistoryEntry) bool {
+	return importRE.MatchString(strings.TrimSpace(e.CreatedBy)) || strings.HasPrefix(e.Comment, "debuerreotype")
+}
+
+// dockerImported reports whether the first layer of h, h[first], is what
+// `docker import` writes: no created_by, with or without a comment, when
+// some later entry has one (a history where no entry has a created_by
+// says nothing of which of them came first).
+func dockerImported(h []HistoryEntry, first int) bool {
+	if strings.TrimSpace(h[first].CreatedBy) != "" {
+		return false
+	}
+	if strings.HasPrefix(h[first].Comment, "Imported from") {
+		return true
+	}
+	for _, e := range h[first+1:] {
+		if strings.TrimSpace(e.CreatedBy) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // fixedTimeRun returns how many leading entries share a fixed build time

@@ -103,23 +103,32 @@ type Config struct {
 	Labels map[string]string `json:"labels,omitempty"`
 }
 
-// BaseImage is what the image's history says of its base image: how many
-// leading steps and layers came from it, their content size, and how that
-// was found (explain.DetectBase).
+// BaseImage is what the image's build record says of its base image: how
+// many leading steps and layers came from it, their content size, and
+// where that was found: the Dockerfile mapping, the provenance, the
+// layers a compared image shares, else a heuristic over the history
+// (explain.DetectBase).
 type BaseImage struct {
 	// Name and Digest come from the org.opencontainers.image.base.*
-	// labels, when present.
+	// annotations of the manifest, else the config's labels, when present.
 	Name   string `json:"name,omitempty"`
 	Digest string `json:"digest,omitempty"`
 	Steps  int    `json:"steps"`
 	Layers int    `json:"layers"`
 	// Size is the content size of the base layers (hidden bytes included).
 	Size int64 `json:"size"`
-	// Heuristic names how the base steps were found ("rootfs import",
-	// "docker import", "fixed build time", "creation-time gap", "none");
-	// Evidence is the history entry that decided it.
+	// Heuristic names what the history alone says ("rootfs import",
+	// "docker import", "fixed build time", "creation-time gap", "none"):
+	// how Steps was found when Source is "heuristic". Evidence is what
+	// decided Steps (a history entry, the FROM line, the shared layers).
 	Heuristic string `json:"heuristic"`
 	Evidence  string `json:"evidence,omitempty"`
+	// Source says where Steps came from, most trusted first:
+	// "dockerfile" (the steps the Dockerfile mapping puts on the target
+	// chain's root FROM), "provenance" (the same from the provenance's
+	// Dockerfile), "shared layers" (in a compare: the leading layers both
+	// images have), "heuristic" (Heuristic names which), "none".
+	Source string `json:"source"`
 }
 
 // Layer is one layer of the image, with its bytes split into what survives

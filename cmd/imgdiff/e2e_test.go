@@ -388,8 +388,11 @@ type compareReport struct {
 			GrownB  int64 `json:"grownB"`
 			HiddenB int64 `json:"hiddenB"`
 		} `json:"epsilonParts"`
-		Total       int64 `json:"total"`
-		OtherGroups []struct {
+		Total        int64  `json:"total"`
+		BaseSource   string `json:"baseSource"`
+		BaseDetail   string `json:"baseDetail"`
+		CommonLayers int    `json:"commonLayers"`
+		OtherGroups  []struct {
 			Name  string `json:"name"`
 			Bytes int64  `json:"bytes"`
 		} `json:"otherGroups"`
@@ -976,8 +979,32 @@ func TestE2ECompare(t *testing.T) {
 					if tr.name == "docker-archive" {
 						checkSnapshotCompare(t, env, tr.a, tr.b, r.stdout)
 					}
+					checkBaseTerm(t, app, &c, "")
 				})
 			}
+			if !families[app] {
+				return
+			}
+			// With the Dockerfiles mapped, the base is the FROM line's
+			// entries, and the figures hold the same.
+			t.Run("dockerfile", func(t *testing.T) {
+				df := func(v string) string {
+					return filepath.Join("..", "..", "testdata", "dockerfiles", app, "Dockerfile."+v)
+				}
+				r := env.run(t, "compare", "-o", "json", "docker-archive:"+single.Archive, "docker-archive:"+multi.Archive,
+					"--dockerfile-a", df("single"), "--dockerfile-b", df("multi"))
+				if r.code != 0 {
+					t.Fatalf("imgdiff compare --dockerfile-a/-b: %s", r)
+				}
+				var c compareReport
+				if err := json.Unmarshal(r.stdout, &c); err != nil {
+					t.Fatalf("stdout is not the JSON report: %v\n%.2000s", err, r.stdout)
+				}
+				checkCompare(t, "docker-archive", &c, gs, gm)
+				checkExplained(t, env, app, single, &c)
+				checkOtherShare(t, app, &c, gs)
+				checkBaseTerm(t, app, &c, "dockerfile")
+			})
 		})
 	}
 }
@@ -1364,6 +1391,12 @@ func checkSingleClassified(t *testing.T, env *e2eEnv, im e2eImage, rep *analyzeR
 		}
 	}
 
+	if families[im.App] {
+		if tc, bt := familyToolchain(t, im), c.category("build-tool"); bt < tc*95/100 {
+			t.Errorf("build-tool category holds %d bytes; the toolchain packages own %d by the %s database (%.1f%%, want ≥ 95%%)", bt, tc, im.App, pct(bt, tc))
+		}
+	}
+
 	// Test tools installed from the distribution: dev-dependency, with
 	// the bytes their dpkg file lists own.
 	if names := devTools[im.App]; len(names) > 0 {
@@ -1548,6 +1581,16 @@ func checkExplained(t *testing.T, env *e2eEnv, app string, single e2eImage, c *c
 				t.Errorf("dev-dependency term %d bytes; the Debian test tools %v own %d in the single-stage image", dd, names, dev)
 			}
 		}
+	case "rpm", "distroless", "apk":
+		// The toolchain came in as a tar: its bytes are build tools by
+		// the family's own database (≥ 95% of what it says the
+		// toolchain packages own), not base image.
+		if largest != "build-tool" {
+			t.Errorf("largest term is %s (%d bytes), want build-tool; terms %+v", largest, max, c.Decomposition.Terms)
+		}
+		if tc, bt := familyToolchain(t, single), c.term("build-tool"); bt < tc*95/100 {
+			t.Errorf("build-tool term %d bytes; the toolchain packages own %d by the %s database (%.1f%%, want ≥ 95%%)", bt, tc, app, pct(bt, tc))
+		}
 	case "node":
 		truth, err := env.npmDevBytes(single.Tag)
 		if err != nil {
@@ -1559,6 +1602,55 @@ func checkExplained(t *testing.T, env *e2eEnv, app string, single e2eImage, c *c
 		}
 		if dd := c.term("dev-dependency"); dd < dev*95/100 {
 			t.Errorf("dev-dependency term %d bytes; the single-stage image's lockfile dev packages hold %d", dd, dev)
+		}
+	}
+}
+
+// families are the apps whose roots testdata/e2e/families.sh makes with
+// another package family's tools (rpm; distroless status.d; an apk
+// database written to apk's documented format), on a base
+// image of their own that both images share, the toolchain added as a tar.
+var families = map[string]bool{"rpm": true, "distroless": true, "apk": true}
+
+// familyToolchain is the toolchain's bytes as the family's own database
+// says (families.sh wrote it to truth.txt in the build context: rpm -q
+// --qf %{SIZE}, or the .debs' file sizes for distroless).
+func familyToolchain(t *testing.T, im e2eImage) int64 {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(im.Context, "truth.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "toolchain "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				t.Fatalf("truth.txt: %q", l)
+			}
+			return n
+		}
+	}
+	t.Fatal("truth.txt names no toolchain bytes")
+	return 0
+}
+
+// checkBaseTerm is issue 23's: every pair says where its base came from
+// (want, when given), and where both images are on the same base (the
+// family pairs: one imported base image), the base term is at most 1% of
+// ΔS: the toolchain added as a tar is build tools, not base.
+func checkBaseTerm(t *testing.T, app string, c *compareReport, want string) {
+	t.Helper()
+	d := c.Decomposition
+	if d.BaseSource == "" || d.BaseDetail == "" {
+		t.Errorf("the comparison does not say where the base came from (baseSource %q, baseDetail %q)", d.BaseSource, d.BaseDetail)
+	}
+	if want != "" && d.BaseSource != want {
+		t.Errorf("base source %q, want %q (%s)", d.BaseSource, want, d.BaseDetail)
+	}
+	t.Logf("base (from %s): %s", d.BaseSource, d.BaseDetail)
+	if families[app] {
+		if base := c.term("base image"); base*100 > c.Delta.Size {
+			t.Errorf("base image term %d bytes is %.1f%% of ΔS %d, want ≤ 1%%: both images are on the same base", base, pct(base, c.Delta.Size), c.Delta.Size)
 		}
 	}
 }
@@ -1595,7 +1687,7 @@ func checkOtherShare(t *testing.T, app string, c *compareReport, gs *groundTruth
 		t.Errorf("base image term %d bytes; docker history says the single-stage image's base layer holds %d", base, rootfs)
 	}
 	for _, term := range c.Decomposition.Terms {
-		if term.Name == "base image" && (!strings.Contains(term.Detail, "→") || !strings.Contains(term.Detail, "no base image")) {
+		if term.Name == "base image" && (!strings.Contains(term.Detail, "→") || !strings.Contains(term.Detail, "B: no base")) {
 			t.Errorf("base image term detail %q, want A's base → B's (none: scratch)", term.Detail)
 		}
 	}
@@ -1747,6 +1839,13 @@ func TestE2EDockerfile(t *testing.T) {
 		// goscratch's multi-stage image is FROM scratch: no base entry.
 		"goscratch/single": {6, []string{"7", "8", "9", "10", "11", "12", "13"}, "7"},
 		"goscratch/multi":  {17, []string{"18", "19", "20", "21", "22", "23"}, ""},
+		// The family pairs: FROM their imported base; the toolchain ADDed.
+		"rpm/single":        {7, []string{"8", "9", "10"}, "8"},
+		"rpm/multi":         {3, []string{"4", "5"}, ""},
+		"distroless/single": {6, []string{"7", "8", "9"}, "7"},
+		"distroless/multi":  {3, []string{"4", "5"}, ""},
+		"apk/single":        {6, []string{"7", "8", "9"}, "7"},
+		"apk/multi":         {3, []string{"4", "5"}, ""},
 	}
 	lines := func(start, end int) string {
 		if end > start {

@@ -140,8 +140,11 @@ type Image struct {
 	ManifestSize int64
 	// ConfigSize is the size in bytes of the config blob, when known.
 	ConfigSize int64
-	Config     *v1.ConfigFile
-	Layers     []*Layer
+	// Annotations are the manifest's annotations, when the source has a
+	// manifest that carries some (org.opencontainers.image.base.name).
+	Annotations map[string]string
+	Config      *v1.ConfigFile
+	Layers      []*Layer
 	// Snapshot is what a snapshot recorded of the image it was taken
 	// of; nil for an image read from its own bytes.
 	Snapshot *Snapshot

@@ -102,8 +102,12 @@ type header struct {
 	ConfigSize   int64           `json:"configSize"`
 	Config       json.RawMessage `json:"config"`
 	Provenance   []byte          `json:"provenance,omitempty"`
-	Redacted     json.RawMessage `json:"redacted,omitempty"`
-	Layers       []layerHeader   `json:"layers"`
+	// Annotations are the manifest's (the base image's name and digest
+	// among them), so that a compare from the snapshot finds the base as
+	// one from the image does.
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Redacted    json.RawMessage   `json:"redacted,omitempty"`
+	Layers      []layerHeader     `json:"layers"`
 }
 
 type layerHeader struct {
@@ -127,6 +131,7 @@ func Write(w io.Writer, img *index.Image, m Meta) error {
 		Created: m.Created.UTC(), Imgdiff: m.Imgdiff, CaptureKey: m.CaptureKey,
 		Ref: img.Ref, Transport: img.Transport, Platform: img.Platform, Digest: img.Digest,
 		ManifestSize: img.ManifestSize, ConfigSize: img.ConfigSize, Config: cfg, Provenance: m.Provenance, Redacted: m.Redacted,
+		Annotations: img.Annotations,
 	}
 	if s := img.Snapshot; s != nil {
 		// A snapshot of a snapshot records the image the first was of.
@@ -318,7 +323,8 @@ func readPlain(r io.Reader, o Options) (*source.Image, error) {
 	img := &source.Image{
 		Transport: Transport, Platform: *plat, Digest: h.Digest,
 		ManifestSize: h.ManifestSize, ConfigSize: h.ConfigSize, Config: cfg, Provenance: h.Provenance,
-		Snapshot: &index.Snapshot{Ref: h.Ref, Transport: h.Transport, Created: h.Created, Imgdiff: h.Imgdiff, CaptureKey: h.CaptureKey, Redacted: h.Redacted},
+		Annotations: h.Annotations,
+		Snapshot:    &index.Snapshot{Ref: h.Ref, Transport: h.Transport, Created: h.Created, Imgdiff: h.Imgdiff, CaptureKey: h.CaptureKey, Redacted: h.Redacted},
 	}
 	maxEntries := o.MaxEntries
 	if maxEntries <= 0 {

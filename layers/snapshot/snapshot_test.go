@@ -34,6 +34,7 @@ func sample() *index.Image {
 	return &index.Image{
 		Ref: "app:main", Transport: "docker", Platform: "linux/arm64/v8", Digest: "sha256:abcd",
 		ManifestSize: 500, ConfigSize: 1200, Config: cfg,
+		Annotations: map[string]string{"org.opencontainers.image.base.name": "docker.io/library/debian:bookworm"},
 		Layers: []*index.Layer{
 			{DiffID: diff0, Digest: "sha256:b0", CompressedSize: 40, MediaType: "application/vnd.oci.image.layer.v1.tar+gzip", Identity: "blob:sha256:b0",
 				Entries:  []index.Entry{{Path: "etc", Kind: index.Dir, Mode: 0o755}, {Path: "etc/passwd", Kind: index.File, Size: 30, Mode: 0o644}},
@@ -84,6 +85,11 @@ func TestRoundTrip(t *testing.T) {
 	if img.Transport != Transport || img.Digest != "sha256:abcd" || img.ManifestSize != 500 || img.ConfigSize != 1200 ||
 		img.Platform.String() != "linux/arm64/v8" || string(img.Provenance) != `{"x":1}` {
 		t.Errorf("image %+v", img)
+	}
+	// The manifest's annotations name the base: a compare from the
+	// snapshot must find the base as one from the image does.
+	if d := cmp.Diff(want.Annotations, img.Annotations); d != "" {
+		t.Errorf("annotations (-want +got):\n%s", d)
 	}
 	wantSn := &index.Snapshot{Ref: "app:main", Transport: "docker", Created: created, Imgdiff: "v1.2.3", CaptureKey: "classify-1-x"}
 	if d := cmp.Diff(wantSn, img.Snapshot); d != "" {

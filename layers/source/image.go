@@ -56,6 +56,9 @@ type Image struct {
 	ConfigSize   int64
 	Config       *v1.ConfigFile
 	Layers       []Layer
+	// Annotations are the manifest's annotations, nil when it has none
+	// (or the source has no manifest: docker save before Docker 25).
+	Annotations map[string]string
 	// Notes are facts worth telling the user, such as which source a bare
 	// reference resolved to.
 	Notes []string

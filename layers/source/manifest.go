@@ -31,6 +31,7 @@ func NewManifestImage(digest v1.Hash, rawManifest []byte, m *v1.Manifest, cfgRaw
 		ConfigSize:   int64(len(cfgRaw)),
 		Config:       cfg,
 		Platform:     ConfigPlatform(cfg, described),
+		Annotations:  m.Annotations,
 	}
 	if err := CheckPlatform(img.Platform, want); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package html
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/imgdiff/imgdiff/analyze"
@@ -280,6 +282,53 @@ func TestBrowserAnalyze(t *testing.T) {
 	}
 	screenshot(t, ctx, "analyze.png")
 
+	// The flagged-packages table says what the JSON report says: every
+	// package a category claims, in order, with its manager, category,
+	// bytes, evidence and the packages that pulled it in.
+	js, err := json.Marshal(testAnalysis(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Classification struct {
+			Packages []struct {
+				Name, Manager, Category, Evidence string
+				Bytes                             int64
+				PulledBy                          []string
+			}
+		}
+	}
+	if err := json.Unmarshal(js, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var want [][]string
+	for _, p := range doc.Classification.Packages {
+		if p.Category != "" && p.Category != "other" {
+			want = append(want, []string{p.Name, p.Manager, p.Category, strconv.FormatInt(p.Bytes, 10), p.Evidence, strings.Join(p.PulledBy, ", ")})
+		}
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[][]string](`[...document.querySelectorAll("#packages tr[data-bytes]")].map(r =>
+		[r.cells[0].textContent, r.cells[1].textContent, r.cells[2].textContent, r.dataset.bytes, r.cells[4].textContent, r.cells[5].textContent])`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != 2 {
+		t.Fatalf("the fixture's JSON has %d flagged packages, want 2", len(want))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("flagged-packages table against the JSON (-want +got):\n%s", diff)
+	}
+	// The Dockerfile findings, on their lines.
+	dfText := text(t, ctx, "#df-findings")
+	for _, w := range []string{"build-tools-in-final-stage", "Dockerfile:3-4", "gcc-12 ships 31 MB", "apt-lists-left", "Dockerfile:3 (build)", "9.0 MB"} {
+		if !strings.Contains(dfText, w) {
+			t.Errorf("Dockerfile findings %q lack %q", dfText, w)
+		}
+	}
+	if b := text(t, ctx, "#base"); !strings.Contains(b, "heuristic rootfs import") {
+		t.Errorf("base line %q, want the heuristic that found it", b)
+	}
+
 	// Click it: the treemap zooms into usr, which holds 34,030,000 bytes:
 	// 31,030,000 build-tool, 3,000,000 other (libc, bash).
 	if err := chromedp.Do(ctx, chromedp.MouseClickXY(x, y)); err != nil {
@@ -364,6 +413,26 @@ func TestBrowserCompare(t *testing.T) {
 	}
 	if v := text(t, ctx, "#verdict"); !strings.Contains(v, "ΔS = 59 MB") || !strings.Contains(v, "ε 853 kB") {
 		t.Errorf("ΔS line = %q", v)
+	}
+	// The base term's source and the other term's groups, as the JSON
+	// decomposition has them.
+	if b := text(t, ctx, "#base"); !strings.Contains(b, "Base (from "+c.Decomposition.BaseSource+")") || !strings.Contains(b, c.Decomposition.BaseDetail) {
+		t.Errorf("base line %q, want the source %q and %q", b, c.Decomposition.BaseSource, c.Decomposition.BaseDetail)
+	}
+	groups, err := chromedp.Run(ctx, chromedp.Evaluate[[][]string](`[...document.querySelectorAll("#other-groups tr[data-bytes]")].map(r =>
+		[r.cells[0].textContent, r.dataset.bytes])`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantGroups [][]string
+	for _, g := range c.Decomposition.OtherGroups {
+		wantGroups = append(wantGroups, []string{g.Name, strconv.FormatInt(g.Bytes, 10)})
+	}
+	if len(wantGroups) == 0 {
+		t.Fatal("the fixture's comparison has no other groups")
+	}
+	if diff := cmp.Diff(wantGroups, groups); diff != "" {
+		t.Errorf("other groups (-want +got):\n%s", diff)
 	}
 	if l := text(t, ctx, "#layers"); !strings.Contains(l, "shared") {
 		t.Errorf("layers table %q shows no shared layer", l)

@@ -7,6 +7,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -162,6 +163,15 @@ func singleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 		"src/Makefile":                        {analyze.Source, "name: Makefile"},
 	})
 	c.Verdict = "59 MB (94%) of this image is build tooling, sources or caches"
+	// The packages, as a classifier lists them: two flagged, one not (the
+	// page lists the flagged ones; the strings need escaping).
+	c.Packages = []analyze.Package{
+		{Name: "gcc-12", Manager: "dpkg", Section: "devel", Category: analyze.BuildTool, Bytes: 31_000_000, Files: 2, Step: 2,
+			Rule: "dpkg-devel", Evidence: gccEvidence, PulledBy: []string{"gcc-12"}},
+		{Name: "libc6", Manager: "dpkg", Bytes: 2_000_000, Files: 1, Step: 0},
+		{Name: "libc6-dev", Manager: "dpkg", Section: "libdevel", Category: analyze.BuildTool, Bytes: 30_000, Files: 1, Step: 2,
+			Rule: "build-tool-dependency", Evidence: "dpkg: libc6-dev, needed only by gcc-12 (build-tool) <via> & \"q\"", PulledBy: []string{"gcc-12", "make"}},
+	}
 	c.Findings = []analyze.Finding{
 		{ID: "root-user", Severity: analyze.Warning, Title: "runs as root", Detail: "config.User is empty", Step: -1, Field: "config.User"},
 		{ID: "wasted-bytes", Severity: analyze.Info, Title: "bytes deleted by a later layer", Step: 5, Path: "src/build/main.o", Bytes: 120_000},
@@ -193,6 +203,13 @@ func multiStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 func testAnalysis(t testing.TB) *analyze.Analysis {
 	img, c := singleStage(t)
 	a := analyze.Summarize(img, c, 5)
+	a.Dockerfile = &analyze.DockerfileReport{Source: "dockerfile", File: "Dockerfile", Mapped: 6, Total: 6,
+		Findings: []dockerfile.Finding{
+			{ID: "build-tools-in-final-stage", Severity: "warning", Title: "build tools in the final stage", Message: "gcc-12 ships 31 MB",
+				File: "Dockerfile", Lines: dockerfile.Lines{Start: 3, End: 4}, Bytes: 31_030_000},
+			{ID: "apt-lists-left", Severity: "info", Title: "apt lists left", Message: "rm -rf /var/lib/apt/lists/*",
+				File: "Dockerfile", Lines: dockerfile.Lines{Start: 3, End: 3}, Stage: "build", Bytes: 9_000_000},
+		}}
 	a.Budgets = &analyze.BudgetReport{Source: ".imgdiff.yaml", Checks: []analyze.BudgetCheck{
 		{Rule: "max-size", Image: "app:single", Unit: "bytes", Actual: float64(img.Size), Limit: 100_000_000, Pass: true, Detail: "content size"},
 		{Rule: "max-category.build-tool", Image: "app:single", Unit: "bytes", Actual: aBuildTool, Limit: 0, Pass: false, Detail: "build-tool bytes"},

@@ -1,7 +1,9 @@
 // Package html renders the analyze and compare reports as one
 // self-contained HTML page: a zoomable treemap of the bytes (coloured by
 // category or by the instruction that wrote them), bars per instruction,
-// the findings, budgets and verdict; for compare, treemaps of what A
+// the flagged packages, the findings (the Dockerfile's on their lines),
+// budgets and verdict; for compare, the base term's source and the other
+// term's groups, treemaps of what A
 // carries that B does not (ΔS) and of what B adds (ε), a waterfall from
 // size(A) to size(B) and the shared layers. It owns the page and the data
 // the page draws: the figures come from the analyze model, and the
@@ -23,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -58,11 +61,47 @@ type imageInfo struct {
 	Wasted         int64  `json:"wasted"`
 	Files          int    `json:"files"`
 	Layers         int    `json:"layers"`
+	// Base is the image's base and where it was found (a comparison's
+	// images carry the base the comparison used).
+	Base *analyze.BaseImage `json:"base,omitempty"`
 }
 
 func infoOf(img *analyze.Image) imageInfo {
 	return imageInfo{Ref: img.Ref, Transport: img.Transport, Platform: img.Platform, Digest: img.Digest,
-		Size: img.Size, CompressedSize: img.CompressedSize, Wasted: img.Wasted, Files: img.Files, Layers: len(img.Layers)}
+		Size: img.Size, CompressedSize: img.CompressedSize, Wasted: img.Wasted, Files: img.Files, Layers: len(img.Layers),
+		Base: img.Base}
+}
+
+// flaggedPackages are the packages a category claims, as the Markdown
+// report lists them (largest first, as the classification orders them).
+func flaggedPackages(c *analyze.Classification) []analyze.Package {
+	if c == nil {
+		return nil
+	}
+	var out []analyze.Package
+	for _, p := range c.Packages {
+		if p.Category != "" && p.Category != analyze.Other {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// dockerfileInfo is what the page shows of a Dockerfile mapping: where
+// it came from and the checks' findings on their lines.
+type dockerfileInfo struct {
+	Source   string               `json:"source"`
+	File     string               `json:"file"`
+	Mapped   int                  `json:"mapped"`
+	Total    int                  `json:"total"`
+	Findings []dockerfile.Finding `json:"findings,omitempty"`
+}
+
+func dockerfileOf(r *analyze.DockerfileReport) *dockerfileInfo {
+	if r == nil {
+		return nil
+	}
+	return &dockerfileInfo{Source: r.Source, File: r.File, Mapped: r.Mapped, Total: r.Total, Findings: r.Findings}
 }
 
 // step is one history step as the bars and tooltips show it.
@@ -120,8 +159,12 @@ type analyzePage struct {
 	Totals     []analyze.CategoryTotal `json:"totals,omitempty"`
 	Verdict    string                  `json:"verdict,omitempty"`
 	Findings   []analyze.Finding       `json:"findings,omitempty"`
-	Budgets    *analyze.BudgetReport   `json:"budgets,omitempty"`
-	Warnings   []string                `json:"warnings,omitempty"`
+	// Packages are the flagged packages; Dockerfile the mapping's
+	// findings, when a Dockerfile was mapped.
+	Packages   []analyze.Package     `json:"packages,omitempty"`
+	Dockerfile *dockerfileInfo       `json:"dockerfile,omitempty"`
+	Budgets    *analyze.BudgetReport `json:"budgets,omitempty"`
+	Warnings   []string              `json:"warnings,omitempty"`
 }
 
 // comparePage is the data of the compare view.
@@ -227,6 +270,7 @@ func WriteAnalysis(w io.Writer, a *analyze.Analysis) error {
 	if c != nil {
 		p.Totals, p.Verdict, p.Findings = c.Totals, c.Verdict, c.Findings
 	}
+	p.Packages, p.Dockerfile = flaggedPackages(c), dockerfileOf(a.Dockerfile)
 	p.Evidence = ev.list
 	return writePage(w, "imgdiff analyze "+img.Ref, p)
 }

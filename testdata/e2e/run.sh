@@ -22,8 +22,11 @@
 #                      (for running the Go test by hand; Ctrl-C cleans up)
 #   IMGDIFF_E2E_RUN    -run pattern for go test (default E2E)
 #   IMGDIFF_E2E_APPS   the apps to build, space-separated (default all of
-#                      them: go goscratch node c python java); the Go test checks
-#                      what the manifest lists
+#                      them: go goscratch node c python java rpm distroless apk);
+#                      the Go test checks what the manifest lists. rpm, distroless
+#                      and apk are package families (families.sh): roots made with
+#                      rpm, as distroless images are, and with an apk database,
+#                      from Debian's own .debs
 #   IMGDIFF_E2E_LEGACY_APPS  the apps the legacy builder builds as well as
 #                      BuildKit (default: go node c)
 #   IMGDIFF_E2E_PODMAN_APP  the app whose BuildKit pair is loaded into Podman
@@ -46,7 +49,7 @@ CACHE_DIR=${IMGDIFF_E2E_CACHE:-/var/cache/imgdiff-e2e}
 MIRROR=http://deb.debian.org/debian
 
 # Each app has a single- and a multi-stage Dockerfile in testdata/dockerfiles.
-read -r -a APPS <<<"${IMGDIFF_E2E_APPS:-go goscratch node c python java}"
+read -r -a APPS <<<"${IMGDIFF_E2E_APPS:-go goscratch node c python java rpm distroless apk}"
 VARIANTS=(single multi)
 BUILDERS=(buildkit legacy)
 # The apps the legacy builder builds too. Its history format does not
@@ -136,7 +139,7 @@ declare -A NEED=(
 	[dockerd]=docker.io [containerd]=containerd [runc]=runc
 	[docker-registry]=docker-registry [skopeo]=skopeo
 	[debootstrap]=debootstrap [curl]=curl [jq]=jq [git]=git
-	[podman]=podman [openssl]=openssl
+	[podman]=podman [openssl]=openssl [rpmbuild]=rpm [python3]=python3
 )
 
 install_packages() {
@@ -365,6 +368,7 @@ prepare_contexts() {
 	for app in "${APPS[@]}"; do
 		cp -r "$DOCKERFILES/$app" "$WORK/ctx-$app"
 	done
+	prepare_families
 	[[ " ${APPS[*]} " == *" node "* ]] || return 0
 	tmp=$WORK/npm-prefetch
 	mkdir -p "$tmp"
@@ -375,11 +379,28 @@ prepare_contexts() {
 	rm -rf "$tmp" "$WORK/ctx-node/npm-cache/_logs"
 }
 
+# prepare_families: the package-family apps' roots (families.sh, its
+# packages cached in CACHE_DIR), each base imported as an image of its own
+# with `docker import -m`: both images of a pair are built on it.
+prepare_families() {
+	local app t0
+	for app in "${APPS[@]}"; do
+		[[ $app == rpm || $app == distroless || $app == apk ]] || continue
+		t0=$(now_ms)
+		"$REPO/testdata/e2e/families.sh" "$CACHE_DIR" "$app" "$WORK/ctx-$app" >"$LOGS/families-$app.log" 2>&1 ||
+			{ show_log "$LOGS/families-$app.log"; die "families.sh $app failed"; }
+		"$DOCKER" import -m "$app root made by families.sh" "$WORK/ctx-$app/base.tar" "imgdiff-e2e/$app:base" >/dev/null
+		rm "$WORK/ctx-$app/base.tar"
+		log "$app root and base image: $(secs $(($(now_ms) - t0)))"
+	done
+}
+
 # build_args APP: the --build-arg values of APP's builds, one a line (the
 # manifest lists them too: the suggest test builds with the same).
 build_args() {
 	echo "BASE=$BASE_IMAGE"
 	[[ $1 == node ]] && echo NPM_FLAGS=--offline
+	[[ $1 == rpm || $1 == distroless || $1 == apk ]] && echo "FAMILY_BASE=imgdiff-e2e/$1:base"
 	return 0
 }
 

@@ -276,6 +276,55 @@ function budgetTable(b) {
   return section("Budgets" + (b.source ? " (" + b.source + ")" : "") + (b.pass ? ": pass" : ": FAIL"), t);
 }
 
+// baseText says what an image's base is and where it was found, in the
+// text report's words.
+function baseText(b) {
+  if (!b) return "no base found (the history does not map to the layers)";
+  let how = b.source + (b.source === "heuristic" ? " " + b.heuristic : "");
+  if (b.evidence) how += ": " + b.evidence;
+  if (!b.steps) return b.source === "none" || !b.source ? "none found" : "none (from " + how + ")";
+  return (b.name ? b.name + ", " : "") + b.layers + (b.layers === 1 ? " layer, " : " layers, ") + human(b.size) + " (from " + how + ")";
+}
+
+// packageTable lists the flagged packages: name, manager, category,
+// bytes, evidence and the packages asked for by name that pulled each in.
+function packageTable(pkgs) {
+  if (!pkgs || !pkgs.length) return el("p", {}, "No flagged packages.");
+  const t = el("table", { class: "packages", id: "packages" }, el("tr", {}, el("th", {}, "package"), el("th", {}, "manager"),
+    el("th", {}, "category"), el("th", { class: "num" }, "content"), el("th", {}, "evidence"), el("th", {}, "requested by")));
+  for (const p of pkgs) {
+    t.append(el("tr", { "data-bytes": p.bytes }, el("td", { class: "mono" }, p.name), el("td", {}, p.manager),
+      el("td", { "data-cat": p.category }, p.category), el("td", { class: "num", title: exact(p.bytes) }, human(p.bytes)),
+      el("td", {}, p.evidence || ""), el("td", {}, (p.pulledBy || []).join(", "))));
+  }
+  return t;
+}
+
+// dockerfileFindings lists the Dockerfile checks' findings on their lines.
+function dockerfileFindings(df) {
+  if (!df.findings || !df.findings.length) return el("p", {}, "No Dockerfile findings.");
+  const t = el("table", { class: "df-findings", id: "df-findings" }, el("tr", {}, el("th", {}, "severity"), el("th", {}, "id"),
+    el("th", {}, "Dockerfile"), el("th", { class: "num" }, "content"), el("th", {}, "message")));
+  for (const f of df.findings) {
+    const l = f.lines || {};
+    const where = f.file + ":" + l.start + (l.end && l.end !== l.start ? "-" + l.end : "") + (f.stage ? " (" + f.stage + ")" : "");
+    t.append(el("tr", { class: f.severity }, el("td", {}, f.severity), el("td", { class: "mono" }, f.id), el("td", { class: "mono" }, where),
+      el("td", { class: "num" }, f.bytes ? human(f.bytes) : ""), el("td", {}, f.message)));
+  }
+  return t;
+}
+
+// otherGroups splits the other term by what put the bytes there.
+function otherGroups(gs) {
+  const t = el("table", { class: "other-groups", id: "other-groups" }, el("tr", {}, el("th", {}, "group"),
+    el("th", { class: "num" }, "content"), el("th", { class: "num" }, "files")));
+  for (const g of gs) {
+    t.append(el("tr", { "data-bytes": g.bytes }, el("td", {}, g.name), el("td", { class: "num", title: exact(g.bytes) }, human(g.bytes)),
+      el("td", { class: "num" }, g.files.toLocaleString("en-US"))));
+  }
+  return t;
+}
+
 function warnings(ws) {
   return ws && ws.length ? el("ul", { class: "warnings" }, ...ws.map(w => el("li", {}, w))) : "";
 }
@@ -285,13 +334,19 @@ function warnings(ws) {
 function analyzeView() {
   const img = data.image;
   app.append(header("imgdiff analyze " + img.ref, imageFacts(img)));
+  app.append(el("p", { class: "base", id: "base" }, "Base: " + baseText(img.base)));
   if (data.verdict) app.append(el("p", { class: "verdict", id: "verdict" }, data.verdict));
   app.append(warnings(data.warnings));
   const box = el("div", { class: "tm" });
   app.append(section("Where the bytes are (area = content bytes)", box));
   Treemap(box, data.tree, data.steps, "treemap", "The final filesystem holds no bytes.");
   app.append(section("Bytes per instruction", stepBars(data.steps)));
+  app.append(section("Flagged packages", packageTable(data.packages)));
   app.append(section("Findings", findingsList(data.findings, data.steps)));
+  if (data.dockerfile) {
+    const df = data.dockerfile;
+    app.append(section(`Dockerfile findings (${df.file}, ${df.source}: ${df.mapped} of ${df.total} steps mapped)`, dockerfileFindings(df)));
+  }
   const b = budgetTable(data.budgets);
   if (b) app.append(b);
 }
@@ -305,7 +360,15 @@ function compareView() {
   app.append(el("p", { class: "verdict", id: "verdict" },
     `ΔS = ${human(delta.size)} (${pct}% of A) = ${terms || "0"} − ε ${human(dec.epsilon)}`));
   app.append(warnings(data.warnings));
+  const base = el("p", { class: "base", id: "base" }, `Base (from ${dec.baseSource}): ${dec.baseDetail}.`);
+  if (dec.commonLayers > 0) {
+    base.append(` Common base: ${dec.commonLayers} ${dec.commonLayers === 1 ? "layer" : "layers"} (${human(dec.commonSize)}) both images start with, in no term.`);
+  }
+  app.append(base);
   app.append(section("From size(A) to size(B)", waterfall(data.waterfall)));
+  if (dec.otherGroups && dec.otherGroups.length) {
+    app.append(section("The other term, by what put the bytes there (largest first)", otherGroups(dec.otherGroups)));
+  }
   const saved = el("div", { class: "tm" }), added = el("div", { class: "tm" });
   app.append(section("What A carries that B does not (ΔS terms, by A's category)", saved));
   Treemap(saved, data.saved, data.stepsA, "saved", "Nothing: B carries every byte of A.");

@@ -1,0 +1,107 @@
+package analyze
+
+import (
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// distrolessLayer is a layer of a distroless-style image: each package's
+// stanza in var/lib/dpkg/status.d/NAME (Depends as Debian writes them),
+// its files listed in status.d/NAME.md5sums, and the files themselves.
+func distrolessLayer(pkgs map[string]struct {
+	depends string
+	files   map[string]int64
+}) *index.Layer {
+	l := testLayer(nil, nil, nil)
+	l.Contents = map[string][]byte{}
+	add := func(p string, body []byte) {
+		l.Contents[p] = body
+		l.Entries = append(l.Entries, reg(p, int64(len(body))))
+		l.Size += int64(len(body))
+	}
+	for name, p := range pkgs {
+		stanza := "Package: " + name + "\nStatus: install ok installed\nVersion: 1\nArchitecture: amd64\n"
+		if p.depends != "" {
+			stanza += "Depends: " + p.depends + "\n"
+		}
+		add("var/lib/dpkg/status.d/"+name, []byte(stanza))
+		var sums strings.Builder
+		for f, n := range p.files {
+			sums.WriteString("d41d8cd98f00b204e9800998ecf8427e  " + f + "\n")
+			l.Entries = append(l.Entries, reg(f, n))
+			l.Size += n
+		}
+		add("var/lib/dpkg/status.d/"+name+".md5sums", []byte(sums.String()))
+	}
+	return l
+}
+
+type distrolessPkg = struct {
+	depends string
+	files   map[string]int64
+}
+
+// TestClassifyInferAuto: a distroless image records nothing of what was
+// asked for by name. When its base is known, the packages a later step
+// wrote with the build tools count as pulled in: libmpfr6, which only
+// gcc-12 needs, is a build-tool dependency; libstdc++6, which the base
+// brought, is not, although only gcc-12 needs it too. Without a base
+// nothing is derived.
+func TestClassifyInferAuto(t *testing.T) {
+	base := func() *index.Layer {
+		return distrolessLayer(map[string]distrolessPkg{
+			"libc6":      {files: map[string]int64{"usr/lib/x86_64-linux-gnu/libc.so.6": 2000}},
+			"libstdc++6": {depends: "libc6", files: map[string]int64{"usr/lib/x86_64-linux-gnu/libstdc++.so.6": 900}},
+		})
+	}
+	tools := func() *index.Layer {
+		return distrolessLayer(map[string]distrolessPkg{
+			"gcc-12":   {depends: "libc6, libmpfr6 (>= 4.1), libstdc++6", files: map[string]int64{"usr/bin/gcc-12": 5000}},
+			"libmpfr6": {depends: "libc6", files: map[string]int64{"usr/lib/x86_64-linux-gnu/libmpfr.so.6": 700}},
+		})
+	}
+	classify := func(hist []v1.History, layers ...*index.Layer) map[string]Package {
+		t.Helper()
+		img, err := Build(testImage(hist, layers...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkgs := map[string]Package{}
+		for _, p := range Classify(img, nil).Packages {
+			pkgs[p.Name] = p
+		}
+		return pkgs
+	}
+	pkgs := classify([]v1.History{
+		{Comment: "distroless base, docker import -m"},
+		{CreatedBy: "ADD toolchain.tar / # buildkit", Comment: "buildkit.dockerfile.v0"},
+	}, base(), tools())
+	if p := pkgs["gcc-12"]; p.Category != BuildTool {
+		t.Fatalf("gcc-12: %+v, want build-tool by its name", p)
+	}
+	p := pkgs["libmpfr6"]
+	if p.Category != BuildTool || p.Rule != RuleBuildToolDependency || !strings.Contains(p.Evidence, "needed only by gcc-12") ||
+		!strings.Contains(p.Evidence, "installed after the base image") {
+		t.Errorf("libmpfr6: %q %q (%s), want a build-tool dependency of gcc-12 installed after the base", p.Category, p.Rule, p.Evidence)
+	}
+	for _, n := range []string{"libc6", "libstdc++6"} {
+		if p := pkgs[n]; p.Category != "" {
+			t.Errorf("%s, from the base: %q (%s), want unflagged", n, p.Category, p.Evidence)
+		}
+	}
+
+	// One layer, no base found: nothing says what came with what.
+	all := distrolessLayer(map[string]distrolessPkg{
+		"libc6":    {files: map[string]int64{"usr/lib/x86_64-linux-gnu/libc.so.6": 2000}},
+		"gcc-12":   {depends: "libc6, libmpfr6", files: map[string]int64{"usr/bin/gcc-12": 5000}},
+		"libmpfr6": {depends: "libc6", files: map[string]int64{"usr/lib/x86_64-linux-gnu/libmpfr.so.6": 700}},
+	})
+	pkgs = classify([]v1.History{{CreatedBy: "COPY rootfs / # buildkit", Comment: "buildkit.dockerfile.v0"}}, all)
+	if p := pkgs["libmpfr6"]; p.Category != "" {
+		t.Errorf("libmpfr6 with no base: %q (%s), want unflagged", p.Category, p.Evidence)
+	}
+}

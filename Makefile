@@ -12,9 +12,12 @@ DEMO := testdata/demo
 build:
 	go build -o $(BIN) ./cmd/imgdiff
 
-# Unit and integration tests: no network, no Docker.
+# Unit and integration tests: no network, no Docker. go test's own lines,
+# printed as each package finishes (testdata/testsum reads go test -json),
+# then a summary naming every skipped test (the browser tests skip without
+# chromium unless IMGDIFF_REQUIRE_TOOLS=1, as CI sets).
 test:
-	go test -race -count=1 -timeout 30m ./...
+	set -o pipefail; go test -race -count=1 -timeout 30m -json ./... ./testdata/testsum | go run ./testdata/testsum
 
 # The main job on a generated example: a single-stage image against its
 # multi-stage rewrite.
@@ -24,10 +27,10 @@ demo: build
 	@echo; echo "# imgdiff suggest: the multi-stage Dockerfile for the single-stage image, from its own evidence"
 	$(BIN) suggest oci:$(DEMO)/single --dockerfile $(DEMO)/Dockerfile.single
 
-# ./... leaves out testdata/, so the programs there (the image generator
-# and the benchmark driver) are named: they are built, vetted and linked
+# ./... leaves out testdata/, so the programs there (the image generator,
+# the benchmark driver and the test summary) are named: they are built, vetted and linked
 # against the packages like the rest.
-LINT_PKGS := ./... ./testdata/gen ./testdata/bench ./testdata/realworld/tosingle
+LINT_PKGS := ./... ./testdata/gen ./testdata/bench ./testdata/realworld/tosingle ./testdata/testsum
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
@@ -16,7 +17,25 @@ import (
 
 // buildGo builds a Go program with the host's toolchain, CGO_ENABLED as
 // given, and returns the binary's bytes.
+// Built once per CGO_ENABLED value for the package's tests.
 func buildGo(t *testing.T, cgo string) []byte {
+	t.Helper()
+	goBuilds.Lock()
+	defer goBuilds.Unlock()
+	if b, ok := goBuilds.binary[cgo]; ok {
+		return b
+	}
+	b := buildGoOnce(t, cgo)
+	goBuilds.binary[cgo] = b
+	return b
+}
+
+var goBuilds = struct {
+	sync.Mutex
+	binary map[string][]byte
+}{binary: map[string][]byte{}}
+
+func buildGoOnce(t *testing.T, cgo string) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	// With cgo on, a program that uses cgo, so that the binary is

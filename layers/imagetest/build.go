@@ -19,6 +19,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -258,8 +259,56 @@ func newLayer(entries []Entry, c Compression, level int) (*memLayer, error) {
 	return layerFromTar(raw, c, level)
 }
 
+// compressed remembers the large layers compressed so far in this process
+// (the demo's base and toolchain layers, built by test after test), keyed
+// by content, compression and level: same tar in, same layer out, so a
+// repeat costs a hash instead of a compression. Bounded by
+// compressedLimit; layers past it are built every time.
+var compressed struct {
+	sync.Mutex
+	layers map[compressedKey]*memLayer
+	bytes  int
+}
+
+type compressedKey struct {
+	diffID v1.Hash
+	c      Compression
+	level  int
+}
+
+const (
+	compressedMin   = 1 << 20   // smaller layers compress faster than they are worth keeping
+	compressedLimit = 512 << 20 // raw + blob bytes kept at most
+)
+
 func layerFromTar(raw []byte, c Compression, level int) (*memLayer, error) {
-	l := &memLayer{raw: raw, diffID: sha(raw)}
+	key := compressedKey{sha(raw), c, level}
+	if len(raw) >= compressedMin {
+		compressed.Lock()
+		l := compressed.layers[key]
+		compressed.Unlock()
+		if l != nil {
+			return l, nil
+		}
+	}
+	l, err := compressLayer(raw, key.diffID, c, level)
+	if err != nil || len(raw) < compressedMin {
+		return l, err
+	}
+	compressed.Lock()
+	defer compressed.Unlock()
+	if n := len(l.raw) + len(l.blob); compressed.bytes+n <= compressedLimit {
+		if compressed.layers == nil {
+			compressed.layers = map[compressedKey]*memLayer{}
+		}
+		compressed.layers[key] = l
+		compressed.bytes += n
+	}
+	return l, nil
+}
+
+func compressLayer(raw []byte, diffID v1.Hash, c Compression, level int) (*memLayer, error) {
+	l := &memLayer{raw: raw, diffID: diffID}
 	switch c {
 	case Uncompressed:
 		l.blob, l.mt = raw, types.OCIUncompressedLayer

@@ -51,9 +51,10 @@ func TruncatedLayer(c Compression) (v1.Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.blob = l.blob[:len(l.blob)/2]
-	l.digest = sha(l.blob)
-	return l, nil
+	cut := *l // newLayer's layer may be shared: cut a copy
+	cut.blob = l.blob[:len(l.blob)/2]
+	cut.digest = sha(cut.blob)
+	return &cut, nil
 }
 
 // BadZstdLayer is BadGzipLayer for zstd: a frame header and then garbage.

@@ -20,6 +20,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -86,8 +87,14 @@ func (e *e2eEnv) suggestFor(t *testing.T, dir, ref, dockerfile string) (string, 
 	if r.code != 0 {
 		t.Fatalf("imgdiff suggest %s --dockerfile %s: %s", ref, dockerfile, r)
 	}
+	// stderr carries the notes of the read (which engine answered, one
+	// line each, "imgdiff: …") before the prediction.
+	pred := r.stderr
+	if i := bytes.Index(pred, []byte("\n{")); i >= 0 && !bytes.HasPrefix(pred, []byte("{")) {
+		pred = pred[i+1:]
+	}
 	var p suggestPrediction
-	if err := json.Unmarshal(r.stderr, &p); err != nil {
+	if err := json.Unmarshal(pred, &p); err != nil {
 		t.Fatalf("imgdiff suggest -o json: stderr is not the prediction: %v\n%.2000s", err, r.stderr)
 	}
 	return out, &p

@@ -73,9 +73,9 @@ func TestAttributionAllocations(t *testing.T) {
 	var class *Classification
 	cbytes, callocs := allocated(func() { class = Classify(img, nil) })
 	t.Logf("%d entries, %d files: Build %.1f B and %.4f allocations an entry; Classify %.1f B and %.4f allocations an entry",
-		n, len(img.FS.Files), float64(bytes)/float64(n), float64(allocs)/float64(n), float64(cbytes)/float64(n), float64(callocs)/float64(n))
-	if len(class.Flags) != len(img.FS.Files) {
-		t.Fatalf("%d flags for %d files", len(class.Flags), len(img.FS.Files))
+		n, img.FS.Len(), float64(bytes)/float64(n), float64(allocs)/float64(n), float64(cbytes)/float64(n), float64(callocs)/float64(n))
+	if class.Flags.Len() != img.FS.Len() {
+		t.Fatalf("%d flags for %d files", class.Flags.Len(), img.FS.Len())
 	}
 	for _, c := range []struct {
 		what  string

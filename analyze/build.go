@@ -63,7 +63,7 @@ func Build(img *index.Image) (*Image, error) {
 	out.FS = s.flatten()
 	out.Hidden = s.hidden
 
-	for _, f := range out.FS.Files {
+	for _, f := range out.FS.All() {
 		if f.Layer < 0 {
 			continue
 		}

@@ -35,8 +35,8 @@ func Classify(img *Image, r *rules.Rules) *Classification {
 	if r == nil {
 		r = rules.Default()
 	}
-	files := img.FS.Files
-	c := &Classification{Flags: make([]Flag, len(files))}
+	files := img.FS
+	c := &Classification{Flags: model.NewFlags(files.Len())}
 
 	found := pkgdb.Read(img)
 	graphs, graphErr := pkggraph.Read(img.Contents)
@@ -55,16 +55,16 @@ func Classify(img *Image, r *rules.Rules) *Classification {
 
 	// Files come depth-first, so the directories holding a file form a
 	// stack, and its parent is on top.
-	owners := make([]int, len(files))
+	owners := make([]int32, files.Len())
 	stack := []openDir{{dir: ".", tree: -1, listed: owned.listedIn(".")}}
-	for i := range files {
-		f := &files[i]
+	for i := range files.Len() {
+		f := files.At(i)
 		for len(stack) > 1 && !index.Under(f.Path, stack[len(stack)-1].dir) {
 			stack = stack[:len(stack)-1]
 		}
 		parent := &stack[len(stack)-1]
 		base := index.Base(f.Path)
-		owners[i] = parent.owner(base, f.Kind)
+		owners[i] = int32(parent.owner(base, f.Kind))
 		if f.Kind == index.Dir {
 			m := r.MatchDir(f.Path, base, exists)
 			if parent.match.Better(m) || m.Category() == "" {
@@ -84,14 +84,14 @@ func Classify(img *Image, r *rules.Rules) *Classification {
 				m = parent.match
 			}
 		}
-		c.Flags[i] = decide(m, pkg)
+		c.Flags.Set(i, decide(m, pkg))
 	}
 
-	adoptGenerated(img, found, owners, c.Flags)
+	adoptGenerated(img, found, owners, &c.Flags)
 	c.Packages, c.Owners = packageTotals(img, found, owners)
 	var flagged []*dirTotals
-	c.Totals, c.ByStep, flagged = categoryTotals(img, c.Flags)
-	c.TopDirs = flaggedDirs(img, c.Flags, flagged)
+	c.Totals, c.ByStep, flagged = categoryTotals(img, &c.Flags)
+	c.TopDirs = flaggedDirs(img, &c.Flags, flagged)
 	c.Findings = append(hygiene.Findings(img, c), graphFindings...)
 	for _, w := range graphWarnings {
 		c.Findings = append(c.Findings, Finding{ID: FindingPackageGraph, Severity: Warning, Step: -1, Title: w})
@@ -265,7 +265,7 @@ func (o *ownership) treeOf(dir string, parentTree int) int {
 // a dependency) that have no file in the image are dropped: they are not
 // installed here. Database packages are kept (a dpkg entry whose files
 // were deleted says something too), after the others.
-func packageTotals(img *Image, found []*pkgdb.Found, owners []int) ([]Package, []int) {
+func packageTotals(img *Image, found []*pkgdb.Found, owners []int32) ([]Package, []int32) {
 	steps := make([]map[int]int64, len(found))
 	// A package's files come in runs from one layer: credit each run's
 	// bytes to its step once, not file by file.
@@ -279,11 +279,12 @@ func packageTotals(img *Image, found []*pkgdb.Found, owners []int) ([]Package, [
 		}
 		steps[runPkg][runStep] += runBytes
 	}
-	for i, o := range owners {
+	for i, o32 := range owners {
+		o := int(o32)
 		if o < 0 {
 			continue
 		}
-		f := &img.FS.Files[i]
+		f := img.FS.At(i)
 		p := &found[o].Package
 		p.Bytes += f.Bytes
 		p.Files++
@@ -322,7 +323,7 @@ func packageTotals(img *Image, found []*pkgdb.Found, owners []int) ([]Package, [
 	}
 	for i, o := range owners {
 		if o >= 0 {
-			owners[i] = pos[o]
+			owners[i] = int32(pos[o])
 		}
 	}
 	return out, owners
@@ -332,7 +333,7 @@ func packageTotals(img *Image, found []*pkgdb.Found, owners []int) ([]Package, [
 // step, and each category's flagged bytes by directory, for flaggedDirs:
 // one pass over the files for both. Directories count nowhere; unflagged
 // files count as Other.
-func categoryTotals(img *Image, flags []Flag) ([]CategoryTotal, []StepCategories, []*dirTotals) {
+func categoryTotals(img *Image, flags *model.Flags) ([]CategoryTotal, []StepCategories, []*dirTotals) {
 	newTotals := func() []CategoryTotal {
 		t := make([]CategoryTotal, model.NumCategories)
 		for i, cat := range model.Categories() {
@@ -343,12 +344,12 @@ func categoryTotals(img *Image, flags []Flag) ([]CategoryTotal, []StepCategories
 	totals := newTotals()
 	bySteps := make([][]CategoryTotal, len(img.Steps)+1) // by step+1: stepOf may say -1
 	flagged := make([]*dirTotals, model.NumCategories)
-	for i := range img.FS.Files {
-		f := &img.FS.Files[i]
+	for i := range img.FS.Len() {
+		f := img.FS.At(i)
 		if f.Kind == index.Dir {
 			continue
 		}
-		cat := flags[i].Category
+		cat := flags.Category(i)
 		// Every flag's category is known: flags come from compiled rules,
 		// and rules.Compile rejects an unknown category.
 		k, _ := model.CategoryIndex(cat)
@@ -387,7 +388,7 @@ func categoryTotals(img *Image, flags []Flag) ([]CategoryTotal, []StepCategories
 // flaggedDirs names the directories where flagged bytes concentrate, per
 // category (per: each category's flagged bytes by directory), the largest
 // first.
-func flaggedDirs(img *Image, flags []Flag, per []*dirTotals) []FlaggedDir {
+func flaggedDirs(img *Image, flags *model.Flags, per []*dirTotals) []FlaggedDir {
 	var out []FlaggedDir
 	for k, cat := range model.Categories() {
 		d := per[k]
@@ -410,7 +411,7 @@ func flaggedDirs(img *Image, flags []Flag, per []*dirTotals) []FlaggedDir {
 	// The most common evidence, by bytes, among each directory's files.
 	for k := range out {
 		d := &out[k]
-		start, end := 0, len(img.FS.Files)
+		start, end := 0, img.FS.Len()
 		if d.Path != "." {
 			i, ok := img.FS.IndexOf(d.Path)
 			if !ok {
@@ -424,16 +425,16 @@ func flaggedDirs(img *Image, flags []Flag, per []*dirTotals) []FlaggedDir {
 		var run string
 		var runBytes int64
 		for i := start; i < end; i++ {
-			if flags[i].Category != d.Category {
+			if flags.Category(i) != d.Category {
 				continue
 			}
-			if e := flags[i].Evidence; e != run {
+			if e := flags.At(i).Evidence; e != run {
 				if runBytes > 0 {
 					ev[run] += runBytes
 				}
 				run, runBytes = e, 0
 			}
-			runBytes += img.FS.Files[i].Bytes + 1
+			runBytes += img.FS.At(i).Bytes + 1
 		}
 		if runBytes > 0 {
 			ev[run] += runBytes

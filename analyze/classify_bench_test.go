@@ -82,7 +82,7 @@ func BenchmarkAnalyzeSteps(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("%d files", len(img.FS.Files))
+	b.Logf("%d files", img.FS.Len())
 	b.Run("build", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := Build(ii); err != nil {

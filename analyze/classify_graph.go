@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze/dpkg"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/pkgdb"
 	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/layers/index"
@@ -189,8 +190,8 @@ func inferAuto(img *Image, g *pkggraph.Graph, byName map[string]*pkgdb.Found) bo
 		step := -1
 		if f := byName[p.Name]; f != nil {
 			for _, path := range f.Files {
-				if k, ok := img.FS.IndexOf(path); ok && img.FS.Files[k].Kind != index.Dir {
-					step = img.StepOf(img.FS.Files[k].Layer)
+				if k, ok := img.FS.IndexOf(path); ok && img.FS.At(k).Kind != index.Dir {
+					step = img.StepOf(img.FS.At(k).Layer)
 					break
 				}
 			}
@@ -299,7 +300,7 @@ func rpmPackages(graphs []*pkggraph.Graph) []*pkgdb.Found {
 // dir/name.py: py3compile runs in the package's postinst), and dpkg's own
 // records of a package (var/lib/dpkg/info/NAME[:ARCH].list, .md5sums,
 // .postinst, ...). owners and flags are Classify's, parallel to the files.
-func adoptGenerated(img *Image, found []*pkgdb.Found, owners []int, flags []Flag) {
+func adoptGenerated(img *Image, found []*pkgdb.Found, owners []int32, flags *model.Flags) {
 	dpkg := map[string]int{}
 	for i, f := range found {
 		if f.Manager == "dpkg" {
@@ -308,18 +309,17 @@ func adoptGenerated(img *Image, found []*pkgdb.Found, owners []int, flags []Flag
 			}
 		}
 	}
-	files := img.FS.Files
-	for i := range files {
-		f := &files[i]
-		if owners[i] >= 0 || f.Kind == index.Dir {
+	for i := range img.FS.Len() {
+		if owners[i] >= 0 || img.FS.Kind(i) == index.Dir {
 			continue
 		}
+		f := img.FS.At(i)
 		o := -1
 		switch {
 		case strings.HasSuffix(f.Path, ".pyc"):
 			if src, ok := pycSource(f.Path); ok {
 				if j, ok := img.FS.IndexOf(src); ok {
-					o = owners[j]
+					o = int(owners[j])
 				}
 			}
 		case strings.HasPrefix(f.Path, dpkgInfo):
@@ -340,8 +340,8 @@ func adoptGenerated(img *Image, found []*pkgdb.Found, owners []int, flags []Flag
 		// The flag only: a package's bytes stay what its database lists
 		// (docker's own figure for the package, which the e2e test
 		// checks to the byte).
-		if p := found[o]; decides(p) && flags[i].Category != Secret && flags[i].Category != VCS {
-			flags[i] = Flag{Category: p.Category, Rule: p.Rule, Evidence: p.Evidence}
+		if p := found[o]; decides(p) && flags.Category(i) != Secret && flags.Category(i) != VCS {
+			flags.Set(i, Flag{Category: p.Category, Rule: p.Rule, Evidence: p.Evidence})
 		}
 	}
 }

@@ -40,7 +40,7 @@ func checkFlags(t *testing.T, img *Image, c *Classification, want []wantFlag) {
 			t.Errorf("%s not in the image", w.path)
 			continue
 		}
-		f := c.Flags[i]
+		f := c.Flags.At(i)
 		owner := ""
 		if o := c.Owners[i]; o >= 0 {
 			owner = c.Packages[o].Manager + ":" + c.Packages[o].Name

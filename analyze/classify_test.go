@@ -172,7 +172,7 @@ func flagOf(t *testing.T, img *Image, c *Classification, p string) Flag {
 	if !ok {
 		t.Fatalf("%s not in the image", p)
 	}
-	return c.Flags[i]
+	return c.Flags.At(i)
 }
 
 func TestClassifyEvidence(t *testing.T) {

@@ -114,7 +114,7 @@ func TestToolchainBytesFlagged(t *testing.T) {
 
 	// Every listed file found its package, through the merged-/usr links.
 	unowned := 0
-	for i, f := range img.FS.Files {
+	for i, f := range img.FS.All() {
 		if listed[f.Path] && c.Owners[i] < 0 {
 			if unowned < 5 {
 				t.Errorf("%s: no owner", f.Path)
@@ -131,7 +131,7 @@ func TestToolchainBytesFlagged(t *testing.T) {
 	for _, n := range append(append([]string{}, bookwormToolchain...), bookwormRuntime...) {
 		per[n] = &sum{}
 	}
-	for i, f := range img.FS.Files {
+	for i, f := range img.FS.All() {
 		o := c.Owners[i]
 		if o < 0 || f.Kind == index.Dir {
 			continue
@@ -141,11 +141,11 @@ func TestToolchainBytesFlagged(t *testing.T) {
 			t.Fatalf("%s owned by %s, which the fixture should not hold", f.Path, c.Packages[o].Name)
 		}
 		s.all += f.Bytes
-		switch c.Flags[i].Category {
+		switch c.Flags.Category(i) {
 		case BuildTool:
 			s.tool += f.Bytes
-			if !strings.HasPrefix(c.Flags[i].Evidence, "dpkg: ") {
-				t.Errorf("%s: evidence %q, want the dpkg package", f.Path, c.Flags[i].Evidence)
+			if !strings.HasPrefix(c.Flags.At(i).Evidence, "dpkg: ") {
+				t.Errorf("%s: evidence %q, want the dpkg package", f.Path, c.Flags.At(i).Evidence)
 			}
 		case "", Docs:
 		default:

@@ -427,15 +427,16 @@ func newDiffer(a, b *Image, ca, cb *Classification, opts CompareOptions) *differ
 
 // matchPaths merges two depth-first file lists: inB[i] is the position in
 // b of a[i]'s path (-1 if none), inA[j] whether b[j]'s path is in a.
-func matchPaths(a, b []File) (inB []int, inA []bool) {
-	inB, inA = make([]int, len(a)), make([]bool, len(b))
+func matchPaths(a, b *FS) (inB []int, inA []bool) {
+	inB, inA = make([]int, a.Len()), make([]bool, b.Len())
 	j := 0
-	for i := range a {
-		for j < len(b) && model.ComparePaths(b[j].Path, a[i].Path) < 0 {
+	for i := range a.Len() {
+		pa := a.Path(i)
+		for j < b.Len() && model.ComparePaths(b.Path(j), pa) < 0 {
 			j++
 		}
 		inB[i] = -1
-		if j < len(b) && b[j].Path == a[i].Path {
+		if j < b.Len() && b.Path(j) == pa {
 			inB[i], inA[j] = j, true
 		}
 	}
@@ -443,19 +444,19 @@ func matchPaths(a, b []File) (inB []int, inA []bool) {
 }
 
 func categoryOf(c *Classification, i int) Category {
-	if c == nil || i >= len(c.Flags) || c.Flags[i].Category == "" {
+	if c == nil || i >= c.Flags.Len() || c.Flags.Category(i) == "" {
 		return Other
 	}
-	return c.Flags[i].Category
+	return c.Flags.Category(i)
 }
 
 func (d *differ) run() {
 	if d.a.Base != nil {
 		d.baseSteps = d.a.Base.Steps
 	}
-	inB, inA := matchPaths(d.a.FS.Files, d.b.FS.Files)
+	inB, inA := matchPaths(d.a.FS, d.b.FS)
 	movedA, movedB := d.moves(inB, inA)
-	for i, fa := range d.a.FS.Files {
+	for i, fa := range d.a.FS.All() {
 		j := inB[i]
 		cat := categoryOf(d.ca, i)
 		if j < 0 {
@@ -469,7 +470,7 @@ func (d *differ) run() {
 			}
 			continue
 		}
-		fb := d.b.FS.Files[j]
+		fb := d.b.FS.At(j)
 		if what := changes(fa, fb); len(what) > 0 {
 			d.changed.add(FileChange{Path: fa.Path, A: fa.Bytes, B: fb.Bytes, Category: cat, What: what})
 			d.files.Changed.Count++
@@ -483,7 +484,7 @@ func (d *differ) run() {
 			d.added(fb, categoryOf(d.cb, j), -diff)
 		}
 	}
-	for j, fb := range d.b.FS.Files {
+	for j, fb := range d.b.FS.All() {
 		if inA[j] {
 			continue
 		}
@@ -519,12 +520,12 @@ func (d *differ) moves(inB []int, inA []bool) (movedA, movedB []bool) {
 	var fa, fb []explain.File
 	var ia, ib []int
 	for i, j := range inB {
-		if f := &d.a.FS.Files[i]; j < 0 && f.Kind == index.File && f.Bytes > 0 {
+		if f := d.a.FS.At(i); j < 0 && f.Kind == index.File && f.Bytes > 0 {
 			fa, ia = append(fa, explain.File{Path: f.Path, Size: f.Bytes}), append(ia, i)
 		}
 	}
 	for j, in := range inA {
-		if f := &d.b.FS.Files[j]; !in && f.Kind == index.File && f.Bytes > 0 {
+		if f := d.b.FS.At(j); !in && f.Kind == index.File && f.Bytes > 0 {
 			fb, ib = append(fb, explain.File{Path: f.Path, Size: f.Bytes}), append(ib, j)
 		}
 	}

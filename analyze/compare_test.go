@@ -8,15 +8,16 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // flagPaths classifies an image by exact path, for tests.
 func flagPaths(img *Image, cats map[string]Category) *Classification {
-	c := &Classification{Flags: make([]Flag, len(img.FS.Files))}
-	for i, f := range img.FS.Files {
+	c := &Classification{Flags: model.NewFlags(img.FS.Len())}
+	for i, f := range img.FS.All() {
 		if cat, ok := cats[f.Path]; ok {
-			c.Flags[i] = Flag{Category: cat, Rule: "test"}
+			c.Flags.Set(i, Flag{Category: cat, Rule: "test"})
 		}
 	}
 	return c
@@ -222,8 +223,8 @@ func TestCompareBaseMovesOther(t *testing.T) {
 		t.Fatalf("A's base = %+v, want the ADD and the CMD, 1 layer of 1310 bytes", a.Base)
 	}
 	ca := flagPaths(a, map[string]Category{"usr/bin/gcc": BuildTool})
-	ca.Owners = make([]int, len(a.FS.Files))
-	for i, f := range a.FS.Files {
+	ca.Owners = make([]int32, a.FS.Len())
+	for i, f := range a.FS.All() {
 		ca.Owners[i] = -1
 		if f.Path == "usr/lib/libz.so" {
 			ca.Owners[i] = 0

@@ -259,7 +259,7 @@ func DockerfileEvidence(img *Image, c *Classification, r *DockerfileReport, targ
 	}
 	cacheDirs := map[int]map[string]int64{}
 	junk := map[int]map[string]int64{}
-	for i, f := range img.FS.Files {
+	for i, f := range img.FS.All() {
 		if f.Kind == index.Dir || f.Bytes == 0 {
 			continue
 		}
@@ -268,7 +268,7 @@ func DockerfileEvidence(img *Image, c *Classification, r *DockerfileReport, targ
 		if !ok {
 			continue
 		}
-		if i < len(c.Flags) && c.Flags[i].Category == Cache {
+		if i < c.Flags.Len() && c.Flags.Category(i) == Cache {
 			e := ev.Lines[line]
 			e.CacheBytes += f.Bytes
 			ev.Lines[line] = e

@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -39,7 +40,7 @@ func nodeImage() (*Image, *Classification) {
 	dir := func(p string, layer int) File {
 		return File{Entry: index.Entry{Path: p, Kind: index.Dir}, Layer: layer}
 	}
-	img.FS = &FS{Files: []File{
+	img.FS = model.NewFS(
 		dir("app", 2),
 		dir("app/.git", 3),
 		file("app/.git/pack", 40, 3),
@@ -53,18 +54,18 @@ func nodeImage() (*Image, *Classification) {
 		file("var/lib/apt/lists/deb_Packages", 150, 1),
 		file("var/lib/apt/lists/deb_Release", 50, 1),
 		file("root/.npm/_cacache/x", 50, 4),
-	}}
+	)
 	c := &Classification{
-		Flags: make([]Flag, len(img.FS.Files)),
+		Flags: model.NewFlags(img.FS.Len()),
 		Packages: []Package{
 			{Name: "gcc", Category: BuildTool, Bytes: 300, Step: 1},
 			{Name: "nodejs", Bytes: 200, Step: 1},
 			{Name: "libc6", Category: BuildTool, Bytes: 0, Step: 0}, // no bytes: not evidence
 		},
 	}
-	c.Flags[10] = Flag{Category: Cache}
-	c.Flags[11] = Flag{Category: Cache}
-	c.Flags[12] = Flag{Category: Cache}
+	c.Flags.Set(10, Flag{Category: Cache})
+	c.Flags.Set(11, Flag{Category: Cache})
+	c.Flags.Set(12, Flag{Category: Cache})
 	return img, c
 }
 

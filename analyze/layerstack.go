@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -356,24 +357,22 @@ func (s *stack) sortedChildren(id nodeID) ([]child, int) {
 	return cs, start
 }
 
-// flatten lists the final filesystem depth first, siblings by name.
+// flatten lists the final filesystem depth first, siblings by name. The
+// listing points at the layers' entries (and at s.implied) rather than
+// copying them.
 func (s *stack) flatten() *FS {
 	s.table = nil // not needed any more: let it go before the listing
-	fs := &FS{Files: make([]File, 0, s.live)}
+	entries := make([][]index.Entry, len(s.layers))
+	for k, l := range s.layers {
+		entries[k] = l.Entries
+	}
+	fs := model.NewLayeredFS(entries, s.implied, s.live)
 	var walk func(id nodeID)
 	walk = func(id nodeID) {
 		cs, mark := s.sortedChildren(id)
 		for _, c := range cs {
 			n := s.node(c.id)
-			var e index.Entry
-			if n.layer >= 0 {
-				e = s.layers[n.layer].Entries[n.ent]
-			}
-			if e.Kind == 0 {
-				e.Kind = index.Dir
-				e.Path = s.path(c.id)
-			}
-			fs.Files = append(fs.Files, File{Entry: e, Layer: int(n.layer), Bytes: n.bytes})
+			fs.AddEntry(int(n.layer), int(n.ent), n.bytes)
 			if n.isDir() {
 				walk(c.id)
 			}

@@ -21,7 +21,7 @@ func TestFSOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	var paths []string
-	for _, f := range img.FS.Files {
+	for _, f := range img.FS.All() {
 		paths = append(paths, f.Path)
 	}
 	want := []string{"a", "a/b", "a/b/c", "a/b/d", "a/b.c", "a/bc", "a/bc/d", "a b", "a-b", "a.b", "ab", "b"}

@@ -32,6 +32,7 @@ type (
 	Category       = model.Category
 	Package        = model.Package
 	Flag           = model.Flag
+	Flags          = model.Flags
 	Finding        = model.Finding
 	Severity       = model.Severity
 	Classification = model.Classification

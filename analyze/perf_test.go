@@ -191,7 +191,7 @@ func TestStackMatchesReference(t *testing.T) {
 			t.Fatalf("round %d: %v", round, err)
 		}
 		got := map[string]ref{}
-		for _, f := range img.FS.Files {
+		for _, f := range img.FS.All() {
 			got[f.Path] = ref{index.Entry{Path: f.Path, Kind: f.Kind, Size: f.Size}, f.Layer}
 		}
 		// An implied dir's layer is -1 in both; a restated one is the

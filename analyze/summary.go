@@ -45,8 +45,8 @@ func Summarize(img *Image, c *Classification, n int) *Analysis {
 	a := &Analysis{SchemaVersion: SchemaVersion, Kind: "analyze", Image: img, Classification: c}
 
 	dirs := newDirTotals()
-	files := make([]int, 0, len(img.FS.Files))
-	for i, f := range img.FS.Files {
+	files := make([]int, 0, img.FS.Len())
+	for i, f := range img.FS.All() {
 		if f.Kind == index.Dir || f.Bytes == 0 {
 			continue
 		}
@@ -58,17 +58,17 @@ func Summarize(img *Image, c *Classification, n int) *Analysis {
 	}
 
 	larger := func(i, j int) bool {
-		fi, fj := &img.FS.Files[i], &img.FS.Files[j]
+		fi, fj := img.FS.At(i), img.FS.At(j)
 		if fi.Bytes != fj.Bytes {
 			return fi.Bytes > fj.Bytes
 		}
 		return fi.Path < fj.Path
 	}
 	for _, i := range topN(files, n, larger) {
-		f := img.FS.Files[i]
+		f := img.FS.At(i)
 		u := FileUsage{Path: f.Path, Bytes: f.Bytes, Step: img.StepOf(f.Layer)}
-		if c != nil && i < len(c.Flags) {
-			u.Category = c.Flags[i].Category
+		if c != nil && i < c.Flags.Len() {
+			u.Category = c.Flags.Category(i)
 		}
 		a.TopFiles = append(a.TopFiles, u)
 	}

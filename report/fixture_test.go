@@ -46,17 +46,17 @@ func build(t testing.TB, ref string, hist []v1.History, cfg v1.Config, layers ..
 // classify flags files by exact path and fills the aggregates a classifier
 // would, computed from the image so they add up.
 func classify(img *analyze.Image, cats map[string]analyze.Category) *analyze.Classification {
-	c := &analyze.Classification{Flags: make([]analyze.Flag, len(img.FS.Files))}
+	c := &analyze.Classification{Flags: model.NewFlags(img.FS.Len())}
 	totals := map[analyze.Category]*analyze.CategoryTotal{}
 	bySteps := map[int]map[analyze.Category]int64{}
-	for i, f := range img.FS.Files {
+	for i, f := range img.FS.All() {
 		if f.Kind == index.Dir {
 			continue
 		}
 		cat := analyze.Other
 		if x, ok := cats[f.Path]; ok {
 			cat = x
-			c.Flags[i] = analyze.Flag{Category: x, Rule: "test", Evidence: "path: " + f.Path}
+			c.Flags.Set(i, analyze.Flag{Category: x, Rule: "test", Evidence: "path: " + f.Path})
 		}
 		if totals[cat] == nil {
 			totals[cat] = &analyze.CategoryTotal{Category: cat}

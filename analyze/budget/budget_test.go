@@ -37,8 +37,8 @@ func budgetImage() (*model.Image, *model.Classification) {
 	cls := &model.Classification{}
 	totals := map[model.Category]*model.CategoryTotal{}
 	for _, f := range files {
-		img.FS.Files = append(img.FS.Files, model.File{Entry: index.Entry{Path: f.path, Kind: index.File, Size: f.bytes}, Bytes: f.bytes})
-		cls.Flags = append(cls.Flags, model.Flag{Category: f.cat})
+		img.FS.Append(model.File{Entry: index.Entry{Path: f.path, Kind: index.File, Size: f.bytes}, Bytes: f.bytes})
+		cls.Flags.Append(model.Flag{Category: f.cat})
 		c := f.cat
 		if c == "" {
 			c = model.Other

@@ -241,17 +241,18 @@ func failOnCount(img *model.Image, cls *model.Classification, name string) (int,
 // examplePath is the largest file of the category, or "" when the
 // classification carries no per-file flags.
 func examplePath(img *model.Image, cls *model.Classification, cat model.Category) string {
-	if img.FS == nil || len(cls.Flags) != len(img.FS.Files) {
+	if img.FS == nil || cls.Flags.Len() != img.FS.Len() {
 		return ""
 	}
 	best := -1
-	for i, f := range cls.Flags {
-		if f.Category == cat && (best < 0 || img.FS.Files[i].Bytes > img.FS.Files[best].Bytes) {
+	for i := range cls.Flags.Len() {
+		f := cls.Flags.At(i)
+		if f.Category == cat && (best < 0 || img.FS.At(i).Bytes > img.FS.At(best).Bytes) {
 			best = i
 		}
 	}
 	if best < 0 {
 		return ""
 	}
-	return img.FS.Files[best].Path
+	return img.FS.At(best).Path
 }

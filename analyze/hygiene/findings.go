@@ -197,7 +197,7 @@ func aptChecks(img *model.Image) []model.Finding {
 	steps := map[int]int64{}
 	if i, ok := img.FS.IndexOf(aptListsDir); ok {
 		for j, end := i, img.FS.TreeEnd(i); j < end; j++ {
-			if f := &img.FS.Files[j]; f.Kind != index.Dir && f.Bytes > 0 {
+			if f := img.FS.At(j); f.Kind != index.Dir && f.Bytes > 0 {
 				bytes += f.Bytes
 				steps[img.StepOf(f.Layer)] += f.Bytes
 			}
@@ -291,12 +291,12 @@ func wasted(img *model.Image) []model.Finding {
 
 func secretFiles(img *model.Image, c *model.Classification) []model.Finding {
 	var out []model.Finding
-	for i := range c.Flags {
-		fl := &c.Flags[i]
+	for i := range c.Flags.Len() {
+		fl := c.Flags.At(i)
 		if fl.Category != model.Secret {
 			continue
 		}
-		f := &img.FS.Files[i]
+		f := img.FS.At(i)
 		out = append(out, model.Finding{ID: FindingSecretFile, Severity: model.Error, Step: img.StepOf(f.Layer), Path: f.Path, Bytes: f.Bytes,
 			Title:  "secret in the image",
 			Detail: fmt.Sprintf("rule %s (%s); content not shown. Use a BuildKit secret mount, and rotate it", fl.Rule, fl.Evidence)})
@@ -316,9 +316,9 @@ func vcsDirs(img *model.Image, c *model.Classification) []model.Finding {
 		}
 	}
 	defer done()
-	for i := range img.FS.Files {
-		f := &img.FS.Files[i]
-		if c.Flags[i].Category != model.VCS && !(f.Kind == index.Dir && isVCSDir(f.Path)) {
+	for i := range img.FS.Len() {
+		f := img.FS.At(i)
+		if c.Flags.Category(i) != model.VCS && !(f.Kind == index.Dir && isVCSDir(f.Path)) {
 			continue
 		}
 		if f.Kind == index.Dir && isVCSDir(f.Path) && (cur == nil || !index.Under(f.Path, cur.Path)) {

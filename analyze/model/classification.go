@@ -147,12 +147,12 @@ const (
 
 // Classification is what Classify found in an image.
 type Classification struct {
-	// Flags is parallel to Image.FS.Files: the flag of each file of the
-	// final filesystem; the zero Flag means unflagged ("other").
-	Flags []Flag `json:"-"`
-	// Owners is parallel to Image.FS.Files: the index in Packages of the
+	// Flags is parallel to Image.FS: the flag of each file of the final
+	// filesystem; the zero Flag means unflagged ("other").
+	Flags Flags `json:"-"`
+	// Owners is parallel to Image.FS: the index in Packages of the
 	// package that owns the file, or -1.
-	Owners []int `json:"-"`
+	Owners []int32 `json:"-"`
 	// Packages are the installed packages, largest first.
 	Packages []Package `json:"packages"`
 	// Totals has one entry per category, in Categories order; Other
@@ -194,4 +194,66 @@ type FlaggedDir struct {
 	Step int `json:"step"`
 	// Evidence is the most common evidence among its flagged files.
 	Evidence string `json:"evidence"`
+}
+
+// Flags holds one Flag per file of a final filesystem. A file's flag is
+// a 4-byte id into a table of the distinct flags, which are few (one per
+// rule and per package with a category): an image of millions of files
+// would otherwise hold a 48-byte Flag for each. The zero Flags has no
+// files; Append adds some.
+type Flags struct {
+	ids   []uint32
+	table []Flag // table[0] is the zero Flag
+	byKey map[Flag]uint32
+	last  uint32 // the id Set gave last: neighbours share their flag
+}
+
+// NewFlags returns n unflagged files' flags.
+func NewFlags(n int) Flags {
+	return Flags{ids: make([]uint32, n), table: []Flag{{}}}
+}
+
+// FlagsOf returns the flags fl (tests, and lists built by hand).
+func FlagsOf(fl ...Flag) Flags {
+	f := NewFlags(len(fl))
+	for i := range fl {
+		f.Set(i, fl[i])
+	}
+	return f
+}
+
+// Len is the number of files.
+func (f *Flags) Len() int { return len(f.ids) }
+
+// At is file i's flag.
+func (f *Flags) At(i int) Flag { return f.table[f.ids[i]] }
+
+// Category is file i's category ("" when unflagged).
+func (f *Flags) Category(i int) Category { return f.table[f.ids[i]].Category }
+
+// Set makes fl file i's flag.
+func (f *Flags) Set(i int, fl Flag) { f.ids[i] = f.id(fl) }
+
+// Append adds a file flagged fl.
+func (f *Flags) Append(fl Flag) { f.ids = append(f.ids, f.id(fl)) }
+
+// id is fl's id, added to the table if new.
+func (f *Flags) id(fl Flag) uint32 {
+	if f.table == nil {
+		f.table = []Flag{{}}
+	}
+	if f.table[f.last] == fl {
+		return f.last
+	}
+	id, ok := f.byKey[fl]
+	if !ok && fl != (Flag{}) {
+		if f.byKey == nil {
+			f.byKey = map[Flag]uint32{}
+		}
+		id = uint32(len(f.table))
+		f.table = append(f.table, fl)
+		f.byKey[fl] = id
+	}
+	f.last = id
+	return id
 }

@@ -135,7 +135,7 @@ func FuzzPnpmLock(f *testing.F) {
 	const store = "app/node_modules/.pnpm"
 	fs := &model.FS{}
 	for _, d := range []string{"app", "app/node_modules", store, store + "/react@18.2.0", store + "/typescript@5.3.3", store + "/@types+ms@0.7.34_peer@1", store + "/@bad", store + "/x@"} {
-		fs.Files = append(fs.Files, model.File{Entry: index.Entry{Path: d, Kind: index.Dir}})
+		fs.Append(model.File{Entry: index.Entry{Path: d, Kind: index.Dir}})
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, p := range readPnpm(map[string][]byte{"app/pnpm-lock.yaml": body}, fs) {

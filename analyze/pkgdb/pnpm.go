@@ -235,7 +235,7 @@ func childDirs(fs *model.FS, dir string) []string {
 	}
 	var out []string
 	for j, end := i+1, fs.TreeEnd(i); j < end; j++ {
-		f := &fs.Files[j]
+		f := fs.At(j)
 		if f.Kind == index.Dir && index.Parent(f.Path) == dir {
 			out = append(out, index.Base(f.Path))
 		}

@@ -19,8 +19,8 @@ type Resolver struct {
 // less than looking up every directory that a database names.
 func NewResolver(fs *model.FS) *Resolver {
 	r := &Resolver{links: map[string]string{}, dirs: map[string]string{}}
-	for i := range fs.Files {
-		if f := &fs.Files[i]; f.Kind == index.Symlink {
+	for i := range fs.Len() {
+		if f := fs.At(i); f.Kind == index.Symlink {
 			r.links[f.Path] = f.Link
 		}
 	}

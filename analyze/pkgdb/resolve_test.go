@@ -12,7 +12,7 @@ import (
 func linkFS(links map[string]string) *model.FS {
 	fs := &model.FS{}
 	for p, target := range links {
-		fs.Files = append(fs.Files, model.File{Entry: index.Entry{Path: p, Kind: index.Symlink, Link: target}})
+		fs.Append(model.File{Entry: index.Entry{Path: p, Kind: index.Symlink, Link: target}})
 	}
 	return fs
 }

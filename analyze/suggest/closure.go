@@ -127,7 +127,7 @@ func (s *state) closureFor() (*nativeClosure, string) {
 		return nil, fmt.Sprintf("the loader /%s is no file of the image", c.interp)
 	}
 	c.files[i] = true
-	c.bytes += s.img.FS.Files[i].Bytes
+	c.bytes += s.img.FS.At(i).Bytes
 	for len(queue) > 0 {
 		it := queue[0]
 		queue = queue[1:]
@@ -145,7 +145,7 @@ func (s *state) closureFor() (*nativeClosure, string) {
 		if j < 0 {
 			return nil, fmt.Sprintf("%s resolves to no file", show("/"+p))
 		}
-		real := s.img.FS.Files[j].Path
+		real := s.img.FS.At(j).Path
 		if c.files[j] && j == i {
 			continue // the loader itself (libc needs it by its soname): loaded already
 		}
@@ -159,7 +159,7 @@ func (s *state) closureFor() (*nativeClosure, string) {
 		}
 		if !c.files[j] {
 			c.files[j] = true
-			c.bytes += s.img.FS.Files[j].Bytes
+			c.bytes += s.img.FS.At(j).Bytes
 		}
 		for _, n := range e.Needed {
 			queue = append(queue, item{n, real})
@@ -199,7 +199,7 @@ func (s *state) entryBinary() bool {
 	}
 	for _, p := range cands {
 		if i := s.resolve(p); i >= 0 {
-			_, elf := s.in.ELF[s.img.FS.Files[i].Path]
+			_, elf := s.in.ELF[s.img.FS.At(i).Path]
 			return s.keep[i] && elf
 		}
 	}
@@ -234,7 +234,7 @@ func (s *state) scriptsRun() bool {
 }
 
 func (s *state) isELF(i int) bool {
-	_, ok := s.in.ELF[s.img.FS.Files[i].Path]
+	_, ok := s.in.ELF[s.img.FS.At(i).Path]
 	return ok
 }
 
@@ -242,7 +242,7 @@ func (s *state) isELF(i int) bool {
 // onto scratch, nothing there could run them.
 func (s *state) unrunScripts() []string {
 	var out []string
-	for i, f := range s.img.FS.Files {
+	for i, f := range s.img.FS.All() {
 		if s.keep[i] && f.Kind == index.File && f.Mode&0o111 != 0 && !isLib(f.Path) && !s.isELF(i) {
 			out = append(out, show("/"+f.Path))
 		}
@@ -275,8 +275,8 @@ func (s *state) closureCopies(build string) []copyLine {
 	var out []copyLine
 	i := s.resolve(c.interp)
 	if !s.baseHas(c.interp) {
-		out = append(out, copyLine{from: build, srcs: []string{"/" + c.interp}, dst: "/" + c.interp, bytes: s.img.FS.Files[i].Bytes,
-			note: fmt.Sprintf("the loader the binaries name (PT_INTERP), /%s in the image", s.img.FS.Files[i].Path)})
+		out = append(out, copyLine{from: build, srcs: []string{"/" + c.interp}, dst: "/" + c.interp, bytes: s.img.FS.At(i).Bytes,
+			note: fmt.Sprintf("the loader the binaries name (PT_INTERP), /%s in the image", s.img.FS.At(i).Path)})
 	}
 	byDir := map[string][]string{}
 	bytes := map[string]int64{}
@@ -287,7 +287,7 @@ func (s *state) closureCopies(build string) []copyLine {
 		}
 		d := path.Dir(p)
 		byDir[d] = append(byDir[d], "/"+p)
-		bytes[d] += s.img.FS.Files[j].Bytes
+		bytes[d] += s.img.FS.At(j).Bytes
 	}
 	for _, d := range sortedKeys(byDir) {
 		sort.Strings(byDir[d])
@@ -367,7 +367,7 @@ func (s *state) scratchExtras(build string) []copyLine {
 			}
 		}
 		if why != "" {
-			out = append(out, copyLine{from: build, srcs: []string{"/" + bundle}, dst: "/" + bundle, bytes: s.img.FS.Files[i].Bytes,
+			out = append(out, copyLine{from: build, srcs: []string{"/" + bundle}, dst: "/" + bundle, bytes: s.img.FS.At(i).Bytes,
 				note: "the CA certificates: " + why + ", and scratch has none"})
 		} else {
 			s.ask("the original had CA certificates (/" + bundle + "), scratch has none: if the app makes TLS connections, add COPY --from=" + build + " /" + bundle + " /" + bundle)

@@ -139,7 +139,7 @@ func (fx fixture) build(t *testing.T) Input {
 				mode = 0o755
 			}
 		}
-		img.FS.Files = append(img.FS.Files, model.File{Entry: index.Entry{Path: p, Size: pl.f.size, Mode: mode, Kind: k, Link: pl.f.link}, Layer: pl.layer, Bytes: pl.f.size})
+		img.FS.Append(model.File{Entry: index.Entry{Path: p, Size: pl.f.size, Mode: mode, Kind: k, Link: pl.f.link}, Layer: pl.layer, Bytes: pl.f.size})
 		flag := model.Flag{}
 		owner := -1
 		if pl.f.pkg != "" {
@@ -162,8 +162,8 @@ func (fx fixture) build(t *testing.T) Input {
 		if pl.f.cat != "" {
 			flag = model.Flag{Category: pl.f.cat, Rule: "path", Evidence: "path: " + p}
 		}
-		cl.Flags = append(cl.Flags, flag)
-		cl.Owners = append(cl.Owners, owner)
+		cl.Flags.Append(flag)
+		cl.Owners = append(cl.Owners, int32(owner))
 		if p == "var/lib/dpkg/status" {
 			img.Contents[p] = []byte(fx.status)
 		}
@@ -181,7 +181,7 @@ func (fx fixture) build(t *testing.T) Input {
 	for j, m := range stepBytes {
 		cl.Packages[j].Step = model.MainStep(m)
 	}
-	img.Files = len(img.FS.Files)
+	img.Files = img.FS.Len()
 	mapping, err := df.Map(hist, dockerfile.Options{})
 	if err != nil {
 		t.Fatal(err)

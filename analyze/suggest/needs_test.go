@@ -338,7 +338,7 @@ func TestExtensionAndJNILibraries(t *testing.T) {
 // has (libc and the loader on a distroless/cc-like base), and a base that
 // could not be read gets the whole closure and a question.
 func TestUserBase(t *testing.T) {
-	cc := &model.FS{Files: []model.File{
+	ccFiles := []model.File{
 		{Entry: index.Entry{Path: "lib", Kind: index.Symlink, Link: "usr/lib"}},
 		{Entry: index.Entry{Path: "lib64", Kind: index.Symlink, Link: "usr/lib64"}},
 		{Entry: index.Entry{Path: "usr", Kind: index.Dir, Mode: 0o755}},
@@ -348,8 +348,9 @@ func TestUserBase(t *testing.T) {
 		{Entry: index.Entry{Path: "usr/lib/x86_64-linux-gnu/libc.so.6", Kind: index.File, Mode: 0o755}, Bytes: 1_900_000},
 		{Entry: index.Entry{Path: "usr/lib64", Kind: index.Dir, Mode: 0o755}},
 		{Entry: index.Entry{Path: "usr/lib64/ld-linux-x86-64.so.2", Kind: index.Symlink, Link: "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"}},
-	}}
-	sort.Slice(cc.Files, func(a, b int) bool { return model.ComparePaths(cc.Files[a].Path, cc.Files[b].Path) < 0 })
+	}
+	sort.Slice(ccFiles, func(a, b int) bool { return model.ComparePaths(ccFiles[a].Path, ccFiles[b].Path) < 0 })
+	cc := model.NewFS(ccFiles...)
 	for _, tc := range []struct {
 		name     string
 		base     *RuntimeBase

@@ -117,8 +117,8 @@ func (s *state) scanImports() {
 		return // .py files copied along (CI, docs, examples) are run by nobody
 	}
 	var imports []pyImport
-	for i, f := range s.img.FS.Files {
-		if f.Kind != index.File || !strings.HasSuffix(f.Path, ".py") || !s.appStep[s.stepOfFile(i)] || isTestSource(f.Path) || s.cl.Flags[i].Category != "" {
+	for i, f := range s.img.FS.All() {
+		if f.Kind != index.File || !strings.HasSuffix(f.Path, ".py") || !s.appStep[s.stepOfFile(i)] || isTestSource(f.Path) || s.cl.Flags.Category(i) != "" {
 			continue
 		}
 		if o := s.cl.Owners[i]; o >= 0 {
@@ -139,7 +139,7 @@ func (s *state) scanImports() {
 	// the interpreter), or a site directory (by its files' owners).
 	stdlib := map[string]bool{}
 	site := map[string][]int{}
-	for i, f := range s.img.FS.Files {
+	for i, f := range s.img.FS.All() {
 		dir := path.Dir(f.Path)
 		for d := dir; d != "." && d != "/"; d = path.Dir(d) {
 			if stdlibDir.MatchString(d) {
@@ -168,7 +168,7 @@ func (s *state) scanImports() {
 			continue
 		}
 		for _, i := range files {
-			o := s.cl.Owners[i]
+			o := int(s.cl.Owners[i])
 			if o < 0 || o >= len(s.cl.Packages) {
 				continue
 			}
@@ -213,8 +213,8 @@ func (s *state) mayRunPython() bool {
 		if i < 0 {
 			return false
 		}
-		e, ok := s.in.ELF[s.img.FS.Files[i].Path]
-		if !ok || pythonName.MatchString(path.Base(word)) || pythonName.MatchString(path.Base(s.img.FS.Files[i].Path)) {
+		e, ok := s.in.ELF[s.img.FS.At(i).Path]
+		if !ok || pythonName.MatchString(path.Base(word)) || pythonName.MatchString(path.Base(s.img.FS.At(i).Path)) {
 			return false
 		}
 		for _, n := range e.Needed {

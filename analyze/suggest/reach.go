@@ -74,7 +74,7 @@ func (s *state) placeForUser() {
 	}
 	s.keepNamedPaths()
 	var movedBins, closed []string
-	for i, f := range s.img.FS.Files {
+	for i, f := range s.img.FS.All() {
 		if !s.keep[i] {
 			continue
 		}
@@ -246,7 +246,7 @@ func (s *state) keepNamedPaths() {
 		if i < 0 || !s.keep[i] {
 			continue
 		}
-		real := s.img.FS.Files[i].Path
+		real := s.img.FS.At(i).Path
 		if _, done := s.moved[real]; !done {
 			s.moved[real] = named
 			if s.linkNotes == nil {

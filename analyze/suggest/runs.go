@@ -39,7 +39,7 @@ func (s *state) lookPath(word string) int {
 		pathEnv = defaultPath
 	}
 	for _, d := range strings.Split(pathEnv, ":") {
-		if i := s.resolve(strings.Trim(path.Join("/", d, word), "/")); i >= 0 && s.img.FS.Files[i].Kind == index.File {
+		if i := s.resolve(strings.Trim(path.Join("/", d, word), "/")); i >= 0 && s.img.FS.At(i).Kind == index.File {
 			return i
 		}
 	}
@@ -87,7 +87,7 @@ func (s *state) runNeeds(add func(name, why string)) {
 		progs = append(progs, prog{s.img.Config.Cmd[0], "CMD runs " + s.img.Config.Cmd[0] + " through ENTRYPOINT"})
 	}
 	for _, p := range sortedKeys(s.in.Scripts) {
-		if i, ok := s.img.FS.IndexOf(p); !ok || s.img.FS.Files[i].Mode&0o111 == 0 {
+		if i, ok := s.img.FS.IndexOf(p); !ok || s.img.FS.At(i).Mode&0o111 == 0 {
 			continue // read as a config's word, not run as a program
 		}
 		if w := shebang(s.in.Scripts[p]); w != "" {
@@ -104,13 +104,13 @@ func (s *state) runNeeds(add func(name, why string)) {
 	}
 	for _, p := range progs {
 		if i := s.lookPath(p.word); i >= 0 {
-			note(i, fmt.Sprintf("%s (/%s)", p.why, s.img.FS.Files[i].Path))
+			note(i, fmt.Sprintf("%s (/%s)", p.why, s.img.FS.At(i).Path))
 		}
 	}
-	for i, f := range s.img.FS.Files {
+	for i, f := range s.img.FS.All() {
 		if s.keep[i] && f.Kind == index.Symlink {
 			if j := s.resolve(f.Path); j >= 0 {
-				note(j, fmt.Sprintf("/%s, copied, links to /%s", f.Path, s.img.FS.Files[j].Path))
+				note(j, fmt.Sprintf("/%s, copied, links to /%s", f.Path, s.img.FS.At(j).Path))
 			}
 		}
 	}

@@ -139,7 +139,7 @@ func Suggest(in Input) (*Suggestion, error) {
 		return nil, fmt.Errorf("%w: image, classification, Dockerfile and mapping are all needed", ErrInput)
 	}
 	img, cl, df := in.Image, in.Class, in.Dockerfile
-	if len(cl.Flags) != len(img.FS.Files) || len(cl.Owners) != len(img.FS.Files) {
+	if cl.Flags.Len() != img.FS.Len() || len(cl.Owners) != img.FS.Len() {
 		return nil, fmt.Errorf("%w: the classification is not of this image's filesystem", ErrInput)
 	}
 	if rb := in.RuntimeBase; rb != nil && !safe(rb.Ref) {
@@ -279,7 +279,7 @@ func (s *state) classifySteps() {
 }
 
 // stepOfFile is the history step that wrote file i.
-func (s *state) stepOfFile(i int) int { return s.img.StepOf(s.img.FS.Files[i].Layer) }
+func (s *state) stepOfFile(i int) int { return s.img.StepOf(s.img.FS.At(i).Layer) }
 
 func under(p string, dirs ...string) bool {
 	for _, d := range dirs {
@@ -291,7 +291,7 @@ func under(p string, dirs ...string) bool {
 }
 
 func (s *state) pkgManaged(i int) (model.Package, bool) {
-	o := s.cl.Owners[i]
+	o := int(s.cl.Owners[i])
 	if o < 0 || o >= len(s.cl.Packages) {
 		return model.Package{}, false
 	}
@@ -302,7 +302,7 @@ func (s *state) pkgManaged(i int) (model.Package, bool) {
 // selectFiles decides, file by file, what the final stage copies.
 func (s *state) selectFiles() {
 	fs := s.img.FS
-	s.keep = make([]bool, len(fs.Files))
+	s.keep = make([]bool, fs.Len())
 	s.dropped = map[model.Category]int64{}
 	s.devDrop = map[int]model.Category{}
 	// Node: a project whose lockfile marks devDependencies gets a pruned
@@ -331,7 +331,7 @@ func (s *state) selectFiles() {
 			s.ask(fmt.Sprintf("%s cannot be written safely in a COPY line (spaces, quotes, $ or control characters): not copied; copy by hand if the app needs it", strings.Join(unsafe, ", ")))
 		}
 	}()
-	for i, f := range fs.Files {
+	for i, f := range fs.All() {
 		if !copyable(f) || !s.appStep[s.stepOfFile(i)] {
 			continue
 		}
@@ -339,12 +339,12 @@ func (s *state) selectFiles() {
 			continue // installed again by the final stage, or left behind: counted with the packages
 		}
 		if s.inNodeModules(f.Path) {
-			if c := s.cl.Flags[i].Category; c != "" {
+			if c := s.cl.Flags.Category(i); c != "" {
 				s.dropped[c] += f.Bytes
 			}
 			continue
 		}
-		if c := s.cl.Flags[i].Category; c != "" {
+		if c := s.cl.Flags.Category(i); c != "" {
 			s.dropped[c] += f.Bytes
 			continue
 		}
@@ -403,7 +403,7 @@ var venvTools = map[string]bool{"pip": true, "setuptools": true, "wheel": true, 
 // installers of a venv (pip, setuptools, wheel: their RECORD owns them).
 // "" for any other file.
 func (s *state) devOnly(i int) model.Category {
-	f := s.img.FS.Files[i]
+	f := s.img.FS.At(i)
 	parts := strings.Split(f.Path, "/")
 	base := parts[len(parts)-1]
 	if base == ".coverage" || strings.HasPrefix(base, ".coverage.") {
@@ -435,7 +435,7 @@ func (s *state) devOnly(i int) model.Category {
 			}
 		}
 	}
-	if o := s.cl.Owners[i]; o >= 0 && o < len(s.cl.Packages) {
+	if o := int(s.cl.Owners[i]); o >= 0 && o < len(s.cl.Packages) {
 		p := s.cl.Packages[o]
 		if p.Manager == "python" && venvTools[strings.ToLower(p.Name)] && s.inVenv(p.Location) && !s.pyImported[p.Name] {
 			if !contains(s.venvPkgs, p.Name) {
@@ -490,7 +490,7 @@ func (s *state) byProduct(i int) bool {
 	if st < 0 || st >= len(s.img.Steps) || !installRun.MatchString(s.img.Steps[st].CreatedBy) {
 		return false
 	}
-	p := s.img.FS.Files[i].Path
+	p := s.img.FS.At(i).Path
 	if wd := strings.Trim(path.Clean("/"+s.img.Config.WorkingDir), "/"); wd != "" && under(p, wd) {
 		return false
 	}
@@ -503,7 +503,7 @@ func (s *state) byProduct(i int) bool {
 // package's modules, and they follow the package (the final stage's
 // install compiles its own).
 func (s *state) bytecodeOf(i int) string {
-	p := s.img.FS.Files[i].Path
+	p := s.img.FS.At(i).Path
 	dir, file := path.Split(p)
 	if path.Base(dir) != "__pycache__" || !strings.HasSuffix(file, ".pyc") {
 		return ""
@@ -528,8 +528,8 @@ func (s *state) keepSources() {
 	}
 	var n int64
 	var files int
-	for i, f := range s.img.FS.Files {
-		if s.keep[i] || !copyable(f) || !s.appStep[s.stepOfFile(i)] || s.cl.Flags[i].Category != model.Source || !safe(f.Path) {
+	for i, f := range s.img.FS.All() {
+		if s.keep[i] || !copyable(f) || !s.appStep[s.stepOfFile(i)] || s.cl.Flags.Category(i) != model.Source || !safe(f.Path) {
 			continue
 		}
 		if _, ok := s.pkgManaged(i); ok || s.inNodeModules(f.Path) {
@@ -598,7 +598,7 @@ func (s *state) selectPackages() {
 	// Commands the flagged packages install, to see whether the
 	// container runs one of them.
 	cmds := map[string][]string{}
-	for i, f := range s.img.FS.Files {
+	for i, f := range s.img.FS.All() {
 		if p, ok := s.pkgManaged(i); ok && p.Category != "" {
 			cmds[p.Name] = append(cmds[p.Name], f.Path)
 		}
@@ -685,7 +685,7 @@ func (s *state) selectPackages() {
 	}
 	// Libraries the kept binaries need, through the package file lists.
 	s.allStatic = true
-	for i, f := range s.img.FS.Files {
+	for i, f := range s.img.FS.All() {
 		if !s.keep[i] {
 			continue
 		}
@@ -799,7 +799,7 @@ func (s *state) baseOwned(i int) bool {
 // libOwner is the package owning a library named soname in a library
 // directory, "" when none.
 func (s *state) libOwner(soname string) string {
-	for i, f := range s.img.FS.Files {
+	for i, f := range s.img.FS.All() {
 		if path.Base(f.Path) != soname || !strings.Contains("/"+path.Dir(f.Path)+"/", "/lib") {
 			continue
 		}
@@ -886,8 +886,8 @@ func (s *state) buildToolMeta(r request) []string {
 	if s.ownFiles == nil {
 		s.ownFiles = map[int]int{}
 		for i, o := range s.cl.Owners {
-			if o >= 0 && s.cl.Flags[i].Category != model.Docs && s.img.FS.Files[i].Kind != index.Dir {
-				s.ownFiles[o]++
+			if o >= 0 && s.cl.Flags.Category(i) != model.Docs && s.img.FS.At(i).Kind != index.Dir {
+				s.ownFiles[int(o)]++
 			}
 		}
 	}
@@ -1060,8 +1060,8 @@ func (s *state) askContext() {
 		run[p] = true
 	}
 	var paths []string
-	for i, f := range s.img.FS.Files {
-		if !s.keep[i] || run[f.Path] || s.cl.Flags[i].Category != "" {
+	for i, f := range s.img.FS.All() {
+		if !s.keep[i] || run[f.Path] || s.cl.Flags.Category(i) != "" {
 			continue // a flagged file kept (sources for a compiler the container runs) is asked about where it is kept
 		}
 		st := s.stepOfFile(i)
@@ -1115,13 +1115,13 @@ var debianReleases = map[string]string{"10": "buster", "11": "bullseye", "12": "
 // itself: the slim image's packages and size are not known here.
 func (s *state) askToolchainBase(orig string) {
 	var all, tools int64
-	for i, f := range s.img.FS.Files {
+	for i, f := range s.img.FS.All() {
 		st := s.stepOfFile(i)
 		if f.Kind == index.Dir || st < 0 || !s.baseStep[st] {
 			continue
 		}
 		all += f.Bytes
-		if s.cl.Flags[i].Category == model.BuildTool {
+		if s.cl.Flags.Category(i) == model.BuildTool {
 			tools += f.Bytes
 		}
 	}

@@ -474,8 +474,8 @@ func (s *state) sortedDropped() []string {
 
 func (s *state) nodeDevBytes(dir string) int64 {
 	var n int64
-	for i, f := range s.img.FS.Files {
-		if under(f.Path, path.Join(dir, "node_modules")) && s.cl.Flags[i].Category != "" {
+	for i, f := range s.img.FS.All() {
+		if under(f.Path, path.Join(dir, "node_modules")) && s.cl.Flags.Category(i) != "" {
 			n += f.Bytes
 		}
 	}
@@ -612,8 +612,8 @@ func (s *state) planCopies(build string) {
 	for k, d := range s.nodeDirs {
 		nm := path.Join(d, "node_modules")
 		var n int64
-		for i, f := range s.img.FS.Files {
-			if under(f.Path, nm) && s.cl.Flags[i].Category == "" {
+		for i, f := range s.img.FS.All() {
+			if under(f.Path, nm) && s.cl.Flags.Category(i) == "" {
 				n += f.Bytes
 			}
 		}
@@ -643,14 +643,14 @@ const chmodKey = "\x00chmod:"
 func (s *state) copyGroups() (dirs map[string]int64, files map[string][]string, fileBytes map[string]int64, flagged map[string]bool) {
 	fs := s.img.FS
 	clean := map[string]bool{}
-	for i, f := range fs.Files {
+	for i, f := range fs.All() {
 		if f.Kind != index.Dir {
 			continue
 		}
 		end := fs.TreeEnd(i)
 		some, all := false, true
 		for j := i + 1; j < end; j++ {
-			g := fs.Files[j]
+			g := fs.At(j)
 			if g.Kind == index.Dir {
 				continue
 			}
@@ -667,11 +667,11 @@ func (s *state) copyGroups() (dirs map[string]int64, files map[string][]string, 
 	files = map[string][]string{}
 	fileBytes = map[string]int64{}
 	flagged = map[string]bool{} // a group holding flagged files kept (keepSources)
-	for i, f := range fs.Files {
+	for i, f := range fs.All() {
 		if !s.keep[i] {
 			continue
 		}
-		fl := s.cl.Flags[i].Category != ""
+		fl := s.cl.Flags.Category(i) != ""
 		top := ""
 		parts := strings.Split(f.Path, "/")
 		if s.moved[f.Path] != "" || s.chmod[f.Path] != "" {
@@ -764,7 +764,7 @@ func (s *state) mergeCopies(dirs map[string]int64, files map[string][]string, li
 	var extra int64
 	unwritable := 0
 	for j := i + 1; j < s.img.FS.TreeEnd(i); j++ {
-		f := s.img.FS.Files[j]
+		f := s.img.FS.At(j)
 		if s.keep[j] || !copyable(f) {
 			continue
 		}
@@ -776,8 +776,8 @@ func (s *state) mergeCopies(dirs map[string]int64, files map[string][]string, li
 		switch {
 		case !s.appStep[s.stepOfFile(j)] && !s.copyOnly():
 			s.dupBytes += f.Bytes // the base's, copied again over it
-		case s.cl.Flags[j].Category != "":
-			s.dropped[s.cl.Flags[j].Category] -= f.Bytes
+		case s.cl.Flags.Category(j) != "":
+			s.dropped[s.cl.Flags.Category(j)] -= f.Bytes
 		case s.devDrop[j] != "":
 			s.dropped[s.devDrop[j]] -= f.Bytes
 			delete(s.devDrop, j)
@@ -799,8 +799,8 @@ func (s *state) wholeCost(d string) int64 {
 	}
 	var n int64
 	for j := i + 1; j < s.img.FS.TreeEnd(i); j++ {
-		if !s.keep[j] && copyable(s.img.FS.Files[j]) {
-			n += s.img.FS.Files[j].Bytes
+		if !s.keep[j] && copyable(s.img.FS.At(j)) {
+			n += s.img.FS.At(j).Bytes
 		}
 	}
 	return n
@@ -874,7 +874,7 @@ func (s *state) predict() Prediction {
 	// On a base --base named, the original base's files are not there;
 	// that base's own are (the "added" term).
 	userBase := s.in.RuntimeBase != nil
-	for i, f := range fs.Files {
+	for i, f := range fs.All() {
 		if f.Bytes == 0 {
 			continue
 		}
@@ -889,7 +889,7 @@ func (s *state) predict() Prediction {
 		case scratch && s.extraCopied(f.Path):
 			keep = true
 		case s.inNodeModules(f.Path):
-			keep = s.cl.Flags[i].Category == ""
+			keep = s.cl.Flags.Category(i) == ""
 		case managed && closure[p.Name] && !scratch:
 			keep = !userBase || s.appStep[step]
 		case scratch && managed && closure[p.Name]:
@@ -904,7 +904,7 @@ func (s *state) predict() Prediction {
 			keep = closure[name]
 		case !scratch && (f.Path == "var/lib/dpkg/status" || f.Path == "lib/apk/db/installed"):
 			keep = len(closure) > 0
-		case !scratch && len(s.installable()) > 0 && under(f.Path, stateDirs...) && s.cl.Flags[i].Category == "":
+		case !scratch && len(s.installable()) > 0 && under(f.Path, stateDirs...) && s.cl.Flags.Category(i) == "":
 			// Logs and debconf's cache: the final stage's install writes
 			// its own, of about the same size.
 			keep = true
@@ -913,7 +913,7 @@ func (s *state) predict() Prediction {
 			kept += f.Bytes
 			continue
 		}
-		name := string(s.cl.Flags[i].Category)
+		name := string(s.cl.Flags.Category(i))
 		if c, ok := s.devDrop[i]; ok {
 			name = string(c)
 		}

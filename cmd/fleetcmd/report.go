@@ -93,7 +93,7 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 			x.Analysis = &analyze.Analysis{Image: &analyze.Image{Size: fi.Analysis.Image.Size, CompressedSize: fi.Analysis.Image.CompressedSize},
 				Classification: fi.Analysis.Classification, Budgets: fi.Analysis.Budgets}
 			if c := x.Analysis.Classification; c != nil {
-				c.Flags, c.Owners, c.ByStep, c.TopDirs, c.Findings = nil, nil, nil, nil, nil
+				c.Flags, c.Owners, c.ByStep, c.TopDirs, c.Findings = analyze.Flags{}, nil, nil, nil, nil
 			}
 		} else {
 			opts.IO.Errorf("%s: incomplete: the store lacks %s", t.Ref, strings.Join(fi.Missing, ", "))

@@ -114,7 +114,7 @@ func BenchmarkAnalyzeShare(b *testing.B) {
 		// a stage of its own.
 		tm := timings.t
 		read, build, classify, total = read+tm.Open+tm.Walk, build+tm.Build, classify+tm.Redact+tm.Classify, total+t1.Sub(t0)+t2.Sub(t1)
-		files = len(ai.FS.Files)
+		files = ai.FS.Len()
 		if len(c.Packages) == 0 {
 			b.Fatal("no package recognised: the image does not exercise classification")
 		}

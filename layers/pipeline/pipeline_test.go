@@ -102,7 +102,7 @@ func TestLoadStages(t *testing.T) {
 			t.Errorf("no %s finding in %v", id, ids)
 		}
 	}
-	if f, ok := img.FS.Lookup("usr/local/go/bin/go"); !ok || class.Flags[indexOf(img, f.Path)].Category != analyze.BuildTool {
+	if f, ok := img.FS.Lookup("usr/local/go/bin/go"); !ok || class.Flags.Category(indexOf(img, f.Path)) != analyze.BuildTool {
 		t.Errorf("usr/local/go/bin/go not flagged build-tool")
 	}
 

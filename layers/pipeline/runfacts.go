@@ -117,7 +117,7 @@ func wantELF(p string, mode uint32, _ int64) bool {
 // the layer that wrote the file.
 func finalELF(w *index.Image, img *analyze.Image) map[string]index.ELF {
 	out := map[string]index.ELF{}
-	for _, f := range img.FS.Files {
+	for _, f := range img.FS.All() {
 		if f.Layer < 0 || f.Layer >= len(w.Layers) {
 			continue
 		}

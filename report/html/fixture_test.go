@@ -84,17 +84,17 @@ type flag struct {
 // classify flags files by exact path and fills the totals a classifier
 // would, from the image.
 func classify(img *analyze.Image, flags map[string]flag) *analyze.Classification {
-	c := &analyze.Classification{Flags: make([]analyze.Flag, len(img.FS.Files))}
+	c := &analyze.Classification{Flags: model.NewFlags(img.FS.Len())}
 	totals := map[analyze.Category]*analyze.CategoryTotal{}
 	bySteps := map[int]map[analyze.Category]int64{}
-	for i, f := range img.FS.Files {
+	for i, f := range img.FS.All() {
 		if f.Kind == index.Dir {
 			continue
 		}
 		cat := analyze.Other
 		if x, ok := flags[f.Path]; ok {
 			cat = x.cat
-			c.Flags[i] = analyze.Flag{Category: x.cat, Rule: "test", Evidence: x.evidence}
+			c.Flags.Set(i, analyze.Flag{Category: x.cat, Rule: "test", Evidence: x.evidence})
 		}
 		if totals[cat] == nil {
 			totals[cat] = &analyze.CategoryTotal{Category: cat}

@@ -235,10 +235,10 @@ func catIndex(c analyze.Category) int {
 
 // flagOf is file i's flag, the zero Flag when unclassified.
 func flagOf(c *analyze.Classification, i int) analyze.Flag {
-	if c == nil || i >= len(c.Flags) {
+	if c == nil || i >= c.Flags.Len() {
 		return analyze.Flag{}
 	}
-	return c.Flags[i]
+	return c.Flags.At(i)
 }
 
 func stepOf(img *analyze.Image, layer int) int {
@@ -255,8 +255,8 @@ func WriteAnalysis(w io.Writer, a *analyze.Analysis) error {
 	}
 	img, c := a.Image, a.Classification
 	var ev interner
-	leaves := make([]leaf, 0, len(img.FS.Files))
-	for i, f := range img.FS.Files {
+	leaves := make([]leaf, 0, img.FS.Len())
+	for i, f := range img.FS.All() {
 		if f.Kind == index.Dir || f.Bytes <= 0 {
 			continue
 		}
@@ -302,17 +302,17 @@ func WriteComparison(w io.Writer, c *analyze.Comparison, ca, cb *analyze.Classif
 // of B's files that A lacks or holds fewer of (by B's category) plus B's
 // hidden files. Their totals are Σ terms and ε of the decomposition.
 func diffLeaves(a, b *analyze.Image, ca, cb *analyze.Classification, ev *interner) (saved, added []leaf) {
-	inB := make(map[string]int, len(b.FS.Files))
-	for j, f := range b.FS.Files {
+	inB := make(map[string]int, b.FS.Len())
+	for j, f := range b.FS.All() {
 		inB[f.Path] = j
 	}
-	inA := make(map[string]bool, len(a.FS.Files))
-	for i, fa := range a.FS.Files {
+	inA := make(map[string]bool, a.FS.Len())
+	for i, fa := range a.FS.All() {
 		inA[fa.Path] = true
 		j, ok := inB[fa.Path]
 		var bBytes int64
 		if ok {
-			bBytes = b.FS.Files[j].Bytes
+			bBytes = b.FS.At(j).Bytes
 		}
 		switch d := fa.Bytes - bBytes; {
 		case d > 0:
@@ -320,10 +320,10 @@ func diffLeaves(a, b *analyze.Image, ca, cb *analyze.Classification, ev *interne
 			saved = append(saved, leaf{path: fa.Path, bytes: d, cat: catIndex(fl.Category), step: stepOf(a, fa.Layer), evidence: ev.id(fl.Evidence)})
 		case d < 0:
 			fl := flagOf(cb, j)
-			added = append(added, leaf{path: fa.Path, bytes: -d, cat: catIndex(fl.Category), step: stepOf(b, b.FS.Files[j].Layer), evidence: ev.id(fl.Evidence)})
+			added = append(added, leaf{path: fa.Path, bytes: -d, cat: catIndex(fl.Category), step: stepOf(b, b.FS.At(j).Layer), evidence: ev.id(fl.Evidence)})
 		}
 	}
-	for j, fb := range b.FS.Files {
+	for j, fb := range b.FS.All() {
 		if inA[fb.Path] || fb.Bytes <= 0 {
 			continue
 		}

@@ -205,11 +205,11 @@ func TestAggregation(t *testing.T) {
 	}
 	d := pageOf(t, out.Bytes())
 	var want = map[string]int64{}
-	for i, f := range a.Image.FS.Files {
+	for i, f := range a.Image.FS.All() {
 		if f.Kind == index.Dir {
 			continue
 		}
-		cat := string(a.Classification.Flags[i].Category)
+		cat := string(a.Classification.Flags.Category(i))
 		if cat == "" {
 			cat = "other"
 		}

@@ -68,8 +68,8 @@ func Write(w io.Writer, img *analyze.Image) error {
 	// so the open directories form a stack: close those that are not the
 	// next entry's ancestors, then write the entry into the one on top.
 	open := []string{"."}
-	for i := range img.FS.Files {
-		f := &img.FS.Files[i]
+	for i := range img.FS.Len() {
+		f := img.FS.At(i)
 		parent := path.Dir(f.Path)
 		for len(open) > 1 && open[len(open)-1] != parent {
 			bw.WriteString("]")
@@ -110,7 +110,7 @@ type inode struct {
 // plain file.
 func hardlinkGroups(fs *analyze.FS) map[string]*inode {
 	groups := map[string]*inode{}
-	for _, f := range fs.Files {
+	for _, f := range fs.All() {
 		if f.Kind != index.Hardlink {
 			continue
 		}

@@ -250,7 +250,8 @@ func nodeArgs(n *parser.Node) []string {
 }
 
 func flagValue(n *parser.Node, name string) string {
-	for _, f := range n.Flags {
+	for _ := range n.Flags.Len() {
+		f := n.Flags.At(_)
 		if v, ok := strings.CutPrefix(f, "--"+name+"="); ok {
 			return v
 		}

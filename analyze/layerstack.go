@@ -57,7 +57,7 @@ type stack struct {
 	// table finds a node's child by name: open addressing, linear
 	// probing, node ids keyed by (parent, name). Removed nodes stay until
 	// the table grows and never match.
-	table  []nodeID
+	table  []uint32
 	filled int
 	seed   maphash.Seed
 	hidden []HiddenFile
@@ -101,7 +101,7 @@ func newStack(ls []*index.Layer) *stack {
 	}
 	s.push(node{})
 	s.push(node{layer: -1, ent: -1})
-	s.table = make([]nodeID, tableSize(n))
+	s.table = make([]uint32, tableSize(n))
 	return s
 }
 
@@ -149,7 +149,7 @@ func (s *stack) hash(parent nodeID, name string) uint64 {
 func (s *stack) find(parent nodeID, name string) nodeID {
 	mask := uint64(len(s.table) - 1)
 	for i := s.hash(parent, name) & mask; ; i = (i + 1) & mask {
-		id := s.table[i]
+		id := nodeID(s.table[i])
 		if id == noNode {
 			return noNode
 		}
@@ -163,17 +163,17 @@ func (s *stack) find(parent nodeID, name string) nodeID {
 func (s *stack) place(id, parent nodeID, name string) {
 	mask := uint64(len(s.table) - 1)
 	i := s.hash(parent, name) & mask
-	for s.table[i] != noNode {
+	for s.table[i] != 0 {
 		i = (i + 1) & mask
 	}
-	s.table[i] = id
+	s.table[i] = uint32(id)
 	s.filled++
 }
 
 // grow rehashes the nodes still in the filesystem into a table sized for
 // twice as many (removed ones are dropped).
 func (s *stack) grow() {
-	s.table = make([]nodeID, tableSize(2*s.live))
+	s.table = make([]uint32, tableSize(2*s.live))
 	s.filled = 0
 	for id := root + 1; int(id) < s.count; id++ {
 		if n := s.node(id); !n.removed {
@@ -359,14 +359,21 @@ func (s *stack) sortedChildren(id nodeID) ([]child, int) {
 
 // flatten lists the final filesystem depth first, siblings by name. The
 // listing points at the layers' entries (and at s.implied) rather than
-// copying them.
+// copying them, and takes over the table's memory, which lookups no
+// longer need (it holds at least 4/3 as many slots as there are nodes):
+// at this point Build holds the index, the nodes and the table, the
+// command's peak on an image of millions of files.
 func (s *stack) flatten() *FS {
-	s.table = nil // not needed any more: let it go before the listing
+	ents := s.table[:0]
+	if cap(ents) < s.live {
+		ents = make([]uint32, 0, s.live)
+	}
+	s.table = nil
 	entries := make([][]index.Entry, len(s.layers))
 	for k, l := range s.layers {
 		entries[k] = l.Entries
 	}
-	fs := model.NewLayeredFS(entries, s.implied, s.live)
+	fs := model.NewLayeredFS(entries, s.implied, ents)
 	var walk func(id nodeID)
 	walk = func(id nodeID) {
 		cs, mark := s.sortedChildren(id)

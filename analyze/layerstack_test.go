@@ -50,10 +50,10 @@ func TestFSOrder(t *testing.T) {
 }
 
 func TestMatchPaths(t *testing.T) {
-	files := func(paths ...string) []File {
-		var out []File
+	files := func(paths ...string) *FS {
+		out := &FS{}
 		for _, p := range paths {
-			out = append(out, File{Entry: index.Entry{Path: p}})
+			out.Append(File{Entry: index.Entry{Path: p, Kind: index.File}})
 		}
 		return out
 	}

@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"testing"
 
@@ -33,7 +34,7 @@ func TestTopNMatchesSort(t *testing.T) {
 		want := append([]int{}, xs...)
 		sort.Slice(want, func(i, j int) bool { return less(want[i], want[j]) })
 		want = want[:min(n, len(want))]
-		got := topN(xs, n, less)
+		got := topN(slices.Values(xs), n, less)
 		if len(want) == 0 {
 			want = nil
 		}

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"iter"
 	"sort"
 
 	"github.com/imgdiff/imgdiff/layers/index"
@@ -45,13 +46,20 @@ func Summarize(img *Image, c *Classification, n int) *Analysis {
 	a := &Analysis{SchemaVersion: SchemaVersion, Kind: "analyze", Image: img, Classification: c}
 
 	dirs := newDirTotals()
-	files := make([]int, 0, img.FS.Len())
-	for i, f := range img.FS.All() {
+	for _, f := range img.FS.All() {
 		if f.Kind == index.Dir || f.Bytes == 0 {
 			continue
 		}
 		dirs.add(f.Path, f.Bytes, img.StepOf(f.Layer))
-		files = append(files, i)
+	}
+	// The files with content, not listed first: a list of them would take
+	// 8 bytes a file of an image of millions.
+	files := func(yield func(int) bool) {
+		for i := range img.FS.Len() {
+			if img.FS.Bytes(i) != 0 && img.FS.Kind(i) != index.Dir && !yield(i) {
+				return
+			}
+		}
 	}
 	for _, d := range dirs.top(n, nil) {
 		a.TopDirs = append(a.TopDirs, DirUsage{Path: d, Bytes: dirs.bytes[d], Files: dirs.files[d], Step: dirs.mainStep(d)})
@@ -78,12 +86,12 @@ func Summarize(img *Image, c *Classification, n int) *Analysis {
 // topN returns the first n of xs in the order of less, sorted. It keeps
 // only n candidates, so it costs O(len(xs)·n) at worst and about
 // O(len(xs)) on real data, instead of sorting every file of the image.
-func topN(xs []int, n int, less func(a, b int) bool) []int {
+func topN(xs iter.Seq[int], n int, less func(a, b int) bool) []int {
 	if n <= 0 {
 		return nil
 	}
 	top := make([]int, 0, n+1)
-	for _, x := range xs {
+	for x := range xs {
 		if len(top) == n && !less(x, top[n-1]) {
 			continue
 		}

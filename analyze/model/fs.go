@@ -8,8 +8,8 @@ import (
 )
 
 // File is a path of the final filesystem and the layer that last wrote it.
-// FS hands files out by value (At, All): it keeps a 16-byte record per
-// file that points at the entry in its layer's index, not the entry.
+// FS hands files out by value (At, All): it keeps the position of the
+// entry in its layer's index, not the entry.
 type File struct {
 	index.Entry
 	// Layer is the index of the layer that wrote the entry; -1 for a
@@ -27,45 +27,62 @@ type File struct {
 // That is the order of ComparePaths: a path is found by binary search, and
 // two filesystems are compared by merging their lists.
 //
-// An image of millions of files holds millions of them, so a file is a
-// 16-byte record (its layer, its entry's position in that layer's index,
-// its bytes) and the entries stay where the walk put them: the listing
-// shares the index's entries and their path arena instead of copying
-// them (72 bytes a file). At and All rebuild the File value.
+// An image of millions of files holds millions of them, so the FS Build
+// makes keeps 4 bytes a file: the position of its entry among the layers'
+// entries, which stay where the walk put them (the listing shares the
+// index's entries and their path arena instead of copying them, 72 bytes
+// a file). At and All rebuild the File value.
 type FS struct {
-	recs []fileRec
-	// layers are the layers' entries, by layer index (Build's; shared
-	// with the walked index, never changed).
-	layers [][]index.Entry
-	// implied are the paths of the directories no layer recorded.
+	// files is the listing of an FS built with NewFS or Append.
+	files []File
+
+	// An FS over the layers' index (NewLayeredFS): ents[i] is file i's
+	// entry, layers[k][j] when it is offsets[k]+j, and the directory
+	// implied[j] when it is offsets[len(layers)]+j.
+	ents    []uint32
+	layers  [][]index.Entry
+	offsets []uint32
 	implied []string
-	// own holds the entries of files added with Append.
-	own []index.Entry
+	// bytes holds, by position, the files whose bytes are not their
+	// entry's Size (hard links that took over a removed target's bytes).
+	bytes map[uint32]int64
 }
-
-// fileRec is one file of an FS. ent's top bit says the entry is in
-// FS.own; else it is layers[layer][ent], or implied[ent] when layer is -1.
-type fileRec struct {
-	layer int32
-	ent   uint32
-	bytes int64
-}
-
-const ownEntry = 1 << 31
 
 // NewLayeredFS returns an empty filesystem whose files will be entries
-// of layers (by layer index) or directories of implied (paths no layer
-// recorded), added in order with AddEntry; n is how many will be added.
-// The FS keeps layers and implied: the caller must not change them.
-func NewLayeredFS(layers [][]index.Entry, implied []string, n int) *FS {
-	return &FS{recs: make([]fileRec, 0, n), layers: layers, implied: implied}
+// of layers or directories of implied (paths no layer recorded), added in
+// order with AddEntry. The FS keeps layers and implied: the caller must
+// not change them. ents is the storage for the listing, of length zero
+// and capacity at least the number of files to be added (Build hands
+// over its stack's table, which it no longer needs), nil to allocate it.
+// The layers' entries and the implied directories together must number
+// less than 2^32.
+func NewLayeredFS(layers [][]index.Entry, implied []string, ents []uint32) *FS {
+	fs := &FS{ents: ents[:0], layers: layers, implied: implied, offsets: make([]uint32, len(layers)+1)}
+	n := 0
+	for k, l := range layers {
+		fs.offsets[k] = uint32(n)
+		n += len(l)
+	}
+	fs.offsets[len(layers)] = uint32(n)
+	return fs
 }
 
-// AddEntry appends layers[layer][ent] (implied[ent] when layer is -1, a
-// directory) with bytes, the content it holds in the image. Files must
-// be added in FS order; ent must be below 2^31.
+// AddEntry appends entry ent of layers[layer] (implied[ent] when layer is
+// -1: a directory) holding bytes, the content it holds in the image.
+// Files must be added in FS order.
 func (fs *FS) AddEntry(layer, ent int, bytes int64) {
-	fs.recs = append(fs.recs, fileRec{layer: int32(layer), ent: uint32(ent), bytes: bytes})
+	pos := uint32(len(fs.ents))
+	if layer < 0 {
+		fs.ents = append(fs.ents, fs.offsets[len(fs.layers)]+uint32(ent))
+	} else {
+		fs.ents = append(fs.ents, fs.offsets[layer]+uint32(ent))
+	}
+	if e, _, _ := fs.entry(int(pos)); (e == nil && bytes != 0) || (e != nil && e.Size != bytes) {
+		if fs.bytes == nil {
+			fs.bytes = map[uint32]int64{}
+		}
+		fs.bytes[pos] = bytes
+	}
 }
 
 // NewFS returns the filesystem of files, which must be in FS order
@@ -78,46 +95,58 @@ func NewFS(files ...File) *FS {
 	return fs
 }
 
-// Append adds f after the files already there (f must sort after them):
-// f.Entry is copied into the FS.
-func (fs *FS) Append(f File) {
-	fs.recs = append(fs.recs, fileRec{layer: int32(f.Layer), ent: uint32(len(fs.own)) | ownEntry, bytes: f.Bytes})
-	fs.own = append(fs.own, f.Entry)
-}
+// Append adds f after the files already there (f must sort after them)
+// to an FS made by NewFS (or the zero FS).
+func (fs *FS) Append(f File) { fs.files = append(fs.files, f) }
 
 // Len is the number of files.
-func (fs *FS) Len() int { return len(fs.recs) }
-
-// entry returns the entry of file i, or nil and the path of an implied
-// directory.
-func (fs *FS) entry(i int) (e *index.Entry, path string) {
-	r := fs.recs[i]
-	switch {
-	case r.ent&ownEntry != 0:
-		return &fs.own[r.ent&^ownEntry], ""
-	case r.layer < 0:
-		return nil, fs.implied[r.ent]
+func (fs *FS) Len() int {
+	if fs.files != nil {
+		return len(fs.files)
 	}
-	return &fs.layers[r.layer][r.ent], ""
+	return len(fs.ents)
+}
+
+// entry returns the entry of file i of a layered FS and its layer, or
+// nil, -1 and the path of an implied directory.
+func (fs *FS) entry(i int) (e *index.Entry, layer int, path string) {
+	g := fs.ents[i]
+	nl := len(fs.layers)
+	if g >= fs.offsets[nl] {
+		return nil, -1, fs.implied[g-fs.offsets[nl]]
+	}
+	// The layer holding g: the last whose offset is at most g.
+	k := sort.Search(nl, func(k int) bool { return fs.offsets[k+1] > g })
+	return &fs.layers[k][g-fs.offsets[k]], k, ""
 }
 
 // At returns file i.
 func (fs *FS) At(i int) File {
-	e, p := fs.entry(i)
-	r := fs.recs[i]
-	if e == nil {
-		return File{Entry: index.Entry{Path: p, Kind: index.Dir}, Layer: int(r.layer), Bytes: r.bytes}
+	if fs.files != nil {
+		return fs.files[i]
 	}
-	f := File{Entry: *e, Layer: int(r.layer), Bytes: r.bytes}
+	e, k, p := fs.entry(i)
+	if e == nil {
+		return File{Entry: index.Entry{Path: p, Kind: index.Dir}, Layer: -1, Bytes: fs.Bytes(i)}
+	}
+	f := File{Entry: *e, Layer: k, Bytes: e.Size}
 	if f.Kind == 0 {
 		f.Kind = index.Dir // as the stack took it
+	}
+	if fs.bytes != nil {
+		if b, ok := fs.bytes[uint32(i)]; ok {
+			f.Bytes = b
+		}
 	}
 	return f
 }
 
 // Path is file i's canonical path.
 func (fs *FS) Path(i int) string {
-	e, p := fs.entry(i)
+	if fs.files != nil {
+		return fs.files[i].Path
+	}
+	e, _, p := fs.entry(i)
 	if e != nil {
 		return e.Path
 	}
@@ -127,22 +156,44 @@ func (fs *FS) Path(i int) string {
 // Kind is file i's kind (an implied directory, or an entry of no known
 // kind, is a Dir: the stack takes it for one).
 func (fs *FS) Kind(i int) index.Kind {
-	if e, _ := fs.entry(i); e != nil && e.Kind != 0 {
+	if fs.files != nil {
+		return fs.files[i].Kind
+	}
+	if e, _, _ := fs.entry(i); e != nil && e.Kind != 0 {
 		return e.Kind
 	}
 	return index.Dir
 }
 
 // Bytes is the content file i holds in the image (File.Bytes).
-func (fs *FS) Bytes(i int) int64 { return fs.recs[i].bytes }
+func (fs *FS) Bytes(i int) int64 {
+	if fs.files != nil {
+		return fs.files[i].Bytes
+	}
+	if fs.bytes != nil {
+		if b, ok := fs.bytes[uint32(i)]; ok {
+			return b
+		}
+	}
+	if e, _, _ := fs.entry(i); e != nil {
+		return e.Size
+	}
+	return 0
+}
 
 // Layer is the layer that wrote file i, -1 for an implied directory.
-func (fs *FS) Layer(i int) int { return int(fs.recs[i].layer) }
+func (fs *FS) Layer(i int) int {
+	if fs.files != nil {
+		return fs.files[i].Layer
+	}
+	_, k, _ := fs.entry(i)
+	return k
+}
 
 // All yields the files in order with their positions.
 func (fs *FS) All() iter.Seq2[int, File] {
 	return func(yield func(int, File) bool) {
-		for i := range fs.recs {
+		for i := range fs.Len() {
 			if !yield(i, fs.At(i)) {
 				return
 			}
@@ -162,15 +213,16 @@ func (fs *FS) Lookup(p string) (File, bool) {
 // IndexOf returns the position of canonical path p (where it would go
 // when ok is false).
 func (fs *FS) IndexOf(p string) (int, bool) {
-	i := sort.Search(len(fs.recs), func(i int) bool { return ComparePaths(fs.Path(i), p) >= 0 })
-	return i, i < len(fs.recs) && fs.Path(i) == p
+	n := fs.Len()
+	i := sort.Search(n, func(i int) bool { return ComparePaths(fs.Path(i), p) >= 0 })
+	return i, i < n && fs.Path(i) == p
 }
 
 // TreeEnd returns the position after the last entry below file i: the
 // tree of a directory is the files from i+1 up to TreeEnd(i).
 func (fs *FS) TreeEnd(i int) int {
 	dir := fs.Path(i)
-	n := len(fs.recs) - i - 1
+	n := fs.Len() - i - 1
 	return i + 1 + sort.Search(n, func(j int) bool { return !index.Under(fs.Path(i+1+j), dir) })
 }
 
@@ -199,8 +251,8 @@ func ComparePaths(a, b string) int {
 // Size is the sum of the bytes of every file in the final filesystem.
 func (fs *FS) Size() int64 {
 	var n int64
-	for i := range fs.recs {
-		n += fs.recs[i].bytes
+	for i := range fs.Len() {
+		n += fs.Bytes(i)
 	}
 	return n
 }

@@ -255,7 +255,15 @@ func WriteAnalysis(w io.Writer, a *analyze.Analysis) error {
 	}
 	img, c := a.Image, a.Classification
 	var ev interner
-	leaves := make([]leaf, 0, img.FS.Len())
+	// Counted first: sized for every file, the list would take 48 bytes
+	// a file of an image of millions of empty ones.
+	n := 0
+	for i := range img.FS.Len() {
+		if img.FS.Kind(i) != index.Dir && img.FS.Bytes(i) > 0 {
+			n++
+		}
+	}
+	leaves := make([]leaf, 0, n)
 	for i, f := range img.FS.All() {
 		if f.Kind == index.Dir || f.Bytes <= 0 {
 			continue

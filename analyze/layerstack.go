@@ -359,16 +359,11 @@ func (s *stack) sortedChildren(id nodeID) ([]child, int) {
 
 // flatten lists the final filesystem depth first, siblings by name. The
 // listing points at the layers' entries (and at s.implied) rather than
-// copying them, and takes over the table's memory, which lookups no
-// longer need (it holds at least 4/3 as many slots as there are nodes):
-// at this point Build holds the index, the nodes and the table, the
-// command's peak on an image of millions of files.
+// copying them: 4 bytes a file, allocated at its exact length (it is
+// kept as long as the image is).
 func (s *stack) flatten() *FS {
-	ents := s.table[:0]
-	if cap(ents) < s.live {
-		ents = make([]uint32, 0, s.live)
-	}
-	s.table = nil
+	s.table = nil // not needed any more: let it go before the listing
+	ents := make([]uint32, 0, s.live)
 	entries := make([][]index.Entry, len(s.layers))
 	for k, l := range s.layers {
 		entries[k] = l.Entries

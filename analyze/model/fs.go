@@ -52,9 +52,7 @@ type FS struct {
 // of layers or directories of implied (paths no layer recorded), added in
 // order with AddEntry. The FS keeps layers and implied: the caller must
 // not change them. ents is the storage for the listing, of length zero
-// and capacity at least the number of files to be added (Build hands
-// over its stack's table, which it no longer needs), nil to allocate it.
-// The layers' entries and the implied directories together must number
+// and capacity the number of files to be added. The layers' entries and the implied directories together must number
 // less than 2^32.
 func NewLayeredFS(layers [][]index.Entry, implied []string, ents []uint32) *FS {
 	fs := &FS{ents: ents[:0], layers: layers, implied: implied, offsets: make([]uint32, len(layers)+1)}

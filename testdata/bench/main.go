@@ -529,7 +529,7 @@ func memoryTargets(m *measurer, dir, bin string, want func(string) bool) ([]targ
 	fmt.Printf("bench: many-entry images: %d and %d tar entries (%s)\n", mi.EntriesA, mi.EntriesB, time.Since(t).Round(time.Millisecond))
 	refA, refB := "oci:"+mi.A+":many", "oci:"+mi.B+":many"
 	var worst int64
-	for _, f := range []string{"json", "table", "markdown", "html", "ncdu"} {
+	for _, f := range []string{"json", "table", "markdown", "html", "ncdu", "sarif"} {
 		tm := m.runOnce(command{env: []string{"IMGDIFF_NO_CACHE=1"}, args: []string{bin, "analyze", refA, "-o", f}})
 		fmt.Printf("  analyze -o %s: %s, CPU %s, peak RSS %.0f MB (%.0f B/entry)\n", f, tm.wall.Round(time.Millisecond), tm.cpu.Round(time.Millisecond), float64(tm.rss)/1e6, float64(tm.rss)/float64(mi.EntriesA))
 		worst = max(worst, tm.rss)

@@ -52,6 +52,10 @@ func Summarize(img *Image, c *Classification, n int) *Analysis {
 		}
 		dirs.add(f.Path, f.Bytes, img.StepOf(f.Layer))
 	}
+	for _, d := range dirs.top(n, nil) {
+		a.TopDirs = append(a.TopDirs, DirUsage{Path: d, Bytes: dirs.bytes[d], Files: dirs.files[d], Step: dirs.mainStep(d)})
+	}
+
 	// The files with content, not listed first: a list of them would take
 	// 8 bytes a file of an image of millions.
 	files := func(yield func(int) bool) {
@@ -61,18 +65,14 @@ func Summarize(img *Image, c *Classification, n int) *Analysis {
 			}
 		}
 	}
-	for _, d := range dirs.top(n, nil) {
-		a.TopDirs = append(a.TopDirs, DirUsage{Path: d, Bytes: dirs.bytes[d], Files: dirs.files[d], Step: dirs.mainStep(d)})
-	}
-
 	larger := func(i, j int) bool {
-		fi, fj := img.FS.At(i), img.FS.At(j)
-		if fi.Bytes != fj.Bytes {
-			return fi.Bytes > fj.Bytes
+		if bi, bj := img.FS.Bytes(i), img.FS.Bytes(j); bi != bj {
+			return bi > bj
 		}
-		return fi.Path < fj.Path
+		return img.FS.Path(i) < img.FS.Path(j)
 	}
-	for _, i := range topN(files, n, larger) {
+	top := topN(files, n, larger)
+	for _, i := range top {
 		f := img.FS.At(i)
 		u := FileUsage{Path: f.Path, Bytes: f.Bytes, Step: img.StepOf(f.Layer)}
 		if c != nil && i < c.Flags.Len() {

@@ -44,8 +44,11 @@ type FS struct {
 	offsets []uint32
 	implied []string
 	// bytes holds, by position, the files whose bytes are not their
-	// entry's Size (hard links that took over a removed target's bytes).
-	bytes map[uint32]int64
+	// entry's Size (hard links that took over a removed target's bytes);
+	// anyBytes is set when one of them is no hard link (which Build
+	// never makes): only then is the map read for other kinds.
+	bytes    map[uint32]int64
+	anyBytes bool
 }
 
 // NewLayeredFS returns an empty filesystem whose files will be entries
@@ -80,7 +83,18 @@ func (fs *FS) AddEntry(layer, ent int, bytes int64) {
 			fs.bytes = map[uint32]int64{}
 		}
 		fs.bytes[pos] = bytes
+		fs.anyBytes = fs.anyBytes || e == nil || e.Kind != index.Hardlink
 	}
+}
+
+// ownBytes returns the bytes of file i, of entry e, when they are not
+// e's Size.
+func (fs *FS) ownBytes(i int, e *index.Entry) (int64, bool) {
+	if fs.bytes == nil || !fs.anyBytes && (e == nil || e.Kind != index.Hardlink) {
+		return 0, false
+	}
+	b, ok := fs.bytes[uint32(i)]
+	return b, ok
 }
 
 // NewFS returns the filesystem of files, which must be in FS order
@@ -114,8 +128,15 @@ func (fs *FS) entry(i int) (e *index.Entry, layer int, path string) {
 		return nil, -1, fs.implied[g-fs.offsets[nl]]
 	}
 	// The layer holding g: the last whose offset is at most g.
-	k := sort.Search(nl, func(k int) bool { return fs.offsets[k+1] > g })
-	return &fs.layers[k][g-fs.offsets[k]], k, ""
+	lo, hi := 0, nl-1
+	for lo < hi {
+		if m := int(uint(lo+hi+1) >> 1); fs.offsets[m] <= g {
+			lo = m
+		} else {
+			hi = m - 1
+		}
+	}
+	return &fs.layers[lo][g-fs.offsets[lo]], lo, ""
 }
 
 // At returns file i.
@@ -131,10 +152,8 @@ func (fs *FS) At(i int) File {
 	if f.Kind == 0 {
 		f.Kind = index.Dir // as the stack took it
 	}
-	if fs.bytes != nil {
-		if b, ok := fs.bytes[uint32(i)]; ok {
-			f.Bytes = b
-		}
+	if b, ok := fs.ownBytes(i, e); ok {
+		f.Bytes = b
 	}
 	return f
 }
@@ -168,12 +187,11 @@ func (fs *FS) Bytes(i int) int64 {
 	if fs.files != nil {
 		return fs.files[i].Bytes
 	}
-	if fs.bytes != nil {
-		if b, ok := fs.bytes[uint32(i)]; ok {
-			return b
-		}
+	e, _, _ := fs.entry(i)
+	if b, ok := fs.ownBytes(i, e); ok {
+		return b
 	}
-	if e, _, _ := fs.entry(i); e != nil {
+	if e != nil {
 		return e.Size
 	}
 	return 0

@@ -308,9 +308,10 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 	}
 	for i := range walked {
 		g.Go(func() error {
-			// Nothing reads the index after Build and finalELF: drop it
-			// before Classify allocates its per-file lists (on an image of
-			// millions of files, the index is a third of the heap).
+			// Nothing reads the index after Build and finalELF but the
+			// final filesystem, which points into its layers' entries:
+			// drop the rest (whiteouts, captured bodies, ELF facts)
+			// before Classify allocates its per-file lists.
 			w := walked[i]
 			walked[i] = nil
 			t0 := time.Now()
@@ -324,8 +325,8 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 				elf = finalELF(w, img)
 			}
 			if big {
-				// The index and Build's stack are garbage: collect them
-				// before Classify allocates as much again per file.
+				// Build's stack (32 bytes a node) is garbage: collect it
+				// before Classify allocates its per-file lists.
 				runtime.GC()
 			}
 			t1 := time.Now()

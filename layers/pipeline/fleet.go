@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers"
 	"github.com/imgdiff/imgdiff/layers/fleet"
 	"github.com/imgdiff/imgdiff/layers/index"
@@ -194,7 +195,7 @@ func scanLayer(ctx context.Context, o ScanOptions, fl *fleetLayer) (int, error) 
 	one := &layers.Image{Ref: fl.where, Layers: []layers.Layer{fl.layer},
 		Config: &v1.ConfigFile{RootFS: v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{fl.layer.DiffID()}}}}
 	kept := &keepCache{}
-	if _, err := layers.Walk(ctx, layers.WalkOptions{Jobs: 1, Capture: union, CaptureKey: "fleet", MaxEntries: o.MaxEntries, Cache: kept}, one); err != nil {
+	if _, err := layers.Walk(ctx, layers.WalkOptions{Jobs: 1, Capture: union, Head: rules.WantHead, CaptureKey: "fleet", MaxEntries: o.MaxEntries, Cache: kept}, one); err != nil {
 		return 0, err
 	}
 	if kept.l == nil {

@@ -209,20 +209,35 @@ func scanLayer(ctx context.Context, o ScanOptions, fl *fleetLayer) (int, error) 
 	return len(missing), nil
 }
 
-// restrict is l with only the captured bodies capture selects: what a
-// walk with capture alone keeps (a walk captures a regular file's whole
-// body, so its size is the body's length; the entries do not depend on
-// what is captured).
+// restrict is l with only the captured bodies capture selects, and the
+// heads rules.WantHead selects: what a walk with capture alone keeps (a
+// walk captures a regular file's whole body, and the first
+// index.HeadSize bytes of a file Head selects that capture does not; the
+// entries do not depend on what is captured).
 func restrict(l *index.Layer, capture func(string, int64) bool) *index.Layer {
 	out := *l
 	out.Contents = nil
-	for p, b := range l.Contents {
-		if capture(p, int64(len(b))) {
-			if out.Contents == nil {
-				out.Contents = map[string][]byte{}
-			}
-			out.Contents[p] = b
+	if len(l.Contents) == 0 {
+		return &out
+	}
+	size := make(map[string]int64, len(l.Contents))
+	for _, e := range l.Entries {
+		if _, ok := l.Contents[e.Path]; ok && e.Kind == index.File {
+			size[e.Path] = e.Size
 		}
+	}
+	for p, b := range l.Contents {
+		switch n := size[p]; {
+		case capture(p, n):
+		case rules.WantHead(p, n):
+			b = b[:min(len(b), index.HeadSize)]
+		default:
+			continue
+		}
+		if out.Contents == nil {
+			out.Contents = map[string][]byte{}
+		}
+		out.Contents[p] = b
 	}
 	return &out
 }

@@ -35,7 +35,7 @@ func TestWalkHead(t *testing.T) {
 	add("app/big.o", 0o755, big)
 	add("app/small.o", 0o644, []byte("tiny"))
 	add("app/whole.o.cap", 0o644, bytes.Repeat([]byte("w"), 2000)) // Capture wins
-	add("app/main.c", 0o644, []byte("int main(){}"))                 // not selected
+	add("app/main.c", 0o644, []byte("int main(){}"))               // not selected
 	add("app/after.cap", 0o644, []byte("read after the heads"))
 	tw.Close()
 	data := buf.Bytes()

@@ -23,6 +23,7 @@ func (t tree) body(p, body string) tree       { return t.add(Entry{Path: p, Body
 func (t tree) exe(p string, size int64) tree {
 	return t.add(Entry{Path: p, Size: size, Mode: 0o755})
 }
+
 // object adds a relocatable object file of size bytes (at least 64): an
 // ELF64 little-endian header of type ET_REL, as a compiler writes one,
 // then derived content. The classification tells object files by that

@@ -202,7 +202,7 @@ func (s *state) devRequired(dir string) []string {
 			continue
 		}
 		if from, ok := imports[p.Name]; ok && p.Location == path.Join(dir, "node_modules", p.Name) {
-			out = append(out, fmt.Sprintf("%s (required by /%s)", p.Name, from))
+			out = append(out, fmt.Sprintf("%s (required by %s)", show(p.Name), show("/"+from)))
 		}
 	}
 	sort.Strings(out)

@@ -64,7 +64,7 @@ func Write(w io.Writer, img *analyze.Image) error {
 	if err := writeInfo(bw, "/", index.Entry{Kind: index.Dir, Mode: 0o755}, 0, nil); err != nil {
 		return err
 	}
-	// FS.Files is depth first with every directory before its contents,
+	// The FS is depth first with every directory before its contents,
 	// so the open directories form a stack: close those that are not the
 	// next entry's ancestors, then write the entry into the one on top.
 	open := []string{"."}

@@ -250,8 +250,7 @@ func nodeArgs(n *parser.Node) []string {
 }
 
 func flagValue(n *parser.Node, name string) string {
-	for _ := range n.Flags.Len() {
-		f := n.Flags.At(_)
+	for _, f := range n.Flags {
 		if v, ok := strings.CutPrefix(f, "--"+name+"="); ok {
 			return v
 		}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/layers/fleet"
-	"github.com/imgdiff/imgdiff/layers/pipeline"
+	"github.com/imgdiff/imgdiff/cmd/pipeline"
 )
 
 // NewCmdFleet returns the fleet command and its subcommands.

@@ -13,7 +13,7 @@ import (
 	afleet "github.com/imgdiff/imgdiff/analyze/fleet"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/cmd/config"
-	"github.com/imgdiff/imgdiff/layers/pipeline"
+	"github.com/imgdiff/imgdiff/cmd/pipeline"
 	"github.com/imgdiff/imgdiff/report"
 )
 

@@ -25,7 +25,7 @@ import (
 	afleet "github.com/imgdiff/imgdiff/analyze/fleet"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
-	"github.com/imgdiff/imgdiff/layers/pipeline"
+	"github.com/imgdiff/imgdiff/cmd/pipeline"
 )
 
 // TestFleetProcesses is the fleet's acceptance run, against an

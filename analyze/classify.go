@@ -31,12 +31,12 @@ const topFlaggedDirs = 10
 // Classify changes neither img nor r. It does not redact: the pipeline
 // runs hygiene.Redact on img first, so that no report prints the
 // credential-like values the findings name.
-func Classify(img *Image, r *rules.Rules) *Classification {
+func Classify(img *model.Image, r *rules.Rules) *model.Classification {
 	if r == nil {
 		r = rules.Default()
 	}
 	files := img.FS.Files
-	c := &Classification{Flags: make([]Flag, len(files))}
+	c := &model.Classification{Flags: make([]model.Flag, len(files))}
 
 	found := pkgdb.Read(img)
 	graphs, graphErr := pkggraph.Read(img.Contents)
@@ -94,7 +94,7 @@ func Classify(img *Image, r *rules.Rules) *Classification {
 	c.TopDirs = flaggedDirs(img, c.Flags, flagged)
 	c.Findings = append(hygiene.Findings(img, c), graphFindings...)
 	for _, w := range graphWarnings {
-		c.Findings = append(c.Findings, Finding{ID: FindingPackageGraph, Severity: Warning, Step: -1, Title: w})
+		c.Findings = append(c.Findings, model.Finding{ID: FindingPackageGraph, Severity: model.Warning, Step: -1, Title: w})
 	}
 	c.Verdict = verdict(img, c.Totals)
 	return c
@@ -105,14 +105,14 @@ func Classify(img *Image, r *rules.Rules) *Classification {
 // own files only for docs: a runtime package's files are runtime). A file
 // a package database owns came from a public package archive, so a key
 // among a package's files (Go's crypto/tls test keys) is no leaked secret.
-func decide(m rules.Match, pkg *pkgdb.Found) Flag {
+func decide(m rules.Match, pkg *pkgdb.Found) model.Flag {
 	switch cat := m.Category(); {
-	case pkg == nil && (cat == Secret || cat == VCS):
+	case pkg == nil && (cat == model.Secret || cat == model.VCS):
 		return m.Flag()
 	case decides(pkg):
-		return Flag{Category: pkg.Category, Rule: pkg.Rule, Evidence: pkg.Evidence}
-	case pkg != nil && cat != Docs:
-		return Flag{}
+		return model.Flag{Category: pkg.Category, Rule: pkg.Rule, Evidence: pkg.Evidence}
+	case pkg != nil && cat != model.Docs:
+		return model.Flag{}
 	}
 	return m.Flag()
 }
@@ -171,7 +171,7 @@ type ownership struct {
 }
 
 // newOwnership arranges what the packages found own in fs.
-func newOwnership(fs *FS, found []*pkgdb.Found) *ownership {
+func newOwnership(fs *model.FS, found []*pkgdb.Found) *ownership {
 	o := &ownership{group: map[string]int{}, trees: map[string]int{}}
 	res := pkgdb.NewResolver(fs)
 	// The listed files go to one array, grouped by directory, in two
@@ -265,7 +265,7 @@ func (o *ownership) treeOf(dir string, parentTree int) int {
 // a dependency) that have no file in the image are dropped: they are not
 // installed here. Database packages are kept (a dpkg entry whose files
 // were deleted says something too), after the others.
-func packageTotals(img *Image, found []*pkgdb.Found, owners []int) ([]Package, []int) {
+func packageTotals(img *model.Image, found []*pkgdb.Found, owners []int) ([]model.Package, []int) {
 	steps := make([]map[int]int64, len(found))
 	// A package's files come in runs from one layer: credit each run's
 	// bytes to its step once, not file by file.
@@ -310,7 +310,7 @@ func packageTotals(img *Image, found []*pkgdb.Found, owners []int) ([]Package, [
 		return pa.Name < pb.Name
 	})
 	pos := make([]int, len(found))
-	out := make([]Package, 0, len(found))
+	out := make([]model.Package, 0, len(found))
 	for _, i := range order {
 		p := found[i].Package
 		if p.Files == 0 && len(found[i].Dirs) > 0 {
@@ -332,16 +332,16 @@ func packageTotals(img *Image, found []*pkgdb.Found, owners []int) ([]Package, [
 // step, and each category's flagged bytes by directory, for flaggedDirs:
 // one pass over the files for both. Directories count nowhere; unflagged
 // files count as Other.
-func categoryTotals(img *Image, flags []Flag) ([]CategoryTotal, []StepCategories, []*dirTotals) {
-	newTotals := func() []CategoryTotal {
-		t := make([]CategoryTotal, model.NumCategories)
+func categoryTotals(img *model.Image, flags []model.Flag) ([]model.CategoryTotal, []model.StepCategories, []*dirTotals) {
+	newTotals := func() []model.CategoryTotal {
+		t := make([]model.CategoryTotal, model.NumCategories)
 		for i, cat := range model.Categories() {
 			t[i].Category = cat
 		}
 		return t
 	}
 	totals := newTotals()
-	bySteps := make([][]CategoryTotal, len(img.Steps)+1) // by step+1: stepOf may say -1
+	bySteps := make([][]model.CategoryTotal, len(img.Steps)+1) // by step+1: stepOf may say -1
 	flagged := make([]*dirTotals, model.NumCategories)
 	for i := range img.FS.Files {
 		f := &img.FS.Files[i]
@@ -360,7 +360,7 @@ func categoryTotals(img *Image, flags []Flag) ([]CategoryTotal, []StepCategories
 		}
 		bySteps[step+1][k].Bytes += f.Bytes
 		bySteps[step+1][k].Files++
-		if cat == "" || cat == Other || f.Bytes == 0 {
+		if cat == "" || cat == model.Other || f.Bytes == 0 {
 			continue
 		}
 		if flagged[k] == nil {
@@ -368,12 +368,12 @@ func categoryTotals(img *Image, flags []Flag) ([]CategoryTotal, []StepCategories
 		}
 		flagged[k].add(f.Path, f.Bytes, step)
 	}
-	var out []StepCategories
+	var out []model.StepCategories
 	for s, st := range bySteps {
 		if st == nil {
 			continue
 		}
-		sc := StepCategories{Step: s - 1}
+		sc := model.StepCategories{Step: s - 1}
 		for _, t := range st {
 			if t.Files > 0 {
 				sc.Totals = append(sc.Totals, t)
@@ -387,15 +387,15 @@ func categoryTotals(img *Image, flags []Flag) ([]CategoryTotal, []StepCategories
 // flaggedDirs names the directories where flagged bytes concentrate, per
 // category (per: each category's flagged bytes by directory), the largest
 // first.
-func flaggedDirs(img *Image, flags []Flag, per []*dirTotals) []FlaggedDir {
-	var out []FlaggedDir
+func flaggedDirs(img *model.Image, flags []model.Flag, per []*dirTotals) []model.FlaggedDir {
+	var out []model.FlaggedDir
 	for k, cat := range model.Categories() {
 		d := per[k]
 		if d == nil {
 			continue
 		}
 		for _, dir := range d.top(topFlaggedDirs, genericDirs) {
-			out = append(out, FlaggedDir{Path: dir, Category: cat, Bytes: d.bytes[dir], Files: d.files[dir], Step: d.mainStep(dir)})
+			out = append(out, model.FlaggedDir{Path: dir, Category: cat, Bytes: d.bytes[dir], Files: d.files[dir], Step: d.mainStep(dir)})
 		}
 	}
 	sort.SliceStable(out, func(a, b int) bool {
@@ -460,20 +460,20 @@ var genericDirs = map[string]bool{
 }
 
 // verdictWords name the categories in the verdict.
-var verdictWords = map[Category]string{
-	BuildTool: "build tooling", Source: "sources", DevDependency: "dev dependencies", Cache: "caches",
-	VCS: "version control data", Secret: "secrets",
+var verdictWords = map[model.Category]string{
+	model.BuildTool: "build tooling", model.Source: "sources", model.DevDependency: "dev dependencies", model.Cache: "caches",
+	model.VCS: "version control data", model.Secret: "secrets",
 }
 
 // verdict is the one-line summary of what the image should not carry.
-func verdict(img *Image, totals []CategoryTotal) string {
+func verdict(img *model.Image, totals []model.CategoryTotal) string {
 	var bad, rec int64
 	var parts []string
 	for _, t := range totals {
 		switch t.Category {
-		case Other, Docs:
+		case model.Other, model.Docs:
 			continue
-		case Recommended:
+		case model.Recommended:
 			rec = t.Bytes
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze/dpkg"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/pkgdb"
 	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/layers/index"
@@ -46,12 +47,12 @@ const FindingPackageGraph = "package-graph-unreadable"
 // recommendation is Recommended. Each package of a graph learns which
 // requested packages pulled it in. It returns findings for build-only
 // tools the configuration runs, and the graphs' read errors as warnings.
-func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, err error) ([]Finding, []string) {
+func graphEvidence(img *model.Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, err error) ([]model.Finding, []string) {
 	var warnings []string
 	if err != nil {
 		warnings = append(warnings, fmt.Sprintf("package dependency graph: %v", err))
 	}
-	var findings []Finding
+	var findings []model.Finding
 	for _, g := range graphs {
 		byName := map[string]*pkgdb.Found{}
 		files := map[string][]string{}
@@ -79,7 +80,7 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 			tool := toolPackages(u.Tool)
 			switch {
 			case u.Used:
-				findings = append(findings, Finding{ID: FindingBuildToolUsed, Severity: Info, Step: -1,
+				findings = append(findings, model.Finding{ID: FindingBuildToolUsed, Severity: model.Info, Step: -1,
 					Title:  fmt.Sprintf("%s is installed and the container runs it: not flagged", u.Tool),
 					Detail: u.Evidence, Field: "config.Cmd"})
 				for _, name := range tool {
@@ -91,7 +92,7 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 			case u.Certain:
 				for _, name := range tool {
 					if f := byName[name]; f != nil && f.Category == "" {
-						f.Category, f.Rule = BuildTool, RuleBuildOnlyTool
+						f.Category, f.Rule = model.BuildTool, RuleBuildOnlyTool
 						f.Evidence = fmt.Sprintf("%s: %s, build-only tool: %s", g.Manager, name, u.Evidence)
 					}
 				}
@@ -108,7 +109,7 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 			f := byName[u.name]
 			f.Rule, f.Evidence = RuleRunTimeTool, u.flagged+", but "+u.evidence
 			if !reported[u.name] {
-				findings = append(findings, Finding{ID: FindingBuildToolUsed, Severity: Info, Step: -1,
+				findings = append(findings, model.Finding{ID: FindingBuildToolUsed, Severity: model.Info, Step: -1,
 					Title:  fmt.Sprintf("%s is installed and the container runs it: not flagged", u.name),
 					Detail: u.evidence, Field: "config.Cmd"})
 			}
@@ -130,7 +131,7 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 		}
 		seed := func(p *pkggraph.Package) bool {
 			f := byName[p.Name]
-			return f != nil && f.Category == BuildTool
+			return f != nil && f.Category == model.BuildTool
 		}
 		// Without a record of what was asked for by name (apt's
 		// extended_states lost, a partial status), every package counts
@@ -142,7 +143,7 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 		}
 		for _, d := range derived {
 			if f := byName[d.Name]; f != nil && f.Category == "" && !needed[d.Index] {
-				f.Category, f.Rule, f.Evidence = BuildTool, RuleBuildToolDependency, d.Evidence
+				f.Category, f.Rule, f.Evidence = model.BuildTool, RuleBuildToolDependency, d.Evidence
 				// A runtime (a JRE, python3, nodejs) the build tools pulled
 				// in: its commands were checked above (a package whose
 				// command the configuration runs is never derived).
@@ -156,7 +157,7 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 		}
 		for _, r := range g.Recommended() {
 			if f := byName[r.Name]; f != nil && f.Category == "" && !needed[r.Index] {
-				f.Category, f.Rule, f.Evidence = Recommended, RuleRecommended, r.Evidence
+				f.Category, f.Rule, f.Evidence = model.Recommended, RuleRecommended, r.Evidence
 			}
 		}
 		pullers := g.Pullers()
@@ -177,7 +178,7 @@ func graphEvidence(img *Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, e
 // whether only they need it. It returns whether it did. Without a base,
 // and for a dpkg status whose apt record is lost (a partial status may
 // lack the packages that need a library), every package stays asked for.
-func inferAuto(img *Image, g *pkggraph.Graph, byName map[string]*pkgdb.Found) bool {
+func inferAuto(img *model.Image, g *pkggraph.Graph, byName map[string]*pkgdb.Found) bool {
 	if g.AutoKnown || img.Base == nil || img.Base.Steps == 0 || img.FS == nil {
 		return false
 	}
@@ -218,7 +219,7 @@ func commandList(cmds []string, max int) string {
 // should not carry the package, which a package the container runs, and
 // what it needs, lose. (Recommended stays: it says how the package came
 // in, which is still true.)
-func runtimeFlag(c Category) bool { return c == BuildTool || c == DevDependency }
+func runtimeFlag(c model.Category) bool { return c == model.BuildTool || c == model.DevDependency }
 
 // toolUse is a flagged package the configuration runs: what flagged it
 // ("build-tool (dpkg: gcc-12 (devel))") and what runs it.
@@ -284,7 +285,7 @@ func rpmPackages(graphs []*pkggraph.Graph) []*pkgdb.Found {
 		}
 		for _, p := range g.Packages {
 			out = append(out, &pkgdb.Found{
-				Package: Package{Name: p.Name, Version: p.Version, Manager: "rpm", Section: p.Section, InstalledSize: p.InstalledSize, Step: -1},
+				Package: model.Package{Name: p.Name, Version: p.Version, Manager: "rpm", Section: p.Section, InstalledSize: p.InstalledSize, Step: -1},
 				Files:   p.Files,
 			})
 		}
@@ -299,7 +300,7 @@ func rpmPackages(graphs []*pkggraph.Graph) []*pkgdb.Found {
 // dir/name.py: py3compile runs in the package's postinst), and dpkg's own
 // records of a package (var/lib/dpkg/info/NAME[:ARCH].list, .md5sums,
 // .postinst, ...). owners and flags are Classify's, parallel to the files.
-func adoptGenerated(img *Image, found []*pkgdb.Found, owners []int, flags []Flag) {
+func adoptGenerated(img *model.Image, found []*pkgdb.Found, owners []int, flags []model.Flag) {
 	dpkg := map[string]int{}
 	for i, f := range found {
 		if f.Manager == "dpkg" {
@@ -340,8 +341,8 @@ func adoptGenerated(img *Image, found []*pkgdb.Found, owners []int, flags []Flag
 		// The flag only: a package's bytes stay what its database lists
 		// (docker's own figure for the package, which the e2e test
 		// checks to the byte).
-		if p := found[o]; decides(p) && flags[i].Category != Secret && flags[i].Category != VCS {
-			flags[i] = Flag{Category: p.Category, Rule: p.Rule, Evidence: p.Evidence}
+		if p := found[o]; decides(p) && flags[i].Category != model.Secret && flags[i].Category != model.VCS {
+			flags[i] = model.Flag{Category: p.Category, Rule: p.Rule, Evidence: p.Evidence}
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -64,13 +65,13 @@ func TestClassifyInferAuto(t *testing.T) {
 			"libmpfr6": {depends: "libc6", files: map[string]int64{"usr/lib/x86_64-linux-gnu/libmpfr.so.6": 700}},
 		})
 	}
-	classify := func(hist []v1.History, layers ...*index.Layer) map[string]Package {
+	classify := func(hist []v1.History, layers ...*index.Layer) map[string]model.Package {
 		t.Helper()
 		img, err := Build(testImage(hist, layers...))
 		if err != nil {
 			t.Fatal(err)
 		}
-		pkgs := map[string]Package{}
+		pkgs := map[string]model.Package{}
 		for _, p := range Classify(img, nil).Packages {
 			pkgs[p.Name] = p
 		}
@@ -80,11 +81,11 @@ func TestClassifyInferAuto(t *testing.T) {
 		{Comment: "distroless base, docker import -m"},
 		{CreatedBy: "ADD toolchain.tar / # buildkit", Comment: "buildkit.dockerfile.v0"},
 	}, base(), tools())
-	if p := pkgs["gcc-12"]; p.Category != BuildTool {
+	if p := pkgs["gcc-12"]; p.Category != model.BuildTool {
 		t.Fatalf("gcc-12: %+v, want build-tool by its name", p)
 	}
 	p := pkgs["libmpfr6"]
-	if p.Category != BuildTool || p.Rule != RuleBuildToolDependency || !strings.Contains(p.Evidence, "needed only by gcc-12") ||
+	if p.Category != model.BuildTool || p.Rule != RuleBuildToolDependency || !strings.Contains(p.Evidence, "needed only by gcc-12") ||
 		!strings.Contains(p.Evidence, "installed after the base image") {
 		t.Errorf("libmpfr6: %q %q (%s), want a build-tool dependency of gcc-12 installed after the base", p.Category, p.Rule, p.Evidence)
 	}

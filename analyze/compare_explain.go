@@ -22,7 +22,7 @@ type otherGroup struct {
 // not carry, in the group of the requested packages that pulled its
 // package in, else of its package (a package asked for by name, or one
 // whose graph is unknown), else of its directory.
-func (d *differ) other(i int, f File, n int64) {
+func (d *differ) other(i int, f model.File, n int64) {
 	var key, name string
 	var pullers []string
 	pkg := ""
@@ -120,8 +120,8 @@ func pulledName(pullers []string, members map[string]bool) string {
 // was found: "A: debian:12 (117 MB; dockerfile: Dockerfile:1 FROM
 // debian:12) → B: no base image (scratch; dockerfile: …)", or, unnamed,
 // "117 MB of base layers (heuristic docker import: Imported from -) → …".
-func baseDetail(a, b *Image) string {
-	side := func(img *Image) string {
+func baseDetail(a, b *model.Image) string {
+	side := func(img *model.Image) string {
 		base := img.Base
 		if base == nil {
 			return "no base found (the history does not map to the layers)"

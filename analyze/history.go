@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"strings"
 )
 
@@ -24,10 +25,10 @@ var knownInstructions = map[string]bool{
 //
 // Anything else (docker import, kaniko, ko, nix, ...) keeps its text as Args
 // with an empty Name.
-func ParseCreatedBy(createdBy string) Instruction {
+func ParseCreatedBy(createdBy string) model.Instruction {
 	s := strings.TrimSpace(createdBy)
 	if s == "" {
-		return Instruction{}
+		return model.Instruction{}
 	}
 	s = strings.TrimSpace(strings.TrimSuffix(s, "# buildkit"))
 
@@ -36,7 +37,7 @@ func ParseCreatedBy(createdBy string) Instruction {
 		if kw == "RUN" {
 			rest = stripShell(stripBuildArgs(rest))
 		}
-		return Instruction{Name: kw, Args: rest}
+		return model.Instruction{Name: kw, Args: rest}
 	}
 
 	// Legacy builder: a shell command line, "#(nop)" for non-RUN steps.
@@ -45,13 +46,13 @@ func ParseCreatedBy(createdBy string) Instruction {
 		if nop, ok := strings.CutPrefix(sh, "#(nop)"); ok {
 			nop = strings.TrimSpace(nop)
 			if kw, args, ok := cutKeyword(nop); ok {
-				return Instruction{Name: kw, Args: args}
+				return model.Instruction{Name: kw, Args: args}
 			}
-			return Instruction{Args: nop}
+			return model.Instruction{Args: nop}
 		}
-		return Instruction{Name: "RUN", Args: sh}
+		return model.Instruction{Name: "RUN", Args: sh}
 	}
-	return Instruction{Args: s}
+	return model.Instruction{Args: s}
 }
 
 func cutKeyword(s string) (kw, rest string, ok bool) {

@@ -139,8 +139,8 @@ type Timings struct {
 // Loaded is one image after the pipeline's first five stages: built,
 // redacted and classified.
 type Loaded struct {
-	Image *analyze.Image
-	Class *analyze.Classification
+	Image *model.Image
+	Class *model.Classification
 	// Notes are facts from the source worth telling (which source a bare
 	// reference resolved to).
 	Notes []string
@@ -462,7 +462,7 @@ func CompareLoaded(o Options, a, b Loaded, co analyze.CompareOptions) (*analyze.
 // provenance attestation carries (mode=max). An attestation without one
 // (mode=min) or one that does not parse maps nothing and says why in the
 // image's warnings.
-func fromProvenance(img *analyze.Image, class *analyze.Classification, statement []byte) *analyze.DockerfileReport {
+func fromProvenance(img *model.Image, class *model.Classification, statement []byte) *analyze.DockerfileReport {
 	digests := make([]string, len(img.Layers))
 	for i, l := range img.Layers {
 		digests[i] = l.Digest

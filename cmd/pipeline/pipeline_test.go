@@ -11,6 +11,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/budget"
 	"github.com/imgdiff/imgdiff/analyze/hygiene"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
 )
@@ -102,7 +103,7 @@ func TestLoadStages(t *testing.T) {
 			t.Errorf("no %s finding in %v", id, ids)
 		}
 	}
-	if f, ok := img.FS.Lookup("usr/local/go/bin/go"); !ok || class.Flags[indexOf(img, f.Path)].Category != analyze.BuildTool {
+	if f, ok := img.FS.Lookup("usr/local/go/bin/go"); !ok || class.Flags[indexOf(img, f.Path)].Category != model.BuildTool {
 		t.Errorf("usr/local/go/bin/go not flagged build-tool")
 	}
 
@@ -128,7 +129,7 @@ func TestLoadStages(t *testing.T) {
 	}
 }
 
-func indexOf(img *analyze.Image, p string) int {
+func indexOf(img *model.Image, p string) int {
 	i, _ := img.FS.IndexOf(p)
 	return i
 }

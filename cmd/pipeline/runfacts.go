@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers"
@@ -94,7 +94,7 @@ func captureSet(imgs []*layers.Image, runFacts bool) (func(string, int64) bool, 
 // binary named in CMD is captured like a script (the walk cannot tell
 // before reading it), and its bytes read as shell words would make
 // pkggraph.Runs see commands in them.
-func dropBinaryScripts(img *analyze.Image, scripts map[string]bool) {
+func dropBinaryScripts(img *model.Image, scripts map[string]bool) {
 	for p := range scripts {
 		b, ok := img.Contents[p]
 		if !ok || rules.WantContent(p, int64(len(b))) {
@@ -115,7 +115,7 @@ func wantELF(p string, mode uint32, _ int64) bool {
 
 // finalELF are the ELF facts of img's final filesystem, each read from
 // the layer that wrote the file.
-func finalELF(w *index.Image, img *analyze.Image) map[string]index.ELF {
+func finalELF(w *index.Image, img *model.Image) map[string]index.ELF {
 	out := map[string]index.ELF{}
 	for _, f := range img.FS.Files {
 		if f.Layer < 0 || f.Layer >= len(w.Layers) {

@@ -17,6 +17,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
@@ -272,7 +273,7 @@ func TestScriptToolsWithoutRunFacts(t *testing.T) {
 			t.Fatal(err)
 		}
 		cl := loaded[0].Class
-		var pkg *analyze.Package
+		var pkg *model.Package
 		for i := range cl.Packages {
 			if cl.Packages[i].Manager == "dpkg" && cl.Packages[i].Name == "make" {
 				pkg = &cl.Packages[i]
@@ -281,8 +282,8 @@ func TestScriptToolsWithoutRunFacts(t *testing.T) {
 		if pkg == nil {
 			t.Fatalf("%s: no dpkg package make in the fixture", c.name)
 		}
-		flagged := pkg.Category == analyze.BuildTool
-		finding := slices.ContainsFunc(cl.Findings, func(f analyze.Finding) bool {
+		flagged := pkg.Category == model.BuildTool
+		finding := slices.ContainsFunc(cl.Findings, func(f model.Finding) bool {
 			return f.ID == analyze.FindingBuildToolUsed && strings.Contains(f.Title, "make")
 		})
 		if flagged == c.used || finding != c.used {

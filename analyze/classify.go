@@ -73,7 +73,7 @@ func Classify(img *model.Image, r *rules.Rules) *model.Classification {
 			stack = append(stack, openDir{dir: f.Path, match: m, tree: owned.treeOf(f.Path, parent.tree), listed: owned.listedIn(f.Path)})
 			continue
 		}
-		var pkg *pkgdb.Found
+		var pkg *model.FoundPackage
 		if o := owners[i]; o >= 0 {
 			pkg = found[o]
 		}
@@ -105,7 +105,7 @@ func Classify(img *model.Image, r *rules.Rules) *model.Classification {
 // own files only for docs: a runtime package's files are runtime). A file
 // a package database owns came from a public package archive, so a key
 // among a package's files (Go's crypto/tls test keys) is no leaked secret.
-func decide(m rules.Match, pkg *pkgdb.Found) model.Flag {
+func decide(m rules.Match, pkg *model.FoundPackage) model.Flag {
 	switch cat := m.Category(); {
 	case pkg == nil && (cat == model.Secret || cat == model.VCS):
 		return m.Flag()
@@ -119,7 +119,7 @@ func decide(m rules.Match, pkg *pkgdb.Found) model.Flag {
 
 // decides reports whether p's category alone decides its files' flag: a
 // package with a category outranks every path rule (see decide).
-func decides(p *pkgdb.Found) bool { return p != nil && p.Category != "" }
+func decides(p *model.FoundPackage) bool { return p != nil && p.Category != "" }
 
 // openDir is a directory of the depth-first walk of Classify whose tree
 // the walk is in.
@@ -171,7 +171,7 @@ type ownership struct {
 }
 
 // newOwnership arranges what the packages found own in fs.
-func newOwnership(fs *model.FS, found []*pkgdb.Found) *ownership {
+func newOwnership(fs *model.FS, found []*model.FoundPackage) *ownership {
 	o := &ownership{group: map[string]int{}, trees: map[string]int{}}
 	res := pkgdb.NewResolver(fs)
 	// The listed files go to one array, grouped by directory, in two
@@ -265,7 +265,7 @@ func (o *ownership) treeOf(dir string, parentTree int) int {
 // a dependency) that have no file in the image are dropped: they are not
 // installed here. Database packages are kept (a dpkg entry whose files
 // were deleted says something too), after the others.
-func packageTotals(img *model.Image, found []*pkgdb.Found, owners []int) ([]model.Package, []int) {
+func packageTotals(img *model.Image, found []*model.FoundPackage, owners []int) ([]model.Package, []int) {
 	steps := make([]map[int]int64, len(found))
 	// A package's files come in runs from one layer: credit each run's
 	// bytes to its step once, not file by file.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze/dpkg"
 	"github.com/imgdiff/imgdiff/analyze/model"
-	"github.com/imgdiff/imgdiff/analyze/pkgdb"
 	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -47,14 +46,14 @@ const FindingPackageGraph = "package-graph-unreadable"
 // recommendation is Recommended. Each package of a graph learns which
 // requested packages pulled it in. It returns findings for build-only
 // tools the configuration runs, and the graphs' read errors as warnings.
-func graphEvidence(img *model.Image, found []*pkgdb.Found, graphs []*pkggraph.Graph, err error) ([]model.Finding, []string) {
+func graphEvidence(img *model.Image, found []*model.FoundPackage, graphs []*pkggraph.Graph, err error) ([]model.Finding, []string) {
 	var warnings []string
 	if err != nil {
 		warnings = append(warnings, fmt.Sprintf("package dependency graph: %v", err))
 	}
 	var findings []model.Finding
 	for _, g := range graphs {
-		byName := map[string]*pkgdb.Found{}
+		byName := map[string]*model.FoundPackage{}
 		files := map[string][]string{}
 		for _, f := range found {
 			if f.Manager == g.Manager {
@@ -178,7 +177,7 @@ func graphEvidence(img *model.Image, found []*pkgdb.Found, graphs []*pkggraph.Gr
 // whether only they need it. It returns whether it did. Without a base,
 // and for a dpkg status whose apt record is lost (a partial status may
 // lack the packages that need a library), every package stays asked for.
-func inferAuto(img *model.Image, g *pkggraph.Graph, byName map[string]*pkgdb.Found) bool {
+func inferAuto(img *model.Image, g *pkggraph.Graph, byName map[string]*model.FoundPackage) bool {
 	if g.AutoKnown || img.Base == nil || img.Base.Steps == 0 || img.FS == nil {
 		return false
 	}
@@ -230,7 +229,7 @@ type toolUse struct{ name, flagged, evidence string }
 // its section, not one of pkggraph.BuildTools) and returns them with
 // what they need (Depends, Pre-Depends, transitively; Graph.Needs), by
 // index in g.Packages: the container needs all of it at run time.
-func neededAtRun(cfg pkggraph.RunConfig, g *pkggraph.Graph, byName map[string]*pkgdb.Found) ([]bool, []toolUse) {
+func neededAtRun(cfg pkggraph.RunConfig, g *pkggraph.Graph, byName map[string]*model.FoundPackage) ([]bool, []toolUse) {
 	type candidate struct {
 		i    int
 		cmds []string
@@ -277,14 +276,14 @@ func toolPackages(name string) []string {
 // rpmPackages are the packages of the rpm databases, with the files their
 // headers list: pkgdb has no rpm reader, the graph's is it, so RHEL, UBI,
 // Fedora, Amazon Linux and SUSE images get package evidence too.
-func rpmPackages(graphs []*pkggraph.Graph) []*pkgdb.Found {
-	var out []*pkgdb.Found
+func rpmPackages(graphs []*pkggraph.Graph) []*model.FoundPackage {
+	var out []*model.FoundPackage
 	for _, g := range graphs {
 		if g.Manager != "rpm" {
 			continue
 		}
 		for _, p := range g.Packages {
-			out = append(out, &pkgdb.Found{
+			out = append(out, &model.FoundPackage{
 				Package: model.Package{Name: p.Name, Version: p.Version, Manager: "rpm", Section: p.Section, InstalledSize: p.InstalledSize, Step: -1},
 				Files:   p.Files,
 			})
@@ -300,7 +299,7 @@ func rpmPackages(graphs []*pkggraph.Graph) []*pkgdb.Found {
 // dir/name.py: py3compile runs in the package's postinst), and dpkg's own
 // records of a package (var/lib/dpkg/info/NAME[:ARCH].list, .md5sums,
 // .postinst, ...). owners and flags are Classify's, parallel to the files.
-func adoptGenerated(img *model.Image, found []*pkgdb.Found, owners []int, flags []model.Flag) {
+func adoptGenerated(img *model.Image, found []*model.FoundPackage, owners []int, flags []model.Flag) {
 	dpkg := map[string]int{}
 	for i, f := range found {
 		if f.Manager == "dpkg" {

@@ -13,13 +13,13 @@ const apkInstalled = "lib/apk/db/installed"
 // readApk reads lib/apk/db/installed: one stanza per package, "P:" name,
 // "V:" version, "I:" installed size, and file ownership inline: "F:" sets
 // the directory, each following "R:" is a file in it.
-func readApk(contents map[string][]byte) []*Found {
+func readApk(contents map[string][]byte) []*model.FoundPackage {
 	body, ok := contents[apkInstalled]
 	if !ok {
 		return nil
 	}
-	var out []*Found
-	var cur *Found
+	var out []*model.FoundPackage
+	var cur *model.FoundPackage
 	dir := ""
 	lines(body, func(line string) {
 		if line == "" {
@@ -31,7 +31,7 @@ func readApk(contents map[string][]byte) []*Found {
 		}
 		v := line[2:]
 		if line[0] == 'P' {
-			cur = &Found{Package: model.Package{Name: v, Manager: "apk", Step: -1}}
+			cur = &model.FoundPackage{Package: model.Package{Name: v, Manager: "apk", Step: -1}}
 			out = append(out, cur)
 			return
 		}

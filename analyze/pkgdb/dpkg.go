@@ -43,7 +43,7 @@ func parseDpkgStanzas(b []byte) []dpkgStanza {
 // readDpkg reads the dpkg status database (or distroless status.d) and the
 // per-package file lists: info/<pkg>[:<arch>].list, or status.d/<pkg>.md5sums
 // where the lists are missing.
-func readDpkg(contents map[string][]byte) []*Found {
+func readDpkg(contents map[string][]byte) []*model.FoundPackage {
 	var stanzas []dpkgStanza
 	lists := map[string][]byte{}   // "<pkg>[:<arch>]" -> .list body
 	md5sums := map[string][]byte{} // distroless "<pkg>" -> .md5sums body
@@ -63,12 +63,12 @@ func readDpkg(contents map[string][]byte) []*Found {
 		}
 	}
 
-	var out []*Found
+	var out []*model.FoundPackage
 	for _, s := range stanzas {
 		if !dpkg.Installed(s.status) {
 			continue
 		}
-		p := &Found{Package: model.Package{
+		p := &model.FoundPackage{Package: model.Package{
 			Name: s.name, Version: s.version, Manager: "dpkg", Section: s.section,
 			InstalledSize: s.installedKiB * 1024, Step: -1,
 		}}

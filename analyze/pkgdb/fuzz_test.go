@@ -115,7 +115,7 @@ func FuzzNpmLock(f *testing.F) {
 // checkOwnedDir asserts that a package found in a lockfile owns one
 // canonical directory inside the app's node_modules (or pnpm's store):
 // whatever a hostile lockfile names, no package claims files elsewhere.
-func checkOwnedDir(t *testing.T, p *Found, under string) {
+func checkOwnedDir(t *testing.T, p *model.FoundPackage, under string) {
 	t.Helper()
 	if len(p.Dirs) != 1 || p.Dirs[0] != p.Location {
 		t.Fatalf("package %q owns %q, located at %q", p.Name, p.Dirs, p.Location)

@@ -60,7 +60,7 @@ type npmApp struct {
 // package-lock.json, else package.json's direct devDependencies (all a
 // yarn project tells). Packages own their directory's tree; Classify
 // drops those absent from the image.
-func readNpm(contents map[string][]byte) []*Found {
+func readNpm(contents map[string][]byte) []*model.FoundPackage {
 	apps := map[string]*npmApp{}
 	app := func(dir string) *npmApp {
 		if apps[dir] == nil {
@@ -86,7 +86,7 @@ func readNpm(contents map[string][]byte) []*Found {
 	}
 	sort.Strings(dirs)
 
-	var out []*Found
+	var out []*model.FoundPackage
 	for _, d := range dirs {
 		a := apps[d]
 		switch {
@@ -123,18 +123,18 @@ func appDir(p, file string) string {
 }
 
 // npmLockPackages lists the packages of one lockfile, installed under app.
-func npmLockPackages(app string, body []byte) []*Found {
+func npmLockPackages(app string, body []byte) []*model.FoundPackage {
 	var lf npmLockfile
 	if err := json.Unmarshal(body, &lf); err != nil {
 		return nil // a corrupt lockfile is no evidence; path rules still apply
 	}
-	var out []*Found
+	var out []*model.FoundPackage
 	add := func(key, name, version string, dev bool) {
 		loc, ok := ownedDir(index.Join(app, "node_modules"), index.Join(app, key))
 		if !ok || name == "" {
 			return
 		}
-		p := &Found{
+		p := &model.FoundPackage{
 			Package: model.Package{Name: name, Version: version, Manager: "npm", Dev: dev, Step: -1, Location: loc},
 			Source:  "npm lockfile",
 		}
@@ -197,7 +197,7 @@ func npmNameFromKey(k string) string {
 // npmManifestPackages is the fallback without a lockfile: package.json's
 // direct dependencies, with devDependencies marked dev unless a production
 // dependency names them too. Their transitive dependencies stay unknown.
-func npmManifestPackages(app string, body []byte) []*Found {
+func npmManifestPackages(app string, body []byte) []*model.FoundPackage {
 	var m struct {
 		Dependencies    map[string]string `json:"dependencies"`
 		DevDependencies map[string]string `json:"devDependencies"`
@@ -205,13 +205,13 @@ func npmManifestPackages(app string, body []byte) []*Found {
 	if err := json.Unmarshal(body, &m); err != nil || len(m.DevDependencies) == 0 {
 		return nil
 	}
-	var out []*Found
+	var out []*model.FoundPackage
 	add := func(name, version string, dev bool) {
 		loc, ok := ownedDir(index.Join(app, "node_modules"), index.Join(app, "node_modules/"+name))
 		if !ok {
 			return
 		}
-		out = append(out, &Found{
+		out = append(out, &model.FoundPackage{
 			Package: model.Package{Name: name, Version: version, Manager: "npm", Dev: dev, Step: -1, Location: loc},
 			Source:  "package.json", Dirs: []string{loc},
 		})

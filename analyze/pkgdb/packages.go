@@ -14,26 +14,11 @@ import (
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
-// Found is a package read from one of the image's package databases,
-// with what the database says it owns. Readers fill it from captured file
-// bodies; Classify resolves the paths against the final filesystem.
-type Found struct {
-	model.Package
-	// Source names the database for evidence when it is not the manager
-	// itself: "npm lockfile", "package.json".
-	Source string
-	// Files are canonical paths the database lists (dpkg, apk, Python
-	// RECORD); some may be directories or absent from the image.
-	Files []string
-	// Dirs are directories whose whole tree the package owns (npm, pnpm).
-	Dirs []string
-}
-
 // Read reads every package database captured in img, in a fixed order:
 // system managers first, so that a file both dpkg and a RECORD list is
 // dpkg's.
-func Read(img *model.Image) []*Found {
-	var out []*Found
+func Read(img *model.Image) []*model.FoundPackage {
+	var out []*model.FoundPackage
 	out = append(out, readDpkg(img.Contents)...)
 	out = append(out, readApk(img.Contents)...)
 	out = append(out, readPython(img.Contents)...)

@@ -49,7 +49,7 @@ type pnpmPackage struct {
 
 // readPnpm reads pnpm lockfiles and maps their packages to the virtual
 // store, node_modules/.pnpm/<name>@<version>/node_modules/<name>.
-func readPnpm(contents map[string][]byte, fs *model.FS) []*Found {
+func readPnpm(contents map[string][]byte, fs *model.FS) []*model.FoundPackage {
 	if fs == nil {
 		return nil
 	}
@@ -70,7 +70,7 @@ func readPnpm(contents map[string][]byte, fs *model.FS) []*Found {
 		dirs = append(dirs, d)
 	}
 	sort.Strings(dirs)
-	var out []*Found
+	var out []*model.FoundPackage
 	for _, d := range dirs {
 		var lf pnpmLockfile
 		if err := yaml.Unmarshal(locks[d], &lf); err != nil {
@@ -87,7 +87,7 @@ func readPnpm(contents map[string][]byte, fs *model.FS) []*Found {
 			if !ok {
 				continue
 			}
-			out = append(out, &Found{
+			out = append(out, &model.FoundPackage{
 				Package: model.Package{Name: name, Version: version, Manager: "pnpm", Dev: dev[name+"@"+version], Step: -1, Location: loc},
 				Source:  "pnpm lockfile", Dirs: []string{loc},
 			})

@@ -17,14 +17,14 @@ import (
 // directory holding the dist-info, often site-packages), METADATA names
 // the distribution. Debian's python3-* packages ship no RECORD; dpkg owns
 // their files.
-func readPython(contents map[string][]byte) []*Found {
-	var out []*Found
+func readPython(contents map[string][]byte) []*model.FoundPackage {
+	var out []*model.FoundPackage
 	for _, k := range slices.Sorted(maps.Keys(contents)) {
 		distInfo, ok := strings.CutSuffix(k, "/RECORD")
 		if !ok || !strings.HasSuffix(distInfo, ".dist-info") {
 			continue
 		}
-		p := &Found{Package: model.Package{Manager: "python", Step: -1, Location: distInfo}}
+		p := &model.FoundPackage{Package: model.Package{Manager: "python", Step: -1, Location: distInfo}}
 		p.Name, p.Version = distInfoName(index.Base(distInfo))
 		if meta, ok := contents[distInfo+"/METADATA"]; ok {
 			if n, v := metadataName(meta); n != "" {

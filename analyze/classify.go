@@ -11,7 +11,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/hygiene"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/pkgdb"
-	"github.com/imgdiff/imgdiff/analyze/pkggraph"
+	"github.com/imgdiff/imgdiff/analyze/rpm"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -39,8 +39,8 @@ func Classify(img *model.Image, r *rules.Rules) *model.Classification {
 	c := &model.Classification{Flags: make([]model.Flag, len(files))}
 
 	found := pkgdb.Read(img)
-	graphs, graphErr := pkggraph.Read(img.Contents)
-	found = append(found, rpmPackages(graphs)...)
+	graphs, graphErr := pkgdb.Graphs(img.Contents)
+	found = append(found, rpm.Packages(graphs)...)
 	for _, p := range found {
 		r.ClassifyPackage(p)
 	}

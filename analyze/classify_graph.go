@@ -273,25 +273,6 @@ func toolPackages(name string) []string {
 	return nil
 }
 
-// rpmPackages are the packages of the rpm databases, with the files their
-// headers list: pkgdb has no rpm reader, the graph's is it, so RHEL, UBI,
-// Fedora, Amazon Linux and SUSE images get package evidence too.
-func rpmPackages(graphs []*pkggraph.Graph) []*model.FoundPackage {
-	var out []*model.FoundPackage
-	for _, g := range graphs {
-		if g.Manager != "rpm" {
-			continue
-		}
-		for _, p := range g.Packages {
-			out = append(out, &model.FoundPackage{
-				Package: model.Package{Name: p.Name, Version: p.Version, Manager: "rpm", Section: p.Section, InstalledSize: p.InstalledSize, Step: -1},
-				Files:   p.Files,
-			})
-		}
-	}
-	return out
-}
-
 // adoptGenerated gives files no database lists, but that a package's
 // installation wrote, the flag of that package when its category decides
 // (the files stay unowned): the bytecode Python compiles at install time

@@ -202,7 +202,7 @@ func TestVerdictRecommendations(t *testing.T) {
 // list belong to their packages (bash lists /bin/bash on Mariner), and a
 // -devel package is a build tool.
 func TestClassifyRpm(t *testing.T) {
-	gz, err := os.ReadFile(filepath.Join("pkggraph", "testdata", "rpm", "cbl-mariner-2.0-rpmdb.sqlite.gz"))
+	gz, err := os.ReadFile(filepath.Join("rpm", "testdata", "cbl-mariner-2.0-rpmdb.sqlite.gz"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,20 +1,33 @@
-package pkgdb
+// Package apk owns the apk database of Alpine and Wolfi images
+// (lib/apk/db/installed and etc/apk/world): which files each package owns
+// (ReadPackages, read leniently) and the dependency graph (ReadGraph, read
+// strictly: a malformed database is an error). It is pure: bytes in,
+// values out.
+package apk
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
-// apkInstalled is the apk database of Alpine and Wolfi images.
-const apkInstalled = "lib/apk/db/installed"
+// Paths of the apk database, canonical, as keys of the contents map an
+// image's capture gives.
+const (
+	// Installed is the database of Alpine and Wolfi images: the packages,
+	// their files and dependencies.
+	Installed = "lib/apk/db/installed"
+	// World is what was asked for by name.
+	World = "etc/apk/world"
+)
 
-// readApk reads lib/apk/db/installed: one stanza per package, "P:" name,
+// ReadPackages reads lib/apk/db/installed: one stanza per package, "P:" name,
 // "V:" version, "I:" installed size, and file ownership inline: "F:" sets
 // the directory, each following "R:" is a file in it.
-func readApk(contents map[string][]byte) []*model.FoundPackage {
-	body, ok := contents[apkInstalled]
+func ReadPackages(contents map[string][]byte) []*model.FoundPackage {
+	body, ok := contents[Installed]
 	if !ok {
 		return nil
 	}
@@ -56,4 +69,11 @@ func readApk(contents map[string][]byte) []*model.FoundPackage {
 		}
 	})
 	return out
+}
+
+// lines calls fn for each line of b, without the trailing "\r\n" or "\n".
+func lines(b []byte, fn func(line string)) {
+	for line := range strings.Lines(string(b)) {
+		fn(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
+	}
 }

@@ -1,16 +1,17 @@
-package pkggraph
+package apk
 
 import (
 	"fmt"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"strconv"
 	"strings"
 )
 
-// parseApkRelation parses one token of an apk dependency or provides
+// parseRelation parses one token of an apk dependency or provides
 // list: "so:libc.musl-x86_64.so.1", "binutils>=2.41", "cmd:sh",
 // "so:libz.so.1=1.3.1", "nodejs@edge". ok is false for conflicts
 // ("!name"), which install nothing.
-func parseApkRelation(tok string) (r Relation, ok bool) {
+func parseRelation(tok string) (r pkggraph.Relation, ok bool) {
 	if tok == "" || tok[0] == '!' {
 		return r, false
 	}
@@ -32,26 +33,26 @@ func parseApkRelation(tok string) (r Relation, ok bool) {
 	return r, true
 }
 
-// ReadApk reads the apk graph from an image's captured files, keyed by
+// ReadGraph reads the apk graph from an image's captured files, keyed by
 // canonical path: lib/apk/db/installed ("P:" name, "V:" version, "A:" arch,
 // "I:" installed size, "D:" dependencies, "p:" provides, "o:" origin) and
 // etc/apk/world, what was asked for by name (a package absent from it was
 // pulled in as a dependency). It returns nil, nil when there is no apk
 // database.
-func ReadApk(contents map[string][]byte) (*Graph, error) {
-	body, ok := contents[ApkInstalled]
+func ReadGraph(contents map[string][]byte) (*pkggraph.Graph, error) {
+	body, ok := contents[Installed]
 	if !ok {
 		return nil, nil
 	}
-	world, autoKnown := contents[ApkWorld]
+	world, autoKnown := contents[World]
 	asked := map[string]bool{}
 	for _, tok := range strings.Fields(string(world)) {
-		if r, ok := parseApkRelation(tok); ok {
+		if r, ok := parseRelation(tok); ok {
 			asked[r.Name] = true
 		}
 	}
-	var pkgs []Package
-	var cur *Package
+	var pkgs []pkggraph.Package
+	var cur *pkggraph.Package
 	for n, line := range strings.Split(string(body), "\n") {
 		line = strings.TrimSuffix(line, "\r")
 		if line == "" {
@@ -59,11 +60,11 @@ func ReadApk(contents map[string][]byte) (*Graph, error) {
 			continue
 		}
 		if len(line) < 2 || line[1] != ':' {
-			return nil, fmt.Errorf("%s: line %d: not a \"X:value\" line: %w", ApkInstalled, n+1, ErrMalformed)
+			return nil, fmt.Errorf("%s: line %d: not a \"X:value\" line: %w", Installed, n+1, pkggraph.ErrMalformed)
 		}
 		v := line[2:]
 		if line[0] == 'P' {
-			pkgs = append(pkgs, Package{Name: v})
+			pkgs = append(pkgs, pkggraph.Package{Name: v})
 			cur = &pkgs[len(pkgs)-1]
 			continue
 		}
@@ -81,13 +82,13 @@ func ReadApk(contents map[string][]byte) (*Graph, error) {
 			cur.InstalledSize, _ = strconv.ParseInt(v, 10, 64)
 		case 'D':
 			for _, tok := range strings.Fields(v) {
-				if r, ok := parseApkRelation(tok); ok {
-					cur.Deps = append(cur.Deps, Dep{Kind: Depends, Alternatives: []Relation{r}})
+				if r, ok := parseRelation(tok); ok {
+					cur.Deps = append(cur.Deps, pkggraph.Dep{Kind: pkggraph.Depends, Alternatives: []pkggraph.Relation{r}})
 				}
 			}
 		case 'p':
 			for _, tok := range strings.Fields(v) {
-				if r, ok := parseApkRelation(tok); ok {
+				if r, ok := parseRelation(tok); ok {
 					cur.Provides = append(cur.Provides, r.Name)
 				}
 			}
@@ -98,5 +99,5 @@ func ReadApk(contents map[string][]byte) (*Graph, error) {
 	}
 	// apk names packages without an architecture qualifier; keep Arch
 	// for display only, so "name:arch" lookups do not shadow names.
-	return New("apk", pkgs, autoKnown), nil
+	return pkggraph.New("apk", pkgs, autoKnown), nil
 }

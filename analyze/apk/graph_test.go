@@ -1,4 +1,4 @@
-package pkggraph
+package apk
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 )
 
 // apkInstalledGccNode is an Alpine 3.19 lib/apk/db/installed after `apk
@@ -138,8 +139,8 @@ p:cmd:node=20.11.1-r0
 // apkWorldGccNode is its etc/apk/world.
 const apkWorldGccNode = "alpine-baselayout\nalpine-keys\napk-tools\nbusybox\nlibc-utils\ngcc\nnodejs>=20\n"
 
-func TestReadApk(t *testing.T) {
-	g, err := ReadApk(map[string][]byte{ApkInstalled: []byte(apkInstalledGccNode), ApkWorld: []byte(apkWorldGccNode)})
+func TestReadGraph(t *testing.T) {
+	g, err := ReadGraph(map[string][]byte{Installed: []byte(apkInstalledGccNode), World: []byte(apkWorldGccNode)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +180,11 @@ func TestReadApk(t *testing.T) {
 	// The C toolchain's libraries go with it; what nodejs or apk-tools
 	// also need stays.
 	tools := map[string]bool{"gcc": true, "binutils": true}
-	got := derivedNames(g.BuildToolOnly(func(p *Package) bool { return tools[p.Name] }))
+	var got []string
+	for _, d := range g.BuildToolOnly(func(p *pkggraph.Package) bool { return tools[p.Name] }) {
+		got = append(got, d.Name)
+	}
+	sort.Strings(got)
 	if diff := cmp.Diff([]string{"gmp", "isl26", "jansson", "mpc1", "mpfr4", "zstd-libs"}, got); diff != "" {
 		t.Errorf("BuildToolOnly (-want +got):\n%s", diff)
 	}
@@ -191,12 +196,12 @@ func TestReadApk(t *testing.T) {
 	}
 }
 
-func TestReadApkMalformed(t *testing.T) {
-	_, err := ReadApk(map[string][]byte{ApkInstalled: []byte("P:musl\nthis is not apk\n")})
-	if !errors.Is(err, ErrMalformed) {
+func TestReadGraphMalformed(t *testing.T) {
+	_, err := ReadGraph(map[string][]byte{Installed: []byte("P:musl\nthis is not apk\n")})
+	if !errors.Is(err, pkggraph.ErrMalformed) {
 		t.Errorf("error = %v, want ErrMalformed", err)
 	}
-	g, err := ReadApk(map[string][]byte{ApkInstalled: []byte("P:musl\nV:1\n")})
+	g, err := ReadGraph(map[string][]byte{Installed: []byte("P:musl\nV:1\n")})
 	if err != nil || g.AutoKnown || !g.Requested(0) {
 		t.Errorf("without world: %v, AutoKnown %v", err, g.AutoKnown)
 	}

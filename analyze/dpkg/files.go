@@ -1,4 +1,4 @@
-package pkgdb
+package dpkg
 
 import (
 	"bytes"
@@ -7,26 +7,25 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/imgdiff/imgdiff/analyze/dpkg"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
-// dpkgStanza is the part of a status stanza classification uses.
-type dpkgStanza struct {
+// statusStanza is the part of a status stanza classification uses.
+type statusStanza struct {
 	name, version, arch, section, source, status string
 	installedKiB                                 int64
 }
 
-// parseDpkgStanzas reads the stanzas of status or a status.d file,
+// parseLenient reads the stanzas of status or a status.d file,
 // taking what it can: a malformed line is skipped, a stanza without a
 // Package is no package. Of each field it takes the first line (a hostile
 // Version continued over lines is not one).
-func parseDpkgStanzas(b []byte) []dpkgStanza {
-	var out []dpkgStanza
-	for _, st := range dpkg.ParseStanzas(b, nil) {
+func parseLenient(b []byte) []statusStanza {
+	var out []statusStanza
+	for _, st := range ParseStanzas(b, nil) {
 		field := func(k string) string { v, _, _ := strings.Cut(st[k], "\n"); return v }
-		s := dpkgStanza{
+		s := statusStanza{
 			name: field("Package"), version: field("Version"), arch: field("Architecture"),
 			section: field("Section"), status: field("Status"),
 		}
@@ -40,32 +39,32 @@ func parseDpkgStanzas(b []byte) []dpkgStanza {
 	return out
 }
 
-// readDpkg reads the dpkg status database (or distroless status.d) and the
+// ReadPackages reads the dpkg status database (or distroless status.d) and the
 // per-package file lists: info/<pkg>[:<arch>].list, or status.d/<pkg>.md5sums
 // where the lists are missing.
-func readDpkg(contents map[string][]byte) []*model.FoundPackage {
-	var stanzas []dpkgStanza
+func ReadPackages(contents map[string][]byte) []*model.FoundPackage {
+	var stanzas []statusStanza
 	lists := map[string][]byte{}   // "<pkg>[:<arch>]" -> .list body
 	md5sums := map[string][]byte{} // distroless "<pkg>" -> .md5sums body
 	for _, k := range slices.Sorted(maps.Keys(contents)) {
 		switch {
-		case k == dpkg.Status:
-			stanzas = append(stanzas, parseDpkgStanzas(contents[k])...)
-		case strings.HasPrefix(k, dpkg.StatusDir):
-			name := k[len(dpkg.StatusDir):]
+		case k == Status:
+			stanzas = append(stanzas, parseLenient(contents[k])...)
+		case strings.HasPrefix(k, StatusDir):
+			name := k[len(StatusDir):]
 			if pkg, ok := strings.CutSuffix(name, ".md5sums"); ok {
 				md5sums[pkg] = contents[k]
 			} else if !strings.Contains(name, "/") {
-				stanzas = append(stanzas, parseDpkgStanzas(contents[k])...)
+				stanzas = append(stanzas, parseLenient(contents[k])...)
 			}
-		case strings.HasPrefix(k, dpkg.InfoDir) && strings.HasSuffix(k, ".list"):
-			lists[strings.TrimSuffix(k[len(dpkg.InfoDir):], ".list")] = contents[k]
+		case strings.HasPrefix(k, InfoDir) && strings.HasSuffix(k, ".list"):
+			lists[strings.TrimSuffix(k[len(InfoDir):], ".list")] = contents[k]
 		}
 	}
 
 	var out []*model.FoundPackage
 	for _, s := range stanzas {
-		if !dpkg.Installed(s.status) {
+		if !Installed(s.status) {
 			continue
 		}
 		p := &model.FoundPackage{Package: model.Package{
@@ -98,4 +97,11 @@ func readDpkg(contents map[string][]byte) []*model.FoundPackage {
 		out = append(out, p)
 	}
 	return out
+}
+
+// lines calls fn for each line of b, without the trailing "\r\n" or "\n".
+func lines(b []byte, fn func(line string)) {
+	for line := range strings.Lines(string(b)) {
+		fn(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
+	}
 }

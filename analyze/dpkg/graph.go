@@ -1,41 +1,25 @@
-package pkggraph
+package dpkg
 
 import (
-	"errors"
 	"fmt"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/imgdiff/imgdiff/analyze/dpkg"
 )
 
-// Paths of the databases the readers take, canonical (no leading "/"), as
-// keys of the contents map an image's capture gives.
-const (
-	AptExtendedStates = "var/lib/apt/extended_states"
-	ApkInstalled      = "lib/apk/db/installed"
-	ApkWorld          = "etc/apk/world"
-	RpmSqlite         = "var/lib/rpm/rpmdb.sqlite"
-	RpmSqliteUsr      = "usr/lib/sysimage/rpm/rpmdb.sqlite"
-	RpmBerkeleyDB     = "var/lib/rpm/Packages"
-	RpmNdb            = "var/lib/rpm/Packages.db"
-	RpmNdbUsr         = "usr/lib/sysimage/rpm/Packages.db"
-	RpmBerkeleyDBUsr  = "usr/lib/sysimage/rpm/Packages"
-)
+// AptExtendedStates is apt's record of what it installed as a
+// dependency, canonical, as a key of the contents map.
+const AptExtendedStates = "var/lib/apt/extended_states"
 
-// ErrMalformed is wrapped by the readers' errors for a database they cannot
-// parse.
-var ErrMalformed = errors.New("malformed package database")
-
-// parseStanzas parses deb822 paragraphs (dpkg status, status.d files,
+// parseStrict parses deb822 paragraphs (dpkg status, status.d files,
 // extended_states), refusing a malformed one: the graph of a database
 // read in part would name wrong pullers. name names the input in errors.
-func parseStanzas(name string, b []byte) ([]dpkg.Stanza, error) {
+func parseStrict(name string, b []byte) ([]Stanza, error) {
 	var err error
-	out := dpkg.ParseStanzas(b, func(line int, why string) {
+	out := ParseStanzas(b, func(line int, why string) {
 		if err == nil {
-			err = fmt.Errorf("%s: line %d: %s: %w", name, line, why, ErrMalformed)
+			err = fmt.Errorf("%s: line %d: %s: %w", name, line, why, pkggraph.ErrMalformed)
 		}
 	})
 	if err != nil {
@@ -44,16 +28,16 @@ func parseStanzas(name string, b []byte) ([]dpkg.Stanza, error) {
 	return out, nil
 }
 
-// ParseDpkgRelations parses a dpkg relation field ("libc6 (>= 2.34),
+// ParseRelations parses a dpkg relation field ("libc6 (>= 2.34),
 // default-mta | mail-transport-agent, python3:any") into dependencies of
 // kind k. Architecture restrictions ("[amd64]") and build profiles
 // ("<!nocheck>"), which only source packages carry, are dropped.
-func ParseDpkgRelations(k Kind, field string) []Dep {
-	var out []Dep
+func ParseRelations(k pkggraph.Kind, field string) []pkggraph.Dep {
+	var out []pkggraph.Dep
 	for _, group := range strings.Split(field, ",") {
-		var d Dep
+		var d pkggraph.Dep
 		for _, alt := range strings.Split(group, "|") {
-			if r, ok := parseDpkgRelation(alt); ok {
+			if r, ok := parseRelation(alt); ok {
 				d.Alternatives = append(d.Alternatives, r)
 			}
 		}
@@ -65,7 +49,7 @@ func ParseDpkgRelations(k Kind, field string) []Dep {
 	return out
 }
 
-func parseDpkgRelation(s string) (Relation, bool) {
+func parseRelation(s string) (pkggraph.Relation, bool) {
 	s = strings.Join(strings.Fields(s), " ") // continuation newlines too
 	// Cut at "[amd64]" or a build profile "<!nocheck>", outside the
 	// parentheses of a version ("(<< 2)").
@@ -80,7 +64,7 @@ func parseDpkgRelation(s string) (Relation, bool) {
 			break
 		}
 	}
-	var r Relation
+	var r pkggraph.Relation
 	name, rest, _ := strings.Cut(s, "(")
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -100,13 +84,13 @@ func parseDpkgRelation(s string) (Relation, bool) {
 	return r, true
 }
 
-// ReadDpkg reads the dpkg graph from an image's captured files, keyed by
+// ReadGraph reads the dpkg graph from an image's captured files, keyed by
 // canonical path: var/lib/dpkg/status, or the distroless
 // var/lib/dpkg/status.d/<pkg> stanzas, and apt's
 // var/lib/apt/extended_states for what was installed as a dependency. It
 // returns nil, nil when there is no dpkg database.
-func ReadDpkg(contents map[string][]byte) (*Graph, error) {
-	var stanzas []dpkg.Stanza
+func ReadGraph(contents map[string][]byte) (*pkggraph.Graph, error) {
+	var stanzas []Stanza
 	keys := make([]string, 0, len(contents))
 	for k := range contents {
 		keys = append(keys, k)
@@ -115,18 +99,18 @@ func ReadDpkg(contents map[string][]byte) (*Graph, error) {
 	found := false
 	for _, k := range keys {
 		switch {
-		case k == dpkg.Status:
-		case strings.HasPrefix(k, dpkg.StatusDir):
+		case k == Status:
+		case strings.HasPrefix(k, StatusDir):
 			// Stanza files are named after the package ("libc6",
 			// "libc6.status"); skip their .md5sums companions.
-			if name := k[len(dpkg.StatusDir):]; strings.Contains(name, "/") || strings.HasSuffix(name, ".md5sums") {
+			if name := k[len(StatusDir):]; strings.Contains(name, "/") || strings.HasSuffix(name, ".md5sums") {
 				continue
 			}
 		default:
 			continue
 		}
 		found = true
-		s, err := parseStanzas(k, contents[k])
+		s, err := parseStrict(k, contents[k])
 		if err != nil {
 			return nil, err
 		}
@@ -138,7 +122,7 @@ func ReadDpkg(contents map[string][]byte) (*Graph, error) {
 	auto := map[string]bool{}
 	body, autoKnown := contents[AptExtendedStates]
 	if autoKnown {
-		es, err := parseStanzas(AptExtendedStates, body)
+		es, err := parseStrict(AptExtendedStates, body)
 		if err != nil {
 			return nil, err
 		}
@@ -149,12 +133,12 @@ func ReadDpkg(contents map[string][]byte) (*Graph, error) {
 			}
 		}
 	}
-	var pkgs []Package
+	var pkgs []pkggraph.Package
 	for _, s := range stanzas {
-		if s["Package"] == "" || !dpkg.Installed(s["Status"]) {
+		if s["Package"] == "" || !Installed(s["Status"]) {
 			continue
 		}
-		p := Package{
+		p := pkggraph.Package{
 			Name: s["Package"], Version: s["Version"], Arch: s["Architecture"],
 			Section: s["Section"], Priority: s["Priority"], Essential: s["Essential"] == "yes",
 		}
@@ -162,19 +146,19 @@ func ReadDpkg(contents map[string][]byte) (*Graph, error) {
 		if kib, err := strconv.ParseInt(s["Installed-Size"], 10, 64); err == nil {
 			p.InstalledSize = kib * 1024
 		}
-		for _, r := range ParseDpkgRelations(Depends, s["Provides"]) {
+		for _, r := range ParseRelations(pkggraph.Depends, s["Provides"]) {
 			p.Provides = append(p.Provides, r.Alternatives[0].Name)
 		}
 		for _, f := range []struct {
 			field string
-			kind  Kind
-		}{{"Pre-Depends", PreDepends}, {"Depends", Depends}, {"Recommends", Recommends}, {"Suggests", Suggests}} {
-			p.Deps = append(p.Deps, ParseDpkgRelations(f.kind, s[f.field])...)
+			kind  pkggraph.Kind
+		}{{"Pre-Depends", pkggraph.PreDepends}, {"Depends", pkggraph.Depends}, {"Recommends", pkggraph.Recommends}, {"Suggests", pkggraph.Suggests}} {
+			p.Deps = append(p.Deps, ParseRelations(f.kind, s[f.field])...)
 		}
 		// extended_states names multi-arch packages with their
 		// architecture; "all" packages are recorded under the native one.
 		p.Auto = auto[p.Name+":"+p.Arch] || auto[p.Name]
 		pkgs = append(pkgs, p)
 	}
-	return New("dpkg", pkgs, autoKnown), nil
+	return pkggraph.New("dpkg", pkgs, autoKnown), nil
 }

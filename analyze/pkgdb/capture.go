@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/imgdiff/imgdiff/analyze/apk"
+
 	"github.com/imgdiff/imgdiff/analyze/dpkg"
 )
 
@@ -31,7 +33,7 @@ func Wants(p string, size int64) (want, ok bool) {
 	case "status":
 		return p == dpkg.Status && size <= captureDatabaseMax, true
 	case "installed":
-		return p == apkInstalled && size <= captureDatabaseMax, true
+		return p == apk.Installed && size <= captureDatabaseMax, true
 	case "RECORD":
 		return strings.HasSuffix(dir, ".dist-info") && size <= captureListMax, true
 	case "METADATA":
@@ -57,7 +59,7 @@ func Wants(p string, size int64) (want, ok bool) {
 // WriteCaptureTables writes the names and caps Wants decides by to w, for
 // a cache key that changes whenever they do.
 func WriteCaptureTables(w io.Writer) {
-	fmt.Fprintf(w, "db %s %s %s %s %d %d %d\n", dpkg.Status, dpkg.StatusDir, dpkg.InfoDir, apkInstalled,
+	fmt.Fprintf(w, "db %s %s %s %s %d %d %d\n", dpkg.Status, dpkg.StatusDir, dpkg.InfoDir, apk.Installed,
 		captureDatabaseMax, captureListMax, captureManifestMax)
 	fmt.Fprintf(w, "npm %s %s %s %s pnpm %s %s\n", npmHiddenLock, npmLock, npmShrinkwrap, npmPackageJSON, pnpmLock, pnpmHiddenLock)
 }

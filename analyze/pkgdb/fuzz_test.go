@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imgdiff/imgdiff/analyze/apk"
 	"github.com/imgdiff/imgdiff/analyze/dpkg"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
@@ -30,7 +31,7 @@ func FuzzDpkg(f *testing.F) {
 	f.Add([]byte("Package:\nStatus: install ok installed\n\n\n\nPackage: x\n"), []byte(""))
 	f.Fuzz(func(t *testing.T, status, list []byte) {
 		contents := map[string][]byte{dpkg.Status: status, dpkg.InfoDir + "gcc-12.list": list, dpkg.InfoDir + "libc6:amd64.list": list}
-		found := readDpkg(contents)
+		found := dpkg.ReadPackages(contents)
 		if n := bytes.Count(status, []byte("Package:")); len(found) > n {
 			t.Fatalf("%d packages from a status file with %d Package: fields", len(found), n)
 		}
@@ -54,7 +55,7 @@ func FuzzApk(f *testing.F) {
 	f.Add([]byte("C:Q1abc=\nP:musl\nV:1.2.4-r2\nI:407552\nF:lib\nR:ld-musl-x86_64.so.1\nR:libc.musl-x86_64.so.1\n\nP:gcc\nV:13\nF:usr/bin\nR:gcc\n"))
 	f.Add([]byte("V:1\nR:orphan\n\nP:\nI:-5\nI:99999999999999999999\n"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, p := range readApk(map[string][]byte{apkInstalled: body}) {
+		for _, p := range apk.ReadPackages(map[string][]byte{apk.Installed: body}) {
 			oneLine(t, "name", p.Name)
 			if p.Manager != "apk" || !bytes.Contains(body, []byte("P:"+p.Name)) {
 				t.Fatalf("package %+v is not a P: line of the database", p.Package)

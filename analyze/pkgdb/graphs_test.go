@@ -1,11 +1,14 @@
-package pkggraph
+package pkgdb
 
 import (
 	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/imgdiff/imgdiff/analyze/apk"
 	"github.com/imgdiff/imgdiff/analyze/dpkg"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 )
 
 // distroless keeps one stanza file per package in status.d, without
@@ -52,8 +55,8 @@ Description: GCC, the GNU Compiler Collection (base package)
 `),
 }
 
-func TestReadDistroless(t *testing.T) {
-	gs, err := Read(distroless)
+func TestGraphsDistroless(t *testing.T) {
+	gs, err := Graphs(distroless)
 	if err != nil || len(gs) != 1 {
 		t.Fatal(gs, err)
 	}
@@ -79,24 +82,24 @@ func TestReadDistroless(t *testing.T) {
 	}
 }
 
-func TestWantsAndRead(t *testing.T) {
+func TestGraphWantsAndGraphs(t *testing.T) {
 	for p, want := range map[string]bool{
 		"var/lib/dpkg/status": true, "var/lib/dpkg/status.d/libc6": true, "var/lib/dpkg/status.d/libc6.md5sums": false,
 		"var/lib/dpkg/status.d/": false, "var/lib/apt/extended_states": true, "etc/apk/world": true,
 		"lib/apk/db/installed": true, "var/lib/rpm/rpmdb.sqlite": true, "usr/lib/sysimage/rpm/Packages.db": true,
 		"var/lib/rpm/Packages": true, "var/lib/dpkg/status-old": false, "etc/passwd": false,
 	} {
-		if Wants(p) != want {
-			t.Errorf("Wants(%q) = %v", p, !want)
+		if GraphWants(p) != want {
+			t.Errorf("GraphWants(%q) = %v", p, !want)
 		}
 	}
 	// A broken database is named; the others are still read.
-	contents := map[string][]byte{ApkInstalled: []byte("P:musl\nV:1\n"), dpkg.Status: []byte("Package: a\nnot a field\n")}
-	gs, err := Read(contents)
-	if !errors.Is(err, ErrMalformed) || len(gs) != 1 || gs[0].Manager != "apk" {
-		t.Errorf("Read = %v, %v; want the apk graph and ErrMalformed", gs, err)
+	contents := map[string][]byte{apk.Installed: []byte("P:musl\nV:1\n"), dpkg.Status: []byte("Package: a\nnot a field\n")}
+	gs, err := Graphs(contents)
+	if !errors.Is(err, pkggraph.ErrMalformed) || len(gs) != 1 || gs[0].Manager != "apk" {
+		t.Errorf("Graphs = %v, %v; want the apk graph and pkggraph.ErrMalformed", gs, err)
 	}
-	if gs, err := Read(map[string][]byte{}); len(gs) != 0 || err != nil {
-		t.Errorf("Read(empty) = %v, %v", gs, err)
+	if gs, err := Graphs(map[string][]byte{}); len(gs) != 0 || err != nil {
+		t.Errorf("Graphs(empty) = %v, %v", gs, err)
 	}
 }

@@ -1,14 +1,19 @@
-// Package pkgdb reads the package databases an image carries (dpkg, apk,
-// Python dist-info, npm and pnpm lockfiles and manifests) from the file
-// bodies the walk captured, and says which bodies to capture (Wants). It
-// reports what each database says a package owns; matching packages to
+// Package pkgdb is the layer that combines the package databases an
+// image carries: Read takes the files each package owns from every format
+// (analyze/dpkg, analyze/apk, and the language databases read here:
+// Python dist-info, npm and pnpm lockfiles and manifests), Graphs their
+// dependency graphs (dpkg, apk, analyze/rpm), and Wants and GraphWants say
+// which file bodies the walk must capture for them. Matching packages to
 // categories is package rules' job, attributing files to packages
-// package analyze's.
+// package classify's.
 package pkgdb
 
 import (
 	"path"
 	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/apk"
+	"github.com/imgdiff/imgdiff/analyze/dpkg"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
@@ -19,8 +24,8 @@ import (
 // dpkg's.
 func Read(img *model.Image) []*model.FoundPackage {
 	var out []*model.FoundPackage
-	out = append(out, readDpkg(img.Contents)...)
-	out = append(out, readApk(img.Contents)...)
+	out = append(out, dpkg.ReadPackages(img.Contents)...)
+	out = append(out, apk.ReadPackages(img.Contents)...)
 	out = append(out, readPython(img.Contents)...)
 	out = append(out, readNpm(img.Contents)...)
 	out = append(out, readPnpm(img.Contents, img.FS)...)

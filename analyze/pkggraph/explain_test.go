@@ -1,11 +1,14 @@
-package pkggraph
+package pkggraph_test
 
 import (
 	"path/filepath"
 	"sort"
 	"testing"
 
+	. "github.com/imgdiff/imgdiff/analyze/pkggraph"
+
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/imgdiff/imgdiff/analyze/dpkg"
 )
 
@@ -151,7 +154,7 @@ Architecture: amd64
 Auto-Installed: 1
 `
 	isTool := func(p *Package) bool { return p.Section == "devel" }
-	g, err := ReadDpkg(map[string][]byte{dpkg.Status: []byte(status), AptExtendedStates: []byte(states)})
+	g, err := dpkg.ReadGraph(map[string][]byte{dpkg.Status: []byte(status), dpkg.AptExtendedStates: []byte(states)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +163,7 @@ Auto-Installed: 1
 	}
 	// Without extended_states nothing is known to be auto-installed:
 	// the same graph answer, since the test is on reverse dependencies.
-	g, err = ReadDpkg(map[string][]byte{dpkg.Status: []byte(status)})
+	g, err = dpkg.ReadGraph(map[string][]byte{dpkg.Status: []byte(status)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +234,7 @@ Recommends: b
 Package: b
 Status: install ok installed
 `
-	g, err := ReadDpkg(map[string][]byte{dpkg.Status: []byte(st)})
+	g, err := dpkg.ReadGraph(map[string][]byte{dpkg.Status: []byte(st)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +302,7 @@ Installed-Size: 5
 	for _, n := range []string{"libapp", "libtool", "librec", "libboth", "libboth2", "stray"} {
 		es += "Package: " + n + "\nArchitecture: amd64\nAuto-Installed: 1\n\n"
 	}
-	g, err := ReadDpkg(map[string][]byte{dpkg.Status: []byte(st), AptExtendedStates: []byte(es)})
+	g, err := dpkg.ReadGraph(map[string][]byte{dpkg.Status: []byte(st), dpkg.AptExtendedStates: []byte(es)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,18 +1,24 @@
 // Package pkggraph owns the dependency graph of the packages installed in
-// an image, read from the package databases' own bytes (dpkg status and
-// status.d, apt's extended_states, apk's installed and world), and what
-// follows from it with evidence: which packages were asked for by name,
-// which were installed only because build tools need them, which came in
-// only as a recommendation, and which requested package pulled in each
-// one. It also says whether an image's configuration runs a given tool
-// (see ToolUse). It is pure: bytes in, values out, no I/O.
+// an image, whatever database it came from (the readers of each format,
+// analyze/dpkg, analyze/apk and analyze/rpm, build it with New; pkgdb.Graphs
+// reads them all), and what follows from it with evidence: which packages
+// were asked for by name, which were installed only because build tools
+// need them, which came in only as a recommendation, and which requested
+// package pulled in each one. It also says whether an image's
+// configuration runs a given tool (see ToolUses). It is pure and uses the
+// standard library alone.
 package pkggraph
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 )
+
+// ErrMalformed is wrapped by the readers' errors (dpkg, apk, rpm) for a database they cannot
+// parse.
+var ErrMalformed = errors.New("malformed package database")
 
 // Kind is the kind of a dependency relation.
 type Kind int

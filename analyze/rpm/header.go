@@ -1,9 +1,10 @@
-package pkggraph
+package rpm
 
 import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"strings"
 )
 
@@ -57,17 +58,17 @@ type rpmEntry struct {
 	data  []byte // from the entry's offset to the end of the data store
 }
 
-// parseRpmHeader parses a header blob as the rpm database stores it (no
+// parseHeader parses a header blob as the rpm database stores it (no
 // lead, no magic): il and dl, il index entries of {tag, type, offset,
 // count}, then dl bytes of data; all big-endian.
-func parseRpmHeader(b []byte) (*rpmHeader, error) {
+func parseHeader(b []byte) (*rpmHeader, error) {
 	if len(b) < 8 {
-		return nil, fmt.Errorf("rpm header: %d bytes: %w", len(b), ErrMalformed)
+		return nil, fmt.Errorf("rpm header: %d bytes: %w", len(b), pkggraph.ErrMalformed)
 	}
 	il, dl := binary.BigEndian.Uint32(b), binary.BigEndian.Uint32(b[4:])
 	start := 8 + 16*uint64(il)
 	if il == 0 || start+uint64(dl) > uint64(len(b)) {
-		return nil, fmt.Errorf("rpm header: %d entries and %d data bytes in %d bytes: %w", il, dl, len(b), ErrMalformed)
+		return nil, fmt.Errorf("rpm header: %d entries and %d data bytes in %d bytes: %w", il, dl, len(b), pkggraph.ErrMalformed)
 	}
 	store := b[start : start+uint64(dl)]
 	h := &rpmHeader{entries: make(map[int32]rpmEntry, il)}
@@ -76,7 +77,7 @@ func parseRpmHeader(b []byte) (*rpmHeader, error) {
 		tag := int32(binary.BigEndian.Uint32(e))
 		typ, off, count := binary.BigEndian.Uint32(e[4:]), binary.BigEndian.Uint32(e[8:]), binary.BigEndian.Uint32(e[12:])
 		if off > dl {
-			return nil, fmt.Errorf("rpm header: tag %d at offset %d past %d data bytes: %w", tag, off, dl, ErrMalformed)
+			return nil, fmt.Errorf("rpm header: tag %d at offset %d past %d data bytes: %w", tag, off, dl, pkggraph.ErrMalformed)
 		}
 		h.entries[tag] = rpmEntry{typ: typ, count: count, data: store[off:]}
 	}
@@ -146,13 +147,13 @@ func (h *rpmHeader) ints(tag int32) []int64 {
 	return out
 }
 
-// rpmPackage turns a header into a Package: names, version
+// headerPackage turns a header into a Package: names, version
 // ([epoch:]version-release), group, size, files with sizes, Provides and
 // Requires (rpmlib() features dropped), weak Recommends and Suggests.
-func rpmPackage(h *rpmHeader) (Package, error) {
-	p := Package{Name: h.string(rpmTagName), Arch: h.string(rpmTagArch), Section: h.string(rpmTagGroup)}
+func headerPackage(h *rpmHeader) (pkggraph.Package, error) {
+	p := pkggraph.Package{Name: h.string(rpmTagName), Arch: h.string(rpmTagArch), Section: h.string(rpmTagGroup)}
 	if p.Name == "" {
-		return p, fmt.Errorf("rpm header without a name: %w", ErrMalformed)
+		return p, fmt.Errorf("rpm header without a name: %w", pkggraph.ErrMalformed)
 	}
 	p.Version = h.string(rpmTagVersion)
 	if r := h.string(rpmTagRelease); r != "" {
@@ -181,7 +182,7 @@ func rpmPackage(h *rpmHeader) (Package, error) {
 	if len(base) > 0 && len(idx) == len(base) {
 		for i, b := range base {
 			if idx[i] < 0 || int(idx[i]) >= len(dirs) {
-				return p, fmt.Errorf("rpm header of %s: directory index %d of %d: %w", p.Name, idx[i], len(dirs), ErrMalformed)
+				return p, fmt.Errorf("rpm header of %s: directory index %d of %d: %w", p.Name, idx[i], len(dirs), pkggraph.ErrMalformed)
 			}
 			p.Files = append(p.Files, strings.TrimPrefix(dirs[idx[i]]+b, "/"))
 		}
@@ -203,16 +204,16 @@ func rpmPackage(h *rpmHeader) (Package, error) {
 		if i < len(flags) && flags[i]&rpmSenseRpmlib != 0 || strings.HasPrefix(n, "rpmlib(") {
 			continue
 		}
-		p.Deps = append(p.Deps, Dep{Kind: Depends, Alternatives: []Relation{{Name: n}}})
+		p.Deps = append(p.Deps, pkggraph.Dep{Kind: pkggraph.Depends, Alternatives: []pkggraph.Relation{{Name: n}}})
 	}
 	for _, w := range []struct {
 		tag  int32
-		kind Kind
-	}{{rpmTagRecommendName, Recommends}, {rpmTagSuggestName, Suggests}} {
+		kind pkggraph.Kind
+	}{{rpmTagRecommendName, pkggraph.Recommends}, {rpmTagSuggestName, pkggraph.Suggests}} {
 		for _, n := range h.strings(w.tag) {
 			// Rich dependencies ("(a if b)") are not resolved.
 			if !strings.HasPrefix(n, "(") {
-				p.Deps = append(p.Deps, Dep{Kind: w.kind, Alternatives: []Relation{{Name: n}}})
+				p.Deps = append(p.Deps, pkggraph.Dep{Kind: w.kind, Alternatives: []pkggraph.Relation{{Name: n}}})
 			}
 		}
 	}

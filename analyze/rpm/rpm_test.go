@@ -1,4 +1,4 @@
-package pkggraph
+package rpm
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 )
 
 func gunzip(t *testing.T, path string) []byte {
@@ -53,20 +54,20 @@ func TestRpmMatchesGoRpmdb(t *testing.T) {
 		{"sle15-bci-Packages.db.gz", "sle15-bci.go-rpmdb.json.gz"},
 	} {
 		var want []goRpmdb
-		if err := json.Unmarshal(gunzip(t, filepath.Join("testdata/rpm", tt.ref)), &want); err != nil {
+		if err := json.Unmarshal(gunzip(t, filepath.Join("testdata", tt.ref)), &want); err != nil {
 			t.Fatal(err)
 		}
-		blobs, err := RpmBlobs(tt.db, gunzip(t, filepath.Join("testdata/rpm", tt.db)))
+		blobs, err := Blobs(tt.db, gunzip(t, filepath.Join("testdata", tt.db)))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.db, err)
 		}
-		byName := map[string]Package{}
+		byName := map[string]pkggraph.Package{}
 		for _, b := range blobs {
-			h, err := parseRpmHeader(b)
+			h, err := parseHeader(b)
 			if err != nil {
 				t.Fatalf("%s: %v", tt.db, err)
 			}
-			p, err := rpmPackage(h)
+			p, err := headerPackage(h)
 			if err != nil {
 				t.Fatalf("%s: %v", tt.db, err)
 			}
@@ -93,7 +94,7 @@ func TestRpmMatchesGoRpmdb(t *testing.T) {
 			}
 			var gotRequires []string
 			for _, d := range p.Deps {
-				if d.Kind == Depends {
+				if d.Kind == pkggraph.Depends {
 					gotRequires = append(gotRequires, d.Alternatives[0].Name)
 				}
 			}
@@ -114,9 +115,9 @@ func TestRpmMatchesGoRpmdb(t *testing.T) {
 	}
 }
 
-func TestReadRpm(t *testing.T) {
-	db := gunzip(t, "testdata/rpm/cbl-mariner-2.0-rpmdb.sqlite.gz")
-	g, err := ReadRpm(map[string][]byte{RpmSqlite: db})
+func TestReadGraph(t *testing.T) {
+	db := gunzip(t, "testdata/cbl-mariner-2.0-rpmdb.sqlite.gz")
+	g, err := ReadGraph(map[string][]byte{Sqlite: db})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,12 +130,12 @@ func TestReadRpm(t *testing.T) {
 	for _, e := range g.Out[g.Index("bash")] {
 		deps = append(deps, g.Packages[e.To].Name+" ("+e.Via.Name+")")
 	}
-	if !contains(deps, "glibc (libc.so.6()(64bit))") {
+	if !slices.Contains(deps, "glibc (libc.so.6()(64bit))") {
 		t.Errorf("bash's dependencies %v lack glibc through libc.so.6()(64bit)", deps)
 	}
 	for _, bad := range [][]byte{nil, []byte("SQLite format 3\x00garbage"), bytes.Repeat([]byte{0xff}, 4096), []byte("RpmP\x00\x00\x00\x00")} {
-		if _, err := ReadRpm(map[string][]byte{RpmBerkeleyDB: bad}); !errors.Is(err, ErrMalformed) {
-			t.Errorf("ReadRpm(%q...) error = %v, want ErrMalformed", bad[:min(len(bad), 16)], err)
+		if _, err := ReadGraph(map[string][]byte{BerkeleyDB: bad}); !errors.Is(err, pkggraph.ErrMalformed) {
+			t.Errorf("ReadGraph(%q...) error = %v, want ErrMalformed", bad[:min(len(bad), 16)], err)
 		}
 	}
 }
@@ -144,15 +145,15 @@ func TestReadRpm(t *testing.T) {
 // with ErrMalformed, but never panic or hang.
 func TestRpmCorrupt(t *testing.T) {
 	for _, name := range []string{"cbl-mariner-2.0-rpmdb.sqlite.gz", "libuuid-Packages.gz", "sle15-bci-Packages.db.gz"} {
-		db := gunzip(t, filepath.Join("testdata/rpm", name))
+		db := gunzip(t, filepath.Join("testdata", name))
 		try := func(what string, b []byte) {
 			defer func() {
 				if r := recover(); r != nil {
 					t.Fatalf("%s, %s: panic: %v", name, what, r)
 				}
 			}()
-			g, err := ReadRpm(map[string][]byte{RpmSqlite: b})
-			if err != nil && !errors.Is(err, ErrMalformed) {
+			g, err := ReadGraph(map[string][]byte{Sqlite: b})
+			if err != nil && !errors.Is(err, pkggraph.ErrMalformed) {
 				t.Errorf("%s, %s: error %v is not ErrMalformed", name, what, err)
 			}
 			if err == nil && g == nil {
@@ -175,7 +176,7 @@ func TestRpmCorrupt(t *testing.T) {
 
 // TestRpmHeaderCorrupt damages one real header blob byte by byte.
 func TestRpmHeaderCorrupt(t *testing.T) {
-	blobs, err := RpmBlobs("libuuid", gunzip(t, "testdata/rpm/libuuid-Packages.gz"))
+	blobs, err := Blobs("libuuid", gunzip(t, "testdata/libuuid-Packages.gz"))
 	if err != nil || len(blobs) != 1 {
 		t.Fatal(blobs, err)
 	}
@@ -198,8 +199,8 @@ func TestRpmHeaderCorrupt(t *testing.T) {
 						t.Fatalf("byte %d = %#x: panic: %v", i, v, r)
 					}
 				}()
-				if h, err := parseRpmHeader(b); err == nil {
-					_, _ = rpmPackage(h)
+				if h, err := parseHeader(b); err == nil {
+					_, _ = headerPackage(h)
 				}
 			}()
 		}

@@ -1,17 +1,18 @@
-package pkggraph
+package rpm
 
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 )
 
-// sqliteRpmBlobs reads the blob column of rpm's Packages table (hnum
+// sqliteBlobs reads the blob column of rpm's Packages table (hnum
 // INTEGER PRIMARY KEY, blob BLOB) straight from the SQLite file format
 // (sqlite.org/fileformat2.html): find the table's root page in
 // sqlite_schema, walk its b-tree, follow overflow chains. It reads tables
 // only, never writes, and needs no driver; a -wal file is not applied (an
 // image's database is checkpointed when rpm exits).
-func sqliteRpmBlobs(b []byte) ([][]byte, error) {
+func sqliteBlobs(b []byte) ([][]byte, error) {
 	db, err := newSqliteFile(b)
 	if err != nil {
 		return nil, err
@@ -28,12 +29,12 @@ func sqliteRpmBlobs(b []byte) ([][]byte, error) {
 		return nil, err
 	}
 	if root == 0 {
-		return nil, fmt.Errorf("sqlite: no Packages table: %w", ErrMalformed)
+		return nil, fmt.Errorf("sqlite: no Packages table: %w", pkggraph.ErrMalformed)
 	}
 	var out [][]byte
 	err = db.walk(root, func(rec []sqliteValue) error {
 		if len(rec) < 2 || !rec[1].blob {
-			return fmt.Errorf("sqlite: a Packages row without a blob: %w", ErrMalformed)
+			return fmt.Errorf("sqlite: a Packages row without a blob: %w", pkggraph.ErrMalformed)
 		}
 		out = append(out, rec[1].bytes)
 		return nil
@@ -50,18 +51,18 @@ type sqliteFile struct {
 
 func newSqliteFile(b []byte) (*sqliteFile, error) {
 	if len(b) < 100 {
-		return nil, fmt.Errorf("sqlite: %d bytes: %w", len(b), ErrMalformed)
+		return nil, fmt.Errorf("sqlite: %d bytes: %w", len(b), pkggraph.ErrMalformed)
 	}
 	ps := int(binary.BigEndian.Uint16(b[16:]))
 	if ps == 1 {
 		ps = 65536
 	}
 	if ps < 512 || ps&(ps-1) != 0 {
-		return nil, fmt.Errorf("sqlite: page size %d: %w", ps, ErrMalformed)
+		return nil, fmt.Errorf("sqlite: page size %d: %w", ps, pkggraph.ErrMalformed)
 	}
 	f := &sqliteFile{b: b, pageSize: ps, usable: ps - int(b[20]), pages: len(b) / ps}
 	if f.usable < 480 {
-		return nil, fmt.Errorf("sqlite: usable page size %d: %w", f.usable, ErrMalformed)
+		return nil, fmt.Errorf("sqlite: usable page size %d: %w", f.usable, pkggraph.ErrMalformed)
 	}
 	return f, nil
 }
@@ -70,7 +71,7 @@ func newSqliteFile(b []byte) (*sqliteFile, error) {
 // on page 1, after the file header).
 func (f *sqliteFile) page(n int) ([]byte, int, error) {
 	if n < 1 || n > f.pages {
-		return nil, 0, fmt.Errorf("sqlite: page %d of %d: %w", n, f.pages, ErrMalformed)
+		return nil, 0, fmt.Errorf("sqlite: page %d of %d: %w", n, f.pages, pkggraph.ErrMalformed)
 	}
 	hdr := 0
 	if n == 1 {
@@ -88,14 +89,14 @@ func (f *sqliteFile) walk(root int, fn func([]sqliteValue) error) error {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if seen++; seen > f.pages {
-			return fmt.Errorf("sqlite: b-tree from page %d loops: %w", root, ErrMalformed)
+			return fmt.Errorf("sqlite: b-tree from page %d loops: %w", root, pkggraph.ErrMalformed)
 		}
 		p, h, err := f.page(n)
 		if err != nil {
 			return err
 		}
 		if h+8 > len(p) {
-			return fmt.Errorf("sqlite: page %d: %w", n, ErrMalformed)
+			return fmt.Errorf("sqlite: page %d: %w", n, pkggraph.ErrMalformed)
 		}
 		typ, cells := p[h], int(binary.BigEndian.Uint16(p[h+3:]))
 		ptrs := h + 8
@@ -103,7 +104,7 @@ func (f *sqliteFile) walk(root int, fn func([]sqliteValue) error) error {
 			ptrs = h + 12
 		}
 		if ptrs+2*cells > len(p) {
-			return fmt.Errorf("sqlite: page %d: %d cells: %w", n, cells, ErrMalformed)
+			return fmt.Errorf("sqlite: page %d: %d cells: %w", n, cells, pkggraph.ErrMalformed)
 		}
 		switch typ {
 		case 0x05: // interior table page: children, right-most last
@@ -111,7 +112,7 @@ func (f *sqliteFile) walk(root int, fn func([]sqliteValue) error) error {
 			for i := 0; i < cells; i++ {
 				off := int(binary.BigEndian.Uint16(p[ptrs+2*i:]))
 				if off+4 > len(p) {
-					return fmt.Errorf("sqlite: page %d: cell at %d: %w", n, off, ErrMalformed)
+					return fmt.Errorf("sqlite: page %d: cell at %d: %w", n, off, pkggraph.ErrMalformed)
 				}
 				children = append(children, int(binary.BigEndian.Uint32(p[off:])))
 			}
@@ -135,7 +136,7 @@ func (f *sqliteFile) walk(root int, fn func([]sqliteValue) error) error {
 				}
 			}
 		default:
-			return fmt.Errorf("sqlite: page %d: type %#x is not a table page: %w", n, typ, ErrMalformed)
+			return fmt.Errorf("sqlite: page %d: type %#x is not a table page: %w", n, typ, pkggraph.ErrMalformed)
 		}
 	}
 	return nil
@@ -145,22 +146,22 @@ func (f *sqliteFile) walk(root int, fn func([]sqliteValue) error) error {
 // p, with its overflow pages joined.
 func (f *sqliteFile) cellPayload(p []byte, off int) ([]byte, error) {
 	if off >= len(p) {
-		return nil, fmt.Errorf("cell at %d: %w", off, ErrMalformed)
+		return nil, fmt.Errorf("cell at %d: %w", off, pkggraph.ErrMalformed)
 	}
 	size, n := sqliteVarint(p[off:])
 	if n == 0 {
-		return nil, fmt.Errorf("cell at %d: %w", off, ErrMalformed)
+		return nil, fmt.Errorf("cell at %d: %w", off, pkggraph.ErrMalformed)
 	}
 	_, m := sqliteVarint(p[off+n:]) // the rowid
 	if m == 0 {
-		return nil, fmt.Errorf("cell at %d: %w", off, ErrMalformed)
+		return nil, fmt.Errorf("cell at %d: %w", off, pkggraph.ErrMalformed)
 	}
 	start := off + n + m
 	u := f.usable
 	x := u - 35
 	local := int(size)
 	if size < 0 || size > int64(len(f.b)) {
-		return nil, fmt.Errorf("cell at %d: payload of %d bytes: %w", off, size, ErrMalformed)
+		return nil, fmt.Errorf("cell at %d: payload of %d bytes: %w", off, size, pkggraph.ErrMalformed)
 	}
 	if local > x {
 		mn := (u-12)*32/255 - 23
@@ -172,7 +173,7 @@ func (f *sqliteFile) cellPayload(p []byte, off int) ([]byte, error) {
 		}
 	}
 	if start+local > len(p) {
-		return nil, fmt.Errorf("cell at %d: %w", off, ErrMalformed)
+		return nil, fmt.Errorf("cell at %d: %w", off, pkggraph.ErrMalformed)
 	}
 	out := make([]byte, 0, size)
 	out = append(out, p[start:start+local]...)
@@ -180,12 +181,12 @@ func (f *sqliteFile) cellPayload(p []byte, off int) ([]byte, error) {
 		return out, nil
 	}
 	if start+local+4 > len(p) {
-		return nil, fmt.Errorf("cell at %d: %w", off, ErrMalformed)
+		return nil, fmt.Errorf("cell at %d: %w", off, pkggraph.ErrMalformed)
 	}
 	next := int(binary.BigEndian.Uint32(p[start+local:]))
 	for hops := 0; len(out) < int(size); hops++ {
 		if next == 0 || hops > f.pages {
-			return nil, fmt.Errorf("cell at %d: overflow chain ends early: %w", off, ErrMalformed)
+			return nil, fmt.Errorf("cell at %d: overflow chain ends early: %w", off, pkggraph.ErrMalformed)
 		}
 		op, _, err := f.page(next)
 		if err != nil {
@@ -211,13 +212,13 @@ type sqliteValue struct {
 func parseSqliteRecord(b []byte) ([]sqliteValue, error) {
 	hlen, n := sqliteVarint(b)
 	if n == 0 || hlen > int64(len(b)) || hlen < int64(n) {
-		return nil, fmt.Errorf("record header: %w", ErrMalformed)
+		return nil, fmt.Errorf("record header: %w", pkggraph.ErrMalformed)
 	}
 	var types []int64
 	for i := n; i < int(hlen); {
 		t, m := sqliteVarint(b[i:int(hlen)])
 		if m == 0 {
-			return nil, fmt.Errorf("record header: %w", ErrMalformed)
+			return nil, fmt.Errorf("record header: %w", pkggraph.ErrMalformed)
 		}
 		types = append(types, t)
 		i += m
@@ -239,7 +240,7 @@ func parseSqliteRecord(b []byte) ([]sqliteValue, error) {
 			size = int((t - 12) / 2)
 		}
 		if size > len(body) {
-			return nil, fmt.Errorf("record: column %d of %d bytes past the end: %w", i, size, ErrMalformed)
+			return nil, fmt.Errorf("record: column %d of %d bytes past the end: %w", i, size, pkggraph.ErrMalformed)
 		}
 		v := body[:size]
 		body = body[size:]
@@ -293,19 +294,19 @@ func ndbBlobs(b []byte) ([][]byte, error) {
 	)
 	le := binary.LittleEndian
 	if len(b) < headerSize || string(b[:4]) != "RpmP" {
-		return nil, fmt.Errorf("ndb: not an ndb database: %w", ErrMalformed)
+		return nil, fmt.Errorf("ndb: not an ndb database: %w", pkggraph.ErrMalformed)
 	}
 	// The header: magic, version, generation, number of slot pages.
 	slotPages := int(le.Uint32(b[12:]))
 	if slotPages <= 0 || slotPages*pageSize > len(b) {
-		return nil, fmt.Errorf("ndb: %d slot pages: %w", slotPages, ErrMalformed)
+		return nil, fmt.Errorf("ndb: %d slot pages: %w", slotPages, pkggraph.ErrMalformed)
 	}
 	var out [][]byte
 	// The slots follow the header, in the slot pages.
 	for off := headerSize; off+slotSize <= slotPages*pageSize; off += slotSize {
 		s := b[off:]
 		if string(s[:4]) != slotMagic {
-			return nil, fmt.Errorf("ndb: slot at %d: %w", off, ErrMalformed)
+			return nil, fmt.Errorf("ndb: slot at %d: %w", off, pkggraph.ErrMalformed)
 		}
 		pkgIdx, blkOff, blkCnt := le.Uint32(s[4:]), int(le.Uint32(s[8:])), int(le.Uint32(s[12:]))
 		if pkgIdx == 0 {
@@ -313,15 +314,15 @@ func ndbBlobs(b []byte) ([][]byte, error) {
 		}
 		start := blkOff * blockSize
 		if start+16 > len(b) || blkCnt*blockSize > len(b)-start {
-			return nil, fmt.Errorf("ndb: package %d at block %d: %w", pkgIdx, blkOff, ErrMalformed)
+			return nil, fmt.Errorf("ndb: package %d at block %d: %w", pkgIdx, blkOff, pkggraph.ErrMalformed)
 		}
 		blob := b[start : start+blkCnt*blockSize]
 		if string(blob[:4]) != blobMagic || le.Uint32(blob[4:]) != pkgIdx {
-			return nil, fmt.Errorf("ndb: package %d: bad blob header: %w", pkgIdx, ErrMalformed)
+			return nil, fmt.Errorf("ndb: package %d: bad blob header: %w", pkgIdx, pkggraph.ErrMalformed)
 		}
 		n := int(le.Uint32(blob[12:]))
 		if 16+n > len(blob) {
-			return nil, fmt.Errorf("ndb: package %d: %d bytes: %w", pkgIdx, n, ErrMalformed)
+			return nil, fmt.Errorf("ndb: package %d: %d bytes: %w", pkgIdx, n, pkggraph.ErrMalformed)
 		}
 		out = append(out, blob[16:16+n])
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/analyze/pkgdb"
 	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -731,7 +732,7 @@ func (s *state) keepRecommended(add func(name, why string)) {
 	if len(s.keptTools) == 0 {
 		return
 	}
-	graphs, err := pkggraph.Read(s.img.Contents)
+	graphs, err := pkgdb.Graphs(s.img.Contents)
 	if err != nil {
 		return // the prediction's closure asks about an unreadable database
 	}
@@ -824,7 +825,7 @@ type request struct {
 func (s *state) graphs() []*pkggraph.Graph {
 	if !s.graphsRead {
 		s.graphsRead = true
-		s.graphList, _ = pkggraph.Read(s.img.Contents)
+		s.graphList, _ = pkgdb.Graphs(s.img.Contents)
 	}
 	return s.graphList
 }
@@ -1129,7 +1130,7 @@ func (s *state) askToolchainBase(orig string) {
 		return
 	}
 	hint := "a runtime base of the same distribution"
-	graphs, _ := pkggraph.Read(s.img.Contents)
+	graphs, _ := pkgdb.Graphs(s.img.Contents)
 	for _, g := range graphs {
 		for _, p := range g.Packages {
 			if g.Manager == "dpkg" && p.Name == "base-files" {

@@ -11,6 +11,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/imgdiff/imgdiff/analyze/classify"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -73,8 +74,8 @@ func TestClassifyGraphRust(t *testing.T) {
 	_, pkgs := graphImage(t, "rust", []string{"/app"})
 	for _, n := range []string{"libllvm14", "libclang-cpp14", "libgit2-1.5"} {
 		p := pkgs[n]
-		if p.Category != model.BuildTool || p.Rule != RuleBuildToolDependency || !strings.HasPrefix(p.Evidence, "dpkg: "+n+", needed only by ") {
-			t.Errorf("%s: %q %q %q, want build-tool by %s with the graph's evidence", n, p.Category, p.Rule, p.Evidence, RuleBuildToolDependency)
+		if p.Category != model.BuildTool || p.Rule != classify.RuleBuildToolDependency || !strings.HasPrefix(p.Evidence, "dpkg: "+n+", needed only by ") {
+			t.Errorf("%s: %q %q %q, want build-tool by %s with the graph's evidence", n, p.Category, p.Rule, p.Evidence, classify.RuleBuildToolDependency)
 		}
 	}
 	if ev := pkgs["libllvm14"].Evidence; !strings.Contains(ev, "needed only by rustc (build-tool)") {
@@ -123,7 +124,7 @@ func TestClassifyGraphRuntimeRun(t *testing.T) {
 // would have left out (those the rules flag aside).
 func TestClassifyGraphNode(t *testing.T) {
 	_, pkgs := graphImage(t, "node", []string{"node", "server.js"})
-	if p := pkgs["npm"]; p.Category != model.BuildTool || p.Rule != RuleBuildOnlyTool || !strings.Contains(p.Evidence, "not run by ENTRYPOINT, CMD or HEALTHCHECK") {
+	if p := pkgs["npm"]; p.Category != model.BuildTool || p.Rule != classify.RuleBuildOnlyTool || !strings.Contains(p.Evidence, "not run by ENTRYPOINT, CMD or HEALTHCHECK") {
 		t.Errorf("npm: %+v, want a build-only tool", p)
 	}
 	if p := pkgs["nodejs"]; p.Category != "" {
@@ -136,10 +137,10 @@ func TestClassifyGraphNode(t *testing.T) {
 	}
 	found := false
 	for _, f := range c.Findings {
-		found = found || f.ID == FindingBuildToolUsed && strings.Contains(f.Detail, "CMD runs npm")
+		found = found || f.ID == classify.FindingBuildToolUsed && strings.Contains(f.Detail, "CMD runs npm")
 	}
 	if !found {
-		t.Errorf("no %s finding saying CMD runs npm: %+v", FindingBuildToolUsed, c.Findings)
+		t.Errorf("no %s finding saying CMD runs npm: %+v", classify.FindingBuildToolUsed, c.Findings)
 	}
 	// Recommendation-only: what apt marked auto-installed and would not
 	// have installed with --no-install-recommends.
@@ -302,10 +303,10 @@ func TestClassifyGraphToolRun(t *testing.T) {
 	}
 	found := false
 	for _, f := range c.Findings {
-		found = found || f.ID == FindingBuildToolUsed && strings.HasPrefix(f.Title, "rustc ") && strings.Contains(f.Detail, "CMD runs rustc")
+		found = found || f.ID == classify.FindingBuildToolUsed && strings.HasPrefix(f.Title, "rustc ") && strings.Contains(f.Detail, "CMD runs rustc")
 	}
 	if !found {
-		t.Errorf("no %s finding for rustc: %+v", FindingBuildToolUsed, c.Findings)
+		t.Errorf("no %s finding for rustc: %+v", classify.FindingBuildToolUsed, c.Findings)
 	}
 }
 
@@ -322,8 +323,8 @@ func TestClassifyGraphMavenJRE(t *testing.T) {
 	list := index.Entry{Path: "var/lib/dpkg/info/" + jre + ":amd64.list", Kind: index.File, Link: "usr/lib/jvm/java-17-openjdk-amd64/bin/java"}
 	_, pkgs := graphImage(t, "maven", []string{"bash"}, list)
 	p := pkgs[jre]
-	if p.Category != model.BuildTool || p.Rule != RuleBuildToolDependency {
-		t.Fatalf("%s with CMD bash: %q %q (%s), want build-tool by %s", jre, p.Category, p.Rule, p.Evidence, RuleBuildToolDependency)
+	if p.Category != model.BuildTool || p.Rule != classify.RuleBuildToolDependency {
+		t.Fatalf("%s with CMD bash: %q %q (%s), want build-tool by %s", jre, p.Category, p.Rule, p.Evidence, classify.RuleBuildToolDependency)
 	}
 	for _, want := range []string{"needed only by default-jdk-headless and maven", "nothing in the image runs java"} {
 		if !strings.Contains(p.Evidence, want) {

@@ -21,7 +21,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/classify"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/pkgdb"
@@ -612,7 +612,7 @@ func (s *state) selectPackages() {
 	for _, r := range s.requested() {
 		p := s.cl.Packages[r.cls]
 		switch {
-		case p.Rule == analyze.RuleRunTimeTool:
+		case p.Rule == classify.RuleRunTimeTool:
 			add(p.Name, p.Evidence)
 		case p.Category == "" || p.Category == model.Docs:
 			if deps := s.buildToolMeta(r); len(deps) > 0 {
@@ -650,7 +650,7 @@ func (s *state) selectPackages() {
 		if (p.Manager != "dpkg" && p.Manager != "apk") || !s.appStep[p.Step] {
 			continue
 		}
-		if p.Rule == analyze.RuleRunTimeTool {
+		if p.Rule == classify.RuleRunTimeTool {
 			// The classification saw the container run it (and so
 			// did not flag it): kept, with its recommendations and
 			// the question, as a flagged tool the container runs.

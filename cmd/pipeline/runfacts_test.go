@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/classify"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers"
@@ -284,7 +284,7 @@ func TestScriptToolsWithoutRunFacts(t *testing.T) {
 		}
 		flagged := pkg.Category == model.BuildTool
 		finding := slices.ContainsFunc(cl.Findings, func(f model.Finding) bool {
-			return f.ID == analyze.FindingBuildToolUsed && strings.Contains(f.Title, "make")
+			return f.ID == classify.FindingBuildToolUsed && strings.Contains(f.Title, "make")
 		})
 		if flagged == c.used || finding != c.used {
 			t.Errorf("%s: make flagged build-only %v (rule %q, evidence %q), build-tool-used finding %v; want flagged %v",

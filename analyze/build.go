@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/explain"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
@@ -139,7 +140,7 @@ func mapSteps(img *index.Image) ([]model.Step, string) {
 	for i, h := range hist {
 		st := model.Step{
 			Index:       i,
-			Instruction: ParseCreatedBy(h.CreatedBy),
+			Instruction: dockerfile.ParseCreatedBy(h.CreatedBy),
 			CreatedBy:   h.CreatedBy,
 			Comment:     h.Comment,
 			EmptyLayer:  h.EmptyLayer,

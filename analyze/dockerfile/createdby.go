@@ -1,8 +1,9 @@
-package analyze
+package dockerfile
 
 import (
-	"github.com/imgdiff/imgdiff/analyze/model"
 	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 // knownInstructions are the Dockerfile keywords builders record.

@@ -1,8 +1,9 @@
-package analyze
+package dockerfile
 
 import (
-	"github.com/imgdiff/imgdiff/analyze/model"
 	"testing"
+
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 func TestParseCreatedBy(t *testing.T) {

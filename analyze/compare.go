@@ -266,7 +266,7 @@ func Compare(a, b *model.Image, ca, cb *model.Classification, opts CompareOption
 		c.Decomposition.BaseSource = a.Base.Source
 	}
 	c.Decomposition.CommonLayers = common
-	c.Decomposition.BaseDetail = baseDetail(a, b)
+	c.Decomposition.BaseDetail = explain.BaseDetail(a, b)
 	for _, l := range a.Layers[:common] {
 		c.Decomposition.CommonSize += l.Size
 	}
@@ -640,7 +640,7 @@ func changes(a, b model.File) []string {
 func (d *differ) decomposition() Decomposition {
 	dec := Decomposition{EpsilonParts: d.eps}
 	if t := d.terms[BaseTerm]; t != nil && t.Bytes != 0 {
-		t.Detail = baseDetail(d.a, d.b)
+		t.Detail = explain.BaseDetail(d.a, d.b)
 		dec.Terms = append(dec.Terms, *t)
 		dec.Total += t.Bytes
 	}

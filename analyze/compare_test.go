@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/imgdiff/imgdiff/analyze/explain"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -285,7 +286,7 @@ func TestBaseDetailNamed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := baseDetail(a, b), "A: docker.io/library/debian:12 (1.0 MB; heuristic rootfs import: ADD file:00ff in /) → B: no base found"; got != want {
+	if got, want := explain.BaseDetail(a, b), "A: docker.io/library/debian:12 (1.0 MB; heuristic rootfs import: ADD file:00ff in /) → B: no base found"; got != want {
 		t.Errorf("baseDetail = %q, want %q", got, want)
 	}
 }

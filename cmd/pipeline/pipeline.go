@@ -1,6 +1,7 @@
-// Package pipeline is the one package that joins reading images (package
-// layers and its sources) and analysing them (package analyze and its
-// concern packages). It runs the stages of every command in one place, in
+// Package pipeline is the application layer, beside the commands that
+// call it: the one package that joins reading images (package layers and
+// its sources) and analysing them (package analyze and its concern
+// packages), which never import each other that way. It runs the stages of every command in one place, in
 // order:
 //
 //	open → walk → build → redact → classify → check

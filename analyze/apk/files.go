@@ -6,10 +6,12 @@
 package apk
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -32,26 +34,12 @@ func ReadPackages(contents map[string][]byte) []*model.FoundPackage {
 		return nil
 	}
 	var out []*model.FoundPackage
-	var cur *model.FoundPackage
 	dir := ""
-	lines(body, func(line string) {
-		if line == "" {
-			cur, dir = nil, ""
-			return
-		}
-		if len(line) < 2 || line[1] != ':' {
-			return
-		}
-		v := line[2:]
-		if line[0] == 'P' {
-			cur = &model.FoundPackage{Package: model.Package{Name: v, Manager: "apk", Step: -1}}
-			out = append(out, cur)
-			return
-		}
-		if cur == nil {
-			return // a stanza whose P: line is missing or later: skip its fields
-		}
-		switch line[0] {
+	scanInstalled(body, false, func(name string) {
+		out = append(out, &model.FoundPackage{Package: model.Package{Name: name, Manager: "apk", Step: -1}})
+	}, func(k byte, v string) {
+		cur := out[len(out)-1]
+		switch k {
 		case 'V':
 			cur.Version = v
 		case 'I':
@@ -67,13 +55,36 @@ func ReadPackages(contents map[string][]byte) []*model.FoundPackage {
 				cur.Files = append(cur.Files, f)
 			}
 		}
-	})
+	}, func() { dir = "" })
 	return out
 }
 
-// lines calls fn for each line of b, without the trailing "\r\n" or "\n".
-func lines(b []byte, fn func(line string)) {
-	for line := range strings.Lines(string(b)) {
-		fn(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
+// scanInstalled walks the "X:value" lines of lib/apk/db/installed, whose
+// stanzas are separated by blank lines: newPackage is told each "P:" name,
+// field every other field of the package it started (a stanza's fields
+// before its "P:", such as the checksum "C:", are skipped), and end each
+// blank line. A line that is not "X:value" is malformed: strict stops at
+// the first with an error naming it; otherwise it is skipped.
+func scanInstalled(body []byte, strict bool, newPackage func(name string), field func(k byte, v string), end func()) error {
+	in := false
+	n := 0
+	for line := range strings.Lines(string(body)) {
+		n++
+		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+		switch {
+		case line == "":
+			in = false
+			end()
+		case len(line) < 2 || line[1] != ':':
+			if strict {
+				return fmt.Errorf("%s: line %d: not a \"X:value\" line: %w", Installed, n, pkggraph.ErrMalformed)
+			}
+		case line[0] == 'P':
+			in = true
+			newPackage(line[2:])
+		case in:
+			field(line[0], line[2:])
+		}
 	}
+	return nil
 }

@@ -1,10 +1,10 @@
 package apk
 
 import (
-	"fmt"
-	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"strconv"
 	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 )
 
 // parseRelation parses one token of an apk dependency or provides
@@ -52,26 +52,11 @@ func ReadGraph(contents map[string][]byte) (*pkggraph.Graph, error) {
 		}
 	}
 	var pkgs []pkggraph.Package
-	var cur *pkggraph.Package
-	for n, line := range strings.Split(string(body), "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		if line == "" {
-			cur = nil
-			continue
-		}
-		if len(line) < 2 || line[1] != ':' {
-			return nil, fmt.Errorf("%s: line %d: not a \"X:value\" line: %w", Installed, n+1, pkggraph.ErrMalformed)
-		}
-		v := line[2:]
-		if line[0] == 'P' {
-			pkgs = append(pkgs, pkggraph.Package{Name: v})
-			cur = &pkgs[len(pkgs)-1]
-			continue
-		}
-		if cur == nil {
-			continue // C:, the checksum, comes before P:
-		}
-		switch line[0] {
+	err := scanInstalled(body, true, func(name string) {
+		pkgs = append(pkgs, pkggraph.Package{Name: name})
+	}, func(k byte, v string) {
+		cur := &pkgs[len(pkgs)-1]
+		switch k {
 		case 'V':
 			cur.Version = v
 		case 'A':
@@ -93,6 +78,9 @@ func ReadGraph(contents map[string][]byte) (*pkggraph.Graph, error) {
 				}
 			}
 		}
+	}, func() {})
+	if err != nil {
+		return nil, err
 	}
 	for i := range pkgs {
 		pkgs[i].Auto = autoKnown && !asked[pkgs[i].Name]

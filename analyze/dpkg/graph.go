@@ -2,10 +2,12 @@ package dpkg
 
 import (
 	"fmt"
-	"github.com/imgdiff/imgdiff/analyze/pkggraph"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 )
 
 // AptExtendedStates is apt's record of what it installed as a
@@ -91,13 +93,8 @@ func parseRelation(s string) (pkggraph.Relation, bool) {
 // returns nil, nil when there is no dpkg database.
 func ReadGraph(contents map[string][]byte) (*pkggraph.Graph, error) {
 	var stanzas []Stanza
-	keys := make([]string, 0, len(contents))
-	for k := range contents {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	found := false
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(contents)) {
 		switch {
 		case k == Status:
 		case strings.HasPrefix(k, StatusDir):

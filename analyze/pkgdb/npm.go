@@ -80,11 +80,7 @@ func readNpm(contents map[string][]byte) []*model.FoundPackage {
 			app(appDir(k, npmPackageJSON)).manifest = body
 		}
 	}
-	dirs := make([]string, 0, len(apps))
-	for d := range apps {
-		dirs = append(dirs, d)
-	}
-	sort.Strings(dirs)
+	dirs := slices.Sorted(maps.Keys(apps))
 
 	var out []*model.FoundPackage
 	for _, d := range dirs {

@@ -3,7 +3,6 @@ package pkgdb
 import (
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -65,11 +64,7 @@ func readPnpm(contents map[string][]byte, fs *model.FS) []*model.FoundPackage {
 			}
 		}
 	}
-	dirs := make([]string, 0, len(locks))
-	for d := range locks {
-		dirs = append(dirs, d)
-	}
-	sort.Strings(dirs)
+	dirs := slices.Sorted(maps.Keys(locks))
 	var out []*model.FoundPackage
 	for _, d := range dirs {
 		var lf pnpmLockfile

@@ -3,7 +3,6 @@ package analyze
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/dustin/go-humanize"
 
@@ -201,19 +200,9 @@ func verdict(img *model.Image, totals []model.CategoryTotal) string {
 	case bad == 0 || size == 0:
 		return "no build tools, sources, dev dependencies, caches, VCS data or secrets found; " + recs
 	}
-	v := fmt.Sprintf("%s (%.0f%%) of this image is %s", humanize.Bytes(uint64(bad)), 100*float64(bad)/float64(size), joinAnd(parts))
+	v := fmt.Sprintf("%s (%.0f%%) of this image is %s", humanize.Bytes(uint64(bad)), 100*float64(bad)/float64(size), model.JoinAnd(parts))
 	if recs != "" {
 		v += ", and " + recs
 	}
 	return v
-}
-
-func joinAnd(parts []string) string {
-	switch len(parts) {
-	case 0:
-		return ""
-	case 1:
-		return parts[0]
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }

@@ -5,8 +5,8 @@
 // were asked for by name, which were installed only because build tools
 // need them, which came in only as a recommendation, and which requested
 // package pulled in each one. It also says whether an image's
-// configuration runs a given tool (see ToolUses). It is pure and uses the
-// standard library alone.
+// configuration runs a given tool (see ToolUses). It is pure (no I/O) and
+// uses the standard library and analyze/model alone.
 package pkggraph
 
 import (
@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 // ErrMalformed is wrapped by the readers' errors (dpkg, apk, rpm) for a database they cannot
@@ -245,11 +247,5 @@ func listNames(names []string, max int) string {
 		rest := len(names) - max
 		return strings.Join(names[:max], ", ") + fmt.Sprintf(" and %d more", rest)
 	}
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	return model.JoinAnd(names)
 }

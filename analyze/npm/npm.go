@@ -1,4 +1,10 @@
-package pkgdb
+// Package npm owns the node package managers' databases of an
+// application: npm's lockfiles (package-lock.json, npm-shrinkwrap.json,
+// the hidden node_modules/.package-lock.json) and package.json
+// (ReadPackages), and pnpm's lockfiles with its store (ReadPnpmPackages):
+// which node_modules directories each package owns and whether it is a
+// dev dependency. It is pure: bytes in, values out.
+package npm
 
 import (
 	"encoding/json"
@@ -13,10 +19,10 @@ import (
 
 // npm's lockfiles, relative to an application directory.
 const (
-	npmHiddenLock  = "node_modules/.package-lock.json"
-	npmLock        = "package-lock.json"
-	npmShrinkwrap  = "npm-shrinkwrap.json"
-	npmPackageJSON = "package.json"
+	HiddenLock  = "node_modules/.package-lock.json"
+	Lock        = "package-lock.json"
+	Shrinkwrap  = "npm-shrinkwrap.json"
+	PackageJSON = "package.json"
 )
 
 // npmLockfile is the part of package-lock.json (v1, v2, v3) and of the
@@ -54,13 +60,13 @@ type npmApp struct {
 	hidden, lock, shrinkwrap, manifest []byte
 }
 
-// readNpm finds application directories by their npm files and reads, for
+// ReadPackages finds application directories by their npm files and reads, for
 // each, the best evidence it has: the hidden lockfile (what `npm install`
 // actually put in node_modules), else npm-shrinkwrap.json or
 // package-lock.json, else package.json's direct devDependencies (all a
 // yarn project tells). Packages own their directory's tree; Classify
 // drops those absent from the image.
-func readNpm(contents map[string][]byte) []*model.FoundPackage {
+func ReadPackages(contents map[string][]byte) []*model.FoundPackage {
 	apps := map[string]*npmApp{}
 	app := func(dir string) *npmApp {
 		if apps[dir] == nil {
@@ -70,14 +76,14 @@ func readNpm(contents map[string][]byte) []*model.FoundPackage {
 	}
 	for k, body := range contents {
 		switch {
-		case strings.HasSuffix(k, npmHiddenLock) && isAppFile(k, npmHiddenLock):
-			app(appDir(k, npmHiddenLock)).hidden = body
-		case strings.HasSuffix(k, npmShrinkwrap) && isAppFile(k, npmShrinkwrap):
-			app(appDir(k, npmShrinkwrap)).shrinkwrap = body
-		case strings.HasSuffix(k, npmLock) && isAppFile(k, npmLock):
-			app(appDir(k, npmLock)).lock = body
-		case strings.HasSuffix(k, npmPackageJSON) && isAppFile(k, npmPackageJSON):
-			app(appDir(k, npmPackageJSON)).manifest = body
+		case strings.HasSuffix(k, HiddenLock) && IsAppFile(k, HiddenLock):
+			app(appDir(k, HiddenLock)).hidden = body
+		case strings.HasSuffix(k, Shrinkwrap) && IsAppFile(k, Shrinkwrap):
+			app(appDir(k, Shrinkwrap)).shrinkwrap = body
+		case strings.HasSuffix(k, Lock) && IsAppFile(k, Lock):
+			app(appDir(k, Lock)).lock = body
+		case strings.HasSuffix(k, PackageJSON) && IsAppFile(k, PackageJSON):
+			app(appDir(k, PackageJSON)).manifest = body
 		}
 	}
 	dirs := slices.Sorted(maps.Keys(apps))
@@ -99,10 +105,10 @@ func readNpm(contents map[string][]byte) []*model.FoundPackage {
 	return out
 }
 
-// isAppFile reports whether path p names file (a path relative to an app
+// IsAppFile reports whether path p names file (a path relative to an app
 // directory) at the application level, not inside node_modules: the
 // lockfiles and package.json files of installed packages are not apps.
-func isAppFile(p, file string) bool {
+func IsAppFile(p, file string) bool {
 	if len(p) > len(file) && p[len(p)-len(file)-1] != '/' {
 		return false // "my-package.json"
 	}

@@ -1,4 +1,4 @@
-package pkgdb
+package npm
 
 import (
 	"maps"
@@ -14,8 +14,8 @@ import (
 // pnpm's lockfiles, relative to an application directory. The hidden one
 // is what was actually installed.
 const (
-	pnpmHiddenLock = "node_modules/.pnpm/lock.yaml"
-	pnpmLock       = "pnpm-lock.yaml"
+	PnpmHiddenLock = "node_modules/.pnpm/lock.yaml"
+	PnpmLock       = "pnpm-lock.yaml"
 	pnpmStore      = "node_modules/.pnpm"
 )
 
@@ -46,19 +46,19 @@ type pnpmPackage struct {
 	OptionalDependencies map[string]string `yaml:"optionalDependencies"`
 }
 
-// readPnpm reads pnpm lockfiles and maps their packages to the virtual
+// ReadPnpmPackages reads pnpm lockfiles and maps their packages to the virtual
 // store, node_modules/.pnpm/<name>@<version>/node_modules/<name>.
-func readPnpm(contents map[string][]byte, fs *model.FS) []*model.FoundPackage {
+func ReadPnpmPackages(contents map[string][]byte, fs *model.FS) []*model.FoundPackage {
 	if fs == nil {
 		return nil
 	}
 	locks := map[string][]byte{} // app dir -> lockfile, the hidden one preferred
 	for _, k := range slices.Sorted(maps.Keys(contents)) {
 		switch {
-		case strings.HasSuffix(k, pnpmHiddenLock) && isAppFile(k, pnpmHiddenLock):
-			locks[appDir(k, pnpmHiddenLock)] = contents[k]
-		case strings.HasSuffix(k, pnpmLock) && isAppFile(k, pnpmLock):
-			d := appDir(k, pnpmLock)
+		case strings.HasSuffix(k, PnpmHiddenLock) && IsAppFile(k, PnpmHiddenLock):
+			locks[appDir(k, PnpmHiddenLock)] = contents[k]
+		case strings.HasSuffix(k, PnpmLock) && IsAppFile(k, PnpmLock):
+			d := appDir(k, PnpmLock)
 			if _, ok := locks[d]; !ok {
 				locks[d] = contents[k]
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze/apk"
+	"github.com/imgdiff/imgdiff/analyze/npm"
 
 	"github.com/imgdiff/imgdiff/analyze/dpkg"
 )
@@ -39,13 +40,13 @@ func Wants(p string, size int64) (want, ok bool) {
 	case "METADATA":
 		return strings.HasSuffix(dir, ".dist-info") && size <= captureManifestMax, true
 	case ".package-lock.json":
-		return strings.HasSuffix(p, npmHiddenLock) && isAppFile(p, npmHiddenLock) && size <= captureDatabaseMax, true
-	case npmLock, npmShrinkwrap, pnpmLock:
-		return isAppFile(p, base) && size <= captureDatabaseMax, true
+		return strings.HasSuffix(p, npm.HiddenLock) && npm.IsAppFile(p, npm.HiddenLock) && size <= captureDatabaseMax, true
+	case npm.Lock, npm.Shrinkwrap, npm.PnpmLock:
+		return npm.IsAppFile(p, base) && size <= captureDatabaseMax, true
 	case "lock.yaml":
-		return strings.HasSuffix(p, pnpmHiddenLock) && isAppFile(p, pnpmHiddenLock) && size <= captureDatabaseMax, true
-	case npmPackageJSON:
-		return isAppFile(p, base) && size <= captureManifestMax, true
+		return strings.HasSuffix(p, npm.PnpmHiddenLock) && npm.IsAppFile(p, npm.PnpmHiddenLock) && size <= captureDatabaseMax, true
+	case npm.PackageJSON:
+		return npm.IsAppFile(p, base) && size <= captureManifestMax, true
 	}
 	if strings.HasPrefix(p, dpkg.InfoDir) {
 		return strings.HasSuffix(base, ".list") && size <= captureListMax, true
@@ -61,5 +62,5 @@ func Wants(p string, size int64) (want, ok bool) {
 func WriteCaptureTables(w io.Writer) {
 	fmt.Fprintf(w, "db %s %s %s %s %d %d %d\n", dpkg.Status, dpkg.StatusDir, dpkg.InfoDir, apk.Installed,
 		captureDatabaseMax, captureListMax, captureManifestMax)
-	fmt.Fprintf(w, "npm %s %s %s %s pnpm %s %s\n", npmHiddenLock, npmLock, npmShrinkwrap, npmPackageJSON, pnpmLock, pnpmHiddenLock)
+	fmt.Fprintf(w, "npm %s %s %s %s pnpm %s %s\n", npm.HiddenLock, npm.Lock, npm.Shrinkwrap, npm.PackageJSON, npm.PnpmLock, npm.PnpmHiddenLock)
 }

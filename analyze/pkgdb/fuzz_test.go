@@ -8,6 +8,8 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/apk"
 	"github.com/imgdiff/imgdiff/analyze/dpkg"
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/analyze/npm"
+	"github.com/imgdiff/imgdiff/analyze/python"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -83,7 +85,7 @@ func FuzzPythonRecord(f *testing.F) {
 	f.Add([]byte("\"quoted,name\",x,1\n\"unterminated\n,,\n/abs/path,,\n"), []byte("Name: \nVersion:\n"))
 	const distInfo = "usr/lib/python3/site-packages/requests-2.31.0.dist-info"
 	f.Fuzz(func(t *testing.T, record, metadata []byte) {
-		found := readPython(map[string][]byte{distInfo + "/RECORD": record, distInfo + "/METADATA": metadata})
+		found := python.ReadPackages(map[string][]byte{distInfo + "/RECORD": record, distInfo + "/METADATA": metadata})
 		if len(found) != 1 {
 			t.Fatalf("%d packages from one dist-info", len(found))
 		}
@@ -106,7 +108,7 @@ func FuzzNpmLock(f *testing.F) {
 	f.Add([]byte(`{"devDependencies":{"typescript":"^5","../../etc":"1","":"2"},"dependencies":{"express":"4"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		contents := map[string][]byte{"app/package-lock.json": body, "srv/package.json": body}
-		for _, p := range readNpm(contents) {
+		for _, p := range npm.ReadPackages(contents) {
 			app, _, _ := strings.Cut(p.Location, "/")
 			checkOwnedDir(t, p, app+"/node_modules")
 		}
@@ -139,7 +141,7 @@ func FuzzPnpmLock(f *testing.F) {
 		fs.Files = append(fs.Files, model.File{Entry: index.Entry{Path: d, Kind: index.Dir}})
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, p := range readPnpm(map[string][]byte{"app/pnpm-lock.yaml": body}, fs) {
+		for _, p := range npm.ReadPnpmPackages(map[string][]byte{"app/pnpm-lock.yaml": body}, fs) {
 			checkOwnedDir(t, p, store)
 			if p.Manager != "pnpm" || p.Version == "" {
 				t.Fatalf("package %+v", p.Package)

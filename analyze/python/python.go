@@ -1,10 +1,14 @@
-package pkgdb
+// Package python owns the Python databases of installed distributions:
+// the files each distribution's dist-info RECORD lists (ReadPackages),
+// named by its METADATA. It is pure: bytes in, values out.
+package python
 
 import (
 	"bytes"
 	"encoding/csv"
 	"io"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 
@@ -12,12 +16,12 @@ import (
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
-// readPython reads the dist-info directories of installed Python
+// ReadPackages reads the dist-info directories of installed Python
 // distributions: RECORD lists every installed file (relative to the
 // directory holding the dist-info, often site-packages), METADATA names
 // the distribution. Debian's python3-* packages ship no RECORD; dpkg owns
 // their files.
-func readPython(contents map[string][]byte) []*model.FoundPackage {
+func ReadPackages(contents map[string][]byte) []*model.FoundPackage {
 	var out []*model.FoundPackage
 	for _, k := range slices.Sorted(maps.Keys(contents)) {
 		distInfo, ok := strings.CutSuffix(k, "/RECORD")
@@ -89,4 +93,17 @@ func parentDir(p string) string {
 		return p[:i]
 	}
 	return "."
+}
+
+// lines calls fn for each line of b, without the trailing "\r\n" or "\n".
+func lines(b []byte, fn func(line string)) {
+	for line := range strings.Lines(string(b)) {
+		fn(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
+	}
+}
+
+// canonicalJoin joins a relative path from a database to the directory it
+// is relative to, clamped to the image root.
+func canonicalJoin(dir, rel string) string {
+	return index.Canonical(path.Join(dir, rel))
 }

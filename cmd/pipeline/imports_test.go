@@ -125,7 +125,7 @@ var (
 	// stdlibOnly read package databases and configs with the standard
 	// library, analyze's own packages and layers/index alone: no
 	// third-party parser.
-	stdlibOnly = []string{module + "/analyze/pkggraph", module + "/analyze/dpkg", module + "/analyze/apk", module + "/analyze/rpm"}
+	stdlibOnly = []string{module + "/analyze/pkggraph", module + "/analyze/dpkg", module + "/analyze/apk", module + "/analyze/rpm", module + "/analyze/python"}
 	sources    = []string{module + "/layers/dockerarchive", module + "/layers/ocilayout", module + "/layers/registry", module + "/layers/engine", module + "/layers/snapshot"}
 	shared     = []string{module + "/layers/source", module + "/layers/internal/store", module + "/layers/index", module + "/layers/internal/codec"}
 	// pureForbidden are what analyze never imports: I/O, the sources, the

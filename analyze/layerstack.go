@@ -60,7 +60,7 @@ type stack struct {
 	table  []uint32
 	filled int
 	seed   maphash.Seed
-	hidden []HiddenFile
+	hidden []model.HiddenFile
 	// links holds the hard links of each layer by target path, so that a
 	// removed target can hand its bytes to a link that survives.
 	links map[linkKey][]nodeID
@@ -305,7 +305,7 @@ func (s *stack) hide(id nodeID, by int, how string) {
 		if heir := s.survivingLink(id, p); heir != noNode {
 			s.node(heir).bytes += n.bytes
 		} else {
-			s.hidden = append(s.hidden, HiddenFile{Path: p, Size: n.bytes, Layer: int(n.layer), By: by, How: how})
+			s.hidden = append(s.hidden, model.HiddenFile{Path: p, Size: n.bytes, Layer: int(n.layer), By: by, How: how})
 		}
 	}
 	if n.isDir() {
@@ -361,7 +361,7 @@ func (s *stack) sortedChildren(id nodeID) ([]child, int) {
 // listing points at the layers' entries (and at s.implied) rather than
 // copying them: 4 bytes a file, allocated at its exact length (it is
 // kept as long as the image is).
-func (s *stack) flatten() *FS {
+func (s *stack) flatten() *model.FS {
 	s.table = nil // not needed any more: let it go before the listing
 	ents := make([]uint32, 0, s.live)
 	entries := make([][]index.Entry, len(s.layers))

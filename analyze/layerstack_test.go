@@ -50,10 +50,10 @@ func TestFSOrder(t *testing.T) {
 }
 
 func TestMatchPaths(t *testing.T) {
-	files := func(paths ...string) *FS {
-		out := &FS{}
+	files := func(paths ...string) *model.FS {
+		out := &model.FS{}
 		for _, p := range paths {
-			out.Append(File{Entry: index.Entry{Path: p, Kind: index.File}})
+			out.Append(model.File{Entry: index.Entry{Path: p, Kind: index.File}})
 		}
 		return out
 	}

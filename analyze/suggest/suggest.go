@@ -121,7 +121,10 @@ var ErrInput = errors.New("suggest: bad input")
 
 // stateDirs are written by package managers and the dynamic linker: the
 // final stage's own install writes them again, so they are never copied.
-var stateDirs = []string{"var/lib/dpkg", "var/lib/apt", "var/cache", "var/log", "lib/apk", "etc/apk", "etc/ld.so.cache", "tmp", "run", "var/tmp"}
+// rpm keeps its database in var/lib/rpm (usr/lib/sysimage/rpm on Fedora
+// and SUSE), dnf and yum their history beside it (dnf5: libdnf5).
+var stateDirs = []string{"var/lib/dpkg", "var/lib/apt", "var/cache", "var/log", "lib/apk", "etc/apk", "etc/ld.so.cache", "tmp", "run", "var/tmp",
+	"var/lib/rpm", "usr/lib/sysimage/rpm", "var/lib/dnf", "var/lib/yum", "usr/lib/sysimage/libdnf5", "usr/lib/sysimage/dnf"}
 
 // buildOnlyEnv are ENV keys that only steer a build.
 var buildOnlyEnv = map[string]bool{
@@ -215,6 +218,7 @@ type state struct {
 	closure     map[string]bool
 
 	managers    map[string]bool
+	rpmTool     int // the rpmTools entry an rpm-family final stage installs with
 	runtimePkgs []string
 	pkgReasons  []string
 	pkgBytes    int64
@@ -299,8 +303,13 @@ func (s *state) pkgManaged(i int) (model.Package, bool) {
 		return model.Package{}, false
 	}
 	p := s.cl.Packages[o]
-	return p, p.Manager == "dpkg" || p.Manager == "apk"
+	return p, systemManager(p.Manager)
 }
+
+// systemManager reports whether a package database is a distribution's
+// (dpkg, apk, rpm): its packages are installed again by the final stage's
+// package manager, never copied file by file.
+func systemManager(m string) bool { return m == "dpkg" || m == "apk" || m == "rpm" }
 
 // selectFiles decides, file by file, what the final stage copies.
 func (s *state) selectFiles() {
@@ -598,7 +607,7 @@ func (s *state) selectPackages() {
 	byName := map[string]int{}
 	s.managers = map[string]bool{}
 	for i, p := range s.cl.Packages {
-		if p.Manager == "dpkg" || p.Manager == "apk" {
+		if systemManager(p.Manager) {
 			byName[p.Name] = i
 			s.managers[p.Manager] = true
 		}
@@ -666,7 +675,7 @@ func (s *state) selectPackages() {
 	var tools []flagged
 	var unsure []string // kept because a script the container runs was not read
 	for _, p := range s.cl.Packages {
-		if (p.Manager != "dpkg" && p.Manager != "apk") || !s.appStep[p.Step] {
+		if !systemManager(p.Manager) || !s.appStep[p.Step] {
 			continue
 		}
 		if p.Rule == analyze.RuleRunTimeTool {
@@ -796,7 +805,7 @@ func (s *state) keepRecommended(add func(name, why string)) {
 // named name.
 func (s *state) pkgIndex(name string) (int, bool) {
 	for i, p := range s.cl.Packages {
-		if p.Name == name && (p.Manager == "dpkg" || p.Manager == "apk") {
+		if p.Name == name && systemManager(p.Manager) {
 			return i, true
 		}
 	}
@@ -987,6 +996,7 @@ func (s *state) chooseBase() {
 		s.baseWhy = fmt.Sprintf("the JRE variant of the original base %s", orig)
 	}
 	s.userBase()
+	s.pickRpmTool()
 	if s.base == orig && s.in.RuntimeBase == nil {
 		s.askToolchainBase(orig)
 	}

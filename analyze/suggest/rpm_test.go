@@ -204,16 +204,18 @@ func TestRpmBaseWithoutInstallerIsAsked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "has no dnf, microdnf or yum") }) {
+	if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "has no dnf, microdnf, yum or zypper") }) {
 		t.Errorf("the missing installer is not asked about: %q", got.Questions)
 	}
 }
 
-// microdnf (UBI minimal) and yum get their own lines.
+// microdnf (UBI minimal), yum (RHEL 7) and zypper (SUSE) get their own
+// lines.
 func TestRpmInstallerOfTheBase(t *testing.T) {
 	for _, tt := range []struct{ bin, want string }{
 		{"usr/bin/microdnf", "RUN microdnf install -y --setopt=install_weak_deps=0 --nodocs python3 zlib \\\n    && microdnf clean all\n"},
 		{"usr/bin/yum", "RUN yum install -y --setopt=tsflags=nodocs python3 zlib \\\n    && yum clean all && rm -rf /var/cache/yum\n"},
+		{"usr/bin/zypper", "RUN zypper --non-interactive install --no-recommends python3 zlib \\\n    && zypper clean --all\n"},
 	} {
 		fx := rpmFixture(t, []string{"python3", "/src/run.py"})
 		files := slices.DeleteFunc(slices.Clone(fx.history[0].files), func(f ffile) bool { return strings.HasPrefix(f.path, "usr/bin/dnf") })
@@ -226,4 +228,46 @@ func TestRpmInstallerOfTheBase(t *testing.T) {
 			t.Errorf("%s: no line %q:\n%s", tt.bin, tt.want, got.Dockerfile)
 		}
 	}
+}
+
+// On a Debian image, an rpm database holds what rpm -i put there: apt
+// cannot install it again, so its files are copied as the build's, never
+// left behind or named in apt-get's line.
+func TestRpmOnDebianIsCopied(t *testing.T) {
+	st := status([2]string{"libc6", ""}, [2]string{"dash", "libc6"})
+	fx := fixture{
+		ref: "agent:single",
+		dockerfile: writeDockerfile(t, `FROM debian:bookworm-slim
+COPY vendor-agent.rpm /tmp/
+RUN rpm -i --nodeps /tmp/vendor-agent.rpm && rm /tmp/vendor-agent.rpm
+CMD ["/opt/vendor/bin/agent"]
+`),
+		status: st,
+		pkgs:   append(append([]pkgdef{}, basePkgs...), pkgdef{name: "vendor-agent", manager: "rpm"}),
+		history: []step{
+			debianBase(st),
+			{createdBy: "COPY vendor-agent.rpm /tmp/ # buildkit", files: []ffile{{path: "tmp", kind: index.Dir}}},
+			{createdBy: run("rpm -i --nodeps /tmp/vendor-agent.rpm && rm /tmp/vendor-agent.rpm"), files: []ffile{
+				{path: "opt/vendor/bin/agent", size: 4_000_000, pkg: "vendor-agent", mode: 0o755},
+				{path: "opt/vendor/etc/agent.conf", size: 2_000, pkg: "vendor-agent"},
+				{path: "var/lib/rpm/rpmdb.sqlite", size: 100_000},
+			}},
+			{createdBy: `CMD ["/opt/vendor/bin/agent"]`, empty: true},
+		},
+		config: model.Config{Cmd: []string{"/opt/vendor/bin/agent"}},
+		elf:    map[string]ELF{"opt/vendor/bin/agent": {}},
+	}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"/opt/vendor/bin/agent", "/opt/vendor/etc/agent.conf"} {
+		if !copied(got.Copies, c) {
+			t.Errorf("%s is not copied: %v\n%s", c, got.Copies, got.Dockerfile)
+		}
+	}
+	if slices.Contains(got.Packages, "vendor-agent") || strings.Contains(got.Dockerfile, "install -y --no-install-recommends vendor-agent") {
+		t.Errorf("the rpm package is installed with apt:\n%s", got.Dockerfile)
+	}
+	checkParses(t, got.Dockerfile)
 }

@@ -218,7 +218,8 @@ type state struct {
 	closure     map[string]bool
 
 	managers    map[string]bool
-	rpmTool     int // the rpmTools entry an rpm-family final stage installs with
+	rpmTool     int   // the rpmTools entry an rpm-family final stage installs with
+	rpmFamily   *bool // rpm is the image's package manager (systemManager), once known
 	runtimePkgs []string
 	pkgReasons  []string
 	pkgBytes    int64
@@ -303,13 +304,35 @@ func (s *state) pkgManaged(i int) (model.Package, bool) {
 		return model.Package{}, false
 	}
 	p := s.cl.Packages[o]
-	return p, systemManager(p.Manager)
+	return p, s.systemManager(p.Manager)
 }
 
-// systemManager reports whether a package database is a distribution's
+// systemManager reports whether a package database is the distribution's
 // (dpkg, apk, rpm): its packages are installed again by the final stage's
-// package manager, never copied file by file.
-func systemManager(m string) bool { return m == "dpkg" || m == "apk" || m == "rpm" }
+// package manager, never copied file by file. rpm's is only when the
+// image has no dpkg or apk packages: on a Debian or Alpine image an rpm
+// database holds what rpm -i or alien put there, which apt and apk cannot
+// install again, so those files are copied as the build's.
+func (s *state) systemManager(m string) bool {
+	if m == "rpm" {
+		if s.rpmFamily == nil {
+			fam := false
+			for _, p := range s.cl.Packages {
+				switch p.Manager {
+				case "dpkg", "apk":
+					fam = false
+					s.rpmFamily = &fam
+					return false
+				case "rpm":
+					fam = true
+				}
+			}
+			s.rpmFamily = &fam
+		}
+		return *s.rpmFamily
+	}
+	return m == "dpkg" || m == "apk"
+}
 
 // selectFiles decides, file by file, what the final stage copies.
 func (s *state) selectFiles() {
@@ -607,7 +630,7 @@ func (s *state) selectPackages() {
 	byName := map[string]int{}
 	s.managers = map[string]bool{}
 	for i, p := range s.cl.Packages {
-		if systemManager(p.Manager) {
+		if s.systemManager(p.Manager) {
 			byName[p.Name] = i
 			s.managers[p.Manager] = true
 		}
@@ -675,7 +698,7 @@ func (s *state) selectPackages() {
 	var tools []flagged
 	var unsure []string // kept because a script the container runs was not read
 	for _, p := range s.cl.Packages {
-		if !systemManager(p.Manager) || !s.appStep[p.Step] {
+		if !s.systemManager(p.Manager) || !s.appStep[p.Step] {
 			continue
 		}
 		if p.Rule == analyze.RuleRunTimeTool {
@@ -805,7 +828,7 @@ func (s *state) keepRecommended(add func(name, why string)) {
 // named name.
 func (s *state) pkgIndex(name string) (int, bool) {
 	for i, p := range s.cl.Packages {
-		if p.Name == name && systemManager(p.Manager) {
+		if p.Name == name && s.systemManager(p.Manager) {
 			return i, true
 		}
 	}

@@ -414,7 +414,7 @@ func (s *state) pythonOutsideVenv() string {
 func (s *state) toolsLeft() ([]string, int64) {
 	bytes := map[string]int64{}
 	for _, p := range s.cl.Packages {
-		if systemManager(p.Manager) {
+		if s.systemManager(p.Manager) {
 			bytes[p.Name] += p.Bytes
 		}
 	}
@@ -435,7 +435,7 @@ func (s *state) depsLeft() ([]string, int64) {
 	var names []string
 	var n int64
 	for _, p := range s.cl.Packages {
-		if systemManager(p.Manager) && (p.Category == "" || p.Category == model.Docs) && s.appStep[p.Step] && !s.closure[p.Name] {
+		if s.systemManager(p.Manager) && (p.Category == "" || p.Category == model.Docs) && s.appStep[p.Step] && !s.closure[p.Name] {
 			names = append(names, p.Name)
 			n += p.Bytes
 		}
@@ -1091,12 +1091,14 @@ func (s *state) rpmOnly() bool {
 // prefers them, with the line each gets: weak dependencies (Recommends)
 // off, as --no-install-recommends for apt; no documentation; the caches
 // and repository metadata removed in the same layer. yum (RHEL 7) knows
-// no weak dependencies and takes nodocs as a transaction flag.
+// no weak dependencies and takes nodocs as a transaction flag; zypper
+// (SUSE) installs recommends unless told.
 var rpmTools = []struct{ path, line string }{
 	{"usr/bin/dnf", "dnf install -y --setopt=install_weak_deps=0 --nodocs %s \\\n    && dnf clean all && rm -rf /var/cache/dnf /var/cache/libdnf5"},
 	{"usr/bin/dnf5", "dnf5 install -y --setopt=install_weak_deps=0 --nodocs %s \\\n    && dnf5 clean all && rm -rf /var/cache/libdnf5"},
 	{"usr/bin/microdnf", "microdnf install -y --setopt=install_weak_deps=0 --nodocs %s \\\n    && microdnf clean all"},
 	{"usr/bin/yum", "yum install -y --setopt=tsflags=nodocs %s \\\n    && yum clean all && rm -rf /var/cache/yum"},
+	{"usr/bin/zypper", "zypper --non-interactive install --no-recommends %s \\\n    && zypper clean --all"},
 }
 
 // pickRpmTool chooses the installer of an rpm-family final stage: the
@@ -1129,7 +1131,7 @@ func (s *state) pickRpmTool() {
 			return
 		}
 	}
-	s.ask(fmt.Sprintf("the final stage's base %s has no dnf, microdnf or yum to install %s with: the line uses dnf; install them as the original build did", s.base, listNames(pk, 8)))
+	s.ask(fmt.Sprintf("the final stage's base %s has no dnf, microdnf, yum or zypper to install %s with: the line uses dnf; install them as the original build did", s.base, listNames(pk, 8)))
 }
 
 // rpmInstallLine installs pk with the installer pickRpmTool chose.

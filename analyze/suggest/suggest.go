@@ -314,24 +314,14 @@ func (s *state) pkgManaged(i int) (model.Package, bool) {
 // database holds what rpm -i or alien put there, which apt and apk cannot
 // install again, so those files are copied as the build's.
 func (s *state) systemManager(m string) bool {
-	if m == "rpm" {
-		if s.rpmFamily == nil {
-			fam := false
-			for _, p := range s.cl.Packages {
-				switch p.Manager {
-				case "dpkg", "apk":
-					fam = false
-					s.rpmFamily = &fam
-					return false
-				case "rpm":
-					fam = true
-				}
-			}
-			s.rpmFamily = &fam
-		}
-		return *s.rpmFamily
+	if m != "rpm" {
+		return m == "dpkg" || m == "apk"
 	}
-	return m == "dpkg" || m == "apk"
+	if s.rpmFamily == nil {
+		fam := !slices.ContainsFunc(s.cl.Packages, func(p model.Package) bool { return p.Manager == "dpkg" || p.Manager == "apk" })
+		s.rpmFamily = &fam
+	}
+	return *s.rpmFamily
 }
 
 // selectFiles decides, file by file, what the final stage copies.

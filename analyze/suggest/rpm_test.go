@@ -157,6 +157,33 @@ func TestRpmFinalStageInstalls(t *testing.T) {
 	checkParses(t, got.Dockerfile)
 }
 
+// A repository the build added (a vendor's .repo file) is copied from
+// the build stage before the final stage's install, which may need a
+// package from it; the copy's layer counts in the prediction.
+func TestRpmBuildRepositoriesBeforeTheInstall(t *testing.T) {
+	fx := rpmFixture(t, []string{"python3", "/src/run.py"})
+	fx.history[0].files = append(fx.history[0].files, ffile{path: "etc/yum.repos.d/fedora.repo", size: 1_000, pkg: "dnf5"})
+	fx.history[1].files = append(fx.history[1].files, ffile{path: "etc/yum.repos.d/vendor.repo", size: 300})
+	before, err := Suggest(rpmFixture(t, []string{"python3", "/src/run.py"}).build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\nCOPY --from=build /etc/yum.repos.d /etc/yum.repos.d\nRUN dnf install -y "
+	if !strings.Contains(got.Dockerfile, want) {
+		t.Errorf("the repositories are not copied before the install:\n%s", got.Dockerfile)
+	}
+	// The base's fedora.repo (1,000), vendor.repo copied with the
+	// build's files (300), and both again in the copy's layer.
+	if d := got.Prediction.Predicted - before.Prediction.Predicted; d != 1_000+300+1_300 {
+		t.Errorf("the repositories add %d bytes to the prediction, want 2600", d)
+	}
+	checkParses(t, got.Dockerfile)
+}
+
 // A dynamic binary whose needs are a few libraries gets scratch, the
 // loader and its DT_NEEDED closure, found through the rpm packages that
 // own them, as on Debian.

@@ -218,8 +218,9 @@ type state struct {
 	closure     map[string]bool
 
 	managers    map[string]bool
-	rpmTool     int   // the rpmTools entry an rpm-family final stage installs with
-	rpmFamily   *bool // rpm is the image's package manager (systemManager), once known
+	rpmTool     int      // the rpmTools entry an rpm-family final stage installs with
+	rpmFamily   *bool    // rpm is the image's package manager (systemManager), once known
+	repoDirs    []string // repository directories the build wrote, copied before the install
 	runtimePkgs []string
 	pkgReasons  []string
 	pkgBytes    int64

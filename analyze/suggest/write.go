@@ -270,6 +270,10 @@ func (s *state) write() string {
 				w("#   %s", r)
 			}
 		}
+		for _, d := range s.repoDirs {
+			w("# the build configured package repositories here: the install needs them")
+			w("COPY --from=%s /%s /%s", s.buildName(), d, d)
+		}
 		w("%s", s.installLine(pk))
 	}
 	env := s.carriedEnv()
@@ -1125,6 +1129,7 @@ func (s *state) pickRpmTool() {
 	if rb := s.in.RuntimeBase; rb != nil && rb.FS != nil {
 		has = func(p string) bool { return resolveIn(rb.FS, p) >= 0 }
 	}
+	s.repoCopies()
 	for i, t := range rpmTools {
 		if has(t.path) {
 			s.rpmTool = i
@@ -1132,6 +1137,32 @@ func (s *state) pickRpmTool() {
 		}
 	}
 	s.ask(fmt.Sprintf("the final stage's base %s has no dnf, microdnf, yum or zypper to install %s with: the line uses dnf; install them as the original build did", s.base, listNames(pk, 8)))
+}
+
+// rpmRepoDirs hold what dnf, yum and zypper read to find packages: the
+// repository definitions, their signing keys, dnf's variables.
+var rpmRepoDirs = []string{"etc/yum.repos.d", "etc/pki/rpm-gpg", "etc/dnf/vars", "etc/zypp/repos.d"}
+
+// repoCopies finds the repository directories the build's own steps
+// wrote to (a vendor's .repo file, an epel-release install): the final
+// stage's install may need a package from them, so each is copied from
+// the build stage before it. The copy is a layer of its own over the
+// base's: its bytes are added to the prediction in full.
+func (s *state) repoCopies() {
+	for _, d := range rpmRepoDirs {
+		var bytes int64
+		wrote := false
+		for i, f := range s.img.FS.Files {
+			if f.Kind != index.Dir && under(f.Path, d) {
+				bytes += f.Bytes
+				wrote = wrote || s.appStep[s.stepOfFile(i)]
+			}
+		}
+		if wrote {
+			s.repoDirs = append(s.repoDirs, d)
+			s.dupBytes += bytes
+		}
+	}
 }
 
 // rpmInstallLine installs pk with the installer pickRpmTool chose.

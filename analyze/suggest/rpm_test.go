@@ -184,6 +184,28 @@ func TestRpmBuildRepositoriesBeforeTheInstall(t *testing.T) {
 	checkParses(t, got.Dockerfile)
 }
 
+// A Python module the app imports brings the rpm package whose
+// site-packages holds it (Fedora's python3-flask), though no asked-for
+// record names it; an rpm package of Python nobody imports stays behind.
+func TestRpmPythonImports(t *testing.T) {
+	fx := rpmFixture(t, []string{"python3", "/src/run.py"})
+	fx.pkgs = append(fx.pkgs, pkgdef{name: "python3-flask", manager: "rpm"}, pkgdef{name: "python3-requests", manager: "rpm"})
+	fx.history[1].files = append(fx.history[1].files,
+		ffile{path: "usr/lib/python3.12/site-packages/flask/__init__.py", size: 300_000, pkg: "python3-flask"},
+		ffile{path: "usr/lib/python3.12/site-packages/requests/__init__.py", size: 200_000, pkg: "python3-requests"})
+	fx.contents["src/run.py"] = "import os\nimport flask\n"
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Packages, []string{"python3", "python3-flask", "zlib"}) {
+		t.Errorf("packages %v, want [python3 python3-flask zlib]\n%s", got.Packages, got.Dockerfile)
+	}
+	if copied(got.Copies, "/usr/lib/python3.12/site-packages/requests/__init__.py") || copied(got.Copies, "/usr/lib/python3.12") {
+		t.Errorf("an rpm package's files are copied: %v", got.Copies)
+	}
+}
+
 // A dynamic binary whose needs are a few libraries gets scratch, the
 // loader and its DT_NEEDED closure, found through the rpm packages that
 // own them, as on Debian.

@@ -15,11 +15,11 @@ import (
 )
 
 // marinerRpmdb is a real rpm database (CBL-Mariner 2.0's rpmdb.sqlite,
-// pkggraph's test data): its requires/provides graph is what the
+// analyze/rpm's test data): its requires/provides graph is what the
 // prediction follows from the packages the final stage installs.
 func marinerRpmdb(t *testing.T) string {
 	t.Helper()
-	gz, err := os.ReadFile(filepath.Join("..", "pkggraph", "testdata", "rpm", "cbl-mariner-2.0-rpmdb.sqlite.gz"))
+	gz, err := os.ReadFile(filepath.Join("..", "rpm", "testdata", "cbl-mariner-2.0-rpmdb.sqlite.gz"))
 	if err != nil {
 		t.Fatal(err)
 	}

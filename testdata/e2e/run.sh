@@ -701,16 +701,24 @@ stop() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# cleanup runs on every exit. It must run to its end whatever fails on the
+# way: errexit (set -e) still holds inside an EXIT trap, so one failing
+# command here (a kill of a background job that already finished: the act
+# install is done by the time the tests fail) would end the script with the
+# daemons still up and no timings. So errexit (and nounset) are off here, and every step
+# tolerates what it finds.
 cleanup() {
 	local rc=$? start
+	set +eu
 	trap - EXIT INT TERM
 	start=$(now_ms)
 	# A phase that failed (or was interrupted) still gets its line.
-	[[ -n $CURRENT_PHASE ]] &&
+	if [[ -n $CURRENT_PHASE ]]; then
 		PHASES+=("$(printf '%-12s %8s (failed)' "$CURRENT_PHASE" "$(secs $((start - PHASE_START)))")")
+	fi
 	log "== cleanup"
-	[[ -n $HOLD_PID ]] && kill "$HOLD_PID" 2>/dev/null
-	[[ -n $ACT_INSTALL_PID ]] && kill "$ACT_INSTALL_PID" 2>/dev/null
+	stop "$HOLD_PID" hold
+	stop "$ACT_INSTALL_PID" "go install act"
 	stop "$REGISTRY_PID" registry
 	stop "$PODMAN_PID" podman
 	stop "$DOCKERD_PID" dockerd
@@ -740,7 +748,7 @@ cleanup() {
 	log "total ${total}s"
 	if ((rc == 0)); then log "PASS"; else log "FAIL (exit $rc)"; fi
 	# Last, alone on its line: how many tests and subtests passed.
-	[[ -n $SUMMARY ]] && printf 'e2e: %s\n' "$SUMMARY"
+	if [[ -n $SUMMARY ]]; then printf 'e2e: %s\n' "$SUMMARY"; fi
 	exit "$rc"
 }
 

@@ -44,7 +44,7 @@ func Classify(img *Image, r *rules.Rules) *Classification {
 	for _, p := range found {
 		r.ClassifyPackage(p)
 	}
-	graphFindings, graphWarnings := graphEvidence(img, found, graphs, graphErr)
+	graphFindings, graphWarnings := graphEvidence(img, r, found, graphs, graphErr)
 	owned := newOwnership(img.FS, found)
 
 	content := func(p string) ([]byte, bool) {

@@ -442,10 +442,12 @@ func DecodeLimit(payload []byte, maxPaths int64) (*index.Layer, int64, error) {
 }
 
 // DefaultPathBytes bounds the decoded paths and links of a payload of n
-// bytes: 32 times the payload, and at least 64 MiB. Real layers' prefix
-// coding shrinks paths 2 to 5 times (tar paths come in directory order,
-// each sharing its directory with the one before).
-func DefaultPathBytes(n int) int64 { return max(int64(n)*32, 64<<20) }
+// bytes: 16 times the payload, at least 64 MiB and at most 2 GiB (ten
+// million paths of 200 bytes). Real layers' prefix coding shrinks paths 2
+// to 5 times (tar paths come in directory order, each sharing its
+// directory with the one before). A cache or fleet store entry's payload
+// may be 1 GiB, which a few MB of zstd can claim: without the cap, 16 GiB.
+func DefaultPathBytes(n int) int64 { return min(max(int64(n)*16, 64<<20), 2<<30) }
 
 // ErrCorrupt is the error of a payload or header that is not what was
 // written.

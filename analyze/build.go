@@ -210,11 +210,11 @@ func countFiles(es []index.Entry) int {
 // finalELF are the ELF facts of the final filesystem fs of img, each read
 // from the layer that wrote the file; nil when no layer has any.
 func finalELF(img *index.Image, fs *FS) map[string]index.ELF {
-	any := false
+	read := false
 	for _, l := range img.Layers {
-		any = any || len(l.ELF) > 0
+		read = read || len(l.ELF) > 0
 	}
-	if !any {
+	if !read {
 		return nil
 	}
 	out := map[string]index.ELF{}

@@ -411,12 +411,31 @@ build() {
 	log=$LOGS/build-$app-$variant-$builder.log
 	args=(build --network host -f "$WORK/ctx-$app/Dockerfile.$variant" -t "$tag")
 	while read -r a; do args+=(--build-arg "$a"); done < <(build_args "$app")
+	# One retry: on a machine shared with other builds, the client's
+	# session with the daemon has dropped mid-build ("unexpected EOF")
+	# and apt mirrors time out; the retry reuses the cached steps. A
+	# build that fails twice fails the run.
+	local attempt
+	for attempt in 1 2; do
+		if build_once "$app" "$builder" "$log" "${args[@]}"; then
+			log "built $tag ($SECONDS s into the run)"
+			return 0
+		fi
+		((attempt == 1)) && { cp "$log" "$log.1"; log "build of $tag failed ($(tail -n 1 "$log")); retrying once"; }
+	done
+	show_log "$log"
+	die "build of $tag failed"
+}
+
+# build_once APP BUILDER LOG ARGS...: one docker build, its output in LOG.
+build_once() {
+	local app=$1 builder=$2 log=$3
+	shift 3
 	if [[ $builder == buildkit ]]; then
-		DOCKER_BUILDKIT=1 "$DOCKER" "${args[@]}" --progress plain "$WORK/ctx-$app" >"$log" 2>&1
+		DOCKER_BUILDKIT=1 "$DOCKER" "$@" --progress plain "$WORK/ctx-$app" >"$log" 2>&1
 	else
-		DOCKER_BUILDKIT=0 "$DOCKER" "${args[@]}" "$WORK/ctx-$app" >"$log" 2>&1
-	fi || { show_log "$log"; die "build of $tag failed"; }
-	log "built $tag ($SECONDS s into the run)"
+		DOCKER_BUILDKIT=0 "$DOCKER" "$@" "$WORK/ctx-$app" >"$log" 2>&1
+	fi
 }
 
 # build_all: each builder builds its IMAGES. The two builders do not share a layer cache, so they run side by side; within one builder,

@@ -104,12 +104,19 @@ func runSuggest(t *testing.T, spec imagetest.Image, df string) (string, suggestJ
 	if err := imagetest.WriteOCILayout(filepath.Join(dir, "app"), "latest", img); err != nil {
 		t.Fatal(err)
 	}
+	return runSuggestOn(t, "oci:"+filepath.Join(dir, "app"), df)
+}
+
+// runSuggestOn is runSuggest on an image already written, ref.
+func runSuggestOn(t *testing.T, ref, df string) (string, suggestJSON) {
+	t.Helper()
+	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ios, out, errOut := testIO(dir)
 	cmd := NewCmdSuggest(ios, nil)
-	cmd.SetArgs([]string{"oci:" + filepath.Join(dir, "app"), "--dockerfile", filepath.Join(dir, "Dockerfile"), "-o", "json", "--no-config"})
+	cmd.SetArgs([]string{ref, "--dockerfile", filepath.Join(dir, "Dockerfile"), "-o", "json", "--no-config"})
 	if err := cmd.ExecuteContext(context.Background()); err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
@@ -133,8 +140,8 @@ func finalStage(text string) string {
 // reads from the image: the final stage is FROM scratch with the binary
 // and a numeric USER, and installs nothing.
 func TestStaticGoBinaryGetsScratch(t *testing.T) {
-	spec, df := imagetest.BinaryApp(buildGo(t, "0"), "")
-	text, rep := runSuggest(t, spec, df)
+	_, _, df, ref := staticOriginal(t)
+	text, rep := runSuggestOn(t, ref, df)
 	final := finalStage(text)
 	if rep.Base != "scratch" || !strings.HasPrefix(final, "FROM scratch\n") {
 		t.Fatalf("base %q, final stage:\n%s", rep.Base, final)

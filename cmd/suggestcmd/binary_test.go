@@ -90,6 +90,7 @@ type suggestJSON struct {
 	Packages  []string
 	Copies    []string
 	Questions []string
+	raw       string // the whole JSON report
 }
 
 // runSuggest writes spec as an OCI layout with its Dockerfile and runs
@@ -127,6 +128,7 @@ func runSuggestOn(t *testing.T, ref, df string) (string, suggestJSON) {
 	if err := json.Unmarshal(errOut.Bytes(), &rep); err != nil {
 		t.Fatalf("%v: %s", err, errOut)
 	}
+	rep.raw = errOut.String()
 	return out.String(), rep
 }
 

@@ -310,10 +310,10 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 	}
 	for i := range walked {
 		g.Go(func() error {
-			// Nothing reads the index after Build and finalELF but the
-			// final filesystem, which points into its layers' entries:
-			// drop the rest (whiteouts, captured bodies, ELF facts)
-			// before Classify allocates its per-file lists.
+			// Nothing reads the index after Build but the final
+			// filesystem, which points into its layers' entries: drop
+			// the rest (whiteouts, captured bodies, ELF facts) before
+			// Classify allocates its per-file lists.
 			w := walked[i]
 			walked[i] = nil
 			t0 := time.Now()
@@ -321,11 +321,8 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 			if err != nil {
 				return fmt.Errorf("%s: %w", refs[i], err)
 			}
+			configELF(img, scripts)
 			dropBinaryScripts(img, scripts)
-			var elf map[string]index.ELF
-			if o.RunFacts {
-				elf = finalELF(w, img)
-			}
 			if big {
 				// Build's stack (32 bytes a node) is garbage: collect it
 				// before Classify allocates its per-file lists.
@@ -345,7 +342,10 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 			t2 := time.Now()
 			class := analyze.Classify(img, o.Rules)
 			stages[i] = [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)}
-			out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes, ELF: elf}
+			out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes}
+			if o.RunFacts {
+				out[i].ELF = img.ELF
+			}
 			if o.KeepIndex {
 				out[i].Index, out[i].captureKey, out[i].provenance, out[i].secrets = w, ownKeys[i], imgs[i].Provenance, secrets
 			}

@@ -34,6 +34,9 @@ type fleetRegistry struct {
 	gets      map[string]int
 	layers    map[string]bool // the images' layer blobs
 	failBlobs atomic.Bool     // refuse GETs of layer blobs (configs still served)
+	// storeBlobGets counts GETs of blobs of the fleet/store repository
+	// (the entries and configs of a registry store's artifacts).
+	storeBlobGets atomic.Int64
 }
 
 func newFleetRegistry(t *testing.T) *fleetRegistry {
@@ -53,6 +56,9 @@ func newFleetRegistry(t *testing.T) *fleetRegistry {
 			fr.mu.Lock()
 			fr.gets[d]++
 			fr.mu.Unlock()
+			if strings.HasPrefix(r.URL.Path, "/v2/fleet/store/blobs/") {
+				fr.storeBlobGets.Add(1)
+			}
 		}
 		reg.ServeHTTP(w, r)
 	}))
@@ -193,13 +199,40 @@ func TestFleetScanAndReport(t *testing.T) {
 	}
 	fr.mu.Unlock()
 
-	// A second run finds everything stored and reads nothing.
+	// A second run finds everything stored and reads nothing: no layer
+	// blob, and no entry either (the store is asked whether each exists).
+	fr.mu.Lock()
+	clear(fr.gets)
+	fr.mu.Unlock()
+	fr.storeBlobGets.Store(0)
 	again, err := Scan(ctx, ScanOptions{Open: fleetOptions().Open, Store: store, Shard: 0, Shards: 1}, refs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if again.Walked != 0 || again.Stored != 5 {
 		t.Errorf("re-run walked %d, found %d stored; want 0 and 5", again.Walked, again.Stored)
+	}
+	fr.mu.Lock()
+	for d := range layerDigests {
+		if fr.gets[d] != 0 {
+			t.Errorf("re-run fetched layer blob %s %d times, want 0", d, fr.gets[d])
+		}
+	}
+	fr.mu.Unlock()
+	if n := fr.storeBlobGets.Load(); n != 0 {
+		t.Errorf("re-run of a fully stored fleet fetched %d store blobs, want 0", n)
+	}
+	// --verify reads each of the 6 entries whole (and nothing else of
+	// the store: the artifacts' configs are not read).
+	verified, err := Scan(ctx, ScanOptions{Open: fleetOptions().Open, Store: store, Shard: 0, Shards: 1, Verify: true}, refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if verified.Walked != 0 || verified.Stored != 5 {
+		t.Errorf("verifying re-run walked %d, found %d stored; want 0 and 5", verified.Walked, verified.Stored)
+	}
+	if n := fr.storeBlobGets.Load(); n != 6 {
+		t.Errorf("verifying re-run fetched %d store blobs, want the 6 entries", n)
 	}
 
 	fr.failBlobs.Store(true)

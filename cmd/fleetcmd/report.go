@@ -52,7 +52,7 @@ func NewCmdReport(ios *cmdutil.IOStreams, runF func(context.Context, *ReportOpti
 	}
 	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
 	addSelectFlags(cmd.Flags(), &opts.Select)
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown, json, csv or html (one self-contained page: a sortable table and a treemap of flagged bytes by repository)")
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown, json, csv or html (one self-contained page: a sortable table and treemaps of flagged bytes by repository and by category)")
 	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the report to `FILE` instead of stdout")
 	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
 	return cmd

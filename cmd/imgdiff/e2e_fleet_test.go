@@ -151,7 +151,13 @@ func TestE2EFleet(t *testing.T) {
 	env := setup(t)
 	reg := env.manifest.Registry
 	began := time.Now()
-	phase := func(name string, since time.Time) { t.Logf("%s: %.1fs", name, time.Since(since).Seconds()) }
+	// Each phase's wall time and the CPU time of the imgdiff processes it
+	// ran (the machine may be shared: CPU time says what CI pays).
+	var cpu time.Duration
+	phase := func(name string, since time.Time) {
+		t.Logf("%s: %.1fs, %.1fs of imgdiff CPU", name, time.Since(since).Seconds(), cpu.Seconds())
+		cpu = 0
+	}
 
 	// The images and their layer blobs, from the registry's own manifests.
 	layerSize := map[string]int64{}
@@ -213,7 +219,9 @@ func TestE2EFleet(t *testing.T) {
 	}
 	wait := func(what string, c *exec.Cmd, errOut *bytes.Buffer) {
 		t.Helper()
-		if err := c.Wait(); err != nil {
+		err := c.Wait()
+		cpu += c.ProcessState.UserTime() + c.ProcessState.SystemTime()
+		if err != nil {
 			t.Fatalf("%s: %v\n%s", what, err, errOut)
 		}
 		t.Logf("%s: %s", what, strings.TrimSpace(lastLine(errOut.String())))
@@ -237,6 +245,7 @@ func TestE2EFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmds[killed].Wait()
+	cpu += cmds[killed].ProcessState.UserTime() + cmds[killed].ProcessState.SystemTime()
 	p.slow.Store(nil)
 	for i, c := range cmds {
 		if i != killed {

@@ -106,7 +106,7 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 	}
 	r := afleet.Build(in)
 	if r.Total.Incomplete > 0 {
-		opts.IO.Errorf("warning: %d of %d images are incomplete: run `imgdiff fleet scan` on them first", r.Total.Incomplete, r.Total.Images)
+		opts.IO.Errorf("warning: %d of %d images are incomplete: run `imgdiff fleet scan` on them first (with --verify if their layers were scanned: an entry stored damaged is rewritten)", r.Total.Incomplete, r.Total.Images)
 	}
 	var gate *analyze.BudgetReport
 	if r.Total.BudgetFailed > 0 {

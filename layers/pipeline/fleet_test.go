@@ -8,6 +8,8 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -394,5 +396,59 @@ func TestShardOfStable(t *testing.T) {
 		if got := ShardOf(d, n); got != int(h%uint64(n)) {
 			t.Errorf("ShardOf(n=%d) = %d, want %d", n, got, h%uint64(n))
 		}
+	}
+}
+
+// An entry damaged after it was written still exists for a plain scan
+// (which reads no entry); the report, which reads and verifies it, names
+// its layer missing; a scan with Verify reads it, finds it damaged and
+// rewrites it.
+func TestFleetDamagedEntry(t *testing.T) {
+	ctx := context.Background()
+	fr := newFleetRegistry(t)
+	refs, _ := fleetImages(t, fr)
+	dir := t.TempDir()
+	store, err := fleet.OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := ScanOptions{Open: fleetOptions().Open, Store: store, Shard: 0, Shards: 1}
+	tiny := refs[3:] // team-b/tiny: one layer, one entry
+	if _, err := Scan(ctx, o, tiny); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "layers", "[0-9a-f]*"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("entry files %v (%v), want 1", files, err)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[0], data[:len(data)-4], 0o600); err != nil { // the checksum's end cut off
+		t.Fatal(err)
+	}
+	report := func() (missing int) {
+		t.Helper()
+		if err := FleetAnalyze(ctx, fleetOptions(), store, tiny, 5, func(fi FleetImage) error {
+			missing += len(fi.Missing)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return missing
+	}
+	if res, err := Scan(ctx, o, tiny); err != nil || res.Walked != 0 || res.Stored != 1 {
+		t.Fatalf("plain re-run: %+v, %v; want the damaged entry taken as stored", res, err)
+	}
+	if n := report(); n != 1 {
+		t.Fatalf("report: %d layers missing, want the damaged one", n)
+	}
+	o.Verify = true
+	if res, err := Scan(ctx, o, tiny); err != nil || res.Walked != 1 || res.Entries != 1 {
+		t.Fatalf("verifying re-run: %+v, %v; want the layer read again and its entry rewritten", res, err)
+	}
+	if n := report(); n != 0 {
+		t.Errorf("report after --verify: %d layers missing", n)
 	}
 }

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	afleet "github.com/imgdiff/imgdiff/analyze/fleet"
-	"github.com/imgdiff/imgdiff/layers/pipeline"
+	"github.com/imgdiff/imgdiff/cmd/pipeline"
 )
 
 // fleetProxy is a reverse proxy in front of the e2e registry that counts

@@ -25,7 +25,7 @@ func TestBrowserFleet(t *testing.T) {
 			c.Totals = append(c.Totals, model.CategoryTotal{Category: cat, Bytes: n})
 		}
 		return fleet.Input{Ref: repo + "@x", Repo: repo, Tag: "1",
-			Analysis: &analyze.Analysis{Image: &analyze.Image{Size: size}, Classification: c}}
+			Analysis: &analyze.Analysis{Image: &model.Image{Size: size}, Classification: c}}
 	}
 	r := fleet.Build([]fleet.Input{
 		img("team/small", 900e6, map[model.Category]int64{model.BuildTool: 60e6, model.Cache: 40e6, model.Docs: 500e6}),

@@ -971,3 +971,101 @@ func TestModesForUser(t *testing.T) {
 	}
 	checkParses(t, got.Dockerfile)
 }
+
+// toolchainFixture is a single-stage build FROM a golang-like toolchain
+// image (base-files 12.x; 300 MB of compiler the base brought, with the
+// CA certificates and libssl3), whose app needs libssl.so.3 from the base
+// and the sqlite3 it asked for (url-shortener, F6).
+func toolchainFixture() fixture {
+	fx := cFixture()
+	fx.status += "Package: base-files\nStatus: install ok installed\nVersion: 12.4+deb12u7\nArchitecture: amd64\n\n" +
+		status([2]string{"gcc-base", ""}, [2]string{"ca-certificates", ""}, [2]string{"libssl3", "libc6"}, [2]string{"sqlite3", "libc6"})
+	fx.pkgs = append(fx.pkgs, pkgdef{name: "base-files", manager: "dpkg"}, pkgdef{name: "gcc-base", manager: "dpkg", cat: model.BuildTool},
+		pkgdef{name: "ca-certificates", manager: "dpkg"}, pkgdef{name: "libssl3", manager: "dpkg"}, pkgdef{name: "sqlite3", manager: "dpkg"})
+	base := withLoader(debianBase(fx.status), fx.elf)
+	base.files = append(base.files,
+		ffile{path: "usr/libexec/gcc-base/cc1", size: 300_000_000, pkg: "gcc-base", cat: model.BuildTool, mode: 0o755},
+		ffile{path: "usr/local/go/bin/go", size: 20_000_000, cat: model.BuildTool, mode: 0o755},
+		ffile{path: "etc/ssl/certs/ca-certificates.crt", size: 200_000, pkg: "ca-certificates"},
+		ffile{path: "usr/lib/x86_64-linux-gnu/libssl.so.3", size: 6_000_000, pkg: "libssl3"})
+	fx.history[0] = base
+	fx.history[1].files = append(fx.history[1].files, ffile{path: "usr/bin/sqlite3", size: 1_500_000, pkg: "sqlite3", mode: 0o755})
+	fx.elf["usr/local/bin/wordfreq"] = ELF{Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libc.so.6", "libssl.so.3"}}
+	fx.elf["usr/lib/x86_64-linux-gnu/libssl.so.3"] = ELF{Needed: []string{"libc.so.6"}}
+	fx.elf["usr/bin/sqlite3"] = ELF{Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libc.so.6"}}
+	return fx
+}
+
+// slimFS is a Debian slim base as read: libc, its loader, a shell, apt.
+func slimFS() *model.FS {
+	fs := &model.FS{}
+	add := func(p string, kind index.Kind, link string, n int64) {
+		fs.Files = append(fs.Files, model.File{Entry: index.Entry{Path: p, Kind: kind, Link: link, Mode: 0o755}, Bytes: n})
+	}
+	for _, d := range []string{"bin", "usr", "usr/bin", "usr/lib", "usr/lib/x86_64-linux-gnu", "usr/lib64"} {
+		add(d, index.Dir, "", 0)
+	}
+	add("lib", index.Symlink, "usr/lib", 0)
+	add("lib64", index.Symlink, "usr/lib64", 0)
+	add("usr/lib/x86_64-linux-gnu/libc.so.6", index.File, "", 1_900_000)
+	add("usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", index.File, "", 210_000)
+	add("usr/lib64/ld-linux-x86-64.so.2", index.Symlink, "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", 0)
+	add("bin/dash", index.File, "", 100_000)
+	add("usr/bin/apt-get", index.File, "", 50_000)
+	sort.Slice(fs.Files, func(a, b int) bool { return model.ComparePaths(fs.Files[a].Path, fs.Files[b].Path) < 0 })
+	return fs
+}
+
+// A kept toolchain base names Debian's slim image of its release for the
+// command to read (RuntimeBaseHint); on that base, read, the final stage
+// installs what the app needs that the original base brought and the new
+// one lacks (libssl3 for the binary's DT_NEEDED, the CA certificates) with
+// what the build asked for (sqlite3), and not what it has (libc6); the
+// prediction counts them. A container that runs a file of the base no
+// package owns (golang's go command) gets no hint: no install brings it
+// back.
+func TestToolchainBaseSwitch(t *testing.T) {
+	fx := toolchainFixture()
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base == "scratch" || got.RuntimeBaseHint != "debian:bookworm-slim" {
+		t.Fatalf("base %s, hint %q; want the original base and the hint debian:bookworm-slim\n%s", got.Base, got.RuntimeBaseHint, got.Dockerfile)
+	}
+
+	in := fx.build(t)
+	slim := slimFS()
+	in.RuntimeBase = &RuntimeBase{Ref: "debian:bookworm-slim", FS: slim, Size: slim.Size(), Chosen: "chosen for the toolchain base"}
+	got, err = Suggest(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParses(t, got.Dockerfile)
+	if got.Base != "debian:bookworm-slim" || !strings.Contains(got.Dockerfile, "# the final stage: base debian:bookworm-slim, chosen for the toolchain base") {
+		t.Errorf("base %s, or the choice is not said:\n%s", got.Base, got.Dockerfile)
+	}
+	for _, p := range []string{"sqlite3", "libssl3", "ca-certificates"} {
+		if !slices.Contains(got.Packages, p) {
+			t.Errorf("%s not installed on the slim base: %v\n%s", p, got.Packages, got.Dockerfile)
+		}
+	}
+	if slices.Contains(got.Packages, "libc6") {
+		t.Errorf("libc6 installed, yet the slim base has libc.so.6: %v", got.Packages)
+	}
+	// slim's bytes, the binary, and the three packages' files as the
+	// original holds them (the dpkg status is slim's, rewritten).
+	want := slim.Size() + 17_000 + 1_500_000 + 6_000_000 + 200_000
+	if got.Prediction.Predicted != want {
+		t.Errorf("predicted %d, want %d (terms %v)", got.Prediction.Predicted, want, got.Prediction.Terms)
+	}
+
+	fx.config.Entrypoint = []string{"/usr/local/go/bin/go", "run", "."}
+	got, err = Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.RuntimeBaseHint != "" {
+		t.Errorf("the container runs the base's /usr/local/go/bin/go, yet the hint is %q", got.RuntimeBaseHint)
+	}
+}

@@ -120,7 +120,7 @@ func (s *state) runNeeds(add func(name, why string)) {
 		if !ok || (p.Category != "" && p.Category != model.Docs) {
 			continue
 		}
-		if j, ok := s.pkgIndex(p.Name); ok && s.baseOwned(j) {
+		if j, ok := s.pkgIndex(p.Name); ok && s.present(j, s.img.FS.Files[i].Path) {
 			continue
 		}
 		add(p.Name, found[i])

@@ -75,6 +75,9 @@ type RuntimeBase struct {
 	Size int64
 	// Err says why it could not be read.
 	Err string
+	// Chosen says why imgdiff chose it, "" when --base named it: the
+	// command reads Suggestion.RuntimeBaseHint and suggests again on it.
+	Chosen string
 }
 
 // Term is one term of the predicted ΔS.
@@ -114,6 +117,13 @@ type Suggestion struct {
 	// in the Dockerfile.
 	Questions  []string
 	Prediction Prediction
+	// RuntimeBaseHint is the runtime base of the original base's
+	// distribution (debian:bookworm-slim) when the final stage kept an
+	// original base that is mostly build tools (golang, buildpack-deps)
+	// and runs nothing of it that no package owns; "" otherwise. Suggest
+	// cannot read it (no I/O): the command reads it and, when it can,
+	// suggests again with it as Input.RuntimeBase.
+	RuntimeBaseHint string
 }
 
 // ErrInput is wrapped by the error for a missing or inconsistent input.
@@ -176,12 +186,13 @@ func Suggest(in Input) (*Suggestion, error) {
 		return nil, fmt.Errorf("suggest: the suggested Dockerfile does not parse: %w", err)
 	}
 	return &Suggestion{
-		Dockerfile: text,
-		Base:       s.base,
-		Packages:   s.runtimePkgs,
-		Copies:     s.copyPaths(),
-		Questions:  s.questions,
-		Prediction: pred,
+		Dockerfile:      text,
+		Base:            s.base,
+		Packages:        s.runtimePkgs,
+		Copies:          s.copyPaths(),
+		Questions:       s.questions,
+		Prediction:      pred,
+		RuntimeBaseHint: s.baseHint,
 	}, nil
 }
 
@@ -240,6 +251,7 @@ type state struct {
 	allStatic bool
 	base      string
 	baseWhy   string
+	baseHint  string // Suggestion.RuntimeBaseHint
 	questions []string
 	copies    []copyLine
 }
@@ -637,6 +649,7 @@ func (s *state) selectPackages() {
 	}
 	s.runNeeds(add)
 	s.pythonNeeds(add)
+	s.dataNeeds(add)
 	// Flagged packages the build installed (named or pulled in): they
 	// stay behind unless the container runs one of their commands.
 	type flagged struct {
@@ -698,8 +711,9 @@ func (s *state) selectPackages() {
 			s.allStatic = false
 		}
 		for _, lib := range e.Needed {
-			if p := s.findLib(lib, f.Path); p != "" {
-				if j := s.resolve(p); j >= 0 && s.keep[j] {
+			lp := s.findLib(lib, f.Path)
+			if lp != "" {
+				if j := s.resolve(lp); j >= 0 && s.keep[j] {
 					continue // the app's own library, beside it: copied with it
 				}
 			}
@@ -709,7 +723,7 @@ func (s *state) selectPackages() {
 				s.ask(fmt.Sprintf("/%s needs %s, which no package of the image owns: is it in the base image or copied?", f.Path, show(lib)))
 			case added[owner]:
 			default:
-				if i, ok := byName[owner]; ok && s.baseOwned(i) {
+				if i, ok := byName[owner]; ok && s.present(i, lp) {
 					continue // the base image already has it
 				}
 				add(owner, fmt.Sprintf("owns %s, which /%s needs (DT_NEEDED)", lib, f.Path))
@@ -756,7 +770,7 @@ func (s *state) keepRecommended(add func(name, why string)) {
 			seen[it.i] = true
 			name := g.Packages[it.i].Name
 			if it.why != "" {
-				if j, ok := s.pkgIndex(name); ok && !s.baseOwned(j) {
+				if j, ok := s.pkgIndex(name); ok && !s.present(j, "") {
 					add(name, it.why)
 				}
 			}
@@ -769,6 +783,26 @@ func (s *state) keepRecommended(add func(name, why string)) {
 				}
 			}
 		}
+	}
+}
+
+// dataNeeds adds, on a runtime base that was read, the data packages the
+// original's base had and that base lacks (the CA certificates, the zone
+// database): the app ran with them, and nothing the image records says it
+// never reads them (a TLS client or a time zone lookup fails only when it
+// happens, which --verify's network-off run does not reach).
+func (s *state) dataNeeds(add func(name, why string)) {
+	rb := s.in.RuntimeBase
+	if rb == nil || rb.FS == nil {
+		return
+	}
+	for _, name := range sortedKeys(dataPackages) {
+		dir := dataPackages[name]
+		i, ok := s.pkgIndex(name)
+		if !ok || s.present(i, dir) {
+			continue
+		}
+		add(name, fmt.Sprintf("the original had /%s (%s), %s has none; the app may read it", dir, name, show(rb.Ref)))
 	}
 }
 
@@ -794,6 +828,27 @@ func listNames(names []string, max int) string {
 func (s *state) baseOwned(i int) bool {
 	st := s.cl.Packages[i].Step
 	return st >= 0 && s.baseStep[st]
+}
+
+// present reports whether package i is in the final stage without being
+// installed there: on the original base, one the base installed; on a
+// runtime base that was read (--base, or the one chosen for a toolchain
+// base), one whose file p (or, for p "", any of its files) that base has:
+// what the original base brought is not there by itself.
+func (s *state) present(i int, p string) bool {
+	rb := s.in.RuntimeBase
+	if rb == nil || rb.FS == nil {
+		return s.baseOwned(i)
+	}
+	if p != "" {
+		return s.baseHas(p)
+	}
+	for j, o := range s.cl.Owners {
+		if o == i && s.img.FS.Files[j].Kind == index.File && s.cl.Flags[j].Category != model.Docs && s.baseHas(s.img.FS.Files[j].Path) {
+			return true
+		}
+	}
+	return false
 }
 
 // libOwner is the package owning a library named soname in a library
@@ -1005,7 +1060,11 @@ func (s *state) userBase() {
 		s.ask(fmt.Sprintf("the base %s could not be read (%s): everything the app needs is copied or installed as on the original base; is it all needed there?", show(rb.Ref), rb.Err))
 	}
 	s.onCopies = s.base == "scratch"
-	s.base, s.baseWhy = rb.Ref, "named by --base: "+why
+	by := "named by --base"
+	if rb.Chosen != "" {
+		by = rb.Chosen
+	}
+	s.base, s.baseWhy = rb.Ref, by+": "+why
 }
 
 func hasAny(fs *model.FS, paths ...string) bool {
@@ -1136,9 +1195,44 @@ func (s *state) askToolchainBase(orig string) {
 				major, _, _ := strings.Cut(p.Version, ".")
 				if rel, ok := debianReleases[major]; ok && !strings.Contains(p.Version, "ubuntu") {
 					hint = "debian:" + rel + "-slim (base-files " + p.Version + ": Debian " + major + ")"
+					s.baseHint = "debian:" + rel + "-slim"
 				}
 			}
 		}
 	}
+	if f := s.runsUnpackaged(); f != "" {
+		// The go command of golang's /usr/local/go: no package brings
+		// it back on another base.
+		s.baseHint = ""
+		hint += fmt.Sprintf(", though the container runs %s, which no package owns and that base would not have", f)
+	}
 	s.ask(fmt.Sprintf("the original base %s is mostly build tools (%s of its %s): the final stage keeps them; --base with %s installs the runtime packages there instead (what the original base brought is not installed: check the app's libraries there)", orig, mb(tools), mb(all), hint))
+}
+
+// runsUnpackaged is a file of the original base that no package owns and
+// that the container runs (ENTRYPOINT's or CMD's program, a captured
+// script's interpreter), "" for none.
+func (s *state) runsUnpackaged() string {
+	var words []string
+	if e := s.img.Config.Entrypoint; len(e) > 0 {
+		words = append(words, e[0])
+	}
+	if c := s.img.Config.Cmd; len(c) > 0 {
+		words = append(words, c[0])
+	}
+	for _, p := range sortedKeys(s.in.Scripts) {
+		if w := shebang(s.in.Scripts[p]); w != "" {
+			words = append(words, w)
+		}
+	}
+	for _, w := range words {
+		i := s.lookPath(w)
+		if i < 0 || s.appStep[s.stepOfFile(i)] {
+			continue
+		}
+		if _, ok := s.pkgManaged(i); !ok {
+			return "/" + s.img.FS.Files[i].Path
+		}
+	}
+	return ""
 }

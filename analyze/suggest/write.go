@@ -891,7 +891,12 @@ func (s *state) predict() Prediction {
 		case s.inNodeModules(f.Path):
 			keep = s.cl.Flags[i].Category == ""
 		case managed && closure[p.Name] && !scratch:
+			// On a runtime base that was read, installed when that base
+			// lacks the file (the original base's packages too).
 			keep = !userBase || s.appStep[step]
+			if rb := s.in.RuntimeBase; rb != nil && rb.FS != nil {
+				keep = !s.baseHas(f.Path)
+			}
 		case scratch && managed && closure[p.Name]:
 			keep = under(f.Path, dataPackages[p.Name])
 		case !scratch && !s.appStep[step]:

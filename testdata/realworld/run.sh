@@ -16,7 +16,7 @@
 #  3. runs `imgdiff suggest SINGLE --dockerfile Dockerfile.single`, builds the
 #     suggestion (BuildKit) and checks it: it builds; it runs like the single
 #     image (with --network none: exit status or still running after RUN_SECS,
-#     TCP ports listened on, the first output lines; the conf's smoke command's
+#     TCP ports listened on, the first lines of stdout and of stderr; the conf's smoke command's
 #     status and output); ΔS(single, suggested) against ΔS(single, multi) by
 #     `imgdiff compare`; the predicted size against the built one
 #     (`suggest --check`); and, where this imgdiff has it, `suggest --verify`
@@ -66,7 +66,9 @@ behaviour() {
   else
     code=$("$docker" inspect -f '{{.State.ExitCode}}' "$c"); echo "state: exited $code" > "$out"
   fi
-  "$docker" logs "$c" 2>&1 | head -n 3 | masktime | sed 's/^/out: /' >> "$out"
+  # stdout and stderr apart: their interleaving in one stream is a race
+  "$docker" logs "$c" 2>/dev/null | head -n 3 | masktime | sed 's/^/out: /' >> "$out"
+  "$docker" logs "$c" 2>&1 >/dev/null | head -n 3 | masktime | sed 's/^/err: /' >> "$out"
   "$docker" rm -f "$c" >/dev/null 2>&1
 }
 smoke() { # IMAGE OUT ARGS...

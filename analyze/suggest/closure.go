@@ -211,7 +211,7 @@ func (s *state) entryBinary() bool {
 // that is no ELF named by ENTRYPOINT or CMD. Scripts the build merely
 // copied along (packaging, init.d, CI) run nowhere the image says.
 func (s *state) scriptsRun() bool {
-	for p, b := range s.in.Scripts {
+	for p, b := range s.runScripts() {
 		if len(b) >= 2 && string(b[:2]) == "#!" {
 			if i, ok := s.img.FS.IndexOf(p); ok && s.keep[i] {
 				return true

@@ -1069,3 +1069,41 @@ func TestToolchainBaseSwitch(t *testing.T) {
 		t.Errorf("the container runs the base's /usr/local/go/bin/go, yet the hint is %q", got.RuntimeBaseHint)
 	}
 }
+
+// The pipeline hands Suggest every captured body, the app's Python
+// sources among them: a doc-build script with a #! line that nothing the
+// configuration names runs is no script the container runs, so a static
+// binary still gets scratch (jq F5: debian:12-slim kept "for the
+// interpreter" of /app/docs/build_manpage.py). Named by CMD, or by a
+// script CMD runs, it is one.
+func TestCapturedScriptNothingRuns(t *testing.T) {
+	fx := goFixture()
+	fx.history[4].files = append(fx.history[4].files,
+		ffile{path: "src/docs/build_manpage.py", size: 900, mode: 0o755}, ffile{path: "src/start.sh", size: 60, mode: 0o755})
+	fx.scripts = map[string][]byte{
+		"src/docs/build_manpage.py": []byte("#!/usr/bin/env python3\nimport yaml\n"),
+		"src/start.sh":              []byte("#!/bin/sh\n# python3 is not run here\n/src/docs/build_manpage.py && exec hello-svc\n"),
+	}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base != "scratch" {
+		t.Errorf("nothing runs the captured scripts, yet the base is %s:\n%s", got.Base, got.Dockerfile)
+	}
+	for _, q := range got.Questions {
+		if strings.Contains(q, "yaml") {
+			t.Errorf("asked about the imports of a script nothing runs: %q", q)
+		}
+	}
+	for _, cmd := range [][]string{{"/src/docs/build_manpage.py"}, {"/src/start.sh"}} {
+		fx.config.Cmd = cmd
+		got, err = Suggest(fx.build(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Base == "scratch" {
+			t.Errorf("CMD %v runs the Python script, yet the base is scratch:\n%s", cmd, got.Dockerfile)
+		}
+	}
+}

@@ -195,7 +195,7 @@ var pythonName = regexp.MustCompile(`^python[0-9.]*$`)
 // DT_NEEDED, and no script the configuration runs was captured. A shell
 // command line, a program not found or without facts, any script: maybe.
 func (s *state) mayRunPython() bool {
-	for _, b := range s.in.Scripts {
+	for _, b := range s.runScripts() {
 		if shebang(b) != "" {
 			return true
 		}

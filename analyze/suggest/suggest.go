@@ -252,8 +252,10 @@ type state struct {
 	base      string
 	baseWhy   string
 	baseHint  string // Suggestion.RuntimeBaseHint
-	questions []string
-	copies    []copyLine
+
+	ranScripts map[string][]byte // runScripts, once read
+	questions  []string
+	copies     []copyLine
 }
 
 type copyLine struct {
@@ -1220,8 +1222,9 @@ func (s *state) runsUnpackaged() string {
 	if c := s.img.Config.Cmd; len(c) > 0 {
 		words = append(words, c[0])
 	}
-	for _, p := range sortedKeys(s.in.Scripts) {
-		if w := shebang(s.in.Scripts[p]); w != "" {
+	run := s.runScripts()
+	for _, p := range sortedKeys(run) {
+		if w := shebang(run[p]); w != "" {
 			words = append(words, w)
 		}
 	}

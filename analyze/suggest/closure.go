@@ -3,6 +3,7 @@ package suggest
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -409,6 +410,45 @@ func (s *state) extraCopied(p string) bool {
 		}
 	}
 	return false
+}
+
+// loaderDirs are the directories glibc's loader searches without its
+// cache (its trusted directories, multiarch included).
+var loaderDirs = []string{"lib", "usr/lib", "lib64", "usr/lib64", "lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu"}
+
+// cachedLibDirs are the directories outside the loader's own search path
+// (/usr/local/lib) that the final stage copies shared libraries into, when
+// the original found them through its loader cache (an /etc/ld.so.cache
+// and ldconfig in the image) and the final stage can run ldconfig (a base
+// with it, not scratch): the cache there is written by the package
+// install before the copies, so without ldconfig after them a binary
+// cannot find its library ("cannot open shared object file"). Sorted,
+// absolute; nil when none.
+func (s *state) cachedLibDirs() []string {
+	if s.copyOnly() {
+		return nil
+	}
+	if _, ok := s.img.FS.Lookup("etc/ld.so.cache"); !ok || !hasAny(s.img.FS, "sbin/ldconfig", "usr/sbin/ldconfig") {
+		return nil
+	}
+	if rb := s.in.RuntimeBase; rb != nil && rb.FS != nil && !hasAny(rb.FS, "sbin/ldconfig", "usr/sbin/ldconfig") {
+		return nil
+	}
+	dirs := map[string]bool{}
+	for i, f := range s.img.FS.Files {
+		if !s.keep[i] || f.Kind == index.Dir || !isLib(f.Path) {
+			continue
+		}
+		j := s.resolve(f.Path)
+		if j < 0 || !s.isELF(j) {
+			continue
+		}
+		d := s.dest(path.Dir(f.Path))
+		if !slices.Contains(loaderDirs, strings.Trim(d, "/")) {
+			dirs["/"+strings.Trim(d, "/")] = true
+		}
+	}
+	return sortedKeys(dirs)
 }
 
 // baseHas reports whether the runtime base --base named has a file at

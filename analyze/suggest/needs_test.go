@@ -1107,3 +1107,97 @@ func TestCapturedScriptNothingRuns(t *testing.T) {
 		}
 	}
 }
+
+// libFixture is a C library project (gvm-libs, F9/F10): its packages
+// installed by a script from a list file (no apt-get in the step's text),
+// whose maintainer scripts left alternatives links no package lists; its
+// libraries installed into /usr/local/lib and registered with ldconfig.
+func libFixture(t *testing.T) fixture {
+	st := status([2]string{"libc6", ""}, [2]string{"dash", "libc6"}, [2]string{"libglib2.0-0", "libc6"}, [2]string{"gcc-12", "libc6"})
+	elf := map[string]ELF{
+		"usr/local/bin/tool":           {Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libtool.so.1", "libc.so.6"}},
+		"usr/local/lib/libtool.so.1.0": {Needed: []string{"libglib-2.0.so.0", "libc.so.6"}},
+	}
+	return fixture{
+		ref: "tool:single",
+		dockerfile: writeDockerfile(t, `FROM debian:bookworm-slim
+COPY . /source
+RUN sh /source/install-deps.sh /source/deps.list
+RUN make -C /source install && ldconfig
+CMD ["/usr/local/bin/tool"]
+`),
+		status: st,
+		auto:   []string{},
+		pkgs: append(append([]pkgdef{}, basePkgs...),
+			pkgdef{name: "libglib2.0-0", manager: "dpkg"},
+			pkgdef{name: "gcc-12", manager: "dpkg", cat: model.BuildTool}),
+		history: []step{
+			func() step {
+				b := withLoader(debianBase(st), elf)
+				b.files = append(b.files, ffile{path: "sbin/ldconfig", size: 900_000, pkg: "libc6", mode: 0o755}, ffile{path: "etc/ld.so.cache", size: 10_000})
+				return b
+			}(),
+			{createdBy: "COPY . /source # buildkit", files: []ffile{
+				{path: "source/install-deps.sh", size: 300, mode: 0o755, cat: model.Source},
+				{path: "source/deps.list", size: 40, cat: model.Source},
+			}},
+			{createdBy: run("sh /source/install-deps.sh /source/deps.list"), files: []ffile{
+				{path: "usr/lib/x86_64-linux-gnu/libglib-2.0.so.0", size: 1_300_000, pkg: "libglib2.0-0"},
+				{path: "usr/bin/gcc-12", size: 30_000_000, pkg: "gcc-12", mode: 0o755},
+				{path: "etc/alternatives/cc", size: 16, kind: index.Symlink, link: "/usr/bin/gcc-12"},
+				{path: "usr/bin/cc", size: 20, kind: index.Symlink, link: "/etc/alternatives/cc"},
+			}},
+			{createdBy: run("make -C /source install && ldconfig"), files: []ffile{
+				{path: "usr/local/bin/tool", size: 40_000, mode: 0o755},
+				{path: "usr/local/lib/libtool.so.1.0", size: 200_000, mode: 0o755},
+				{path: "usr/local/lib/libtool.so.1", size: 14, kind: index.Symlink, link: "libtool.so.1.0"},
+				{path: "etc/ld.so.cache", size: 11_000},
+			}},
+			{createdBy: `CMD ["/usr/local/bin/tool"]`, empty: true},
+		},
+		config: model.Config{Cmd: []string{"/usr/local/bin/tool"}},
+		elf:    elf,
+	}
+}
+
+// What a package install's maintainer scripts wrote is known from the
+// package database's record of which step installed packages, not from
+// the step's text: the alternatives links an install through a script
+// made are not copied (F9). The libraries copied into /usr/local/lib are
+// found through the loader's cache, which the final stage's own install
+// wrote before they came: ldconfig runs after the copies (F10: gvm-libs'
+// 'ldconfig -p | grep -c libgvm' answered 20 in the original, 0 in the
+// suggestion).
+func TestScriptInstallByProductsAndLdconfig(t *testing.T) {
+	got, err := Suggest(libFixture(t).build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParses(t, got.Dockerfile)
+	for _, p := range []string{"/etc/alternatives/cc", "/usr/bin/cc", "/etc/alternatives", "/usr/bin"} {
+		if slices.Contains(got.Copies, p) {
+			t.Errorf("%s copied: a package install's by-product (copies %v)", p, got.Copies)
+		}
+	}
+	if got.Base == "scratch" || !slices.Contains(got.Packages, "libglib2.0-0") {
+		t.Fatalf("base %s, packages %v: want the original base with libglib2.0-0\n%s", got.Base, got.Packages, got.Dockerfile)
+	}
+	final := got.Dockerfile[strings.LastIndex(got.Dockerfile, "\nFROM "):]
+	lastCopy, ldc := strings.LastIndex(final, "\nCOPY "), strings.Index(final, "\nRUN ldconfig\n")
+	if !slices.ContainsFunc(got.Copies, func(p string) bool { return under("usr/local/lib/libtool.so.1.0", strings.TrimPrefix(p, "/")) }) || lastCopy < 0 || ldc < lastCopy {
+		t.Errorf("no RUN ldconfig after the copies of the library in /usr/local/lib (copies %v):\n%s", got.Copies, final)
+	}
+
+	// No loader cache in the image (musl, or a base without ldconfig):
+	// nothing to refresh.
+	fx := libFixture(t)
+	fx.history[0].files = slices.DeleteFunc(fx.history[0].files, func(f ffile) bool { return f.path == "etc/ld.so.cache" || f.path == "sbin/ldconfig" })
+	fx.history[3].files = slices.DeleteFunc(fx.history[3].files, func(f ffile) bool { return f.path == "etc/ld.so.cache" })
+	got, err = Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(got.Dockerfile, "RUN ldconfig") {
+		t.Errorf("RUN ldconfig in an image without ldconfig:\n%s", got.Dockerfile)
+	}
+}

@@ -253,9 +253,10 @@ type state struct {
 	baseWhy   string
 	baseHint  string // Suggestion.RuntimeBaseHint
 
-	ranScripts map[string][]byte // runScripts, once read
-	questions  []string
-	copies     []copyLine
+	ranScripts   map[string][]byte // runScripts, once read
+	installSteps map[int]bool      // installedBy, once read
+	questions    []string
+	copies       []copyLine
 }
 
 type copyLine struct {
@@ -501,7 +502,7 @@ var ownDirs = []string{"usr/local", "opt", "home", "root", "srv"}
 // them again for the packages it installs.
 func (s *state) byProduct(i int) bool {
 	st := s.stepOfFile(i)
-	if st < 0 || st >= len(s.img.Steps) || !installRun.MatchString(s.img.Steps[st].CreatedBy) {
+	if st < 0 || st >= len(s.img.Steps) || !installRun.MatchString(s.img.Steps[st].CreatedBy) && !s.installedBy(st) {
 		return false
 	}
 	p := s.img.FS.Files[i].Path
@@ -509,6 +510,22 @@ func (s *state) byProduct(i int) bool {
 		return false
 	}
 	return !under(p, ownDirs...)
+}
+
+// installedBy reports whether history step st installed system packages,
+// as the package database records it (a dpkg or apk package whose files
+// that step wrote): an install through a script or a list file shows no
+// apt-get in the step's text.
+func (s *state) installedBy(st int) bool {
+	if s.installSteps == nil {
+		s.installSteps = map[int]bool{}
+		for _, p := range s.cl.Packages {
+			if p.Manager == "dpkg" || p.Manager == "apk" {
+				s.installSteps[p.Step] = true
+			}
+		}
+	}
+	return s.installSteps[st]
 }
 
 // bytecodeOf is the package owning the Python source that file i, a

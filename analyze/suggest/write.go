@@ -310,6 +310,10 @@ func (s *state) write() string {
 		}
 		w("COPY --from=%s%s %s %s", c.from, opts, strings.Join(c.srcs, " "), c.dst)
 	}
+	if dirs := s.cachedLibDirs(); len(dirs) > 0 {
+		w("# the copied libraries in %s are found through the loader's cache, which the image's ldconfig wrote; the one here was written before they came", strings.Join(dirs, ", "))
+		w("RUN ldconfig")
+	}
 	if chowned > 0 {
 		s.ask(fmt.Sprintf("the original ran as root; the files copied into the working directory /%s are given to USER 65532:65532 (--chown), as the app may write there (logs, a database); the directory itself stays root's: does the app create files directly in it?", wdOwner))
 	}

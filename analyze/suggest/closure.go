@@ -129,6 +129,7 @@ func (s *state) closureFor() (*nativeClosure, string) {
 	}
 	c.files[i] = true
 	c.bytes += s.img.FS.Files[i].Bytes
+	byFile := map[int]string{} // resolved file → the first path it was found by
 	for len(queue) > 0 {
 		it := queue[0]
 		queue = queue[1:]
@@ -146,6 +147,14 @@ func (s *state) closureFor() (*nativeClosure, string) {
 		if j < 0 {
 			return nil, fmt.Sprintf("%s resolves to no file", show("/"+p))
 		}
+		if first, ok := byFile[j]; ok && slices.Contains(loaderDirs, path.Dir(first)) {
+			// Found again by another name (beside the library that
+			// needs it, /usr/lib for /lib on a usrmerged base): the
+			// loader finds it where it found it first, in one of its
+			// own directories; a second copy would be a second file.
+			continue
+		}
+		byFile[j] = p
 		real := s.img.FS.Files[j].Path
 		if c.files[j] && j == i {
 			continue // the loader itself (libc needs it by its soname): loaded already

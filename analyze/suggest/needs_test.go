@@ -1201,3 +1201,59 @@ func TestScriptInstallByProductsAndLdconfig(t *testing.T) {
 		t.Errorf("RUN ldconfig in an image without ldconfig:\n%s", got.Dockerfile)
 	}
 }
+
+// A symlink named as a COPY source is followed: it lands as a copy of its
+// target (jq F12: libjq.so, libjq.so.1 and libjq.so.1.0.4 listed in one
+// line built 3.0 MB where 1.0 MB was predicted). The prediction counts
+// what COPY writes: the target's bytes once more per link.
+func TestCopiedSymlinkPredictedAsItsTarget(t *testing.T) {
+	predict := func(link bool) (int64, []string) {
+		fx := libFixture(t)
+		// A static library beside them (a build tool): /usr/local/lib is
+		// listed file by file, not copied whole.
+		fx.history[3].files = append(fx.history[3].files, ffile{path: "usr/local/lib/libtool.a", size: 300_000, cat: model.BuildTool})
+		if !link {
+			fx.history[3].files = slices.DeleteFunc(fx.history[3].files, func(f ffile) bool { return f.path == "usr/local/lib/libtool.so.1" })
+		}
+		got, err := Suggest(fx.build(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Prediction.Predicted, got.Copies
+	}
+	with, copies := predict(true)
+	without, _ := predict(false)
+	if !slices.Contains(copies, "/usr/local/lib/libtool.so.1") {
+		t.Fatalf("the link is not a COPY source of its own: %v", copies)
+	}
+	if with-without != 200_000 {
+		t.Errorf("the link adds %d bytes to the prediction, want its target's 200000 (COPY follows it)", with-without)
+	}
+}
+
+// The closure finds libc twice on a usrmerged base: by /lib for the
+// binary, beside the library that needs it in /usr/lib for that one. One
+// file, copied once (F12: libc.so.6 copied to /lib/… and /usr/lib/…, 1.9
+// MB more than predicted).
+func TestClosureCopiesEachLibraryOnce(t *testing.T) {
+	fx := cFixture()
+	fx.history[1].files = append(fx.history[1].files, ffile{path: "usr/lib/x86_64-linux-gnu/libm.so.6", size: 900_000, pkg: "libc6"})
+	fx.elf["usr/local/bin/wordfreq"] = ELF{Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libm.so.6", "libc.so.6"}}
+	fx.elf["usr/lib/x86_64-linux-gnu/libm.so.6"] = ELF{Needed: []string{"libc.so.6"}}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base != "scratch" {
+		t.Fatalf("base %s, want scratch with the closure:\n%s", got.Base, got.Dockerfile)
+	}
+	n := 0
+	for _, c := range got.Copies {
+		if path.Base(c) == "libc.so.6" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("libc.so.6 copied %d times: %v", n, got.Copies)
+	}
+}

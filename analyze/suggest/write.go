@@ -958,6 +958,10 @@ func (s *state) predict() Prediction {
 		kept += s.dupBytes
 		terms["added"] -= s.dupBytes
 	}
+	if d := s.derefBytes(); d > 0 {
+		kept += d
+		terms["added"] -= d
+	}
 	pr := Prediction{Original: s.img.Size, Predicted: kept}
 	pr.Delta = pr.Original - pr.Predicted
 	var sum int64
@@ -975,6 +979,29 @@ func (s *state) predict() Prediction {
 		pr.Terms = append(pr.Terms, Term{Name: "unaccounted", Bytes: d})
 	}
 	return pr
+}
+
+// derefBytes are the bytes COPY adds by following the symlinks named as
+// its sources: each lands as a copy of its target's file (libjq.so and
+// libjq.so.1 beside libjq.so.1.0.4 are three files), where the original
+// held a link. The loader's closure is counted as files already.
+func (s *state) derefBytes() int64 {
+	var n int64
+	for _, c := range s.copies {
+		for _, src := range c.srcs {
+			p := strings.Trim(src, "/")
+			f, ok := s.img.FS.Lookup(p)
+			if !ok || f.Kind != index.Symlink {
+				continue
+			}
+			j := s.resolve(p)
+			if j < 0 || s.img.FS.Files[j].Kind != index.File || (s.native != nil && s.native.files[j]) {
+				continue
+			}
+			n += s.img.FS.Files[j].Bytes - f.Bytes
+		}
+	}
+	return n
 }
 
 func catNames() []string {

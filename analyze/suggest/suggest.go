@@ -254,6 +254,7 @@ type state struct {
 	baseHint  string // Suggestion.RuntimeBaseHint
 
 	ranScripts   map[string][]byte // runScripts, once read
+	lnLinks      [][2]string       // symlinks the final stage makes with ln: target, path
 	installSteps map[int]bool      // installedBy, once read
 	questions    []string
 	copies       []copyLine

@@ -310,6 +310,16 @@ func (s *state) write() string {
 		}
 		w("COPY --from=%s%s %s %s", c.from, opts, strings.Join(c.srcs, " "), c.dst)
 	}
+	if len(s.lnLinks) > 0 {
+		dirs := map[string]bool{}
+		var ln []string
+		for _, l := range s.lnLinks {
+			dirs[path.Dir(l[1])] = true
+			ln = append(ln, "ln -sfn "+l[0]+" "+l[1])
+		}
+		w("# %d symlink(s) among the copies, made as links: COPY would follow them and write their targets' files under their names", len(s.lnLinks))
+		w("RUN mkdir -p %s \\\n    && %s", strings.Join(sortedKeys(dirs), " "), strings.Join(ln, " \\\n    && "))
+	}
 	if dirs := s.cachedLibDirs(); len(dirs) > 0 {
 		w("# the copied libraries in %s are found through the loader's cache, which the image's ldconfig wrote; the one here was written before they came", strings.Join(dirs, ", "))
 		w("RUN ldconfig")
@@ -611,7 +621,11 @@ func (s *state) planCopies(build string) {
 		if dst == "." {
 			to = "/"
 		}
-		s.copies = append(s.copies, copyLine{from: build, srcs: files[p], dst: to, bytes: fileBytes[p], note: note, chmod: chmod})
+		srcs := s.splitLinks(files[p], to)
+		if len(srcs) == 0 {
+			continue
+		}
+		s.copies = append(s.copies, copyLine{from: build, srcs: srcs, dst: to, bytes: fileBytes[p], note: note, chmod: chmod})
 	}
 	for k, d := range s.nodeDirs {
 		nm := path.Join(d, "node_modules")
@@ -637,6 +651,42 @@ func (s *state) planCopies(build string) {
 	}
 	s.copies = append(s.copies, s.extraCopies...)
 	sort.SliceStable(s.copies, func(a, b int) bool { return s.copies[a].dst < s.copies[b].dst })
+}
+
+// splitLinks takes out of srcs, COPY sources bound for directory to, the
+// symlinks the final stage can make itself with ln (it has a shell; the
+// link lands in the directory it was in, its target as recorded): COPY
+// would follow them and write their targets' files under their names
+// (libgvm_base.so and .so.23 as three files: ldconfig then caches one
+// name where the original had two, F12). They are kept in s.lnLinks.
+func (s *state) splitLinks(srcs []string, to string) []string {
+	if !s.finalShell() {
+		return srcs
+	}
+	var out []string
+	for _, src := range srcs {
+		p := strings.Trim(src, "/")
+		f, ok := s.img.FS.Lookup(p)
+		if !ok || f.Kind != index.Symlink || !safe(f.Link) || strings.HasPrefix(f.Link, "-") || "/"+path.Dir(p)+"/" != to {
+			out = append(out, src)
+			continue
+		}
+		s.lnLinks = append(s.lnLinks, [2]string{f.Link, "/" + p})
+	}
+	return out
+}
+
+// finalShell reports whether the final stage has /bin/sh to RUN with: the
+// original base's (kept), or a runtime base's that was read.
+func (s *state) finalShell() bool {
+	if s.copyOnly() {
+		return false
+	}
+	if rb := s.in.RuntimeBase; rb != nil {
+		return rb.FS != nil && hasAny(rb.FS, "bin/sh")
+	}
+	i := s.resolve("bin/sh")
+	return i >= 0 && !s.appStep[s.stepOfFile(i)]
 }
 
 // chmodKey marks a group of files copied with --chmod in planCopies.

@@ -591,7 +591,8 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 	entries := entryList{arena: &arena}
 	var seen pathSet // positions in entries, by path, for repeated names
 	var elfReader elffacts.Reader
-	var elfBytes int64 // memory the layer's ELF facts hold, about
+	var elfBytes int64  // memory the layer's ELF facts hold, about
+	var headBytes int64 // memory the layer's heads hold, with their paths
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -696,9 +697,10 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 		// head is the first bytes of a file Head selects and Capture did
 		// not: read before the ELF reader, which continues from them.
 		var head []byte
-		if e.kind == index.File && captured == nil && opts.Head != nil {
+		if e.kind == index.File && captured == nil && opts.Head != nil && headBytes < maxHeadBytes {
 			if p := arena.str(e.path); opts.Head(p, e.size) {
 				head = make([]byte, min(e.size, index.HeadSize))
+				headBytes += int64(len(head) + len(p))
 				if _, err := io.ReadFull(tr, head); err != nil {
 					return nil, fmt.Errorf("reading %q: %w", p, err)
 				}
@@ -758,6 +760,13 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 	idx.Entries = entries.entries()
 	return idx, nil
 }
+
+// maxHeadBytes caps the memory one layer's heads hold (WalkOptions.Head):
+// real layers keep a few thousand (a build tree's objects, a -dev
+// package's archives: a few MB); past it, a hostile layer of millions of
+// files named x.o gets no more heads, and those files no flag from them,
+// the cautious answer. A variable so that a test can lower it.
+var maxHeadBytes int64 = 64 << 20
 
 // minELF is the size of the smallest ELF header (ELF32).
 const minELF = 52

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -66,6 +67,38 @@ func TestWalkHead(t *testing.T) {
 		}
 		if len(l.Entries) != 5 || l.Size != int64(len(big)+4+2000+12+20) {
 			t.Errorf("%s: %d entries, size %d", name, len(l.Entries), l.Size)
+		}
+	}
+}
+
+// A layer of many files Head selects keeps heads up to maxHeadBytes and
+// no more: the files past it get none (never flagged from them), and
+// the walk goes on.
+func TestWalkHeadCap(t *testing.T) {
+	old := maxHeadBytes
+	defer func() { maxHeadBytes = old }()
+	maxHeadBytes = 3 * int64(index.HeadSize+len("x/00.o"))
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for i := range 10 {
+		body := bytes.Repeat([]byte{byte(i)}, 1000)
+		if err := tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("x/%02d.o", i), Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(body)
+	}
+	tw.Close()
+	opts := WalkOptions{Head: func(string, int64) bool { return true }}
+	l, err := fastIndex(buf.Bytes(), false, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Contents) != 3 || len(l.Entries) != 10 {
+		t.Errorf("%d heads of %d entries, want 3 of 10", len(l.Contents), len(l.Entries))
+	}
+	for p, b := range l.Contents {
+		if len(b) != index.HeadSize {
+			t.Errorf("%s: head of %d bytes", p, len(b))
 		}
 	}
 }

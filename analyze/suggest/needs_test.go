@@ -1281,3 +1281,33 @@ func TestCopiedSymlinksMadeAsLinks(t *testing.T) {
 		t.Errorf("the link is not made before ldconfig:\n%s", final)
 	}
 }
+
+// The build's output and the copy a later step installed (litestream
+// F13: dist/litestream-vfs.so and /usr/local/lib/litestream-vfs.so, 85 MB
+// each, both copied: 89% of the project's ΔS): the same name, size and
+// ELF needs; the installed one is kept, the other left behind and asked
+// about. A file of the same name but another size is another file.
+func TestBuildOutputTwinLeftBehind(t *testing.T) {
+	fx := libFixture(t)
+	fx.history[1].files = append(fx.history[1].files,
+		ffile{path: "source/dist/libtool.so.1.0", size: 200_000, mode: 0o755},
+		ffile{path: "source/old/tool", size: 39_000, mode: 0o755})
+	fx.elf["source/dist/libtool.so.1.0"] = fx.elf["usr/local/lib/libtool.so.1.0"]
+	fx.elf["source/old/tool"] = fx.elf["usr/local/bin/tool"]
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered := func(p string) bool {
+		return slices.ContainsFunc(got.Copies, func(c string) bool { return under(p, strings.Trim(c, "/")) })
+	}
+	if covered("source/dist/libtool.so.1.0") || !covered("usr/local/lib/libtool.so.1.0") {
+		t.Errorf("copies %v: want the installed copy only", got.Copies)
+	}
+	if !covered("source/old/tool") {
+		t.Errorf("source/old/tool (another size) is not copied: %v", got.Copies)
+	}
+	if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "/source/dist/libtool.so.1.0 (as /usr/local/lib/libtool.so.1.0)") }) {
+		t.Errorf("not asked: %q", got.Questions)
+	}
+}

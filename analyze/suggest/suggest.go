@@ -395,6 +395,7 @@ func (s *state) selectFiles() {
 		}
 		s.keep[i] = true
 	}
+	s.dropTwins()
 	if len(s.testBins) > 0 {
 		s.ask(fmt.Sprintf("%s are named as go test -c names its test binaries (PKG.test): left in the build stage; does the container run them?", listNames(s.testBins, 4)))
 	}
@@ -410,6 +411,60 @@ func (s *state) selectFiles() {
 			names = names[:5]
 		}
 		s.ask(fmt.Sprintf("%s%s were written by a package install and no package lists them: taken for its scripts' output, not copied; copy any the build configured by hand", strings.Join(names, ", "), more))
+	}
+}
+
+// dropTwins leaves in the build stage the build's output that a later
+// step installed elsewhere: kept ELF files of the same name, size and
+// ELF needs (litestream's dist/litestream-vfs.so and
+// /usr/local/lib/litestream-vfs.so, 85 MB each; go-httpbin's
+// dist/go-httpbin and /usr/bin/go-httpbin). The one the latest step
+// wrote is the installed copy and is kept; an earlier one that ENTRYPOINT
+// or CMD names is kept too. Asked: the app might load the other by its
+// path.
+func (s *state) dropTwins() {
+	type key struct {
+		name  string
+		bytes int64
+		elf   string
+	}
+	groups := map[key][]int{}
+	for i, f := range s.img.FS.Files {
+		e, ok := s.in.ELF[f.Path]
+		if !s.keep[i] || f.Kind != index.File || f.Bytes == 0 || !ok {
+			continue
+		}
+		k := key{path.Base(f.Path), f.Bytes, e.Interp + "\x00" + strings.Join(e.Needed, "\x00")}
+		groups[k] = append(groups[k], i)
+	}
+	named := map[int]bool{}
+	for _, w := range append(append([]string{}, s.img.Config.Entrypoint...), s.img.Config.Cmd...) {
+		if i := s.lookPath(w); i >= 0 {
+			named[i] = true
+		}
+	}
+	var asked []string
+	for _, g := range groups {
+		if len(g) < 2 {
+			continue
+		}
+		last := g[0]
+		for _, i := range g[1:] {
+			if s.stepOfFile(i) > s.stepOfFile(last) {
+				last = i
+			}
+		}
+		for _, i := range g {
+			if i == last || named[i] || s.stepOfFile(i) == s.stepOfFile(last) {
+				continue
+			}
+			s.keep[i] = false
+			asked = append(asked, fmt.Sprintf("/%s (as /%s)", s.img.FS.Files[i].Path, s.img.FS.Files[last].Path))
+		}
+	}
+	if len(asked) > 0 {
+		sort.Strings(asked)
+		s.ask(fmt.Sprintf("%s: the same name, size and ELF needs as a file a later step installed, taken for the build's output that step copied: left in the build stage, the installed copy kept; does the app load it by its build path?", listNames(asked, 4)))
 	}
 }
 

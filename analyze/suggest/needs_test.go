@@ -1307,7 +1307,9 @@ func TestBuildOutputTwinLeftBehind(t *testing.T) {
 	if !covered("source/old/tool") {
 		t.Errorf("source/old/tool (another size) is not copied: %v", got.Copies)
 	}
-	if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "/source/dist/libtool.so.1.0 (as /usr/local/lib/libtool.so.1.0)") }) {
+	if !slices.ContainsFunc(got.Questions, func(q string) bool {
+		return strings.Contains(q, "/source/dist/libtool.so.1.0 (as /usr/local/lib/libtool.so.1.0)")
+	}) {
 		t.Errorf("not asked: %q", got.Questions)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/hygiene"
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 func dockerfileLines(l analyze.StepLocation) dockerfile.Lines {
@@ -83,7 +84,7 @@ func lineText(r *analyze.DockerfileReport, step int) string {
 }
 
 // dockerfileText is the Dockerfile section of the table report.
-func dockerfileText(t *textWriter, title string, img *analyze.Image, r *analyze.DockerfileReport, ev []dfRef) {
+func dockerfileText(t *textWriter, title string, img *model.Image, r *analyze.DockerfileReport, ev []dfRef) {
 	if r == nil {
 		return
 	}
@@ -120,7 +121,7 @@ func dockerfileText(t *textWriter, title string, img *analyze.Image, r *analyze.
 }
 
 // dockerfileMarkdown is the Dockerfile section of the Markdown report.
-func dockerfileMarkdown(d *mdDoc, title string, img *analyze.Image, r *analyze.DockerfileReport, ev []dfRef, o Options) {
+func dockerfileMarkdown(d *mdDoc, title string, img *model.Image, r *analyze.DockerfileReport, ev []dfRef, o Options) {
 	if r == nil {
 		return
 	}
@@ -252,7 +253,7 @@ var imgdiffTool = Tool{Name: "imgdiff", InformationURI: "https://github.com/imgd
 // dockerfileAnnotations places a mapping's Dockerfile findings, and the
 // image's hygiene findings whose step is mapped to an instruction, on
 // their Dockerfile lines.
-func dockerfileAnnotations(r *analyze.DockerfileReport, c *analyze.Classification) []Annotation {
+func dockerfileAnnotations(r *analyze.DockerfileReport, c *model.Classification) []Annotation {
 	if r == nil {
 		return nil
 	}

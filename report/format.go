@@ -142,7 +142,7 @@ func visiblePath(p string) string {
 }
 
 // stepLabel names a step by number and instruction: "#3 RUN make".
-func stepLabel(img *analyze.Image, step, width int) string {
+func stepLabel(img *model.Image, step, width int) string {
 	if step < 0 || img == nil || step >= len(img.Steps) {
 		return "—"
 	}
@@ -150,9 +150,9 @@ func stepLabel(img *analyze.Image, step, width int) string {
 }
 
 // categoryName is a category as reports call it: unflagged is "other".
-func categoryName(c analyze.Category) string {
+func categoryName(c model.Category) string {
 	if c == "" {
-		return string(analyze.Other)
+		return string(model.Other)
 	}
 	return string(c)
 }

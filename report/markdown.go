@@ -8,7 +8,6 @@ import (
 
 	"github.com/dustin/go-humanize"
 
-	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
@@ -327,7 +326,7 @@ func mermaidPie(title string, slices []pieSlice) string {
 }
 
 // budgetStatus is the headline's budget part: "" when none were checked.
-func budgetStatus(r *analyze.BudgetReport) string {
+func budgetStatus(r *model.BudgetReport) string {
 	switch {
 	case r == nil:
 		return ""
@@ -338,7 +337,7 @@ func budgetStatus(r *analyze.BudgetReport) string {
 }
 
 // budgetStatusText is budgetStatus for a terminal: words, no emoji.
-func budgetStatusText(r *analyze.BudgetReport) string {
+func budgetStatusText(r *model.BudgetReport) string {
 	switch {
 	case r == nil:
 		return ""
@@ -348,7 +347,7 @@ func budgetStatusText(r *analyze.BudgetReport) string {
 	return fmt.Sprintf("; budgets FAIL (%d of %d broken)", len(r.Failed()), len(r.Checks))
 }
 
-func budgetMarkdown(d *mdDoc, r *analyze.BudgetReport) {
+func budgetMarkdown(d *mdDoc, r *model.BudgetReport) {
 	if r == nil {
 		return
 	}

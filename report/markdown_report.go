@@ -143,7 +143,7 @@ func joinCells(cells []string) string {
 
 // stepSlices are the largest steps of an unclassified image, the rest
 // summed, for the pie chart.
-func stepSlices(img *analyze.Image) []pieSlice {
+func stepSlices(img *model.Image) []pieSlice {
 	const keep = 7
 	var out []pieSlice
 	var rest int64
@@ -160,8 +160,8 @@ func stepSlices(img *analyze.Image) []pieSlice {
 	return out
 }
 
-func largestSteps(img *analyze.Image) []analyze.Step {
-	var out []analyze.Step
+func largestSteps(img *model.Image) []model.Step {
+	var out []model.Step
 	for _, s := range img.Steps {
 		if s.Layer >= 0 && s.Size > 0 {
 			out = append(out, s)
@@ -182,7 +182,7 @@ func writeComparisonMarkdown(w io.Writer, c *analyze.Comparison, o Options) erro
 	d := &mdDoc{}
 	d.text("%s", marker(b.Ref, b.Platform))
 	comp := ""
-	if c.Delta.CompressedSize != analyze.Unknown {
+	if c.Delta.CompressedSize != model.Unknown {
 		comp = ", compressed " + signed(-c.Delta.CompressedSize)
 	}
 	d.text("**imgdiff** · %s%s%s\n", headlineMarkdown(c), comp, budgetStatus(c.Budgets))
@@ -195,7 +195,7 @@ func writeComparisonMarkdown(w io.Writer, c *analyze.Comparison, o Options) erro
 	t.row("Platform", mdText(a.Platform), mdText(b.Platform), "")
 	t.row("Content size", human(a.Size), human(b.Size), "**"+signed(-c.Delta.Size)+"** ("+signedPercent(-c.Delta.Percent)+")")
 	t.row("Content bytes", exactBytes(a.Size), exactBytes(b.Size), signedExact(-c.Delta.Size))
-	if c.Delta.CompressedSize != analyze.Unknown {
+	if c.Delta.CompressedSize != model.Unknown {
 		t.row("Compressed size", human(a.CompressedSize), human(b.CompressedSize), signed(-c.Delta.CompressedSize)+" ("+signedPercent(-c.Delta.CompressedPercent)+")")
 	} else {
 		t.row("Compressed size", knownHuman(a.CompressedSize), knownHuman(b.CompressedSize), "unknown")
@@ -289,7 +289,7 @@ func headlineMarkdown(c *analyze.Comparison) string {
 	return headline(c, mdSpan(oneLine(c.A.Ref)), mdSpan(oneLine(c.B.Ref)))
 }
 
-func categoryIn(ts []analyze.CategoryTotal, cat analyze.Category) int64 {
+func categoryIn(ts []model.CategoryTotal, cat model.Category) int64 {
 	for _, x := range ts {
 		if x.Category == cat {
 			return x.Bytes

@@ -3,19 +3,19 @@ package report
 import (
 	"fmt"
 
-	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 // What the reports say of an image read from a snapshot: of which image,
 // when it was taken and how old it was when the report was made (all in
 // the JSON's "snapshot").
 
-func snapshotText(s *analyze.Snapshot) string {
+func snapshotText(s *model.Snapshot) string {
 	return fmt.Sprintf("snapshot of %s (%s), taken %s, %s old", oneLine(s.Ref), orDash(s.Transport),
 		s.Created.UTC().Format("2006-01-02 15:04 UTC"), age(s.AgeSeconds))
 }
 
-func snapshotMarkdown(s *analyze.Snapshot) string {
+func snapshotMarkdown(s *model.Snapshot) string {
 	if s == nil {
 		return ""
 	}

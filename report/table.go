@@ -186,14 +186,14 @@ func writeAnalysisTable(w io.Writer, a *analyze.Analysis, o Options) error {
 	return t.flush(w)
 }
 
-func categoryOrBlank(c analyze.Category, classified bool) string {
+func categoryOrBlank(c model.Category, classified bool) string {
 	if !classified {
 		return ""
 	}
 	return categoryName(c)
 }
 
-func imageHeader(t *textWriter, img *analyze.Image) {
+func imageHeader(t *textWriter, img *model.Image) {
 	t.line("Image       %s (%s)", oneLine(img.Ref), orDash(img.Transport))
 	if img.Snapshot != nil {
 		t.line("Snapshot    %s", snapshotText(img.Snapshot))
@@ -210,7 +210,7 @@ func imageHeader(t *textWriter, img *analyze.Image) {
 
 // baseText says what an image's base is and where that was found: "debian:12,
 // 1 layer, 117 MB (from heuristic docker import: Imported from -)".
-func baseText(b *analyze.BaseImage) string {
+func baseText(b *model.BaseImage) string {
 	how := b.Source
 	if b.Source == "heuristic" {
 		how += " " + b.Heuristic
@@ -298,7 +298,7 @@ func stepTable(t *textWriter, a *analyze.Analysis) {
 	}
 }
 
-func sumFiles(img *analyze.Image) int {
+func sumFiles(img *model.Image) int {
 	n := 0
 	for _, l := range img.Layers {
 		n += l.Files
@@ -317,20 +317,20 @@ func zeroBlank(n int64) string {
 
 // flaggedCategories are the categories with flagged bytes, in report order
 // (other is not flagged).
-func flaggedCategories(c *analyze.Classification) []analyze.Category {
+func flaggedCategories(c *model.Classification) []model.Category {
 	if c == nil {
 		return nil
 	}
-	var out []analyze.Category
+	var out []model.Category
 	for _, cat := range model.Categories() {
-		if cat != analyze.Other && categoryTotal(c, cat) > 0 {
+		if cat != model.Other && categoryTotal(c, cat) > 0 {
 			out = append(out, cat)
 		}
 	}
 	return out
 }
 
-func categoryTotal(c *analyze.Classification, cat analyze.Category) int64 {
+func categoryTotal(c *model.Classification, cat model.Category) int64 {
 	if c == nil {
 		return 0
 	}
@@ -342,13 +342,13 @@ func categoryTotal(c *analyze.Classification, cat analyze.Category) int64 {
 	return 0
 }
 
-func flaggedByStep(c *analyze.Classification) map[int]map[analyze.Category]int64 {
-	m := map[int]map[analyze.Category]int64{}
+func flaggedByStep(c *model.Classification) map[int]map[model.Category]int64 {
+	m := map[int]map[model.Category]int64{}
 	if c == nil {
 		return m
 	}
 	for _, s := range c.ByStep {
-		m[s.Step] = map[analyze.Category]int64{}
+		m[s.Step] = map[model.Category]int64{}
 		for _, t := range s.Totals {
 			m[s.Step][t.Category] += t.Bytes
 		}
@@ -419,10 +419,10 @@ const maxTablePackages = 15
 
 // flaggedPackages are the packages that carry a category, largest first as
 // the model keeps them.
-func flaggedPackages(ps []analyze.Package) []analyze.Package {
-	var out []analyze.Package
+func flaggedPackages(ps []model.Package) []model.Package {
+	var out []model.Package
 	for _, p := range ps {
-		if p.Category != "" && p.Category != analyze.Other {
+		if p.Category != "" && p.Category != model.Other {
 			out = append(out, p)
 		}
 	}
@@ -430,7 +430,7 @@ func flaggedPackages(ps []analyze.Package) []analyze.Package {
 }
 
 // findingEvidence is a finding's title with what proves it.
-func findingEvidence(f analyze.Finding) string {
+func findingEvidence(f model.Finding) string {
 	parts := []string{f.Title}
 	if f.Detail != "" {
 		parts = append(parts, f.Detail)
@@ -446,7 +446,7 @@ func findingEvidence(f analyze.Finding) string {
 
 func exactBytes(n int64) string { return strings.TrimSuffix(exact(n), " bytes") }
 
-func budgetText(t *textWriter, r *analyze.BudgetReport) {
+func budgetText(t *textWriter, r *model.BudgetReport) {
 	if r == nil {
 		return
 	}

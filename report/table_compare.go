@@ -32,7 +32,7 @@ func writeComparisonTable(w io.Writer, c *analyze.Comparison, o Options) error {
 		{contentLabel, human(a.Size), human(b.Size), signed(-c.Delta.Size), signedPercent(-c.Delta.Percent)},
 		{"  exact bytes", exactBytes(a.Size), exactBytes(b.Size), signedExact(-c.Delta.Size), ""},
 	}
-	if c.Delta.CompressedSize != analyze.Unknown {
+	if c.Delta.CompressedSize != model.Unknown {
 		rows = append(rows,
 			[]string{compressedLabel, human(a.CompressedSize), human(b.CompressedSize), signed(-c.Delta.CompressedSize), signedPercent(-c.Delta.CompressedPercent)},
 			[]string{"  exact bytes", exactBytes(a.CompressedSize), exactBytes(b.CompressedSize), signedExact(-c.Delta.CompressedSize), ""})
@@ -130,7 +130,7 @@ func compareCategories(t *textWriter, c *analyze.Comparison) {
 	if len(c.CategoriesA) == 0 && len(c.CategoriesB) == 0 {
 		return
 	}
-	in := func(ts []analyze.CategoryTotal, cat analyze.Category) int64 {
+	in := func(ts []model.CategoryTotal, cat model.Category) int64 {
 		for _, x := range ts {
 			if x.Category == cat {
 				return x.Bytes
@@ -138,7 +138,7 @@ func compareCategories(t *textWriter, c *analyze.Comparison) {
 		}
 		return 0
 	}
-	term := func(cat analyze.Category) string {
+	term := func(cat model.Category) string {
 		for _, x := range c.Decomposition.Terms {
 			if x.Name == string(cat) {
 				return human(x.Bytes)
@@ -170,7 +170,7 @@ func stepDeltaText(t *textWriter, title string, steps []analyze.StepDelta, sign 
 	t.table([]column{{name: "STEP", right: true}, {name: "INSTRUCTION", fit: true}, {name: "BYTES", right: true}, {name: "HIDDEN LATER", right: true}, {name: "BY CATEGORY"}}, rows)
 }
 
-func stepCategories(ts []analyze.CategoryTotal) string {
+func stepCategories(ts []model.CategoryTotal) string {
 	s := ""
 	for i, x := range ts {
 		if i > 0 {

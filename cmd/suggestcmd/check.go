@@ -10,7 +10,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/suggest"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
-	"github.com/imgdiff/imgdiff/layers/pipeline"
+	"github.com/imgdiff/imgdiff/cmd/pipeline"
 )
 
 // CheckTolerance is how far, in percent of the built image's size, the

@@ -20,7 +20,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/suggest"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
-	"github.com/imgdiff/imgdiff/layers/pipeline"
+	"github.com/imgdiff/imgdiff/cmd/pipeline"
 )
 
 // VerifyOptions are the flags of `suggest --verify`: build the

@@ -63,7 +63,7 @@ func file(p string, size int64) index.Entry {
 	return index.Entry{Path: p, Kind: index.File, Size: size, Mode: 0o644}
 }
 
-func build(t testing.TB, ref string, hist []v1.History, layers ...*index.Layer) *analyze.Image {
+func build(t testing.TB, ref string, hist []v1.History, layers ...*index.Layer) *model.Image {
 	t.Helper()
 	c := &v1.ConfigFile{History: hist}
 	for range layers {
@@ -77,38 +77,38 @@ func build(t testing.TB, ref string, hist []v1.History, layers ...*index.Layer) 
 }
 
 type flag struct {
-	cat      analyze.Category
+	cat      model.Category
 	evidence string
 }
 
 // classify flags files by exact path and fills the totals a classifier
 // would, from the image.
-func classify(img *analyze.Image, flags map[string]flag) *analyze.Classification {
-	c := &analyze.Classification{Flags: make([]analyze.Flag, len(img.FS.Files))}
-	totals := map[analyze.Category]*analyze.CategoryTotal{}
-	bySteps := map[int]map[analyze.Category]int64{}
+func classify(img *model.Image, flags map[string]flag) *model.Classification {
+	c := &model.Classification{Flags: make([]model.Flag, len(img.FS.Files))}
+	totals := map[model.Category]*model.CategoryTotal{}
+	bySteps := map[int]map[model.Category]int64{}
 	for i, f := range img.FS.Files {
 		if f.Kind == index.Dir {
 			continue
 		}
-		cat := analyze.Other
+		cat := model.Other
 		if x, ok := flags[f.Path]; ok {
 			cat = x.cat
-			c.Flags[i] = analyze.Flag{Category: x.cat, Rule: "test", Evidence: x.evidence}
+			c.Flags[i] = model.Flag{Category: x.cat, Rule: "test", Evidence: x.evidence}
 		}
 		if totals[cat] == nil {
-			totals[cat] = &analyze.CategoryTotal{Category: cat}
+			totals[cat] = &model.CategoryTotal{Category: cat}
 		}
 		totals[cat].Bytes += f.Bytes
 		totals[cat].Files++
 		step := img.Layers[f.Layer].Step
 		if bySteps[step] == nil {
-			bySteps[step] = map[analyze.Category]int64{}
+			bySteps[step] = map[model.Category]int64{}
 		}
 		bySteps[step][cat] += f.Bytes
 	}
 	for _, cat := range model.Categories() {
-		t := analyze.CategoryTotal{Category: cat}
+		t := model.CategoryTotal{Category: cat}
 		if x := totals[cat]; x != nil {
 			t = *x
 		}
@@ -116,10 +116,10 @@ func classify(img *analyze.Image, flags map[string]flag) *analyze.Classification
 	}
 	for _, st := range img.Steps {
 		if m := bySteps[st.Index]; m != nil {
-			sc := analyze.StepCategories{Step: st.Index}
+			sc := model.StepCategories{Step: st.Index}
 			for _, cat := range model.Categories() {
 				if m[cat] > 0 {
-					sc.Totals = append(sc.Totals, analyze.CategoryTotal{Category: cat, Bytes: m[cat]})
+					sc.Totals = append(sc.Totals, model.CategoryTotal{Category: cat, Bytes: m[cat]})
 				}
 			}
 			c.ByStep = append(c.ByStep, sc)
@@ -134,7 +134,7 @@ func base() *index.Layer {
 	})
 }
 
-func singleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
+func singleStage(t testing.TB) (*model.Image, *model.Classification) {
 	img := build(t, "app:single",
 		[]v1.History{
 			{CreatedBy: "/bin/sh -c #(nop) ADD file:9b1ce3 in / "},
@@ -154,27 +154,27 @@ func singleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 		layer([]index.Entry{file("src/app", 850_000)}, "src/build/main.o"),
 	)
 	c := classify(img, map[string]flag{
-		"usr/lib/gcc/x86_64-linux-gnu/12/cc1": {analyze.BuildTool, gccEvidence},
-		"usr/bin/gcc-12":                      {analyze.BuildTool, gccEvidence},
-		"usr/include/stdio.h":                 {analyze.BuildTool, "path: usr/include/**"},
-		"var/cache/apt/archives/gcc-12.deb":   {analyze.Cache, "path: var/cache/apt/**"},
-		"var/lib/apt/lists/Packages":          {analyze.Cache, "path: var/lib/apt/lists/**"},
-		"src/main.c":                          {analyze.Source, "name: *.c"},
-		"src/Makefile":                        {analyze.Source, "name: Makefile"},
+		"usr/lib/gcc/x86_64-linux-gnu/12/cc1": {model.BuildTool, gccEvidence},
+		"usr/bin/gcc-12":                      {model.BuildTool, gccEvidence},
+		"usr/include/stdio.h":                 {model.BuildTool, "path: usr/include/**"},
+		"var/cache/apt/archives/gcc-12.deb":   {model.Cache, "path: var/cache/apt/**"},
+		"var/lib/apt/lists/Packages":          {model.Cache, "path: var/lib/apt/lists/**"},
+		"src/main.c":                          {model.Source, "name: *.c"},
+		"src/Makefile":                        {model.Source, "name: Makefile"},
 	})
 	c.Verdict = "59 MB (94%) of this image is build tooling, sources or caches"
 	// The packages, as a classifier lists them: two flagged, one not (the
 	// page lists the flagged ones; the strings need escaping).
-	c.Packages = []analyze.Package{
-		{Name: "gcc-12", Manager: "dpkg", Section: "devel", Category: analyze.BuildTool, Bytes: 31_000_000, Files: 2, Step: 2,
+	c.Packages = []model.Package{
+		{Name: "gcc-12", Manager: "dpkg", Section: "devel", Category: model.BuildTool, Bytes: 31_000_000, Files: 2, Step: 2,
 			Rule: "dpkg-devel", Evidence: gccEvidence, PulledBy: []string{"gcc-12"}},
 		{Name: "libc6", Manager: "dpkg", Bytes: 2_000_000, Files: 1, Step: 0},
-		{Name: "libc6-dev", Manager: "dpkg", Section: "libdevel", Category: analyze.BuildTool, Bytes: 30_000, Files: 1, Step: 2,
+		{Name: "libc6-dev", Manager: "dpkg", Section: "libdevel", Category: model.BuildTool, Bytes: 30_000, Files: 1, Step: 2,
 			Rule: "build-tool-dependency", Evidence: "dpkg: libc6-dev, needed only by gcc-12 (build-tool) <via> & \"q\"", PulledBy: []string{"gcc-12", "make"}},
 	}
-	c.Findings = []analyze.Finding{
-		{ID: "root-user", Severity: analyze.Warning, Title: "runs as root", Detail: "config.User is empty", Step: -1, Field: "config.User"},
-		{ID: "wasted-bytes", Severity: analyze.Info, Title: "bytes deleted by a later layer", Step: 5, Path: "src/build/main.o", Bytes: 120_000},
+	c.Findings = []model.Finding{
+		{ID: "root-user", Severity: model.Warning, Title: "runs as root", Detail: "config.User is empty", Step: -1, Field: "config.User"},
+		{ID: "wasted-bytes", Severity: model.Info, Title: "bytes deleted by a later layer", Step: 5, Path: "src/build/main.o", Bytes: 120_000},
 	}
 	if img.Size != aSize || img.Size-img.Wasted != aFinal {
 		t.Fatalf("fixture A: size %d, final %d; want %d, %d", img.Size, img.Size-img.Wasted, aSize, aFinal)
@@ -182,7 +182,7 @@ func singleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 	return img, c
 }
 
-func multiStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
+func multiStage(t testing.TB) (*model.Image, *model.Classification) {
 	img := build(t, "app:multi",
 		[]v1.History{
 			{CreatedBy: "/bin/sh -c #(nop) ADD file:9b1ce3 in / "},
@@ -210,14 +210,14 @@ func testAnalysis(t testing.TB) *analyze.Analysis {
 			{ID: "apt-lists-left", Severity: "info", Title: "apt lists left", Message: "rm -rf /var/lib/apt/lists/*",
 				File: "Dockerfile", Lines: dockerfile.Lines{Start: 3, End: 3}, Stage: "build", Bytes: 9_000_000},
 		}}
-	a.Budgets = &analyze.BudgetReport{Source: ".imgdiff.yaml", Checks: []analyze.BudgetCheck{
+	a.Budgets = &model.BudgetReport{Source: ".imgdiff.yaml", Checks: []model.BudgetCheck{
 		{Rule: "max-size", Image: "app:single", Unit: "bytes", Actual: float64(img.Size), Limit: 100_000_000, Pass: true, Detail: "content size"},
 		{Rule: "max-category.build-tool", Image: "app:single", Unit: "bytes", Actual: aBuildTool, Limit: 0, Pass: false, Detail: "build-tool bytes"},
 	}}
 	return a
 }
 
-func testComparison(t testing.TB) (*analyze.Comparison, *analyze.Classification, *analyze.Classification) {
+func testComparison(t testing.TB) (*analyze.Comparison, *model.Classification, *model.Classification) {
 	a, ca := singleStage(t)
 	b, cb := multiStage(t)
 	c, err := analyze.Compare(a, b, ca, cb, analyze.CompareOptions{Top: 5})
@@ -246,7 +246,7 @@ func manyFiles(t testing.TB, n, big int) *analyze.Analysis {
 		}
 		entries = append(entries, file(p, size))
 		if i%10 == 0 {
-			flags[p] = flag{analyze.DevDependency, "npm lockfile: dev"}
+			flags[p] = flag{model.DevDependency, "npm lockfile: dev"}
 		}
 	}
 	img := build(t, "app:many", []v1.History{{CreatedBy: "COPY . /app # buildkit"}}, layer(entries))

@@ -22,7 +22,7 @@ import (
 	"path"
 	"strconv"
 
-	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -45,7 +45,7 @@ const (
 
 // Write writes img's final filesystem to w in ncdu's export format. The
 // root directory is named "/".
-func Write(w io.Writer, img *analyze.Image) error {
+func Write(w io.Writer, img *model.Image) error {
 	if img == nil || img.FS == nil {
 		return errors.New("ncdu: image has no filesystem")
 	}
@@ -108,7 +108,7 @@ type inode struct {
 // filesystem, and that target, one shared inode. A link whose target was
 // removed holds the bytes itself (analyze moved them to it) and stays a
 // plain file.
-func hardlinkGroups(fs *analyze.FS) map[string]*inode {
+func hardlinkGroups(fs *model.FS) map[string]*inode {
 	groups := map[string]*inode{}
 	for _, f := range fs.Files {
 		if f.Kind != index.Hardlink {

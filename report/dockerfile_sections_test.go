@@ -10,6 +10,9 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/report/reporttest"
+	"github.com/imgdiff/imgdiff/report/sarif"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // singleStageDockerfile is the Dockerfile singleStage's history was
@@ -24,7 +27,7 @@ ENTRYPOINT ["/src/app"]
 
 func mappedAnalysis(t *testing.T) *analyze.Analysis {
 	t.Helper()
-	a := testAnalysis(t)
+	a := reporttest.Analysis(t)
 	buildKit(a.Image)
 	f, err := dockerfile.Parse("build/Dockerfile", []byte(singleStageDockerfile))
 	if err != nil {
@@ -162,7 +165,7 @@ func TestAnalysisSARIFAndGitHub(t *testing.T) {
 // not be placed. A comparison annotates its failed budgets and B's
 // findings A does not have.
 func TestAnnotationsWithoutDockerfile(t *testing.T) {
-	a := testAnalysis(t)
+	a := reporttest.Analysis(t)
 	var notes []string
 	o := Options{Note: func(s string) { notes = append(notes, s) }}
 	var buf bytes.Buffer
@@ -180,7 +183,7 @@ func TestAnnotationsWithoutDockerfile(t *testing.T) {
 			budgetLine = c
 		}
 	}
-	wantMsg := "budget max-category.build-tool failed for app:single: " + budgetFigure("bytes", a.Budgets.Checks[1].Actual) + ", limit 0 B (0 bytes) (build-tool bytes)"
+	wantMsg := "budget max-category.build-tool failed for app:single: " + view.BudgetFigure("bytes", a.Budgets.Checks[1].Actual) + ", limit 0 B (0 bytes) (build-tool bytes)"
 	if budgetLine.Command != "error" || budgetLine.Message != wantMsg || budgetLine.Props["title"] != "imgdiff budget failed: max-category.build-tool" {
 		t.Errorf("budget annotation %+v, want ::error with %q", budgetLine, wantMsg)
 	}
@@ -199,7 +202,7 @@ func TestAnnotationsWithoutDockerfile(t *testing.T) {
 	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	var log sarifLog
+	var log sarif.Log
 	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
 		t.Fatal(err)
 	}
@@ -216,10 +219,10 @@ func TestAnnotationsWithoutDockerfile(t *testing.T) {
 
 	// A comparison: the failed budget, and none of B's findings that A
 	// has too.
-	c := testComparison(t)
+	c := reporttest.Comparison(t)
 	c.Budgets.Checks[0].Pass, c.Budgets.Pass = false, false
-	_, ca := singleStage(t)
-	_, cb := multiStage(t)
+	_, ca := reporttest.SingleStage(t)
+	_, cb := reporttest.MultiStage(t)
 	buf.Reset()
 	notes = nil
 	o.ClassA, o.ClassB = ca, cb
@@ -305,7 +308,7 @@ func TestImageAnnotationsEscaped(t *testing.T) {
 	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	var log sarifLog
+	var log sarif.Log
 	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
 		t.Fatal(err)
 	}
@@ -318,12 +321,12 @@ func TestImageAnnotationsEscaped(t *testing.T) {
 }
 
 func TestComparisonDockerfileOrigins(t *testing.T) {
-	c := testComparison(t)
+	c := reporttest.Comparison(t)
 	f, err := dockerfile.Parse("Dockerfile.single", []byte(singleStageDockerfile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, cls := singleStage(t)
+	_, cls := reporttest.SingleStage(t)
 	buildKit(c.A)
 	r, err := analyze.MapDockerfile(c.A, cls, f, analyze.DockerfileOptions{})
 	if err != nil {

@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/report/github"
+	"github.com/imgdiff/imgdiff/report/sarif"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // The Dockerfile checks of c.single (the e2e C image) end to end: findings,
@@ -26,16 +29,16 @@ func TestDockerfileFindingsToSARIFAndGitHub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	anns := DockerfileAnnotations(f, fs, "testdata/dockerfiles/c/Dockerfile.single")
+	anns := view.DockerfileAnnotations(f, fs, "testdata/dockerfiles/c/Dockerfile.single")
 	var buf bytes.Buffer
-	if err := WriteSARIF(&buf, Tool{Name: "imgdiff"}, DockerfileRules(), anns); err != nil {
+	if err := sarif.Write(&buf, sarif.Tool{Name: "imgdiff"}, view.DockerfileRules(), anns); err != nil {
 		t.Fatal(err)
 	}
 	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
 		t.Fatalf("SARIF does not validate: %v", err)
 	}
 	buf.Reset()
-	if err := WriteGitHub(&buf, anns); err != nil {
+	if err := github.Write(&buf, anns); err != nil {
 		t.Fatal(err)
 	}
 	first := parseCommand(t, strings.SplitN(buf.String(), "\n", 2)[0])

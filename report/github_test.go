@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/imgdiff/imgdiff/report/github"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // parsedCommand is a workflow command read back with the runner's rules.
@@ -51,10 +53,10 @@ func parseCommand(t *testing.T, line string) parsedCommand {
 }
 
 func TestGitHubRoundTrip(t *testing.T) {
-	hostile := Annotation{RuleID: "r", Level: LevelError, Title: "50% of it: gcc, g++\nand more",
+	hostile := view.Annotation{RuleID: "r", Level: view.LevelError, Title: "50% of it: gcc, g++\nand more",
 		Message: "100% sure: a,b\r\nline two %0A stays literal", File: "dir,with:colon/Docker%file", StartLine: 4, EndLine: 6, Bytes: 10}
 	var buf bytes.Buffer
-	if err := WriteGitHub(&buf, []Annotation{hostile}); err != nil {
+	if err := github.Write(&buf, []view.Annotation{hostile}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -74,23 +76,23 @@ func TestGitHubRoundTrip(t *testing.T) {
 }
 
 func TestGitHubLimitPerLevel(t *testing.T) {
-	var anns []Annotation
+	var anns []view.Annotation
 	for i := 0; i < 14; i++ {
-		anns = append(anns, Annotation{RuleID: "e", Level: LevelError, File: "Dockerfile", StartLine: i + 1, Bytes: int64(i), Message: fmt.Sprintf("error %d", i)})
+		anns = append(anns, view.Annotation{RuleID: "e", Level: view.LevelError, File: "Dockerfile", StartLine: i + 1, Bytes: int64(i), Message: fmt.Sprintf("error %d", i)})
 	}
 	for i := 0; i < 3; i++ {
-		anns = append(anns, Annotation{RuleID: "w", Level: LevelWarning, File: "Dockerfile", StartLine: 1, Bytes: int64(i), Message: fmt.Sprintf("warning %d", i)})
+		anns = append(anns, view.Annotation{RuleID: "w", Level: view.LevelWarning, File: "Dockerfile", StartLine: 1, Bytes: int64(i), Message: fmt.Sprintf("warning %d", i)})
 	}
 	for i := 0; i < 12; i++ {
-		anns = append(anns, Annotation{RuleID: "n", Level: LevelNote, File: "Dockerfile", StartLine: 1, Bytes: int64(i), Message: fmt.Sprintf("note %d", i)})
+		anns = append(anns, view.Annotation{RuleID: "n", Level: view.LevelNote, File: "Dockerfile", StartLine: 1, Bytes: int64(i), Message: fmt.Sprintf("note %d", i)})
 	}
 	// 14 errors: 4 left out; 12 notes: 9 shown beside the notice that
 	// counts the rest, 3 left out.
-	if n := GitHubDropped(anns); n != 7 {
+	if n := github.Dropped(anns); n != 7 {
 		t.Errorf("GitHubDropped = %d, want 7", n)
 	}
 	var buf bytes.Buffer
-	if err := WriteGitHub(&buf, anns); err != nil {
+	if err := github.Write(&buf, anns); err != nil {
 		t.Fatal(err)
 	}
 	count := map[string]int{}
@@ -118,7 +120,7 @@ func TestGitHubLimitPerLevel(t *testing.T) {
 	}
 	// Within the limits: no summary.
 	buf.Reset()
-	if err := WriteGitHub(&buf, anns[14:17]); err != nil {
+	if err := github.Write(&buf, anns[14:17]); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(buf.String(), "More findings") || strings.Count(buf.String(), "\n") != 3 {

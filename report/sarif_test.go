@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imgdiff/imgdiff/report/sarif"
+	"github.com/imgdiff/imgdiff/report/view"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -45,22 +47,22 @@ func validate(t *testing.T, s *jsonschema.Schema, data []byte) error {
 	return s.Validate(inst)
 }
 
-var testRules = []RuleInfo{
-	{ID: "dockerfile-build-tools-in-final-stage", ShortDescription: "Build tools in the final image", FullDescription: "An instruction of the final image installs compilers.", Help: "Build in a stage and COPY --from it.", Level: LevelWarning, Tags: []string{"DL3059"}},
+var testRules = []view.RuleInfo{
+	{ID: "dockerfile-build-tools-in-final-stage", ShortDescription: "Build tools in the final image", FullDescription: "An instruction of the final image installs compilers.", Help: "Build in a stage and COPY --from it.", Level: view.LevelWarning, Tags: []string{"DL3059"}},
 	{ID: "dockerfile-root-user", ShortDescription: "Final USER is root", FullDescription: "The image runs as root.", Help: "Add a USER."},
 }
 
-var testAnnotations = []Annotation{
-	{RuleID: "dockerfile-root-user", Level: LevelWarning, Title: "Final USER is root", Message: "Dockerfile:4 the image runs as root", File: "Dockerfile", StartLine: 4, Snippet: "FROM debian:bookworm-slim"},
-	{RuleID: "dockerfile-build-tools-in-final-stage", Level: LevelError, Title: "Build tools", Message: "Dockerfile:5 puts 254 MB of build tools\ninto the final image: gcc-12, build-essential", File: "./docker/app dir/Dockerfile", StartLine: 5, EndLine: 6, Bytes: 254_000_000, Snippet: "RUN apt-get update && \\\n  apt-get install -y build-essential"},
+var testAnnotations = []view.Annotation{
+	{RuleID: "dockerfile-root-user", Level: view.LevelWarning, Title: "Final USER is root", Message: "Dockerfile:4 the image runs as root", File: "Dockerfile", StartLine: 4, Snippet: "FROM debian:bookworm-slim"},
+	{RuleID: "dockerfile-build-tools-in-final-stage", Level: view.LevelError, Title: "Build tools", Message: "Dockerfile:5 puts 254 MB of build tools\ninto the final image: gcc-12, build-essential", File: "./docker/app dir/Dockerfile", StartLine: 5, EndLine: 6, Bytes: 254_000_000, Snippet: "RUN apt-get update && \\\n  apt-get install -y build-essential"},
 	{RuleID: "unlisted-rule", Level: "info", Title: "An unlisted rule", Message: "50% of the image", File: "Dockerfile", StartLine: 9},
-	{RuleID: "dockerfile-root-user", Level: LevelWarning, Title: "Final USER is root", Message: "again", File: "other/Dockerfile", StartLine: 4, Snippet: "FROM debian:bookworm-slim"},
+	{RuleID: "dockerfile-root-user", Level: view.LevelWarning, Title: "Final USER is root", Message: "again", File: "other/Dockerfile", StartLine: 4, Snippet: "FROM debian:bookworm-slim"},
 }
 
 func TestSARIFValidatesAgainstSchema(t *testing.T) {
 	s := sarifSchema(t)
 	var buf bytes.Buffer
-	if err := WriteSARIF(&buf, Tool{Name: "imgdiff", Version: "0.1.0", InformationURI: "https://github.com/imgdiff/imgdiff"}, testRules, testAnnotations); err != nil {
+	if err := sarif.Write(&buf, sarif.Tool{Name: "imgdiff", Version: "0.1.0", InformationURI: "https://github.com/imgdiff/imgdiff"}, testRules, testAnnotations); err != nil {
 		t.Fatal(err)
 	}
 	if err := validate(t, s, buf.Bytes()); err != nil {
@@ -131,7 +133,7 @@ func TestSARIFSchemaRejects(t *testing.T) {
 	// The validator must be able to fail: a level SARIF does not know.
 	s := sarifSchema(t)
 	var buf bytes.Buffer
-	if err := WriteSARIF(&buf, Tool{Name: "imgdiff"}, nil, testAnnotations[:1]); err != nil {
+	if err := sarif.Write(&buf, sarif.Tool{Name: "imgdiff"}, nil, testAnnotations[:1]); err != nil {
 		t.Fatal(err)
 	}
 	bad := bytes.Replace(buf.Bytes(), []byte(`"level": "warning"`), []byte(`"level": "fatal"`), 1)
@@ -146,7 +148,7 @@ func TestSARIFSchemaRejects(t *testing.T) {
 	}
 	// No annotations: still a valid log with an empty results array.
 	buf.Reset()
-	if err := WriteSARIF(&buf, Tool{Name: "imgdiff"}, nil, nil); err != nil {
+	if err := sarif.Write(&buf, sarif.Tool{Name: "imgdiff"}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := validate(t, s, buf.Bytes()); err != nil || !bytes.Contains(buf.Bytes(), []byte(`"results": []`)) {

@@ -1,6 +1,7 @@
-package report
+package view
 
 import (
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -62,15 +63,17 @@ type RuleInfo struct {
 	Tags             []string
 }
 
-func (a Annotation) endLine() int {
+// LastLine is the last line annotated: EndLine, or StartLine when EndLine is
+// 0 or before it.
+func (a Annotation) LastLine() int {
 	if a.EndLine < a.StartLine {
 		return a.StartLine
 	}
 	return a.EndLine
 }
 
-// rank orders annotations by bytes at stake, then severity, file, line.
-func rank(anns []Annotation) []Annotation {
+// Rank orders annotations by bytes at stake, then severity, file, line.
+func Rank(anns []Annotation) []Annotation {
 	out := append([]Annotation(nil), anns...)
 	sev := map[Level]int{LevelError: 2, LevelWarning: 1}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -88,11 +91,20 @@ func rank(anns []Annotation) []Annotation {
 	return out
 }
 
-// cleanPath makes a path repository-relative with forward slashes.
-func cleanPath(p string) string {
+// CleanPath makes a path repository-relative with forward slashes.
+func CleanPath(p string) string {
 	p = strings.ReplaceAll(p, "\\", "/")
 	for strings.HasPrefix(p, "./") {
 		p = p[2:]
 	}
 	return strings.TrimPrefix(p, "/")
+}
+
+// FileURI encodes a repository-relative path as a relative URI reference.
+func FileURI(p string) string {
+	segs := strings.Split(CleanPath(p), "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
 }

@@ -1,31 +1,16 @@
-package report
+package view
 
 import (
 	"fmt"
-
-	"github.com/imgdiff/imgdiff/analyze"
 )
 
 // What the reports say of an image read from a snapshot: of which image,
 // when it was taken and how old it was when the report was made (all in
 // the JSON's "snapshot").
 
-func snapshotText(s *analyze.Snapshot) string {
-	return fmt.Sprintf("snapshot of %s (%s), taken %s, %s old", oneLine(s.Ref), orDash(s.Transport),
-		s.Created.UTC().Format("2006-01-02 15:04 UTC"), age(s.AgeSeconds))
-}
-
-func snapshotMarkdown(s *analyze.Snapshot) string {
-	if s == nil {
-		return ""
-	}
-	return fmt.Sprintf("of %s, taken %s (%s old)", mdCode(oneLine(s.Ref)),
-		s.Created.UTC().Format("2006-01-02 15:04 UTC"), age(s.AgeSeconds))
-}
-
-// age says how old in the largest whole unit: "3 days", "1 hour",
+// Age says how old in the largest whole unit: "3 days", "1 hour",
 // "0 minutes" (a clock behind the snapshot's counts as 0).
-func age(seconds int64) string {
+func Age(seconds int64) string {
 	units := []struct {
 		name string
 		secs int64

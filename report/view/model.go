@@ -1,0 +1,182 @@
+package view
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
+)
+
+func Number(n int) string { return humanize.Comma(int64(n)) }
+
+func ZeroBlank(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return Human(n)
+}
+
+func SumFiles(img *analyze.Image) int {
+	n := 0
+	for _, l := range img.Layers {
+		n += l.Files
+	}
+	return n
+}
+
+// FlaggedCategories are the categories with flagged bytes, in report order
+// (other is not flagged).
+func FlaggedCategories(c *analyze.Classification) []analyze.Category {
+	if c == nil {
+		return nil
+	}
+	var out []analyze.Category
+	for _, cat := range model.Categories() {
+		if cat != analyze.Other && CategoryTotal(c, cat) > 0 {
+			out = append(out, cat)
+		}
+	}
+	return out
+}
+
+func CategoryTotal(c *analyze.Classification, cat analyze.Category) int64 {
+	if c == nil {
+		return 0
+	}
+	for _, t := range c.Totals {
+		if t.Category == cat {
+			return t.Bytes
+		}
+	}
+	return 0
+}
+
+func FlaggedByStep(c *analyze.Classification) map[int]map[analyze.Category]int64 {
+	m := map[int]map[analyze.Category]int64{}
+	if c == nil {
+		return m
+	}
+	for _, s := range c.ByStep {
+		m[s.Step] = map[analyze.Category]int64{}
+		for _, t := range s.Totals {
+			m[s.Step][t.Category] += t.Bytes
+		}
+	}
+	return m
+}
+
+// FlaggedPackages are the packages that carry a category, largest first as
+// the model keeps them.
+func FlaggedPackages(ps []analyze.Package) []analyze.Package {
+	var out []analyze.Package
+	for _, p := range ps {
+		if p.Category != "" && p.Category != analyze.Other {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// FindingEvidence is a finding's title with what proves it.
+func FindingEvidence(f analyze.Finding) string {
+	parts := []string{f.Title}
+	if f.Detail != "" {
+		parts = append(parts, f.Detail)
+	}
+	if f.Path != "" {
+		parts = append(parts, "path "+VisiblePath(f.Path))
+	}
+	if f.Bytes != 0 {
+		parts = append(parts, Both(f.Bytes))
+	}
+	return OneLine(strings.Join(parts, "; "))
+}
+
+func ExactBytes(n int64) string { return strings.TrimSuffix(Exact(n), " bytes") }
+
+// BaseText says what an image's base is and where that was found: "debian:12,
+// 1 layer, 117 MB (from heuristic docker import: Imported from -)".
+func BaseText(b *analyze.BaseImage) string {
+	how := b.Source
+	if b.Source == "heuristic" {
+		how += " " + b.Heuristic
+	}
+	if b.Evidence != "" {
+		how += ": " + b.Evidence
+	}
+	if b.Steps == 0 {
+		if b.Source == "none" || b.Source == "" {
+			return "none found"
+		}
+		return "none (from " + how + ")"
+	}
+	out := CountNoun(b.Layers, "layer") + ", " + Human(b.Size)
+	if b.Name != "" {
+		out = b.Name + ", " + out
+	}
+	return out + " (from " + how + ")"
+}
+
+// MovedExample names the largest move: ", e.g. usr/local/bin/app → app".
+func MovedExample(m *analyze.MovedFiles) string {
+	if len(m.Top) == 0 {
+		return ""
+	}
+	return ", e.g. " + VisiblePath(m.Top[0].From) + " → " + VisiblePath(m.Top[0].To)
+}
+
+func StepCategories(ts []analyze.CategoryTotal) string {
+	s := ""
+	for i, x := range ts {
+		if i > 0 {
+			s += ", "
+		}
+		s += CategoryName(x.Category) + " " + Human(x.Bytes)
+	}
+	return s
+}
+
+// SignedBlank is a one-sided amount ("−62 MB"), blank when zero.
+func SignedBlank(sign string, n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return sign + Human(n)
+}
+
+// FileListTitle counts a file list: "Only in A: 11 paths, 63 MB"; for
+// changed paths the bytes are the sum of the size changes.
+func FileListTitle(title string, l analyze.FileList) string {
+	what := Human(l.Bytes)
+	if title == ChangedTitle {
+		what += " of size changes"
+	}
+	return fmt.Sprintf("%s: %s, %s", title, CountNoun(l.Count, "path"), what)
+}
+
+const ChangedTitle = "Changed"
+
+func CategoryIn(ts []analyze.CategoryTotal, cat analyze.Category) int64 {
+	for _, x := range ts {
+		if x.Category == cat {
+			return x.Bytes
+		}
+	}
+	return 0
+}
+
+func Plural(n int, noun string) string {
+	if n == 1 || noun == "" {
+		return noun
+	}
+	return noun + "s"
+}
+
+func CategoryOrBlank(c analyze.Category, classified bool) string {
+	if !classified {
+		return ""
+	}
+	return CategoryName(c)
+}

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dustin/go-humanize"
 	"github.com/imgdiff/imgdiff/analyze/fleet"
 	"github.com/imgdiff/imgdiff/report/view"
 )
@@ -13,7 +12,7 @@ import (
 func WriteFleet(w io.Writer, r *fleet.Report, o Options) error {
 	d := &mdDoc{}
 	d.text("## Fleet\n\n%s, %s incomplete; %s, %s compressed; flagged %s. Estimated saving if each image's flagged bytes went into a build stage: **%s**.\n",
-		view.CountNoun(r.Total.Images, "image"), humanize.Comma(int64(r.Total.Incomplete)), view.Human(r.Total.Size), view.Human(r.Total.CompressedSize), view.Human(r.Total.Flagged), view.Human(r.Total.Saving))
+		view.CountNoun(r.Total.Images, "image"), view.Number(r.Total.Incomplete), view.Human(r.Total.Size), view.Human(r.Total.CompressedSize), view.Human(r.Total.Flagged), view.Human(r.Total.Saving))
 	b := d.add(mdTable("Image", ">Size", ">Compressed", ">Flagged", "Budget", "Largest flagged packages"))
 	b.noun = "image"
 	for _, img := range r.Images {

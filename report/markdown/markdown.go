@@ -10,8 +10,6 @@ import (
 	"strings"
 	"unicode/utf16"
 
-	"github.com/dustin/go-humanize"
-
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/report/view"
@@ -60,7 +58,7 @@ func (b *mdBlock) note() string {
 	if n == 0 {
 		return ""
 	}
-	s := "\n_… " + humanize.Comma(int64(n)) + " more " + view.Plural(n, b.noun) + " not shown"
+	s := "\n_… " + view.Number(n) + " more " + view.Plural(n, b.noun) + " not shown"
 	if b.cut > 0 {
 		s += " (cut to fit GitHub's comment limit)"
 	} else if b.hint != "" {

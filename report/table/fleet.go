@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dustin/go-humanize"
 	"github.com/imgdiff/imgdiff/analyze/fleet"
 	"github.com/imgdiff/imgdiff/report/view"
 )
@@ -13,7 +12,7 @@ import (
 func WriteFleet(w io.Writer, r *fleet.Report, o Options) error {
 	t := &textWriter{width: o.width()}
 	t.line("Fleet: %s, %s incomplete; %s, %s compressed; flagged %s",
-		view.CountNoun(r.Total.Images, "image"), humanize.Comma(int64(r.Total.Incomplete)), view.Human(r.Total.Size), view.Human(r.Total.CompressedSize), view.Human(r.Total.Flagged))
+		view.CountNoun(r.Total.Images, "image"), view.Number(r.Total.Incomplete), view.Human(r.Total.Size), view.Human(r.Total.CompressedSize), view.Human(r.Total.Flagged))
 	t.line("Estimated saving if each image's flagged bytes went into a build stage: %s", view.Both(r.Total.Saving))
 
 	t.section("Images")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -196,16 +197,7 @@ func TestAnnotationsWithoutDockerfile(t *testing.T) {
 
 	buf.Reset()
 	notes = nil
-	if err := o.WriteAnalysis(&buf, SARIF, a); err != nil {
-		t.Fatal(err)
-	}
-	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
-		t.Fatal(err)
-	}
-	var log sarif.Log
-	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
-		t.Fatal(err)
-	}
+	log := sarifOf(t, &buf, func(w io.Writer) error { return o.WriteAnalysis(w, SARIF, a) })
 	res := log.Runs[0].Results
 	if len(res) != len(lines) || len(notes) != 1 || !strings.HasPrefix(notes[0], "-o sarif: ") {
 		t.Fatalf("%d results, notes %q", len(res), notes)
@@ -302,16 +294,7 @@ func TestImageAnnotationsEscaped(t *testing.T) {
 		}
 	}
 	buf.Reset()
-	if err := WriteAnalysis(&buf, SARIF, a); err != nil {
-		t.Fatal(err)
-	}
-	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
-		t.Fatal(err)
-	}
-	var log sarif.Log
-	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
-		t.Fatal(err)
-	}
+	log := sarifOf(t, &buf, func(w io.Writer) error { return WriteAnalysis(w, SARIF, a) })
 	for _, r := range log.Runs[0].Results {
 		u := r.Locations[0].PhysicalLocation.ArtifactLocation.URI
 		if strings.ContainsAny(u, ":\n\x1b ") {
@@ -353,4 +336,21 @@ func TestComparisonDockerfileOrigins(t *testing.T) {
 	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// sarifOf writes SARIF into buf, checks it against the schema and reads
+// it back.
+func sarifOf(t *testing.T, buf *bytes.Buffer, write func(io.Writer) error) sarif.Log {
+	t.Helper()
+	if err := write(buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
+		t.Fatalf("SARIF does not validate: %v\n%s", err, buf.String())
+	}
+	var log sarif.Log
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	return log
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze/fleet"
 	"github.com/imgdiff/imgdiff/report/html"
-	"github.com/imgdiff/imgdiff/report/json"
 	"github.com/imgdiff/imgdiff/report/markdown"
 	"github.com/imgdiff/imgdiff/report/table"
 )
@@ -27,17 +26,12 @@ func ParseFleetFormat(s string) (Format, error) {
 
 // WriteFleet renders the fleet view in format f.
 func (o Options) WriteFleet(w io.Writer, f Format, r *fleet.Report) error {
-	switch f {
-	case JSON:
-		return json.Write(w, r)
-	case CSV:
-		return csv.Write(w, r)
-	case Table:
-		return table.WriteFleet(w, r, o.table())
-	case Markdown:
-		return markdown.WriteFleet(w, r, o.markdown())
-	case HTML:
-		return html.WriteFleet(w, r)
-	}
-	return fmt.Errorf("report: format %q is not available for a fleet", f)
+	return o.write(w, f, outputs{
+		model:    r,
+		csv:      func(w io.Writer) error { return csv.Write(w, r) },
+		table:    func(w io.Writer) error { return table.WriteFleet(w, r, o.table()) },
+		markdown: func(w io.Writer) error { return markdown.WriteFleet(w, r, o.markdown()) },
+		html:     func(w io.Writer) error { return html.WriteFleet(w, r) },
+		what:     "a fleet",
+	})
 }

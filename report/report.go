@@ -128,21 +128,14 @@ func (o Options) WriteAnalysis(w io.Writer, f Format, a *analyze.Analysis) error
 	if err != nil {
 		return err
 	}
-	switch f {
-	case JSON:
-		return json.Write(w, a)
-	case Table:
-		return table.WriteAnalysis(w, v, o.table())
-	case Markdown:
-		return markdown.WriteAnalysis(w, v, o.markdown())
-	case SARIF, GitHub:
-		return o.writeAnnotations(w, f, v.Annotations, v.Placement)
-	case HTML:
-		return html.WriteAnalysis(w, a)
-	case NCDU:
-		return ncdu.Write(w, a.Image)
-	}
-	return fmt.Errorf("report: unknown format %q", f)
+	return o.write(w, f, outputs{
+		model:       a,
+		table:       func(w io.Writer) error { return table.WriteAnalysis(w, v, o.table()) },
+		markdown:    func(w io.Writer) error { return markdown.WriteAnalysis(w, v, o.markdown()) },
+		html:        func(w io.Writer) error { return html.WriteAnalysis(w, a) },
+		ncdu:        func(w io.Writer) error { return ncdu.Write(w, a.Image) },
+		annotations: v.Annotations, placement: &v.Placement,
+	})
 }
 
 // WriteComparison renders the report of two images: the view is built
@@ -152,19 +145,57 @@ func (o Options) WriteComparison(w io.Writer, f Format, c *analyze.Comparison) e
 	if err != nil {
 		return err
 	}
+	if f == NCDU {
+		return ErrNCDUCompare
+	}
+	return o.write(w, f, outputs{
+		model:       c,
+		table:       func(w io.Writer) error { return table.WriteComparison(w, v, o.table()) },
+		markdown:    func(w io.Writer) error { return markdown.WriteComparison(w, v, o.markdown()) },
+		html:        func(w io.Writer) error { return html.WriteComparison(w, c, o.ClassA, o.ClassB) },
+		annotations: v.Annotations, placement: &v.Placement,
+	})
+}
+
+// outputs are one report in the formats it has (nil: not this one); the
+// JSON is the model itself.
+type outputs struct {
+	model                            any
+	table, markdown, html, ncdu, csv func(io.Writer) error
+	// annotations are written by -o sarif and -o github when placement
+	// is not nil.
+	annotations []view.Annotation
+	placement   *view.Placement
+	// what names the report in the error for a format it lacks ("a
+	// fleet"); "" says the format is unknown.
+	what string
+}
+
+func (o Options) write(w io.Writer, f Format, out outputs) error {
+	var write func(io.Writer) error
 	switch f {
 	case JSON:
-		return json.Write(w, c)
-	case Table:
-		return table.WriteComparison(w, v, o.table())
-	case Markdown:
-		return markdown.WriteComparison(w, v, o.markdown())
+		return json.Write(w, out.model)
 	case SARIF, GitHub:
-		return o.writeAnnotations(w, f, v.Annotations, v.Placement)
+		if out.placement != nil {
+			return o.writeAnnotations(w, f, out.annotations, *out.placement)
+		}
+	case Table:
+		write = out.table
+	case Markdown:
+		write = out.markdown
 	case HTML:
-		return html.WriteComparison(w, c, o.ClassA, o.ClassB)
+		write = out.html
 	case NCDU:
-		return ErrNCDUCompare
+		write = out.ncdu
+	case CSV:
+		write = out.csv
+	}
+	switch {
+	case write != nil:
+		return write(w)
+	case out.what != "":
+		return fmt.Errorf("report: format %q is not available for %s", f, out.what)
 	}
 	return fmt.Errorf("report: unknown format %q", f)
 }

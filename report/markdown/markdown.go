@@ -322,17 +322,6 @@ func mermaidPie(title string, slices []pieSlice) string {
 	return b.String()
 }
 
-// budgetStatus is the headline's budget part: "" when none were checked.
-func budgetStatus(r *analyze.BudgetReport) string {
-	switch {
-	case r == nil:
-		return ""
-	case r.Pass:
-		return fmt.Sprintf(" · budgets ✅ %d/%d passed", len(r.Checks), len(r.Checks))
-	}
-	return fmt.Sprintf(" · budgets ❌ %d of %d failed", len(r.Failed()), len(r.Checks))
-}
-
 func budgetMarkdown(d *mdDoc, r *analyze.BudgetReport) {
 	if r == nil {
 		return
@@ -389,4 +378,9 @@ func (o Options) maxChars() int {
 		return CommentLimit - 1
 	}
 	return o.MaxChars
+}
+
+// budgetStatus is the headline's budget part: "" when none were checked.
+func budgetStatus(r *analyze.BudgetReport) string {
+	return view.BudgetStatus(r, " · budgets ✅ %d/%d passed", " · budgets ❌ %d of %d failed")
 }

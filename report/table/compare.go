@@ -17,7 +17,7 @@ func WriteComparison(w io.Writer, v *view.Comparison, o Options) error {
 	c := v.Comparison
 	t := &textWriter{width: o.width()}
 	a, b := c.A, c.B
-	t.line("%s%s", view.Headline(c, "A", "B"), budgetStatusText(c.Budgets))
+	t.line("%s%s", view.Headline(c, "A", "B"), view.BudgetStatus(c.Budgets, "; budgets PASS (%d/%d)", "; budgets FAIL (%d of %d broken)"))
 	t.line("  A  %s (%s) %s", view.OneLine(a.Ref), orDash(a.Transport), orDash(a.Platform))
 	if a.Snapshot != nil {
 		t.line("     %s", snapshotText(a.Snapshot))

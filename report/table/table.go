@@ -366,17 +366,6 @@ func warningsText(t *textWriter, ws []string) {
 	}
 }
 
-// budgetStatusText is budgetStatus for a terminal: words, no emoji.
-func budgetStatusText(r *analyze.BudgetReport) string {
-	switch {
-	case r == nil:
-		return ""
-	case r.Pass:
-		return fmt.Sprintf("; budgets PASS (%d/%d)", len(r.Checks), len(r.Checks))
-	}
-	return fmt.Sprintf("; budgets FAIL (%d of %d broken)", len(r.Failed()), len(r.Checks))
-}
-
 func snapshotText(s *analyze.Snapshot) string {
 	return fmt.Sprintf("snapshot of %s (%s), taken %s, %s old", view.OneLine(s.Ref), orDash(s.Transport),
 		s.Created.UTC().Format("2006-01-02 15:04 UTC"), view.Age(s.AgeSeconds))

@@ -180,3 +180,16 @@ func CategoryOrBlank(c analyze.Category, classified bool) string {
 	}
 	return CategoryName(c)
 }
+
+// BudgetStatus is a headline's budget part in a format's words: pass and
+// fail are formats of two numbers (the rules passed or failed, of how
+// many); "" when no budget was checked.
+func BudgetStatus(r *analyze.BudgetReport, pass, fail string) string {
+	switch {
+	case r == nil:
+		return ""
+	case r.Pass:
+		return fmt.Sprintf(pass, len(r.Checks), len(r.Checks))
+	}
+	return fmt.Sprintf(fail, len(r.Failed()), len(r.Checks))
+}

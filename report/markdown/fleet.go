@@ -21,10 +21,10 @@ func WriteFleet(w io.Writer, r *fleet.Report, o Options) error {
 			for _, m := range img.Missing {
 				ms = append(ms, mdCode(m))
 			}
-			b.row(mdText(view.ImageName(img)), "incomplete", "", "", "", "missing "+strings.Join(ms, ", "))
+			b.row(mdText(img.Name()), "incomplete", "", "", "", "missing "+strings.Join(ms, ", "))
 			continue
 		}
-		b.row(mdText(view.ImageName(img)), view.Human(img.Size), view.Human(img.CompressedSize), view.Human(img.Flagged), mdText(view.BudgetCell(img)), mdText(view.TopPackages(img.TopPackages)))
+		b.row(mdText(img.Name()), view.Human(img.Size), view.Human(img.CompressedSize), view.Human(img.Flagged), mdText(view.BudgetCell(img)), mdText(view.TopPackages(img.TopPackages)))
 	}
 	d.text("\n### Repositories\n")
 	b = d.add(mdTable("Repository", ">Images", ">Incomplete", ">Size", ">Flagged", ">Budget failed"))

@@ -19,10 +19,10 @@ func WriteFleet(w io.Writer, r *fleet.Report, o Options) error {
 	var rows [][]string
 	for _, img := range r.Images {
 		if !img.Complete {
-			rows = append(rows, []string{view.ImageName(img), "incomplete", "", "", "", "missing " + strings.Join(img.Missing, ", ")})
+			rows = append(rows, []string{img.Name(), "incomplete", "", "", "", "missing " + strings.Join(img.Missing, ", ")})
 			continue
 		}
-		rows = append(rows, []string{view.ImageName(img), view.Human(img.Size), view.Human(img.CompressedSize), view.Human(img.Flagged), view.BudgetCell(img), view.TopPackages(img.TopPackages)})
+		rows = append(rows, []string{img.Name(), view.Human(img.Size), view.Human(img.CompressedSize), view.Human(img.Flagged), view.BudgetCell(img), view.TopPackages(img.TopPackages)})
 	}
 	t.table([]column{{name: "IMAGE"}, {name: "SIZE", right: true}, {name: "COMPRESSED", right: true}, {name: "FLAGGED", right: true}, {name: "BUDGET"}, {name: "LARGEST FLAGGED PACKAGES", fit: true}}, rows)
 

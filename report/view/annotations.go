@@ -16,8 +16,8 @@ const (
 	LevelError   Level = "error"
 )
 
-// LevelOf maps a finding severity ("info", "warning", "error") to a Level.
-func LevelOf(severity string) Level {
+// levelOf maps a finding severity ("info", "warning", "error") to a Level.
+func levelOf(severity string) Level {
 	switch severity {
 	case "error":
 		return LevelError

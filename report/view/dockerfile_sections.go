@@ -25,19 +25,19 @@ type Ref struct {
 	Step  int
 }
 
-// MaxEvidence caps the flagged-bytes-by-line list: the JSON has the rest.
-const MaxEvidence = 15
+// maxEvidence caps the flagged-bytes-by-line list: the JSON has the rest.
+const maxEvidence = 15
 
-// EvidenceByLine lists what the image carries, placed on the Dockerfile
+// evidenceByLine lists what the image carries, placed on the Dockerfile
 // lines that put it there: flagged packages, flagged directories and
 // hygiene findings, largest first.
-func EvidenceByLine(a *analyze.Analysis) []Ref {
+func evidenceByLine(a *analyze.Analysis) []Ref {
 	c := a.Classification
 	if c == nil {
 		return nil
 	}
 	var out []Ref
-	for _, p := range FlaggedPackages(c.Packages) {
+	for _, p := range flaggedPackages(c.Packages) {
 		out = append(out, Ref{What: fmt.Sprintf("package %s (%s, %s)", p.Name, p.Manager, CategoryName(p.Category)), Bytes: p.Bytes, Step: p.Step})
 	}
 	for _, d := range c.TopDirs {
@@ -49,8 +49,8 @@ func EvidenceByLine(a *analyze.Analysis) []Ref {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Bytes > out[j].Bytes })
-	if len(out) > MaxEvidence {
-		out = out[:MaxEvidence]
+	if len(out) > maxEvidence {
+		out = out[:maxEvidence]
 	}
 	return out
 }
@@ -62,12 +62,12 @@ func Summary(r *analyze.DockerfileReport) string {
 		builder = ", " + r.Builder + " history"
 	}
 	return fmt.Sprintf("%s (target %s%s, from the %s): %d of %d history entries mapped (%s)",
-		r.File, r.Target, builder, r.Source, r.Mapped, r.Total, MatchPercent(r.MatchRate))
+		r.File, r.Target, builder, r.Source, r.Mapped, r.Total, matchPercent(r.MatchRate))
 }
 
-// MatchPercent renders a match rate without rounding a partial match up
+// matchPercent renders a match rate without rounding a partial match up
 // to 100%.
-func MatchPercent(rate float64) string {
+func matchPercent(rate float64) string {
 	p := float64(int(rate*1000)) / 10
 	return fmt.Sprintf("%.1f%%", p)
 }
@@ -80,9 +80,9 @@ func LineText(r *analyze.DockerfileReport, step int) string {
 	return "—"
 }
 
-// StepOrigins lists a comparison side's instructions of origin with their
+// stepOrigins lists a comparison side's instructions of origin with their
 // Dockerfile lines.
-func StepOrigins(steps []analyze.StepDelta) []Ref {
+func stepOrigins(steps []analyze.StepDelta) []Ref {
 	out := make([]Ref, 0, len(steps))
 	for _, s := range steps {
 		out = append(out, Ref{What: fmt.Sprintf("#%d %s", s.Step, s.Instruction), Bytes: s.Bytes, Step: s.Step})
@@ -90,10 +90,10 @@ func StepOrigins(steps []analyze.StepDelta) []Ref {
 	return out
 }
 
-// DockerfileAnnotationsOf places a mapping's Dockerfile findings, and the
+// dockerfileAnnotations places a mapping's Dockerfile findings, and the
 // image's hygiene findings whose step is mapped to an instruction, on
 // their Dockerfile lines.
-func DockerfileAnnotationsOf(r *analyze.DockerfileReport, c *analyze.Classification) []Annotation {
+func dockerfileAnnotations(r *analyze.DockerfileReport, c *analyze.Classification) []Annotation {
 	if r == nil {
 		return nil
 	}
@@ -110,7 +110,7 @@ func DockerfileAnnotationsOf(r *analyze.DockerfileReport, c *analyze.Classificat
 		if f.Detail != "" {
 			msg += ": " + f.Detail
 		}
-		a := Annotation{RuleID: f.ID, Level: LevelOf(string(f.Severity)), Title: f.Title, Message: msg,
+		a := Annotation{RuleID: f.ID, Level: levelOf(string(f.Severity)), Title: f.Title, Message: msg,
 			File: l.File, StartLine: l.Start, EndLine: l.End, Bytes: f.Bytes}
 		if r.Parsed != nil {
 			a.Snippet = r.Parsed.Snippet(dockerfileLines(l))

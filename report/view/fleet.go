@@ -7,6 +7,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/fleet"
 )
 
+// TopPackages lists a fleet image's largest flagged packages: "gcc (build-tool, 31 MB), …".
 func TopPackages(ps []fleet.Package) string {
 	var s []string
 	for _, p := range ps {
@@ -15,6 +16,7 @@ func TopPackages(ps []fleet.Package) string {
 	return strings.Join(s, ", ")
 }
 
+// BudgetCell is a fleet image's budget verdict: "—", "pass" or "FAIL rule,rule".
 func BudgetCell(img fleet.Image) string {
 	switch img.Budget {
 	case "":
@@ -24,5 +26,3 @@ func BudgetCell(img fleet.Image) string {
 	}
 	return "pass"
 }
-
-func ImageName(img fleet.Image) string { return img.Name() }

@@ -25,11 +25,11 @@ type Placement struct {
 	file                string
 }
 
-// ImageAnnotations returns the annotations of ref's failed budgets and of
-// its findings that DockerfileAnnotationsOf does not place (nil r: all),
+// imageAnnotations returns the annotations of ref's failed budgets and of
+// its findings that dockerfileAnnotations does not place (nil r: all),
 // leaving out findings whose id and title are in skip (a comparison's
 // A already had them).
-func ImageAnnotations(ref string, r *analyze.DockerfileReport, budgets *analyze.BudgetReport, c *analyze.Classification, skip map[string]bool, pl *Placement) []Annotation {
+func imageAnnotations(ref string, r *analyze.DockerfileReport, budgets *analyze.BudgetReport, c *analyze.Classification, skip map[string]bool, pl *Placement) []Annotation {
 	place := func(a Annotation) Annotation {
 		a.Image = ref
 		if r != nil && r.File != "" {
@@ -60,7 +60,7 @@ func ImageAnnotations(ref string, r *analyze.DockerfileReport, budgets *analyze.
 	for _, f := range c.Findings {
 		if r != nil {
 			if l, ok := r.StepAt(f.Step); ok && l.Kind == "instruction" {
-				continue // on its line: DockerfileAnnotationsOf, or the check that covers it
+				continue // on its line: dockerfileAnnotations, or the check that covers it
 			}
 		}
 		if skip[f.ID+"\x00"+f.Title] {
@@ -74,7 +74,7 @@ func ImageAnnotations(ref string, r *analyze.DockerfileReport, budgets *analyze.
 			msg += " [/" + f.Path + "]"
 		}
 		msg += " (image " + ref + ")"
-		out = append(out, place(Annotation{RuleID: f.ID, Level: LevelOf(string(f.Severity)), Title: visible(f.Title),
+		out = append(out, place(Annotation{RuleID: f.ID, Level: levelOf(string(f.Severity)), Title: visible(f.Title),
 			Message: visible(msg), Bytes: f.Bytes, Snippet: f.Title + "\x00" + f.Path}))
 	}
 	return out

@@ -9,8 +9,10 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
+// Number is a count with thousands separators ("12,345").
 func Number(n int) string { return humanize.Comma(int64(n)) }
 
+// ZeroBlank is a size, blank when zero (a table cell with nothing in it).
 func ZeroBlank(n int64) string {
 	if n == 0 {
 		return ""
@@ -18,6 +20,7 @@ func ZeroBlank(n int64) string {
 	return Human(n)
 }
 
+// SumFiles is the number of files the image's layers hold, all layers counted.
 func SumFiles(img *analyze.Image) int {
 	n := 0
 	for _, l := range img.Layers {
@@ -26,9 +29,9 @@ func SumFiles(img *analyze.Image) int {
 	return n
 }
 
-// FlaggedCategories are the categories with flagged bytes, in report order
+// flaggedCategories are the categories with flagged bytes, in report order
 // (other is not flagged).
-func FlaggedCategories(c *analyze.Classification) []analyze.Category {
+func flaggedCategories(c *analyze.Classification) []analyze.Category {
 	if c == nil {
 		return nil
 	}
@@ -41,6 +44,7 @@ func FlaggedCategories(c *analyze.Classification) []analyze.Category {
 	return out
 }
 
+// CategoryTotal is a classification's bytes in one category.
 func CategoryTotal(c *analyze.Classification, cat analyze.Category) int64 {
 	if c == nil {
 		return 0
@@ -53,7 +57,7 @@ func CategoryTotal(c *analyze.Classification, cat analyze.Category) int64 {
 	return 0
 }
 
-func FlaggedByStep(c *analyze.Classification) map[int]map[analyze.Category]int64 {
+func flaggedByStep(c *analyze.Classification) map[int]map[analyze.Category]int64 {
 	m := map[int]map[analyze.Category]int64{}
 	if c == nil {
 		return m
@@ -67,9 +71,9 @@ func FlaggedByStep(c *analyze.Classification) map[int]map[analyze.Category]int64
 	return m
 }
 
-// FlaggedPackages are the packages that carry a category, largest first as
+// flaggedPackages are the packages that carry a category, largest first as
 // the model keeps them.
-func FlaggedPackages(ps []analyze.Package) []analyze.Package {
+func flaggedPackages(ps []analyze.Package) []analyze.Package {
 	var out []analyze.Package
 	for _, p := range ps {
 		if p.Category != "" && p.Category != analyze.Other {
@@ -94,6 +98,7 @@ func FindingEvidence(f analyze.Finding) string {
 	return OneLine(strings.Join(parts, "; "))
 }
 
+// ExactBytes is Exact without its unit ("412,345,678").
 func ExactBytes(n int64) string { return strings.TrimSuffix(Exact(n), " bytes") }
 
 // BaseText says what an image's base is and where that was found: "debian:12,
@@ -127,6 +132,7 @@ func MovedExample(m *analyze.MovedFiles) string {
 	return ", e.g. " + VisiblePath(m.Top[0].From) + " → " + VisiblePath(m.Top[0].To)
 }
 
+// StepCategories lists a step's bytes by category: "build-tool 31 MB, cache 28 MB".
 func StepCategories(ts []analyze.CategoryTotal) string {
 	s := ""
 	for i, x := range ts {
@@ -156,8 +162,10 @@ func FileListTitle(title string, l analyze.FileList) string {
 	return fmt.Sprintf("%s: %s, %s", title, CountNoun(l.Count, "path"), what)
 }
 
+// ChangedTitle names the list of paths whose size changed.
 const ChangedTitle = "Changed"
 
+// CategoryIn is the bytes of one category in a list of totals.
 func CategoryIn(ts []analyze.CategoryTotal, cat analyze.Category) int64 {
 	for _, x := range ts {
 		if x.Category == cat {
@@ -167,6 +175,7 @@ func CategoryIn(ts []analyze.CategoryTotal, cat analyze.Category) int64 {
 	return 0
 }
 
+// Plural is noun, with an s unless n is 1 (and "" stays "").
 func Plural(n int, noun string) string {
 	if n == 1 || noun == "" {
 		return noun
@@ -174,6 +183,7 @@ func Plural(n int, noun string) string {
 	return noun + "s"
 }
 
+// CategoryOrBlank is CategoryName, blank for an image not classified.
 func CategoryOrBlank(c analyze.Category, classified bool) string {
 	if !classified {
 		return ""

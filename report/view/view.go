@@ -29,7 +29,7 @@ type Analysis struct {
 	// first as the model keeps them.
 	FlaggedPackages []analyze.Package
 	// Evidence is what the image carries on the Dockerfile lines that put
-	// it there, largest first, at most MaxEvidence (nil without a
+	// it there, largest first, at most maxEvidence (nil without a
 	// classification).
 	Evidence []Ref
 	// Annotations are the findings and failed budgets placed on
@@ -50,12 +50,12 @@ func NewAnalysis(a *analyze.Analysis) (*Analysis, error) {
 	if a == nil || a.Image == nil {
 		return nil, ErrNoImage
 	}
-	v := &Analysis{Analysis: a, Flagged: FlaggedCategories(a.Classification), FlaggedBySteps: FlaggedByStep(a.Classification), Evidence: EvidenceByLine(a)}
+	v := &Analysis{Analysis: a, Flagged: flaggedCategories(a.Classification), FlaggedBySteps: flaggedByStep(a.Classification), Evidence: evidenceByLine(a)}
 	if a.Classification != nil {
-		v.FlaggedPackages = FlaggedPackages(a.Classification.Packages)
+		v.FlaggedPackages = flaggedPackages(a.Classification.Packages)
 	}
-	v.Annotations = DockerfileAnnotationsOf(a.Dockerfile, a.Classification)
-	v.Annotations = append(v.Annotations, ImageAnnotations(a.Image.Ref, a.Dockerfile, a.Budgets, a.Classification, nil, &v.Placement)...)
+	v.Annotations = dockerfileAnnotations(a.Dockerfile, a.Classification)
+	v.Annotations = append(v.Annotations, imageAnnotations(a.Image.Ref, a.Dockerfile, a.Budgets, a.Classification, nil, &v.Placement)...)
 	return v, nil
 }
 
@@ -93,18 +93,18 @@ func NewComparison(c *analyze.Comparison, classA, classB *analyze.Classification
 		return nil, ErrMissingImage
 	}
 	v := &Comparison{Comparison: c, ClassA: classA, ClassB: classB}
-	for _, s := range []Side{{"A", c.DockerfileA, StepOrigins(c.StepsA)}, {"B", c.DockerfileB, StepOrigins(c.StepsB)}} {
+	for _, s := range []Side{{"A", c.DockerfileA, stepOrigins(c.StepsA)}, {"B", c.DockerfileB, stepOrigins(c.StepsB)}} {
 		if s.Dockerfile != nil {
 			v.Sides = append(v.Sides, s)
 		}
 	}
-	v.Annotations = DockerfileAnnotationsOf(c.DockerfileB, nil)
+	v.Annotations = dockerfileAnnotations(c.DockerfileB, nil)
 	seen := map[string]bool{}
 	key := func(a Annotation) string { return fmt.Sprintf("%s\x00%s\x00%d", a.RuleID, a.File, a.StartLine) }
 	for _, a := range v.Annotations {
 		seen[key(a)] = true
 	}
-	for _, a := range DockerfileAnnotationsOf(c.DockerfileA, nil) {
+	for _, a := range dockerfileAnnotations(c.DockerfileA, nil) {
 		if !seen[key(a)] {
 			v.Annotations = append(v.Annotations, a)
 		}
@@ -115,6 +115,6 @@ func NewComparison(c *analyze.Comparison, classA, classB *analyze.Classification
 			inA[f.ID+"\x00"+f.Title] = true
 		}
 	}
-	v.Annotations = append(v.Annotations, ImageAnnotations(c.B.Ref, c.DockerfileB, c.Budgets, classB, inA, &v.Placement)...)
+	v.Annotations = append(v.Annotations, imageAnnotations(c.B.Ref, c.DockerfileB, c.Budgets, classB, inA, &v.Placement)...)
 	return v, nil
 }

@@ -112,20 +112,18 @@ func Classify(img *analyze.Image, flags map[string]Flag) *analyze.Classification
 	return c
 }
 
-// singleStage is a C program built in its final image: a toolchain
+// SingleStage is a C program built in its final image: a toolchain
 // installed by dpkg, the sources, an apt cache, an object file deleted in
 // a later layer.
 func SingleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 	img := Build(t, "app:single",
-		[]v1.History{
-			{CreatedBy: "/bin/sh -c #(nop) ADD file:9b1ce3 in / "},
-			{CreatedBy: "/bin/sh -c #(nop)  CMD [\"bash\"]", EmptyLayer: true},
+		onBase([]v1.History{
 			{CreatedBy: "RUN /bin/sh -c apt-get update && apt-get install -y gcc-12 libc6-dev make # buildkit"},
 			{CreatedBy: "WORKDIR /src", EmptyLayer: true},
 			{CreatedBy: "COPY . /src # buildkit"},
 			{CreatedBy: "RUN /bin/sh -c make && rm build/main.o # buildkit"},
 			{CreatedBy: "ENTRYPOINT [\"/src/app\"]", EmptyLayer: true},
-		},
+		}),
 		v1.Config{Entrypoint: []string{"/src/app"}, WorkingDir: "/src"},
 		Layer("sha256:base", 29_000_000, []index.Entry{Dir("usr"), Dir("usr/lib"), File("usr/lib/libc.so.6", 2_125_328), File("etc/os-release", 267), File("usr/bin/bash", 1_265_648)}),
 		Layer("sha256:toolchain", 71_000_000, []index.Entry{
@@ -169,16 +167,14 @@ func SingleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 	return img, c
 }
 
-// multiStage is the same program copied onto the same base.
+// MultiStage is the same program copied onto the same base.
 func MultiStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 	img := Build(t, "app:multi",
-		[]v1.History{
-			{CreatedBy: "/bin/sh -c #(nop) ADD file:9b1ce3 in / "},
-			{CreatedBy: "/bin/sh -c #(nop)  CMD [\"bash\"]", EmptyLayer: true},
+		onBase([]v1.History{
 			{CreatedBy: "COPY /src/app /app # buildkit"},
 			{CreatedBy: "USER 65532", EmptyLayer: true},
 			{CreatedBy: "ENTRYPOINT [\"/app\"]", EmptyLayer: true},
-		},
+		}),
 		v1.Config{Entrypoint: []string{"/app"}, User: "65532"},
 		Layer("sha256:base", 29_000_000, []index.Entry{Dir("usr"), Dir("usr/lib"), File("usr/lib/libc.so.6", 2_125_328), File("etc/os-release", 267), File("usr/bin/bash", 1_265_648)}),
 		Layer("sha256:app", 310_000, []index.Entry{File("app", 851_200), File("etc/os-release", 300)}),
@@ -212,4 +208,13 @@ func Comparison(t testing.TB) *analyze.Comparison {
 		{Rule: "min-savings", Image: "app:multi", Unit: "percent", Actual: c.Delta.Percent, Limit: 50, Pass: true, Detail: "ΔS as % of A's content size"},
 	}}
 	return c
+}
+
+// onBase is a history that starts as the base image's: its rootfs and
+// its CMD, then more.
+func onBase(more []v1.History) []v1.History {
+	return append([]v1.History{
+		{CreatedBy: "/bin/sh -c #(nop) ADD file:9b1ce3 in / "},
+		{CreatedBy: "/bin/sh -c #(nop)  CMD [\"bash\"]", EmptyLayer: true},
+	}, more...)
 }

@@ -46,6 +46,7 @@ const (
 
 const PaperGCCEvidence = "dpkg: gcc-12 (devel)"
 
+// PaperLayer is a layer named by its first path, compressed to a third.
 func PaperLayer(entries []index.Entry, whiteouts ...string) *index.Layer {
 	l := &index.Layer{CompressedSize: 0, Entries: entries, Whiteouts: whiteouts}
 	for _, e := range entries {
@@ -66,22 +67,22 @@ func PaperBuild(t testing.TB, ref string, hist []v1.History, layers ...*index.La
 	return img
 }
 
+// PaperBase is the base layer both images start with.
 func PaperBase() *index.Layer {
 	return PaperLayer([]index.Entry{
 		File("usr/lib/libc.so.6", 2_000_000), File("usr/bin/bash", 1_000_000), File("etc/os-release", 1_000),
 	})
 }
 
+// PaperSingleStage is image A of the paper pair, with its classification.
 func PaperSingleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 	img := PaperBuild(t, "app:single",
-		[]v1.History{
-			{CreatedBy: "/bin/sh -c #(nop) ADD file:9b1ce3 in / "},
-			{CreatedBy: "/bin/sh -c #(nop)  CMD [\"bash\"]", EmptyLayer: true},
+		onBase([]v1.History{
 			{CreatedBy: "RUN /bin/sh -c apt-get update && apt-get install -y gcc-12 # buildkit"},
 			{CreatedBy: "WORKDIR /src", EmptyLayer: true},
 			{CreatedBy: "COPY . /src # buildkit"},
 			{CreatedBy: "RUN /bin/sh -c make && rm build/main.o # buildkit"},
-		},
+		}),
 		PaperBase(),
 		PaperLayer([]index.Entry{
 			File("usr/lib/gcc/x86_64-linux-gnu/12/cc1", 30_000_000), File("usr/bin/gcc-12", 1_000_000),
@@ -120,13 +121,12 @@ func PaperSingleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 	return img, c
 }
 
+// PaperMultiStage is image B of the paper pair.
 func PaperMultiStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 	img := PaperBuild(t, "app:multi",
-		[]v1.History{
-			{CreatedBy: "/bin/sh -c #(nop) ADD file:9b1ce3 in / "},
-			{CreatedBy: "/bin/sh -c #(nop)  CMD [\"bash\"]", EmptyLayer: true},
+		onBase([]v1.History{
 			{CreatedBy: "COPY /src/app /app # buildkit"},
-		},
+		}),
 		PaperBase(),
 		PaperLayer([]index.Entry{File("app", 851_200), File("etc/os-release", 1_300)}),
 	)
@@ -138,6 +138,7 @@ func PaperMultiStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 	return img, c
 }
 
+// PaperAnalysis is A analysed, with a Dockerfile mapping and budgets.
 func PaperAnalysis(t testing.TB) *analyze.Analysis {
 	img, c := PaperSingleStage(t)
 	a := analyze.Summarize(img, c, 5)
@@ -155,6 +156,7 @@ func PaperAnalysis(t testing.TB) *analyze.Analysis {
 	return a
 }
 
+// PaperComparison compares A with B and returns both classifications.
 func PaperComparison(t testing.TB) (*analyze.Comparison, *analyze.Classification, *analyze.Classification) {
 	a, ca := PaperSingleStage(t)
 	b, cb := PaperMultiStage(t)

@@ -132,7 +132,7 @@ func (o Options) WriteAnalysis(w io.Writer, f Format, a *analyze.Analysis) error
 		model:       a,
 		table:       func(w io.Writer) error { return table.WriteAnalysis(w, v, o.table()) },
 		markdown:    func(w io.Writer) error { return markdown.WriteAnalysis(w, v, o.markdown()) },
-		html:        func(w io.Writer) error { return html.WriteAnalysis(w, a) },
+		html:        func(w io.Writer) error { return html.WriteAnalysis(w, v) },
 		ncdu:        func(w io.Writer) error { return ncdu.Write(w, a.Image) },
 		annotations: v.Annotations, placement: &v.Placement,
 	})
@@ -152,7 +152,7 @@ func (o Options) WriteComparison(w io.Writer, f Format, c *analyze.Comparison) e
 		model:       c,
 		table:       func(w io.Writer) error { return table.WriteComparison(w, v, o.table()) },
 		markdown:    func(w io.Writer) error { return markdown.WriteComparison(w, v, o.markdown()) },
-		html:        func(w io.Writer) error { return html.WriteComparison(w, c, o.ClassA, o.ClassB) },
+		html:        func(w io.Writer) error { return html.WriteComparison(w, v) },
 		annotations: v.Annotations, placement: &v.Placement,
 	})
 }

@@ -254,7 +254,7 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 func TestBrowserAnalyze(t *testing.T) {
 	ctx := browser(t)
 	var page bytes.Buffer
-	if err := WriteAnalysis(&page, reporttest.PaperAnalysis(t)); err != nil {
+	if err := WriteAnalysis(&page, analysisView(t, reporttest.PaperAnalysis(t))); err != nil {
 		t.Fatal(err)
 	}
 	p := open(t, ctx, page.Bytes())
@@ -377,7 +377,7 @@ func TestBrowserCompare(t *testing.T) {
 	ctx := browser(t)
 	c, ca, cb := reporttest.PaperComparison(t)
 	var page bytes.Buffer
-	if err := WriteComparison(&page, c, ca, cb); err != nil {
+	if err := WriteComparison(&page, comparisonView(t, c, ca, cb)); err != nil {
 		t.Fatal(err)
 	}
 	p := open(t, ctx, page.Bytes())
@@ -459,7 +459,7 @@ func BenchmarkFirstDraw150k(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			a := reporttest.ManyFiles(b, c.n, c.big)
 			var page bytes.Buffer
-			if err := WriteAnalysis(&page, a); err != nil {
+			if err := WriteAnalysis(&page, analysisView(b, a)); err != nil {
 				b.Fatal(err)
 			}
 			f := filepath.Join(b.TempDir(), "report.html")
@@ -500,7 +500,7 @@ func TestBrowserCompareIdentical(t *testing.T) {
 		t.Fatal(err)
 	}
 	var page bytes.Buffer
-	if err := WriteComparison(&page, c, ca, ca); err != nil {
+	if err := WriteComparison(&page, comparisonView(t, c, ca, ca)); err != nil {
 		t.Fatal(err)
 	}
 	p := open(t, ctx, page.Bytes())
@@ -522,7 +522,7 @@ func TestBrowserEscapes(t *testing.T) {
 	img := reporttest.PaperBuild(t, `app:<b>odd</b>`, []v1.History{{CreatedBy: "COPY x / # buildkit"}},
 		reporttest.PaperLayer([]index.Entry{reporttest.File("d/"+odd, 5_000_000), reporttest.File("d/<i>dir/f", 4_000_000)}))
 	var page bytes.Buffer
-	if err := WriteAnalysis(&page, analyze.Summarize(img, nil, 5)); err != nil {
+	if err := WriteAnalysis(&page, analysisView(t, analyze.Summarize(img, nil, 5))); err != nil {
 		t.Fatal(err)
 	}
 	p := open(t, ctx, page.Bytes())

@@ -14,6 +14,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/layers/index"
 	"github.com/imgdiff/imgdiff/report/reporttest"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // jsonNode is a tree node as the page reads it.
@@ -115,7 +116,7 @@ func find(n *jsonNode, p string) *jsonNode {
 
 func TestAnalysisPage(t *testing.T) {
 	var out bytes.Buffer
-	if err := WriteAnalysis(&out, reporttest.PaperAnalysis(t)); err != nil {
+	if err := WriteAnalysis(&out, analysisView(t, reporttest.PaperAnalysis(t))); err != nil {
 		t.Fatal(err)
 	}
 	d := pageOf(t, out.Bytes())
@@ -140,7 +141,7 @@ func TestAnalysisPage(t *testing.T) {
 func TestComparisonPage(t *testing.T) {
 	c, ca, cb := reporttest.PaperComparison(t)
 	var out bytes.Buffer
-	if err := WriteComparison(&out, c, ca, cb); err != nil {
+	if err := WriteComparison(&out, comparisonView(t, c, ca, cb)); err != nil {
 		t.Fatal(err)
 	}
 	d := pageOf(t, out.Bytes())
@@ -177,7 +178,7 @@ func TestEscaping(t *testing.T) {
 	img := reporttest.PaperBuild(t, `evil</script><script>alert(1)</script>`, []v1.History{{CreatedBy: "COPY x / # buildkit"}},
 		reporttest.PaperLayer([]index.Entry{reporttest.File(`a/<img src=x onerror=alert(1)>.txt`, 10), reporttest.File("a/<!--b&c.txt", 5)}))
 	var out bytes.Buffer
-	if err := WriteAnalysis(&out, analyze.Summarize(img, nil, 5)); err != nil {
+	if err := WriteAnalysis(&out, analysisView(t, analyze.Summarize(img, nil, 5))); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(out.String(), "</script>"); n != 3 {
@@ -198,7 +199,7 @@ func TestEscaping(t *testing.T) {
 func TestAggregation(t *testing.T) {
 	a := reporttest.ManyFiles(t, 150_000, 0)
 	var out bytes.Buffer
-	if err := WriteAnalysis(&out, a); err != nil {
+	if err := WriteAnalysis(&out, analysisView(t, a)); err != nil {
 		t.Fatal(err)
 	}
 	if out.Len() >= 5_000_000 {
@@ -288,4 +289,24 @@ func TestSharedLayersByIdentity(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("shared per row (A's layers, then B's) = %v, want %v", got, want)
 	}
+}
+
+// analysisView and comparisonView build the view the report package hands
+// to WriteAnalysis and WriteComparison.
+func analysisView(t testing.TB, a *analyze.Analysis) *view.Analysis {
+	t.Helper()
+	v, err := view.NewAnalysis(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func comparisonView(t testing.TB, c *analyze.Comparison, ca, cb *analyze.Classification) *view.Comparison {
+	t.Helper()
+	v, err := view.NewComparison(c, ca, cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

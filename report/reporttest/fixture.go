@@ -20,6 +20,7 @@ import (
 // classifications are filled by hand (by exact path), so the renderers are
 // tested independently of the classifier.
 
+// Layer is a layer of the given entries, its size their sum.
 func Layer(diffID string, compressed int64, entries []index.Entry, whiteouts ...string) *index.Layer {
 	// Identity stands for what a walk shows: these layers are the bytes
 	// their diffIDs name.
@@ -30,11 +31,15 @@ func Layer(diffID string, compressed int64, entries []index.Entry, whiteouts ...
 	return l
 }
 
+// File is a regular file entry of size bytes.
 func File(p string, size int64) index.Entry {
 	return index.Entry{Path: p, Kind: index.File, Size: size, Mode: 0o644}
 }
+// Dir is a directory entry.
 func Dir(p string) index.Entry { return index.Entry{Path: p, Kind: index.Dir, Mode: 0o755} }
 
+// Build runs analyze.Build over the layers, as read from a docker save
+// archive, one history entry per layer unless marked empty.
 func Build(t testing.TB, ref string, hist []v1.History, cfg v1.Config, layers ...*index.Layer) *analyze.Image {
 	t.Helper()
 	c := &v1.ConfigFile{History: hist, Config: cfg}
@@ -185,6 +190,8 @@ func MultiStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 	return img, c
 }
 
+// Analysis is SingleStage summarised, with three budgets checked (one
+// failed): the goldens' analysis.
 func Analysis(t testing.TB) *analyze.Analysis {
 	img, c := SingleStage(t)
 	a := analyze.Summarize(img, c, 5)
@@ -197,6 +204,8 @@ func Analysis(t testing.TB) *analyze.Analysis {
 	return a
 }
 
+// Comparison compares SingleStage with MultiStage, with a budget: the
+// goldens' comparison.
 func Comparison(t testing.TB) *analyze.Comparison {
 	a, ca := SingleStage(t)
 	b, cb := MultiStage(t)

@@ -44,6 +44,7 @@ const (
 	PaperAHidden     = 120_000
 )
 
+// PaperGCCEvidence is the evidence of gcc-12's files.
 const PaperGCCEvidence = "dpkg: gcc-12 (devel)"
 
 // PaperLayer is a layer named by its first path, compressed to a third.

@@ -35,6 +35,7 @@ func Layer(diffID string, compressed int64, entries []index.Entry, whiteouts ...
 func File(p string, size int64) index.Entry {
 	return index.Entry{Path: p, Kind: index.File, Size: size, Mode: 0o644}
 }
+
 // Dir is a directory entry.
 func Dir(p string) index.Entry { return index.Entry{Path: p, Kind: index.Dir, Mode: 0o755} }
 

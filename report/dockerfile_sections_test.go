@@ -108,33 +108,12 @@ func TestGitHubSourceURLNeedsAllThree(t *testing.T) {
 func TestAnalysisSARIFAndGitHub(t *testing.T) {
 	a := mappedAnalysis(t)
 	var buf bytes.Buffer
-	if err := WriteAnalysis(&buf, SARIF, a); err != nil {
-		t.Fatal(err)
-	}
-	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
-		t.Fatalf("SARIF does not validate: %v\n%s", err, buf.String())
-	}
-	var log struct {
-		Runs []struct {
-			Results []struct {
-				RuleID    string `json:"ruleId"`
-				Locations []struct {
-					PhysicalLocation struct {
-						ArtifactLocation struct{ URI string }    `json:"artifactLocation"`
-						Region           struct{ StartLine int } `json:"region"`
-					} `json:"physicalLocation"`
-				} `json:"locations"`
-			} `json:"results"`
-		} `json:"runs"`
-	}
-	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
-		t.Fatal(err)
-	}
+	log := sarifOf(t, &buf, func(w io.Writer) error { return WriteAnalysis(w, SARIF, a) })
 	got := map[string]int{}
 	for _, r := range log.Runs[0].Results {
 		l := r.Locations[0].PhysicalLocation
-		if l.ArtifactLocation.URI != "build/Dockerfile" {
-			t.Errorf("%s: uri %q", r.RuleID, l.ArtifactLocation.URI)
+		if l.ArtifactLocation.URI != "build/Dockerfile" || l.Region == nil {
+			t.Fatalf("%s: uri %q, region %v", r.RuleID, l.ArtifactLocation.URI, l.Region)
 		}
 		got[r.RuleID] = l.Region.StartLine
 	}

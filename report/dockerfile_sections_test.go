@@ -133,7 +133,7 @@ func TestAnalysisSARIFAndGitHub(t *testing.T) {
 	if err := WriteAnalysis(&buf, GitHub, a); err != nil {
 		t.Fatal(err)
 	}
-	first := parseCommand(t, strings.SplitN(buf.String(), "\n", 2)[0])
+	first := reporttest.ParseCommand(t, strings.SplitN(buf.String(), "\n", 2)[0])
 	if first.Props["file"] != "build/Dockerfile" || first.Props["line"] != "2" || !strings.Contains(first.Message, "gcc-12") {
 		t.Errorf("first annotation %+v, want the build tools on build/Dockerfile:2", first)
 	}
@@ -153,9 +153,9 @@ func TestAnnotationsWithoutDockerfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	var budgetLine parsedCommand
+	var budgetLine reporttest.Command
 	for _, l := range lines {
-		c := parseCommand(t, l)
+		c := reporttest.ParseCommand(t, l)
 		if _, ok := c.Props["file"]; ok {
 			t.Errorf("a file on an annotation with no Dockerfile: %q", l)
 		}
@@ -229,7 +229,7 @@ func TestAnnotationsOnDockerfileFirstLine(t *testing.T) {
 	}
 	var onFirst []string
 	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		c := parseCommand(t, l)
+		c := reporttest.ParseCommand(t, l)
 		if c.Props["file"] == "" {
 			t.Errorf("an annotation without a file although a Dockerfile is given: %q", l)
 		}
@@ -264,7 +264,7 @@ func TestImageAnnotationsEscaped(t *testing.T) {
 		t.Fatalf("%d lines for 2 annotations:\n%q", len(lines), buf.String())
 	}
 	for _, l := range lines {
-		c := parseCommand(t, l)
+		c := reporttest.ParseCommand(t, l)
 		if strings.ContainsAny(c.Message+c.Props["title"], "\n\r\x1b") {
 			t.Errorf("a control character reaches the log: %+v", c)
 		}
@@ -312,7 +312,7 @@ func TestComparisonDockerfileOrigins(t *testing.T) {
 	if err := WriteComparison(&buf, SARIF, c); err != nil {
 		t.Fatal(err)
 	}
-	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
+	if err := reporttest.ValidateSARIF(t, buf.Bytes()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -324,7 +324,7 @@ func sarifOf(t *testing.T, buf *bytes.Buffer, write func(io.Writer) error) sarif
 	if err := write(buf); err != nil {
 		t.Fatal(err)
 	}
-	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
+	if err := reporttest.ValidateSARIF(t, buf.Bytes()); err != nil {
 		t.Fatalf("SARIF does not validate: %v\n%s", err, buf.String())
 	}
 	var log sarif.Log

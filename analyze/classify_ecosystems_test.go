@@ -75,7 +75,14 @@ func TestPathRulesPerEcosystem(t *testing.T) {
 	// Cargo marks its target directory; without the marker, "target" is
 	// just a name.
 	entries = append(entries, reg("app/target/.rustc_info.json", 10), reg("srv/www/target/index.html", 10))
-	img, err := Build(testImage([]v1.History{{CreatedBy: "COPY . / # buildkit"}}, testLayer(entries, nil, nil)))
+	l := testLayer(entries, nil, nil)
+	// What the walk keeps of the two files whose first bytes decide:
+	// an ar archive and an ELF relocatable object (e_type 1 at offset 16).
+	l.Contents = map[string][]byte{
+		"usr/local/lib/libz.a": []byte("!<arch>\n"),
+		"src/app/main.o":       []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x3e\x00"),
+	}
+	img, err := Build(testImage([]v1.History{{CreatedBy: "COPY . / # buildkit"}}, l))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,8 +43,17 @@ type WalkOptions struct {
 	// index.Layer.Contents (package databases, lockfiles). It sees canonical
 	// paths and sizes of regular files only.
 	Capture func(path string, size int64) bool
-	// CaptureKey identifies the Capture set; it is part of cache keys, so a
-	// change to what is captured never serves stale cached indexes.
+	// Head, when set, names the files of which the walk keeps the first
+	// index.HeadSize bytes (the whole body when smaller) in
+	// index.Layer.Contents, whatever their size: the header evidence of
+	// what a file is (an ELF relocatable object, a static archive, a
+	// file a generator says it wrote), read without keeping the body. A
+	// file Capture selects is captured whole instead. Like Capture, what
+	// it selects must be part of CaptureKey.
+	Head func(path string, size int64) bool
+	// CaptureKey identifies the Capture and Head sets; it is part of cache
+	// keys, so a change to what is captured never serves stale cached
+	// indexes.
 	CaptureKey string
 	// ELF, when set, selects the regular files (canonical path,
 	// permission bits, size) whose ELF facts the walk reads into
@@ -582,7 +591,8 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 	entries := entryList{arena: &arena}
 	var seen pathSet // positions in entries, by path, for repeated names
 	var elfReader elffacts.Reader
-	var elfBytes int64 // memory the layer's ELF facts hold, about
+	var elfBytes int64  // memory the layer's ELF facts hold, about
+	var headBytes int64 // memory the layer's heads hold, with their paths
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -684,6 +694,22 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 				captured = body
 			}
 		}
+		// head is the first bytes of a file Head selects and Capture did
+		// not: read before the ELF reader, which continues from them.
+		var head []byte
+		if e.kind == index.File && captured == nil && opts.Head != nil && headBytes < maxHeadBytes {
+			if p := arena.str(e.path); opts.Head(p, e.size) {
+				head = make([]byte, min(e.size, index.HeadSize))
+				headBytes += int64(len(head) + len(p))
+				if _, err := io.ReadFull(tr, head); err != nil {
+					return nil, fmt.Errorf("reading %q: %w", p, err)
+				}
+				if idx.Contents == nil {
+					idx.Contents = map[string][]byte{}
+				}
+				idx.Contents[p] = head
+			}
+		}
 		if opts.ELF != nil {
 			p := arena.str(e.path)
 			if dup != -1 && idx.ELF != nil {
@@ -702,8 +728,11 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 				// file, an interrupt must not wait for the next
 				// header.
 				var body io.Reader = ctxReader{tr, ctx.Err}
-				if captured != nil {
+				switch {
+				case captured != nil:
 					body = bytes.NewReader(captured)
+				case head != nil:
+					body = io.MultiReader(bytes.NewReader(head), body)
 				}
 				if facts, err := elfReader.Read(body); err == nil {
 					cost := int64(64 + len(p) + len(facts.Interp))
@@ -731,6 +760,13 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 	idx.Entries = entries.entries()
 	return idx, nil
 }
+
+// maxHeadBytes caps the memory one layer's heads hold (WalkOptions.Head):
+// real layers keep a few thousand (a build tree's objects, a -dev
+// package's archives: a few MB); past it, a hostile layer of millions of
+// files named x.o gets no more heads, and those files no flag from them,
+// the cautious answer. A variable so that a test can lower it.
+var maxHeadBytes int64 = 64 << 20
 
 // minELF is the size of the smallest ELF header (ELF32).
 const minELF = 52

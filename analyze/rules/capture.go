@@ -18,7 +18,7 @@ import (
 // captureVersion is bumped whenever WantContent's logic changes; changes to
 // its tables (and to the default rules' `contains` names) change CaptureKey
 // by themselves, through its hash.
-const captureVersion = 3
+const captureVersion = 4
 
 // captureSecretMax caps the captured body of a file a secret rule reads: a
 // secret worth flagging is small (a big .pem is a CA bundle). The package
@@ -56,7 +56,12 @@ type captureSet struct {
 	// paths are path globs (docker's config.json under .docker only), by
 	// the base name they end with.
 	paths map[string][]string
-	key   string
+	// headNames and headSuffixes select the files whose first
+	// index.HeadSize bytes the walk keeps (WantHead): the names of the
+	// default rules with `header` or `magic`.
+	headNames    map[string]bool
+	headSuffixes []string
+	key          string
 }
 
 var (
@@ -69,9 +74,21 @@ var (
 // one place to add a secret rule.
 func captured() *captureSet {
 	captureOnce.Do(func() {
-		cs := &captureSet{byName: map[string]int64{}, paths: map[string][]string{}}
+		cs := &captureSet{byName: map[string]int64{}, paths: map[string][]string{}, headNames: map[string]bool{}}
 		suffixes := map[string]bool{}
+		headSuffixes := map[string]bool{}
 		for _, s := range Default().specs {
+			if len(s.Header)+len(s.Magic) > 0 && !s.Disabled {
+				for _, n := range s.Names {
+					for _, e := range expandBraces(n) {
+						if suf, ok := captureSuffix(e); ok {
+							headSuffixes[suf] = true
+						} else if !hasMeta(e) {
+							cs.headNames[e] = true
+						}
+					}
+				}
+			}
 			if len(s.Contains) == 0 || s.Disabled {
 				continue
 			}
@@ -96,6 +113,10 @@ func captured() *captureSet {
 			cs.suffixes = append(cs.suffixes, s)
 		}
 		sort.Strings(cs.suffixes)
+		for s := range headSuffixes {
+			cs.headSuffixes = append(cs.headSuffixes, s)
+		}
+		sort.Strings(cs.headSuffixes)
 		cs.key = cs.hash()
 		capture = cs
 	})
@@ -133,6 +154,12 @@ func (cs *captureSet) hash() string {
 	for _, b := range bases {
 		fmt.Fprintf(h, "path %s %q %d\n", b, cs.paths[b], captureSecretMax)
 	}
+	heads := make([]string, 0, len(cs.headNames))
+	for n := range cs.headNames {
+		heads = append(heads, n)
+	}
+	sort.Strings(heads)
+	fmt.Fprintf(h, "heads %q %q %d\n", heads, cs.headSuffixes, index.HeadSize)
 	pkgdb.WriteCaptureTables(h)
 	fmt.Fprintf(h, "graph %s %s %s %s %d %d\n", pkggraph.AptExtendedStates, pkggraph.ApkWorld, pkggraph.RpmSqlite, pkggraph.RpmBerkeleyDB, captureGraphMax, captureRpmMax)
 	return hex.EncodeToString(h.Sum(nil))[:12]
@@ -180,11 +207,37 @@ func WantContent(p string, size int64) bool {
 	return false
 }
 
+// WantHead reports whether the walk should keep the first index.HeadSize
+// bytes of the regular file at canonical path p: the files a default rule
+// with `header` or `magic` names, whose first bytes say what they are (an
+// ELF relocatable object, a static archive, a Makefile automake
+// generated). It runs for every regular file of every layer: a map lookup
+// and a few suffix compares on the base name.
+func WantHead(p string, _ int64) bool {
+	base := p[strings.LastIndexByte(p, '/')+1:]
+	cs := captured()
+	if cs.headNames[base] {
+		return true
+	}
+	for _, s := range cs.headSuffixes {
+		if strings.HasSuffix(base, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkCaptured rejects a user rule whose `contains` matcher could never
 // match: imgdiff reads bodies only of the files WantContent selects, which
 // a user rule cannot extend (the layer cache is keyed by that set).
 func checkCaptured(s *Spec) error {
-	if len(s.Contains) == 0 || s.Disabled {
+	if s.Disabled {
+		return nil
+	}
+	if len(s.Header)+len(s.Magic) > 0 {
+		return checkHeads(s)
+	}
+	if len(s.Contains) == 0 {
 		return nil
 	}
 	var probes []string
@@ -212,6 +265,25 @@ func checkCaptured(s *Spec) error {
 	for _, probe := range probes {
 		if !WantContent(probe, 1) {
 			return fmt.Errorf("rule %q: contains cannot see inside %q: imgdiff keeps the content of package databases, lockfiles and the files the default secret rules name, no others", s.ID, index.Base(probe))
+		}
+	}
+	return nil
+}
+
+// checkHeads rejects a user rule with `header` or `magic` whose names are
+// not among the files the walk keeps the head of (WantHead), which only
+// the default rules define.
+func checkHeads(s *Spec) error {
+	for _, n := range s.Names {
+		for _, e := range expandBraces(n) {
+			if suf, ok := captureSuffix(e); ok {
+				e = "x" + suf
+			} else if hasMeta(e) {
+				return fmt.Errorf("rule %q: header and magic need literal file names or \"*.ext\", not %q", s.ID, n)
+			}
+			if !WantHead("probe/"+e, 1) {
+				return fmt.Errorf("rule %q: header and magic cannot see inside %q: imgdiff keeps the first bytes only of the files the default header and magic rules name", s.ID, e)
+			}
 		}
 	}
 	return nil

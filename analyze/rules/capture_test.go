@@ -81,7 +81,7 @@ func TestDefaultContainsRulesAreCaptured(t *testing.T) {
 
 func TestCaptureKey(t *testing.T) {
 	k := CaptureKey()
-	if !strings.HasPrefix(k, "classify-3-") || len(k) != len("classify-3-")+12 || CaptureKey() != k {
+	if !strings.HasPrefix(k, "classify-4-") || len(k) != len("classify-4-")+12 || CaptureKey() != k {
 		t.Fatalf("CaptureKey() = %q", k)
 	}
 	// The hash follows the tables: one more captured name, another key.

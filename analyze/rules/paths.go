@@ -241,6 +241,20 @@ func (x *pathIndex) matchFile(p, base string, content func(string) ([]byte, bool
 			if len(m.rule.spec.Contains) > 0 && !containsAny(content, p, m.rule.spec.Contains) {
 				continue
 			}
+			if sp := m.rule.spec; len(sp.Header)+len(sp.Magic) > 0 {
+				if content == nil {
+					continue
+				}
+				head, ok := content(p)
+				if !ok {
+					continue
+				}
+				ev, ok := headEvidence(sp, head)
+				if !ok {
+					continue
+				}
+				c.label += "; " + ev
+			}
 			best = c
 		}
 	}

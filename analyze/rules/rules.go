@@ -20,6 +20,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // defaultRulesYAML is the default rule set; its header documents the rule
@@ -41,6 +42,13 @@ type Spec struct {
 	Dirs     []string `yaml:"dirs,omitempty" json:"dirs,omitempty"`
 	Markers  []string `yaml:"markers,omitempty" json:"markers,omitempty"`
 	Contains []string `yaml:"contains,omitempty" json:"contains,omitempty"`
+	// Header and Magic decide from the file's first index.HeadSize bytes,
+	// which the walk keeps for the files these rules name whatever their
+	// size: Header are strings one of which those bytes must hold (the
+	// line a generator writes at the top), Magic names of binary formats
+	// the file must start as (see magics).
+	Header []string `yaml:"header,omitempty" json:"header,omitempty"`
+	Magic  []string `yaml:"magic,omitempty" json:"magic,omitempty"`
 
 	Packages []string `yaml:"packages,omitempty" json:"packages,omitempty"`
 	Sections []string `yaml:"sections,omitempty" json:"sections,omitempty"`
@@ -250,6 +258,20 @@ func (s *Spec) validate() error {
 		return fmt.Errorf("rule %q: contains applies to files (paths or names)", s.ID)
 	case len(s.Contains) > 0 && len(s.Dirs) > 0:
 		return fmt.Errorf("rule %q: contains cannot be combined with dirs", s.ID)
+	case len(s.Header)+len(s.Magic) > 0 && (len(s.Dirs) > 0 || len(s.Paths) > 0 || len(s.Names) == 0):
+		return fmt.Errorf("rule %q: header and magic apply to files named by names only", s.ID)
+	case len(s.Header)+len(s.Magic) > 0 && len(s.Contains) > 0:
+		return fmt.Errorf("rule %q: contains cannot be combined with header or magic", s.ID)
+	}
+	for _, m := range s.Magic {
+		if magics[m] == nil {
+			return fmt.Errorf("rule %q: unknown magic %q (want one of %s)", s.ID, m, strings.Join(magicNames(), ", "))
+		}
+	}
+	for _, h := range s.Header {
+		if h == "" || len(h) > index.HeadSize {
+			return fmt.Errorf("rule %q: a header string must hold 1 to %d bytes", s.ID, index.HeadSize)
+		}
 	}
 	for _, m := range s.Managers {
 		if !knownManagers[m] {

@@ -205,11 +205,14 @@ type state struct {
 	pyImported map[string]bool // Python distributions the app's sources import
 	pyOwners   []pyOwner       // the packages providing them
 	nodeDirs   []string
-	dropped    map[model.Category]int64
-	stateB     int64 // unflagged package-manager state the build wrote
-	genB       int64 // by-products of the package installs (byProduct, bytecodeOf)
-	genEtc     []string
-	closure    map[string]bool
+	// nodeKeepAll are the Node projects whose app requires a package
+	// the lockfile marks dev-only: their node_modules is kept whole.
+	nodeKeepAll []string
+	dropped     map[model.Category]int64
+	stateB      int64 // unflagged package-manager state the build wrote
+	genB        int64 // by-products of the package installs (byProduct, bytecodeOf)
+	genEtc      []string
+	closure     map[string]bool
 
 	managers    map[string]bool
 	runtimePkgs []string
@@ -320,9 +323,15 @@ func (s *state) selectFiles() {
 		}
 	}
 	for d := range nodeDev {
-		if s.ownProject(d) {
-			s.nodeDirs = append(s.nodeDirs, d)
+		if !s.ownProject(d) {
+			continue
 		}
+		if req := s.devRequired(d); len(req) > 0 {
+			s.nodeKeepAll = append(s.nodeKeepAll, d)
+			s.ask(fmt.Sprintf("%s: the npm lockfile marks them dev-only, yet the app requires them: npm prune --omit=dev would remove them, so /%s is copied whole, devDependencies included; move them to dependencies", listNames(req, 4), path.Join(d, "node_modules")))
+			continue
+		}
+		s.nodeDirs = append(s.nodeDirs, d)
 	}
 	sort.Strings(s.nodeDirs)
 	var unsafe []string
@@ -344,7 +353,7 @@ func (s *state) selectFiles() {
 			}
 			continue
 		}
-		if c := s.cl.Flags[i].Category; c != "" {
+		if c := s.cl.Flags[i].Category; c != "" && !(c == model.DevDependency && s.inKeptNodeModules(f.Path)) {
 			s.dropped[c] += f.Bytes
 			continue
 		}
@@ -560,6 +569,17 @@ func (s *state) ownProject(dir string) bool {
 	}
 	_, managed := s.pkgManaged(i)
 	return !managed
+}
+
+// inKeptNodeModules reports whether p is in the node_modules of a
+// project whose devDependencies the app requires (kept whole).
+func (s *state) inKeptNodeModules(p string) bool {
+	for _, d := range s.nodeKeepAll {
+		if under(p, path.Join(d, "node_modules")) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *state) inNodeModules(p string) bool {

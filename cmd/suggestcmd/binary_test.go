@@ -90,6 +90,7 @@ type suggestJSON struct {
 	Packages  []string
 	Copies    []string
 	Questions []string
+	raw       string // the whole JSON report
 }
 
 // runSuggest writes spec as an OCI layout with its Dockerfile and runs
@@ -120,6 +121,7 @@ func runSuggest(t *testing.T, spec imagetest.Image, df string) (string, suggestJ
 	if err := json.Unmarshal(errOut.Bytes(), &rep); err != nil {
 		t.Fatalf("%v: %s", err, errOut)
 	}
+	rep.raw = errOut.String()
 	return out.String(), rep
 }
 

@@ -31,7 +31,7 @@ func BinaryApp(binary []byte, script string) (Image, string) {
 		entry = `ENTRYPOINT ["/src/entrypoint.sh"]`
 		cfg.Cmd, cfg.Entrypoint = nil, []string{"/src/entrypoint.sh"}
 	}
-	out := tree{}.file("src/main.o", 1800).add(Entry{Path: "usr/local/bin/app", Body: binary, Mode: 0o755})
+	out := tree{}.object("src/main.o", 1800).add(Entry{Path: "usr/local/bin/app", Body: binary, Mode: 0o755})
 	df := fmt.Sprintf(`FROM node-base:20-bookworm
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential gcc-12 make
 WORKDIR /src

@@ -121,7 +121,7 @@ func appBuild() (dist, binary, objects tree) {
 	binary = tree{}.add(Entry{Path: "app/bin/thumbd", Size: 1640 * kB, Mode: 0o755})
 	objects = tree{}
 	for i, c := range []string{"thumbd", "resize", "png", "jpeg", "io", "util"} {
-		objects.file("app/native/"+c+".o", 9000+int64(i)*5200)
+		objects.object("app/native/"+c+".o", 9000+int64(i)*5200)
 	}
 	objects.add(Entry{Path: "app/native/thumbd", Size: 1640 * kB, Mode: 0o755})
 	return dist, binary, objects

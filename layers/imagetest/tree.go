@@ -23,6 +23,18 @@ func (t tree) body(p, body string) tree       { return t.add(Entry{Path: p, Body
 func (t tree) exe(p string, size int64) tree {
 	return t.add(Entry{Path: p, Size: size, Mode: 0o755})
 }
+
+// object adds a relocatable object file of size bytes (at least 64): an
+// ELF64 little-endian header of type ET_REL, as a compiler writes one,
+// then derived content. The classification tells object files by that
+// header, not by their name.
+func (t tree) object(p string, size int64) tree {
+	h := make([]byte, 64, size)
+	copy(h, "\x7fELF\x02\x01\x01")
+	h[16], h[18] = 1, 62 // e_type ET_REL, e_machine EM_X86_64
+	return t.add(Entry{Path: p, Body: append(h, Content(p, size-64)...)})
+}
+
 func (t tree) link(p, target string) tree { return t.add(Entry{Path: p, Type: Symlink, Link: target}) }
 func (t tree) dir(p string, mode int64) tree {
 	return t.add(Entry{Path: p, Type: Dir, Mode: mode})

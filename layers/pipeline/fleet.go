@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers"
 	"github.com/imgdiff/imgdiff/layers/fleet"
 	"github.com/imgdiff/imgdiff/layers/index"
@@ -194,7 +195,7 @@ func scanLayer(ctx context.Context, o ScanOptions, fl *fleetLayer) (int, error) 
 	one := &layers.Image{Ref: fl.where, Layers: []layers.Layer{fl.layer},
 		Config: &v1.ConfigFile{RootFS: v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{fl.layer.DiffID()}}}}
 	kept := &keepCache{}
-	if _, err := layers.Walk(ctx, layers.WalkOptions{Jobs: 1, Capture: union, CaptureKey: "fleet", MaxEntries: o.MaxEntries, Cache: kept}, one); err != nil {
+	if _, err := layers.Walk(ctx, layers.WalkOptions{Jobs: 1, Capture: union, Head: rules.WantHead, CaptureKey: "fleet", MaxEntries: o.MaxEntries, Cache: kept}, one); err != nil {
 		return 0, err
 	}
 	if kept.l == nil {
@@ -208,20 +209,35 @@ func scanLayer(ctx context.Context, o ScanOptions, fl *fleetLayer) (int, error) 
 	return len(missing), nil
 }
 
-// restrict is l with only the captured bodies capture selects: what a
-// walk with capture alone keeps (a walk captures a regular file's whole
-// body, so its size is the body's length; the entries do not depend on
-// what is captured).
+// restrict is l with only the captured bodies capture selects, and the
+// heads rules.WantHead selects: what a walk with capture alone keeps (a
+// walk captures a regular file's whole body, and the first
+// index.HeadSize bytes of a file Head selects that capture does not; the
+// entries do not depend on what is captured).
 func restrict(l *index.Layer, capture func(string, int64) bool) *index.Layer {
 	out := *l
 	out.Contents = nil
-	for p, b := range l.Contents {
-		if capture(p, int64(len(b))) {
-			if out.Contents == nil {
-				out.Contents = map[string][]byte{}
-			}
-			out.Contents[p] = b
+	if len(l.Contents) == 0 {
+		return &out
+	}
+	size := make(map[string]int64, len(l.Contents))
+	for _, e := range l.Entries {
+		if _, ok := l.Contents[e.Path]; ok && e.Kind == index.File {
+			size[e.Path] = e.Size
 		}
+	}
+	for p, b := range l.Contents {
+		switch n := size[p]; {
+		case capture(p, n):
+		case rules.WantHead(p, n):
+			b = b[:min(len(b), index.HeadSize)]
+		default:
+			continue
+		}
+		if out.Contents == nil {
+			out.Contents = map[string][]byte{}
+		}
+		out.Contents[p] = b
 	}
 	return &out
 }

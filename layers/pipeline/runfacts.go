@@ -19,8 +19,8 @@ const maxScript = 256 << 10
 
 // runFactsVersion changes when what RunFacts reads changes, so cached
 // indexes from an older reader are never served. 2: the app's Python
-// sources (WantPython).
-const runFactsVersion = "2"
+// sources (WantPython); 3: the app's JavaScript sources (wantNode).
+const runFactsVersion = "3"
 
 // maxPython caps a captured Python source: an app's modules are a few
 // to tens of kB; a generated one beyond the cap is not read (its imports
@@ -41,6 +41,22 @@ func wantPython(p string, size int64) bool {
 		}
 	}
 	return !strings.Contains(p, "/site-packages/") && !strings.Contains(p, "/dist-packages/") && !strings.Contains(p, "/node_modules/")
+}
+
+// maxNode caps a captured JavaScript source: an app's modules are a few
+// to tens of kB; a bundle beyond the cap is not read (what it requires
+// is unknown, and suggest keeps the lockfile's word).
+const maxNode = 256 << 10
+
+// wantNode selects the JavaScript sources a RunFacts walk captures: the
+// .js, .mjs and .cjs files outside node_modules and the system's trees
+// (usr/, where Debian's node-* packages live), whose requires tell
+// suggest which packages of node_modules the app needs.
+func wantNode(p string, size int64) bool {
+	if size > maxNode || !(strings.HasSuffix(p, ".js") || strings.HasSuffix(p, ".mjs") || strings.HasSuffix(p, ".cjs")) {
+		return false
+	}
+	return !strings.HasPrefix(p, "usr/") && !strings.Contains(p, "node_modules/") && !strings.HasPrefix(p, "node_modules")
 }
 
 // runCapture is the capture set of a RunFacts walk and its key.
@@ -85,7 +101,7 @@ func captureSet(imgs []*layers.Image, runFacts bool) (func(string, int64) bool, 
 		key += "+run" + runFactsVersion
 	}
 	return func(p string, size int64) bool {
-		return rules.WantContent(p, size) || scripts[p] && size <= maxScript || runFacts && wantPython(p, size)
+		return rules.WantContent(p, size) || scripts[p] && size <= maxScript || runFacts && (wantPython(p, size) || wantNode(p, size))
 	}, key, scripts
 }
 

@@ -318,3 +318,24 @@ func TestWantPython(t *testing.T) {
 		t.Error("a source over the cap is captured")
 	}
 }
+
+func TestWantNode(t *testing.T) {
+	for p, want := range map[string]bool{
+		"app/dist/server.js":                  true,
+		"srv/app/lib/config.mjs":              true,
+		"app/index.cjs":                       true,
+		"app/node_modules/express/index.js":   false,
+		"node_modules/x/index.js":             false,
+		"usr/share/nodejs/npm/lib/npm.js":     false,
+		"usr/lib/node_modules/npm/bin/npm.js": false,
+		"app/src/server.ts":                   false,
+		"app/package.json":                    false,
+	} {
+		if got := wantNode(p, 1000); got != want {
+			t.Errorf("wantNode(%q) = %v", p, got)
+		}
+	}
+	if wantNode("app/dist/bundle.js", maxNode+1) {
+		t.Error("a source over the cap is captured")
+	}
+}

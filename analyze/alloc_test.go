@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -64,13 +65,13 @@ func TestAttributionAllocations(t *testing.T) {
 		t.Skip("builds a 200k-entry image")
 	}
 	ii, n := allocImage()
-	var img *Image
+	var img *model.Image
 	var err error
 	bytes, allocs := allocated(func() { img, err = Build(ii) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	var class *Classification
+	var class *model.Classification
 	cbytes, callocs := allocated(func() { class = Classify(img, nil) })
 	t.Logf("%d entries, %d files: Build %.1f B and %.4f allocations an entry; Classify %.1f B and %.4f allocations an entry",
 		n, len(img.FS.Files), float64(bytes)/float64(n), float64(allocs)/float64(n), float64(cbytes)/float64(n), float64(callocs)/float64(n))

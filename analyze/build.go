@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/explain"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -13,11 +15,11 @@ import (
 // to the layer and step that wrote it, split into what survives and what a
 // later layer deleted or overwrote. For every layer and step,
 // Final + Hidden == Size, and the steps' sizes add up to the image's.
-func Build(img *index.Image) (*Image, error) {
+func Build(img *index.Image) (*model.Image, error) {
 	if img == nil || img.Config == nil {
 		return nil, errors.New("analyze: image has no config")
 	}
-	out := &Image{
+	out := &model.Image{
 		Ref:       img.Ref,
 		Transport: img.Transport,
 		Platform:  img.Platform,
@@ -26,7 +28,7 @@ func Build(img *index.Image) (*Image, error) {
 		Contents:  map[string][]byte{},
 	}
 	if sn := img.Snapshot; sn != nil {
-		out.Snapshot = &Snapshot{Ref: sn.Ref, Transport: sn.Transport, Created: sn.Created, Imgdiff: sn.Imgdiff}
+		out.Snapshot = &model.Snapshot{Ref: sn.Ref, Transport: sn.Transport, Created: sn.Created, Imgdiff: sn.Imgdiff}
 	}
 
 	n := 0
@@ -42,11 +44,11 @@ func Build(img *index.Image) (*Image, error) {
 		s.apply(k, l)
 		out.Size += l.Size
 		if l.CompressedSize < 0 || out.CompressedSize < 0 {
-			out.CompressedSize = Unknown
+			out.CompressedSize = model.Unknown
 		} else {
 			out.CompressedSize += l.CompressedSize
 		}
-		out.Layers = append(out.Layers, Layer{
+		out.Layers = append(out.Layers, model.Layer{
 			Index:          k,
 			DiffID:         l.DiffID,
 			Digest:         l.Digest,
@@ -113,7 +115,7 @@ func Build(img *index.Image) (*Image, error) {
 // empty_layer owns the i-th layer. When the counts disagree (some tools
 // write no history) every layer gets a synthetic step of its own, and the
 // returned warning says so.
-func mapSteps(img *index.Image) ([]Step, string) {
+func mapSteps(img *index.Image) ([]model.Step, string) {
 	hist := img.Config.History
 	nonEmpty := 0
 	for _, h := range hist {
@@ -122,10 +124,10 @@ func mapSteps(img *index.Image) ([]Step, string) {
 		}
 	}
 	if nonEmpty != len(img.Layers) {
-		steps := make([]Step, len(img.Layers))
+		steps := make([]model.Step, len(img.Layers))
 		for k := range img.Layers {
-			steps[k] = Step{Index: k, Layer: k, Synthetic: true,
-				Instruction: Instruction{Args: fmt.Sprintf("layer %d", k)}}
+			steps[k] = model.Step{Index: k, Layer: k, Synthetic: true,
+				Instruction: model.Instruction{Args: fmt.Sprintf("layer %d", k)}}
 		}
 		warn := ""
 		if len(hist) > 0 || len(img.Layers) > 0 {
@@ -133,12 +135,12 @@ func mapSteps(img *index.Image) ([]Step, string) {
 		}
 		return steps, warn
 	}
-	steps := make([]Step, len(hist))
+	steps := make([]model.Step, len(hist))
 	k := 0
 	for i, h := range hist {
-		st := Step{
+		st := model.Step{
 			Index:       i,
-			Instruction: ParseCreatedBy(h.CreatedBy),
+			Instruction: dockerfile.ParseCreatedBy(h.CreatedBy),
 			CreatedBy:   h.CreatedBy,
 			Comment:     h.Comment,
 			EmptyLayer:  h.EmptyLayer,
@@ -154,9 +156,9 @@ func mapSteps(img *index.Image) ([]Step, string) {
 	return steps, ""
 }
 
-func configOf(img *index.Image) Config {
+func configOf(img *index.Image) model.Config {
 	c := img.Config.Config
-	cfg := Config{
+	cfg := model.Config{
 		User:        c.User,
 		Entrypoint:  c.Entrypoint,
 		Cmd:         c.Cmd,
@@ -174,19 +176,19 @@ func configOf(img *index.Image) Config {
 // detectBase runs explain.DetectBase over the image's history, its
 // manifest's annotations and its labels, and sums the content size of the
 // base layers.
-func detectBase(img *index.Image, out *Image) *BaseImage {
+func detectBase(img *index.Image, out *model.Image) *model.BaseImage {
 	cfg := explain.Config{Annotations: img.Annotations, Labels: img.Config.Config.Labels}
 	for _, h := range img.Config.History {
 		cfg.History = append(cfg.History, explain.HistoryEntry{Created: h.Created.Time, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer})
 	}
 	b := explain.DetectBase(cfg)
-	bi := &BaseImage{Name: b.Name, Digest: b.Digest, Steps: b.Steps, Layers: b.Layers, Heuristic: b.Heuristic, Evidence: b.Evidence, Source: b.Source}
+	bi := &model.BaseImage{Name: b.Name, Digest: b.Digest, Steps: b.Steps, Layers: b.Layers, Heuristic: b.Heuristic, Evidence: b.Evidence, Source: b.Source}
 	sizeBase(bi, out.Steps)
 	return bi
 }
 
 // sizeBase sets b.Layers and b.Size from the steps b.Steps covers.
-func sizeBase(b *BaseImage, steps []Step) {
+func sizeBase(b *model.BaseImage, steps []model.Step) {
 	b.Layers, b.Size = 0, 0
 	for _, st := range steps[:b.Steps] {
 		if st.Layer >= 0 {

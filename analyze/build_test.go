@@ -10,13 +10,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // testLayer builds an index.Layer from entries, computing Size as the
 // walker does.
 func testLayer(entries []index.Entry, whiteouts, opaque []string) *index.Layer {
-	l := &index.Layer{Entries: entries, Whiteouts: whiteouts, OpaqueDirs: opaque, CompressedSize: Unknown}
+	l := &index.Layer{Entries: entries, Whiteouts: whiteouts, OpaqueDirs: opaque, CompressedSize: model.Unknown}
 	for _, e := range entries {
 		l.Size += e.Size
 	}
@@ -71,7 +72,7 @@ func TestBuildAttribution(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	wantHidden := []HiddenFile{
+	wantHidden := []model.HiddenFile{
 		{Path: "cache/x", Size: 50, Layer: 0, By: 1, How: "deleted"},
 		{Path: "cfg", Size: 10, Layer: 0, By: 1, How: "overwritten"},
 		{Path: "src/a.c", Size: 300, Layer: 0, By: 1, How: "deleted"},
@@ -80,7 +81,7 @@ func TestBuildAttribution(t *testing.T) {
 		{Path: "usr/bin/t", Size: 4, Layer: 0, By: 2, How: "overwritten"},
 		{Path: "usr/bin/tool", Size: 1000, Layer: 0, By: 2, How: "overwritten"},
 	}
-	got := append([]HiddenFile(nil), img.Hidden...)
+	got := append([]model.HiddenFile(nil), img.Hidden...)
 	sort.Slice(got, func(i, j int) bool { return got[i].Path < got[j].Path })
 	if diff := cmp.Diff(wantHidden, got); diff != "" {
 		t.Errorf("hidden files (-want +got):\n%s", diff)
@@ -127,7 +128,7 @@ func TestBuildAttribution(t *testing.T) {
 	if img.Steps[1].Layer != -1 || img.Layers[2].Step != 3 {
 		t.Errorf("empty-layer mapping wrong: step1.Layer=%d layer2.Step=%d", img.Steps[1].Layer, img.Layers[2].Step)
 	}
-	if img.CompressedSize != Unknown {
+	if img.CompressedSize != model.Unknown {
 		t.Errorf("CompressedSize = %d, want Unknown for uncompressed layers", img.CompressedSize)
 	}
 }

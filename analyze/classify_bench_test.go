@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -138,11 +139,11 @@ func TestRealisticImageClassifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := Classify(img, nil)
-	got := map[Category]int64{}
+	got := map[model.Category]int64{}
 	for _, tot := range c.Totals {
 		got[tot.Category] = tot.Bytes
 	}
-	for _, cat := range []Category{BuildTool, Source, DevDependency, Cache, Docs, Other} {
+	for _, cat := range []model.Category{model.BuildTool, model.Source, model.DevDependency, model.Cache, model.Docs, model.Other} {
 		if got[cat] == 0 {
 			t.Errorf("no %s bytes: %v", cat, got)
 		}

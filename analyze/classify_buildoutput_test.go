@@ -9,12 +9,13 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // buildTreeRow is one file of testdata/buildtree/jq.txt.
 type buildTreeRow struct {
-	want Flag // Category and Rule only
+	want model.Flag // Category and Rule only
 	size int64
 	path string
 	head []byte
@@ -48,10 +49,10 @@ func readBuildTree(t *testing.T) []buildTreeRow {
 		if err != nil || int64(len(head)) > size || len(head) > index.HeadSize {
 			t.Fatalf("jq.txt: %q: %v (a head is at most the size and index.HeadSize)", line, err)
 		}
-		var want Flag
+		var want model.Flag
 		if fields[0] != "-" {
 			cat, rule, _ := strings.Cut(fields[0], "/")
-			want = Flag{Category: Category(cat), Rule: rule}
+			want = model.Flag{Category: model.Category(cat), Rule: rule}
 		}
 		rows = append(rows, buildTreeRow{want: want, size: size, path: fields[2], head: []byte(head)})
 	}
@@ -90,7 +91,7 @@ func TestBuildOutputFlagged(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := Classify(single, nil)
-	var want = map[Category]int64{}
+	var want = map[model.Category]int64{}
 	for _, r := range rows {
 		got := flagOf(t, single, c, r.path)
 		if got.Category != r.want.Category || got.Rule != r.want.Rule {
@@ -119,20 +120,20 @@ func TestBuildOutputFlagged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[Category]int64{}
+	got := map[model.Category]int64{}
 	for _, term := range cmpn.Decomposition.Terms {
-		got[Category(term.Name)] = term.Bytes
+		got[model.Category(term.Name)] = term.Bytes
 	}
-	for _, cat := range []Category{BuildTool, Source, Other} {
+	for _, cat := range []model.Category{model.BuildTool, model.Source, model.Other} {
 		w := want[cat]
-		if cat == Other {
+		if cat == model.Other {
 			w = want[""]
 		}
 		if got[cat] != w {
 			t.Errorf("term %s: %d bytes, want %d", cat, got[cat], w)
 		}
 	}
-	if got[BuildTool] < 8<<20 {
-		t.Errorf("build-tool term %d bytes: the fixture's build output is over 8 MB", got[BuildTool])
+	if got[model.BuildTool] < 8<<20 {
+		t.Errorf("build-tool term %d bytes: the fixture's build output is over 8 MB", got[model.BuildTool])
 	}
 }

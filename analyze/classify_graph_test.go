@@ -11,6 +11,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/imgdiff/imgdiff/analyze/classify"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -18,7 +20,7 @@ import (
 // status and apt extended_states of a bookworm machine after `apt-get
 // install` of a set of packages (analyze/pkggraph/testdata/NAME, from
 // gen.sh there), with cfg's Cmd, and returns its packages by name.
-func graphImage(t *testing.T, name string, cmd []string, extra ...index.Entry) (*Classification, map[string]Package) {
+func graphImage(t *testing.T, name string, cmd []string, extra ...index.Entry) (*model.Classification, map[string]model.Package) {
 	t.Helper()
 	l := testLayer(nil, nil, nil)
 	l.Contents = map[string][]byte{}
@@ -45,7 +47,7 @@ func graphImage(t *testing.T, name string, cmd []string, extra ...index.Entry) (
 		t.Fatal(err)
 	}
 	c := Classify(img, nil)
-	pkgs := map[string]Package{}
+	pkgs := map[string]model.Package{}
 	for _, p := range c.Packages {
 		pkgs[p.Name] = p
 	}
@@ -72,8 +74,8 @@ func TestClassifyGraphRust(t *testing.T) {
 	_, pkgs := graphImage(t, "rust", []string{"/app"})
 	for _, n := range []string{"libllvm14", "libclang-cpp14", "libgit2-1.5"} {
 		p := pkgs[n]
-		if p.Category != BuildTool || p.Rule != RuleBuildToolDependency || !strings.HasPrefix(p.Evidence, "dpkg: "+n+", needed only by ") {
-			t.Errorf("%s: %q %q %q, want build-tool by %s with the graph's evidence", n, p.Category, p.Rule, p.Evidence, RuleBuildToolDependency)
+		if p.Category != model.BuildTool || p.Rule != classify.RuleBuildToolDependency || !strings.HasPrefix(p.Evidence, "dpkg: "+n+", needed only by ") {
+			t.Errorf("%s: %q %q %q, want build-tool by %s with the graph's evidence", n, p.Category, p.Rule, p.Evidence, classify.RuleBuildToolDependency)
 		}
 	}
 	if ev := pkgs["libllvm14"].Evidence; !strings.Contains(ev, "needed only by rustc (build-tool)") {
@@ -88,7 +90,7 @@ func TestClassifyGraphRust(t *testing.T) {
 	// apt's own answer: everything autoremove takes with the toolchain
 	// is flagged (a build tool, or a recommendation of one).
 	for _, n := range readList(t, "rust", "autoremove.txt") {
-		if p := pkgs[n]; p.Category != BuildTool && p.Category != Recommended {
+		if p := pkgs[n]; p.Category != model.BuildTool && p.Category != model.Recommended {
 			t.Errorf("%s: category %q; apt's autoremove takes it with rustc and cargo", n, p.Category)
 		}
 	}
@@ -100,7 +102,7 @@ func TestClassifyGraphRust(t *testing.T) {
 func TestClassifyGraphRuntimeRun(t *testing.T) {
 	list := index.Entry{Path: "var/lib/dpkg/info/python3.list", Kind: index.File, Link: "usr/bin/python3"}
 	_, pkgs := graphImage(t, "rust", []string{"/app"}, list)
-	if p := pkgs["python3"]; p.Category != BuildTool {
+	if p := pkgs["python3"]; p.Category != model.BuildTool {
 		t.Fatalf("python3 with CMD /app: %+v, want build-tool (only rustc needs it)", p)
 	}
 	_, pkgs = graphImage(t, "rust", []string{"python3", "/app/main.py"}, list)
@@ -109,7 +111,7 @@ func TestClassifyGraphRuntimeRun(t *testing.T) {
 			t.Errorf("%s with CMD python3: %q (%s), want unflagged", n, p.Category, p.Evidence)
 		}
 	}
-	if p := pkgs["libllvm14"]; p.Category != BuildTool {
+	if p := pkgs["libllvm14"]; p.Category != model.BuildTool {
 		t.Errorf("libllvm14: %+v, still only rustc needs it", p)
 	}
 }
@@ -122,7 +124,7 @@ func TestClassifyGraphRuntimeRun(t *testing.T) {
 // would have left out (those the rules flag aside).
 func TestClassifyGraphNode(t *testing.T) {
 	_, pkgs := graphImage(t, "node", []string{"node", "server.js"})
-	if p := pkgs["npm"]; p.Category != BuildTool || p.Rule != RuleBuildOnlyTool || !strings.Contains(p.Evidence, "not run by ENTRYPOINT, CMD or HEALTHCHECK") {
+	if p := pkgs["npm"]; p.Category != model.BuildTool || p.Rule != classify.RuleBuildOnlyTool || !strings.Contains(p.Evidence, "not run by ENTRYPOINT, CMD or HEALTHCHECK") {
 		t.Errorf("npm: %+v, want a build-only tool", p)
 	}
 	if p := pkgs["nodejs"]; p.Category != "" {
@@ -135,10 +137,10 @@ func TestClassifyGraphNode(t *testing.T) {
 	}
 	found := false
 	for _, f := range c.Findings {
-		found = found || f.ID == FindingBuildToolUsed && strings.Contains(f.Detail, "CMD runs npm")
+		found = found || f.ID == classify.FindingBuildToolUsed && strings.Contains(f.Detail, "CMD runs npm")
 	}
 	if !found {
-		t.Errorf("no %s finding saying CMD runs npm: %+v", FindingBuildToolUsed, c.Findings)
+		t.Errorf("no %s finding saying CMD runs npm: %+v", classify.FindingBuildToolUsed, c.Findings)
 	}
 	// Recommendation-only: what apt marked auto-installed and would not
 	// have installed with --no-install-recommends.
@@ -160,7 +162,7 @@ func TestClassifyGraphNode(t *testing.T) {
 	n := 0
 	for name := range want {
 		switch p := pkgs[name]; p.Category {
-		case Recommended:
+		case model.Recommended:
 			n++
 			if !strings.HasPrefix(p.Evidence, "dpkg: "+name+", recommended ") {
 				t.Errorf("%s: evidence %q", name, p.Evidence)
@@ -173,7 +175,7 @@ func TestClassifyGraphNode(t *testing.T) {
 		t.Errorf("%d of the %d recommendation-only packages are recommended", n, len(want))
 	}
 	for name, p := range pkgs {
-		if p.Category == Recommended && !want[name] {
+		if p.Category == model.Recommended && !want[name] {
 			t.Errorf("%s: recommended, but --no-install-recommends installs it too", name)
 		}
 	}
@@ -186,11 +188,11 @@ func TestVerdictRecommendations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := verdict(img, []CategoryTotal{{Category: BuildTool, Bytes: 500_000_000}, {Category: Recommended, Bytes: 430_000_000}, {Category: Other, Bytes: 70_000_000}})
+	got := verdict(img, []model.CategoryTotal{{Category: model.BuildTool, Bytes: 500_000_000}, {Category: model.Recommended, Bytes: 430_000_000}, {Category: model.Other, Bytes: 70_000_000}})
 	if want := "500 MB (50%) of this image is build tooling, and 430 MB (43%) of packages apt installed as recommendations"; got != want {
 		t.Errorf("verdict %q, want %q", got, want)
 	}
-	got = verdict(img, []CategoryTotal{{Category: Recommended, Bytes: 430_000_000}, {Category: Other, Bytes: 570_000_000}})
+	got = verdict(img, []model.CategoryTotal{{Category: model.Recommended, Bytes: 430_000_000}, {Category: model.Other, Bytes: 570_000_000}})
 	if want := "no build tools, sources, dev dependencies, caches, VCS data or secrets found; 430 MB (43%) of packages apt installed as recommendations"; got != want {
 		t.Errorf("verdict %q, want %q", got, want)
 	}
@@ -201,7 +203,7 @@ func TestVerdictRecommendations(t *testing.T) {
 // list belong to their packages (bash lists /bin/bash on Mariner), and a
 // -devel package is a build tool.
 func TestClassifyRpm(t *testing.T) {
-	gz, err := os.ReadFile(filepath.Join("pkggraph", "testdata", "rpm", "cbl-mariner-2.0-rpmdb.sqlite.gz"))
+	gz, err := os.ReadFile(filepath.Join("rpm", "testdata", "cbl-mariner-2.0-rpmdb.sqlite.gz"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +217,7 @@ func TestClassifyRpm(t *testing.T) {
 	}
 	img, c := classifyEntries(t, []index.Entry{dir("bin"), reg("bin/bash", 1000), dir("usr"), dir("usr/include"), reg("usr/include/zlib.h", 300)},
 		map[string]string{"var/lib/rpm/rpmdb.sqlite": string(db)})
-	pkgs := map[string]Package{}
+	pkgs := map[string]model.Package{}
 	for _, p := range c.Packages {
 		if p.Manager == "rpm" {
 			pkgs[p.Name] = p
@@ -227,10 +229,10 @@ func TestClassifyRpm(t *testing.T) {
 	if p := pkgs["bash"]; p.Bytes != 1000 || p.Files != 1 || p.Category != "" {
 		t.Errorf("bash: %+v, want bin/bash's 1000 bytes, unflagged", p)
 	}
-	if p := pkgs["zlib-devel"]; p.Bytes != 300 || p.Category != BuildTool || p.Evidence != "rpm: zlib-devel (name *-devel)" {
+	if p := pkgs["zlib-devel"]; p.Bytes != 300 || p.Category != model.BuildTool || p.Evidence != "rpm: zlib-devel (name *-devel)" {
 		t.Errorf("zlib-devel: %+v, want usr/include/zlib.h, build-tool", p)
 	}
-	if f := flagOf(t, img, c, "usr/include/zlib.h"); f.Category != BuildTool || f.Rule != "dev-packages" {
+	if f := flagOf(t, img, c, "usr/include/zlib.h"); f.Category != model.BuildTool || f.Rule != "dev-packages" {
 		t.Errorf("usr/include/zlib.h: %+v, want build-tool by dev-packages", f)
 	}
 }
@@ -253,18 +255,18 @@ func TestAdoptGenerated(t *testing.T) {
 		"var/lib/dpkg/info/python3-foo.list": "/usr/lib/python3/dist-packages/foo.py\n",
 		"var/lib/dpkg/info/other:amd64.list": "/nothing\n",
 	})
-	var foo Package
+	var foo model.Package
 	for _, p := range c.Packages {
 		if p.Name == "python3-foo" {
 			foo = p
 		}
 	}
 	// The package's bytes stay what dpkg lists: foo.py.
-	if foo.Files != 1 || foo.Bytes != 100 || foo.Category != BuildTool {
+	if foo.Files != 1 || foo.Bytes != 100 || foo.Category != model.BuildTool {
 		t.Errorf("python3-foo: %d files, %d bytes, %q; want foo.py only, build-tool", foo.Files, foo.Bytes, foo.Category)
 	}
 	for _, p := range []string{"usr/lib/python3/dist-packages/__pycache__/foo.cpython-311.opt-1.pyc", "var/lib/dpkg/info/python3-foo.md5sums"} {
-		if f := flagOf(t, img, c, p); f.Category != BuildTool || f.Rule != "dpkg-devel-section" {
+		if f := flagOf(t, img, c, p); f.Category != model.BuildTool || f.Rule != "dpkg-devel-section" {
 			t.Errorf("%s: %+v, want python3-foo's flag", p, f)
 		}
 	}
@@ -296,15 +298,15 @@ func TestClassifyGraphToolRun(t *testing.T) {
 			t.Errorf("%s with CMD rustc: %q (%s, %s), want unflagged", n, p.Category, p.Rule, p.Evidence)
 		}
 	}
-	if p := pkgs["cargo"]; p.Category != BuildTool {
+	if p := pkgs["cargo"]; p.Category != model.BuildTool {
 		t.Errorf("cargo with CMD rustc: %+v, want still a build tool", p)
 	}
 	found := false
 	for _, f := range c.Findings {
-		found = found || f.ID == FindingBuildToolUsed && strings.HasPrefix(f.Title, "rustc ") && strings.Contains(f.Detail, "CMD runs rustc")
+		found = found || f.ID == classify.FindingBuildToolUsed && strings.HasPrefix(f.Title, "rustc ") && strings.Contains(f.Detail, "CMD runs rustc")
 	}
 	if !found {
-		t.Errorf("no %s finding for rustc: %+v", FindingBuildToolUsed, c.Findings)
+		t.Errorf("no %s finding for rustc: %+v", classify.FindingBuildToolUsed, c.Findings)
 	}
 }
 
@@ -321,8 +323,8 @@ func TestClassifyGraphMavenJRE(t *testing.T) {
 	list := index.Entry{Path: "var/lib/dpkg/info/" + jre + ":amd64.list", Kind: index.File, Link: "usr/lib/jvm/java-17-openjdk-amd64/bin/java"}
 	_, pkgs := graphImage(t, "maven", []string{"bash"}, list)
 	p := pkgs[jre]
-	if p.Category != BuildTool || p.Rule != RuleBuildToolDependency {
-		t.Fatalf("%s with CMD bash: %q %q (%s), want build-tool by %s", jre, p.Category, p.Rule, p.Evidence, RuleBuildToolDependency)
+	if p.Category != model.BuildTool || p.Rule != classify.RuleBuildToolDependency {
+		t.Fatalf("%s with CMD bash: %q %q (%s), want build-tool by %s", jre, p.Category, p.Rule, p.Evidence, classify.RuleBuildToolDependency)
 	}
 	for _, want := range []string{"needed only by default-jdk-headless and maven", "nothing in the image runs java"} {
 		if !strings.Contains(p.Evidence, want) {
@@ -330,7 +332,7 @@ func TestClassifyGraphMavenJRE(t *testing.T) {
 		}
 	}
 	for _, n := range readList(t, "maven", "autoremove.txt") {
-		if q, ok := pkgs[n]; ok && q.Category != BuildTool {
+		if q, ok := pkgs[n]; ok && q.Category != model.BuildTool {
 			t.Errorf("%s: apt autoremoves it with maven and the JDK; got %q (%s)", n, q.Category, q.Evidence)
 		}
 	}
@@ -348,7 +350,7 @@ func TestClassifyGraphMavenJRE(t *testing.T) {
 			t.Errorf("%s with CMD java: %q (%s), want unflagged", n, q.Category, q.Evidence)
 		}
 	}
-	if q := pkgs["maven"]; q.Category != BuildTool {
+	if q := pkgs["maven"]; q.Category != model.BuildTool {
 		t.Errorf("maven with CMD java: %+v, still a build tool", q)
 	}
 }

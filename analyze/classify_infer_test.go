@@ -6,6 +6,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/imgdiff/imgdiff/analyze/classify"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -64,27 +66,27 @@ func TestClassifyInferAuto(t *testing.T) {
 			"libmpfr6": {depends: "libc6", files: map[string]int64{"usr/lib/x86_64-linux-gnu/libmpfr.so.6": 700}},
 		})
 	}
-	classify := func(hist []v1.History, layers ...*index.Layer) map[string]Package {
+	packagesOf := func(hist []v1.History, layers ...*index.Layer) map[string]model.Package {
 		t.Helper()
 		img, err := Build(testImage(hist, layers...))
 		if err != nil {
 			t.Fatal(err)
 		}
-		pkgs := map[string]Package{}
+		pkgs := map[string]model.Package{}
 		for _, p := range Classify(img, nil).Packages {
 			pkgs[p.Name] = p
 		}
 		return pkgs
 	}
-	pkgs := classify([]v1.History{
+	pkgs := packagesOf([]v1.History{
 		{Comment: "distroless base, docker import -m"},
 		{CreatedBy: "ADD toolchain.tar / # buildkit", Comment: "buildkit.dockerfile.v0"},
 	}, base(), tools())
-	if p := pkgs["gcc-12"]; p.Category != BuildTool {
+	if p := pkgs["gcc-12"]; p.Category != model.BuildTool {
 		t.Fatalf("gcc-12: %+v, want build-tool by its name", p)
 	}
 	p := pkgs["libmpfr6"]
-	if p.Category != BuildTool || p.Rule != RuleBuildToolDependency || !strings.Contains(p.Evidence, "needed only by gcc-12") ||
+	if p.Category != model.BuildTool || p.Rule != classify.RuleBuildToolDependency || !strings.Contains(p.Evidence, "needed only by gcc-12") ||
 		!strings.Contains(p.Evidence, "installed after the base image") {
 		t.Errorf("libmpfr6: %q %q (%s), want a build-tool dependency of gcc-12 installed after the base", p.Category, p.Rule, p.Evidence)
 	}
@@ -100,7 +102,7 @@ func TestClassifyInferAuto(t *testing.T) {
 		"gcc-12":   {depends: "libc6, libmpfr6", files: map[string]int64{"usr/bin/gcc-12": 5000}},
 		"libmpfr6": {depends: "libc6", files: map[string]int64{"usr/lib/x86_64-linux-gnu/libmpfr.so.6": 700}},
 	})
-	pkgs = classify([]v1.History{{CreatedBy: "COPY rootfs / # buildkit", Comment: "buildkit.dockerfile.v0"}}, all)
+	pkgs = packagesOf([]v1.History{{CreatedBy: "COPY rootfs / # buildkit", Comment: "buildkit.dockerfile.v0"}}, all)
 	if p := pkgs["libmpfr6"]; p.Category != "" {
 		t.Errorf("libmpfr6 with no base: %q (%s), want unflagged", p.Category, p.Evidence)
 	}

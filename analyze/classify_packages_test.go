@@ -4,12 +4,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // classifyEntries builds a one-layer image from entries and captured
 // bodies (each body also becomes a file) and classifies it.
-func classifyEntries(t *testing.T, entries []index.Entry, contents map[string]string) (*Image, *Classification) {
+func classifyEntries(t *testing.T, entries []index.Entry, contents map[string]string) (*model.Image, *model.Classification) {
 	t.Helper()
 	l := testLayer(entries, nil, nil)
 	l.Contents = map[string][]byte{}
@@ -27,12 +28,12 @@ func classifyEntries(t *testing.T, entries []index.Entry, contents map[string]st
 
 type wantFlag struct {
 	path     string
-	category Category
+	category model.Category
 	evidence string
 	owner    string
 }
 
-func checkFlags(t *testing.T, img *Image, c *Classification, want []wantFlag) {
+func checkFlags(t *testing.T, img *model.Image, c *model.Classification, want []wantFlag) {
 	t.Helper()
 	for _, w := range want {
 		i, ok := img.FS.IndexOf(w.path)
@@ -129,10 +130,10 @@ func TestApkDatabase(t *testing.T) {
 	checkFlags(t, img, c, []wantFlag{
 		{"lib/ld-musl-x86_64.so.1", "", "", "apk:musl"},
 		{"lib/libc.musl-x86_64.so.1", "", "", "apk:musl"},
-		{"usr/bin/gcc", BuildTool, "apk: gcc (name gcc)", "apk:gcc"},
-		{"usr/libexec/gcc/x86_64-alpine-linux-musl/13.2.1/cc1", BuildTool, "apk: gcc (name gcc)", "apk:gcc"},
-		{"usr/include/stdio.h", BuildTool, "apk: musl-dev (name *-dev)", "apk:musl-dev"},
-		{"usr/lib/libc.a", BuildTool, "apk: musl-dev (name *-dev)", "apk:musl-dev"},
+		{"usr/bin/gcc", model.BuildTool, "apk: gcc (name gcc)", "apk:gcc"},
+		{"usr/libexec/gcc/x86_64-alpine-linux-musl/13.2.1/cc1", model.BuildTool, "apk: gcc (name gcc)", "apk:gcc"},
+		{"usr/include/stdio.h", model.BuildTool, "apk: musl-dev (name *-dev)", "apk:musl-dev"},
+		{"usr/lib/libc.a", model.BuildTool, "apk: musl-dev (name *-dev)", "apk:musl-dev"},
 	})
 	for _, p := range c.Packages {
 		if p.Name == "gcc" && (p.Version != "13.2.1_git20231014-r0" || p.InstalledSize != 78356480 || p.Files != 3) {
@@ -179,10 +180,10 @@ Description: GNU Standard C++ Library v3
 		{"usr/lib/x86_64-linux-gnu/libc.so.6", "", "", "dpkg:libc6"},
 		{"usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30", "", "", "dpkg:libstdc++6"},
 		// A runtime package's docs are docs.
-		{"usr/share/doc/libc6/copyright", Docs, "path: usr/share/doc/**", "dpkg:libc6"},
+		{"usr/share/doc/libc6/copyright", model.Docs, "path: usr/share/doc/**", "dpkg:libc6"},
 	})
 	for _, tot := range c.Totals {
-		if tot.Category != Docs && tot.Category != Other && tot.Bytes != 0 {
+		if tot.Category != model.Docs && tot.Category != model.Other && tot.Bytes != 0 {
 			t.Errorf("distroless runtime: %d bytes flagged %s", tot.Bytes, tot.Category)
 		}
 	}
@@ -283,10 +284,10 @@ packages:
 		{store9 + "debug@4.3.4/node_modules/debug/src/index.js", "", "", "pnpm:debug"},
 		// ms is reached from a production dependency too: kept.
 		{store9 + "ms@2.1.2/node_modules/ms/index.js", "", "", "pnpm:ms"},
-		{store9 + "mocha-lite@1.0.0/node_modules/mocha-lite/index.js", DevDependency, "pnpm lockfile: dev (mocha-lite)", "pnpm:mocha-lite"},
-		{store9 + "typescript@5.4.5/node_modules/typescript/lib/tsc.js", DevDependency, "pnpm lockfile: dev (typescript)", "pnpm:typescript"},
+		{store9 + "mocha-lite@1.0.0/node_modules/mocha-lite/index.js", model.DevDependency, "pnpm lockfile: dev (mocha-lite)", "pnpm:mocha-lite"},
+		{store9 + "typescript@5.4.5/node_modules/typescript/lib/tsc.js", model.DevDependency, "pnpm lockfile: dev (typescript)", "pnpm:typescript"},
 		{store6 + "ms@2.1.3/node_modules/ms/index.js", "", "", "pnpm:ms"},
-		{store6 + "typescript@5.3.3/node_modules/typescript/lib/tsc.js", DevDependency, "pnpm lockfile: dev (typescript)", "pnpm:typescript"},
+		{store6 + "typescript@5.3.3/node_modules/typescript/lib/tsc.js", model.DevDependency, "pnpm lockfile: dev (typescript)", "pnpm:typescript"},
 	})
 }
 
@@ -324,8 +325,8 @@ func TestNpmLockfileV1Nested(t *testing.T) {
 		reg("app/server.js", 900),
 	}, map[string]string{"app/package-lock.json": lock})
 	checkFlags(t, img, c, []wantFlag{
-		{"app/node_modules/jest/build/index.js", DevDependency, "npm lockfile: dev (jest)", "npm:jest"},
-		{"app/node_modules/jest/node_modules/semver/index.js", DevDependency, "npm lockfile: dev (semver)", "npm:semver"},
+		{"app/node_modules/jest/build/index.js", model.DevDependency, "npm lockfile: dev (jest)", "npm:jest"},
+		{"app/node_modules/jest/node_modules/semver/index.js", model.DevDependency, "npm lockfile: dev (semver)", "npm:semver"},
 		{"app/node_modules/semver/index.js", "", "", "npm:semver"},
 		{"app/server.js", "", "", ""},
 	})

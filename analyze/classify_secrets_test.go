@@ -10,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/imgdiff/imgdiff/analyze/hygiene"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -52,7 +53,7 @@ func TestSecretsRedacted(t *testing.T) {
 		t.Error("redacting a redacted image made another copy")
 	}
 
-	got := map[string][]Finding{}
+	got := map[string][]model.Finding{}
 	for _, f := range c.Findings {
 		got[f.ID] = append(got[f.ID], f)
 	}
@@ -60,7 +61,7 @@ func TestSecretsRedacted(t *testing.T) {
 	if len(env) != 2 {
 		t.Fatalf("secret ENV findings: %+v", env)
 	}
-	byTitle := map[string]Finding{}
+	byTitle := map[string]model.Finding{}
 	for _, f := range env {
 		byTitle[f.Title] = f
 	}
@@ -78,8 +79,8 @@ func TestSecretsRedacted(t *testing.T) {
 	}
 
 	js, err := json.Marshal(struct {
-		I *Image
-		C *Classification
+		I *model.Image
+		C *model.Classification
 	}{img, c})
 	if err != nil {
 		t.Fatal(err)

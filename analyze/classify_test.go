@@ -7,6 +7,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/imgdiff/imgdiff/analyze/hygiene"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -138,7 +139,7 @@ pytest-7.4.3.dist-info/RECORD,,
 
 // classifyImage builds one two-layer image: a Debian base with dpkg data,
 // then an application layer.
-func classifyImage(t *testing.T, cfg v1.Config, history []v1.History, extra ...*index.Layer) (*Image, *Classification) {
+func classifyImage(t *testing.T, cfg v1.Config, history []v1.History, extra ...*index.Layer) (*model.Image, *model.Classification) {
 	t.Helper()
 	contents := map[string][]byte{"var/lib/dpkg/status": []byte(dpkgStatusDB)}
 	entries := []index.Entry{reg("var/lib/dpkg/status", int64(len(dpkgStatusDB)))}
@@ -166,7 +167,7 @@ func classifyImage(t *testing.T, cfg v1.Config, history []v1.History, extra ...*
 	return img, Classify(img, rules.Default())
 }
 
-func flagOf(t *testing.T, img *Image, c *Classification, p string) Flag {
+func flagOf(t *testing.T, img *model.Image, c *model.Classification, p string) model.Flag {
 	t.Helper()
 	i, ok := img.FS.IndexOf(p)
 	if !ok {
@@ -194,22 +195,22 @@ func TestClassifyEvidence(t *testing.T) {
 
 	for _, tc := range []struct {
 		path     string
-		category Category
+		category model.Category
 		evidence string
 	}{
-		{"usr/bin/gcc-12", BuildTool, "dpkg: gcc-12 (devel)"},
-		{"usr/lib/gcc/x86_64-linux-gnu/12/lto1", BuildTool, "dpkg: gcc-12 (devel)"},
+		{"usr/bin/gcc-12", model.BuildTool, "dpkg: gcc-12 (devel)"},
+		{"usr/lib/gcc/x86_64-linux-gnu/12/lto1", model.BuildTool, "dpkg: gcc-12 (devel)"},
 		// gcc's man page is gcc's: build-tool, not docs.
-		{"usr/share/man/man1/x86_64-linux-gnu-gcc-12.1.gz", BuildTool, "dpkg: gcc-12 (devel)"},
-		{"usr/include/stdio.h", BuildTool, "dpkg: libc6-dev (libdevel)"},
-		{"usr/lib/go-1.19/pkg/tool/linux_amd64/compile", BuildTool, "golang-1.19-go"},
+		{"usr/share/man/man1/x86_64-linux-gnu-gcc-12.1.gz", model.BuildTool, "dpkg: gcc-12 (devel)"},
+		{"usr/include/stdio.h", model.BuildTool, "dpkg: libc6-dev (libdevel)"},
+		{"usr/lib/go-1.19/pkg/tool/linux_amd64/compile", model.BuildTool, "golang-1.19-go"},
 		// A test key in a package is the package's, not a leaked secret.
-		{"usr/share/go-1.19/src/crypto/tls/testdata/example-key.pem", BuildTool, "golang-1.19-go"},
-		{"app/node_modules/typescript/lib/tsc.js", DevDependency, "npm lockfile"},
-		{"app/src/main.c", Source, ""},
-		{"app/Makefile", Source, ""},
-		{"usr/local/lib/python3.11/site-packages/_pytest/python.py", DevDependency, "pytest"},
-		{"var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4", Cache, "var/lib/apt/lists"},
+		{"usr/share/go-1.19/src/crypto/tls/testdata/example-key.pem", model.BuildTool, "golang-1.19-go"},
+		{"app/node_modules/typescript/lib/tsc.js", model.DevDependency, "npm lockfile"},
+		{"app/src/main.c", model.Source, ""},
+		{"app/Makefile", model.Source, ""},
+		{"usr/local/lib/python3.11/site-packages/_pytest/python.py", model.DevDependency, "pytest"},
+		{"var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4", model.Cache, "var/lib/apt/lists"},
 		// Never flagged: the runtime.
 		{"lib/x86_64-linux-gnu/libc.so.6", "", ""},
 		{"usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt", "", ""},
@@ -239,14 +240,14 @@ func TestClassifyEvidence(t *testing.T) {
 		t.Errorf("per-step totals %d, want %d", steps, sum)
 	}
 	// Packages carry their evidence and size; removed packages are gone.
-	byName := map[string]Package{}
+	byName := map[string]model.Package{}
 	for _, p := range c.Packages {
 		byName[p.Name] = p
 	}
-	if p := byName["gcc-12"]; p.Category != BuildTool || p.Bytes != 4000 || p.Files != 4 || p.Section != "devel" || p.InstalledSize != 69608*1024 {
+	if p := byName["gcc-12"]; p.Category != model.BuildTool || p.Bytes != 4000 || p.Files != 4 || p.Section != "devel" || p.InstalledSize != 69608*1024 {
 		t.Errorf("gcc-12: %+v", p)
 	}
-	if p := byName["typescript"]; p.Category != DevDependency || p.Manager != "npm" || !p.Dev {
+	if p := byName["typescript"]; p.Category != model.DevDependency || p.Manager != "npm" || !p.Dev {
 		t.Errorf("typescript: %+v", p)
 	}
 	if _, ok := byName["old-removed"]; ok {
@@ -284,7 +285,7 @@ func TestHygieneFindings(t *testing.T) {
 	cfg := v1.Config{Entrypoint: []string{"/bin/sh", "-c", "node main.js"}, Env: []string{"PATH=/usr/bin", "NPM_TOKEN=npm_abcdefghijklmnop0123456789"}}
 	img, c := classifyImage(t, cfg, hist, update, install, app, deps, cleanup)
 
-	got := map[string][]Finding{}
+	got := map[string][]model.Finding{}
 	for _, f := range c.Findings {
 		got[f.ID] = append(got[f.ID], f)
 	}

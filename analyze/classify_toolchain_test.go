@@ -10,6 +10,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -19,7 +20,7 @@ import (
 // (see gen.sh). The base layer is merged-/usr (lib -> usr/lib), as the
 // debian:bookworm image is, so the dpkg lists' /lib/... paths resolve
 // through symlinks.
-func bookwormImage(t *testing.T) (*Image, *Classification, map[string]bool) {
+func bookwormImage(t *testing.T) (*model.Image, *model.Classification, map[string]bool) {
 	t.Helper()
 	dirPath := filepath.Join("testdata", "bookworm")
 	contents := map[string][]byte{}
@@ -142,12 +143,12 @@ func TestToolchainBytesFlagged(t *testing.T) {
 		}
 		s.all += f.Bytes
 		switch c.Flags[i].Category {
-		case BuildTool:
+		case model.BuildTool:
 			s.tool += f.Bytes
 			if !strings.HasPrefix(c.Flags[i].Evidence, "dpkg: ") {
 				t.Errorf("%s: evidence %q, want the dpkg package", f.Path, c.Flags[i].Evidence)
 			}
-		case "", Docs:
+		case "", model.Docs:
 		default:
 			s.flagged += f.Bytes
 		}
@@ -179,7 +180,7 @@ func TestToolchainBytesFlagged(t *testing.T) {
 		}
 	}
 	// Flagged directories name the tool, not "usr".
-	if len(c.TopDirs) == 0 || c.TopDirs[0].Path != "usr/lib/gcc/x86_64-linux-gnu/12" || c.TopDirs[0].Category != BuildTool {
+	if len(c.TopDirs) == 0 || c.TopDirs[0].Path != "usr/lib/gcc/x86_64-linux-gnu/12" || c.TopDirs[0].Category != model.BuildTool {
 		t.Errorf("top flagged dirs %+v, want gcc's directory first", c.TopDirs)
 	}
 	for _, d := range c.TopDirs {
@@ -192,7 +193,7 @@ func TestToolchainBytesFlagged(t *testing.T) {
 	}
 	// The package list names the biggest toolchain packages first, with
 	// their evidence.
-	if p := c.Packages[0]; p.Category != BuildTool || p.Evidence == "" || p.Manager != "dpkg" {
+	if p := c.Packages[0]; p.Category != model.BuildTool || p.Evidence == "" || p.Manager != "dpkg" {
 		t.Errorf("largest package %+v", p)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/imgdiff/imgdiff/analyze/hygiene"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -31,7 +32,7 @@ func TestWastedBytesFindings(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := Classify(img, nil)
-	var got []Finding
+	var got []model.Finding
 	for _, f := range c.Findings {
 		if f.ID == hygiene.FindingWasted {
 			got = append(got, f)

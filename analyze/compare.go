@@ -30,12 +30,12 @@ type CompareOptions struct {
 // is positive when B is smaller (what B saves) and negative when B grew.
 // It is the JSON model.
 type Comparison struct {
-	SchemaVersion int    `json:"schemaVersion"`
-	Kind          string `json:"kind"`
-	A             *Image `json:"a"`
-	B             *Image `json:"b"`
-	Delta         Delta  `json:"delta"`
-	Shared        Shared `json:"shared"`
+	SchemaVersion int          `json:"schemaVersion"`
+	Kind          string       `json:"kind"`
+	A             *model.Image `json:"a"`
+	B             *model.Image `json:"b"`
+	Delta         Delta        `json:"delta"`
+	Shared        Shared       `json:"shared"`
 	// Decomposition explains Delta.Size term by term.
 	Decomposition Decomposition `json:"decomposition"`
 	// Packages whose bytes differ, by |delta|.
@@ -48,13 +48,13 @@ type Comparison struct {
 	StepsB []StepDelta `json:"stepsB"`
 	Files  FileDiff    `json:"files"`
 	// Categories of each image's final filesystem.
-	CategoriesA []CategoryTotal `json:"categoriesA,omitempty"`
-	CategoriesB []CategoryTotal `json:"categoriesB,omitempty"`
+	CategoriesA []model.CategoryTotal `json:"categoriesA,omitempty"`
+	CategoriesB []model.CategoryTotal `json:"categoriesB,omitempty"`
 	// Identical is set when both images have the same layers.
 	Identical bool     `json:"identical"`
 	Warnings  []string `json:"warnings,omitempty"`
 	// Budgets is set when budgets were checked.
-	Budgets *BudgetReport `json:"budgets,omitempty"`
+	Budgets *model.BudgetReport `json:"budgets,omitempty"`
 	// DockerfileA and DockerfileB are set when a Dockerfile (or the
 	// image's provenance) mapped that side's steps to their lines.
 	DockerfileA *DockerfileReport `json:"dockerfileA,omitempty"`
@@ -158,12 +158,12 @@ type Epsilon struct {
 
 // PackageDelta is a package whose bytes differ between the images.
 type PackageDelta struct {
-	Name     string   `json:"name"`
-	Manager  string   `json:"manager"`
-	Category Category `json:"category,omitempty"`
-	A        int64    `json:"a"`
-	B        int64    `json:"b"`
-	Delta    int64    `json:"delta"`
+	Name     string         `json:"name"`
+	Manager  string         `json:"manager"`
+	Category model.Category `json:"category,omitempty"`
+	A        int64          `json:"a"`
+	B        int64          `json:"b"`
+	Delta    int64          `json:"delta"`
 }
 
 // DirDelta is a directory whose bytes differ.
@@ -179,9 +179,9 @@ type StepDelta struct {
 	Instruction string `json:"instruction"`
 	// Bytes are final-filesystem bytes the other image lacks; Hidden the
 	// bytes the step wrote that a later layer removed.
-	Bytes      int64           `json:"bytes"`
-	Hidden     int64           `json:"hidden"`
-	Categories []CategoryTotal `json:"categories,omitempty"`
+	Bytes      int64                 `json:"bytes"`
+	Hidden     int64                 `json:"hidden"`
+	Categories []model.CategoryTotal `json:"categories,omitempty"`
 }
 
 // FileDiff is the path-level difference, aggregated: counts and bytes of
@@ -223,10 +223,10 @@ type FileList struct {
 
 // FileChange is one path that differs.
 type FileChange struct {
-	Path     string   `json:"path"`
-	A        int64    `json:"a"`
-	B        int64    `json:"b"`
-	Category Category `json:"category,omitempty"`
+	Path     string         `json:"path"`
+	A        int64          `json:"a"`
+	B        int64          `json:"b"`
+	Category model.Category `json:"category,omitempty"`
 	// What changed, for paths in both: "type", "size", "mode", "owner",
 	// "link".
 	What []string `json:"what,omitempty"`
@@ -234,7 +234,7 @@ type FileChange struct {
 
 // Compare explains how B differs from A. ca and cb are the images'
 // classifications; either may be nil, and then every byte is "other".
-func Compare(a, b *Image, ca, cb *Classification, opts CompareOptions) (*Comparison, error) {
+func Compare(a, b *model.Image, ca, cb *model.Classification, opts CompareOptions) (*Comparison, error) {
 	if a.Platform != b.Platform && !opts.AllowPlatformMismatch {
 		return nil, fmt.Errorf("%w: %s is %s, %s is %s", ErrPlatformMismatch, a.Ref, a.Platform, b.Ref, b.Platform)
 	}
@@ -243,7 +243,7 @@ func Compare(a, b *Image, ca, cb *Classification, opts CompareOptions) (*Compari
 	}
 	common := commonPrefix(a, b)
 	a, b = withSharedBase(a, common), withSharedBase(b, common)
-	c := &Comparison{SchemaVersion: SchemaVersion, Kind: "compare", A: a, B: b}
+	c := &Comparison{SchemaVersion: model.SchemaVersion, Kind: "compare", A: a, B: b}
 	if a.Platform != b.Platform {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("comparing %s with %s: the images are for different platforms", a.Platform, b.Platform))
 	}
@@ -266,7 +266,7 @@ func Compare(a, b *Image, ca, cb *Classification, opts CompareOptions) (*Compari
 		c.Decomposition.BaseSource = a.Base.Source
 	}
 	c.Decomposition.CommonLayers = common
-	c.Decomposition.BaseDetail = baseDetail(a, b)
+	c.Decomposition.BaseDetail = explain.BaseDetail(a, b)
 	for _, l := range a.Layers[:common] {
 		c.Decomposition.CommonSize += l.Size
 	}
@@ -283,8 +283,8 @@ func Compare(a, b *Image, ca, cb *Classification, opts CompareOptions) (*Compari
 	return c, nil
 }
 
-func delta(a, b *Image) Delta {
-	d := Delta{Size: a.Size - b.Size, CompressedSize: Unknown}
+func delta(a, b *model.Image) Delta {
+	d := Delta{Size: a.Size - b.Size, CompressedSize: model.Unknown}
 	if a.Size > 0 {
 		d.Percent = 100 * float64(d.Size) / float64(a.Size)
 	}
@@ -297,7 +297,7 @@ func delta(a, b *Image) Delta {
 	return d
 }
 
-func shared(a, b *Image) Shared {
+func shared(a, b *model.Image) Shared {
 	// Layers are the same when the walk showed them to be (Identity),
 	// never because two configs claim one diffID.
 	inA := map[string]bool{}
@@ -328,14 +328,14 @@ func shared(a, b *Image) Shared {
 // addKnown adds n to sum, where either being Unknown makes the sum Unknown.
 func addKnown(sum, n int64) int64 {
 	if sum < 0 || n < 0 {
-		return Unknown
+		return model.Unknown
 	}
 	return sum + n
 }
 
 // commonPrefix is the number of leading layers a and b both have, by
 // what the walk showed of their bytes (Identity).
-func commonPrefix(a, b *Image) int {
+func commonPrefix(a, b *model.Image) int {
 	n := 0
 	for n < len(a.Layers) && n < len(b.Layers) && a.Layers[n].Identity != "" && a.Layers[n].Identity == b.Layers[n].Identity {
 		n++
@@ -347,7 +347,7 @@ func commonPrefix(a, b *Image) int {
 // them, shared with the other image) as its base, when its base came from
 // no better source than a heuristic: the build's own record (a
 // Dockerfile mapping or provenance) is kept. img itself is not changed.
-func withSharedBase(img *Image, common int) *Image {
+func withSharedBase(img *model.Image, common int) *model.Image {
 	if common == 0 || (img.Base != nil && img.Base.Source != explain.SourceHeuristic && img.Base.Source != explain.SourceNone && img.Base.Source != "") {
 		return img
 	}
@@ -361,7 +361,7 @@ func withSharedBase(img *Image, common int) *Image {
 	if steps < 0 {
 		return img // synthetic steps without a layer: nothing to say
 	}
-	b := &BaseImage{Steps: steps, Source: explain.SourceShared, Heuristic: explain.HeuristicNone,
+	b := &model.BaseImage{Steps: steps, Source: explain.SourceShared, Heuristic: explain.HeuristicNone,
 		Evidence: countLayers(common) + " shared with the other image"}
 	if old := img.Base; old != nil {
 		b.Name, b.Digest, b.Heuristic = old.Name, old.Digest, old.Heuristic
@@ -383,7 +383,7 @@ func countLayers(n int) string {
 	return fmt.Sprintf("the first %d layers", n)
 }
 
-func sameLayers(a, b *Image) bool {
+func sameLayers(a, b *model.Image) bool {
 	if len(a.Layers) != len(b.Layers) {
 		return false
 	}
@@ -398,26 +398,26 @@ func sameLayers(a, b *Image) bool {
 // differ walks both final filesystems once and accumulates every view of
 // the difference.
 type differ struct {
-	a, b   *Image
-	ca, cb *Classification
+	a, b   *model.Image
+	ca, cb *model.Classification
 	opts   CompareOptions
 
-	terms                      map[Category]*Term
+	terms                      map[model.Category]*Term
 	baseSteps                  int // A's leading steps from its base image
 	common                     int // leading layers both images have
 	others                     map[string]*otherGroup
 	eps                        Epsilon
-	stepsA, stepsB             map[int]map[Category]*CategoryTotal
+	stepsA, stepsB             map[int]map[model.Category]*model.CategoryTotal
 	hiddenStepsA, hiddenStepsB map[int]int64
 	dirs                       *dirTotals
 	files                      FileDiff
 	onlyA, onlyB, changed      topFiles
 }
 
-func newDiffer(a, b *Image, ca, cb *Classification, opts CompareOptions) *differ {
+func newDiffer(a, b *model.Image, ca, cb *model.Classification, opts CompareOptions) *differ {
 	return &differ{a: a, b: b, ca: ca, cb: cb, opts: opts,
-		terms: map[Category]*Term{}, others: map[string]*otherGroup{},
-		stepsA: map[int]map[Category]*CategoryTotal{}, stepsB: map[int]map[Category]*CategoryTotal{},
+		terms: map[model.Category]*Term{}, others: map[string]*otherGroup{},
+		stepsA: map[int]map[model.Category]*model.CategoryTotal{}, stepsB: map[int]map[model.Category]*model.CategoryTotal{},
 		hiddenStepsA: map[int]int64{}, hiddenStepsB: map[int]int64{},
 		dirs:  newDirTotals(),
 		onlyA: topFiles{n: opts.Top, all: opts.AllFiles}, onlyB: topFiles{n: opts.Top, all: opts.AllFiles},
@@ -427,7 +427,7 @@ func newDiffer(a, b *Image, ca, cb *Classification, opts CompareOptions) *differ
 
 // matchPaths merges two depth-first file lists: inB[i] is the position in
 // b of a[i]'s path (-1 if none), inA[j] whether b[j]'s path is in a.
-func matchPaths(a, b []File) (inB []int, inA []bool) {
+func matchPaths(a, b []model.File) (inB []int, inA []bool) {
 	inB, inA = make([]int, len(a)), make([]bool, len(b))
 	j := 0
 	for i := range a {
@@ -442,9 +442,9 @@ func matchPaths(a, b []File) (inB []int, inA []bool) {
 	return inB, inA
 }
 
-func categoryOf(c *Classification, i int) Category {
+func categoryOf(c *model.Classification, i int) model.Category {
 	if c == nil || i >= len(c.Flags) || c.Flags[i].Category == "" {
-		return Other
+		return model.Other
 	}
 	return c.Flags[i].Category
 }
@@ -559,7 +559,7 @@ func (d *differ) moves(inB []int, inA []bool) (movedA, movedB []bool) {
 // layers both images share and its category is not one the base keeps
 // (baseKeeps), else in its category's term (other and its other group
 // when it has none).
-func (d *differ) saved(i int, f File, cat Category, n int64) {
+func (d *differ) saved(i int, f model.File, cat model.Category, n int64) {
 	if n == 0 {
 		return
 	}
@@ -568,7 +568,7 @@ func (d *differ) saved(i int, f File, cat Category, n int64) {
 	switch {
 	case !baseKeeps(cat) && step >= 0 && step < d.baseSteps && f.Layer >= d.common:
 		key = BaseTerm
-	case cat == Other:
+	case cat == model.Other:
 		d.other(i, f, n)
 	}
 	t := d.terms[key]
@@ -586,16 +586,16 @@ func (d *differ) saved(i int, f File, cat Category, n int64) {
 // comparison: what was put in the base to build (the toolchain of a
 // golang base, its dev dependencies, sources, VCS data, secrets). The
 // base's own docs, caches and recommendations go with the base.
-func baseKeeps(c Category) bool {
+func baseKeeps(c model.Category) bool {
 	switch c {
-	case BuildTool, DevDependency, Source, VCS, Secret:
+	case model.BuildTool, model.DevDependency, model.Source, model.VCS, model.Secret:
 		return true
 	}
 	return false
 }
 
 // added records n bytes of B's file f that A does not carry.
-func (d *differ) added(f File, cat Category, n int64) {
+func (d *differ) added(f model.File, cat model.Category, n int64) {
 	if n == 0 {
 		return
 	}
@@ -603,13 +603,13 @@ func (d *differ) added(f File, cat Category, n int64) {
 	d.dirs.add(f.Path, -n, d.b.StepOf(f.Layer))
 }
 
-func bump(m map[int]map[Category]*CategoryTotal, step int, cat Category, n int64) {
+func bump(m map[int]map[model.Category]*model.CategoryTotal, step int, cat model.Category, n int64) {
 	if m[step] == nil {
-		m[step] = map[Category]*CategoryTotal{}
+		m[step] = map[model.Category]*model.CategoryTotal{}
 	}
 	t := m[step][cat]
 	if t == nil {
-		t = &CategoryTotal{Category: cat}
+		t = &model.CategoryTotal{Category: cat}
 		m[step][cat] = t
 	}
 	t.Bytes += n
@@ -617,7 +617,7 @@ func bump(m map[int]map[Category]*CategoryTotal, step int, cat Category, n int64
 }
 
 // changes lists what differs between two entries of the same path.
-func changes(a, b File) []string {
+func changes(a, b model.File) []string {
 	var what []string
 	if a.Kind != b.Kind {
 		what = append(what, "type")
@@ -640,7 +640,7 @@ func changes(a, b File) []string {
 func (d *differ) decomposition() Decomposition {
 	dec := Decomposition{EpsilonParts: d.eps}
 	if t := d.terms[BaseTerm]; t != nil && t.Bytes != 0 {
-		t.Detail = baseDetail(d.a, d.b)
+		t.Detail = explain.BaseDetail(d.a, d.b)
 		dec.Terms = append(dec.Terms, *t)
 		dec.Total += t.Bytes
 	}
@@ -660,7 +660,7 @@ func (d *differ) decomposition() Decomposition {
 	return dec
 }
 
-func (d *differ) steps(img *Image, bytes map[int]map[Category]*CategoryTotal, hidden map[int]int64) []StepDelta {
+func (d *differ) steps(img *model.Image, bytes map[int]map[model.Category]*model.CategoryTotal, hidden map[int]int64) []StepDelta {
 	var out []StepDelta
 	for _, st := range img.Steps {
 		cats, h := bytes[st.Index], hidden[st.Index]
@@ -689,11 +689,11 @@ func (d *differ) dirDeltas() []DirDelta {
 }
 
 // packageDeltas pairs the packages of both images by manager and name.
-func packageDeltas(ca, cb *Classification, n int) []PackageDelta {
+func packageDeltas(ca, cb *model.Classification, n int) []PackageDelta {
 	type key struct{ manager, name string }
 	m := map[key]*PackageDelta{}
 	var order []key
-	get := func(p Package) *PackageDelta {
+	get := func(p model.Package) *PackageDelta {
 		k := key{p.Manager, p.Name}
 		pd := m[k]
 		if pd == nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/explain"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -59,7 +60,7 @@ func TestCompareDockerImportMessageBase(t *testing.T) {
 	if a.Base == nil || a.Base.Steps != 1 || a.Base.Source != explain.SourceHeuristic || a.Base.Heuristic != explain.HeuristicDockerImport {
 		t.Fatalf("A's base = %+v, want the import, found by the docker import heuristic", a.Base)
 	}
-	ca := flagPaths(a, map[string]Category{"usr/bin/gcc": BuildTool, "usr/bin/make": BuildTool, "usr/share/doc/bash/copyright": Docs})
+	ca := flagPaths(a, map[string]model.Category{"usr/bin/gcc": model.BuildTool, "usr/bin/make": model.BuildTool, "usr/share/doc/bash/copyright": model.Docs})
 	c, err := Compare(a, b, ca, nil, CompareOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +106,7 @@ func TestCompareSharedPrefixBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca := flagPaths(a, map[string]Category{"usr/bin/gcc": BuildTool, "usr/libexec/gcc/cc1": BuildTool})
+	ca := flagPaths(a, map[string]model.Category{"usr/bin/gcc": model.BuildTool, "usr/libexec/gcc/cc1": model.BuildTool})
 	c, err := Compare(a, b, ca, nil, CompareOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +162,7 @@ func TestMapDockerfileSetsBase(t *testing.T) {
 	if _, err := MapDockerfile(img, nil, f, DockerfileOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	want := &BaseImage{Steps: 2, Layers: 2, Size: 1230, Heuristic: explain.HeuristicNone, Source: explain.SourceDockerfile,
+	want := &model.BaseImage{Steps: 2, Layers: 2, Size: 1230, Heuristic: explain.HeuristicNone, Source: explain.SourceDockerfile,
 		Evidence: "Dockerfile:1 (build) FROM registry.example/corp/base:7 AS build"}
 	if diff := cmp.Diff(want, img.Base); diff != "" {
 		t.Errorf("base (-want +got):\n%s", diff)
@@ -201,7 +202,7 @@ func TestBaseNamedByManifestAnnotations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &BaseImage{Name: "docker.io/library/debian:12", Digest: "sha256:10901ccd8d249047f9761845b4594f121edef079cfd8224edebd9ea726f0a7f6",
+	want := &model.BaseImage{Name: "docker.io/library/debian:12", Digest: "sha256:10901ccd8d249047f9761845b4594f121edef079cfd8224edebd9ea726f0a7f6",
 		Steps: 1, Layers: 1, Size: 1000, Heuristic: explain.HeuristicImport, Evidence: "ADD file:00ff in /", Source: explain.SourceHeuristic}
 	if diff := cmp.Diff(want, img.Base); diff != "" {
 		t.Errorf("base (-want +got):\n%s", diff)

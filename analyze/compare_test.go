@@ -8,15 +8,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/imgdiff/imgdiff/analyze/explain"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // flagPaths classifies an image by exact path, for tests.
-func flagPaths(img *Image, cats map[string]Category) *Classification {
-	c := &Classification{Flags: make([]Flag, len(img.FS.Files))}
+func flagPaths(img *model.Image, cats map[string]model.Category) *model.Classification {
+	c := &model.Classification{Flags: make([]model.Flag, len(img.FS.Files))}
 	for i, f := range img.FS.Files {
 		if cat, ok := cats[f.Path]; ok {
-			c.Flags[i] = Flag{Category: cat, Rule: "test"}
+			c.Flags[i] = model.Flag{Category: cat, Rule: "test"}
 		}
 	}
 	return c
@@ -58,7 +60,7 @@ func TestCompareDecomposition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca := flagPaths(a, map[string]Category{"usr/bin/gcc": BuildTool, "usr/include/stdio.h": BuildTool, "src/main.c": Source})
+	ca := flagPaths(a, map[string]model.Category{"usr/bin/gcc": model.BuildTool, "usr/include/stdio.h": model.BuildTool, "src/main.c": model.Source})
 	cmpn, err := Compare(a, b, ca, nil, CompareOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +223,7 @@ func TestCompareBaseMovesOther(t *testing.T) {
 	if a.Base == nil || a.Base.Steps != 2 || a.Base.Layers != 1 || a.Base.Size != 1310 || a.Base.Heuristic != "rootfs import" {
 		t.Fatalf("A's base = %+v, want the ADD and the CMD, 1 layer of 1310 bytes", a.Base)
 	}
-	ca := flagPaths(a, map[string]Category{"usr/bin/gcc": BuildTool})
+	ca := flagPaths(a, map[string]model.Category{"usr/bin/gcc": model.BuildTool})
 	ca.Owners = make([]int, len(a.FS.Files))
 	for i, f := range a.FS.Files {
 		ca.Owners[i] = -1
@@ -229,7 +231,7 @@ func TestCompareBaseMovesOther(t *testing.T) {
 			ca.Owners[i] = 0
 		}
 	}
-	ca.Packages = []Package{{Name: "zlib1g", Manager: "dpkg", Bytes: 40, PulledBy: []string{"curl"}}}
+	ca.Packages = []model.Package{{Name: "zlib1g", Manager: "dpkg", Bytes: 40, PulledBy: []string{"curl"}}}
 	c, err := Compare(a, b, ca, nil, CompareOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -284,7 +286,7 @@ func TestBaseDetailNamed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := baseDetail(a, b), "A: docker.io/library/debian:12 (1.0 MB; heuristic rootfs import: ADD file:00ff in /) → B: no base found"; got != want {
+	if got, want := explain.BaseDetail(a, b), "A: docker.io/library/debian:12 (1.0 MB; heuristic rootfs import: ADD file:00ff in /) → B: no base found"; got != want {
 		t.Errorf("baseDetail = %q, want %q", got, want)
 	}
 }

@@ -103,7 +103,7 @@ type DockerfileOptions struct {
 // HistoryEntries returns the image's history as the Dockerfile mapping
 // reads it, one entry per step; nil when the steps are synthetic (the
 // image has no usable history).
-func HistoryEntries(img *Image) []dockerfile.Entry {
+func HistoryEntries(img *model.Image) []dockerfile.Entry {
 	out := make([]dockerfile.Entry, len(img.Steps))
 	for i, s := range img.Steps {
 		if s.Synthetic {
@@ -117,7 +117,7 @@ func HistoryEntries(img *Image) []dockerfile.Entry {
 // MapDockerfile maps img's steps onto f and runs the Dockerfile checks
 // with the evidence of img and its classification c (nil: no package or
 // category evidence). The error is for a target f does not have.
-func MapDockerfile(img *Image, c *Classification, f *dockerfile.File, o DockerfileOptions) (*DockerfileReport, error) {
+func MapDockerfile(img *model.Image, c *model.Classification, f *dockerfile.File, o DockerfileOptions) (*DockerfileReport, error) {
 	m, err := f.Map(HistoryEntries(img), dockerfile.Options{Target: o.Target, BuildArgs: o.BuildArgs})
 	if err != nil {
 		return nil, err
@@ -130,7 +130,7 @@ func MapDockerfile(img *Image, c *Classification, f *dockerfile.File, o Dockerfi
 // bytes) and runs the checks. layerDigests are the image's compressed
 // layer digests in manifest order. dockerfile.ErrNoSource (wrapped) says
 // the provenance carries no Dockerfile (mode=min).
-func MapProvenance(img *Image, c *Classification, statement []byte, layerDigests []string) (*DockerfileReport, error) {
+func MapProvenance(img *model.Image, c *model.Classification, statement []byte, layerDigests []string) (*DockerfileReport, error) {
 	p, err := dockerfile.ParseProvenance(statement)
 	if err != nil {
 		return nil, fmt.Errorf("provenance: %w", err)
@@ -149,7 +149,7 @@ func MapProvenance(img *Image, c *Classification, statement []byte, layerDigests
 	return finishDockerfile(img, c, f, m, p.Target, false)
 }
 
-func finishDockerfile(img *Image, c *Classification, f *dockerfile.File, m *dockerfile.Mapping, target string, ignore bool) (*DockerfileReport, error) {
+func finishDockerfile(img *model.Image, c *model.Classification, f *dockerfile.File, m *dockerfile.Mapping, target string, ignore bool) (*DockerfileReport, error) {
 	r := &DockerfileReport{Source: m.Source, File: m.File, Target: m.Target, Builder: string(m.Builder),
 		MatchRate: m.MatchRate(), Mapped: m.Mapped, Total: m.Total, Dockerignore: ignore, Parsed: f,
 		Steps: make([]StepLocation, len(img.Steps))}
@@ -184,7 +184,7 @@ func finishDockerfile(img *Image, c *Classification, f *dockerfile.File, m *dock
 // name and digest the annotations gave stay. A mapping that does not
 // reach the first entry, or whose base entries are not the leading ones,
 // leaves the heuristic's answer.
-func baseFromMapping(img *Image, r *DockerfileReport) {
+func baseFromMapping(img *model.Image, r *DockerfileReport) {
 	if len(r.Steps) == 0 || len(r.Steps) != len(img.Steps) || !r.Steps[0].Mapped() {
 		return
 	}
@@ -197,7 +197,7 @@ func baseFromMapping(img *Image, r *DockerfileReport) {
 			return
 		}
 	}
-	b := &BaseImage{Steps: n, Source: explain.SourceDockerfile, Heuristic: explain.HeuristicNone}
+	b := &model.BaseImage{Steps: n, Source: explain.SourceDockerfile, Heuristic: explain.HeuristicNone}
 	if r.Source == "provenance" {
 		b.Source = explain.SourceProvenance
 	}
@@ -228,7 +228,7 @@ var junkNames = map[string]bool{".git": true, ".env": true, "node_modules": true
 // layer ships, the build-tool packages it installed, the cache bytes it
 // left, and what a whole-context copy shipped that a .dockerignore would
 // keep out.
-func DockerfileEvidence(img *Image, c *Classification, r *DockerfileReport, target string, ignore bool) dockerfile.Evidence {
+func DockerfileEvidence(img *model.Image, c *model.Classification, r *DockerfileReport, target string, ignore bool) dockerfile.Evidence {
 	ev := dockerfile.Evidence{Target: target, Lines: map[int]dockerfile.LineEvidence{}, Dockerignore: ignore, User: img.Config.User}
 	lineOf := func(step int) (int, bool) {
 		l, ok := r.StepAt(step)
@@ -248,7 +248,7 @@ func DockerfileEvidence(img *Image, c *Classification, r *DockerfileReport, targ
 		return ev
 	}
 	for _, p := range c.Packages {
-		if p.Category != BuildTool || p.Bytes == 0 {
+		if p.Category != model.BuildTool || p.Bytes == 0 {
 			continue
 		}
 		if line, ok := lineOf(p.Step); ok {
@@ -268,7 +268,7 @@ func DockerfileEvidence(img *Image, c *Classification, r *DockerfileReport, targ
 		if !ok {
 			continue
 		}
-		if i < len(c.Flags) && c.Flags[i].Category == Cache {
+		if i < len(c.Flags) && c.Flags[i].Category == model.Cache {
 			e := ev.Lines[line]
 			e.CacheBytes += f.Bytes
 			ev.Lines[line] = e

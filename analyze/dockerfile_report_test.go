@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -21,9 +22,9 @@ RUN npm ci
 CMD node server.js
 `
 
-func nodeImage() (*Image, *Classification) {
-	img := &Image{
-		Steps: []Step{
+func nodeImage() (*model.Image, *model.Classification) {
+	img := &model.Image{
+		Steps: []model.Step{
 			{Index: 0, CreatedBy: "# debian.sh --arch 'amd64' out/ 'bookworm'", Layer: 0, Final: 1000},
 			{Index: 1, CreatedBy: "RUN /bin/sh -c apt-get update &&     apt-get install -y nodejs npm gcc # buildkit", Comment: "buildkit.dockerfile.v0", Layer: 1, Final: 700},
 			{Index: 2, CreatedBy: "WORKDIR /app", Comment: "buildkit.dockerfile.v0", Layer: 2},
@@ -31,15 +32,15 @@ func nodeImage() (*Image, *Classification) {
 			{Index: 4, CreatedBy: "RUN /bin/sh -c npm ci # buildkit", Comment: "buildkit.dockerfile.v0", Layer: 4, Final: 50},
 			{Index: 5, CreatedBy: "CMD [\"/bin/sh\" \"-c\" \"node server.js\"]", Comment: "buildkit.dockerfile.v0", EmptyLayer: true, Layer: -1},
 		},
-		Layers: []Layer{{Index: 0, Step: 0}, {Index: 1, Step: 1}, {Index: 2, Step: 2}, {Index: 3, Step: 3}, {Index: 4, Step: 4}},
+		Layers: []model.Layer{{Index: 0, Step: 0}, {Index: 1, Step: 1}, {Index: 2, Step: 2}, {Index: 3, Step: 3}, {Index: 4, Step: 4}},
 	}
-	file := func(p string, size int64, layer int) File {
-		return File{Entry: index.Entry{Path: p, Kind: index.File, Size: size}, Layer: layer, Bytes: size}
+	file := func(p string, size int64, layer int) model.File {
+		return model.File{Entry: index.Entry{Path: p, Kind: index.File, Size: size}, Layer: layer, Bytes: size}
 	}
-	dir := func(p string, layer int) File {
-		return File{Entry: index.Entry{Path: p, Kind: index.Dir}, Layer: layer}
+	dir := func(p string, layer int) model.File {
+		return model.File{Entry: index.Entry{Path: p, Kind: index.Dir}, Layer: layer}
 	}
-	img.FS = &FS{Files: []File{
+	img.FS = &model.FS{Files: []model.File{
 		dir("app", 2),
 		dir("app/.git", 3),
 		file("app/.git/pack", 40, 3),
@@ -54,17 +55,17 @@ func nodeImage() (*Image, *Classification) {
 		file("var/lib/apt/lists/deb_Release", 50, 1),
 		file("root/.npm/_cacache/x", 50, 4),
 	}}
-	c := &Classification{
-		Flags: make([]Flag, len(img.FS.Files)),
-		Packages: []Package{
-			{Name: "gcc", Category: BuildTool, Bytes: 300, Step: 1},
+	c := &model.Classification{
+		Flags: make([]model.Flag, len(img.FS.Files)),
+		Packages: []model.Package{
+			{Name: "gcc", Category: model.BuildTool, Bytes: 300, Step: 1},
 			{Name: "nodejs", Bytes: 200, Step: 1},
-			{Name: "libc6", Category: BuildTool, Bytes: 0, Step: 0}, // no bytes: not evidence
+			{Name: "libc6", Category: model.BuildTool, Bytes: 0, Step: 0}, // no bytes: not evidence
 		},
 	}
-	c.Flags[10] = Flag{Category: Cache}
-	c.Flags[11] = Flag{Category: Cache}
-	c.Flags[12] = Flag{Category: Cache}
+	c.Flags[10] = model.Flag{Category: model.Cache}
+	c.Flags[11] = model.Flag{Category: model.Cache}
+	c.Flags[12] = model.Flag{Category: model.Cache}
 	return img, c
 }
 
@@ -168,7 +169,7 @@ func TestMapDockerfileUnknownTarget(t *testing.T) {
 }
 
 func TestHistoryEntriesSynthetic(t *testing.T) {
-	img := &Image{Steps: []Step{{Synthetic: true}}}
+	img := &model.Image{Steps: []model.Step{{Synthetic: true}}}
 	if HistoryEntries(img) != nil {
 		t.Error("synthetic steps gave history entries")
 	}

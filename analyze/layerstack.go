@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -59,7 +60,7 @@ type stack struct {
 	table  []nodeID
 	filled int
 	seed   maphash.Seed
-	hidden []HiddenFile
+	hidden []model.HiddenFile
 	// links holds the hard links of each layer by target path, so that a
 	// removed target can hand its bytes to a link that survives.
 	links map[linkKey][]nodeID
@@ -304,7 +305,7 @@ func (s *stack) hide(id nodeID, by int, how string) {
 		if heir := s.survivingLink(id, p); heir != noNode {
 			s.node(heir).bytes += n.bytes
 		} else {
-			s.hidden = append(s.hidden, HiddenFile{Path: p, Size: n.bytes, Layer: int(n.layer), By: by, How: how})
+			s.hidden = append(s.hidden, model.HiddenFile{Path: p, Size: n.bytes, Layer: int(n.layer), By: by, How: how})
 		}
 	}
 	if n.isDir() {
@@ -357,9 +358,9 @@ func (s *stack) sortedChildren(id nodeID) ([]child, int) {
 }
 
 // flatten lists the final filesystem depth first, siblings by name.
-func (s *stack) flatten() *FS {
+func (s *stack) flatten() *model.FS {
 	s.table = nil // not needed any more: let it go before the listing
-	fs := &FS{Files: make([]File, 0, s.live)}
+	fs := &model.FS{Files: make([]model.File, 0, s.live)}
 	var walk func(id nodeID)
 	walk = func(id nodeID) {
 		cs, mark := s.sortedChildren(id)
@@ -373,7 +374,7 @@ func (s *stack) flatten() *FS {
 				e.Kind = index.Dir
 				e.Path = s.path(c.id)
 			}
-			fs.Files = append(fs.Files, File{Entry: e, Layer: int(n.layer), Bytes: n.bytes})
+			fs.Files = append(fs.Files, model.File{Entry: e, Layer: int(n.layer), Bytes: n.bytes})
 			if n.isDir() {
 				walk(c.id)
 			}

@@ -50,10 +50,10 @@ func TestFSOrder(t *testing.T) {
 }
 
 func TestMatchPaths(t *testing.T) {
-	files := func(paths ...string) []File {
-		var out []File
+	files := func(paths ...string) []model.File {
+		var out []model.File
 		for _, p := range paths {
-			out = append(out, File{Entry: index.Entry{Path: p}})
+			out = append(out, model.File{Entry: index.Entry{Path: p}})
 		}
 		return out
 	}

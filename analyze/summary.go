@@ -3,20 +3,21 @@ package analyze
 import (
 	"sort"
 
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // Analysis is the report of `imgdiff analyze`: one image, every byte
 // attributed, and what it should not carry. It is the JSON model.
 type Analysis struct {
-	SchemaVersion  int             `json:"schemaVersion"`
-	Kind           string          `json:"kind"`
-	Image          *Image          `json:"image"`
-	TopDirs        []DirUsage      `json:"topDirs"`
-	TopFiles       []FileUsage     `json:"topFiles"`
-	Classification *Classification `json:"classification,omitempty"`
+	SchemaVersion  int                   `json:"schemaVersion"`
+	Kind           string                `json:"kind"`
+	Image          *model.Image          `json:"image"`
+	TopDirs        []DirUsage            `json:"topDirs"`
+	TopFiles       []FileUsage           `json:"topFiles"`
+	Classification *model.Classification `json:"classification,omitempty"`
 	// Budgets is set when budgets were checked.
-	Budgets *BudgetReport `json:"budgets,omitempty"`
+	Budgets *model.BudgetReport `json:"budgets,omitempty"`
 	// Dockerfile is set when a Dockerfile (or the image's provenance)
 	// mapped the steps to their lines.
 	Dockerfile *DockerfileReport `json:"dockerfile,omitempty"`
@@ -33,16 +34,16 @@ type DirUsage struct {
 
 // FileUsage is a file of the final filesystem.
 type FileUsage struct {
-	Path     string   `json:"path"`
-	Bytes    int64    `json:"bytes"`
-	Step     int      `json:"step"`
-	Category Category `json:"category,omitempty"`
+	Path     string         `json:"path"`
+	Bytes    int64          `json:"bytes"`
+	Step     int            `json:"step"`
+	Category model.Category `json:"category,omitempty"`
 }
 
 // Summarize builds the analyze report: the image, its top n directories
 // and files, and its classification (nil when not classified).
-func Summarize(img *Image, c *Classification, n int) *Analysis {
-	a := &Analysis{SchemaVersion: SchemaVersion, Kind: "analyze", Image: img, Classification: c}
+func Summarize(img *model.Image, c *model.Classification, n int) *Analysis {
+	a := &Analysis{SchemaVersion: model.SchemaVersion, Kind: "analyze", Image: img, Classification: c}
 
 	dirs := newDirTotals()
 	files := make([]int, 0, len(img.FS.Files))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/report/reporttest"
 	"github.com/imgdiff/imgdiff/report/sarif"
 	"github.com/imgdiff/imgdiff/report/view"
@@ -84,7 +85,7 @@ func TestDockerfileSectionTableAndMarkdown(t *testing.T) {
 
 // buildKit gives the fixture's instruction entries the comment BuildKit
 // writes on every entry it creates (the fixture leaves it out).
-func buildKit(img *analyze.Image) {
+func buildKit(img *model.Image) {
 	for i := range img.Steps {
 		if !strings.Contains(img.Steps[i].CreatedBy, "#(nop)") {
 			img.Steps[i].Comment = "buildkit.dockerfile.v0"
@@ -220,8 +221,8 @@ func TestAnnotationsWithoutDockerfile(t *testing.T) {
 // and the findings no instruction holds go on its first line.
 func TestAnnotationsOnDockerfileFirstLine(t *testing.T) {
 	a := mappedAnalysis(t)
-	a.Budgets = &analyze.BudgetReport{Checks: []analyze.BudgetCheck{{Rule: "max-size", Image: a.Image.Ref, Unit: "bytes", Actual: 2e6, Limit: 1e6}}}
-	a.Classification.Findings = append(a.Classification.Findings, analyze.Finding{ID: "no-healthcheck", Severity: "info", Title: "no HEALTHCHECK", Step: -1})
+	a.Budgets = &model.BudgetReport{Checks: []model.BudgetCheck{{Rule: "max-size", Image: a.Image.Ref, Unit: "bytes", Actual: 2e6, Limit: 1e6}}}
+	a.Classification.Findings = append(a.Classification.Findings, model.Finding{ID: "no-healthcheck", Severity: "info", Title: "no HEALTHCHECK", Step: -1})
 	var notes []string
 	var buf bytes.Buffer
 	if err := (Options{Note: func(s string) { notes = append(notes, s) }}).WriteAnalysis(&buf, GitHub, a); err != nil {
@@ -251,9 +252,9 @@ func TestAnnotationsOnDockerfileFirstLine(t *testing.T) {
 // as written, control characters made visible.
 func TestImageAnnotationsEscaped(t *testing.T) {
 	ref := "evil:1\n::error file=x::forged,%0A\x1b[31m"
-	a := &analyze.Analysis{Image: &analyze.Image{Ref: ref},
-		Budgets: &analyze.BudgetReport{Checks: []analyze.BudgetCheck{{Rule: "fail-on.secret", Image: ref, Unit: "count", Actual: 1}}},
-		Classification: &analyze.Classification{Findings: []analyze.Finding{{ID: "secret", Severity: "error", Step: -1,
+	a := &analyze.Analysis{Image: &model.Image{Ref: ref},
+		Budgets: &model.BudgetReport{Checks: []model.BudgetCheck{{Rule: "fail-on.secret", Image: ref, Unit: "count", Actual: 1}}},
+		Classification: &model.Classification{Findings: []model.Finding{{ID: "secret", Severity: "error", Step: -1,
 			Title: "secret: a,b: 100%\r\n::warning::x", Path: "etc/\n::error::p"}}}}
 	var buf bytes.Buffer
 	if err := WriteAnalysis(&buf, GitHub, a); err != nil {

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/report/html"
 	"github.com/imgdiff/imgdiff/report/json"
 	"github.com/imgdiff/imgdiff/report/markdown"
@@ -89,7 +90,7 @@ type Options struct {
 	// ClassA and ClassB are the classifications of a comparison's images:
 	// the HTML page colours its ΔS and ε treemaps file by file with them
 	// (nil: every byte is "other").
-	ClassA, ClassB *analyze.Classification
+	ClassA, ClassB *model.Classification
 	// Note, when set, is told in one line what -o sarif and -o github
 	// could not place on a Dockerfile line, or left out (the command
 	// prints it on stderr).

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/report/reporttest"
 	"github.com/imgdiff/imgdiff/report/view"
 )
@@ -130,12 +131,12 @@ func TestDecompositionLineAddsUp(t *testing.T) {
 func TestMinimalModels(t *testing.T) {
 	img, _ := reporttest.SingleStage(t)
 	for i := range img.Layers {
-		img.Layers[i].CompressedSize = analyze.Unknown
+		img.Layers[i].CompressedSize = model.Unknown
 	}
 	for i := range img.Steps {
-		img.Steps[i].CompressedSize = analyze.Unknown
+		img.Steps[i].CompressedSize = model.Unknown
 	}
-	img.CompressedSize = analyze.Unknown
+	img.CompressedSize = model.Unknown
 	a := analyze.Summarize(img, nil, 3)
 	var tb, md bytes.Buffer
 	if err := WriteAnalysis(&tb, Table, a); err != nil {

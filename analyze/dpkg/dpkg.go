@@ -1,9 +1,10 @@
-// Package dpkg reads the dpkg database's status stanzas, for the two
-// readers of the same bytes: the package databases (analyze/pkgdb: which
-// files each package owns) and the dependency graph (analyze/pkggraph:
-// who depends on whom). It owns where the database lies, the one deb822
-// paragraph parser, and what "installed" means. It is pure and uses the
-// standard library alone (pkggraph must).
+// Package dpkg owns the dpkg database of Debian and Ubuntu images (and
+// distroless's status.d): where it lies, the one deb822 paragraph parser
+// and what "installed" means (this file), which files each package owns
+// (ReadPackages: the info/*.list files, or status.d's md5sums, read
+// leniently), and the dependency graph with apt's record of what it
+// installed as a dependency (ReadGraph: read strictly, a malformed
+// database is an error). It is pure: bytes in, values out.
 package dpkg
 
 import "strings"

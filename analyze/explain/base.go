@@ -1,8 +1,10 @@
-// Package explain owns the parts of a size difference that need no
-// package database: which of an image's history entries and layers came
-// from its base image (DetectBase), and which files only in one image and
-// only in the other are the same file moved (Moves). It is pure: values in,
-// values out.
+// Package explain owns how a size difference is explained, term by term:
+// which of an image's history entries and layers came from its base image
+// (DetectBase), which files only in one image and only in the other are
+// the same file moved (Moves), and the words the comparison's terms use
+// (BaseDetail, PulledName, TopDir; terms.go). What the package graphs say
+// about each package (who pulled it in, what only build tools need) is
+// pkggraph's evidence. It is pure: values in, values out.
 package explain
 
 import (

@@ -14,7 +14,7 @@ func analysis(size, compressed int64, totals map[model.Category]int64, pkgs []mo
 	for _, cat := range model.Categories() {
 		c.Totals = append(c.Totals, model.CategoryTotal{Category: cat, Bytes: totals[cat]})
 	}
-	a := &analyze.Analysis{Image: &analyze.Image{Size: size, CompressedSize: compressed}, Classification: c}
+	a := &analyze.Analysis{Image: &model.Image{Size: size, CompressedSize: compressed}, Classification: c}
 	if budgetPass != nil {
 		a.Budgets = &model.BudgetReport{Pass: *budgetPass, Checks: []model.BudgetCheck{{Rule: "max-category.build-tool", Pass: *budgetPass}}}
 	}

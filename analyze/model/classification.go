@@ -102,6 +102,23 @@ type Package struct {
 	PulledBy []string `json:"pulledBy,omitempty"`
 }
 
+// FoundPackage is a package read from one of the image's package databases,
+// with what the database says it owns. Readers fill it from captured file
+// bodies; Classify resolves the paths against the final filesystem. The readers
+// of each format (dpkg, apk, rpm, and the language databases in pkgdb)
+// produce it.
+type FoundPackage struct {
+	Package
+	// Source names the database for evidence when it is not the manager
+	// itself: "npm lockfile", "package.json".
+	Source string
+	// Files are canonical paths the database lists (dpkg, apk, Python
+	// RECORD); some may be directories or absent from the image.
+	Files []string
+	// Dirs are directories whose whole tree the package owns (npm, pnpm).
+	Dirs []string
+}
+
 // Flag is why one file was put in a category.
 type Flag struct {
 	Category Category `json:"category"`

@@ -94,3 +94,19 @@ func TestVisible(t *testing.T) {
 		}
 	}
 }
+
+func TestJoinAnd(t *testing.T) {
+	for _, tc := range []struct {
+		parts []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{"gcc"}, "gcc"},
+		{[]string{"gcc", "make"}, "gcc and make"},
+		{[]string{"gcc", "make", "git"}, "gcc, make and git"},
+	} {
+		if got := JoinAnd(tc.parts); got != tc.want {
+			t.Errorf("JoinAnd(%q) = %q, want %q", tc.parts, got, tc.want)
+		}
+	}
+}

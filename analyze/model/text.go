@@ -106,3 +106,14 @@ func invisible(r rune) bool {
 	}
 	return false
 }
+
+// JoinAnd says a list in a sentence: "a", "a and b", "a, b and c".
+func JoinAnd(parts []string) string {
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}

@@ -5,6 +5,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/imgdiff/imgdiff/analyze/apk"
+	"github.com/imgdiff/imgdiff/analyze/npm"
+
 	"github.com/imgdiff/imgdiff/analyze/dpkg"
 )
 
@@ -31,19 +34,19 @@ func Wants(p string, size int64) (want, ok bool) {
 	case "status":
 		return p == dpkg.Status && size <= captureDatabaseMax, true
 	case "installed":
-		return p == apkInstalled && size <= captureDatabaseMax, true
+		return p == apk.Installed && size <= captureDatabaseMax, true
 	case "RECORD":
 		return strings.HasSuffix(dir, ".dist-info") && size <= captureListMax, true
 	case "METADATA":
 		return strings.HasSuffix(dir, ".dist-info") && size <= captureManifestMax, true
 	case ".package-lock.json":
-		return strings.HasSuffix(p, npmHiddenLock) && isAppFile(p, npmHiddenLock) && size <= captureDatabaseMax, true
-	case npmLock, npmShrinkwrap, pnpmLock:
-		return isAppFile(p, base) && size <= captureDatabaseMax, true
+		return strings.HasSuffix(p, npm.HiddenLock) && npm.IsAppFile(p, npm.HiddenLock) && size <= captureDatabaseMax, true
+	case npm.Lock, npm.Shrinkwrap, npm.PnpmLock:
+		return npm.IsAppFile(p, base) && size <= captureDatabaseMax, true
 	case "lock.yaml":
-		return strings.HasSuffix(p, pnpmHiddenLock) && isAppFile(p, pnpmHiddenLock) && size <= captureDatabaseMax, true
-	case npmPackageJSON:
-		return isAppFile(p, base) && size <= captureManifestMax, true
+		return strings.HasSuffix(p, npm.PnpmHiddenLock) && npm.IsAppFile(p, npm.PnpmHiddenLock) && size <= captureDatabaseMax, true
+	case npm.PackageJSON:
+		return npm.IsAppFile(p, base) && size <= captureManifestMax, true
 	}
 	if strings.HasPrefix(p, dpkg.InfoDir) {
 		return strings.HasSuffix(base, ".list") && size <= captureListMax, true
@@ -57,7 +60,7 @@ func Wants(p string, size int64) (want, ok bool) {
 // WriteCaptureTables writes the names and caps Wants decides by to w, for
 // a cache key that changes whenever they do.
 func WriteCaptureTables(w io.Writer) {
-	fmt.Fprintf(w, "db %s %s %s %s %d %d %d\n", dpkg.Status, dpkg.StatusDir, dpkg.InfoDir, apkInstalled,
+	fmt.Fprintf(w, "db %s %s %s %s %d %d %d\n", dpkg.Status, dpkg.StatusDir, dpkg.InfoDir, apk.Installed,
 		captureDatabaseMax, captureListMax, captureManifestMax)
-	fmt.Fprintf(w, "npm %s %s %s %s pnpm %s %s\n", npmHiddenLock, npmLock, npmShrinkwrap, npmPackageJSON, pnpmLock, pnpmHiddenLock)
+	fmt.Fprintf(w, "npm %s %s %s %s pnpm %s %s\n", npm.HiddenLock, npm.Lock, npm.Shrinkwrap, npm.PackageJSON, npm.PnpmLock, npm.PnpmHiddenLock)
 }

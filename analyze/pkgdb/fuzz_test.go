@@ -5,8 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imgdiff/imgdiff/analyze/apk"
 	"github.com/imgdiff/imgdiff/analyze/dpkg"
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/analyze/npm"
+	"github.com/imgdiff/imgdiff/analyze/python"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -30,7 +33,7 @@ func FuzzDpkg(f *testing.F) {
 	f.Add([]byte("Package:\nStatus: install ok installed\n\n\n\nPackage: x\n"), []byte(""))
 	f.Fuzz(func(t *testing.T, status, list []byte) {
 		contents := map[string][]byte{dpkg.Status: status, dpkg.InfoDir + "gcc-12.list": list, dpkg.InfoDir + "libc6:amd64.list": list}
-		found := readDpkg(contents)
+		found := dpkg.ReadPackages(contents)
 		if n := bytes.Count(status, []byte("Package:")); len(found) > n {
 			t.Fatalf("%d packages from a status file with %d Package: fields", len(found), n)
 		}
@@ -54,7 +57,7 @@ func FuzzApk(f *testing.F) {
 	f.Add([]byte("C:Q1abc=\nP:musl\nV:1.2.4-r2\nI:407552\nF:lib\nR:ld-musl-x86_64.so.1\nR:libc.musl-x86_64.so.1\n\nP:gcc\nV:13\nF:usr/bin\nR:gcc\n"))
 	f.Add([]byte("V:1\nR:orphan\n\nP:\nI:-5\nI:99999999999999999999\n"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, p := range readApk(map[string][]byte{apkInstalled: body}) {
+		for _, p := range apk.ReadPackages(map[string][]byte{apk.Installed: body}) {
 			oneLine(t, "name", p.Name)
 			if p.Manager != "apk" || !bytes.Contains(body, []byte("P:"+p.Name)) {
 				t.Fatalf("package %+v is not a P: line of the database", p.Package)
@@ -82,7 +85,7 @@ func FuzzPythonRecord(f *testing.F) {
 	f.Add([]byte("\"quoted,name\",x,1\n\"unterminated\n,,\n/abs/path,,\n"), []byte("Name: \nVersion:\n"))
 	const distInfo = "usr/lib/python3/site-packages/requests-2.31.0.dist-info"
 	f.Fuzz(func(t *testing.T, record, metadata []byte) {
-		found := readPython(map[string][]byte{distInfo + "/RECORD": record, distInfo + "/METADATA": metadata})
+		found := python.ReadPackages(map[string][]byte{distInfo + "/RECORD": record, distInfo + "/METADATA": metadata})
 		if len(found) != 1 {
 			t.Fatalf("%d packages from one dist-info", len(found))
 		}
@@ -105,7 +108,7 @@ func FuzzNpmLock(f *testing.F) {
 	f.Add([]byte(`{"devDependencies":{"typescript":"^5","../../etc":"1","":"2"},"dependencies":{"express":"4"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		contents := map[string][]byte{"app/package-lock.json": body, "srv/package.json": body}
-		for _, p := range readNpm(contents) {
+		for _, p := range npm.ReadPackages(contents) {
 			app, _, _ := strings.Cut(p.Location, "/")
 			checkOwnedDir(t, p, app+"/node_modules")
 		}
@@ -115,7 +118,7 @@ func FuzzNpmLock(f *testing.F) {
 // checkOwnedDir asserts that a package found in a lockfile owns one
 // canonical directory inside the app's node_modules (or pnpm's store):
 // whatever a hostile lockfile names, no package claims files elsewhere.
-func checkOwnedDir(t *testing.T, p *Found, under string) {
+func checkOwnedDir(t *testing.T, p *model.FoundPackage, under string) {
 	t.Helper()
 	if len(p.Dirs) != 1 || p.Dirs[0] != p.Location {
 		t.Fatalf("package %q owns %q, located at %q", p.Name, p.Dirs, p.Location)
@@ -138,7 +141,7 @@ func FuzzPnpmLock(f *testing.F) {
 		fs.Files = append(fs.Files, model.File{Entry: index.Entry{Path: d, Kind: index.Dir}})
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, p := range readPnpm(map[string][]byte{"app/pnpm-lock.yaml": body}, fs) {
+		for _, p := range npm.ReadPnpmPackages(map[string][]byte{"app/pnpm-lock.yaml": body}, fs) {
 			checkOwnedDir(t, p, store)
 			if p.Manager != "pnpm" || p.Version == "" {
 				t.Fatalf("package %+v", p.Package)

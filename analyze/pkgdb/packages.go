@@ -1,64 +1,31 @@
-// Package pkgdb reads the package databases an image carries (dpkg, apk,
-// Python dist-info, npm and pnpm lockfiles and manifests) from the file
-// bodies the walk captured, and says which bodies to capture (Wants). It
-// reports what each database says a package owns; matching packages to
+// Package pkgdb is the layer that combines the package databases an
+// image carries, each read by a package of its own: Read takes the files
+// each package owns from every format (analyze/dpkg, analyze/apk,
+// analyze/python, analyze/npm), Graphs their dependency graphs (dpkg, apk,
+// analyze/rpm), and Wants and GraphWants say which file bodies the walk
+// must capture for them. Matching packages to
 // categories is package rules' job, attributing files to packages
-// package analyze's.
+// package classify's.
 package pkgdb
 
 import (
-	"path"
-	"strings"
+	"github.com/imgdiff/imgdiff/analyze/apk"
+	"github.com/imgdiff/imgdiff/analyze/dpkg"
+	"github.com/imgdiff/imgdiff/analyze/npm"
+	"github.com/imgdiff/imgdiff/analyze/python"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
-	"github.com/imgdiff/imgdiff/layers/index"
 )
-
-// Found is a package read from one of the image's package databases,
-// with what the database says it owns. Readers fill it from captured file
-// bodies; Classify resolves the paths against the final filesystem.
-type Found struct {
-	model.Package
-	// Source names the database for evidence when it is not the manager
-	// itself: "npm lockfile", "package.json".
-	Source string
-	// Files are canonical paths the database lists (dpkg, apk, Python
-	// RECORD); some may be directories or absent from the image.
-	Files []string
-	// Dirs are directories whose whole tree the package owns (npm, pnpm).
-	Dirs []string
-}
 
 // Read reads every package database captured in img, in a fixed order:
 // system managers first, so that a file both dpkg and a RECORD list is
 // dpkg's.
-func Read(img *model.Image) []*Found {
-	var out []*Found
-	out = append(out, readDpkg(img.Contents)...)
-	out = append(out, readApk(img.Contents)...)
-	out = append(out, readPython(img.Contents)...)
-	out = append(out, readNpm(img.Contents)...)
-	out = append(out, readPnpm(img.Contents, img.FS)...)
+func Read(img *model.Image) []*model.FoundPackage {
+	var out []*model.FoundPackage
+	out = append(out, dpkg.ReadPackages(img.Contents)...)
+	out = append(out, apk.ReadPackages(img.Contents)...)
+	out = append(out, python.ReadPackages(img.Contents)...)
+	out = append(out, npm.ReadPackages(img.Contents)...)
+	out = append(out, npm.ReadPnpmPackages(img.Contents, img.FS)...)
 	return out
-}
-
-// lines calls fn for each line of b, without the trailing "\r\n" or "\n".
-func lines(b []byte, fn func(line string)) {
-	s := string(b)
-	for len(s) > 0 {
-		i := strings.IndexByte(s, '\n')
-		var line string
-		if i < 0 {
-			line, s = s, ""
-		} else {
-			line, s = s[:i], s[i+1:]
-		}
-		fn(strings.TrimSuffix(line, "\r"))
-	}
-}
-
-// canonicalJoin joins a relative path from a database to the directory it
-// is relative to, clamped to the image root.
-func canonicalJoin(dir, rel string) string {
-	return index.Canonical(path.Join(dir, rel))
 }

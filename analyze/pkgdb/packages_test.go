@@ -19,7 +19,7 @@ func TestRead(t *testing.T) {
 		"lib/apk/db/installed":                []byte("P:musl\nV:1.2.4-r2\nI:1000\nF:lib\nR:ld-musl-x86_64.so.1\nR:libc.musl-x86_64.so.1\n\nP:busybox\nV:1.36\nR:bin/busybox\n"),
 	}}
 	got := Read(img)
-	want := []*Found{
+	want := []*model.FoundPackage{
 		{Package: model.Package{Name: "gcc-12", Version: "12.2.0-14", Manager: "dpkg", Section: "devel", InstalledSize: 2048, Step: -1},
 			Files: []string{"usr/bin/gcc-12", "usr/lib/gcc"}},
 		{Package: model.Package{Name: "musl", Version: "1.2.4-r2", Manager: "apk", InstalledSize: 1000, Step: -1},

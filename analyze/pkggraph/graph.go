@@ -1,18 +1,26 @@
 // Package pkggraph owns the dependency graph of the packages installed in
-// an image, read from the package databases' own bytes (dpkg status and
-// status.d, apt's extended_states, apk's installed and world), and what
-// follows from it with evidence: which packages were asked for by name,
-// which were installed only because build tools need them, which came in
-// only as a recommendation, and which requested package pulled in each
-// one. It also says whether an image's configuration runs a given tool
-// (see ToolUse). It is pure: bytes in, values out, no I/O.
+// an image, whatever database it came from (the readers of each format,
+// analyze/dpkg, analyze/apk and analyze/rpm, build it with New; pkgdb.Graphs
+// reads them all), and what follows from it with evidence: which packages
+// were asked for by name, which were installed only because build tools
+// need them, which came in only as a recommendation, and which requested
+// package pulled in each one. It also says whether an image's
+// configuration runs a given tool (see ToolUses). It is pure (no I/O) and
+// uses the standard library and analyze/model alone.
 package pkggraph
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
+
+// ErrMalformed is wrapped by the readers' errors (dpkg, apk, rpm) for a database they cannot
+// parse.
+var ErrMalformed = errors.New("malformed package database")
 
 // Kind is the kind of a dependency relation.
 type Kind int
@@ -239,11 +247,5 @@ func listNames(names []string, max int) string {
 		rest := len(names) - max
 		return strings.Join(names[:max], ", ") + fmt.Sprintf(" and %d more", rest)
 	}
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	return model.JoinAnd(names)
 }

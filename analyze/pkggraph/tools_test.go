@@ -1,7 +1,9 @@
-package pkggraph
+package pkggraph_test
 
 import (
 	"testing"
+
+	. "github.com/imgdiff/imgdiff/analyze/pkggraph"
 
 	"github.com/google/go-cmp/cmp"
 )

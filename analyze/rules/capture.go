@@ -10,8 +10,10 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
+	"github.com/imgdiff/imgdiff/analyze/apk"
+	"github.com/imgdiff/imgdiff/analyze/dpkg"
 	"github.com/imgdiff/imgdiff/analyze/pkgdb"
-	"github.com/imgdiff/imgdiff/analyze/pkggraph"
+	"github.com/imgdiff/imgdiff/analyze/rpm"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -34,10 +36,10 @@ const (
 	captureRpmMax   = 256 << 20
 )
 
-// graphCaptureMax is the cap for a path pkggraph.Wants accepts.
+// graphCaptureMax is the cap for a path pkgdb.GraphWants accepts.
 func graphCaptureMax(p string) int64 {
 	switch p {
-	case pkggraph.RpmSqlite, pkggraph.RpmSqliteUsr, pkggraph.RpmBerkeleyDB, pkggraph.RpmBerkeleyDBUsr, pkggraph.RpmNdb, pkggraph.RpmNdbUsr:
+	case rpm.Sqlite, rpm.SqliteUsr, rpm.BerkeleyDB, rpm.BerkeleyDBUsr, rpm.Ndb, rpm.NdbUsr:
 		return captureRpmMax
 	}
 	return captureGraphMax
@@ -161,7 +163,7 @@ func (cs *captureSet) hash() string {
 	sort.Strings(heads)
 	fmt.Fprintf(h, "heads %q %q %d\n", heads, cs.headSuffixes, index.HeadSize)
 	pkgdb.WriteCaptureTables(h)
-	fmt.Fprintf(h, "graph %s %s %s %s %d %d\n", pkggraph.AptExtendedStates, pkggraph.ApkWorld, pkggraph.RpmSqlite, pkggraph.RpmBerkeleyDB, captureGraphMax, captureRpmMax)
+	fmt.Fprintf(h, "graph %s %s %s %s %d %d\n", dpkg.AptExtendedStates, apk.World, rpm.Sqlite, rpm.BerkeleyDB, captureGraphMax, captureRpmMax)
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
@@ -189,7 +191,7 @@ func WantContent(p string, size int64) bool {
 	if want, ok := pkgdb.Wants(p, size); ok {
 		return want
 	}
-	if pkggraph.Wants(p) {
+	if pkgdb.GraphWants(p) {
 		return size <= graphCaptureMax(p)
 	}
 	if globs, ok := cs.paths[base]; ok && size <= captureSecretMax {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
-	"github.com/imgdiff/imgdiff/analyze/pkgdb"
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 // pkgRule is a compiled package rule.
@@ -37,7 +37,7 @@ func newPkgRule(s *Spec, order int) *pkgRule {
 // match reports whether the rule flags p, and the evidence that says why.
 // Package rules run once per package, not per file, so globs are fine here
 // (after the cheaper checks).
-func (pr *pkgRule) match(p *pkgdb.Found) (string, bool) {
+func (pr *pkgRule) match(p *model.FoundPackage) (string, bool) {
 	s := pr.spec
 	if pr.managers != nil && !pr.managers[p.Manager] {
 		return "", false
@@ -90,7 +90,7 @@ func (pr *pkgRule) match(p *pkgdb.Found) (string, bool) {
 
 // packageEvidence formats what a package flag rests on, e.g.
 // "dpkg: gcc-12 (devel)" or "npm lockfile: dev (typescript)".
-func packageEvidence(p *pkgdb.Found, why string) string {
+func packageEvidence(p *model.FoundPackage, why string) string {
 	if p.Source != "" {
 		return fmt.Sprintf("%s: %s (%s)", p.Source, why, p.Name)
 	}
@@ -99,7 +99,7 @@ func packageEvidence(p *pkgdb.Found, why string) string {
 
 // ClassifyPackage sets the category, rule and evidence of p from the first
 // package rule that matches it.
-func (r *Rules) ClassifyPackage(p *pkgdb.Found) {
+func (r *Rules) ClassifyPackage(p *model.FoundPackage) {
 	for _, pr := range r.pkg {
 		if ev, ok := pr.match(p); ok {
 			p.Category, p.Rule, p.Evidence = pr.spec.Category, pr.spec.ID, ev

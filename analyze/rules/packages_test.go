@@ -4,13 +4,12 @@ import (
 	"testing"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
-	"github.com/imgdiff/imgdiff/analyze/pkgdb"
 )
 
 // TestNeverFlagged pins the runtime packages no default rule may flag.
 func TestNeverFlagged(t *testing.T) {
 	r := Default()
-	for _, p := range []pkgdb.Found{
+	for _, p := range []model.FoundPackage{
 		{Package: model.Package{Name: "libc6", Manager: "dpkg", Section: "libs"}},
 		{Package: model.Package{Name: "libstdc++6", Manager: "dpkg", Section: "libs"}},
 		{Package: model.Package{Name: "libgcc-s1", Manager: "dpkg", Section: "libs"}},
@@ -28,7 +27,7 @@ func TestNeverFlagged(t *testing.T) {
 			t.Errorf("%s (%s) flagged %s by %s", p.Name, p.Manager, p.Category, p.Rule)
 		}
 	}
-	for _, p := range []pkgdb.Found{
+	for _, p := range []model.FoundPackage{
 		{Package: model.Package{Name: "openjdk-17-jdk-headless", Manager: "dpkg", Section: "java"}},
 		{Package: model.Package{Name: "python3.11-dev", Manager: "dpkg", Section: "python"}},
 		{Package: model.Package{Name: "build-base", Manager: "apk"}},
@@ -41,7 +40,7 @@ func TestNeverFlagged(t *testing.T) {
 	}
 	// Test tools packaged by the distribution are dev dependencies, as
 	// they are when pip installs them.
-	for _, p := range []pkgdb.Found{
+	for _, p := range []model.FoundPackage{
 		{Package: model.Package{Name: "python3-pytest", Manager: "dpkg", Section: "python"}},
 		{Package: model.Package{Name: "python3-pluggy", Manager: "dpkg", Section: "python"}},
 		{Package: model.Package{Name: "pytest", Manager: "python"}},

@@ -21,9 +21,10 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/classify"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/analyze/pkgdb"
 	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -631,7 +632,7 @@ func (s *state) selectPackages() {
 	for _, r := range s.requested() {
 		p := s.cl.Packages[r.cls]
 		switch {
-		case p.Rule == analyze.RuleRunTimeTool:
+		case p.Rule == classify.RuleRunTimeTool:
 			add(p.Name, p.Evidence)
 		case p.Category == "" || p.Category == model.Docs:
 			if deps := s.buildToolMeta(r); len(deps) > 0 {
@@ -669,7 +670,7 @@ func (s *state) selectPackages() {
 		if (p.Manager != "dpkg" && p.Manager != "apk") || !s.appStep[p.Step] {
 			continue
 		}
-		if p.Rule == analyze.RuleRunTimeTool {
+		if p.Rule == classify.RuleRunTimeTool {
 			// The classification saw the container run it (and so
 			// did not flag it): kept, with its recommendations and
 			// the question, as a flagged tool the container runs.
@@ -751,7 +752,7 @@ func (s *state) keepRecommended(add func(name, why string)) {
 	if len(s.keptTools) == 0 {
 		return
 	}
-	graphs, err := pkggraph.Read(s.img.Contents)
+	graphs, err := pkgdb.Graphs(s.img.Contents)
 	if err != nil {
 		return // the prediction's closure asks about an unreadable database
 	}
@@ -844,7 +845,7 @@ type request struct {
 func (s *state) graphs() []*pkggraph.Graph {
 	if !s.graphsRead {
 		s.graphsRead = true
-		s.graphList, _ = pkggraph.Read(s.img.Contents)
+		s.graphList, _ = pkgdb.Graphs(s.img.Contents)
 	}
 	return s.graphList
 }
@@ -1149,7 +1150,7 @@ func (s *state) askToolchainBase(orig string) {
 		return
 	}
 	hint := "a runtime base of the same distribution"
-	graphs, _ := pkggraph.Read(s.img.Contents)
+	graphs, _ := pkgdb.Graphs(s.img.Contents)
 	for _, g := range graphs {
 		for _, p := range g.Packages {
 			if g.Manager == "dpkg" && p.Name == "base-files" {

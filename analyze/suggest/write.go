@@ -10,11 +10,13 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/analyze/pkgdb"
 	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/layers/index"
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // mount is a BuildKit cache mount for one tool's cache.
@@ -812,7 +814,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // --no-install-recommends), as the image's own package graph says.
 func (s *state) runtimeClosure() map[string]bool {
 	out := map[string]bool{}
-	graphs, err := pkggraph.Read(s.img.Contents)
+	graphs, err := pkgdb.Graphs(s.img.Contents)
 	for _, p := range s.installable() {
 		out[p] = true
 	}

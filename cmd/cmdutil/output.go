@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/report"
 )
 
@@ -17,7 +17,7 @@ import (
 // too (GitHub shows it on the job's summary page). It returns
 // ErrBudgetFailed, after writing everything, when a budget failed: the
 // report must reach the user before the exit code says why.
-func Render(ios *IOStreams, f report.Format, write func(io.Writer, report.Format) error, budgets *analyze.BudgetReport) error {
+func Render(ios *IOStreams, f report.Format, write func(io.Writer, report.Format) error, budgets *model.BudgetReport) error {
 	// The report is rendered in full before any of it is written: a
 	// failed rendering prints nothing. Past spillAfter it waits in a temp
 	// file, not in memory: -o ncdu lists every file (~70 bytes each, 270
@@ -134,7 +134,7 @@ func appendStepSummary(path string, f report.Format, rendered []byte, write func
 // instead of ios.Out (`--output-file`), or to ios.Out when path is empty.
 // The file is written whole or not at all (a temporary file renamed), and
 // also when a budget failed: the report says why.
-func RenderFile(ios *IOStreams, path string, f report.Format, write func(io.Writer, report.Format) error, budgets *analyze.BudgetReport) error {
+func RenderFile(ios *IOStreams, path string, f report.Format, write func(io.Writer, report.Format) error, budgets *model.BudgetReport) error {
 	if path == "" {
 		return Render(ios, f, write, budgets)
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/budget"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/cmd/config"
+	"github.com/imgdiff/imgdiff/cmd/pipeline"
 	"github.com/imgdiff/imgdiff/layers"
-	"github.com/imgdiff/imgdiff/layers/pipeline"
 	"github.com/imgdiff/imgdiff/layers/source"
 )
 

@@ -40,8 +40,8 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
-	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/budget"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 )
 
@@ -393,7 +393,7 @@ func imageBudget(n ast.Node) (budget.ImageBudget, error) {
 	return ib, nil
 }
 
-func categoryLimits(n ast.Node) (map[analyze.Category]int64, error) {
+func categoryLimits(n ast.Node) (map[model.Category]int64, error) {
 	if _, ok := unwrap(n).(*ast.NullNode); ok {
 		return nil, posErrorf("", n, "max-category: want a mapping of category to size, e.g. {build-tool: 0}, not an empty value")
 	}
@@ -406,14 +406,14 @@ func categoryLimits(n ast.Node) (map[analyze.Category]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[analyze.Category]int64{}
+	out := map[model.Category]int64{}
 	for _, kv := range kvs {
 		key, _ := scalar(kv.Key)
 		size, err := sizeValue(kv.Value, "max-category."+key)
 		if err != nil {
 			return nil, err
 		}
-		out[analyze.Category(key)] = *size
+		out[model.Category(key)] = *size
 	}
 	return out, nil
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/spf13/pflag"
 
-	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/budget"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 )
 
@@ -60,13 +60,13 @@ func TestParse(t *testing.T) {
 			{
 				Image: "ghcr.io/acme/app:*", MaxSize: ptr[int64](150_000_000), MaxCompressedSize: ptr[int64](60 << 20),
 				MaxLayers: ptr(20), MaxWasted: &budget.Limit{Percent: 5, IsPercent: true},
-				MaxCategory: map[analyze.Category]int64{analyze.BuildTool: 0, analyze.Cache: 1_500_000},
+				MaxCategory: map[model.Category]int64{model.BuildTool: 0, model.Cache: 1_500_000},
 				FailOn:      []string{"secret", "root-user"},
 			},
 			{MaxWasted: &budget.Limit{Bytes: 10 << 20}},
 		},
 		Compare: budget.CompareBudget{MinSavings: &budget.Limit{Percent: 30, IsPercent: true}, MaxGrowth: &budget.Limit{Bytes: 5_000_000}},
-		Rules:   []rules.Spec{{ID: "acme-sdk", Category: analyze.BuildTool, Reason: "our SDK is build-time only", Paths: []string{"opt/acme-sdk/**"}}},
+		Rules:   []rules.Spec{{ID: "acme-sdk", Category: model.BuildTool, Reason: "our SDK is build-time only", Paths: []string{"opt/acme-sdk/**"}}},
 	}
 	if diff := cmp.Diff(want, f, cmpopts.IgnoreUnexported(File{})); diff != "" {
 		t.Errorf("Parse (-want +got):\n%s", diff)
@@ -198,7 +198,7 @@ func TestBudgetFlags(t *testing.T) {
 	want := &BudgetFlags{
 		ConfigPath: "ci/budgets.yaml",
 		MaxSize:    ptr[int64](200_000_000), MaxCompressedSize: ptr[int64](80 << 20), MaxLayers: ptr(0),
-		MaxCategory: map[analyze.Category]int64{analyze.BuildTool: 0, analyze.Cache: 3_000_000, analyze.Source: 2048},
+		MaxCategory: map[model.Category]int64{model.BuildTool: 0, model.Cache: 3_000_000, model.Source: 2048},
 		MaxWasted:   &budget.Limit{Percent: 5, IsPercent: true},
 		FailOn:      []string{"secret", "root-user", "vcs"},
 		MinSavings:  &budget.Limit{Bytes: 1_500_000_000},
@@ -254,7 +254,7 @@ func TestResolve(t *testing.T) {
 		{"file found by walking up", "/repo/svc", nil, true, "/repo/.imgdiff.yaml", &budget.Budgets{
 			Source: "/repo/.imgdiff.yaml",
 			Images: []budget.ImageBudget{
-				{Image: "*app*", MaxSize: ptr[int64](1e8), MaxLayers: ptr(10), MaxCategory: map[analyze.Category]int64{"build-tool": 0, "cache": 1e6}, FailOn: []string{"secret"}},
+				{Image: "*app*", MaxSize: ptr[int64](1e8), MaxLayers: ptr(10), MaxCategory: map[model.Category]int64{"build-tool": 0, "cache": 1e6}, FailOn: []string{"secret"}},
 				{Image: "other", MaxSize: ptr[int64](1e6)},
 			},
 			Compare: budget.CompareBudget{MaxGrowth: &budget.Limit{Percent: 5, IsPercent: true}},
@@ -262,7 +262,7 @@ func TestResolve(t *testing.T) {
 		{"source relative to cwd", "/repo", nil, false, "/repo/.imgdiff.yaml", &budget.Budgets{
 			Source: ".imgdiff.yaml",
 			Images: []budget.ImageBudget{
-				{Image: "*app*", MaxSize: ptr[int64](1e8), MaxLayers: ptr(10), MaxCategory: map[analyze.Category]int64{"build-tool": 0, "cache": 1e6}, FailOn: []string{"secret"}},
+				{Image: "*app*", MaxSize: ptr[int64](1e8), MaxLayers: ptr(10), MaxCategory: map[model.Category]int64{"build-tool": 0, "cache": 1e6}, FailOn: []string{"secret"}},
 				{Image: "other", MaxSize: ptr[int64](1e6)},
 			},
 			Compare: budget.CompareBudget{MaxGrowth: &budget.Limit{Percent: 5, IsPercent: true}},
@@ -272,8 +272,8 @@ func TestResolve(t *testing.T) {
 			Images: []budget.ImageBudget{
 				// The file's max-size, cache limit and fail-on give way;
 				// the second budget had only max-size, so it goes.
-				{Image: "*app*", MaxLayers: ptr(10), MaxCategory: map[analyze.Category]int64{"build-tool": 0}},
-				{MaxSize: ptr[int64](3e8), MaxCategory: map[analyze.Category]int64{"cache": 0}, FailOn: []string{"root-user"}},
+				{Image: "*app*", MaxLayers: ptr(10), MaxCategory: map[model.Category]int64{"build-tool": 0}},
+				{MaxSize: ptr[int64](3e8), MaxCategory: map[model.Category]int64{"cache": 0}, FailOn: []string{"root-user"}},
 			},
 			Compare: budget.CompareBudget{MaxGrowth: &budget.Limit{Bytes: 1e6}},
 		}},

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/budget"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers"
@@ -28,7 +27,7 @@ type BudgetFlags struct {
 	MaxSize           *int64
 	MaxCompressedSize *int64
 	MaxLayers         *int
-	MaxCategory       map[analyze.Category]int64
+	MaxCategory       map[model.Category]int64
 	MaxWasted         *budget.Limit
 	FailOn            []string
 	// Compare only.
@@ -275,7 +274,7 @@ func (v *countFlag) Type() string { return "int" }
 // categoryFlag takes CATEGORY=SIZE, comma-separated or repeated; a later
 // value for the same category wins.
 type categoryFlag struct {
-	m *map[analyze.Category]int64
+	m *map[model.Category]int64
 }
 
 func (v *categoryFlag) Set(s string) error {
@@ -292,9 +291,9 @@ func (v *categoryFlag) Set(s string) error {
 			return fmt.Errorf("%s: %w", cat, err)
 		}
 		if *v.m == nil {
-			*v.m = map[analyze.Category]int64{}
+			*v.m = map[model.Category]int64{}
 		}
-		(*v.m)[analyze.Category(cat)] = n
+		(*v.m)[model.Category(cat)] = n
 	}
 	return nil
 }

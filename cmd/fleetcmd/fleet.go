@@ -15,8 +15,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
+	"github.com/imgdiff/imgdiff/cmd/pipeline"
 	"github.com/imgdiff/imgdiff/layers/fleet"
-	"github.com/imgdiff/imgdiff/layers/pipeline"
 )
 
 // NewCmdFleet returns the fleet command and its subcommands.

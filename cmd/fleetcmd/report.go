@@ -11,9 +11,10 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze"
 	afleet "github.com/imgdiff/imgdiff/analyze/fleet"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/cmd/config"
-	"github.com/imgdiff/imgdiff/layers/pipeline"
+	"github.com/imgdiff/imgdiff/cmd/pipeline"
 	"github.com/imgdiff/imgdiff/report"
 )
 
@@ -90,7 +91,7 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 		if fi.Analysis != nil {
 			// Only the figures the fleet view reads are kept: a
 			// fleet's full analyses would not fit in memory.
-			x.Analysis = &analyze.Analysis{Image: &analyze.Image{Size: fi.Analysis.Image.Size, CompressedSize: fi.Analysis.Image.CompressedSize},
+			x.Analysis = &analyze.Analysis{Image: &model.Image{Size: fi.Analysis.Image.Size, CompressedSize: fi.Analysis.Image.CompressedSize},
 				Classification: fi.Analysis.Classification, Budgets: fi.Analysis.Budgets}
 			if c := x.Analysis.Classification; c != nil {
 				c.Flags, c.Owners, c.ByStep, c.TopDirs, c.Findings = nil, nil, nil, nil, nil
@@ -108,9 +109,9 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 	if r.Total.Incomplete > 0 {
 		opts.IO.Errorf("warning: %d of %d images are incomplete: run `imgdiff fleet scan` on them first", r.Total.Incomplete, r.Total.Images)
 	}
-	var gate *analyze.BudgetReport
+	var gate *model.BudgetReport
 	if r.Total.BudgetFailed > 0 {
-		gate = &analyze.BudgetReport{Pass: false}
+		gate = &model.BudgetReport{Pass: false}
 	}
 	ro := cmdutil.ReportOptions(opts.IO)
 	return cmdutil.RenderFile(opts.IO, opts.OutputFile, opts.Format, func(w io.Writer, f report.Format) error {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/cmd/config"
-	"github.com/imgdiff/imgdiff/layers/pipeline"
+	"github.com/imgdiff/imgdiff/cmd/pipeline"
 )
 
 // ScanOptions are the parsed flags and arguments of `imgdiff fleet scan`.

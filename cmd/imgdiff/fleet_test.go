@@ -24,8 +24,8 @@ import (
 
 	afleet "github.com/imgdiff/imgdiff/analyze/fleet"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
+	"github.com/imgdiff/imgdiff/cmd/pipeline"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
-	"github.com/imgdiff/imgdiff/layers/pipeline"
 )
 
 // TestFleetProcesses is the fleet's acceptance run, against an

@@ -9,7 +9,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/suggest"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
-	"github.com/imgdiff/imgdiff/layers/pipeline"
+	"github.com/imgdiff/imgdiff/cmd/pipeline"
 	reportjson "github.com/imgdiff/imgdiff/report/json"
 	"github.com/imgdiff/imgdiff/report/view"
 )

@@ -64,10 +64,10 @@ type imageInfo struct {
 	Layers         int    `json:"layers"`
 	// Base is the image's base and where it was found (a comparison's
 	// images carry the base the comparison used).
-	Base *analyze.BaseImage `json:"base,omitempty"`
+	Base *model.BaseImage `json:"base,omitempty"`
 }
 
-func infoOf(img *analyze.Image) imageInfo {
+func infoOf(img *model.Image) imageInfo {
 	return imageInfo{Ref: img.Ref, Transport: img.Transport, Platform: img.Platform, Digest: img.Digest,
 		Size: img.Size, CompressedSize: img.CompressedSize, Wasted: img.Wasted, Files: img.Files, Layers: len(img.Layers),
 		Base: img.Base}
@@ -75,13 +75,13 @@ func infoOf(img *analyze.Image) imageInfo {
 
 // flaggedPackages are the packages a category claims, as the Markdown
 // report lists them (largest first, as the classification orders them).
-func flaggedPackages(c *analyze.Classification) []analyze.Package {
+func flaggedPackages(c *model.Classification) []model.Package {
 	if c == nil {
 		return nil
 	}
-	var out []analyze.Package
+	var out []model.Package
 	for _, p := range c.Packages {
-		if p.Category != "" && p.Category != analyze.Other {
+		if p.Category != "" && p.Category != model.Other {
 			out = append(out, p)
 		}
 	}
@@ -123,12 +123,12 @@ type step struct {
 	Line string `json:"line,omitempty"`
 }
 
-func stepsOf(img *analyze.Image, c *analyze.Classification, df *analyze.DockerfileReport) []step {
+func stepsOf(img *model.Image, c *model.Classification, df *analyze.DockerfileReport) []step {
 	flagged := map[int]map[string]int64{}
 	if c != nil {
 		for _, sc := range c.ByStep {
 			for _, t := range sc.Totals {
-				if t.Category == analyze.Other || t.Category == "" || t.Bytes == 0 {
+				if t.Category == model.Other || t.Category == "" || t.Bytes == 0 {
 					continue
 				}
 				if flagged[sc.Step] == nil {
@@ -151,21 +151,21 @@ func stepsOf(img *analyze.Image, c *analyze.Classification, df *analyze.Dockerfi
 
 // analyzePage is the data of the analyze view.
 type analyzePage struct {
-	Kind       string                  `json:"kind"`
-	Categories []string                `json:"categories"`
-	Evidence   []string                `json:"evidence"`
-	Image      imageInfo               `json:"image"`
-	Steps      []step                  `json:"steps"`
-	Tree       *tnode                  `json:"tree"`
-	Totals     []analyze.CategoryTotal `json:"totals,omitempty"`
-	Verdict    string                  `json:"verdict,omitempty"`
-	Findings   []analyze.Finding       `json:"findings,omitempty"`
+	Kind       string                `json:"kind"`
+	Categories []string              `json:"categories"`
+	Evidence   []string              `json:"evidence"`
+	Image      imageInfo             `json:"image"`
+	Steps      []step                `json:"steps"`
+	Tree       *tnode                `json:"tree"`
+	Totals     []model.CategoryTotal `json:"totals,omitempty"`
+	Verdict    string                `json:"verdict,omitempty"`
+	Findings   []model.Finding       `json:"findings,omitempty"`
 	// Packages are the flagged packages; Dockerfile the mapping's
 	// findings, when a Dockerfile was mapped.
-	Packages   []analyze.Package     `json:"packages,omitempty"`
-	Dockerfile *dockerfileInfo       `json:"dockerfile,omitempty"`
-	Budgets    *analyze.BudgetReport `json:"budgets,omitempty"`
-	Warnings   []string              `json:"warnings,omitempty"`
+	Packages   []model.Package     `json:"packages,omitempty"`
+	Dockerfile *dockerfileInfo     `json:"dockerfile,omitempty"`
+	Budgets    *model.BudgetReport `json:"budgets,omitempty"`
+	Warnings   []string            `json:"warnings,omitempty"`
 }
 
 // comparePage is the data of the compare view.
@@ -185,7 +185,7 @@ type comparePage struct {
 	Shared        analyze.Shared        `json:"shared"`
 	Layers        []layerRow            `json:"layers"`
 	Identical     bool                  `json:"identical"`
-	Budgets       *analyze.BudgetReport `json:"budgets,omitempty"`
+	Budgets       *model.BudgetReport   `json:"budgets,omitempty"`
 	Warnings      []string              `json:"warnings,omitempty"`
 }
 
@@ -222,9 +222,9 @@ func categoryNames(withHidden bool) []string {
 	return out
 }
 
-func catIndex(c analyze.Category) int {
+func catIndex(c model.Category) int {
 	if c == "" {
-		c = analyze.Other
+		c = model.Other
 	}
 	for i, x := range model.Categories() {
 		if x == c {
@@ -235,14 +235,14 @@ func catIndex(c analyze.Category) int {
 }
 
 // flagOf is file i's flag, the zero Flag when unclassified.
-func flagOf(c *analyze.Classification, i int) analyze.Flag {
+func flagOf(c *model.Classification, i int) model.Flag {
 	if c == nil || i >= len(c.Flags) {
-		return analyze.Flag{}
+		return model.Flag{}
 	}
 	return c.Flags[i]
 }
 
-func stepOf(img *analyze.Image, layer int) int {
+func stepOf(img *model.Image, layer int) int {
 	if layer < 0 || layer >= len(img.Layers) {
 		return -1
 	}
@@ -304,7 +304,7 @@ func WriteComparison(w io.Writer, v *view.Comparison) error {
 // fewer of (by A's category) plus A's hidden files; added holds the bytes
 // of B's files that A lacks or holds fewer of (by B's category) plus B's
 // hidden files. Their totals are Σ terms and ε of the decomposition.
-func diffLeaves(a, b *analyze.Image, ca, cb *analyze.Classification, ev *interner) (saved, added []leaf) {
+func diffLeaves(a, b *model.Image, ca, cb *model.Classification, ev *interner) (saved, added []leaf) {
 	inB := make(map[string]int, len(b.FS.Files))
 	for j, f := range b.FS.Files {
 		inB[f.Path] = j
@@ -333,7 +333,7 @@ func diffLeaves(a, b *analyze.Image, ca, cb *analyze.Classification, ev *interne
 		fl := flagOf(cb, j)
 		added = append(added, leaf{path: fb.Path, bytes: fb.Bytes, cat: catIndex(fl.Category), step: stepOf(b, fb.Layer), evidence: ev.id(fl.Evidence)})
 	}
-	hidden := func(img *analyze.Image) []leaf {
+	hidden := func(img *model.Image) []leaf {
 		var out []leaf
 		for _, h := range img.Hidden {
 			out = append(out, leaf{path: hiddenDir + "/" + h.Path, bytes: h.Size, cat: len(model.Categories()),
@@ -366,7 +366,7 @@ func waterfall(c *analyze.Comparison) []bar {
 func layerRows(c *analyze.Comparison) []layerRow {
 	// Shared means shown to be the same bytes (the walk's identity), as
 	// the comparison counts it; a claimed diffID proves nothing.
-	ids := func(img *analyze.Image) map[string]bool {
+	ids := func(img *model.Image) map[string]bool {
 		m := map[string]bool{}
 		for _, l := range img.Layers {
 			if l.Identity != "" {
@@ -377,7 +377,7 @@ func layerRows(c *analyze.Comparison) []layerRow {
 	}
 	inA, inB := ids(c.A), ids(c.B)
 	var out []layerRow
-	add := func(side string, img *analyze.Image, other map[string]bool) {
+	add := func(side string, img *model.Image, other map[string]bool) {
 		for _, l := range img.Layers {
 			r := layerRow{Side: side, Index: l.Index, DiffID: l.DiffID, Size: l.Size, Compressed: l.CompressedSize, Shared: l.Identity != "" && other[l.Identity]}
 			if l.Step >= 0 && l.Step < len(img.Steps) {

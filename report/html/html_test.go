@@ -12,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 	"github.com/imgdiff/imgdiff/report/reporttest"
 	"github.com/imgdiff/imgdiff/report/view"
@@ -272,12 +273,12 @@ func TestBuildTreeAggregates(t *testing.T) {
 // when the walk showed both images hold the same bytes (Identity), never
 // on a claimed diffID, so the page agrees with the comparison's count.
 func TestSharedLayersByIdentity(t *testing.T) {
-	layer := func(diffID, identity string) analyze.Layer {
-		return analyze.Layer{DiffID: diffID, Identity: identity, Step: -1}
+	layer := func(diffID, identity string) model.Layer {
+		return model.Layer{DiffID: diffID, Identity: identity, Step: -1}
 	}
 	c := &analyze.Comparison{
-		A: &analyze.Image{Layers: []analyze.Layer{layer("sha256:base", "blob:1"), layer("sha256:lie", "blob:2"), layer("sha256:x", "")}},
-		B: &analyze.Image{Layers: []analyze.Layer{layer("sha256:base", "blob:1"), layer("sha256:lie", "blob:3"), layer("sha256:x", "")}},
+		A: &model.Image{Layers: []model.Layer{layer("sha256:base", "blob:1"), layer("sha256:lie", "blob:2"), layer("sha256:x", "")}},
+		B: &model.Image{Layers: []model.Layer{layer("sha256:base", "blob:1"), layer("sha256:lie", "blob:3"), layer("sha256:x", "")}},
 	}
 	var got []bool
 	for _, r := range layerRows(c) {
@@ -302,7 +303,7 @@ func analysisView(t testing.TB, a *analyze.Analysis) *view.Analysis {
 	return v
 }
 
-func comparisonView(t testing.TB, c *analyze.Comparison, ca, cb *analyze.Classification) *view.Comparison {
+func comparisonView(t testing.TB, c *analyze.Comparison, ca, cb *model.Classification) *view.Comparison {
 	t.Helper()
 	v, err := view.NewComparison(c, ca, cb)
 	if err != nil {

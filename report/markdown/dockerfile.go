@@ -5,11 +5,12 @@ import (
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // dockerfileMarkdown is the Dockerfile section of the Markdown report.
-func dockerfileMarkdown(d *mdDoc, title string, img *analyze.Image, r *analyze.DockerfileReport, ev []view.Ref, o Options) {
+func dockerfileMarkdown(d *mdDoc, title string, img *model.Image, r *analyze.DockerfileReport, ev []view.Ref, o Options) {
 	if r == nil {
 		return
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"unicode/utf16"
 
-	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/report/view"
 )
@@ -322,7 +321,7 @@ func mermaidPie(title string, slices []pieSlice) string {
 	return b.String()
 }
 
-func budgetMarkdown(d *mdDoc, r *analyze.BudgetReport) {
+func budgetMarkdown(d *mdDoc, r *model.BudgetReport) {
 	if r == nil {
 		return
 	}
@@ -381,6 +380,6 @@ func (o Options) maxChars() int {
 }
 
 // budgetStatus is the headline's budget part: "" when none were checked.
-func budgetStatus(r *analyze.BudgetReport) string {
+func budgetStatus(r *model.BudgetReport) string {
 	return view.BudgetStatus(r, " · budgets ✅ %d/%d passed", " · budgets ❌ %d of %d failed")
 }

@@ -133,7 +133,7 @@ func WriteAnalysis(w io.Writer, a *view.Analysis, o Options) error {
 
 // stepSlices are the largest steps of an unclassified image, the rest
 // summed, for the pie chart.
-func stepSlices(img *analyze.Image) []pieSlice {
+func stepSlices(img *model.Image) []pieSlice {
 	const keep = 7
 	var out []pieSlice
 	var rest int64
@@ -150,8 +150,8 @@ func stepSlices(img *analyze.Image) []pieSlice {
 	return out
 }
 
-func largestSteps(img *analyze.Image) []analyze.Step {
-	var out []analyze.Step
+func largestSteps(img *model.Image) []model.Step {
+	var out []model.Step
 	for _, s := range img.Steps {
 		if s.Layer >= 0 && s.Size > 0 {
 			out = append(out, s)
@@ -173,7 +173,7 @@ func WriteComparison(w io.Writer, v *view.Comparison, o Options) error {
 	d := &mdDoc{}
 	d.text("%s", marker(b.Ref, b.Platform))
 	comp := ""
-	if c.Delta.CompressedSize != analyze.Unknown {
+	if c.Delta.CompressedSize != model.Unknown {
 		comp = ", compressed " + view.Signed(-c.Delta.CompressedSize)
 	}
 	d.text("**imgdiff** · %s%s%s\n", headlineMarkdown(c), comp, budgetStatus(c.Budgets))
@@ -186,7 +186,7 @@ func WriteComparison(w io.Writer, v *view.Comparison, o Options) error {
 	t.row("Platform", mdText(a.Platform), mdText(b.Platform), "")
 	t.row("Content size", view.Human(a.Size), view.Human(b.Size), "**"+view.Signed(-c.Delta.Size)+"** ("+view.SignedPercent(-c.Delta.Percent)+")")
 	t.row("Content bytes", view.ExactBytes(a.Size), view.ExactBytes(b.Size), view.SignedExact(-c.Delta.Size))
-	if c.Delta.CompressedSize != analyze.Unknown {
+	if c.Delta.CompressedSize != model.Unknown {
 		t.row("Compressed size", view.Human(a.CompressedSize), view.Human(b.CompressedSize), view.Signed(-c.Delta.CompressedSize)+" ("+view.SignedPercent(-c.Delta.CompressedPercent)+")")
 	} else {
 		t.row("Compressed size", view.KnownHuman(a.CompressedSize), view.KnownHuman(b.CompressedSize), "unknown")
@@ -304,7 +304,7 @@ func fileListMarkdown(d *mdDoc, title string, l analyze.FileList, row func(analy
 	}
 }
 
-func snapshotMarkdown(s *analyze.Snapshot) string {
+func snapshotMarkdown(s *model.Snapshot) string {
 	if s == nil {
 		return ""
 	}

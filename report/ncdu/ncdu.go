@@ -2,7 +2,7 @@
 // JSON export format (https://dev.yorhel.nl/ncdu/jsonfmt, major version 1,
 // minor version 2), so that `ncdu -f FILE` browses an image the way it
 // browses a disk. It owns that format only: the figures come from
-// analyze.Image as they are.
+// model.Image as they are.
 //
 // Sizes are content sizes as Docker counts them: "asize" is a regular
 // file's length or a symlink's target length, and "dsize" repeats it (an
@@ -22,7 +22,7 @@ import (
 	"path"
 	"strconv"
 
-	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -45,7 +45,7 @@ const (
 
 // Write writes img's final filesystem to w in ncdu's export format. The
 // root directory is named "/".
-func Write(w io.Writer, img *analyze.Image) error {
+func Write(w io.Writer, img *model.Image) error {
 	if img == nil || img.FS == nil {
 		return errors.New("ncdu: image has no filesystem")
 	}
@@ -108,7 +108,7 @@ type inode struct {
 // filesystem, and that target, one shared inode. A link whose target was
 // removed holds the bytes itself (analyze moved them to it) and stays a
 // plain file.
-func hardlinkGroups(fs *analyze.FS) map[string]*inode {
+func hardlinkGroups(fs *model.FS) map[string]*inode {
 	groups := map[string]*inode{}
 	for _, f := range fs.Files {
 		if f.Kind != index.Hardlink {

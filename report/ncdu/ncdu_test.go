@@ -15,6 +15,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -23,7 +24,7 @@ import (
 // filesystem holds 1,000 (usr/bin/a) + 1 (the symlink's target "a") +
 // 5,000 (app/big) = 6,001 content bytes; usr/bin/b is a hard link to
 // usr/bin/a and adds nothing.
-func testImage(t *testing.T) *analyze.Image {
+func testImage(t *testing.T) *model.Image {
 	t.Helper()
 	l0 := &index.Layer{DiffID: "sha256:l0", CompressedSize: 100, Entries: []index.Entry{
 		{Path: "usr", Kind: index.Dir, Mode: 0o755},
@@ -168,7 +169,7 @@ func TestWrite(t *testing.T) {
 }
 
 // withEtc adds the etc directory when the final filesystem kept it.
-func withEtc(img *analyze.Image, lines []string) []string {
+func withEtc(img *model.Image, lines []string) []string {
 	if _, ok := img.FS.Lookup("etc"); !ok {
 		return lines
 	}
@@ -220,7 +221,7 @@ func TestNcduLoads(t *testing.T) {
 }
 
 func TestWriteNoFS(t *testing.T) {
-	if err := Write(&bytes.Buffer{}, &analyze.Image{}); err == nil {
+	if err := Write(&bytes.Buffer{}, &model.Image{}); err == nil {
 		t.Error("an image without a filesystem: no error")
 	}
 }

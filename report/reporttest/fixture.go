@@ -41,7 +41,7 @@ func Dir(p string) index.Entry { return index.Entry{Path: p, Kind: index.Dir, Mo
 
 // Build runs analyze.Build over the layers, as read from a docker save
 // archive, one history entry per layer unless marked empty.
-func Build(t testing.TB, ref string, hist []v1.History, cfg v1.Config, layers ...*index.Layer) *analyze.Image {
+func Build(t testing.TB, ref string, hist []v1.History, cfg v1.Config, layers ...*index.Layer) *model.Image {
 	t.Helper()
 	c := &v1.ConfigFile{History: hist, Config: cfg}
 	for range layers {
@@ -56,12 +56,12 @@ func Build(t testing.TB, ref string, hist []v1.History, cfg v1.Config, layers ..
 
 // Flag is what Classify sets on the file at a path.
 type Flag struct {
-	Category analyze.Category
+	Category model.Category
 	Evidence string
 }
 
 // ByPath flags each path with its category and "path: PATH" as evidence.
-func ByPath(cats map[string]analyze.Category) map[string]Flag {
+func ByPath(cats map[string]model.Category) map[string]Flag {
 	out := make(map[string]Flag, len(cats))
 	for p, c := range cats {
 		out[p] = Flag{c, "path: " + p}
@@ -71,32 +71,32 @@ func ByPath(cats map[string]analyze.Category) map[string]Flag {
 
 // Classify flags files by exact path and fills the aggregates a classifier
 // would, computed from the image so they add up.
-func Classify(img *analyze.Image, flags map[string]Flag) *analyze.Classification {
-	c := &analyze.Classification{Flags: make([]analyze.Flag, len(img.FS.Files))}
-	totals := map[analyze.Category]*analyze.CategoryTotal{}
-	bySteps := map[int]map[analyze.Category]int64{}
+func Classify(img *model.Image, flags map[string]Flag) *model.Classification {
+	c := &model.Classification{Flags: make([]model.Flag, len(img.FS.Files))}
+	totals := map[model.Category]*model.CategoryTotal{}
+	bySteps := map[int]map[model.Category]int64{}
 	for i, f := range img.FS.Files {
 		if f.Kind == index.Dir {
 			continue
 		}
-		cat := analyze.Other
+		cat := model.Other
 		if x, ok := flags[f.Path]; ok {
 			cat = x.Category
-			c.Flags[i] = analyze.Flag{Category: x.Category, Rule: "test", Evidence: x.Evidence}
+			c.Flags[i] = model.Flag{Category: x.Category, Rule: "test", Evidence: x.Evidence}
 		}
 		if totals[cat] == nil {
-			totals[cat] = &analyze.CategoryTotal{Category: cat}
+			totals[cat] = &model.CategoryTotal{Category: cat}
 		}
 		totals[cat].Bytes += f.Bytes
 		totals[cat].Files++
 		step := img.Layers[f.Layer].Step
 		if bySteps[step] == nil {
-			bySteps[step] = map[analyze.Category]int64{}
+			bySteps[step] = map[model.Category]int64{}
 		}
 		bySteps[step][cat] += f.Bytes
 	}
 	for _, cat := range model.Categories() {
-		t := analyze.CategoryTotal{Category: cat}
+		t := model.CategoryTotal{Category: cat}
 		if x := totals[cat]; x != nil {
 			t = *x
 		}
@@ -107,10 +107,10 @@ func Classify(img *analyze.Image, flags map[string]Flag) *analyze.Classification
 		if m == nil {
 			continue
 		}
-		sc := analyze.StepCategories{Step: st.Index}
+		sc := model.StepCategories{Step: st.Index}
 		for _, cat := range model.Categories() {
 			if m[cat] > 0 {
-				sc.Totals = append(sc.Totals, analyze.CategoryTotal{Category: cat, Bytes: m[cat]})
+				sc.Totals = append(sc.Totals, model.CategoryTotal{Category: cat, Bytes: m[cat]})
 			}
 		}
 		c.ByStep = append(c.ByStep, sc)
@@ -121,7 +121,7 @@ func Classify(img *analyze.Image, flags map[string]Flag) *analyze.Classification
 // SingleStage is a C program built in its final image: a toolchain
 // installed by dpkg, the sources, an apt cache, an object file deleted in
 // a later layer.
-func SingleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
+func SingleStage(t testing.TB) (*model.Image, *model.Classification) {
 	img := Build(t, "app:single",
 		onBase([]v1.History{
 			{CreatedBy: "RUN /bin/sh -c apt-get update && apt-get install -y gcc-12 libc6-dev make # buildkit"},
@@ -141,31 +141,31 @@ func SingleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 		Layer("sha256:src", 80_000, []index.Entry{Dir("src"), File("src/main.c", 12_000), File("src/Makefile", 400), File("src/util|pipe.c", 3_000), File("src/build/main.o", 120_000)}),
 		Layer("sha256:build", 300_000, []index.Entry{File("src/app", 850_000)}, "src/build/main.o"),
 	)
-	c := Classify(img, ByPath(map[string]analyze.Category{
-		"usr/bin/gcc-12": analyze.BuildTool, "usr/lib/gcc/x86_64-linux-gnu/12/cc1": analyze.BuildTool,
-		"usr/include/stdio.h": analyze.BuildTool, "usr/bin/make": analyze.BuildTool,
-		"var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4": analyze.Cache,
-		"var/cache/apt/archives/gcc-12_12.2.0-14_amd64.deb":                                     analyze.Cache,
-		"src/main.c": analyze.Source, "src/Makefile": analyze.Source, "src/util|pipe.c": analyze.Source,
+	c := Classify(img, ByPath(map[string]model.Category{
+		"usr/bin/gcc-12": model.BuildTool, "usr/lib/gcc/x86_64-linux-gnu/12/cc1": model.BuildTool,
+		"usr/include/stdio.h": model.BuildTool, "usr/bin/make": model.BuildTool,
+		"var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4": model.Cache,
+		"var/cache/apt/archives/gcc-12_12.2.0-14_amd64.deb":                                     model.Cache,
+		"src/main.c": model.Source, "src/Makefile": model.Source, "src/util|pipe.c": model.Source,
 	}))
 
-	c.Packages = []analyze.Package{
-		{Name: "gcc-12", Version: "12.2.0-14", Manager: "dpkg", Section: "devel", Category: analyze.BuildTool, Bytes: 33_234_567, Files: 2, Step: 2},
-		{Name: "make", Version: "4.3-4.1", Manager: "dpkg", Section: "devel", Category: analyze.BuildTool, Bytes: 260_000, Files: 1, Step: 2},
+	c.Packages = []model.Package{
+		{Name: "gcc-12", Version: "12.2.0-14", Manager: "dpkg", Section: "devel", Category: model.BuildTool, Bytes: 33_234_567, Files: 2, Step: 2},
+		{Name: "make", Version: "4.3-4.1", Manager: "dpkg", Section: "devel", Category: model.BuildTool, Bytes: 260_000, Files: 1, Step: 2},
 		{Name: "libc6", Version: "2.36-9", Manager: "dpkg", Section: "libs", Bytes: 2_125_328, Files: 1, Step: 0},
 	}
-	c.TopDirs = []analyze.FlaggedDir{
-		{Path: "usr/lib/gcc", Category: analyze.BuildTool, Bytes: 32_000_000, Files: 1, Step: 2, Evidence: "dpkg: gcc-12 (devel)"},
-		{Path: "var/cache/apt", Category: analyze.Cache, Bytes: 19_000_000, Files: 1, Step: 2, Evidence: "path: var/cache/apt/**"},
+	c.TopDirs = []model.FlaggedDir{
+		{Path: "usr/lib/gcc", Category: model.BuildTool, Bytes: 32_000_000, Files: 1, Step: 2, Evidence: "dpkg: gcc-12 (devel)"},
+		{Path: "var/cache/apt", Category: model.Cache, Bytes: 19_000_000, Files: 1, Step: 2, Evidence: "path: var/cache/apt/**"},
 	}
-	c.Findings = []analyze.Finding{
-		{ID: "root-user", Severity: analyze.Warning, Title: "runs as root", Detail: "config.User is empty", Step: -1},
-		{ID: "apt-lists-left", Severity: analyze.Warning, Title: "apt lists left behind", Step: 2, Path: "var/lib/apt/lists", Bytes: 9_143_020},
-		{ID: "wasted-bytes", Severity: analyze.Info, Title: "bytes deleted by a later layer", Step: 5, Path: "src/build/main.o", Bytes: 120_000},
+	c.Findings = []model.Finding{
+		{ID: "root-user", Severity: model.Warning, Title: "runs as root", Detail: "config.User is empty", Step: -1},
+		{ID: "apt-lists-left", Severity: model.Warning, Title: "apt lists left behind", Step: 2, Path: "var/lib/apt/lists", Bytes: 9_143_020},
+		{ID: "wasted-bytes", Severity: model.Info, Title: "bytes deleted by a later layer", Step: 5, Path: "src/build/main.o", Bytes: 120_000},
 	}
 	var flagged int64
 	for _, x := range c.Totals {
-		if x.Category != analyze.Other {
+		if x.Category != model.Other {
 			flagged += x.Bytes
 		}
 	}
@@ -174,7 +174,7 @@ func SingleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 }
 
 // MultiStage is the same program copied onto the same base.
-func MultiStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
+func MultiStage(t testing.TB) (*model.Image, *model.Classification) {
 	img := Build(t, "app:multi",
 		onBase([]v1.History{
 			{CreatedBy: "COPY /src/app /app # buildkit"},
@@ -186,7 +186,7 @@ func MultiStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 		Layer("sha256:app", 310_000, []index.Entry{File("app", 851_200), File("etc/os-release", 300)}),
 	)
 	c := Classify(img, nil)
-	c.Packages = []analyze.Package{{Name: "libc6", Version: "2.36-9", Manager: "dpkg", Section: "libs", Bytes: 2_125_328, Files: 1, Step: 0}}
+	c.Packages = []model.Package{{Name: "libc6", Version: "2.36-9", Manager: "dpkg", Section: "libs", Bytes: 2_125_328, Files: 1, Step: 0}}
 	c.Verdict = "nothing flagged"
 	return img, c
 }
@@ -196,9 +196,9 @@ func MultiStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 func Analysis(t testing.TB) *analyze.Analysis {
 	img, c := SingleStage(t)
 	a := analyze.Summarize(img, c, 5)
-	a.Budgets = &analyze.BudgetReport{Source: ".imgdiff.yaml", Checks: []analyze.BudgetCheck{
+	a.Budgets = &model.BudgetReport{Source: ".imgdiff.yaml", Checks: []model.BudgetCheck{
 		{Rule: "max-size", Image: "app:single", Unit: "bytes", Actual: float64(img.Size), Limit: 100_000_000, Pass: true, Detail: "content size"},
-		{Rule: "max-category.build-tool", Image: "app:single", Unit: "bytes", Actual: float64(view.CategoryTotal(c, analyze.BuildTool)), Limit: 0, Pass: false, Detail: "build-tool bytes"},
+		{Rule: "max-category.build-tool", Image: "app:single", Unit: "bytes", Actual: float64(view.CategoryTotal(c, model.BuildTool)), Limit: 0, Pass: false, Detail: "build-tool bytes"},
 		{Rule: "max-layers", Image: "app:single", Unit: "count", Actual: 4, Limit: 10, Pass: true},
 	}}
 	a.Budgets.Pass = false
@@ -214,7 +214,7 @@ func Comparison(t testing.TB) *analyze.Comparison {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Budgets = &analyze.BudgetReport{Source: "flags", Pass: true, Checks: []analyze.BudgetCheck{
+	c.Budgets = &model.BudgetReport{Source: "flags", Pass: true, Checks: []model.BudgetCheck{
 		{Rule: "min-savings", Image: "app:multi", Unit: "percent", Actual: c.Delta.Percent, Limit: 50, Pass: true, Detail: "ΔS as % of A's content size"},
 	}}
 	return c

@@ -8,6 +8,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -61,7 +62,7 @@ func PaperLayer(entries []index.Entry, whiteouts ...string) *index.Layer {
 }
 
 // PaperBuild builds an image as the OCI layout source reads it.
-func PaperBuild(t testing.TB, ref string, hist []v1.History, layers ...*index.Layer) *analyze.Image {
+func PaperBuild(t testing.TB, ref string, hist []v1.History, layers ...*index.Layer) *model.Image {
 	t.Helper()
 	img := Build(t, ref, hist, v1.Config{}, layers...)
 	img.Transport = "oci"
@@ -76,7 +77,7 @@ func PaperBase() *index.Layer {
 }
 
 // PaperSingleStage is image A of the paper pair, with its classification.
-func PaperSingleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
+func PaperSingleStage(t testing.TB) (*model.Image, *model.Classification) {
 	img := PaperBuild(t, "app:single",
 		onBase([]v1.History{
 			{CreatedBy: "RUN /bin/sh -c apt-get update && apt-get install -y gcc-12 # buildkit"},
@@ -94,27 +95,27 @@ func PaperSingleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 		PaperLayer([]index.Entry{File("src/app", 850_000)}, "src/build/main.o"),
 	)
 	c := Classify(img, map[string]Flag{
-		"usr/lib/gcc/x86_64-linux-gnu/12/cc1": {analyze.BuildTool, PaperGCCEvidence},
-		"usr/bin/gcc-12":                      {analyze.BuildTool, PaperGCCEvidence},
-		"usr/include/stdio.h":                 {analyze.BuildTool, "path: usr/include/**"},
-		"var/cache/apt/archives/gcc-12.deb":   {analyze.Cache, "path: var/cache/apt/**"},
-		"var/lib/apt/lists/Packages":          {analyze.Cache, "path: var/lib/apt/lists/**"},
-		"src/main.c":                          {analyze.Source, "name: *.c"},
-		"src/Makefile":                        {analyze.Source, "name: Makefile"},
+		"usr/lib/gcc/x86_64-linux-gnu/12/cc1": {model.BuildTool, PaperGCCEvidence},
+		"usr/bin/gcc-12":                      {model.BuildTool, PaperGCCEvidence},
+		"usr/include/stdio.h":                 {model.BuildTool, "path: usr/include/**"},
+		"var/cache/apt/archives/gcc-12.deb":   {model.Cache, "path: var/cache/apt/**"},
+		"var/lib/apt/lists/Packages":          {model.Cache, "path: var/lib/apt/lists/**"},
+		"src/main.c":                          {model.Source, "name: *.c"},
+		"src/Makefile":                        {model.Source, "name: Makefile"},
 	})
 	c.Verdict = "59 MB (94%) of this image is build tooling, sources or caches"
 	// The packages, as a classifier lists them: two flagged, one not (the
 	// page lists the flagged ones; the strings need escaping).
-	c.Packages = []analyze.Package{
-		{Name: "gcc-12", Manager: "dpkg", Section: "devel", Category: analyze.BuildTool, Bytes: 31_000_000, Files: 2, Step: 2,
+	c.Packages = []model.Package{
+		{Name: "gcc-12", Manager: "dpkg", Section: "devel", Category: model.BuildTool, Bytes: 31_000_000, Files: 2, Step: 2,
 			Rule: "dpkg-devel", Evidence: PaperGCCEvidence, PulledBy: []string{"gcc-12"}},
 		{Name: "libc6", Manager: "dpkg", Bytes: 2_000_000, Files: 1, Step: 0},
-		{Name: "libc6-dev", Manager: "dpkg", Section: "libdevel", Category: analyze.BuildTool, Bytes: 30_000, Files: 1, Step: 2,
+		{Name: "libc6-dev", Manager: "dpkg", Section: "libdevel", Category: model.BuildTool, Bytes: 30_000, Files: 1, Step: 2,
 			Rule: "build-tool-dependency", Evidence: "dpkg: libc6-dev, needed only by gcc-12 (build-tool) <via> & \"q\"", PulledBy: []string{"gcc-12", "make"}},
 	}
-	c.Findings = []analyze.Finding{
-		{ID: "root-user", Severity: analyze.Warning, Title: "runs as root", Detail: "config.User is empty", Step: -1, Field: "config.User"},
-		{ID: "wasted-bytes", Severity: analyze.Info, Title: "bytes deleted by a later layer", Step: 5, Path: "src/build/main.o", Bytes: 120_000},
+	c.Findings = []model.Finding{
+		{ID: "root-user", Severity: model.Warning, Title: "runs as root", Detail: "config.User is empty", Step: -1, Field: "config.User"},
+		{ID: "wasted-bytes", Severity: model.Info, Title: "bytes deleted by a later layer", Step: 5, Path: "src/build/main.o", Bytes: 120_000},
 	}
 	if img.Size != PaperASize || img.Size-img.Wasted != PaperAFinal {
 		t.Fatalf("fixture A: size %d, final %d; want %d, %d", img.Size, img.Size-img.Wasted, PaperASize, PaperAFinal)
@@ -123,7 +124,7 @@ func PaperSingleStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
 }
 
 // PaperMultiStage is image B of the paper pair.
-func PaperMultiStage(t testing.TB) (*analyze.Image, *analyze.Classification) {
+func PaperMultiStage(t testing.TB) (*model.Image, *model.Classification) {
 	img := PaperBuild(t, "app:multi",
 		onBase([]v1.History{
 			{CreatedBy: "COPY /src/app /app # buildkit"},
@@ -150,7 +151,7 @@ func PaperAnalysis(t testing.TB) *analyze.Analysis {
 			{ID: "apt-lists-left", Severity: "info", Title: "apt lists left", Message: "rm -rf /var/lib/apt/lists/*",
 				File: "Dockerfile", Lines: dockerfile.Lines{Start: 3, End: 3}, Stage: "build", Bytes: 9_000_000},
 		}}
-	a.Budgets = &analyze.BudgetReport{Source: ".imgdiff.yaml", Checks: []analyze.BudgetCheck{
+	a.Budgets = &model.BudgetReport{Source: ".imgdiff.yaml", Checks: []model.BudgetCheck{
 		{Rule: "max-size", Image: "app:single", Unit: "bytes", Actual: float64(img.Size), Limit: 100_000_000, Pass: true, Detail: "content size"},
 		{Rule: "max-category.build-tool", Image: "app:single", Unit: "bytes", Actual: PaperABuildTool, Limit: 0, Pass: false, Detail: "build-tool bytes"},
 	}}
@@ -158,7 +159,7 @@ func PaperAnalysis(t testing.TB) *analyze.Analysis {
 }
 
 // PaperComparison compares A with B and returns both classifications.
-func PaperComparison(t testing.TB) (*analyze.Comparison, *analyze.Classification, *analyze.Classification) {
+func PaperComparison(t testing.TB) (*analyze.Comparison, *model.Classification, *model.Classification) {
 	a, ca := PaperSingleStage(t)
 	b, cb := PaperMultiStage(t)
 	c, err := analyze.Compare(a, b, ca, cb, analyze.CompareOptions{Top: 5})
@@ -187,7 +188,7 @@ func ManyFiles(t testing.TB, n, big int) *analyze.Analysis {
 		}
 		entries = append(entries, File(p, size))
 		if i%10 == 0 {
-			flags[p] = Flag{analyze.DevDependency, "npm lockfile: dev"}
+			flags[p] = Flag{model.DevDependency, "npm lockfile: dev"}
 		}
 	}
 	img := PaperBuild(t, "app:many", []v1.History{{CreatedBy: "COPY . /app # buildkit"}}, PaperLayer(entries))

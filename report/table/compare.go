@@ -32,7 +32,7 @@ func WriteComparison(w io.Writer, v *view.Comparison, o Options) error {
 		{view.ContentLabel, view.Human(a.Size), view.Human(b.Size), view.Signed(-c.Delta.Size), view.SignedPercent(-c.Delta.Percent)},
 		{"  exact bytes", view.ExactBytes(a.Size), view.ExactBytes(b.Size), view.SignedExact(-c.Delta.Size), ""},
 	}
-	if c.Delta.CompressedSize != analyze.Unknown {
+	if c.Delta.CompressedSize != model.Unknown {
 		rows = append(rows,
 			[]string{view.CompressedLabel, view.Human(a.CompressedSize), view.Human(b.CompressedSize), view.Signed(-c.Delta.CompressedSize), view.SignedPercent(-c.Delta.CompressedPercent)},
 			[]string{"  exact bytes", view.ExactBytes(a.CompressedSize), view.ExactBytes(b.CompressedSize), view.SignedExact(-c.Delta.CompressedSize), ""})
@@ -122,7 +122,7 @@ func compareCategories(t *textWriter, c *analyze.Comparison) {
 	if len(c.CategoriesA) == 0 && len(c.CategoriesB) == 0 {
 		return
 	}
-	term := func(cat analyze.Category) string {
+	term := func(cat model.Category) string {
 		for _, x := range c.Decomposition.Terms {
 			if x.Name == string(cat) {
 				return view.Human(x.Bytes)

@@ -4,11 +4,12 @@ import (
 	"fmt"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // dockerfileText is the Dockerfile section of the table report.
-func dockerfileText(t *textWriter, title string, img *analyze.Image, r *analyze.DockerfileReport, ev []view.Ref) {
+func dockerfileText(t *textWriter, title string, img *model.Image, r *analyze.DockerfileReport, ev []view.Ref) {
 	if r == nil {
 		return
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 
-	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/report/view"
 )
@@ -187,7 +186,7 @@ func WriteAnalysis(w io.Writer, a *view.Analysis, o Options) error {
 	return t.flush(w)
 }
 
-func imageHeader(t *textWriter, img *analyze.Image) {
+func imageHeader(t *textWriter, img *model.Image) {
 	t.line("Image       %s (%s)", view.OneLine(img.Ref), orDash(img.Transport))
 	if img.Snapshot != nil {
 		t.line("Snapshot    %s", snapshotText(img.Snapshot))
@@ -329,7 +328,7 @@ func classificationText(t *textWriter, a *view.Analysis) {
 // maxTablePackages caps the flagged-package table; the JSON has them all.
 const maxTablePackages = 15
 
-func budgetText(t *textWriter, r *analyze.BudgetReport) {
+func budgetText(t *textWriter, r *model.BudgetReport) {
 	if r == nil {
 		return
 	}
@@ -366,7 +365,7 @@ func warningsText(t *textWriter, ws []string) {
 	}
 }
 
-func snapshotText(s *analyze.Snapshot) string {
+func snapshotText(s *model.Snapshot) string {
 	return fmt.Sprintf("snapshot of %s (%s), taken %s, %s old", view.OneLine(s.Ref), orDash(s.Transport),
 		s.Created.UTC().Format("2006-01-02 15:04 UTC"), view.Age(s.AgeSeconds))
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/hygiene"
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 func dockerfileLines(l analyze.StepLocation) dockerfile.Lines {
@@ -93,7 +94,7 @@ func stepOrigins(steps []analyze.StepDelta) []Ref {
 // dockerfileAnnotations places a mapping's Dockerfile findings, and the
 // image's hygiene findings whose step is mapped to an instruction, on
 // their Dockerfile lines.
-func dockerfileAnnotations(r *analyze.DockerfileReport, c *analyze.Classification) []Annotation {
+func dockerfileAnnotations(r *analyze.DockerfileReport, c *model.Classification) []Annotation {
 	if r == nil {
 		return nil
 	}

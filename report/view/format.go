@@ -65,7 +65,7 @@ func SignedExact(n int64) string {
 	return "0"
 }
 
-// KnownHuman renders a size that may be analyze.Unknown.
+// KnownHuman renders a size that may be model.Unknown.
 func KnownHuman(n int64) string {
 	if n < 0 {
 		return "unknown"
@@ -73,7 +73,7 @@ func KnownHuman(n int64) string {
 	return Human(n)
 }
 
-// KnownBoth renders a size that may be analyze.Unknown, with exact bytes.
+// KnownBoth renders a size that may be model.Unknown, with exact bytes.
 func KnownBoth(n int64) string {
 	if n < 0 {
 		return "unknown (the source holds layers uncompressed)"
@@ -142,7 +142,7 @@ func VisiblePath(p string) string {
 }
 
 // StepLabel names a step by number and instruction: "#3 RUN make".
-func StepLabel(img *analyze.Image, step, width int) string {
+func StepLabel(img *model.Image, step, width int) string {
 	if step < 0 || img == nil || step >= len(img.Steps) {
 		return "—"
 	}
@@ -150,9 +150,9 @@ func StepLabel(img *analyze.Image, step, width int) string {
 }
 
 // CategoryName is a category as reports call it: unflagged is "other".
-func CategoryName(c analyze.Category) string {
+func CategoryName(c model.Category) string {
 	if c == "" {
-		return string(analyze.Other)
+		return string(model.Other)
 	}
 	return string(c)
 }

@@ -29,7 +29,7 @@ type Placement struct {
 // its findings that dockerfileAnnotations does not place (nil r: all),
 // leaving out findings whose id and title are in skip (a comparison's
 // A already had them).
-func imageAnnotations(ref string, r *analyze.DockerfileReport, budgets *analyze.BudgetReport, c *analyze.Classification, skip map[string]bool, pl *Placement) []Annotation {
+func imageAnnotations(ref string, r *analyze.DockerfileReport, budgets *model.BudgetReport, c *model.Classification, skip map[string]bool, pl *Placement) []Annotation {
 	place := func(a Annotation) Annotation {
 		a.Image = ref
 		if r != nil && r.File != "" {

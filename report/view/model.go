@@ -21,7 +21,7 @@ func ZeroBlank(n int64) string {
 }
 
 // SumFiles is the number of files the image's layers hold, all layers counted.
-func SumFiles(img *analyze.Image) int {
+func SumFiles(img *model.Image) int {
 	n := 0
 	for _, l := range img.Layers {
 		n += l.Files
@@ -31,13 +31,13 @@ func SumFiles(img *analyze.Image) int {
 
 // flaggedCategories are the categories with flagged bytes, in report order
 // (other is not flagged).
-func flaggedCategories(c *analyze.Classification) []analyze.Category {
+func flaggedCategories(c *model.Classification) []model.Category {
 	if c == nil {
 		return nil
 	}
-	var out []analyze.Category
+	var out []model.Category
 	for _, cat := range model.Categories() {
-		if cat != analyze.Other && CategoryTotal(c, cat) > 0 {
+		if cat != model.Other && CategoryTotal(c, cat) > 0 {
 			out = append(out, cat)
 		}
 	}
@@ -45,7 +45,7 @@ func flaggedCategories(c *analyze.Classification) []analyze.Category {
 }
 
 // CategoryTotal is a classification's bytes in one category.
-func CategoryTotal(c *analyze.Classification, cat analyze.Category) int64 {
+func CategoryTotal(c *model.Classification, cat model.Category) int64 {
 	if c == nil {
 		return 0
 	}
@@ -57,13 +57,13 @@ func CategoryTotal(c *analyze.Classification, cat analyze.Category) int64 {
 	return 0
 }
 
-func flaggedByStep(c *analyze.Classification) map[int]map[analyze.Category]int64 {
-	m := map[int]map[analyze.Category]int64{}
+func flaggedByStep(c *model.Classification) map[int]map[model.Category]int64 {
+	m := map[int]map[model.Category]int64{}
 	if c == nil {
 		return m
 	}
 	for _, s := range c.ByStep {
-		m[s.Step] = map[analyze.Category]int64{}
+		m[s.Step] = map[model.Category]int64{}
 		for _, t := range s.Totals {
 			m[s.Step][t.Category] += t.Bytes
 		}
@@ -73,10 +73,10 @@ func flaggedByStep(c *analyze.Classification) map[int]map[analyze.Category]int64
 
 // flaggedPackages are the packages that carry a category, largest first as
 // the model keeps them.
-func flaggedPackages(ps []analyze.Package) []analyze.Package {
-	var out []analyze.Package
+func flaggedPackages(ps []model.Package) []model.Package {
+	var out []model.Package
 	for _, p := range ps {
-		if p.Category != "" && p.Category != analyze.Other {
+		if p.Category != "" && p.Category != model.Other {
 			out = append(out, p)
 		}
 	}
@@ -84,7 +84,7 @@ func flaggedPackages(ps []analyze.Package) []analyze.Package {
 }
 
 // FindingEvidence is a finding's title with what proves it.
-func FindingEvidence(f analyze.Finding) string {
+func FindingEvidence(f model.Finding) string {
 	parts := []string{f.Title}
 	if f.Detail != "" {
 		parts = append(parts, f.Detail)
@@ -103,7 +103,7 @@ func ExactBytes(n int64) string { return strings.TrimSuffix(Exact(n), " bytes") 
 
 // BaseText says what an image's base is and where that was found: "debian:12,
 // 1 layer, 117 MB (from heuristic docker import: Imported from -)".
-func BaseText(b *analyze.BaseImage) string {
+func BaseText(b *model.BaseImage) string {
 	how := b.Source
 	if b.Source == "heuristic" {
 		how += " " + b.Heuristic
@@ -133,7 +133,7 @@ func MovedExample(m *analyze.MovedFiles) string {
 }
 
 // StepCategories lists a step's bytes by category: "build-tool 31 MB, cache 28 MB".
-func StepCategories(ts []analyze.CategoryTotal) string {
+func StepCategories(ts []model.CategoryTotal) string {
 	s := ""
 	for i, x := range ts {
 		if i > 0 {
@@ -166,7 +166,7 @@ func FileListTitle(title string, l analyze.FileList) string {
 const ChangedTitle = "Changed"
 
 // CategoryIn is the bytes of one category in a list of totals.
-func CategoryIn(ts []analyze.CategoryTotal, cat analyze.Category) int64 {
+func CategoryIn(ts []model.CategoryTotal, cat model.Category) int64 {
 	for _, x := range ts {
 		if x.Category == cat {
 			return x.Bytes
@@ -184,7 +184,7 @@ func Plural(n int, noun string) string {
 }
 
 // CategoryOrBlank is CategoryName, blank for an image not classified.
-func CategoryOrBlank(c analyze.Category, classified bool) string {
+func CategoryOrBlank(c model.Category, classified bool) string {
 	if !classified {
 		return ""
 	}
@@ -194,7 +194,7 @@ func CategoryOrBlank(c analyze.Category, classified bool) string {
 // BudgetStatus is a headline's budget part in a format's words: pass and
 // fail are formats of two numbers (the rules passed or failed, of how
 // many); "" when no budget was checked.
-func BudgetStatus(r *analyze.BudgetReport, pass, fail string) string {
+func BudgetStatus(r *model.BudgetReport, pass, fail string) string {
 	switch {
 	case r == nil:
 		return ""

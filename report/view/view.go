@@ -13,6 +13,7 @@ import (
 	"fmt"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/model"
 )
 
 // Analysis is the report of one image as every format shows it: the
@@ -22,12 +23,12 @@ type Analysis struct {
 	*analyze.Analysis
 	// Flagged are the categories with flagged bytes, in report order
 	// (other is never flagged).
-	Flagged []analyze.Category
+	Flagged []model.Category
 	// FlaggedBySteps is each step's flagged bytes by category.
-	FlaggedBySteps map[int]map[analyze.Category]int64
+	FlaggedBySteps map[int]map[model.Category]int64
 	// FlaggedPackages are the packages that carry a category, largest
 	// first as the model keeps them.
-	FlaggedPackages []analyze.Package
+	FlaggedPackages []model.Package
 	// Evidence is what the image carries on the Dockerfile lines that put
 	// it there, largest first, at most maxEvidence (nil without a
 	// classification).
@@ -66,7 +67,7 @@ type Comparison struct {
 	// ClassA and ClassB are the images' classifications (nil: not
 	// classified): the HTML page colours its treemaps with them, the
 	// annotations leave out B's findings that A already had.
-	ClassA, ClassB *analyze.Classification
+	ClassA, ClassB *model.Classification
 	// Sides are the sides whose Dockerfile was mapped, A first.
 	Sides []Side
 	// Annotations and Placement are as Analysis's: both Dockerfiles'
@@ -88,7 +89,7 @@ type Side struct {
 
 // NewComparison builds the view of a comparison; classA and classB may
 // be nil.
-func NewComparison(c *analyze.Comparison, classA, classB *analyze.Classification) (*Comparison, error) {
+func NewComparison(c *analyze.Comparison, classA, classB *model.Classification) (*Comparison, error) {
 	if c == nil || c.A == nil || c.B == nil {
 		return nil, ErrMissingImage
 	}

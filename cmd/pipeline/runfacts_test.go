@@ -1,0 +1,342 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"encoding/binary"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/imgdiff/imgdiff/analyze/classify"
+	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/analyze/rules"
+	"github.com/imgdiff/imgdiff/layers"
+	"github.com/imgdiff/imgdiff/layers/imagetest"
+	"github.com/imgdiff/imgdiff/layers/index"
+)
+
+// goBinary builds a Go program with the host toolchain; with cgo, one
+// that uses cgo (dynamic).
+func goBinary(t *testing.T, cgo bool) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	src, env := "package main\n\nfunc main() { println(\"hi\") }\n", "CGO_ENABLED=0"
+	if cgo {
+		src, env = "package main\n\n// #include <stdlib.h>\nimport \"C\"\n\nfunc main() { println(C.abs(-2)) }\n", "CGO_ENABLED=1"
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "build", "-o", "app", "main.go")
+	cmd.Dir, cmd.Env = dir, append(os.Environ(), env, "GO111MODULE=off")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// elfRef is what debug/elf says of a whole binary.
+func elfRef(t *testing.T, b []byte) index.ELF {
+	t.Helper()
+	f, err := elf.NewFile(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out index.ELF
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			data := make([]byte, p.Filesz)
+			if _, err := p.ReadAt(data, 0); err != nil {
+				t.Fatal(err)
+			}
+			data, _, _ = bytes.Cut(data, []byte{0})
+			out.Interp = string(data)
+		}
+	}
+	if out.Needed, err = f.ImportedLibraries(); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Needed) == 0 {
+		out.Needed = nil
+	}
+	return out
+}
+
+// RunFacts reads the ELF facts of the final filesystem only: a binary a
+// later layer overwrote with a script, or deleted, has none; a hard link
+// has its target's; the entrypoint script's body is captured. Checked on
+// both walk paths (a seekable plain tar, a gzip stream) against debug/elf.
+// Without RunFacts, nothing of it is read.
+func TestRunFacts(t *testing.T) {
+	static := goBinary(t, false)
+	dynamic := static
+	if _, err := exec.LookPath("gcc"); err == nil {
+		dynamic = goBinary(t, true)
+	} else {
+		t.Log("no gcc: the dynamic binary is a static one")
+	}
+	script := "#!/bin/sh\nexec /app/server \"$@\"\n"
+	tiny := tinyELF("/lib/ld-musl-x86_64.so.1")
+	for _, c := range []imagetest.Compression{imagetest.Uncompressed, imagetest.Gzip} {
+		spec := imagetest.Image{
+			Compression: c,
+			Layers: []imagetest.Layer{
+				{CreatedBy: "COPY rootfs / # buildkit", Entries: []imagetest.Entry{
+					{Path: "bin/static", Body: static, Mode: 0o755},
+					{Path: "bin/link", Type: imagetest.Hardlink, Link: "bin/static"},
+					{Path: "bin/replaced", Body: dynamic, Mode: 0o755},
+					{Path: "usr/lib/libgone.so.1", Body: dynamic, Mode: 0o644},
+					{Path: "usr/share/notes", Body: dynamic, Mode: 0o644}, // neither executable nor .so
+				}},
+				{CreatedBy: "COPY app / # buildkit", Entries: []imagetest.Entry{
+					{Path: "bin/replaced", Body: []byte("#!/bin/sh\necho replaced\n"), Mode: 0o755},
+					{Path: "usr/lib/libgone.so.1", Type: imagetest.Whiteout},
+					{Path: "app/server", Body: dynamic, Mode: 0o755},
+					{Path: "app/entrypoint.sh", Body: []byte(script), Mode: 0o755},
+					{Path: "app/tiny", Body: tiny, Mode: 0o755},
+				}},
+			},
+			// CMD names a small binary: captured like a script, read
+			// for its facts, and never handed over as a script.
+			Config: v1.Config{Entrypoint: []string{"/app/entrypoint.sh"}, Cmd: []string{"/app/tiny", "gcc"}},
+		}
+		img, err := imagetest.Build(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// docker save layers are plain tars, read by seeking; OCI
+		// layers here are gzip streams.
+		ref := filepath.Join(t.TempDir(), "img")
+		if c == imagetest.Uncompressed {
+			err = imagetest.WriteDockerArchive(ref, "img:1", img)
+			ref = "docker-archive:" + ref
+		} else {
+			err = imagetest.WriteOCILayout(ref, "latest", img)
+			ref = "oci:" + ref
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := Options{Open: layers.Options{Jobs: 2}, RunFacts: true}
+		loaded, err := Load(context.Background(), opts, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]index.ELF{"bin/static": {}, "bin/link": {}, "app/server": elfRef(t, dynamic),
+			"app/tiny": {Interp: "/lib/ld-musl-x86_64.so.1"}}
+		if d := cmp.Diff(want, loaded[0].ELF); d != "" {
+			t.Errorf("%v: ELF facts (-want +got):\n%s", c, d)
+		}
+		if got := string(loaded[0].Image.Contents["app/entrypoint.sh"]); got != script {
+			t.Errorf("%v: entrypoint script captured as %q", c, got)
+		}
+		if b, ok := loaded[0].Image.Contents["app/tiny"]; ok {
+			t.Errorf("%v: the binary CMD names is handed over as a script (%d bytes)", c, len(b))
+		}
+
+		opts.RunFacts = false
+		loaded, err = Load(context.Background(), opts, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Without RunFacts no ELF header is read; the scripts are still
+		// captured (the classification reads them), the binary CMD
+		// names still not handed over as one.
+		if loaded[0].ELF != nil || string(loaded[0].Image.Contents["app/entrypoint.sh"]) != script {
+			t.Errorf("%v: without RunFacts: ELF %v, script %q", c, loaded[0].ELF, loaded[0].Image.Contents["app/entrypoint.sh"])
+		}
+		if b, ok := loaded[0].Image.Contents["app/tiny"]; ok {
+			t.Errorf("%v: without RunFacts, the binary CMD names is handed over as a script (%d bytes)", c, len(b))
+		}
+	}
+}
+
+// The walk's cache key is the classification's alone for an image whose
+// config names no script (most images: their cache entries stay valid),
+// names the scripts otherwise, and names the ELF reader for RunFacts:
+// no walk is served an index read for another capture set.
+func TestCaptureKeys(t *testing.T) {
+	_, plain, _ := captureSet(nil, false)
+	if plain != rulesKey() {
+		t.Errorf("no scripts, no RunFacts: key %q, want the classification's %q", plain, rulesKey())
+	}
+	_, run := runCapture(nil)
+	if run == plain {
+		t.Errorf("RunFacts key %q is the classification's", run)
+	}
+	img := &layers.Image{Config: &v1.ConfigFile{Config: v1.Config{Entrypoint: []string{"/app/entrypoint.sh"}}}}
+	capture, withScripts, _ := captureSet([]*layers.Image{img}, false)
+	_, runScripts := runCapture([]*layers.Image{img})
+	if withScripts == plain || runScripts == run || runScripts == withScripts {
+		t.Errorf("keys do not tell the capture sets apart: %q %q %q %q", plain, run, withScripts, runScripts)
+	}
+	if !capture("app/entrypoint.sh", 100) || capture("app/entrypoint.sh", maxScript+1) || capture("app/other.sh", 100) {
+		t.Error("capture set")
+	}
+}
+
+func rulesKey() string { return rules.CaptureKey() }
+
+// tinyELF is a 64-bit ELF with one program header, PT_INTERP, and a
+// body that is mostly text (an ELF needs no NUL after its header to be
+// caught: the header has them).
+func tinyELF(interp string) []byte {
+	b := make([]byte, 64+56)
+	copy(b, "\x7fELF\x02\x01\x01")
+	binary.LittleEndian.PutUint64(b[32:], 64)
+	binary.LittleEndian.PutUint16(b[54:], 56)
+	binary.LittleEndian.PutUint16(b[56:], 1)
+	binary.LittleEndian.PutUint32(b[64:], uint32(elf.PT_INTERP))
+	binary.LittleEndian.PutUint64(b[64+8:], 120)
+	binary.LittleEndian.PutUint64(b[64+32:], uint64(len(interp)+1))
+	b = append(append(b, interp...), 0)
+	return append(b, "\ngcc make go\n"...)
+}
+
+// keyRecorder is a layer cache that remembers the keys asked for.
+type keyRecorder struct {
+	mu   sync.Mutex
+	keys []string
+}
+
+func (k *keyRecorder) Get(key string) (*index.Layer, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.keys = append(k.keys, key)
+	return nil, false
+}
+func (k *keyRecorder) Put(string, *index.Layer) error { return nil }
+
+// analyze and compare (no RunFacts) look layers up under the
+// classification's capture key alone, as before RunFacts existed, and a
+// suggest run under another: neither is ever served the other's index.
+func TestRunFactsCacheKeys(t *testing.T) {
+	ref := writeImage(t)
+	for _, run := range []bool{false, true} {
+		rec := &keyRecorder{}
+		opts := Options{Open: layers.Options{Jobs: 1}, RunFacts: run, Cache: func() layers.Cache { return rec }}
+		if _, err := Load(context.Background(), opts, ref); err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.keys) == 0 {
+			t.Fatal("no cache lookups")
+		}
+		// The image's config names /app/server, captured as a script.
+		for _, k := range rec.keys {
+			_, rest, _ := strings.Cut(k, "+"+rules.CaptureKey())
+			if !strings.HasPrefix(rest, "+scripts-") || strings.HasSuffix(k, "+run"+runFactsVersion) != run {
+				t.Errorf("RunFacts %v: key %q", run, k)
+			}
+		}
+	}
+}
+
+// analyze and compare (no RunFacts) read the entrypoint script too: a
+// build driver the script runs (make) is one the container uses, so it
+// is not flagged and an info finding says so; the same image whose
+// script runs no tool has make flagged a build tool, as one whose config
+// names no script at all. The expectations are hand-written from
+// the scripts' text.
+func TestScriptToolsWithoutRunFacts(t *testing.T) {
+	for _, c := range []struct {
+		name, script string
+		used         bool
+	}{
+		{"script runs make", "#!/bin/sh\nset -e\nmake -C /src plugin\nexec /usr/local/bin/app \"$@\"\n", true},
+		{"script runs no tool", "#!/bin/sh\nexec /usr/local/bin/app \"$@\"\n", false},
+		{"no script", "", false},
+	} {
+		spec, _ := imagetest.BinaryApp(tinyELF(""), c.script)
+		img, err := imagetest.Build(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := filepath.Join(t.TempDir(), "img")
+		if err := imagetest.WriteOCILayout(ref, "latest", img); err != nil {
+			t.Fatal(err)
+		}
+		loaded, err := Load(context.Background(), Options{Open: layers.Options{Jobs: 1}}, "oci:"+ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl := loaded[0].Class
+		var pkg *model.Package
+		for i := range cl.Packages {
+			if cl.Packages[i].Manager == "dpkg" && cl.Packages[i].Name == "make" {
+				pkg = &cl.Packages[i]
+			}
+		}
+		if pkg == nil {
+			t.Fatalf("%s: no dpkg package make in the fixture", c.name)
+		}
+		flagged := pkg.Category == model.BuildTool
+		finding := slices.ContainsFunc(cl.Findings, func(f model.Finding) bool {
+			return f.ID == classify.FindingBuildToolUsed && strings.Contains(f.Title, "make")
+		})
+		if flagged == c.used || finding != c.used {
+			t.Errorf("%s: make flagged build-only %v (rule %q, evidence %q), build-tool-used finding %v; want flagged %v",
+				c.name, flagged, pkg.Rule, pkg.Evidence, finding, !c.used)
+		}
+		if c.script != "" && string(loaded[0].Image.Contents["src/entrypoint.sh"]) != c.script {
+			t.Errorf("%s: entrypoint script not captured without RunFacts", c.name)
+		}
+		if loaded[0].ELF != nil {
+			t.Errorf("%s: ELF facts read without RunFacts", c.name)
+		}
+	}
+}
+
+func TestWantPython(t *testing.T) {
+	for p, want := range map[string]bool{
+		"app/app.py":         true,
+		"srv/app/views/x.py": true,
+		"opt/venv/lib/python3.11/site-packages/flask/app.py": false,
+		"usr/lib/python3/dist-packages/flask/app.py":         false,
+		"usr/lib/python3.11/os.py":                           false,
+		"usr/local/lib/python3.11/site-packages/x.py":        false,
+		"usr/share/gdb/python/gdb/__init__.py":               false,
+		"app/node_modules/x/gyp/pylib/gyp/input.py":          false,
+		"app/app.pyc": false,
+	} {
+		if got := wantPython(p, 1000); got != want {
+			t.Errorf("wantPython(%q) = %v", p, got)
+		}
+	}
+	if wantPython("app/big.py", maxPython+1) {
+		t.Error("a source over the cap is captured")
+	}
+}
+
+func TestWantNode(t *testing.T) {
+	for p, want := range map[string]bool{
+		"app/dist/server.js":                  true,
+		"srv/app/lib/config.mjs":              true,
+		"app/index.cjs":                       true,
+		"app/node_modules/express/index.js":   false,
+		"node_modules/x/index.js":             false,
+		"usr/share/nodejs/npm/lib/npm.js":     false,
+		"usr/lib/node_modules/npm/bin/npm.js": false,
+		"app/src/server.ts":                   false,
+		"app/package.json":                    false,
+	} {
+		if got := wantNode(p, 1000); got != want {
+			t.Errorf("wantNode(%q) = %v", p, got)
+		}
+	}
+	if wantNode("app/dist/bundle.js", maxNode+1) {
+		t.Error("a source over the cap is captured")
+	}
+}

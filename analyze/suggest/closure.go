@@ -147,8 +147,12 @@ func (s *state) closureFor() (*nativeClosure, string) {
 			return nil, fmt.Sprintf("%s resolves to no file", show("/"+p))
 		}
 		real := s.img.FS.Files[j].Path
-		if c.files[j] && j == i {
-			continue // the loader itself (libc needs it by its soname): loaded already
+		if c.files[j] {
+			// The loader itself (libc needs it by its soname), or a
+			// library found already by another path: /lib64 is a link
+			// to usr/lib64 on rpm-family bases, and a second copy would
+			// ship the file twice.
+			continue
 		}
 		c.libs[p] = real
 		if s.keep[j] {

@@ -264,7 +264,7 @@ func (s *state) ownModule(m, from string) bool {
 func (s *state) pythonNeeds(add func(name, why string)) {
 	for _, o := range s.pyOwners {
 		p := s.cl.Packages[o.pkg]
-		if p.Manager != "dpkg" && p.Manager != "apk" || s.baseOwned(o.pkg) {
+		if !s.systemManager(p.Manager) || s.baseOwned(o.pkg) {
 			continue
 		}
 		why := fmt.Sprintf("provides the module %s, which /%s imports", o.module, o.from)

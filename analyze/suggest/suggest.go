@@ -122,7 +122,10 @@ var ErrInput = errors.New("suggest: bad input")
 
 // stateDirs are written by package managers and the dynamic linker: the
 // final stage's own install writes them again, so they are never copied.
-var stateDirs = []string{"var/lib/dpkg", "var/lib/apt", "var/cache", "var/log", "lib/apk", "etc/apk", "etc/ld.so.cache", "tmp", "run", "var/tmp"}
+// rpm keeps its database in var/lib/rpm (usr/lib/sysimage/rpm on Fedora
+// and SUSE), dnf and yum their history beside it (dnf5: libdnf5).
+var stateDirs = []string{"var/lib/dpkg", "var/lib/apt", "var/cache", "var/log", "lib/apk", "etc/apk", "etc/ld.so.cache", "tmp", "run", "var/tmp",
+	"var/lib/rpm", "usr/lib/sysimage/rpm", "var/lib/dnf", "var/lib/yum", "usr/lib/sysimage/libdnf5", "usr/lib/sysimage/dnf"}
 
 // buildOnlyEnv are ENV keys that only steer a build.
 var buildOnlyEnv = map[string]bool{
@@ -216,6 +219,9 @@ type state struct {
 	closure     map[string]bool
 
 	managers    map[string]bool
+	rpmTool     int      // the rpmTools entry an rpm-family final stage installs with
+	rpmFamily   *bool    // rpm is the image's package manager (systemManager), once known
+	repoDirs    []string // repository directories the build wrote, copied before the install
 	runtimePkgs []string
 	pkgReasons  []string
 	pkgBytes    int64
@@ -300,7 +306,24 @@ func (s *state) pkgManaged(i int) (model.Package, bool) {
 		return model.Package{}, false
 	}
 	p := s.cl.Packages[o]
-	return p, p.Manager == "dpkg" || p.Manager == "apk"
+	return p, s.systemManager(p.Manager)
+}
+
+// systemManager reports whether a package database is the distribution's
+// (dpkg, apk, rpm): its packages are installed again by the final stage's
+// package manager, never copied file by file. rpm's is only when the
+// image has no dpkg or apk packages: on a Debian or Alpine image an rpm
+// database holds what rpm -i or alien put there, which apt and apk cannot
+// install again, so those files are copied as the build's.
+func (s *state) systemManager(m string) bool {
+	if m != "rpm" {
+		return m == "dpkg" || m == "apk"
+	}
+	if s.rpmFamily == nil {
+		fam := !slices.ContainsFunc(s.cl.Packages, func(p model.Package) bool { return p.Manager == "dpkg" || p.Manager == "apk" })
+		s.rpmFamily = &fam
+	}
+	return *s.rpmFamily
 }
 
 // selectFiles decides, file by file, what the final stage copies.
@@ -599,7 +622,7 @@ func (s *state) selectPackages() {
 	byName := map[string]int{}
 	s.managers = map[string]bool{}
 	for i, p := range s.cl.Packages {
-		if p.Manager == "dpkg" || p.Manager == "apk" {
+		if s.systemManager(p.Manager) {
 			byName[p.Name] = i
 			s.managers[p.Manager] = true
 		}
@@ -667,7 +690,7 @@ func (s *state) selectPackages() {
 	var tools []flagged
 	var unsure []string // kept because a script the container runs was not read
 	for _, p := range s.cl.Packages {
-		if (p.Manager != "dpkg" && p.Manager != "apk") || !s.appStep[p.Step] {
+		if !s.systemManager(p.Manager) || !s.appStep[p.Step] {
 			continue
 		}
 		if p.Rule == classify.RuleRunTimeTool {
@@ -797,7 +820,7 @@ func (s *state) keepRecommended(add func(name, why string)) {
 // named name.
 func (s *state) pkgIndex(name string) (int, bool) {
 	for i, p := range s.cl.Packages {
-		if p.Name == name && (p.Manager == "dpkg" || p.Manager == "apk") {
+		if p.Name == name && s.systemManager(p.Manager) {
 			return i, true
 		}
 	}
@@ -988,6 +1011,7 @@ func (s *state) chooseBase() {
 		s.baseWhy = fmt.Sprintf("the JRE variant of the original base %s", orig)
 	}
 	s.userBase()
+	s.pickRpmTool()
 	if s.base == orig && s.in.RuntimeBase == nil {
 		s.askToolchainBase(orig)
 	}

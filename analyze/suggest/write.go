@@ -257,7 +257,11 @@ func (s *state) write() string {
 		w("# %s: %s of %s packages stay in the build stage", strings.Join(names, ", "), mb(bytes), s.flaggedKinds())
 	}
 	if names, n := s.depsLeft(); n > 0 {
-		w("# %s: %s of unflagged packages nothing at run time needs (pulled in by the build's installs) stay in the build stage", strings.Join(names, ", "), mb(n))
+		why := "pulled in by the build's installs"
+		if s.rpmOnly() {
+			why = "rpm records no asked-for packages: no kept file, program the container runs or runtime package needs them"
+		}
+		w("# %s: %s of unflagged packages nothing at run time needs (%s) stay in the build stage", strings.Join(names, ", "), mb(n), why)
 	}
 	for _, n := range s.sortedDropped() {
 		w("# %s", n)
@@ -268,6 +272,10 @@ func (s *state) write() string {
 			if name, _, _ := strings.Cut(r, ":"); slices.Contains(pk, name) {
 				w("#   %s", r)
 			}
+		}
+		for _, d := range s.repoDirs {
+			w("# the build configured package repositories here: the install needs them")
+			w("COPY --from=%s /%s /%s", s.buildName(), d, d)
 		}
 		w("%s", s.installLine(pk))
 	}
@@ -404,7 +412,7 @@ func (s *state) pythonOutsideVenv() string {
 func (s *state) toolsLeft() ([]string, int64) {
 	bytes := map[string]int64{}
 	for _, p := range s.cl.Packages {
-		if p.Manager == "dpkg" || p.Manager == "apk" {
+		if s.systemManager(p.Manager) {
 			bytes[p.Name] += p.Bytes
 		}
 	}
@@ -425,7 +433,7 @@ func (s *state) depsLeft() ([]string, int64) {
 	var names []string
 	var n int64
 	for _, p := range s.cl.Packages {
-		if (p.Manager == "dpkg" || p.Manager == "apk") && (p.Category == "" || p.Category == model.Docs) && s.appStep[p.Step] && !s.closure[p.Name] {
+		if s.systemManager(p.Manager) && (p.Category == "" || p.Category == model.Docs) && s.appStep[p.Step] && !s.closure[p.Name] {
 			names = append(names, p.Name)
 			n += p.Bytes
 		}
@@ -461,7 +469,11 @@ func (s *state) sortedDropped() []string {
 		out = append(out, fmt.Sprintf("%s that the package installs' scripts wrote and no package lists (alternatives and certificate links, Python bytecode, generated configuration) stay in the build stage; the install here writes its own", mb(s.genB)))
 	}
 	if s.stateB > 0 {
-		out = append(out, fmt.Sprintf("%s of package-manager state the build wrote (dpkg, apt, apk databases, logs) stays in the build stage; an install here writes its own", mb(s.stateB)))
+		what := "dpkg, apt, apk databases, logs"
+		if s.rpmOnly() {
+			what = "the rpm database, dnf or yum history, logs"
+		}
+		out = append(out, fmt.Sprintf("%s of package-manager state the build wrote (%s) stays in the build stage; an install here writes its own", mb(s.stateB), what))
 	}
 	return out
 }
@@ -504,6 +516,9 @@ func (s *state) installable() []string {
 func (s *state) installLine(pk []string) string {
 	if s.managers["apk"] && !s.managers["dpkg"] {
 		return "RUN apk add --no-cache " + strings.Join(pk, " ")
+	}
+	if s.managers["rpm"] && !s.managers["dpkg"] && !s.managers["apk"] {
+		return s.rpmInstallLine(pk)
 	}
 	pre := ""
 	for _, p := range pk {
@@ -862,6 +877,9 @@ func (s *state) predict() Prediction {
 	fs := s.img.FS
 	closure := s.runtimeClosure()
 	s.closure = closure
+	if names, _ := s.depsLeft(); len(names) > 0 && s.rpmOnly() {
+		s.ask(fmt.Sprintf("rpm does not record which packages the build asked for, so the unflagged ones it installed that no kept file, program the container runs or runtime package needs stay behind (%s): does the app need any of them?", listNames(names, 8)))
+	}
 	terms := map[string]int64{}
 	var kept int64
 	scratch := s.copyOnly()
@@ -1060,4 +1078,88 @@ func (s *state) argsReferenced(env []string) []string {
 		}
 	}
 	return out
+}
+
+// rpmOnly reports whether the image's system packages are all rpm's.
+func (s *state) rpmOnly() bool {
+	return s.managers["rpm"] && !s.managers["dpkg"] && !s.managers["apk"]
+}
+
+// rpmTools are the rpm-family installers, in the order the final stage
+// prefers them, with the line each gets: weak dependencies (Recommends)
+// off, as --no-install-recommends for apt; no documentation; the caches
+// and repository metadata removed in the same layer. yum (RHEL 7) knows
+// no weak dependencies and takes nodocs as a transaction flag; zypper
+// (SUSE) installs recommends unless told.
+var rpmTools = []struct{ path, line string }{
+	{"usr/bin/dnf", "dnf install -y --setopt=install_weak_deps=0 --nodocs %s \\\n    && dnf clean all && rm -rf /var/cache/dnf /var/cache/libdnf5"},
+	{"usr/bin/dnf5", "dnf5 install -y --setopt=install_weak_deps=0 --nodocs %s \\\n    && dnf5 clean all && rm -rf /var/cache/libdnf5"},
+	{"usr/bin/microdnf", "microdnf install -y --setopt=install_weak_deps=0 --nodocs %s \\\n    && microdnf clean all"},
+	{"usr/bin/yum", "yum install -y --setopt=tsflags=nodocs %s \\\n    && yum clean all && rm -rf /var/cache/yum"},
+	{"usr/bin/zypper", "zypper --non-interactive install --no-recommends %s \\\n    && zypper clean --all"},
+}
+
+// pickRpmTool chooses the installer of an rpm-family final stage: the
+// first of rpmTools the final stage's base has (the base --base named
+// when it was read, else the original base, as its steps left the
+// image). A base with none (a root filled by rpm --root) gets dnf's line
+// and a question.
+func (s *state) pickRpmTool() {
+	pk := s.installable()
+	if !s.rpmOnly() || len(pk) == 0 {
+		return
+	}
+	has := func(p string) bool {
+		i := s.resolve(p)
+		if i < 0 {
+			return false
+		}
+		if s.baseStep[s.stepOfFile(i)] {
+			return true
+		}
+		o := s.cl.Owners[i]
+		return o >= 0 && s.baseOwned(o)
+	}
+	if rb := s.in.RuntimeBase; rb != nil && rb.FS != nil {
+		has = func(p string) bool { return resolveIn(rb.FS, p) >= 0 }
+	}
+	s.repoCopies()
+	for i, t := range rpmTools {
+		if has(t.path) {
+			s.rpmTool = i
+			return
+		}
+	}
+	s.ask(fmt.Sprintf("the final stage's base %s has no dnf, microdnf, yum or zypper to install %s with: the line uses dnf; install them as the original build did", s.base, listNames(pk, 8)))
+}
+
+// rpmRepoDirs hold what dnf, yum and zypper read to find packages: the
+// repository definitions, their signing keys, dnf's variables.
+var rpmRepoDirs = []string{"etc/yum.repos.d", "etc/pki/rpm-gpg", "etc/dnf/vars", "etc/zypp/repos.d"}
+
+// repoCopies finds the repository directories the build's own steps
+// wrote to (a vendor's .repo file, an epel-release install): the final
+// stage's install may need a package from them, so each is copied from
+// the build stage before it. The copy is a layer of its own over the
+// base's: its bytes are added to the prediction in full.
+func (s *state) repoCopies() {
+	for _, d := range rpmRepoDirs {
+		var bytes int64
+		wrote := false
+		for i, f := range s.img.FS.Files {
+			if f.Kind != index.Dir && under(f.Path, d) {
+				bytes += f.Bytes
+				wrote = wrote || s.appStep[s.stepOfFile(i)]
+			}
+		}
+		if wrote {
+			s.repoDirs = append(s.repoDirs, d)
+			s.dupBytes += bytes
+		}
+	}
+}
+
+// rpmInstallLine installs pk with the installer pickRpmTool chose.
+func (s *state) rpmInstallLine(pk []string) string {
+	return "RUN " + fmt.Sprintf(rpmTools[s.rpmTool].line, strings.Join(pk, " "))
 }

@@ -68,7 +68,9 @@ loader and its library closure copied, else the packages owning its
 libraries) and the scripts ENTRYPOINT, CMD and HEALTHCHECK name (a tool a
 script runs keeps its package, and a question is asked). The runtime
 packages are those the package database records as asked for by name (apt's
-extended_states, apk's world), never read from the install commands.
+extended_states, apk's world), never read from the install commands; rpm
+records none, so on rpm-family images (dnf, microdnf, yum) they are the
+owners of what the kept files and the container's programs need.
 
 --base IMAGE starts the final stage from an image you choose (distroless, a
 company base): the copied libraries skip what it has. One that cannot be read

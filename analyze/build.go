@@ -77,6 +77,7 @@ func Build(img *index.Image) (*model.Image, error) {
 			out.Contents[f.Path] = body
 		}
 	}
+	out.ELF = finalELF(img, out.FS)
 	for _, h := range out.Hidden {
 		out.Layers[h.Layer].Hidden += h.Size
 		out.Layers[h.By].Removes += h.Size
@@ -206,4 +207,37 @@ func countFiles(es []index.Entry) int {
 		}
 	}
 	return n
+}
+
+// finalELF are the ELF facts of the final filesystem fs of img, each read
+// from the layer that wrote the file; nil when no layer has any.
+func finalELF(img *index.Image, fs *model.FS) map[string]index.ELF {
+	read := false
+	for _, l := range img.Layers {
+		read = read || len(l.ELF) > 0
+	}
+	if !read {
+		return nil
+	}
+	out := map[string]index.ELF{}
+	for _, f := range fs.Files {
+		if f.Layer < 0 || f.Layer >= len(img.Layers) {
+			continue
+		}
+		switch f.Kind {
+		case index.File:
+			if e, ok := img.Layers[f.Layer].ELF[f.Path]; ok {
+				out[f.Path] = e
+			}
+		case index.Hardlink:
+			// The link shares its target's inode: the target as the
+			// final filesystem has it, or as the link's layer wrote it.
+			if t, ok := fs.Lookup(f.Link); ok && t.Kind == index.File && t.Layer >= 0 && t.Layer < len(img.Layers) {
+				if e, ok := img.Layers[t.Layer].ELF[t.Path]; ok {
+					out[f.Path] = e
+				}
+			}
+		}
+	}
+	return out
 }

@@ -107,3 +107,68 @@ func TestClassifyInferAuto(t *testing.T) {
 		t.Errorf("libmpfr6 with no base: %q (%s), want unflagged", p.Category, p.Evidence)
 	}
 }
+
+// TestClassifyInferAutoLinked: on a distroless image (no record of what
+// was asked for), a runtime library installed in the same step as gcc
+// is still runtime when an ELF file the image keeps needs it (DT_NEEDED,
+// as the walk's ELF reader records it): the app, built against libmpfr,
+// needs libmpfr6 at run time although only gcc-12 declares it. A build
+// tool's own files (gcc-12's binary, owned by gcc-12; cc1 under
+// usr/lib/gcc, a path rule's build tool) keep nothing, and a package
+// nothing kept links stays a build-tool dependency (libzstd1).
+func TestClassifyInferAutoLinked(t *testing.T) {
+	base := distrolessLayer(map[string]distrolessPkg{
+		"libc6": {files: map[string]int64{"usr/lib/x86_64-linux-gnu/libc.so.6": 2000}},
+	})
+	tools := distrolessLayer(map[string]distrolessPkg{
+		"gcc-12":   {depends: "libc6, libmpfr6 (>= 4.1), libzstd1", files: map[string]int64{"usr/bin/gcc-12": 5000}},
+		"libmpfr6": {depends: "libc6", files: map[string]int64{"usr/lib/x86_64-linux-gnu/libmpfr.so.6": 700}},
+		"libzstd1": {depends: "libc6", files: map[string]int64{"usr/lib/x86_64-linux-gnu/libzstd.so.1": 600}},
+	})
+	// cc1 is no package's file here (a toolchain unpacked beside the
+	// packages): its path says build tool.
+	tools.Entries = append(tools.Entries, reg("usr/lib/gcc/x86_64-linux-gnu/12/cc1", 3000))
+	tools.Size += 3000
+	tools.ELF = map[string]index.ELF{
+		"usr/bin/gcc-12":                      {Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libc.so.6", "libmpfr.so.6", "libzstd.so.1"}},
+		"usr/lib/gcc/x86_64-linux-gnu/12/cc1": {Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libc.so.6", "libzstd.so.1"}},
+	}
+	app := testLayer([]index.Entry{reg("usr/local/bin/app", 4000)}, nil, nil)
+	app.Size = 4000
+	hist := []v1.History{
+		{Comment: "distroless base, docker import -m"},
+		{CreatedBy: "ADD toolchain.tar / # buildkit", Comment: "buildkit.dockerfile.v0"},
+		{CreatedBy: "COPY app /usr/local/bin/app # buildkit", Comment: "buildkit.dockerfile.v0"},
+	}
+	classifyNeeding := func(needed ...string) map[string]model.Package {
+		t.Helper()
+		app.ELF = map[string]index.ELF{"usr/local/bin/app": {Interp: "/lib64/ld-linux-x86-64.so.2", Needed: needed}}
+		img, err := Build(testImage(hist, base, tools, app))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.ELF["usr/local/bin/app"].Interp == "" {
+			t.Fatalf("Build kept no ELF facts of the app: %v", img.ELF)
+		}
+		pkgs := map[string]model.Package{}
+		for _, p := range Classify(img, nil).Packages {
+			pkgs[p.Name] = p
+		}
+		return pkgs
+	}
+	pkgs := classifyNeeding("libc.so.6", "libmpfr.so.6")
+	if p := pkgs["libmpfr6"]; p.Category != "" {
+		t.Errorf("libmpfr6, which the app needs: %q %q (%s), want unflagged (runtime)", p.Category, p.Rule, p.Evidence)
+	}
+	if p := pkgs["libzstd1"]; p.Category != model.BuildTool || p.Rule != classify.RuleBuildToolDependency {
+		t.Errorf("libzstd1, which only gcc-12 and cc1 need: %q %q (%s), want a build-tool dependency", p.Category, p.Rule, p.Evidence)
+	}
+	if p := pkgs["gcc-12"]; p.Category != model.BuildTool {
+		t.Errorf("gcc-12: %+v, want build-tool", p)
+	}
+	// The app needs libc alone: libmpfr6 is the build tools' again.
+	pkgs = classifyNeeding("libc.so.6")
+	if p := pkgs["libmpfr6"]; p.Category != model.BuildTool || p.Rule != classify.RuleBuildToolDependency {
+		t.Errorf("libmpfr6, which nothing kept needs: %q %q (%s), want a build-tool dependency", p.Category, p.Rule, p.Evidence)
+	}
+}

@@ -45,7 +45,7 @@ func Files(img *model.Image, r *rules.Rules) (*model.Classification, []model.Fin
 	for _, p := range found {
 		r.ClassifyPackage(p)
 	}
-	graphFindings, graphWarnings := graphEvidence(img, found, graphs, graphErr)
+	graphFindings, graphWarnings := graphEvidence(img, r, found, graphs, graphErr)
 	owned := newOwnership(img.FS, found)
 
 	content := func(p string) ([]byte, bool) {

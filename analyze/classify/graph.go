@@ -8,6 +8,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/dpkg"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/pkggraph"
+	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -46,7 +47,7 @@ const FindingPackageGraph = "package-graph-unreadable"
 // recommendation is Recommended. Each package of a graph learns which
 // requested packages pulled it in. It returns findings for build-only
 // tools the configuration runs, and the graphs' read errors as warnings.
-func graphEvidence(img *model.Image, found []*model.FoundPackage, graphs []*pkggraph.Graph, err error) ([]model.Finding, []string) {
+func graphEvidence(img *model.Image, r *rules.Rules, found []*model.FoundPackage, graphs []*pkggraph.Graph, err error) ([]model.Finding, []string) {
 	var warnings []string
 	if err != nil {
 		warnings = append(warnings, fmt.Sprintf("package dependency graph: %v", err))
@@ -115,6 +116,7 @@ func graphEvidence(img *model.Image, found []*model.FoundPackage, graphs []*pkgg
 		}
 
 		inferred := inferAuto(img, g, byName)
+		keepLinked(img, r, g, byName, found)
 
 		// A package whose command the configuration runs (the JRE's
 		// java, for a JDK image that runs java -jar) is as good as asked
@@ -199,6 +201,109 @@ func inferAuto(img *model.Image, g *pkggraph.Graph, byName map[string]*model.Fou
 	}
 	g.AutoKnown = true
 	return true
+}
+
+// keepLinked counts as asked for by name (never derived from the build
+// tools, nor what it needs) each pulled-in package that holds a shared
+// library an ELF file the image keeps needs (its DT_NEEDED, img.ELF):
+// the app a build linked against libmpfr6, installed in the same step as
+// gcc, needs libmpfr6 at run time, although no package of the database
+// says so (the app is no package of it). Where the database never
+// records what was asked for (rpm, distroless: inferAuto), the graph
+// alone would call such a library a build tool's.
+//
+// An ELF file counts unless it is a build tool's own: one a package of
+// this database owns (its needs are that package's Depends, which the
+// graph follows already), one a flagged package of another manager owns
+// (a dev dependency's native module), or one a path rule flags as a build
+// tool or dev dependency (a toolchain unpacked into /usr/local/go). A
+// file of an unflagged package of another manager (a Python wheel's
+// native module) counts: no database of this graph knows what it needs.
+func keepLinked(img *model.Image, r *rules.Rules, g *pkggraph.Graph, byName map[string]*model.FoundPackage, found []*model.FoundPackage) {
+	if len(img.ELF) == 0 || !g.AutoKnown {
+		return
+	}
+	// The sonames the kept ELF files need.
+	other := map[string]*model.FoundPackage{} // file → its package, of another manager
+	for _, f := range found {
+		if f.Manager != g.Manager {
+			for _, p := range f.Files {
+				if _, ok := img.ELF[p]; ok {
+					other[p] = f
+				}
+			}
+		}
+	}
+	own := map[string]bool{} // ELF files a package of this database owns
+	for i := range g.Packages {
+		if f := byName[g.Packages[i].Name]; f != nil {
+			for _, p := range f.Files {
+				if _, ok := img.ELF[p]; ok {
+					own[p] = true
+				}
+			}
+		}
+	}
+	needed := map[string]bool{}
+	for p, e := range img.ELF {
+		if len(e.Needed) == 0 || own[p] {
+			continue
+		}
+		if f := other[p]; f != nil && runtimeFlag(f.Category) || f == nil && pathFlagged(img, r, p) {
+			continue
+		}
+		for _, n := range e.Needed {
+			needed[n] = true
+		}
+	}
+	if len(needed) == 0 {
+		return
+	}
+	for i := range g.Packages {
+		p := &g.Packages[i]
+		f := byName[p.Name]
+		if f == nil || !p.Auto {
+			continue
+		}
+		for _, path := range f.Files {
+			if needed[index.Base(path)] && isLibDir(index.Parent(path)) {
+				p.Auto = false
+				break
+			}
+		}
+	}
+}
+
+// isLibDir reports whether dir is one the dynamic loader searches by
+// default or through Debian's and Fedora's ld.so.conf (a soname found
+// elsewhere, in a package's private directory, is not what DT_NEEDED
+// finds).
+func isLibDir(dir string) bool {
+	for _, d := range []string{"lib", "lib64", "usr/lib", "usr/lib64", "usr/local/lib"} {
+		if dir == d || strings.HasPrefix(dir, d+"/") && !strings.Contains(dir[len(d)+1:], "/") && strings.Contains(dir, "-linux-") {
+			return true
+		}
+	}
+	return false
+}
+
+// pathFlagged reports whether a path rule flags p, or a directory above
+// it, as a build tool or a dev dependency.
+func pathFlagged(img *model.Image, r *rules.Rules, p string) bool {
+	if r == nil {
+		return false
+	}
+	content := func(q string) ([]byte, bool) { b, ok := img.Contents[q]; return b, ok }
+	if runtimeFlag(r.MatchFile(p, index.Base(p), content).Category()) {
+		return true
+	}
+	exists := func(q string) bool { _, ok := img.FS.IndexOf(q); return ok }
+	for d := index.Parent(p); d != "." && d != ""; d = index.Parent(d) {
+		if runtimeFlag(r.MatchDir(d, index.Base(d), exists).Category()) {
+			return true
+		}
+	}
+	return false
 }
 
 // commandList says some of a package's commands: "java, jfr, jpackage

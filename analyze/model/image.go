@@ -61,6 +61,11 @@ type Image struct {
 	// Contents are the captured file bodies visible in the final
 	// filesystem (package databases, lockfiles), by path.
 	Contents map[string][]byte `json:"-"`
+	// ELF are, by canonical path, the ELF facts (PT_INTERP, DT_NEEDED)
+	// of the final filesystem's files, each as the layer that wrote it
+	// (a hard link: its target's); nil when the walk read none
+	// (layers.WalkOptions.ELF).
+	ELF map[string]index.ELF `json:"-"`
 	// Redacted is set on the copy the redaction step returns
 	// (hygiene.Redact); nil on an image not redacted.
 	Redacted *Redaction `json:"-"`

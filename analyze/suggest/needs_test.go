@@ -971,3 +971,45 @@ func TestModesForUser(t *testing.T) {
 	}
 	checkParses(t, got.Dockerfile)
 }
+
+// TestHostilePackageNames: a package database is the image publisher's
+// text. A name that is no package name (a shell command after `;`, a
+// `$(…)`, backquotes, an option for apt-get) never reaches the RUN line
+// that installs the runtime packages (which `suggest --verify` builds):
+// it is left out and asked about, shown quoted.
+func TestHostilePackageNames(t *testing.T) {
+	for _, evil := range []string{"python3-flask;touch${IFS}/pwned", "$(touch /pwned)", "-oAPT::Update::Pre-Invoke::=touch", "a`id`"} {
+		fx := flaskFixture(t)
+		fx.status = strings.ReplaceAll(fx.status, "python3-flask", evil)
+		for i := range fx.pkgs {
+			if fx.pkgs[i].name == "python3-flask" {
+				fx.pkgs[i].name = evil
+			}
+		}
+		for i := range fx.history {
+			for j := range fx.history[i].files {
+				if fx.history[i].files[j].pkg == "python3-flask" {
+					fx.history[i].files[j].pkg = evil
+				}
+			}
+		}
+		got, err := Suggest(fx.build(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(got.Packages, evil) {
+			t.Errorf("%q: in the runtime packages %q", evil, got.Packages)
+		}
+		for _, l := range strings.Split(got.Dockerfile, "\n") {
+			if !strings.HasPrefix(l, "#") && (strings.Contains(l, "pwned") || strings.Contains(l, "touch") || strings.Contains(l, "`id`")) {
+				t.Errorf("%q: the Dockerfile's line %q carries it", evil, l)
+			}
+		}
+		if !slices.ContainsFunc(got.Questions, func(q string) bool { return strings.Contains(q, "not a package name") }) {
+			t.Errorf("%q: no question about it: %q", evil, got.Questions)
+		}
+		if !slices.Contains(got.Packages, "python3") {
+			t.Errorf("%q: the other runtime packages are lost: %q", evil, got.Packages)
+		}
+	}
+}

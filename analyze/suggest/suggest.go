@@ -633,6 +633,12 @@ func (s *state) selectPackages() {
 			return
 		}
 		added[name] = true
+		if !packageName(name) {
+			// The database is the image publisher's text, and this
+			// name would be a word of a RUN line (--verify builds it).
+			s.ask(fmt.Sprintf("the package database names a runtime package %s, which is not a package name (letters, digits and + . _ - :, a letter or digit first): not installed; which package is it?", show(name)))
+			return
+		}
 		s.runtimePkgs = append(s.runtimePkgs, name)
 		s.pkgReasons = append(s.pkgReasons, name+": "+why)
 		if i, ok := byName[name]; ok {
@@ -1139,6 +1145,20 @@ func safe(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// packageName reports whether name can be a dpkg or apk package name
+// (with an optional :arch): letters, digits, + . _ - and :, a letter or a
+// digit first. Nothing else may reach the install line: a shell word made
+// of them is only itself, and it is no option of apt-get or apk.
+func packageName(name string) bool {
+	for i, r := range name {
+		alnum := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		if !alnum && (i == 0 || !strings.ContainsRune("+._-:", r)) {
+			return false
+		}
+	}
+	return name != "" && len(name) <= 256
 }
 
 // show is s, quoted Go-style when it is not safe.

@@ -18,7 +18,7 @@ var pageData = regexp.MustCompile(`(?s)<script type="application/json" id="data"
 func TestCompareHTMLToFile(t *testing.T) {
 	dir := demo(t)
 	out := filepath.Join(t.TempDir(), "report.html")
-	r := imgdiff(t, nil, "compare", "-o", "html", "--output-file", out, "oci:"+dir+"/single", "oci:"+dir+"/multi")
+	r := imgdiff(t, demoEnv(t), "compare", "-o", "html", "--output-file", out, "oci:"+dir+"/single", "oci:"+dir+"/multi")
 	if r.code != 0 || r.out != "" {
 		t.Fatalf("exit %d, stdout %.80q: %s", r.code, r.out, r.errOut)
 	}
@@ -54,8 +54,8 @@ func TestCompareHTMLToFile(t *testing.T) {
 
 func TestAnalyzeNCDU(t *testing.T) {
 	dir := demo(t)
-	a := analyzeJSON(t, "oci:"+dir+"/multi")
-	r := imgdiff(t, nil, "analyze", "-o", "ncdu", "oci:"+dir+"/multi")
+	a := analyzeJSONEnv(t, demoEnv(t), "oci:"+dir+"/multi")
+	r := imgdiff(t, demoEnv(t), "analyze", "-o", "ncdu", "oci:"+dir+"/multi")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.errOut)
 	}

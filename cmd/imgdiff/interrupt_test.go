@@ -60,7 +60,10 @@ func interrupted(t *testing.T, env []string, ready func() bool, args ...string) 
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 
-	deadline := time.Now().Add(60 * time.Second)
+	// The deadline only catches a run that hangs: under the race
+	// detector on a loaded machine, reading the demo image before the
+	// stage under test took over a minute.
+	deadline := time.Now().Add(5 * time.Minute)
 	for !ready() {
 		select {
 		case err := <-done:
@@ -69,6 +72,7 @@ func interrupted(t *testing.T, env []string, ready func() bool, args ...string) 
 		}
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
+			<-done // the streams' copies have ended: errOut is ours to read
 			t.Fatalf("imgdiff never reached the stage under test: %s", errOut.String())
 		}
 	}

@@ -23,7 +23,8 @@ func TestSnapshotBaseline(t *testing.T) {
 	single, multi := "oci:"+filepath.Join(d, "single"), "oci:"+filepath.Join(d, "multi")
 	snap := filepath.Join(t.TempDir(), "main.snap")
 	before := time.Now().Add(-time.Second)
-	r := imgdiff(t, nil, "analyze", single, "--snapshot", snap)
+	env := demoEnv(t)
+	r := imgdiff(t, env, "analyze", single, "--snapshot", snap)
 	if r.code != 0 || !strings.Contains(r.out, "Image       "+single) {
 		t.Fatalf("analyze --snapshot: exit %d, stdout %.300q, stderr %q", r.code, r.out, r.errOut)
 	}
@@ -31,8 +32,8 @@ func TestSnapshotBaseline(t *testing.T) {
 		t.Fatalf("no snapshot written: %v", err)
 	}
 
-	want := imgdiff(t, nil, "compare", "-o", "json", single, multi)
-	got := imgdiff(t, nil, "compare", "-o", "json", "snapshot:"+snap, multi)
+	want := imgdiff(t, env, "compare", "-o", "json", single, multi)
+	got := imgdiff(t, env, "compare", "-o", "json", "snapshot:"+snap, multi)
 	if want.code != 0 || got.code != 0 {
 		t.Fatalf("compare: exit %d / %d: %s %s", want.code, got.code, want.errOut, got.errOut)
 	}
@@ -53,11 +54,11 @@ func TestSnapshotBaseline(t *testing.T) {
 		t.Errorf("figures differ: delta %+v / %+v, shared %+v / %+v", gc.Delta, wc.Delta, gc.Shared, wc.Shared)
 	}
 
-	md := imgdiff(t, nil, "compare", "-o", "markdown", "snapshot:"+snap, multi)
+	md := imgdiff(t, env, "compare", "-o", "markdown", "snapshot:"+snap, multi)
 	if !strings.Contains(md.out, "| Snapshot | of `"+single+"`, taken "+sn.Created.UTC().Format("2006-01-02 15:04 UTC")+" (0 minutes old) |") {
 		t.Errorf("the Markdown does not say the baseline is a snapshot and its age:\n%.1200s", md.out)
 	}
-	tab := imgdiff(t, nil, "compare", "snapshot:"+snap, multi)
+	tab := imgdiff(t, env, "compare", "snapshot:"+snap, multi)
 	if !strings.Contains(tab.out, "     snapshot of "+single+" (oci), taken ") {
 		t.Errorf("the table does not say the baseline is a snapshot:\n%.600s", tab.out)
 	}
@@ -84,7 +85,7 @@ func TestSnapshotBadInput(t *testing.T) {
 	d := demo(t)
 	single := "oci:" + filepath.Join(d, "single")
 	good := filepath.Join(dir, "good.snap")
-	if r := imgdiff(t, nil, "analyze", single, "--snapshot", good, "-o", "json"); r.code != 0 {
+	if r := imgdiff(t, demoEnv(t), "analyze", single, "--snapshot", good, "-o", "json"); r.code != 0 {
 		t.Fatal(r.errOut)
 	}
 	for _, c := range []struct {
@@ -100,7 +101,7 @@ func TestSnapshotBadInput(t *testing.T) {
 		{[]string{"suggest", "snapshot:" + good, "--dockerfile", filepath.Join(d, "Dockerfile.single")}, "a snapshot holds no ELF facts"},
 		{[]string{"analyze", single, "--snapshot", filepath.Join(dir, "no", "such", "dir", "x.snap")}, "--snapshot"},
 	} {
-		r := imgdiff(t, nil, c.args...)
+		r := imgdiff(t, demoEnv(t), c.args...)
 		lines := strings.Split(strings.TrimSpace(r.errOut), "\n")
 		if r.code != 2 || len(lines) != 1 || !strings.Contains(lines[0], c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line with %q", c.args, r.code, r.errOut, c.want)

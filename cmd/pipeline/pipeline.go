@@ -310,7 +310,7 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 	}
 	for i := range walked {
 		g.Go(func() error {
-			// Nothing reads the index after Build and finalELF: drop it
+			// Nothing reads the index after Build: drop it
 			// before Classify allocates its per-file lists (on an image of
 			// millions of files, the index is a third of the heap).
 			w := walked[i]
@@ -320,11 +320,8 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 			if err != nil {
 				return fmt.Errorf("%s: %w", refs[i], err)
 			}
+			configELF(img, scripts)
 			dropBinaryScripts(img, scripts)
-			var elf map[string]index.ELF
-			if o.RunFacts {
-				elf = finalELF(w, img)
-			}
 			if big {
 				// The index and Build's stack are garbage: collect them
 				// before Classify allocates as much again per file.
@@ -344,7 +341,10 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 			t2 := time.Now()
 			class := analyze.Classify(img, o.Rules)
 			stages[i] = [3]time.Duration{t1.Sub(t0), t2.Sub(t1), time.Since(t2)}
-			out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes, ELF: elf}
+			out[i] = Loaded{Image: img, Class: class, Notes: imgs[i].Notes}
+			if o.RunFacts {
+				out[i].ELF = img.ELF
+			}
 			if o.KeepIndex {
 				out[i].Index, out[i].captureKey, out[i].provenance, out[i].secrets = w, ownKeys[i], imgs[i].Provenance, secrets
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers"
+	"github.com/imgdiff/imgdiff/layers/elffacts"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -122,37 +123,38 @@ func dropBinaryScripts(img *model.Image, scripts map[string]bool) {
 	}
 }
 
+// configELF adds to img.ELF the facts of the ELF files the config runs
+// (ENTRYPOINT, CMD, HEALTHCHECK) whose bodies every walk captures (up to
+// maxScript): what the container's own binary needs (DT_NEEDED) keeps
+// those libraries' packages runtime in the classification, on any walk,
+// RunFacts or not. A body that is no ELF, or one elffacts cannot read, adds
+// nothing; facts the walk read already stay.
+func configELF(img *model.Image, scripts map[string]bool) {
+	var r elffacts.Reader
+	for _, p := range sortedKeys(scripts) {
+		b, ok := img.Contents[p]
+		if !ok || !bytes.HasPrefix(b, []byte("\x7fELF")) {
+			continue
+		}
+		if _, done := img.ELF[p]; done {
+			continue
+		}
+		facts, err := r.Read(bytes.NewReader(b))
+		if err != nil {
+			continue
+		}
+		if img.ELF == nil {
+			img.ELF = map[string]index.ELF{}
+		}
+		img.ELF[p] = facts
+	}
+}
+
 // wantELF selects the files whose ELF facts a RunFacts walk reads: the
 // executable ones and the shared libraries (".so" in the name), whatever
 // their directory: an app may keep its libraries next to its binary.
 func wantELF(p string, mode uint32, _ int64) bool {
 	return mode&0o111 != 0 || strings.Contains(p[strings.LastIndexByte(p, '/')+1:], ".so")
-}
-
-// finalELF are the ELF facts of img's final filesystem, each read from
-// the layer that wrote the file.
-func finalELF(w *index.Image, img *model.Image) map[string]index.ELF {
-	out := map[string]index.ELF{}
-	for _, f := range img.FS.Files {
-		if f.Layer < 0 || f.Layer >= len(w.Layers) {
-			continue
-		}
-		switch f.Kind {
-		case index.File:
-			if e, ok := w.Layers[f.Layer].ELF[f.Path]; ok {
-				out[f.Path] = e
-			}
-		case index.Hardlink:
-			// The link shares its target's inode: the target as the
-			// final filesystem has it, or as the link's layer wrote it.
-			if t, ok := img.FS.Lookup(f.Link); ok && t.Kind == index.File && t.Layer >= 0 && t.Layer < len(w.Layers) {
-				if e, ok := w.Layers[t.Layer].ELF[t.Path]; ok {
-					out[f.Path] = e
-				}
-			}
-		}
-	}
-	return out
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -320,6 +320,134 @@ func TestWantPython(t *testing.T) {
 	}
 }
 
+// dynELF is a 64-bit ELF of a few hundred bytes with PT_LOAD, PT_INTERP
+// and PT_DYNAMIC, whose DT_NEEDED entries name needed, in order.
+func dynELF(needed ...string) []byte {
+	strs := "\x00"
+	var offs []uint64
+	for _, n := range needed {
+		offs = append(offs, uint64(len(strs)))
+		strs += n + "\x00"
+	}
+	ndyn := len(needed) + 3
+	interp := "/lib64/ld-linux-x86-64.so.2\x00"
+	phoff, nph := 64, 3
+	interpOff := phoff + nph*56
+	dynOff := interpOff + 32
+	strOff := dynOff + ndyn*16
+	b := make([]byte, strOff+len(strs))
+	copy(b, "\x7fELF\x02\x01\x01")
+	le := binary.LittleEndian
+	le.PutUint64(b[32:], uint64(phoff))
+	le.PutUint16(b[54:], 56)
+	le.PutUint16(b[56:], uint16(nph))
+	ph := func(i int, typ elf.ProgType, off, size int) {
+		p := b[phoff+i*56:]
+		le.PutUint32(p, uint32(typ))
+		le.PutUint64(p[8:], uint64(off))
+		le.PutUint64(p[16:], uint64(0x1000+off))
+		le.PutUint64(p[32:], uint64(size))
+	}
+	ph(0, elf.PT_LOAD, 0, len(b))
+	ph(1, elf.PT_INTERP, interpOff, len(interp))
+	ph(2, elf.PT_DYNAMIC, dynOff, ndyn*16)
+	copy(b[interpOff:], interp)
+	dyn := func(i int, tag elf.DynTag, val uint64) {
+		le.PutUint64(b[dynOff+i*16:], uint64(tag))
+		le.PutUint64(b[dynOff+i*16+8:], val)
+	}
+	for i, o := range offs {
+		dyn(i, elf.DT_NEEDED, o)
+	}
+	dyn(len(needed), elf.DT_STRTAB, uint64(0x1000+strOff))
+	dyn(len(needed)+1, elf.DT_STRSZ, uint64(len(strs)))
+	dyn(len(needed)+2, elf.DT_NULL, 0)
+	copy(b[strOff:], strs)
+	return b
+}
+
+// TestConfigBinaryKeepsItsLibraries: on a distroless-style image (a
+// status.d per package, no record of what was asked for) whose toolchain
+// step installed gcc-12 with libmpfr6, the binary the CMD runs, linked
+// against libmpfr.so.6, keeps libmpfr6 runtime in analyze's own walk (no
+// RunFacts): its body is captured as the config names it, and its
+// DT_NEEDED read. The same image running a binary that needs libc alone
+// leaves libmpfr6 a build-tool dependency of gcc-12.
+func TestConfigBinaryKeepsItsLibraries(t *testing.T) {
+	stanza := func(name, depends string) []byte {
+		s := "Package: " + name + "\nStatus: install ok installed\nVersion: 1\nArchitecture: amd64\n"
+		if depends != "" {
+			s += "Depends: " + depends + "\n"
+		}
+		return []byte(s)
+	}
+	sums := func(files ...string) []byte {
+		var b strings.Builder
+		for _, f := range files {
+			b.WriteString("d41d8cd98f00b204e9800998ecf8427e  " + f + "\n")
+		}
+		return []byte(b.String())
+	}
+	lib := bytes.Repeat([]byte{1}, 4000)
+	for _, tc := range []struct {
+		needed []string
+		want   model.Category
+	}{
+		{[]string{"libmpfr.so.6", "libc.so.6"}, ""},
+		{[]string{"libc.so.6"}, model.BuildTool},
+	} {
+		spec := imagetest.Image{
+			Compression: imagetest.Uncompressed,
+			Layers: []imagetest.Layer{
+				{Comment: "distroless base, docker import -m", Entries: []imagetest.Entry{
+					{Path: "var/lib/dpkg/status.d/libc6", Body: stanza("libc6", "")},
+					{Path: "var/lib/dpkg/status.d/libc6.md5sums", Body: sums("usr/lib/x86_64-linux-gnu/libc.so.6")},
+					{Path: "usr/lib/x86_64-linux-gnu/libc.so.6", Body: lib, Mode: 0o755},
+				}},
+				{CreatedBy: "ADD toolchain.tar / # buildkit", Comment: "buildkit.dockerfile.v0", Entries: []imagetest.Entry{
+					{Path: "var/lib/dpkg/status.d/gcc-12", Body: stanza("gcc-12", "libc6, libmpfr6")},
+					{Path: "var/lib/dpkg/status.d/gcc-12.md5sums", Body: sums("usr/bin/gcc-12")},
+					{Path: "var/lib/dpkg/status.d/libmpfr6", Body: stanza("libmpfr6", "libc6")},
+					{Path: "var/lib/dpkg/status.d/libmpfr6.md5sums", Body: sums("usr/lib/x86_64-linux-gnu/libmpfr.so.6")},
+					{Path: "usr/bin/gcc-12", Body: dynELF("libmpfr.so.6", "libc.so.6"), Mode: 0o755},
+					{Path: "usr/lib/x86_64-linux-gnu/libmpfr.so.6", Body: lib, Mode: 0o644},
+				}},
+				{CreatedBy: "COPY app /usr/local/bin/app # buildkit", Comment: "buildkit.dockerfile.v0", Entries: []imagetest.Entry{
+					{Path: "usr/local/bin/app", Body: dynELF(tc.needed...), Mode: 0o755},
+				}},
+			},
+			Config: v1.Config{Cmd: []string{"/usr/local/bin/app"}},
+		}
+		img, err := imagetest.Build(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := filepath.Join(t.TempDir(), "img")
+		if err := imagetest.WriteDockerArchive(ref, "img:1", img); err != nil {
+			t.Fatal(err)
+		}
+		loaded, err := Load(context.Background(), Options{Open: layers.Options{Jobs: 1}}, "docker-archive:"+ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if loaded[0].ELF != nil {
+			t.Errorf("%v: ELF facts handed over without RunFacts", tc.needed)
+		}
+		found := false
+		for _, p := range loaded[0].Class.Packages {
+			if p.Name == "libmpfr6" {
+				found = true
+				if p.Category != tc.want {
+					t.Errorf("app needing %v: libmpfr6 %q (%s %s), want %q", tc.needed, p.Category, p.Rule, p.Evidence, tc.want)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("no libmpfr6 in %+v", loaded[0].Class.Packages)
+		}
+	}
+}
+
 func TestWantNode(t *testing.T) {
 	for p, want := range map[string]bool{
 		"app/dist/server.js":                  true,

@@ -105,12 +105,19 @@ func runSuggest(t *testing.T, spec imagetest.Image, df string) (string, suggestJ
 	if err := imagetest.WriteOCILayout(filepath.Join(dir, "app"), "latest", img); err != nil {
 		t.Fatal(err)
 	}
+	return runSuggestOn(t, "oci:"+filepath.Join(dir, "app"), df)
+}
+
+// runSuggestOn is runSuggest on an image already written, ref.
+func runSuggestOn(t *testing.T, ref, df string) (string, suggestJSON) {
+	t.Helper()
+	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ios, out, errOut := testIO(dir)
 	cmd := NewCmdSuggest(ios, nil)
-	cmd.SetArgs([]string{"oci:" + filepath.Join(dir, "app"), "--dockerfile", filepath.Join(dir, "Dockerfile"), "-o", "json", "--no-config"})
+	cmd.SetArgs([]string{ref, "--dockerfile", filepath.Join(dir, "Dockerfile"), "-o", "json", "--no-config"})
 	if err := cmd.ExecuteContext(context.Background()); err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
@@ -135,8 +142,8 @@ func finalStage(text string) string {
 // reads from the image: the final stage is FROM scratch with the binary
 // and a numeric USER, and installs nothing.
 func TestStaticGoBinaryGetsScratch(t *testing.T) {
-	spec, df := imagetest.BinaryApp(buildGo(t, "0"), "")
-	text, rep := runSuggest(t, spec, df)
+	_, _, df, ref := staticOriginal(t)
+	text, rep := runSuggestOn(t, ref, df)
 	final := finalStage(text)
 	if rep.Base != "scratch" || !strings.HasPrefix(final, "FROM scratch\n") {
 		t.Fatalf("base %q, final stage:\n%s", rep.Base, final)
@@ -215,9 +222,8 @@ func installLine(final string) string {
 // the image, gcc's package stays in the final stage (never scratch, even
 // for a static binary) and the question is in a comment.
 func TestEntrypointScriptCallingGcc(t *testing.T) {
-	script := "#!/bin/sh\nset -e\ngcc -O2 -o /tmp/plugin /src/main.c\nexec /usr/local/bin/app \"$@\"\n"
-	spec, df := imagetest.BinaryApp(buildGo(t, "0"), script)
-	text, rep := runSuggest(t, spec, df)
+	_, _, df, ref := staticImage(t, "entrypoint")
+	text, rep := runSuggestOn(t, ref, df)
 	final := finalStage(text)
 	if rep.Base == "scratch" {
 		t.Fatalf("scratch for a container whose entrypoint runs gcc:\n%s", text)
@@ -245,18 +251,20 @@ func TestEntrypointScriptCallingGcc(t *testing.T) {
 	}
 }
 
+// entrypointScript is the static app's entrypoint in
+// TestEntrypointScriptCallingGcc.
+const entrypointScript = "#!/bin/sh\nset -e\ngcc -O2 -o /tmp/plugin /src/main.c\nexec /usr/local/bin/app \"$@\"\n"
+
 // An original that ran as a named user: on scratch the build's
 // /etc/passwd and /etc/group are copied for it and the name is kept; a
 // numeric user is kept as it is.
 func TestScratchUser(t *testing.T) {
-	binary := buildGo(t, "0")
-	for _, c := range []struct{ user, want string }{{"app", "USER app\n"}, {"10001:10001", "USER 10001:10001\n"}} {
-		spec, df := imagetest.BinaryApp(binary, "")
-		spec.Config.User = c.user
-		n := len(spec.EmptySteps) - 1 // before the CMD
-		spec.EmptySteps = slices.Insert(spec.EmptySteps, n, imagetest.EmptyStep{At: 4, CreatedBy: "USER " + c.user, Comment: imagetest.BuildKitComment})
-		df = strings.Replace(df, "CMD ", "USER "+c.user+"\nCMD ", 1)
-		text, rep := runSuggest(t, spec, df)
+	for _, c := range []struct{ image, user, want string }{{"user-app", "app", "USER app\n"}, {"user-10001", "10001:10001", "USER 10001:10001\n"}} {
+		_, spec, df, ref := staticImage(t, c.image)
+		if spec.Config.User != c.user || !strings.Contains(df, "\nUSER "+c.user+"\n") {
+			t.Fatalf("image %s runs as %q, Dockerfile:\n%s", c.image, spec.Config.User, df)
+		}
+		text, rep := runSuggestOn(t, ref, df)
 		final := finalStage(text)
 		if rep.Base != "scratch" || !strings.Contains(final, c.want) || strings.Count(final, "\nUSER ") != 1 {
 			t.Errorf("user %s: base %s, final stage:\n%s", c.user, rep.Base, final)
@@ -265,4 +273,16 @@ func TestScratchUser(t *testing.T) {
 			t.Errorf("user %s: passwd and group copied: %v\n%s", c.user, copies, final)
 		}
 	}
+}
+
+// withUser is the static app (spec and Dockerfile) run as user (NAME, or
+// UID which becomes UID:UID), with its USER step before the CMD.
+func withUser(spec imagetest.Image, df, user string) (imagetest.Image, string) {
+	if !strings.ContainsFunc(user, func(r rune) bool { return r < '0' || r > '9' }) {
+		user += ":" + user
+	}
+	spec.Config.User = user
+	n := len(spec.EmptySteps) - 1 // before the CMD
+	spec.EmptySteps = slices.Insert(slices.Clone(spec.EmptySteps), n, imagetest.EmptyStep{At: 4, CreatedBy: "USER " + user, Comment: imagetest.BuildKitComment})
+	return spec, strings.Replace(df, "CMD ", "USER "+user+"\nCMD ", 1)
 }

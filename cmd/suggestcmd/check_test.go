@@ -21,8 +21,7 @@ import (
 // layers).
 func checkEnv(t *testing.T) (binary []byte, orig imagetest.Image, run func(built imagetest.Image, format string) (string, string, error)) {
 	t.Helper()
-	binary = buildGo(t, "0")
-	orig, df := imagetest.BinaryApp(binary, "")
+	binary, orig, df, origRef := staticOriginal(t)
 	dir := t.TempDir()
 	write := func(name string, spec imagetest.Image) string {
 		img, err := imagetest.Build(spec)
@@ -35,7 +34,6 @@ func checkEnv(t *testing.T) (binary []byte, orig imagetest.Image, run func(built
 		}
 		return "oci:" + p
 	}
-	origRef := write("orig", orig)
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
 		t.Fatal(err)
 	}

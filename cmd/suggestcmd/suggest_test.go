@@ -11,7 +11,6 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
-	"github.com/imgdiff/imgdiff/layers/imagetest"
 )
 
 func TestFlags(t *testing.T) {
@@ -39,12 +38,9 @@ func TestFlags(t *testing.T) {
 // keeps the build as the build stage, prunes the devDependencies, leaves
 // the toolchain behind, and the JSON prediction's terms add up to ΔS.
 func TestRunOnDemo(t *testing.T) {
-	dir := t.TempDir()
-	if err := imagetest.WriteDemo(dir); err != nil {
-		t.Fatal(err)
-	}
+	dir := sharedDemo(t)
 	ios, out, errOut := testIO(dir)
-	outFile := filepath.Join(dir, "Dockerfile.suggested")
+	outFile := filepath.Join(t.TempDir(), "Dockerfile.suggested")
 	cmd := NewCmdSuggest(ios, nil)
 	cmd.SetArgs([]string{"oci:" + filepath.Join(dir, "single"), "--dockerfile", filepath.Join(dir, "Dockerfile.single"), "--output-file", outFile, "-o", "json", "--no-config"})
 	if err := cmd.ExecuteContext(context.Background()); err != nil {
@@ -102,11 +98,8 @@ func TestRunOnDemo(t *testing.T) {
 // demo's multi-stage Dockerfile's last stage ("FROM node-base ... COPY
 // --from=build") shares only its FROM with the single-stage image.
 func TestMismatchedDockerfile(t *testing.T) {
-	dir := t.TempDir()
-	if err := imagetest.WriteDemo(dir); err != nil {
-		t.Fatal(err)
-	}
-	other := filepath.Join(dir, "Dockerfile.other")
+	dir := sharedDemo(t)
+	other := filepath.Join(t.TempDir(), "Dockerfile.other")
 	if err := os.WriteFile(other, []byte("FROM node-base:20-bookworm\nRUN echo not this image > /x\nCMD [\"/x\"]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -123,12 +116,13 @@ func TestMismatchedDockerfile(t *testing.T) {
 	}
 }
 
-// testIO is the streams of a test run in dir, with the layer cache off.
+// testIO is the streams of a test run in dir, with the layer cache the
+// package's runs share (see shared_test.go).
 func testIO(dir string) (*cmdutil.IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	ios, out, errOut := cmdutil.Test()
 	ios.Getenv = func(k string) string {
-		if k == "IMGDIFF_NO_CACHE" {
-			return "1"
+		if k == "IMGDIFF_CACHE_DIR" {
+			return cacheDir
 		}
 		return ""
 	}

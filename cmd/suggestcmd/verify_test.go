@@ -118,36 +118,18 @@ type verifyEnv struct {
 	binary []byte
 }
 
-// staticBinary is buildGo(t, "0"), built once for the verify tests.
-var staticBinary struct {
-	once sync.Once
-	b    []byte
-}
-
 func newVerifyEnv(t *testing.T) *verifyEnv {
 	t.Helper()
 	t.Parallel()
-	staticBinary.once.Do(func() { staticBinary.b = buildGo(t, "0") })
-	binary := staticBinary.b
-	if binary == nil {
-		t.Fatal("the test binary did not build")
-	}
-	orig, df := imagetest.BinaryApp(binary, "")
+	binary, _, df, orig := staticOriginal(t)
 	dir := t.TempDir()
-	img, err := imagetest.Build(orig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := imagetest.WriteOCILayout(filepath.Join(dir, "orig"), "latest", img); err != nil {
-		t.Fatal(err)
-	}
 	if err := os.MkdirAll(filepath.Join(dir, "app"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "app", "Dockerfile"), []byte(df), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return &verifyEnv{t: t, dir: dir, orig: "oci:" + filepath.Join(dir, "orig"), binary: binary}
+	return &verifyEnv{t: t, dir: dir, orig: orig, binary: binary}
 }
 
 func (e *verifyEnv) engine() *fakeEngine {

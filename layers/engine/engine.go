@@ -124,10 +124,29 @@ func (e *Client) Ping(ctx context.Context, timeout time.Duration) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("ping: %s", resp.Status)
 	}
-	// Podman's compatible API says so on every answer.
+	// Podman's compatible API says so on every answer. The version is
+	// the engine's text and goes into every message naming the engine:
+	// a real one is a few characters.
 	e.podman = resp.Header.Get("Libpod-Api-Version")
+	if len(e.podman) > maxVersion {
+		e.podman = e.podman[:maxVersion] + "…"
+	}
 	return nil
 }
+
+// maxVersion bounds the Podman version an engine's header claims.
+const maxVersion = 32
+
+// maxRepoTags bounds the names of an image Inspect keeps: each is tried
+// in turn against the engine's save (a hostile engine could claim a
+// million, each a search of the archive's manifest).
+const maxRepoTags = 64
+
+// inspectTimeout bounds an inspect: the engine answers it from its store
+// at once; one that accepts the connection and never answers would
+// otherwise hold the run until it is interrupted. (Save has no such
+// bound: Podman writes the whole archive before its first byte.)
+var inspectTimeout = time.Minute
 
 // ErrNoSuchImage is the engine's 404 for an image.
 var ErrNoSuchImage = errors.New("no such image")
@@ -148,8 +167,13 @@ type ImageInfo struct {
 // engine.
 func (e *Client) Inspect(ctx context.Context, name string) (ImageInfo, error) {
 	var info ImageInfo
+	ctx, cancel := context.WithTimeout(ctx, inspectTimeout)
+	defer cancel()
 	resp, err := e.get(ctx, "/images/"+url.PathEscape(name)+"/json")
 	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+			return info, fmt.Errorf("%s did not answer an inspect of %s in %s", e, name, inspectTimeout)
+		}
 		return info, err
 	}
 	defer resp.Body.Close()
@@ -157,7 +181,13 @@ func (e *Client) Inspect(ctx context.Context, name string) (ImageInfo, error) {
 		return info, err
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(&info); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+			return info, fmt.Errorf("%s did not answer an inspect of %s in %s", e, name, inspectTimeout)
+		}
 		return info, fmt.Errorf("%s: inspect %s: %w", e, name, err)
+	}
+	if len(info.RepoTags) > maxRepoTags {
+		info.RepoTags = info.RepoTags[:maxRepoTags]
 	}
 	if !strings.Contains(info.ID, ":") && info.ID != "" {
 		info.ID = "sha256:" + info.ID // Podman's libpod form

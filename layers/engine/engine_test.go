@@ -64,3 +64,52 @@ func TestClient(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileEngine: an engine's answers are its text. One claiming a
+// million names for an image (each would be a search of the save's
+// manifest), one that accepts an inspect and never answers, and one
+// whose Podman version header is half a megabyte: Inspect keeps at most
+// maxRepoTags names, gives up after inspectTimeout naming the engine,
+// and the engine's name in messages stays short.
+func TestHostileEngine(t *testing.T) {
+	defer func(d time.Duration) { inspectTimeout = d }(inspectTimeout)
+	block := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/_ping":
+			w.Header().Set("Libpod-Api-Version", strings.Repeat("4", 1<<19))
+			io.WriteString(w, "OK")
+		case "/images/many:1/json":
+			io.WriteString(w, `{"Id":"sha256:7d1f","RepoTags":["a:1"`+strings.Repeat(`,"a:1"`, 1_000_000)+`]}`)
+		case "/images/silent:1/json":
+			select {
+			case <-block:
+			case <-r.Context().Done():
+			}
+		}
+	}))
+	defer srv.Close()
+	defer close(block)
+	c, err := New("tcp://" + strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Ping(ctx, 5*time.Second); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	if n := len(c.String()); n > 200 {
+		t.Errorf("the engine's name is %d bytes long (its Podman version header)", n)
+	}
+	if info, err := c.Inspect(ctx, "many:1"); err != nil || len(info.RepoTags) > maxRepoTags {
+		t.Errorf("Inspect(many:1): %d names, %v; want at most %d", len(info.RepoTags), err, maxRepoTags)
+	}
+	inspectTimeout = 300 * time.Millisecond
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second) // the test's own bound
+	defer cancel()
+	_, err = c.Inspect(ctx, "silent:1")
+	if took := time.Since(start); err == nil || took > 3*time.Second || !strings.Contains(err.Error(), "did not answer an inspect of silent:1") {
+		t.Errorf("Inspect of an engine that never answers: %.300v after %v", err, took)
+	}
+}

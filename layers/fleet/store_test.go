@@ -225,6 +225,17 @@ func TestRegistryUntrustedArtifacts(t *testing.T) {
 			e[8]++
 			return s.push(ctx, k, cfg, e, ArtifactType)
 		},
+		"prefix bomb": func(s *Registry) error {
+			// A well-formed entry (its checksum right) of 4096 entries
+			// each sharing all of a 64 KiB path: 100 kB of payload for
+			// 256 MiB of paths.
+			long := strings.Repeat("a", 64<<10)
+			bomb := &index.Layer{DiffID: layer(1).DiffID, Entries: make([]index.Entry, 4096)}
+			for i := range bomb.Entries {
+				bomb.Entries[i] = index.Entry{Path: long, Kind: index.File}
+			}
+			return s.push(ctx, k, cfg, cache.EncodeEntry(k, bomb), ArtifactType)
+		},
 		"other artifact type": func(s *Registry) error {
 			return s.push(ctx, k, cfg, cache.EncodeEntry(k, layer(1)), "application/vnd.example.thing")
 		},

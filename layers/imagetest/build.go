@@ -28,6 +28,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"golang.org/x/sync/singleflight"
 )
 
 // Kind is the type of a layer entry. The zero value is a regular file.
@@ -262,12 +263,15 @@ func newLayer(entries []Entry, c Compression, level int) (*memLayer, error) {
 // compressed remembers the large layers compressed so far in this process
 // (the demo's base and toolchain layers, built by test after test), keyed
 // by content, compression and level: same tar in, same layer out, so a
-// repeat costs a hash instead of a compression. Bounded by
-// compressedLimit; layers past it are built every time.
+// repeat costs a hash instead of a compression. Tests that run in parallel
+// and ask for the same layer at once wait for one compression (flight)
+// instead of each doing it. Bounded by compressedLimit; layers past it are
+// built every time.
 var compressed struct {
 	sync.Mutex
 	layers map[compressedKey]*memLayer
 	bytes  int
+	flight singleflight.Group
 }
 
 type compressedKey struct {
@@ -283,28 +287,35 @@ const (
 
 func layerFromTar(raw []byte, c Compression, level int) (*memLayer, error) {
 	key := compressedKey{sha(raw), c, level}
-	if len(raw) >= compressedMin {
+	if len(raw) < compressedMin {
+		return compressLayer(raw, key.diffID, c, level)
+	}
+	v, err, _ := compressed.flight.Do(fmt.Sprintf("%s %d %d", key.diffID, c, level), func() (any, error) {
 		compressed.Lock()
 		l := compressed.layers[key]
 		compressed.Unlock()
 		if l != nil {
 			return l, nil
 		}
-	}
-	l, err := compressLayer(raw, key.diffID, c, level)
-	if err != nil || len(raw) < compressedMin {
-		return l, err
-	}
-	compressed.Lock()
-	defer compressed.Unlock()
-	if n := len(l.raw) + len(l.blob); compressed.bytes+n <= compressedLimit {
-		if compressed.layers == nil {
-			compressed.layers = map[compressedKey]*memLayer{}
+		l, err := compressLayer(raw, key.diffID, c, level)
+		if err != nil {
+			return nil, err
 		}
-		compressed.layers[key] = l
-		compressed.bytes += n
+		compressed.Lock()
+		defer compressed.Unlock()
+		if n := len(l.raw) + len(l.blob); compressed.bytes+n <= compressedLimit {
+			if compressed.layers == nil {
+				compressed.layers = map[compressedKey]*memLayer{}
+			}
+			compressed.layers[key] = l
+			compressed.bytes += n
+		}
+		return l, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return l, nil
+	return v.(*memLayer), nil
 }
 
 func compressLayer(raw []byte, diffID v1.Hash, c Compression, level int) (*memLayer, error) {

@@ -212,7 +212,9 @@ func WriteFile(path string, img *index.Image, m Meta) (err error) {
 // Options bound a read.
 type Options struct {
 	// MaxBytes bounds the decompressed bytes (0: DefaultMaxBytes); the
-	// file itself may be no larger either.
+	// file itself may be no larger either, and the layers' paths, decoded
+	// (prefix coding shares each path's head with the one before), may
+	// take twice it.
 	MaxBytes int64
 	// MaxEntries bounds the entries of the layers together, checked
 	// before a layer's are decoded (0: DefaultMaxEntries).
@@ -331,6 +333,10 @@ func readPlain(r io.Reader, o Options) (*source.Image, error) {
 		maxEntries = DefaultMaxEntries
 	}
 	entriesLeft := maxEntries
+	// The layers' paths and links, decoded, may take twice the bound on
+	// the decompressed bytes: prefix coding lets a few bytes claim a long
+	// path again and again.
+	pathsLeft := 2 * o.maxBytes()
 	for i, lh := range h.Layers {
 		if want := cfg.RootFS.DiffIDs[i].String(); lh.DiffID != want {
 			return nil, fmt.Errorf("corrupt snapshot: layer %d has diffID %s, its config lists %s", i, lh.DiffID, want)
@@ -349,10 +355,14 @@ func readPlain(r io.Reader, o Options) (*source.Image, error) {
 		if entriesLeft -= max(n, 0); entriesLeft < 0 {
 			return nil, fmt.Errorf("the snapshot's layers claim more than the %d entries a snapshot may hold (layer %d claims %d)", maxEntries, i, n)
 		}
-		l, err := codec.Decode(payload)
+		l, used, err := codec.DecodeLimit(payload, pathsLeft)
+		if errors.Is(err, codec.ErrTooBig) {
+			return nil, fmt.Errorf("the snapshot's layers decode to more than the %d bytes of paths a snapshot may hold (layer %d)", 2*o.maxBytes(), i)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("corrupt snapshot: layer %d: %v", i, err)
 		}
+		pathsLeft -= used
 		if l.DiffID != lh.DiffID {
 			return nil, fmt.Errorf("corrupt snapshot: layer %d's index is of %s, not %s", i, l.DiffID, lh.DiffID)
 		}

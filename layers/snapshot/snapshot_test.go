@@ -354,3 +354,35 @@ func FuzzReadPlain(f *testing.F) {
 		}
 	})
 }
+
+// TestPrefixBomb: a layer payload whose prefix-coded paths (each sharing
+// all of a 64 KiB path with the one before) claim 128 MiB of paths from
+// 100 kB of payload is refused in one line, within twice the bound on
+// the decompressed bytes, before the paths are built.
+func TestPrefixBomb(t *testing.T) {
+	const n, pathLen = 2048, 64 << 10
+	b := binary.AppendUvarint(nil, uint64(len(diff1)))
+	b = append(b, diff1...)
+	b = binary.AppendVarint(b, 0) // size
+	b = binary.AppendUvarint(b, n+1)
+	for i := range n {
+		if i == 0 {
+			b = binary.AppendUvarint(b, 0)
+			b = binary.AppendUvarint(b, pathLen)
+			b = append(b, strings.Repeat("a", pathLen)...)
+		} else {
+			b = binary.AppendUvarint(b, pathLen) // shared: all of it
+			b = binary.AppendUvarint(b, 0)
+		}
+		b = append(b, byte(index.File))
+		b = binary.AppendVarint(b, 0)
+		b = append(b, 0, 0, 0, 0) // mode, uid, gid, link
+	}
+	b = append(b, 0, 0, 0) // whiteouts, opaque dirs, contents
+	h, payloads := headerOf(t, sample())
+	stream := raw(Schema, js(h), payloads[0], b)
+	_, err := Read(bytes.NewReader(gz(stream)), Options{MaxBytes: 4 << 20})
+	if err == nil || !strings.Contains(err.Error(), "decode to more than the 8388608 bytes of paths a snapshot may hold (layer 1)") {
+		t.Errorf("error %v, want the bound on the decoded paths named", err)
+	}
+}

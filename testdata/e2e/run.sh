@@ -411,12 +411,31 @@ build() {
 	log=$LOGS/build-$app-$variant-$builder.log
 	args=(build --network host -f "$WORK/ctx-$app/Dockerfile.$variant" -t "$tag")
 	while read -r a; do args+=(--build-arg "$a"); done < <(build_args "$app")
+	# One retry: on a machine shared with other builds, the client's
+	# session with the daemon has dropped mid-build ("unexpected EOF")
+	# and apt mirrors time out; the retry reuses the cached steps. A
+	# build that fails twice fails the run.
+	local attempt
+	for attempt in 1 2; do
+		if build_once "$app" "$builder" "$log" "${args[@]}"; then
+			log "built $tag ($SECONDS s into the run)"
+			return 0
+		fi
+		((attempt == 1)) && { cp "$log" "$log.1"; log "build of $tag failed ($(tail -n 1 "$log")); retrying once"; }
+	done
+	show_log "$log"
+	die "build of $tag failed"
+}
+
+# build_once APP BUILDER LOG ARGS...: one docker build, its output in LOG.
+build_once() {
+	local app=$1 builder=$2 log=$3
+	shift 3
 	if [[ $builder == buildkit ]]; then
-		DOCKER_BUILDKIT=1 "$DOCKER" "${args[@]}" --progress plain "$WORK/ctx-$app" >"$log" 2>&1
+		DOCKER_BUILDKIT=1 "$DOCKER" "$@" --progress plain "$WORK/ctx-$app" >"$log" 2>&1
 	else
-		DOCKER_BUILDKIT=0 "$DOCKER" "${args[@]}" "$WORK/ctx-$app" >"$log" 2>&1
-	fi || { show_log "$log"; die "build of $tag failed"; }
-	log "built $tag ($SECONDS s into the run)"
+		DOCKER_BUILDKIT=0 "$DOCKER" "$@" "$WORK/ctx-$app" >"$log" 2>&1
+	fi
 }
 
 # build_all: each builder builds its IMAGES. The two builders do not share a layer cache, so they run side by side; within one builder,
@@ -701,16 +720,24 @@ stop() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# cleanup runs on every exit. It must run to its end whatever fails on the
+# way: errexit (set -e) still holds inside an EXIT trap, so one failing
+# command here (a kill of a background job that already finished: the act
+# install is done by the time the tests fail) would end the script with the
+# daemons still up and no timings. So errexit (and nounset) are off here, and every step
+# tolerates what it finds.
 cleanup() {
 	local rc=$? start
+	set +eu
 	trap - EXIT INT TERM
 	start=$(now_ms)
 	# A phase that failed (or was interrupted) still gets its line.
-	[[ -n $CURRENT_PHASE ]] &&
+	if [[ -n $CURRENT_PHASE ]]; then
 		PHASES+=("$(printf '%-12s %8s (failed)' "$CURRENT_PHASE" "$(secs $((start - PHASE_START)))")")
+	fi
 	log "== cleanup"
-	[[ -n $HOLD_PID ]] && kill "$HOLD_PID" 2>/dev/null
-	[[ -n $ACT_INSTALL_PID ]] && kill "$ACT_INSTALL_PID" 2>/dev/null
+	stop "$HOLD_PID" hold
+	stop "$ACT_INSTALL_PID" "go install act"
 	stop "$REGISTRY_PID" registry
 	stop "$PODMAN_PID" podman
 	stop "$DOCKERD_PID" dockerd
@@ -740,7 +767,7 @@ cleanup() {
 	log "total ${total}s"
 	if ((rc == 0)); then log "PASS"; else log "FAIL (exit $rc)"; fi
 	# Last, alone on its line: how many tests and subtests passed.
-	[[ -n $SUMMARY ]] && printf 'e2e: %s\n' "$SUMMARY"
+	if [[ -n $SUMMARY ]]; then printf 'e2e: %s\n' "$SUMMARY"; fi
 	exit "$rc"
 }
 

@@ -138,12 +138,12 @@ func (e *encoder) paths(ps []string) {
 
 // decodeLayer parses a payload. It never trusts a count or a length: each
 // is checked against the bytes left before anything is allocated.
-func decodeLayer(buf []byte) (*index.Layer, error) {
+func decodeLayer(buf []byte, maxPaths int64) (*index.Layer, int64, error) {
 	// First pass: every path and link into one arena, converted to a
 	// single string at the end; entries hold offsets until then.
-	d := decoder{buf: buf}
+	d := decoder{buf: buf, arenaLeft: maxPaths}
 	l := &index.Layer{}
-	arena := make([]byte, 0, len(buf)*3)
+	arena := make([]byte, 0, min(int64(len(buf))*3, maxPaths))
 
 	diffID := d.bytes()
 	arena = append(arena, diffID...)
@@ -168,6 +168,9 @@ func decodeLayer(buf []byte) (*index.Layer, error) {
 			en.UID = d.uint32()
 			en.GID = d.uint32()
 			link := d.bytes()
+			if !d.grow(len(link)) {
+				break
+			}
 			if len(link) > 0 {
 				off := len(arena)
 				arena = append(arena, link...)
@@ -255,7 +258,7 @@ func decodeLayer(buf []byte) (*index.Layer, error) {
 		}
 	}
 	if d.err != nil {
-		return nil, d.err
+		return nil, 0, d.err
 	}
 
 	s := string(arena)
@@ -279,12 +282,31 @@ func decodeLayer(buf []byte) (*index.Layer, error) {
 			l.OpaqueDirs[i] = sub(sp)
 		}
 	}
-	return l, nil
+	return l, int64(len(arena)), nil
 }
 
 type decoder struct {
 	buf []byte
 	err error
+	// arenaLeft is how many more bytes the decoded paths and links may
+	// take: prefix coding lets a few payload bytes stand for a long path
+	// (a path of 1 MiB, then a million entries sharing all of it, is 8
+	// MB of payload and a TB of paths).
+	arenaLeft int64
+}
+
+// grow takes n bytes of the arena's bound; past it, the decode fails
+// with ErrTooBig.
+func (d *decoder) grow(n int) bool {
+	if d.err != nil {
+		return false
+	}
+	if int64(n) > d.arenaLeft {
+		d.err, d.buf = ErrTooBig, nil
+		return false
+	}
+	d.arenaLeft -= int64(n)
+	return true
 }
 
 // span locates a decoded string in the arena.
@@ -390,6 +412,9 @@ func (d *decoder) path(arena []byte, prev span) ([]byte, span) {
 		d.fail()
 		return arena, prev
 	}
+	if !d.grow(int(shared) + len(rest)) {
+		return arena, prev
+	}
 	off := len(arena)
 	arena = append(arena, arena[prev.off:prev.off+int(shared)]...)
 	arena = append(arena, rest...)
@@ -402,12 +427,35 @@ func Encode(l *index.Layer) []byte { return encodeLayer(l) }
 // Decode parses a payload Encode wrote. It never trusts a count or a
 // length, and refuses trailing bytes and a size that is not the sum of the
 // entries'; it does not check that paths are canonical. Its error is
-// ErrCorrupt.
-func Decode(payload []byte) (*index.Layer, error) { return decodeLayer(payload) }
+// ErrCorrupt, or ErrTooBig when the paths and links decode to more than
+// DefaultPathBytes(len(payload)).
+func Decode(payload []byte) (*index.Layer, error) {
+	l, _, err := decodeLayer(payload, DefaultPathBytes(len(payload)))
+	return l, err
+}
+
+// DecodeLimit is Decode with the bound on the decoded paths' and links'
+// bytes given (a reader of several layers shares one budget); it returns
+// how many of them the layer took.
+func DecodeLimit(payload []byte, maxPaths int64) (*index.Layer, int64, error) {
+	return decodeLayer(payload, max(maxPaths, 0))
+}
+
+// DefaultPathBytes bounds the decoded paths and links of a payload of n
+// bytes: 16 times the payload, at least 64 MiB and at most 2 GiB (ten
+// million paths of 200 bytes). Real layers' prefix coding shrinks paths 2
+// to 5 times (tar paths come in directory order, each sharing its
+// directory with the one before). A cache or fleet store entry's payload
+// may be 1 GiB, which a few MB of zstd can claim: without the cap, 16 GiB.
+func DefaultPathBytes(n int) int64 { return min(max(int64(n)*16, 64<<20), 2<<30) }
 
 // ErrCorrupt is the error of a payload or header that is not what was
 // written.
 var ErrCorrupt = errCorrupt
+
+// ErrTooBig is the error of a payload whose paths decode to more bytes
+// than the bound allows.
+var ErrTooBig = errors.New("the index's paths decode to more bytes than allowed (prefix coding claiming huge shared paths)")
 
 // Fields reads the uvarint and length-prefixed fields of a header written
 // with binary.AppendUvarint (the cache's entry header), with the checks

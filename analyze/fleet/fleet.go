@@ -117,9 +117,10 @@ func (img Image) Name() string {
 	return n
 }
 
-// flaggedCategory says whether a build stage would take c out (the
-// verdict's "this image is ..." categories).
-func flaggedCategory(c model.Category) bool {
+// FlaggedCategory says whether a build stage would take c out (the
+// verdict's "this image is ..." categories): the categories whose bytes
+// make an image's Flagged.
+func FlaggedCategory(c model.Category) bool {
 	switch c {
 	case model.Other, model.Docs, model.Recommended, "":
 		return false
@@ -173,13 +174,13 @@ func row(x Input) Image {
 				img.Categories = map[model.Category]int64{}
 			}
 			img.Categories[t.Category] = t.Bytes
-			if flaggedCategory(t.Category) {
+			if FlaggedCategory(t.Category) {
 				img.Flagged += t.Bytes
 			}
 		}
 		var pkgs []Package
 		for _, p := range c.Packages {
-			if flaggedCategory(p.Category) && p.Bytes > 0 {
+			if FlaggedCategory(p.Category) && p.Bytes > 0 {
 				pkgs = append(pkgs, Package{Name: p.Name, Manager: p.Manager, Category: p.Category, Bytes: p.Bytes})
 			}
 		}

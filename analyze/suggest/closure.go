@@ -129,6 +129,7 @@ func (s *state) closureFor() (*nativeClosure, string) {
 	}
 	c.files[i] = true
 	c.bytes += s.img.FS.Files[i].Bytes
+	byFile := map[int]string{} // resolved file → the first path it was found by
 	for len(queue) > 0 {
 		it := queue[0]
 		queue = queue[1:]
@@ -146,6 +147,14 @@ func (s *state) closureFor() (*nativeClosure, string) {
 		if j < 0 {
 			return nil, fmt.Sprintf("%s resolves to no file", show("/"+p))
 		}
+		if first, ok := byFile[j]; ok && slices.Contains(loaderDirs, path.Dir(first)) {
+			// Found again by another name (beside the library that
+			// needs it, /usr/lib for /lib on a usrmerged base): the
+			// loader finds it where it found it first, in one of its
+			// own directories; a second copy would be a second file.
+			continue
+		}
+		byFile[j] = p
 		real := s.img.FS.Files[j].Path
 		if c.files[j] {
 			// The loader itself (libc needs it by its soname), or a
@@ -216,7 +225,7 @@ func (s *state) entryBinary() bool {
 // that is no ELF named by ENTRYPOINT or CMD. Scripts the build merely
 // copied along (packaging, init.d, CI) run nowhere the image says.
 func (s *state) scriptsRun() bool {
-	for p, b := range s.in.Scripts {
+	for p, b := range s.runScripts() {
 		if len(b) >= 2 && string(b[:2]) == "#!" {
 			if i, ok := s.img.FS.IndexOf(p); ok && s.keep[i] {
 				return true
@@ -414,6 +423,45 @@ func (s *state) extraCopied(p string) bool {
 		}
 	}
 	return false
+}
+
+// loaderDirs are the directories glibc's loader searches without its
+// cache (its trusted directories, multiarch included).
+var loaderDirs = []string{"lib", "usr/lib", "lib64", "usr/lib64", "lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu"}
+
+// cachedLibDirs are the directories outside the loader's own search path
+// (/usr/local/lib) that the final stage copies shared libraries into, when
+// the original found them through its loader cache (an /etc/ld.so.cache
+// and ldconfig in the image) and the final stage can run ldconfig (a base
+// with it, not scratch): the cache there is written by the package
+// install before the copies, so without ldconfig after them a binary
+// cannot find its library ("cannot open shared object file"). Sorted,
+// absolute; nil when none.
+func (s *state) cachedLibDirs() []string {
+	if s.copyOnly() {
+		return nil
+	}
+	if _, ok := s.img.FS.Lookup("etc/ld.so.cache"); !ok || !hasAny(s.img.FS, "sbin/ldconfig", "usr/sbin/ldconfig") {
+		return nil
+	}
+	if rb := s.in.RuntimeBase; rb != nil && rb.FS != nil && !hasAny(rb.FS, "sbin/ldconfig", "usr/sbin/ldconfig") {
+		return nil
+	}
+	dirs := map[string]bool{}
+	for i, f := range s.img.FS.Files {
+		if !s.keep[i] || f.Kind == index.Dir || !isLib(f.Path) {
+			continue
+		}
+		j := s.resolve(f.Path)
+		if j < 0 || !s.isELF(j) {
+			continue
+		}
+		d := s.dest(path.Dir(f.Path))
+		if !slices.Contains(loaderDirs, strings.Trim(d, "/")) {
+			dirs["/"+strings.Trim(d, "/")] = true
+		}
+	}
+	return sortedKeys(dirs)
 }
 
 // baseHas reports whether the runtime base --base named has a file at

@@ -972,6 +972,348 @@ func TestModesForUser(t *testing.T) {
 	checkParses(t, got.Dockerfile)
 }
 
+// toolchainFixture is a single-stage build FROM a golang-like toolchain
+// image (base-files 12.x; 300 MB of compiler the base brought, with the
+// CA certificates and libssl3), whose app needs libssl.so.3 from the base
+// and the sqlite3 it asked for (url-shortener, F6).
+func toolchainFixture() fixture {
+	fx := cFixture()
+	fx.status += "Package: base-files\nStatus: install ok installed\nVersion: 12.4+deb12u7\nArchitecture: amd64\n\n" +
+		status([2]string{"gcc-base", ""}, [2]string{"ca-certificates", ""}, [2]string{"libssl3", "libc6"}, [2]string{"sqlite3", "libc6"})
+	fx.pkgs = append(fx.pkgs, pkgdef{name: "base-files", manager: "dpkg"}, pkgdef{name: "gcc-base", manager: "dpkg", cat: model.BuildTool},
+		pkgdef{name: "ca-certificates", manager: "dpkg"}, pkgdef{name: "libssl3", manager: "dpkg"}, pkgdef{name: "sqlite3", manager: "dpkg"})
+	base := withLoader(debianBase(fx.status), fx.elf)
+	base.files = append(base.files,
+		ffile{path: "usr/libexec/gcc-base/cc1", size: 300_000_000, pkg: "gcc-base", cat: model.BuildTool, mode: 0o755},
+		ffile{path: "usr/local/go/bin/go", size: 20_000_000, cat: model.BuildTool, mode: 0o755},
+		ffile{path: "etc/ssl/certs/ca-certificates.crt", size: 200_000, pkg: "ca-certificates"},
+		ffile{path: "usr/lib/x86_64-linux-gnu/libssl.so.3", size: 6_000_000, pkg: "libssl3"})
+	fx.history[0] = base
+	fx.history[1].files = append(fx.history[1].files, ffile{path: "usr/bin/sqlite3", size: 1_500_000, pkg: "sqlite3", mode: 0o755})
+	fx.elf["usr/local/bin/wordfreq"] = ELF{Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libc.so.6", "libssl.so.3"}}
+	fx.elf["usr/lib/x86_64-linux-gnu/libssl.so.3"] = ELF{Needed: []string{"libc.so.6"}}
+	fx.elf["usr/bin/sqlite3"] = ELF{Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libc.so.6"}}
+	return fx
+}
+
+// slimFS is a Debian slim base as read: libc, its loader, a shell, apt.
+func slimFS() *model.FS {
+	fs := &model.FS{}
+	add := func(p string, kind index.Kind, link string, n int64) {
+		fs.Files = append(fs.Files, model.File{Entry: index.Entry{Path: p, Kind: kind, Link: link, Mode: 0o755}, Bytes: n})
+	}
+	for _, d := range []string{"bin", "usr", "usr/bin", "usr/lib", "usr/lib/x86_64-linux-gnu", "usr/lib64"} {
+		add(d, index.Dir, "", 0)
+	}
+	add("lib", index.Symlink, "usr/lib", 0)
+	add("lib64", index.Symlink, "usr/lib64", 0)
+	add("usr/lib/x86_64-linux-gnu/libc.so.6", index.File, "", 1_900_000)
+	add("usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", index.File, "", 210_000)
+	add("usr/lib64/ld-linux-x86-64.so.2", index.Symlink, "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", 0)
+	add("bin/dash", index.File, "", 100_000)
+	add("usr/bin/apt-get", index.File, "", 50_000)
+	sort.Slice(fs.Files, func(a, b int) bool { return model.ComparePaths(fs.Files[a].Path, fs.Files[b].Path) < 0 })
+	return fs
+}
+
+// A kept toolchain base names Debian's slim image of its release for the
+// command to read (RuntimeBaseHint); on that base, read, the final stage
+// installs what the app needs that the original base brought and the new
+// one lacks (libssl3 for the binary's DT_NEEDED, the CA certificates) with
+// what the build asked for (sqlite3), and not what it has (libc6); the
+// prediction counts them. A container that runs a file of the base no
+// package owns (golang's go command) gets no hint: no install brings it
+// back.
+func TestToolchainBaseSwitch(t *testing.T) {
+	fx := toolchainFixture()
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base == "scratch" || got.RuntimeBaseHint != "debian:bookworm-slim" {
+		t.Fatalf("base %s, hint %q; want the original base and the hint debian:bookworm-slim\n%s", got.Base, got.RuntimeBaseHint, got.Dockerfile)
+	}
+
+	in := fx.build(t)
+	slim := slimFS()
+	in.RuntimeBase = &RuntimeBase{Ref: "debian:bookworm-slim", FS: slim, Size: slim.Size(), Chosen: "chosen for the toolchain base"}
+	got, err = Suggest(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParses(t, got.Dockerfile)
+	if got.Base != "debian:bookworm-slim" || !strings.Contains(got.Dockerfile, "# the final stage: base debian:bookworm-slim, chosen for the toolchain base") {
+		t.Errorf("base %s, or the choice is not said:\n%s", got.Base, got.Dockerfile)
+	}
+	for _, p := range []string{"sqlite3", "libssl3", "ca-certificates"} {
+		if !slices.Contains(got.Packages, p) {
+			t.Errorf("%s not installed on the slim base: %v\n%s", p, got.Packages, got.Dockerfile)
+		}
+	}
+	if slices.Contains(got.Packages, "libc6") {
+		t.Errorf("libc6 installed, yet the slim base has libc.so.6: %v", got.Packages)
+	}
+	// slim's bytes, the binary, and the three packages' files as the
+	// original holds them (the dpkg status is slim's, rewritten).
+	want := slim.Size() + 17_000 + 1_500_000 + 6_000_000 + 200_000
+	if got.Prediction.Predicted != want {
+		t.Errorf("predicted %d, want %d (terms %v)", got.Prediction.Predicted, want, got.Prediction.Terms)
+	}
+
+	fx.config.Entrypoint = []string{"/usr/local/go/bin/go", "run", "."}
+	got, err = Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.RuntimeBaseHint != "" {
+		t.Errorf("the container runs the base's /usr/local/go/bin/go, yet the hint is %q", got.RuntimeBaseHint)
+	}
+}
+
+// The pipeline hands Suggest every captured body, the app's Python
+// sources among them: a doc-build script with a #! line that nothing the
+// configuration names runs is no script the container runs, so a static
+// binary still gets scratch (jq F5: debian:12-slim kept "for the
+// interpreter" of /app/docs/build_manpage.py). Named by CMD, or by a
+// script CMD runs, it is one.
+func TestCapturedScriptNothingRuns(t *testing.T) {
+	fx := goFixture()
+	fx.history[4].files = append(fx.history[4].files,
+		ffile{path: "src/docs/build_manpage.py", size: 900, mode: 0o755}, ffile{path: "src/start.sh", size: 60, mode: 0o755})
+	fx.scripts = map[string][]byte{
+		"src/docs/build_manpage.py": []byte("#!/usr/bin/env python3\nimport yaml\n"),
+		"src/start.sh":              []byte("#!/bin/sh\n# python3 is not run here\n/src/docs/build_manpage.py && exec hello-svc\n"),
+	}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base != "scratch" {
+		t.Errorf("nothing runs the captured scripts, yet the base is %s:\n%s", got.Base, got.Dockerfile)
+	}
+	for _, q := range got.Questions {
+		if strings.Contains(q, "yaml") {
+			t.Errorf("asked about the imports of a script nothing runs: %q", q)
+		}
+	}
+	for _, cmd := range [][]string{{"/src/docs/build_manpage.py"}, {"/src/start.sh"}} {
+		fx.config.Cmd = cmd
+		got, err = Suggest(fx.build(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Base == "scratch" {
+			t.Errorf("CMD %v runs the Python script, yet the base is scratch:\n%s", cmd, got.Dockerfile)
+		}
+	}
+}
+
+// libFixture is a C library project (gvm-libs, F9/F10): its packages
+// installed by a script from a list file (no apt-get in the step's text),
+// whose maintainer scripts left alternatives links no package lists; its
+// libraries installed into /usr/local/lib and registered with ldconfig.
+func libFixture(t *testing.T) fixture {
+	st := status([2]string{"libc6", ""}, [2]string{"dash", "libc6"}, [2]string{"libglib2.0-0", "libc6"}, [2]string{"gcc-12", "libc6"})
+	elf := map[string]ELF{
+		"usr/local/bin/tool":           {Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libtool.so.1", "libc.so.6"}},
+		"usr/local/lib/libtool.so.1.0": {Needed: []string{"libglib-2.0.so.0", "libc.so.6"}},
+	}
+	return fixture{
+		ref: "tool:single",
+		dockerfile: writeDockerfile(t, `FROM debian:bookworm-slim
+COPY . /source
+RUN sh /source/install-deps.sh /source/deps.list
+RUN make -C /source install && ldconfig
+CMD ["/usr/local/bin/tool"]
+`),
+		status: st,
+		auto:   []string{},
+		pkgs: append(append([]pkgdef{}, basePkgs...),
+			pkgdef{name: "libglib2.0-0", manager: "dpkg"},
+			pkgdef{name: "gcc-12", manager: "dpkg", cat: model.BuildTool}),
+		history: []step{
+			func() step {
+				b := withLoader(debianBase(st), elf)
+				b.files = append(b.files, ffile{path: "sbin/ldconfig", size: 900_000, pkg: "libc6", mode: 0o755}, ffile{path: "etc/ld.so.cache", size: 10_000})
+				return b
+			}(),
+			{createdBy: "COPY . /source # buildkit", files: []ffile{
+				{path: "source/install-deps.sh", size: 300, mode: 0o755, cat: model.Source},
+				{path: "source/deps.list", size: 40, cat: model.Source},
+			}},
+			{createdBy: run("sh /source/install-deps.sh /source/deps.list"), files: []ffile{
+				{path: "usr/lib/x86_64-linux-gnu/libglib-2.0.so.0", size: 1_300_000, pkg: "libglib2.0-0"},
+				{path: "usr/bin/gcc-12", size: 30_000_000, pkg: "gcc-12", mode: 0o755},
+				{path: "etc/alternatives/cc", size: 16, kind: index.Symlink, link: "/usr/bin/gcc-12"},
+				{path: "usr/bin/cc", size: 20, kind: index.Symlink, link: "/etc/alternatives/cc"},
+			}},
+			{createdBy: run("make -C /source install && ldconfig"), files: []ffile{
+				{path: "usr/local/bin/tool", size: 40_000, mode: 0o755},
+				{path: "usr/local/lib/libtool.so.1.0", size: 200_000, mode: 0o755},
+				{path: "usr/local/lib/libtool.so.1", size: 14, kind: index.Symlink, link: "libtool.so.1.0"},
+				{path: "etc/ld.so.cache", size: 11_000},
+			}},
+			{createdBy: `CMD ["/usr/local/bin/tool"]`, empty: true},
+		},
+		config: model.Config{Cmd: []string{"/usr/local/bin/tool"}},
+		elf:    elf,
+	}
+}
+
+// What a package install's maintainer scripts wrote is known from the
+// package database's record of which step installed packages, not from
+// the step's text: the alternatives links an install through a script
+// made are not copied (F9). The libraries copied into /usr/local/lib are
+// found through the loader's cache, which the final stage's own install
+// wrote before they came: ldconfig runs after the copies (F10: gvm-libs'
+// 'ldconfig -p | grep -c libgvm' answered 20 in the original, 0 in the
+// suggestion).
+func TestScriptInstallByProductsAndLdconfig(t *testing.T) {
+	got, err := Suggest(libFixture(t).build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParses(t, got.Dockerfile)
+	for _, p := range []string{"/etc/alternatives/cc", "/usr/bin/cc", "/etc/alternatives", "/usr/bin"} {
+		if slices.Contains(got.Copies, p) {
+			t.Errorf("%s copied: a package install's by-product (copies %v)", p, got.Copies)
+		}
+	}
+	if got.Base == "scratch" || !slices.Contains(got.Packages, "libglib2.0-0") {
+		t.Fatalf("base %s, packages %v: want the original base with libglib2.0-0\n%s", got.Base, got.Packages, got.Dockerfile)
+	}
+	final := got.Dockerfile[strings.LastIndex(got.Dockerfile, "\nFROM "):]
+	lastCopy, ldc := strings.LastIndex(final, "\nCOPY "), strings.Index(final, "\nRUN ldconfig\n")
+	if !slices.ContainsFunc(got.Copies, func(p string) bool { return under("usr/local/lib/libtool.so.1.0", strings.TrimPrefix(p, "/")) }) || lastCopy < 0 || ldc < lastCopy {
+		t.Errorf("no RUN ldconfig after the copies of the library in /usr/local/lib (copies %v):\n%s", got.Copies, final)
+	}
+
+	// No loader cache in the image (musl, or a base without ldconfig):
+	// nothing to refresh.
+	fx := libFixture(t)
+	fx.history[0].files = slices.DeleteFunc(fx.history[0].files, func(f ffile) bool { return f.path == "etc/ld.so.cache" || f.path == "sbin/ldconfig" })
+	fx.history[3].files = slices.DeleteFunc(fx.history[3].files, func(f ffile) bool { return f.path == "etc/ld.so.cache" })
+	got, err = Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(got.Dockerfile, "RUN ldconfig") {
+		t.Errorf("RUN ldconfig in an image without ldconfig:\n%s", got.Dockerfile)
+	}
+}
+
+// A symlink named as a COPY source is followed: it lands as a copy of its
+// target (jq F12: libjq.so, libjq.so.1 and libjq.so.1.0.4 listed in one
+// line built 3.0 MB where 1.0 MB was predicted). The prediction counts
+// what COPY writes: the target's bytes once more per link.
+func TestCopiedSymlinkPredictedAsItsTarget(t *testing.T) {
+	predict := func(link bool) (int64, []string) {
+		fx := libFixture(t)
+		// A static library beside them (a build tool): /usr/local/lib is
+		// listed file by file, not copied whole.
+		fx.history[3].files = append(fx.history[3].files, ffile{path: "usr/local/lib/libtool.a", size: 300_000, cat: model.BuildTool})
+		if !link {
+			fx.history[3].files = slices.DeleteFunc(fx.history[3].files, func(f ffile) bool { return f.path == "usr/local/lib/libtool.so.1" })
+		}
+		got, err := Suggest(fx.build(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Prediction.Predicted, got.Copies
+	}
+	with, copies := predict(true)
+	without, _ := predict(false)
+	if !slices.Contains(copies, "/usr/local/lib/libtool.so.1") {
+		t.Fatalf("the link is not a COPY source of its own: %v", copies)
+	}
+	if with-without != 200_000 {
+		t.Errorf("the link adds %d bytes to the prediction, want its target's 200000 (COPY follows it)", with-without)
+	}
+}
+
+// The closure finds libc twice on a usrmerged base: by /lib for the
+// binary, beside the library that needs it in /usr/lib for that one. One
+// file, copied once (F12: libc.so.6 copied to /lib/… and /usr/lib/…, 1.9
+// MB more than predicted).
+func TestClosureCopiesEachLibraryOnce(t *testing.T) {
+	fx := cFixture()
+	fx.history[1].files = append(fx.history[1].files, ffile{path: "usr/lib/x86_64-linux-gnu/libm.so.6", size: 900_000, pkg: "libc6"})
+	fx.elf["usr/local/bin/wordfreq"] = ELF{Interp: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libm.so.6", "libc.so.6"}}
+	fx.elf["usr/lib/x86_64-linux-gnu/libm.so.6"] = ELF{Needed: []string{"libc.so.6"}}
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Base != "scratch" {
+		t.Fatalf("base %s, want scratch with the closure:\n%s", got.Base, got.Dockerfile)
+	}
+	n := 0
+	for _, c := range got.Copies {
+		if path.Base(c) == "libc.so.6" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("libc.so.6 copied %d times: %v", n, got.Copies)
+	}
+}
+
+// On a base with a shell, the symlinks among the copied files are made
+// with ln, before ldconfig: as COPY sources they would land as copies of
+// their targets, and ldconfig caches one name for three files where the
+// original had its links (gvm-libs F12: 'ldconfig -p | grep -c libgvm'
+// 20 in the original, 10 in the suggestion).
+func TestCopiedSymlinksMadeAsLinks(t *testing.T) {
+	fx := libFixture(t)
+	fx.history[0].files = append(fx.history[0].files, ffile{path: "bin/sh", size: 4, kind: index.Symlink, link: "dash"})
+	fx.history[3].files = append(fx.history[3].files, ffile{path: "usr/local/lib/libtool.a", size: 300_000, cat: model.BuildTool})
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParses(t, got.Dockerfile)
+	if slices.Contains(got.Copies, "/usr/local/lib/libtool.so.1") || !slices.Contains(got.Copies, "/usr/local/lib/libtool.so.1.0") {
+		t.Errorf("copies %v: want the library copied and its link not", got.Copies)
+	}
+	final := got.Dockerfile[strings.LastIndex(got.Dockerfile, "\nFROM "):]
+	ln, ldc := strings.Index(final, "ln -sfn libtool.so.1.0 /usr/local/lib/libtool.so.1"), strings.Index(final, "\nRUN ldconfig\n")
+	if ln < 0 || ldc < ln {
+		t.Errorf("the link is not made before ldconfig:\n%s", final)
+	}
+}
+
+// The build's output and the copy a later step installed (litestream
+// F13: dist/litestream-vfs.so and /usr/local/lib/litestream-vfs.so, 85 MB
+// each, both copied: 89% of the project's ΔS): the same name, size and
+// ELF needs; the installed one is kept, the other left behind and asked
+// about. A file of the same name but another size is another file.
+func TestBuildOutputTwinLeftBehind(t *testing.T) {
+	fx := libFixture(t)
+	fx.history[1].files = append(fx.history[1].files,
+		ffile{path: "source/dist/libtool.so.1.0", size: 200_000, mode: 0o755},
+		ffile{path: "source/old/tool", size: 39_000, mode: 0o755})
+	fx.elf["source/dist/libtool.so.1.0"] = fx.elf["usr/local/lib/libtool.so.1.0"]
+	fx.elf["source/old/tool"] = fx.elf["usr/local/bin/tool"]
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered := func(p string) bool {
+		return slices.ContainsFunc(got.Copies, func(c string) bool { return under(p, strings.Trim(c, "/")) })
+	}
+	if covered("source/dist/libtool.so.1.0") || !covered("usr/local/lib/libtool.so.1.0") {
+		t.Errorf("copies %v: want the installed copy only", got.Copies)
+	}
+	if !covered("source/old/tool") {
+		t.Errorf("source/old/tool (another size) is not copied: %v", got.Copies)
+	}
+	if !slices.ContainsFunc(got.Questions, func(q string) bool {
+		return strings.Contains(q, "/source/dist/libtool.so.1.0 (as /usr/local/lib/libtool.so.1.0)")
+	}) {
+		t.Errorf("not asked: %q", got.Questions)
+	}
+}
+
 // TestHostilePackageNames: a package database is the image publisher's
 // text. A name that is no package name (a shell command after `;`, a
 // `$(…)`, backquotes, an option for apt-get) never reaches the RUN line

@@ -195,7 +195,7 @@ var pythonName = regexp.MustCompile(`^python[0-9.]*$`)
 // DT_NEEDED, and no script the configuration runs was captured. A shell
 // command line, a program not found or without facts, any script: maybe.
 func (s *state) mayRunPython() bool {
-	for _, b := range s.in.Scripts {
+	for _, b := range s.runScripts() {
 		if shebang(b) != "" {
 			return true
 		}
@@ -264,7 +264,7 @@ func (s *state) ownModule(m, from string) bool {
 func (s *state) pythonNeeds(add func(name, why string)) {
 	for _, o := range s.pyOwners {
 		p := s.cl.Packages[o.pkg]
-		if !s.systemManager(p.Manager) || s.baseOwned(o.pkg) {
+		if !s.systemManager(p.Manager) || s.present(o.pkg, "") {
 			continue
 		}
 		why := fmt.Sprintf("provides the module %s, which /%s imports", o.module, o.from)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -86,11 +87,12 @@ func (s *state) runNeeds(add func(name, why string)) {
 	if len(s.img.Config.Entrypoint) > 0 && len(s.img.Config.Cmd) > 0 && !strings.HasPrefix(s.img.Config.Cmd[0], "-") {
 		progs = append(progs, prog{s.img.Config.Cmd[0], "CMD runs " + s.img.Config.Cmd[0] + " through ENTRYPOINT"})
 	}
-	for _, p := range sortedKeys(s.in.Scripts) {
+	run := s.runScripts()
+	for _, p := range sortedKeys(run) {
 		if i, ok := s.img.FS.IndexOf(p); !ok || s.img.FS.Files[i].Mode&0o111 == 0 {
 			continue // read as a config's word, not run as a program
 		}
-		if w := shebang(s.in.Scripts[p]); w != "" {
+		if w := shebang(run[p]); w != "" {
 			progs = append(progs, prog{w, fmt.Sprintf("the interpreter of /%s (#!%s)", p, w)})
 		}
 	}
@@ -120,9 +122,76 @@ func (s *state) runNeeds(add func(name, why string)) {
 		if !ok || (p.Category != "" && p.Category != model.Docs) {
 			continue
 		}
-		if j, ok := s.pkgIndex(p.Name); ok && s.baseOwned(j) {
+		if j, ok := s.pkgIndex(p.Name); ok && s.present(j, s.img.FS.Files[i].Path) {
 			continue
 		}
 		add(p.Name, found[i])
 	}
+}
+
+// runScripts are the captured bodies of the scripts the container runs:
+// the files ENTRYPOINT, CMD and HEALTHCHECK name (pkggraph.ScriptPaths,
+// or a word PATH finds), and the captured files those scripts name in
+// turn. Input.Scripts holds more than these (the pipeline passes every
+// captured body: the app's Python sources, read for their imports, a
+// doc-build script's #! line among them): a file nothing runs is no
+// script the container runs, however it starts.
+func (s *state) runScripts() map[string][]byte {
+	if s.ranScripts != nil {
+		return s.ranScripts
+	}
+	out := map[string][]byte{}
+	var queue []string
+	visit := func(p string) {
+		if _, done := out[p]; done {
+			return
+		}
+		if b, ok := s.in.Scripts[p]; ok {
+			out[p] = b
+			queue = append(queue, p)
+		}
+	}
+	cfg := s.img.Config
+	argvs := [][]string{cfg.Entrypoint, cfg.Cmd, cfg.HealthcheckTest}
+	for _, p := range pkggraph.ScriptPaths(cfg.WorkingDir, argvs...) {
+		visit(p)
+	}
+	word := func(w string) {
+		w = strings.Trim(w, "\"'")
+		if w == "" || strings.HasPrefix(w, "-") || strings.ContainsAny(w, "$=") {
+			return
+		}
+		if i := s.lookPath(w); i >= 0 {
+			visit(s.img.FS.Files[i].Path)
+		}
+	}
+	for _, argv := range argvs {
+		for _, a := range argv {
+			for _, w := range scriptWords(a) {
+				word(w)
+			}
+		}
+	}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, line := range strings.Split(string(out[p]), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "#") {
+				continue
+			}
+			for _, w := range scriptWords(line) {
+				word(w)
+			}
+		}
+	}
+	s.ranScripts = out
+	return out
+}
+
+// scriptWords splits a shell line at blanks and shell operators: enough
+// to see the paths and names it runs.
+func scriptWords(line string) []string {
+	return strings.FieldsFunc(line, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == ';' || r == '&' || r == '|' || r == '(' || r == ')' || r == '`' || r == '<' || r == '>'
+	})
 }

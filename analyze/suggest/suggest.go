@@ -76,6 +76,9 @@ type RuntimeBase struct {
 	Size int64
 	// Err says why it could not be read.
 	Err string
+	// Chosen says why imgdiff chose it, "" when --base named it: the
+	// command reads Suggestion.RuntimeBaseHint and suggests again on it.
+	Chosen string
 }
 
 // Term is one term of the predicted ΔS.
@@ -115,6 +118,13 @@ type Suggestion struct {
 	// in the Dockerfile.
 	Questions  []string
 	Prediction Prediction
+	// RuntimeBaseHint is the runtime base of the original base's
+	// distribution (debian:bookworm-slim) when the final stage kept an
+	// original base that is mostly build tools (golang, buildpack-deps)
+	// and runs nothing of it that no package owns; "" otherwise. Suggest
+	// cannot read it (no I/O): the command reads it and, when it can,
+	// suggests again with it as Input.RuntimeBase.
+	RuntimeBaseHint string
 }
 
 // ErrInput is wrapped by the error for a missing or inconsistent input.
@@ -180,12 +190,13 @@ func Suggest(in Input) (*Suggestion, error) {
 		return nil, fmt.Errorf("suggest: the suggested Dockerfile does not parse: %w", err)
 	}
 	return &Suggestion{
-		Dockerfile: text,
-		Base:       s.base,
-		Packages:   s.runtimePkgs,
-		Copies:     s.copyPaths(),
-		Questions:  s.questions,
-		Prediction: pred,
+		Dockerfile:      text,
+		Base:            s.base,
+		Packages:        s.runtimePkgs,
+		Copies:          s.copyPaths(),
+		Questions:       s.questions,
+		Prediction:      pred,
+		RuntimeBaseHint: s.baseHint,
 	}, nil
 }
 
@@ -250,8 +261,13 @@ type state struct {
 	allStatic bool
 	base      string
 	baseWhy   string
-	questions []string
-	copies    []copyLine
+	baseHint  string // Suggestion.RuntimeBaseHint
+
+	ranScripts   map[string][]byte // runScripts, once read
+	lnLinks      [][2]string       // symlinks the final stage makes with ln: target, path
+	installSteps map[int]bool      // installedBy, once read
+	questions    []string
+	copies       []copyLine
 }
 
 type copyLine struct {
@@ -403,6 +419,7 @@ func (s *state) selectFiles() {
 		}
 		s.keep[i] = true
 	}
+	s.dropTwins()
 	if len(s.testBins) > 0 {
 		s.ask(fmt.Sprintf("%s are named as go test -c names its test binaries (PKG.test): left in the build stage; does the container run them?", listNames(s.testBins, 4)))
 	}
@@ -418,6 +435,60 @@ func (s *state) selectFiles() {
 			names = names[:5]
 		}
 		s.ask(fmt.Sprintf("%s%s were written by a package install and no package lists them: taken for its scripts' output, not copied; copy any the build configured by hand", strings.Join(names, ", "), more))
+	}
+}
+
+// dropTwins leaves in the build stage the build's output that a later
+// step installed elsewhere: kept ELF files of the same name, size and
+// ELF needs (litestream's dist/litestream-vfs.so and
+// /usr/local/lib/litestream-vfs.so, 85 MB each; go-httpbin's
+// dist/go-httpbin and /usr/bin/go-httpbin). The one the latest step
+// wrote is the installed copy and is kept; an earlier one that ENTRYPOINT
+// or CMD names is kept too. Asked: the app might load the other by its
+// path.
+func (s *state) dropTwins() {
+	type key struct {
+		name  string
+		bytes int64
+		elf   string
+	}
+	groups := map[key][]int{}
+	for i, f := range s.img.FS.Files {
+		e, ok := s.in.ELF[f.Path]
+		if !s.keep[i] || f.Kind != index.File || f.Bytes == 0 || !ok {
+			continue
+		}
+		k := key{path.Base(f.Path), f.Bytes, e.Interp + "\x00" + strings.Join(e.Needed, "\x00")}
+		groups[k] = append(groups[k], i)
+	}
+	named := map[int]bool{}
+	for _, w := range append(append([]string{}, s.img.Config.Entrypoint...), s.img.Config.Cmd...) {
+		if i := s.lookPath(w); i >= 0 {
+			named[i] = true
+		}
+	}
+	var asked []string
+	for _, g := range groups {
+		if len(g) < 2 {
+			continue
+		}
+		last := g[0]
+		for _, i := range g[1:] {
+			if s.stepOfFile(i) > s.stepOfFile(last) {
+				last = i
+			}
+		}
+		for _, i := range g {
+			if i == last || named[i] || s.stepOfFile(i) == s.stepOfFile(last) {
+				continue
+			}
+			s.keep[i] = false
+			asked = append(asked, fmt.Sprintf("/%s (as /%s)", s.img.FS.Files[i].Path, s.img.FS.Files[last].Path))
+		}
+	}
+	if len(asked) > 0 {
+		sort.Strings(asked)
+		s.ask(fmt.Sprintf("%s: the same name, size and ELF needs as a file a later step installed, taken for the build's output that step copied: left in the build stage, the installed copy kept; does the app load it by its build path?", listNames(asked, 4)))
 	}
 }
 
@@ -520,7 +591,7 @@ var ownDirs = []string{"usr/local", "opt", "home", "root", "srv"}
 // them again for the packages it installs.
 func (s *state) byProduct(i int) bool {
 	st := s.stepOfFile(i)
-	if st < 0 || st >= len(s.img.Steps) || !installRun.MatchString(s.img.Steps[st].CreatedBy) {
+	if st < 0 || st >= len(s.img.Steps) || !installRun.MatchString(s.img.Steps[st].CreatedBy) && !s.installedBy(st) {
 		return false
 	}
 	p := s.img.FS.Files[i].Path
@@ -528,6 +599,22 @@ func (s *state) byProduct(i int) bool {
 		return false
 	}
 	return !under(p, ownDirs...)
+}
+
+// installedBy reports whether history step st installed system packages,
+// as the package database records it (a dpkg or apk package whose files
+// that step wrote): an install through a script or a list file shows no
+// apt-get in the step's text.
+func (s *state) installedBy(st int) bool {
+	if s.installSteps == nil {
+		s.installSteps = map[int]bool{}
+		for _, p := range s.cl.Packages {
+			if s.systemManager(p.Manager) {
+				s.installSteps[p.Step] = true
+			}
+		}
+	}
+	return s.installSteps[st]
 }
 
 // bytecodeOf is the package owning the Python source that file i, a
@@ -687,6 +774,7 @@ func (s *state) selectPackages() {
 	}
 	s.runNeeds(add)
 	s.pythonNeeds(add)
+	s.dataNeeds(add)
 	// Flagged packages the build installed (named or pulled in): they
 	// stay behind unless the container runs one of their commands.
 	type flagged struct {
@@ -748,8 +836,9 @@ func (s *state) selectPackages() {
 			s.allStatic = false
 		}
 		for _, lib := range e.Needed {
-			if p := s.findLib(lib, f.Path); p != "" {
-				if j := s.resolve(p); j >= 0 && s.keep[j] {
+			lp := s.findLib(lib, f.Path)
+			if lp != "" {
+				if j := s.resolve(lp); j >= 0 && s.keep[j] {
 					continue // the app's own library, beside it: copied with it
 				}
 			}
@@ -759,7 +848,7 @@ func (s *state) selectPackages() {
 				s.ask(fmt.Sprintf("/%s needs %s, which no package of the image owns: is it in the base image or copied?", f.Path, show(lib)))
 			case added[owner]:
 			default:
-				if i, ok := byName[owner]; ok && s.baseOwned(i) {
+				if i, ok := byName[owner]; ok && s.present(i, lp) {
 					continue // the base image already has it
 				}
 				add(owner, fmt.Sprintf("owns %s, which /%s needs (DT_NEEDED)", lib, f.Path))
@@ -806,7 +895,7 @@ func (s *state) keepRecommended(add func(name, why string)) {
 			seen[it.i] = true
 			name := g.Packages[it.i].Name
 			if it.why != "" {
-				if j, ok := s.pkgIndex(name); ok && !s.baseOwned(j) {
+				if j, ok := s.pkgIndex(name); ok && !s.present(j, "") {
 					add(name, it.why)
 				}
 			}
@@ -819,6 +908,26 @@ func (s *state) keepRecommended(add func(name, why string)) {
 				}
 			}
 		}
+	}
+}
+
+// dataNeeds adds, on a runtime base that was read, the data packages the
+// original's base had and that base lacks (the CA certificates, the zone
+// database): the app ran with them, and nothing the image records says it
+// never reads them (a TLS client or a time zone lookup fails only when it
+// happens, which --verify's network-off run does not reach).
+func (s *state) dataNeeds(add func(name, why string)) {
+	rb := s.in.RuntimeBase
+	if rb == nil || rb.FS == nil {
+		return
+	}
+	for _, name := range sortedKeys(dataPackages) {
+		dir := dataPackages[name]
+		i, ok := s.pkgIndex(name)
+		if !ok || s.present(i, dir) {
+			continue
+		}
+		add(name, fmt.Sprintf("the original had /%s (%s), %s has none; the app may read it", dir, name, show(rb.Ref)))
 	}
 }
 
@@ -844,6 +953,27 @@ func listNames(names []string, max int) string {
 func (s *state) baseOwned(i int) bool {
 	st := s.cl.Packages[i].Step
 	return st >= 0 && s.baseStep[st]
+}
+
+// present reports whether package i is in the final stage without being
+// installed there: on the original base, one the base installed; on a
+// runtime base that was read (--base, or the one chosen for a toolchain
+// base), one whose file p (or, for p "", any of its files) that base has:
+// what the original base brought is not there by itself.
+func (s *state) present(i int, p string) bool {
+	rb := s.in.RuntimeBase
+	if rb == nil || rb.FS == nil {
+		return s.baseOwned(i)
+	}
+	if p != "" {
+		return s.baseHas(p)
+	}
+	for j, o := range s.cl.Owners {
+		if o == i && s.img.FS.Files[j].Kind == index.File && s.cl.Flags[j].Category != model.Docs && s.baseHas(s.img.FS.Files[j].Path) {
+			return true
+		}
+	}
+	return false
 }
 
 // libOwner is the package owning a library named soname in a library
@@ -1056,7 +1186,11 @@ func (s *state) userBase() {
 		s.ask(fmt.Sprintf("the base %s could not be read (%s): everything the app needs is copied or installed as on the original base; is it all needed there?", show(rb.Ref), rb.Err))
 	}
 	s.onCopies = s.base == "scratch"
-	s.base, s.baseWhy = rb.Ref, "named by --base: "+why
+	by := "named by --base"
+	if rb.Chosen != "" {
+		by = rb.Chosen
+	}
+	s.base, s.baseWhy = rb.Ref, by+": "+why
 }
 
 func hasAny(fs *model.FS, paths ...string) bool {
@@ -1201,9 +1335,45 @@ func (s *state) askToolchainBase(orig string) {
 				major, _, _ := strings.Cut(p.Version, ".")
 				if rel, ok := debianReleases[major]; ok && !strings.Contains(p.Version, "ubuntu") {
 					hint = "debian:" + rel + "-slim (base-files " + p.Version + ": Debian " + major + ")"
+					s.baseHint = "debian:" + rel + "-slim"
 				}
 			}
 		}
 	}
+	if f := s.runsUnpackaged(); f != "" {
+		// The go command of golang's /usr/local/go: no package brings
+		// it back on another base.
+		s.baseHint = ""
+		hint += fmt.Sprintf(", though the container runs %s, which no package owns and that base would not have", f)
+	}
 	s.ask(fmt.Sprintf("the original base %s is mostly build tools (%s of its %s): the final stage keeps them; --base with %s installs the runtime packages there instead (what the original base brought is not installed: check the app's libraries there)", orig, mb(tools), mb(all), hint))
+}
+
+// runsUnpackaged is a file of the original base that no package owns and
+// that the container runs (ENTRYPOINT's or CMD's program, a captured
+// script's interpreter), "" for none.
+func (s *state) runsUnpackaged() string {
+	var words []string
+	if e := s.img.Config.Entrypoint; len(e) > 0 {
+		words = append(words, e[0])
+	}
+	if c := s.img.Config.Cmd; len(c) > 0 {
+		words = append(words, c[0])
+	}
+	run := s.runScripts()
+	for _, p := range sortedKeys(run) {
+		if w := shebang(run[p]); w != "" {
+			words = append(words, w)
+		}
+	}
+	for _, w := range words {
+		i := s.lookPath(w)
+		if i < 0 || s.appStep[s.stepOfFile(i)] {
+			continue
+		}
+		if _, ok := s.pkgManaged(i); !ok {
+			return "/" + s.img.FS.Files[i].Path
+		}
+	}
+	return ""
 }

@@ -321,6 +321,20 @@ func (s *state) write() string {
 		}
 		w("COPY --from=%s%s %s %s", c.from, opts, strings.Join(c.srcs, " "), c.dst)
 	}
+	if len(s.lnLinks) > 0 {
+		dirs := map[string]bool{}
+		var ln []string
+		for _, l := range s.lnLinks {
+			dirs[path.Dir(l[1])] = true
+			ln = append(ln, "ln -sfn "+l[0]+" "+l[1])
+		}
+		w("# %d symlink(s) among the copies, made as links: COPY would follow them and write their targets' files under their names", len(s.lnLinks))
+		w("RUN mkdir -p %s \\\n    && %s", strings.Join(sortedKeys(dirs), " "), strings.Join(ln, " \\\n    && "))
+	}
+	if dirs := s.cachedLibDirs(); len(dirs) > 0 {
+		w("# the copied libraries in %s are found through the loader's cache, which the image's ldconfig wrote; the one here was written before they came", strings.Join(dirs, ", "))
+		w("RUN ldconfig")
+	}
 	if chowned > 0 {
 		s.ask(fmt.Sprintf("the original ran as root; the files copied into the working directory /%s are given to USER 65532:65532 (--chown), as the app may write there (logs, a database); the directory itself stays root's: does the app create files directly in it?", wdOwner))
 	}
@@ -616,7 +630,11 @@ func (s *state) planCopies(build string) {
 		if dst == "." {
 			to = "/"
 		}
-		s.copies = append(s.copies, copyLine{from: build, srcs: files[p], dst: to, bytes: fileBytes[p], note: note, chmod: chmod})
+		srcs := s.splitLinks(files[p], to)
+		if len(srcs) == 0 {
+			continue
+		}
+		s.copies = append(s.copies, copyLine{from: build, srcs: srcs, dst: to, bytes: fileBytes[p], note: note, chmod: chmod})
 	}
 	for k, d := range s.nodeDirs {
 		nm := path.Join(d, "node_modules")
@@ -642,6 +660,42 @@ func (s *state) planCopies(build string) {
 	}
 	s.copies = append(s.copies, s.extraCopies...)
 	sort.SliceStable(s.copies, func(a, b int) bool { return s.copies[a].dst < s.copies[b].dst })
+}
+
+// splitLinks takes out of srcs, COPY sources bound for directory to, the
+// symlinks the final stage can make itself with ln (it has a shell; the
+// link lands in the directory it was in, its target as recorded): COPY
+// would follow them and write their targets' files under their names
+// (libgvm_base.so and .so.23 as three files: ldconfig then caches one
+// name where the original had two, F12). They are kept in s.lnLinks.
+func (s *state) splitLinks(srcs []string, to string) []string {
+	if !s.finalShell() {
+		return srcs
+	}
+	var out []string
+	for _, src := range srcs {
+		p := strings.Trim(src, "/")
+		f, ok := s.img.FS.Lookup(p)
+		if !ok || f.Kind != index.Symlink || !safe(f.Link) || strings.HasPrefix(f.Link, "-") || "/"+path.Dir(p)+"/" != to {
+			out = append(out, src)
+			continue
+		}
+		s.lnLinks = append(s.lnLinks, [2]string{f.Link, "/" + p})
+	}
+	return out
+}
+
+// finalShell reports whether the final stage has /bin/sh to RUN with: the
+// original base's (kept), or a runtime base's that was read.
+func (s *state) finalShell() bool {
+	if s.copyOnly() {
+		return false
+	}
+	if rb := s.in.RuntimeBase; rb != nil {
+		return rb.FS != nil && hasAny(rb.FS, "bin/sh")
+	}
+	i := s.resolve("bin/sh")
+	return i >= 0 && !s.appStep[s.stepOfFile(i)]
 }
 
 // chmodKey marks a group of files copied with --chmod in planCopies.
@@ -903,7 +957,12 @@ func (s *state) predict() Prediction {
 		case s.inNodeModules(f.Path):
 			keep = s.cl.Flags[i].Category == ""
 		case managed && closure[p.Name] && !scratch:
+			// On a runtime base that was read, installed when that base
+			// lacks the file (the original base's packages too).
 			keep = !userBase || s.appStep[step]
+			if rb := s.in.RuntimeBase; rb != nil && rb.FS != nil {
+				keep = !s.baseHas(f.Path)
+			}
 		case scratch && managed && closure[p.Name]:
 			keep = under(f.Path, dataPackages[p.Name])
 		case !scratch && !s.appStep[step]:
@@ -961,6 +1020,10 @@ func (s *state) predict() Prediction {
 		kept += s.dupBytes
 		terms["added"] -= s.dupBytes
 	}
+	if d := s.derefBytes(); d > 0 {
+		kept += d
+		terms["added"] -= d
+	}
 	pr := Prediction{Original: s.img.Size, Predicted: kept}
 	pr.Delta = pr.Original - pr.Predicted
 	var sum int64
@@ -978,6 +1041,29 @@ func (s *state) predict() Prediction {
 		pr.Terms = append(pr.Terms, Term{Name: "unaccounted", Bytes: d})
 	}
 	return pr
+}
+
+// derefBytes are the bytes COPY adds by following the symlinks named as
+// its sources: each lands as a copy of its target's file (libjq.so and
+// libjq.so.1 beside libjq.so.1.0.4 are three files), where the original
+// held a link. The loader's closure is counted as files already.
+func (s *state) derefBytes() int64 {
+	var n int64
+	for _, c := range s.copies {
+		for _, src := range c.srcs {
+			p := strings.Trim(src, "/")
+			f, ok := s.img.FS.Lookup(p)
+			if !ok || f.Kind != index.Symlink {
+				continue
+			}
+			j := s.resolve(p)
+			if j < 0 || s.img.FS.Files[j].Kind != index.File || (s.native != nil && s.native.files[j]) {
+				continue
+			}
+			n += s.img.FS.Files[j].Bytes - f.Bytes
+		}
+	}
+	return n
 }
 
 func catNames() []string {

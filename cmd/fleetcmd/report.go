@@ -53,7 +53,7 @@ func NewCmdReport(ios *cmdutil.IOStreams, runF func(context.Context, *ReportOpti
 	}
 	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
 	addSelectFlags(cmd.Flags(), &opts.Select)
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown, json, csv or html (one self-contained page: a sortable table and a treemap of flagged bytes by repository)")
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown, json, csv or html (one self-contained page: a sortable table and treemaps of flagged bytes by repository and by category)")
 	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the report to `FILE` instead of stdout")
 	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
 	return cmd
@@ -107,7 +107,7 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 	}
 	r := afleet.Build(in)
 	if r.Total.Incomplete > 0 {
-		opts.IO.Errorf("warning: %d of %d images are incomplete: run `imgdiff fleet scan` on them first", r.Total.Incomplete, r.Total.Images)
+		opts.IO.Errorf("warning: %d of %d images are incomplete: run `imgdiff fleet scan` on them first (with --verify if their layers were scanned: an entry stored damaged is rewritten)", r.Total.Incomplete, r.Total.Images)
 	}
 	var gate *model.BudgetReport
 	if r.Total.BudgetFailed > 0 {

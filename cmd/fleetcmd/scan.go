@@ -17,6 +17,7 @@ type ScanOptions struct {
 	Select SelectFlags
 	Shard  string
 	Shards int
+	Verify bool
 }
 
 // NewCmdScan returns the scan command; runF replaces its run function in
@@ -41,6 +42,7 @@ func NewCmdScan(ios *cmdutil.IOStreams, runF func(context.Context, *ScanOptions)
 	addSelectFlags(cmd.Flags(), &opts.Select)
 	cmd.Flags().StringVar(&opts.Shard, "shard", "", "this worker's shard, `I/N` (default: $JOB_COMPLETION_INDEX of $IMGDIFF_FLEET_SHARDS or --shards; else 0/1)")
 	cmd.Flags().IntVar(&opts.Shards, "shards", 0, "number of workers `N` (default: $IMGDIFF_FLEET_SHARDS)")
+	cmd.Flags().BoolVar(&opts.Verify, "verify", false, "download and verify every stored entry of the shard, rewriting damaged ones (default: ask the store whether each exists, reading no entry)")
 	return cmd
 }
 
@@ -67,7 +69,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	for k, t := range targets {
 		refs[k] = t.Ref
 	}
-	res, err := pipeline.Scan(ctx, pipeline.ScanOptions{Open: po.Open, Store: store, Shard: i, Shards: n, MaxEntries: opts.Source.MaxEntries}, refs)
+	res, err := pipeline.Scan(ctx, pipeline.ScanOptions{Open: po.Open, Store: store, Shard: i, Shards: n, MaxEntries: opts.Source.MaxEntries, Verify: opts.Verify}, refs)
 	opts.IO.Errorf("shard %d/%d: %d images, %d distinct layers, %d in this shard: %d already stored, %d read (%d entries written to %s)",
 		i, n, res.Images, res.Layers, res.Shard, res.Stored, res.Walked, res.Entries, store)
 	return err

@@ -341,6 +341,7 @@ type reportStep struct {
 
 type classification struct {
 	Categories []categoryTotal `json:"categories"`
+	Verdict    string          `json:"verdict"`
 	Packages   []pkgInfo       `json:"packages"`
 }
 

@@ -33,6 +33,11 @@ type ScanOptions struct {
 	Shard, Shards int
 	// MaxEntries caps the entries of a layer (0: layers.DefaultMaxEntries).
 	MaxEntries int
+	// Verify reads every stored entry whole to decide whether a layer
+	// is done (a damaged entry is then rewritten); by default the store
+	// is only asked whether the entries exist (Store.Has), which reads
+	// no entry body, so a re-run over a stored fleet downloads nothing.
+	Verify bool
 	// Layer, when set, is told as each layer of the shard is done:
 	// stored says it was already in the store.
 	Layer func(digest string, stored bool)
@@ -170,7 +175,14 @@ func Scan(ctx context.Context, o ScanOptions, refs []string) (ScanResult, error)
 func scanLayer(ctx context.Context, o ScanOptions, fl *fleetLayer) (int, error) {
 	var missing []string
 	for _, ck := range slices.Sorted(maps.Keys(fl.captures)) {
-		_, ok, err := o.Store.Get(ctx, fleet.StoreKey(fl.digest, ck))
+		k := fleet.StoreKey(fl.digest, ck)
+		var ok bool
+		var err error
+		if o.Verify {
+			_, ok, err = o.Store.Get(ctx, k)
+		} else {
+			ok, err = o.Store.Has(ctx, k)
+		}
 		if err != nil {
 			return 0, err
 		}

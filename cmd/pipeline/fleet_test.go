@@ -8,6 +8,8 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +36,9 @@ type fleetRegistry struct {
 	gets      map[string]int
 	layers    map[string]bool // the images' layer blobs
 	failBlobs atomic.Bool     // refuse GETs of layer blobs (configs still served)
+	// storeBlobGets counts GETs of blobs of the fleet/store repository
+	// (the entries and configs of a registry store's artifacts).
+	storeBlobGets atomic.Int64
 }
 
 func newFleetRegistry(t *testing.T) *fleetRegistry {
@@ -53,6 +58,9 @@ func newFleetRegistry(t *testing.T) *fleetRegistry {
 			fr.mu.Lock()
 			fr.gets[d]++
 			fr.mu.Unlock()
+			if strings.HasPrefix(r.URL.Path, "/v2/fleet/store/blobs/") {
+				fr.storeBlobGets.Add(1)
+			}
 		}
 		reg.ServeHTTP(w, r)
 	}))
@@ -193,13 +201,40 @@ func TestFleetScanAndReport(t *testing.T) {
 	}
 	fr.mu.Unlock()
 
-	// A second run finds everything stored and reads nothing.
+	// A second run finds everything stored and reads nothing: no layer
+	// blob, and no entry either (the store is asked whether each exists).
+	fr.mu.Lock()
+	clear(fr.gets)
+	fr.mu.Unlock()
+	fr.storeBlobGets.Store(0)
 	again, err := Scan(ctx, ScanOptions{Open: fleetOptions().Open, Store: store, Shard: 0, Shards: 1}, refs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if again.Walked != 0 || again.Stored != 5 {
 		t.Errorf("re-run walked %d, found %d stored; want 0 and 5", again.Walked, again.Stored)
+	}
+	fr.mu.Lock()
+	for d := range layerDigests {
+		if fr.gets[d] != 0 {
+			t.Errorf("re-run fetched layer blob %s %d times, want 0", d, fr.gets[d])
+		}
+	}
+	fr.mu.Unlock()
+	if n := fr.storeBlobGets.Load(); n != 0 {
+		t.Errorf("re-run of a fully stored fleet fetched %d store blobs, want 0", n)
+	}
+	// --verify reads each of the 6 entries whole (and nothing else of
+	// the store: the artifacts' configs are not read).
+	verified, err := Scan(ctx, ScanOptions{Open: fleetOptions().Open, Store: store, Shard: 0, Shards: 1, Verify: true}, refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if verified.Walked != 0 || verified.Stored != 5 {
+		t.Errorf("verifying re-run walked %d, found %d stored; want 0 and 5", verified.Walked, verified.Stored)
+	}
+	if n := fr.storeBlobGets.Load(); n != 6 {
+		t.Errorf("verifying re-run fetched %d store blobs, want the 6 entries", n)
 	}
 
 	fr.failBlobs.Store(true)
@@ -361,5 +396,59 @@ func TestShardOfStable(t *testing.T) {
 		if got := ShardOf(d, n); got != int(h%uint64(n)) {
 			t.Errorf("ShardOf(n=%d) = %d, want %d", n, got, h%uint64(n))
 		}
+	}
+}
+
+// An entry damaged after it was written still exists for a plain scan
+// (which reads no entry); the report, which reads and verifies it, names
+// its layer missing; a scan with Verify reads it, finds it damaged and
+// rewrites it.
+func TestFleetDamagedEntry(t *testing.T) {
+	ctx := context.Background()
+	fr := newFleetRegistry(t)
+	refs, _ := fleetImages(t, fr)
+	dir := t.TempDir()
+	store, err := fleet.OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := ScanOptions{Open: fleetOptions().Open, Store: store, Shard: 0, Shards: 1}
+	tiny := refs[3:] // team-b/tiny: one layer, one entry
+	if _, err := Scan(ctx, o, tiny); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "layers", "[0-9a-f]*"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("entry files %v (%v), want 1", files, err)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[0], data[:len(data)-4], 0o600); err != nil { // the checksum's end cut off
+		t.Fatal(err)
+	}
+	report := func() (missing int) {
+		t.Helper()
+		if err := FleetAnalyze(ctx, fleetOptions(), store, tiny, 5, func(fi FleetImage) error {
+			missing += len(fi.Missing)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return missing
+	}
+	if res, err := Scan(ctx, o, tiny); err != nil || res.Walked != 0 || res.Stored != 1 {
+		t.Fatalf("plain re-run: %+v, %v; want the damaged entry taken as stored", res, err)
+	}
+	if n := report(); n != 1 {
+		t.Fatalf("report: %d layers missing, want the damaged one", n)
+	}
+	o.Verify = true
+	if res, err := Scan(ctx, o, tiny); err != nil || res.Walked != 1 || res.Entries != 1 {
+		t.Fatalf("verifying re-run: %+v, %v; want the layer read again and its entry rewritten", res, err)
+	}
+	if n := report(); n != 0 {
+		t.Errorf("report after --verify: %d layers missing", n)
 	}
 }

@@ -175,6 +175,12 @@ func suggestRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	s, err = hintedBase(ctx, opts, po, s, func(rb *suggest.RuntimeBase) (*suggest.Suggestion, error) {
+		return suggestFor(opts, df, loaded[0], rb)
+	})
+	if err != nil {
+		return err
+	}
 	if opts.Check != "" {
 		po.Budgets = nil // the check's gate is the prediction
 		return checkRun(opts, po, s, loaded[0], loaded[1])

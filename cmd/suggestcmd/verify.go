@@ -252,12 +252,24 @@ func verifyRun(ctx context.Context, opts *Options, po pipeline.Options, s *sugge
 	start = time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	helpers := []string{original, r.Suggested}
+	// A library or base image runs nothing by itself: its suggestion
+	// keeps its configuration, and only --smoke can tell them apart.
+	cfg := orig.Image.Config
+	noCmd := len(cfg.Entrypoint) == 0 && len(cfg.Cmd) == 0
+	if noCmd {
+		msg := "the original has no ENTRYPOINT or CMD: neither image is run by itself"
+		if v.Smoke == "" {
+			msg += "; without --smoke nothing of their behaviour is compared"
+		}
+		r.Notes = append(r.Notes, msg)
+		opts.IO.Errorf("--verify: %s", msg)
+	}
 	for _, x := range []struct {
 		image, name    string
 		main, smokeRun **Run
 	}{{original, prefix + "-original", &r.Runs.Original, smokeSlot(r.Smoke, true)}, {r.Suggested, prefix + "-suggested", &r.Runs.Suggested, smokeSlot(r.Smoke, false)}} {
 		g.Go(func() error {
-			m, sm, err := eng.Run(gctx, RunSpec{Image: x.image, Name: x.name, Timeout: v.Timeout, Smoke: smoke, PortsHelpers: helpers})
+			m, sm, err := eng.Run(gctx, RunSpec{Image: x.image, Name: x.name, Timeout: v.Timeout, Smoke: smoke, PortsHelpers: helpers, NoCommand: noCmd})
 			if err != nil {
 				return fmt.Errorf("--verify: run %s: %w", x.image, err)
 			}
@@ -273,7 +285,9 @@ func verifyRun(ctx context.Context, opts *Options, po pipeline.Options, s *sugge
 	}
 	r.Seconds.Runs = since(start)
 	start = time.Now()
+	notes := r.Notes
 	r.Differences, r.Notes = compareRuns("run", r.Runs.Original, r.Runs.Suggested)
+	r.Notes = append(notes, r.Notes...)
 	if r.Smoke != nil {
 		d, n := compareRuns("--smoke", r.Smoke.Original, r.Smoke.Suggested)
 		r.Differences, r.Notes = append(r.Differences, d...), append(r.Notes, n...)

@@ -347,6 +347,16 @@ func (d *dockerCLI) load(ctx context.Context, ref, path, want string) (string, e
 
 func (d *dockerCLI) Run(ctx context.Context, spec RunSpec) (*Run, *Run, error) {
 	var smoke *Run
+	if spec.NoCommand {
+		main := &Run{Error: noCommand}
+		if spec.Smoke != nil {
+			var err error
+			if smoke, err = d.container(ctx, spec.Name+"-smoke", spec.Image, spec.Smoke, []string{"--network", "none"}, spec.Timeout, nil); err != nil {
+				return nil, nil, err
+			}
+		}
+		return main, smoke, nil
+	}
 	main, err := d.container(ctx, spec.Name, spec.Image, nil, []string{"--network", "none"}, spec.Timeout, func(ctx context.Context, r *Run) error {
 		r.Ports, r.PortsUnknown = d.ports(ctx, spec.Name, spec.PortsHelpers)
 		if spec.Smoke == nil {
@@ -367,6 +377,9 @@ func (d *dockerCLI) Run(ctx context.Context, spec RunSpec) (*Run, *Run, error) {
 	}
 	return main, smoke, nil
 }
+
+// noCommand is the main run of an image with no ENTRYPOINT or CMD.
+const noCommand = "not run: the image has no ENTRYPOINT or CMD"
 
 // container runs image as name (argv overriding its entrypoint and
 // command when set) until it exits or timeout passes; while it is still

@@ -144,6 +144,24 @@ func TestDockerCLIRun(t *testing.T) {
 	}
 }
 
+// An image with no command: no main container (the engine refuses one),
+// the smoke command with the network off.
+func TestDockerCLIRunNoCommand(t *testing.T) {
+	d, calls := newFakeDocker(t, "20.10.24", false)
+	main, smoke, err := d.Run(context.Background(), RunSpec{Image: "cli", Name: "v-lib", Timeout: 5 * time.Second, Smoke: []string{"/bin/app"}, NoCommand: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if main == nil || main.Error != noCommand || smoke == nil || smoke.ExitCode != 3 {
+		t.Errorf("main %+v, smoke %+v", main, smoke)
+	}
+	got := calls()
+	if slices.ContainsFunc(got, func(c string) bool { return strings.Contains(c, "create --name v-lib ") }) ||
+		!slices.Contains(got, "DOCKER_BUILDKIT= create --name v-lib-smoke --network none --entrypoint /bin/app cli") {
+		t.Errorf("calls:\n%s", strings.Join(got, "\n"))
+	}
+}
+
 // Cancelled while a container runs: Run returns the context's error, and
 // the container is still removed (with a context of its own).
 func TestDockerCLIRunCancelled(t *testing.T) {

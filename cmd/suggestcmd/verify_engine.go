@@ -61,4 +61,9 @@ type RunSpec struct {
 	// PortsHelpers are images with cat, to read /proc/net of a container
 	// whose /proc this machine cannot read (a remote engine).
 	PortsHelpers []string
+	// NoCommand says the image has no ENTRYPOINT or CMD (a library or
+	// base image): no main container is made (the engine would refuse
+	// it: "No command specified"); the main run is reported as such and
+	// the smoke command runs with the network off.
+	NoCommand bool
 }

@@ -132,6 +132,25 @@ func newVerifyEnv(t *testing.T) *verifyEnv {
 	return &verifyEnv{t: t, dir: dir, orig: orig, binary: binary}
 }
 
+// newVerifyEnvWith is newVerifyEnv on the static original changed by
+// change, written as an OCI layout of its own.
+func newVerifyEnvWith(t *testing.T, change func(*imagetest.Image)) *verifyEnv {
+	t.Helper()
+	e := newVerifyEnv(t)
+	_, spec, _, _ := staticOriginal(t)
+	change(&spec)
+	img, err := imagetest.Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(e.dir, "orig")
+	if err := imagetest.WriteOCILayout(p, "latest", img); err != nil {
+		t.Fatal(err)
+	}
+	e.orig = "oci:" + p
+	return e
+}
+
 func (e *verifyEnv) engine() *fakeEngine {
 	return &fakeEngine{t: e.t, dir: e.dir, built: scratchBuild(e.binary, 0), size: int64(len(e.binary)), running: make(chan struct{})}
 }
@@ -348,5 +367,30 @@ func TestVerifyDockerEnv(t *testing.T) {
 	want := []string{"PATH=/bin", "HOME=/h", "DOCKER_CONTEXT=colima"}
 	if got := dockerEnv(env, "colima"); !slices.Equal(got, want) {
 		t.Errorf("--context colima: %q, want %q", got, want)
+	}
+}
+
+// An image with no ENTRYPOINT or CMD (a library image: gvm-libs, F11)
+// cannot be run by itself ("No command specified"): neither image is
+// run, which is said, and the smoke command alone compares them; the
+// verdict passes when it answers the same.
+func TestVerifyNoCommand(t *testing.T) {
+	e := newVerifyEnvWith(t, func(img *imagetest.Image) { img.Config.Cmd, img.Config.Entrypoint = nil, nil })
+	f := e.engine()
+	notRun := &Run{Error: noCommand}
+	f.runs = map[string][2]*Run{"original": {notRun, smokeOK}, "suggested": {notRun, smokeOK}}
+	out, errOut, err := e.run(context.Background(), f, "-o", "json", "--smoke", "ldconfig -p")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	var r Verification
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(f.specs) != 2 || !f.specs[0].NoCommand || !f.specs[1].NoCommand {
+		t.Errorf("runs %+v: want both without their main container", f.specs)
+	}
+	if !r.SameBehaviour || !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, "no ENTRYPOINT or CMD") }) {
+		t.Errorf("verdict %+v: want the same behaviour, and the note that neither image was run", r)
 	}
 }

@@ -190,6 +190,39 @@ func (c *Cache) Get(key string) (*index.Layer, bool) {
 	return l, true
 }
 
+// Has says whether an entry for key is stored, reading only its header
+// (magic, format version, key), not its payload: a store that is asked
+// whether a layer is done need not decode it. An entry whose payload is
+// damaged still answers true here; Get reads it whole and misses.
+func (c *Cache) Has(key string) bool {
+	f, err := os.OpenFile(c.path(key), os.O_RDONLY|entryOpenFlags, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxEntry {
+		return false
+	}
+	head := make([]byte, len(magic)+2*binary.MaxVarintLen64+len(key))
+	n, _ := io.ReadFull(f, head)
+	return entryHeaderIs(head[:n], key)
+}
+
+// entryHeaderIs says whether data opens with an entry header of this
+// format version written for key.
+func entryHeaderIs(data []byte, key string) bool {
+	if !bytes.HasPrefix(data, magic) {
+		return false
+	}
+	d := codec.NewFields(data[len(magic):])
+	if v := d.Uvarint(); d.Err() != nil || v != FormatVersion {
+		return false
+	}
+	k := d.Bytes()
+	return d.Err() == nil && string(k) == key
+}
+
 // maxEntry bounds the size of an entry file: its payload is at most
 // maxPayload before compression, and zstd never grows data by much.
 const maxEntry = maxPayload + maxPayload/64 + 1<<16

@@ -32,11 +32,14 @@ const (
 	EntryMediaType  = "application/vnd.imgdiff.layer-index.entry.v1"
 )
 
-// Annotations of the artifact's manifest (informative: Get trusts only
-// the entry, which carries its version and key).
+// Annotations of the artifact's manifest (Get trusts only the entry, which
+// carries its version and key; Has, which reads no entry, trusts them).
 const (
 	AnnotationLayer   = "org.imgdiff.layer.digest"
 	AnnotationVersion = "org.imgdiff.cache.version"
+	// AnnotationKey is the whole key the entry was written for, which
+	// Has compares without downloading the entry.
+	AnnotationKey = "org.imgdiff.key"
 )
 
 // defaultKeychain is the user's: the docker config and its credential
@@ -158,7 +161,8 @@ func (r *Registry) push(ctx context.Context, key string, cfg, entry []byte, arti
 		ArtifactType:  artifactType,
 		Config:        cd,
 		Layers:        []v1.Descriptor{ed},
-		Annotations:   map[string]string{AnnotationLayer: LayerDigest(key), AnnotationVersion: strconv.Itoa(cache.FormatVersion)},
+		Annotations: map[string]string{AnnotationLayer: LayerDigest(key), AnnotationVersion: strconv.Itoa(cache.FormatVersion),
+			AnnotationKey: key},
 	}
 	body, err := json.Marshal(m)
 	if err != nil {
@@ -173,10 +177,10 @@ func (r *Registry) push(ctx context.Context, key string, cfg, entry []byte, arti
 // maxManifest bounds the manifest Get reads.
 const maxManifest = 64 << 10
 
-// Get implements Store. A tag that is not there is a miss; so is an
-// artifact of another type, an entry blob that does not match its digest,
-// or an entry of another version or key.
-func (r *Registry) Get(ctx context.Context, key string) (*index.Layer, bool, error) {
+// manifest reads the manifest of key's artifact; ok is false when there
+// is none or it is not an entry for key (another artifact type, another
+// layer, key or version in its annotations, a malformed entry layer).
+func (r *Registry) manifest(ctx context.Context, key string) (*v1.Manifest, bool, error) {
 	if CheckKey(key) != nil {
 		return nil, false, nil
 	}
@@ -196,8 +200,29 @@ func (r *Registry) Get(ctx context.Context, key string) (*index.Layer, bool, err
 	}
 	if m.MediaType != types.OCIManifestSchema1 || m.ArtifactType != ArtifactType || m.Config.MediaType != ConfigMediaType ||
 		len(m.Layers) != 1 || m.Layers[0].MediaType != EntryMediaType || m.Layers[0].Size < 0 || m.Layers[0].Size > cache.MaxEntrySize ||
-		m.Annotations[AnnotationLayer] != LayerDigest(key) {
+		m.Annotations[AnnotationLayer] != LayerDigest(key) || m.Annotations[AnnotationKey] != key ||
+		m.Annotations[AnnotationVersion] != strconv.Itoa(cache.FormatVersion) {
 		return nil, false, nil
+	}
+	return &m, true, nil
+}
+
+// Has implements Store: the artifact's manifest is there and says it
+// holds key's entry, of this format version. The entry blob is not
+// downloaded (a registry accepts a manifest only once the blobs it
+// names are in the repository).
+func (r *Registry) Has(ctx context.Context, key string) (bool, error) {
+	_, ok, err := r.manifest(ctx, key)
+	return ok, err
+}
+
+// Get implements Store. A tag that is not there is a miss; so is an
+// artifact of another type, an entry blob that does not match its digest,
+// or an entry of another version or key.
+func (r *Registry) Get(ctx context.Context, key string) (*index.Layer, bool, error) {
+	m, ok, err := r.manifest(ctx, key)
+	if !ok {
+		return nil, false, err
 	}
 	ed := m.Layers[0]
 	bl, err := remote.Layer(r.repo.Digest(ed.Digest.String()), r.remote(ctx)...)

@@ -32,6 +32,11 @@ type Store interface {
 	// none or the entry is not to be trusted (another version, another
 	// key, corrupt). err is set only when the store could not be asked.
 	Get(ctx context.Context, key string) (l *index.Layer, ok bool, err error)
+	// Has says whether an entry for key, of this format version, is
+	// stored, without reading its body (a file's header; an artifact's
+	// manifest). A damaged body still answers true: Get, which reads
+	// and verifies it, is the check that trusts nothing.
+	Has(ctx context.Context, key string) (bool, error)
 	// Put stores l under key, replacing any entry there; a reader sees
 	// the old entry, the new one, or none, never a mix.
 	Put(ctx context.Context, key string, l *index.Layer) error
@@ -108,6 +113,15 @@ func (d *Dir) Get(ctx context.Context, key string) (*index.Layer, bool, error) {
 	}
 	l, ok := d.c.Get(key)
 	return l, ok, nil
+}
+
+// Has implements Store: the entry file is there, a regular file whose
+// header names this format version and key; its payload is not read.
+func (d *Dir) Has(ctx context.Context, key string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	return CheckKey(key) == nil && d.c.Has(key), nil
 }
 
 // Put implements Store.

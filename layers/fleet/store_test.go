@@ -360,3 +360,95 @@ func TestTag(t *testing.T) {
 		t.Errorf("not a valid tag: %s", a)
 	}
 }
+
+// Has answers from an entry's header (a file) or its manifest (an
+// artifact): no entry body is read, and an entry of another key, version
+// or artifact type is not there.
+func TestHas(t *testing.T) {
+	ctx := context.Background()
+	has := func(t *testing.T, s Store, k string) bool {
+		t.Helper()
+		ok, err := s.Has(ctx, k)
+		if err != nil {
+			t.Fatalf("Has(%s): %v", k, err)
+		}
+		return ok
+	}
+	t.Run("registry", func(t *testing.T) {
+		s, blobGets := registryStore(t)
+		k := key(1, "cap")
+		if has(t, s, k) {
+			t.Fatal("Has in an empty store")
+		}
+		if err := s.Put(ctx, k, layer(1)); err != nil {
+			t.Fatal(err)
+		}
+		for _, other := range []string{key(1, "other"), key(2, "cap"), "sha256:x"} {
+			if has(t, s, other) {
+				t.Errorf("Has(%s) for an entry never stored", other)
+			}
+		}
+		if !has(t, s, k) {
+			t.Fatal("Has after Put is false")
+		}
+		if n := blobGets.Load(); n != 0 {
+			t.Errorf("Has fetched %d blobs, want 0", n)
+		}
+		cfg, _ := json.Marshal(artifactConfig{Version: cache.FormatVersion, Layer: LayerDigest(k), Key: k})
+		if err := s.push(ctx, k, cfg, cache.EncodeEntry(k, layer(1)), "application/vnd.example.thing"); err != nil {
+			t.Fatal(err)
+		}
+		if has(t, s, k) {
+			t.Error("an artifact of another type counts as the entry")
+		}
+	})
+	t.Run("dir", func(t *testing.T) {
+		s := dirStore(t)
+		k := key(1, "cap")
+		if has(t, s, k) {
+			t.Fatal("Has in an empty store")
+		}
+		if err := s.Put(ctx, k, layer(1)); err != nil {
+			t.Fatal(err)
+		}
+		if !has(t, s, k) || has(t, s, key(1, "other")) {
+			t.Fatal("Has is not true for the stored key alone")
+		}
+		des, err := os.ReadDir(filepath.Join(s.path, "layers"))
+		if err != nil || len(des) != 1 {
+			t.Fatalf("want one entry file: %v %v", des, err)
+		}
+		p := filepath.Join(s.path, "layers", des[0].Name())
+		good, _ := os.ReadFile(p)
+		// The payload is not read: an entry cut after its header is
+		// there for Has (Get, which reads it, misses).
+		if err := os.WriteFile(p, good[:len(good)/2], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if !has(t, s, k) {
+			t.Error("Has read the payload")
+		}
+		other := cache.EncodeEntry(key(2, "cap"), layer(2))
+		version := cache.EncodeEntry(k, layer(1))
+		version[8]++
+		for name, data := range map[string][]byte{"foreign": other, "other version": version, "empty": nil, "not an entry": []byte("hello")} {
+			if err := os.WriteFile(p, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if has(t, s, k) {
+				t.Errorf("%s: Has is true", name)
+			}
+		}
+		os.Remove(p)
+		elsewhere := filepath.Join(t.TempDir(), "entry")
+		if err := os.WriteFile(elsewhere, good, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(elsewhere, p); err != nil {
+			t.Fatal(err)
+		}
+		if has(t, s, k) {
+			t.Error("a link counts as the entry")
+		}
+	})
+}

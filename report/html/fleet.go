@@ -13,8 +13,8 @@ import (
 )
 
 // fleetPage is the fleet report page: a table sorted by a click on its
-// header, and a treemap of the fleet's flagged bytes by repository, laid
-// out by the vendored d3-hierarchy. Every image string goes through
+// header, and two treemaps of the fleet's flagged bytes, by repository and
+// by category, laid out by the vendored d3-hierarchy. Every image string goes through
 // html/template (the table) or encoding/json inside a JSON script element
 // (the treemap's data), and the page's script sets only textContent.
 var fleetPage = htmltemplate.Must(htmltemplate.New("fleet").Parse(`<!DOCTYPE html>
@@ -28,15 +28,18 @@ var fleetPage = htmltemplate.Must(htmltemplate.New("fleet").Parse(`<!DOCTYPE htm
 body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse;margin:1em 0}th,td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left}
 th{cursor:pointer;user-select:none;background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
-tr.incomplete td{color:#999}#treemap{position:relative;width:100%;height:360px;margin:1em 0}
-#treemap div{position:absolute;box-sizing:border-box;border:1px solid #fff;background:#c0504d;color:#fff;overflow:hidden;font-size:12px;padding:2px}
+tr.incomplete td{color:#999}.treemap{position:relative;width:100%;height:360px;margin:1em 0}
+.treemap div{position:absolute;box-sizing:border-box;border:1px solid #fff;background:#c0504d;color:#fff;overflow:hidden;font-size:12px;padding:2px}
+#cat-treemap div{background:#4f81bd}
 </style>
 </head>
 <body>
 <h1>Fleet</h1>
 <p>{{.Summary}}</p>
 <h2>Flagged bytes by repository</h2>
-<div id="treemap"></div>
+<div id="treemap" class="treemap"></div>
+<h2>Flagged bytes by category</h2>
+<div id="cat-treemap" class="treemap"></div>
 <h2>Images</h2>
 <table id="images">
 <thead><tr><th>Image</th><th>Size</th><th>Compressed</th><th>Flagged</th>{{range .Categories}}<th>{{.}}</th>{{end}}<th>Budget</th><th>Largest flagged packages</th></tr></thead>
@@ -59,12 +62,16 @@ tr.incomplete td{color:#999}#treemap{position:relative;width:100%;height:360px;m
 (function(){
 function sortable(t){var ths=t.tHead.rows[0].cells;for(var i=0;i<ths.length;i++)(function(c){var asc=true;ths[c].addEventListener('click',function(){asc=!asc;var b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows);rows.sort(function(x,y){var a=x.cells[c],z=y.cells[c],va=a.getAttribute('data-v'),vz=z.getAttribute('data-v');var r=(va!==null&&vz!==null)?(Number(va)-Number(vz)):a.textContent.localeCompare(z.textContent);return asc?r:-r});rows.forEach(function(r){b.appendChild(r)})})})(i)}
 sortable(document.getElementById('images'));sortable(document.getElementById('repos'));
-var data=JSON.parse(document.getElementById('data').textContent),tm=document.getElementById('treemap');
-var repos=data.filter(function(r){return r.bytes>0});
-if(!repos.length){tm.textContent='No flagged bytes.';tm.style.height='auto';document.body.setAttribute('data-ready','1');return}
-var root=d3.hierarchy({children:repos}).sum(function(d){return d.bytes||0}).sort(function(a,b){return b.value-a.value});
+var data=JSON.parse(document.getElementById('data').textContent);
+function treemap(tm,items){
+items=items.filter(function(r){return r.bytes>0});
+if(!items.length){tm.textContent='No flagged bytes.';tm.style.height='auto';return}
+var root=d3.hierarchy({children:items}).sum(function(d){return d.bytes||0}).sort(function(a,b){return b.value-a.value});
 d3.treemap().size([tm.clientWidth,tm.clientHeight]).padding(1)(root);
 root.leaves().forEach(function(l){var d=document.createElement('div');d.style.left=l.x0+'px';d.style.top=l.y0+'px';d.style.width=(l.x1-l.x0)+'px';d.style.height=(l.y1-l.y0)+'px';d.textContent=l.data.name+' '+l.data.human;d.title=l.data.name+': '+l.data.human+' flagged';tm.appendChild(d)});
+}
+treemap(document.getElementById('treemap'),data.repositories);
+treemap(document.getElementById('cat-treemap'),data.categories);
 document.body.setAttribute('data-ready','1');
 })();
 </script>
@@ -88,7 +95,8 @@ type fleetRepo struct {
 	Cells []fleetCell
 }
 
-// fleetRepoBytes is one rectangle of the treemap.
+// fleetRepoBytes is one rectangle of a treemap (a repository or a
+// category).
 type fleetRepoBytes struct {
 	Name  string `json:"name"`
 	Bytes int64  `json:"bytes"`
@@ -124,11 +132,24 @@ func WriteFleet(w io.Writer, r *fleet.Report) error {
 		rows = append(rows, row)
 	}
 	var repos []fleetRepo
-	var tm []fleetRepoBytes
+	var tm struct {
+		Repos []fleetRepoBytes `json:"repositories"`
+		Cats  []fleetRepoBytes `json:"categories"`
+	}
+	rect := func(name string, n int64) fleetRepoBytes {
+		return fleetRepoBytes{Name: name, Bytes: n, Human: view.Human(max(n, 0))}
+	}
 	for _, rp := range r.Repositories {
 		repos = append(repos, fleetRepo{Name: model.Visible(rp.Repo), Cells: []fleetCell{
 			countCell(rp.Images), countCell(rp.Incomplete), sizeCell(rp.Size), sizeCell(rp.Flagged), countCell(rp.BudgetFailed)}})
-		tm = append(tm, fleetRepoBytes{Name: model.Visible(rp.Repo), Bytes: rp.Flagged, Human: view.Human(max(rp.Flagged, 0))})
+		tm.Repos = append(tm.Repos, rect(model.Visible(rp.Repo), rp.Flagged))
+	}
+	// The categories that make the flagged bytes: the two treemaps
+	// share their total.
+	for _, c := range cats {
+		if fleet.FlaggedCategory(c) {
+			tm.Cats = append(tm.Cats, rect(string(c), r.Total.Categories[c]))
+		}
 	}
 	data, err := json.Marshal(tm)
 	if err != nil {

@@ -16,7 +16,7 @@
 #  3. runs `imgdiff suggest SINGLE --dockerfile Dockerfile.single`, builds the
 #     suggestion (BuildKit) and checks it: it builds; it runs like the single
 #     image (with --network none: exit status or still running after RUN_SECS,
-#     TCP ports listened on, the first output lines; the conf's smoke command's
+#     TCP ports listened on, the first lines of stdout and of stderr; the conf's smoke command's
 #     status and output); ΔS(single, suggested) against ΔS(single, multi) by
 #     `imgdiff compare`; the predicted size against the built one
 #     (`suggest --check`); and, where this imgdiff has it, `suggest --verify`
@@ -24,7 +24,7 @@
 #  4. prints one Markdown table row per project (and keeps every file in
 #     $WORK/NAME: Dockerfiles, suggestion, prediction, logs).
 # Environment: IMGDIFF (default: imgdiff on PATH), DOCKER (/usr/bin/docker),
-# WORK (/tmp/realworld), KEEP=1 keeps the images, REUSE=1 reuses the kept multi-stage and
+# WORK (/tmp/realworld), PREFIX (hprojects: the images' names, PREFIX-NAME:multi|single|suggested), KEEP=1 keeps the images, REUSE=1 reuses the kept multi-stage and
 # single-stage images (to measure another imgdiff on the same images), RUN_SECS (5).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +33,7 @@ docker=${DOCKER:-/usr/bin/docker}
 imgdiff=${IMGDIFF:-imgdiff}
 work=${WORK:-/tmp/realworld}
 run_secs=${RUN_SECS:-5}
+prefix=${PREFIX:-hprojects}
 export DOCKER_BUILDKIT=1
 tosingle=$work/tosingle
 mkdir -p "$work"
@@ -60,12 +61,14 @@ behaviour() {
     # listening TCP sockets (state 0A), read in the container's network namespace
     # by a helper container (the image under test may have no shell)
     ports=$("$docker" run --rm --network "container:$c" "$probe" cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-      awk '$4=="0A"{split($2,a,":"); print strtonum("0x" a[2])}' | sort -un | tr '\n' ' ')
+      awk '$4=="0A"{split($2,a,":"); print a[2]}' | while read -r h; do echo $((16#$h)); done | sort -un | tr '\n' ' ')
     echo "state: running" > "$out"; echo "ports: $ports" >> "$out"
   else
     code=$("$docker" inspect -f '{{.State.ExitCode}}' "$c"); echo "state: exited $code" > "$out"
   fi
-  "$docker" logs "$c" 2>&1 | head -n 3 | masktime | sed 's/^/out: /' >> "$out"
+  # stdout and stderr apart: their interleaving in one stream is a race
+  "$docker" logs "$c" 2>/dev/null | head -n 3 | masktime | sed 's/^/out: /' >> "$out"
+  "$docker" logs "$c" 2>&1 >/dev/null | head -n 3 | masktime | sed 's/^/err: /' >> "$out"
   "$docker" rm -f "$c" >/dev/null 2>&1
 }
 smoke() { # IMAGE OUT ARGS...
@@ -98,7 +101,7 @@ for name in "${projects[@]}"; do
   cp "$src/$dockerfile" "$w/Dockerfile.project"
   [ -n "$sed" ] && sed -i -E "$sed" "$w/Dockerfile.project"
   tflag=(); [ -n "$target" ] && tflag=(--target "$target")
-  multi=hprojects-$name:multi single=hprojects-$name:single sugg=hprojects-$name:suggested
+  multi=$prefix-$name:multi single=$prefix-$name:single sugg=$prefix-$name:suggested
   # the final stage's base image configuration, for the single-stage conversion
   fbase=$("$tosingle" -f "$w/Dockerfile.project" ${target:+-target "$target"} ${build:+-build "$build"} 2>/dev/null | sed -n 's/^# --- the final stage .* (FROM \(.*\)), on the build stage ---$/\1/p')
   bargs=()

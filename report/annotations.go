@@ -1,98 +1,32 @@
 package report
 
 import (
-	"sort"
-	"strings"
+	"fmt"
+	"io"
+
+	"github.com/imgdiff/imgdiff/report/github"
+	"github.com/imgdiff/imgdiff/report/sarif"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
-// Level is an annotation's severity in SARIF's words.
-type Level string
+// imgdiffTool is the tool SARIF names.
+var imgdiffTool = sarif.Tool{Name: "imgdiff", InformationURI: "https://github.com/imgdiff/imgdiff"}
 
-// The levels, least severe first.
-const (
-	LevelNote    Level = "note"
-	LevelWarning Level = "warning"
-	LevelError   Level = "error"
-)
-
-// LevelOf maps a finding severity ("info", "warning", "error") to a Level.
-func LevelOf(severity string) Level {
-	switch severity {
-	case "error":
-		return LevelError
-	case "warning":
-		return LevelWarning
+// writeAnnotations writes the view's annotations as SARIF (with the
+// Dockerfile checks as its rules) or workflow commands, and tells o.Note
+// what it could not place on a line, or left out.
+func (o Options) writeAnnotations(w io.Writer, f Format, anns []view.Annotation, pl view.Placement) error {
+	if n := pl.Note(string(f)); n != "" && o.Note != nil {
+		o.Note(n)
 	}
-	return LevelNote
-}
-
-// Annotation is one finding placed on lines of a file, the input of the
-// SARIF and GitHub writers.
-type Annotation struct {
-	// RuleID is the finding's stable id.
-	RuleID string
-	Level  Level
-	// Title is a short headline; Message the full text (may hold newlines).
-	Title   string
-	Message string
-	// File is the path relative to the repository root, with slashes;
-	// "" for an annotation on the image as a whole (Image).
-	File string
-	// Image is the image reference an annotation without a File is
-	// about: SARIF locates it there.
-	Image string
-	// StartLine and EndLine are 1-based and inclusive; EndLine 0 = StartLine.
-	StartLine, EndLine int
-	// Bytes is what is at stake; it ranks annotations.
-	Bytes int64
-	// Snippet is the text of the lines, for a fingerprint that survives the
-	// lines moving; "" falls back to the file and line numbers.
-	Snippet string
-}
-
-// RuleInfo describes a rule for SARIF's tool.driver.rules.
-type RuleInfo struct {
-	ID               string
-	Name             string
-	ShortDescription string
-	FullDescription  string
-	Help             string
-	HelpURI          string
-	Level            Level
-	Tags             []string
-}
-
-func (a Annotation) endLine() int {
-	if a.EndLine < a.StartLine {
-		return a.StartLine
+	if len(anns) == 0 && o.Note != nil {
+		o.Note("-o " + string(f) + ": nothing to annotate (no finding, no failed budget)")
 	}
-	return a.EndLine
-}
-
-// rank orders annotations by bytes at stake, then severity, file, line.
-func rank(anns []Annotation) []Annotation {
-	out := append([]Annotation(nil), anns...)
-	sev := map[Level]int{LevelError: 2, LevelWarning: 1}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		switch {
-		case a.Bytes != b.Bytes:
-			return a.Bytes > b.Bytes
-		case sev[a.Level] != sev[b.Level]:
-			return sev[a.Level] > sev[b.Level]
-		case a.File != b.File:
-			return a.File < b.File
-		}
-		return a.StartLine < b.StartLine
-	})
-	return out
-}
-
-// cleanPath makes a path repository-relative with forward slashes.
-func cleanPath(p string) string {
-	p = strings.ReplaceAll(p, "\\", "/")
-	for strings.HasPrefix(p, "./") {
-		p = p[2:]
+	if f == SARIF {
+		return sarif.Write(w, imgdiffTool, view.DockerfileRules(), anns)
 	}
-	return strings.TrimPrefix(p, "/")
+	if dropped := github.Dropped(anns); dropped > 0 && o.Note != nil {
+		o.Note(fmt.Sprintf("-o github: %d %s left out (GitHub shows %d per level and step; the largest by bytes are written, and a notice says so)", dropped, view.Plural(dropped, "annotation"), github.PerLevel))
+	}
+	return github.Write(w, anns)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,9 @@ import (
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/report/reporttest"
+	"github.com/imgdiff/imgdiff/report/sarif"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // singleStageDockerfile is the Dockerfile singleStage's history was
@@ -25,7 +29,7 @@ ENTRYPOINT ["/src/app"]
 
 func mappedAnalysis(t *testing.T) *analyze.Analysis {
 	t.Helper()
-	a := testAnalysis(t)
+	a := reporttest.Analysis(t)
 	buildKit(a.Image)
 	f, err := dockerfile.Parse("build/Dockerfile", []byte(singleStageDockerfile))
 	if err != nil {
@@ -105,33 +109,12 @@ func TestGitHubSourceURLNeedsAllThree(t *testing.T) {
 func TestAnalysisSARIFAndGitHub(t *testing.T) {
 	a := mappedAnalysis(t)
 	var buf bytes.Buffer
-	if err := WriteAnalysis(&buf, SARIF, a); err != nil {
-		t.Fatal(err)
-	}
-	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
-		t.Fatalf("SARIF does not validate: %v\n%s", err, buf.String())
-	}
-	var log struct {
-		Runs []struct {
-			Results []struct {
-				RuleID    string `json:"ruleId"`
-				Locations []struct {
-					PhysicalLocation struct {
-						ArtifactLocation struct{ URI string }    `json:"artifactLocation"`
-						Region           struct{ StartLine int } `json:"region"`
-					} `json:"physicalLocation"`
-				} `json:"locations"`
-			} `json:"results"`
-		} `json:"runs"`
-	}
-	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
-		t.Fatal(err)
-	}
+	log := sarifOf(t, &buf, func(w io.Writer) error { return WriteAnalysis(w, SARIF, a) })
 	got := map[string]int{}
 	for _, r := range log.Runs[0].Results {
 		l := r.Locations[0].PhysicalLocation
-		if l.ArtifactLocation.URI != "build/Dockerfile" {
-			t.Errorf("%s: uri %q", r.RuleID, l.ArtifactLocation.URI)
+		if l.ArtifactLocation.URI != "build/Dockerfile" || l.Region == nil {
+			t.Fatalf("%s: uri %q, region %v", r.RuleID, l.ArtifactLocation.URI, l.Region)
 		}
 		got[r.RuleID] = l.Region.StartLine
 	}
@@ -151,7 +134,7 @@ func TestAnalysisSARIFAndGitHub(t *testing.T) {
 	if err := WriteAnalysis(&buf, GitHub, a); err != nil {
 		t.Fatal(err)
 	}
-	first := parseCommand(t, strings.SplitN(buf.String(), "\n", 2)[0])
+	first := reporttest.ParseCommand(t, strings.SplitN(buf.String(), "\n", 2)[0])
 	if first.Props["file"] != "build/Dockerfile" || first.Props["line"] != "2" || !strings.Contains(first.Message, "gcc-12") {
 		t.Errorf("first annotation %+v, want the build tools on build/Dockerfile:2", first)
 	}
@@ -163,7 +146,7 @@ func TestAnalysisSARIFAndGitHub(t *testing.T) {
 // not be placed. A comparison annotates its failed budgets and B's
 // findings A does not have.
 func TestAnnotationsWithoutDockerfile(t *testing.T) {
-	a := testAnalysis(t)
+	a := reporttest.Analysis(t)
 	var notes []string
 	o := Options{Note: func(s string) { notes = append(notes, s) }}
 	var buf bytes.Buffer
@@ -171,9 +154,9 @@ func TestAnnotationsWithoutDockerfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	var budgetLine parsedCommand
+	var budgetLine reporttest.Command
 	for _, l := range lines {
-		c := parseCommand(t, l)
+		c := reporttest.ParseCommand(t, l)
 		if _, ok := c.Props["file"]; ok {
 			t.Errorf("a file on an annotation with no Dockerfile: %q", l)
 		}
@@ -181,7 +164,7 @@ func TestAnnotationsWithoutDockerfile(t *testing.T) {
 			budgetLine = c
 		}
 	}
-	wantMsg := "budget max-category.build-tool failed for app:single: " + budgetFigure("bytes", a.Budgets.Checks[1].Actual) + ", limit 0 B (0 bytes) (build-tool bytes)"
+	wantMsg := "budget max-category.build-tool failed for app:single: " + view.BudgetFigure("bytes", a.Budgets.Checks[1].Actual) + ", limit 0 B (0 bytes) (build-tool bytes)"
 	if budgetLine.Command != "error" || budgetLine.Message != wantMsg || budgetLine.Props["title"] != "imgdiff budget failed: max-category.build-tool" {
 		t.Errorf("budget annotation %+v, want ::error with %q", budgetLine, wantMsg)
 	}
@@ -194,16 +177,7 @@ func TestAnnotationsWithoutDockerfile(t *testing.T) {
 
 	buf.Reset()
 	notes = nil
-	if err := o.WriteAnalysis(&buf, SARIF, a); err != nil {
-		t.Fatal(err)
-	}
-	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
-		t.Fatal(err)
-	}
-	var log sarifLog
-	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
-		t.Fatal(err)
-	}
+	log := sarifOf(t, &buf, func(w io.Writer) error { return o.WriteAnalysis(w, SARIF, a) })
 	res := log.Runs[0].Results
 	if len(res) != len(lines) || len(notes) != 1 || !strings.HasPrefix(notes[0], "-o sarif: ") {
 		t.Fatalf("%d results, notes %q", len(res), notes)
@@ -217,10 +191,10 @@ func TestAnnotationsWithoutDockerfile(t *testing.T) {
 
 	// A comparison: the failed budget, and none of B's findings that A
 	// has too.
-	c := testComparison(t)
+	c := reporttest.Comparison(t)
 	c.Budgets.Checks[0].Pass, c.Budgets.Pass = false, false
-	_, ca := singleStage(t)
-	_, cb := multiStage(t)
+	_, ca := reporttest.SingleStage(t)
+	_, cb := reporttest.MultiStage(t)
 	buf.Reset()
 	notes = nil
 	o.ClassA, o.ClassB = ca, cb
@@ -256,7 +230,7 @@ func TestAnnotationsOnDockerfileFirstLine(t *testing.T) {
 	}
 	var onFirst []string
 	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		c := parseCommand(t, l)
+		c := reporttest.ParseCommand(t, l)
 		if c.Props["file"] == "" {
 			t.Errorf("an annotation without a file although a Dockerfile is given: %q", l)
 		}
@@ -291,7 +265,7 @@ func TestImageAnnotationsEscaped(t *testing.T) {
 		t.Fatalf("%d lines for 2 annotations:\n%q", len(lines), buf.String())
 	}
 	for _, l := range lines {
-		c := parseCommand(t, l)
+		c := reporttest.ParseCommand(t, l)
 		if strings.ContainsAny(c.Message+c.Props["title"], "\n\r\x1b") {
 			t.Errorf("a control character reaches the log: %+v", c)
 		}
@@ -300,16 +274,7 @@ func TestImageAnnotationsEscaped(t *testing.T) {
 		}
 	}
 	buf.Reset()
-	if err := WriteAnalysis(&buf, SARIF, a); err != nil {
-		t.Fatal(err)
-	}
-	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
-		t.Fatal(err)
-	}
-	var log sarifLog
-	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
-		t.Fatal(err)
-	}
+	log := sarifOf(t, &buf, func(w io.Writer) error { return WriteAnalysis(w, SARIF, a) })
 	for _, r := range log.Runs[0].Results {
 		u := r.Locations[0].PhysicalLocation.ArtifactLocation.URI
 		if strings.ContainsAny(u, ":\n\x1b ") {
@@ -319,12 +284,12 @@ func TestImageAnnotationsEscaped(t *testing.T) {
 }
 
 func TestComparisonDockerfileOrigins(t *testing.T) {
-	c := testComparison(t)
+	c := reporttest.Comparison(t)
 	f, err := dockerfile.Parse("Dockerfile.single", []byte(singleStageDockerfile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, cls := singleStage(t)
+	_, cls := reporttest.SingleStage(t)
 	buildKit(c.A)
 	r, err := analyze.MapDockerfile(c.A, cls, f, analyze.DockerfileOptions{})
 	if err != nil {
@@ -348,7 +313,24 @@ func TestComparisonDockerfileOrigins(t *testing.T) {
 	if err := WriteComparison(&buf, SARIF, c); err != nil {
 		t.Fatal(err)
 	}
-	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
+	if err := reporttest.ValidateSARIF(t, buf.Bytes()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// sarifOf writes SARIF into buf, checks it against the schema and reads
+// it back.
+func sarifOf(t *testing.T, buf *bytes.Buffer, write func(io.Writer) error) sarif.Log {
+	t.Helper()
+	if err := write(buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := reporttest.ValidateSARIF(t, buf.Bytes()); err != nil {
+		t.Fatalf("SARIF does not validate: %v\n%s", err, buf.String())
+	}
+	var log sarif.Log
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	return log
 }

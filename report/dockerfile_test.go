@@ -7,6 +7,10 @@ import (
 	"testing"
 
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
+	"github.com/imgdiff/imgdiff/report/github"
+	"github.com/imgdiff/imgdiff/report/reporttest"
+	"github.com/imgdiff/imgdiff/report/sarif"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // The Dockerfile checks of c.single (the e2e C image) end to end: findings,
@@ -26,19 +30,19 @@ func TestDockerfileFindingsToSARIFAndGitHub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	anns := DockerfileAnnotations(f, fs, "testdata/dockerfiles/c/Dockerfile.single")
+	anns := view.DockerfileAnnotations(f, fs, "testdata/dockerfiles/c/Dockerfile.single")
 	var buf bytes.Buffer
-	if err := WriteSARIF(&buf, Tool{Name: "imgdiff"}, DockerfileRules(), anns); err != nil {
+	if err := sarif.Write(&buf, sarif.Tool{Name: "imgdiff"}, view.DockerfileRules(), anns); err != nil {
 		t.Fatal(err)
 	}
-	if err := validate(t, sarifSchema(t), buf.Bytes()); err != nil {
+	if err := reporttest.ValidateSARIF(t, buf.Bytes()); err != nil {
 		t.Fatalf("SARIF does not validate: %v", err)
 	}
 	buf.Reset()
-	if err := WriteGitHub(&buf, anns); err != nil {
+	if err := github.Write(&buf, anns); err != nil {
 		t.Fatal(err)
 	}
-	first := parseCommand(t, strings.SplitN(buf.String(), "\n", 2)[0])
+	first := reporttest.ParseCommand(t, strings.SplitN(buf.String(), "\n", 2)[0])
 	if first.Command != "warning" || first.Props["file"] != "testdata/dockerfiles/c/Dockerfile.single" || first.Props["line"] != "5" ||
 		!strings.Contains(first.Message, "gcc-12, build-essential") {
 		t.Errorf("first annotation %+v", first)

@@ -1,11 +1,10 @@
-// Package report renders the report models of package analyze (Analysis,
-// Comparison) as a table for people, Markdown for pull requests and JSON
-// for machines, and dispatches to report/html (a self-contained page with
-// treemaps) and report/ncdu (ncdu's export format). With a Dockerfile
-// mapping it also writes the findings on their Dockerfile lines as SARIF
-// 2.1.0 (code scanning) and GitHub workflow commands (inline annotations).
-// It computes nothing the JSON does not also carry: every figure shown
-// comes from the model.
+// Package report is the one entry of the reports: the formats (-o), their
+// options, and the dispatch that builds the view of an analysis, a
+// comparison or a fleet once (report/view) and hands it to the package of
+// the format: report/table, report/markdown, report/json, report/html,
+// report/ncdu, report/sarif, report/github (the findings on their
+// Dockerfile lines) and report/csv (fleet only). It computes nothing the
+// JSON does not also carry.
 package report
 
 import (
@@ -17,7 +16,11 @@ import (
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/report/html"
+	"github.com/imgdiff/imgdiff/report/json"
+	"github.com/imgdiff/imgdiff/report/markdown"
 	"github.com/imgdiff/imgdiff/report/ncdu"
+	"github.com/imgdiff/imgdiff/report/table"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // Format is an output format.
@@ -105,26 +108,9 @@ func GitHubSourceURL(getenv func(string) string) string {
 	return strings.TrimSuffix(server, "/") + "/" + repo + "/blob/" + sha
 }
 
-func (o Options) width() int {
-	if o.Width <= 0 {
-		return 100
-	}
-	return o.Width
-}
-
-func (o Options) maxChars() int {
-	if o.MaxChars <= 0 {
-		return githubCommentLimit - 1
-	}
-	return o.MaxChars
-}
-
 // ErrNCDUCompare: ncdu's format holds one filesystem, so `-o ncdu` is for
 // analyze only.
 var ErrNCDUCompare = errors.New("-o ncdu exports one image's filesystem: use it with analyze")
-
-// githubCommentLimit is the largest comment body GitHub accepts.
-const githubCommentLimit = 65536
 
 // WriteAnalysis renders the report of one image with default options.
 func WriteAnalysis(w io.Writer, f Format, a *analyze.Analysis) error {
@@ -136,46 +122,87 @@ func WriteComparison(w io.Writer, f Format, c *analyze.Comparison) error {
 	return Options{}.WriteComparison(w, f, c)
 }
 
-// WriteAnalysis renders the report of one image.
+// WriteAnalysis renders the report of one image: the view is built once,
+// then written by the format's package.
 func (o Options) WriteAnalysis(w io.Writer, f Format, a *analyze.Analysis) error {
-	if a == nil || a.Image == nil {
-		return fmt.Errorf("report: analysis has no image")
+	v, err := view.NewAnalysis(a)
+	if err != nil {
+		return err
 	}
+	return o.write(w, f, outputs{
+		model:       a,
+		table:       func(w io.Writer) error { return table.WriteAnalysis(w, v, o.table()) },
+		markdown:    func(w io.Writer) error { return markdown.WriteAnalysis(w, v, o.markdown()) },
+		html:        func(w io.Writer) error { return html.WriteAnalysis(w, v) },
+		ncdu:        func(w io.Writer) error { return ncdu.Write(w, a.Image) },
+		annotations: v.Annotations, placement: &v.Placement,
+	})
+}
+
+// WriteComparison renders the report of two images: the view is built
+// once, then written by the format's package.
+func (o Options) WriteComparison(w io.Writer, f Format, c *analyze.Comparison) error {
+	v, err := view.NewComparison(c, o.ClassA, o.ClassB)
+	if err != nil {
+		return err
+	}
+	if f == NCDU {
+		return ErrNCDUCompare
+	}
+	return o.write(w, f, outputs{
+		model:       c,
+		table:       func(w io.Writer) error { return table.WriteComparison(w, v, o.table()) },
+		markdown:    func(w io.Writer) error { return markdown.WriteComparison(w, v, o.markdown()) },
+		html:        func(w io.Writer) error { return html.WriteComparison(w, v) },
+		annotations: v.Annotations, placement: &v.Placement,
+	})
+}
+
+// outputs are one report in the formats it has (nil: not this one); the
+// JSON is the model itself.
+type outputs struct {
+	model                            any
+	table, markdown, html, ncdu, csv func(io.Writer) error
+	// annotations are written by -o sarif and -o github when placement
+	// is not nil.
+	annotations []view.Annotation
+	placement   *view.Placement
+	// what names the report in the error for a format it lacks ("a
+	// fleet"); "" says the format is unknown.
+	what string
+}
+
+func (o Options) write(w io.Writer, f Format, out outputs) error {
+	var write func(io.Writer) error
 	switch f {
 	case JSON:
-		return writeJSON(w, a)
-	case Table:
-		return writeAnalysisTable(w, a, o)
-	case Markdown:
-		return writeAnalysisMarkdown(w, a, o)
+		return json.Write(w, out.model)
 	case SARIF, GitHub:
-		return writeAnalysisAnnotations(w, f, a, o)
+		if out.placement != nil {
+			return o.writeAnnotations(w, f, out.annotations, *out.placement)
+		}
+	case Table:
+		write = out.table
+	case Markdown:
+		write = out.markdown
 	case HTML:
-		return html.WriteAnalysis(w, a)
+		write = out.html
 	case NCDU:
-		return ncdu.Write(w, a.Image)
+		write = out.ncdu
+	case CSV:
+		write = out.csv
+	}
+	switch {
+	case write != nil:
+		return write(w)
+	case out.what != "":
+		return fmt.Errorf("report: format %q is not available for %s", f, out.what)
 	}
 	return fmt.Errorf("report: unknown format %q", f)
 }
 
-// WriteComparison renders the report of two images.
-func (o Options) WriteComparison(w io.Writer, f Format, c *analyze.Comparison) error {
-	if c == nil || c.A == nil || c.B == nil {
-		return fmt.Errorf("report: comparison is missing an image")
-	}
-	switch f {
-	case JSON:
-		return writeJSON(w, c)
-	case Table:
-		return writeComparisonTable(w, c, o)
-	case Markdown:
-		return writeComparisonMarkdown(w, c, o)
-	case SARIF, GitHub:
-		return writeComparisonAnnotations(w, f, c, o)
-	case HTML:
-		return html.WriteComparison(w, c, o.ClassA, o.ClassB)
-	case NCDU:
-		return ErrNCDUCompare
-	}
-	return fmt.Errorf("report: unknown format %q", f)
+func (o Options) table() table.Options { return table.Options{Width: o.Width} }
+
+func (o Options) markdown() markdown.Options {
+	return markdown.Options{MaxChars: o.MaxChars, SourceURL: o.SourceURL}
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/report/reporttest"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -47,14 +49,14 @@ func TestGolden(t *testing.T) {
 	for _, f := range []Format{Table, Markdown, JSON, SARIF, GitHub} {
 		t.Run("analysis."+string(f), func(t *testing.T) {
 			var b bytes.Buffer
-			if err := (Options{Width: 100}).WriteAnalysis(&b, f, testAnalysis(t)); err != nil {
+			if err := (Options{Width: 100}).WriteAnalysis(&b, f, reporttest.Analysis(t)); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, "analysis."+ext(f), b.Bytes())
 		})
 		t.Run("comparison."+string(f), func(t *testing.T) {
 			var b bytes.Buffer
-			if err := (Options{Width: 100}).WriteComparison(&b, f, testComparison(t)); err != nil {
+			if err := (Options{Width: 100}).WriteComparison(&b, f, reporttest.Comparison(t)); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, "comparison."+ext(f), b.Bytes())
@@ -75,14 +77,14 @@ func ext(f Format) string {
 // The decomposition line must add up exactly to ΔS, in every format that
 // prints it: parse the exact-bytes line and add the terms.
 func TestDecompositionLineAddsUp(t *testing.T) {
-	c := testComparison(t)
+	c := reporttest.Comparison(t)
 	var b bytes.Buffer
 	if err := WriteComparison(&b, Table, c); err != nil {
 		t.Fatal(err)
 	}
 	var line string
 	for _, l := range strings.Split(b.String(), "\n") {
-		if strings.HasPrefix(strings.TrimSpace(l), "ΔS "+humanizeInt(int(c.Delta.Size))) {
+		if strings.HasPrefix(strings.TrimSpace(l), "ΔS "+view.Number(int(c.Delta.Size))) {
 			line = strings.TrimSpace(l)
 		}
 	}
@@ -109,7 +111,7 @@ func TestDecompositionLineAddsUp(t *testing.T) {
 		switch {
 		case tok == "+":
 			sign = 1
-		case tok == minus:
+		case tok == view.Minus:
 			sign = -1
 		case regexp.MustCompile(`^[0-9,]+$`).MatchString(tok):
 			sum += sign * num(tok)
@@ -127,7 +129,7 @@ func TestDecompositionLineAddsUp(t *testing.T) {
 // Without classification, budgets or compressed sizes the reports still
 // render, say what they do not know, and show no empty sections.
 func TestMinimalModels(t *testing.T) {
-	img, _ := singleStage(t)
+	img, _ := reporttest.SingleStage(t)
 	for i := range img.Layers {
 		img.Layers[i].CompressedSize = model.Unknown
 	}
@@ -157,7 +159,7 @@ func TestMinimalModels(t *testing.T) {
 		t.Errorf("unclassified markdown should chart content by instruction:\n%s", md.String())
 	}
 
-	b, _ := multiStage(t)
+	b, _ := reporttest.MultiStage(t)
 	c, err := analyze.Compare(img, b, nil, nil, analyze.CompareOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +168,7 @@ func TestMinimalModels(t *testing.T) {
 	if err := WriteComparison(&tb, Table, c); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(tb.String(), compressedLabel) || !strings.Contains(tb.String(), "unknown") {
+	if !strings.Contains(tb.String(), view.CompressedLabel) || !strings.Contains(tb.String(), "unknown") {
 		t.Errorf("comparison with unknown compressed size:\n%s", tb.String())
 	}
 	if strings.Contains(tb.String(), "By category") {
@@ -177,21 +179,21 @@ func TestMinimalModels(t *testing.T) {
 func TestHeadline(t *testing.T) {
 	c := &analyze.Comparison{}
 	c.Delta = analyze.Delta{Size: -30_000_000, Percent: -12.5}
-	if got, want := headline(c, "A", "B"), "B is 30 MB larger than A (+12.5%)"; got != want {
+	if got, want := view.Headline(c, "A", "B"), "B is 30 MB larger than A (+12.5%)"; got != want {
 		t.Errorf("growth: %q, want %q", got, want)
 	}
 	c.Delta = analyze.Delta{Size: 412_000_000, Percent: 71}
-	if got, want := headline(c, "A", "B"), "B is 412 MB smaller than A (−71.0%)"; got != want {
+	if got, want := view.Headline(c, "A", "B"), "B is 412 MB smaller than A (−71.0%)"; got != want {
 		t.Errorf("savings: %q, want %q", got, want)
 	}
 	c.Identical, c.Delta = true, analyze.Delta{}
-	if got := headline(c, "A", "B"); !strings.Contains(got, "ΔS = 0") {
+	if got := view.Headline(c, "A", "B"); !strings.Contains(got, "ΔS = 0") {
 		t.Errorf("identical: %q", got)
 	}
 }
 
 func TestTableFitsWidth(t *testing.T) {
-	img, c := singleStage(t)
+	img, c := reporttest.SingleStage(t)
 	img.Steps[2].Instruction.Args += strings.Repeat(" && echo padding", 30)
 	a := analyze.Summarize(img, c, 5)
 	var b bytes.Buffer
@@ -218,7 +220,7 @@ func TestTableFitsWidth(t *testing.T) {
 }
 
 func TestUnknownFormat(t *testing.T) {
-	if err := WriteAnalysis(&bytes.Buffer{}, Format("yaml"), testAnalysis(t)); err == nil {
+	if err := WriteAnalysis(&bytes.Buffer{}, Format("yaml"), reporttest.Analysis(t)); err == nil {
 		t.Error("unknown format accepted")
 	}
 	if err := WriteComparison(&bytes.Buffer{}, Table, &analyze.Comparison{}); err == nil {
@@ -232,7 +234,7 @@ func TestUnknownFormat(t *testing.T) {
 			t.Errorf("ParseFormat(%q) = %q, %v", f, got, err)
 		}
 	}
-	if err := WriteComparison(&bytes.Buffer{}, NCDU, testComparison(t)); !errors.Is(err, ErrNCDUCompare) {
+	if err := WriteComparison(&bytes.Buffer{}, NCDU, reporttest.Comparison(t)); !errors.Is(err, ErrNCDUCompare) {
 		t.Errorf("compare -o ncdu: %v, want ErrNCDUCompare", err)
 	}
 }
@@ -244,7 +246,7 @@ func TestDispatch(t *testing.T) {
 		prefix string
 	}{{HTML, "<!DOCTYPE html>"}, {NCDU, "[1,2,"}} {
 		var b bytes.Buffer
-		if err := WriteAnalysis(&b, c.f, testAnalysis(t)); err != nil {
+		if err := WriteAnalysis(&b, c.f, reporttest.Analysis(t)); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.HasPrefix(b.String(), c.prefix) {
@@ -252,7 +254,7 @@ func TestDispatch(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	if err := WriteComparison(&b, HTML, testComparison(t)); err != nil || !strings.HasPrefix(b.String(), "<!DOCTYPE html>") {
+	if err := WriteComparison(&b, HTML, reporttest.Comparison(t)); err != nil || !strings.HasPrefix(b.String(), "<!DOCTYPE html>") {
 		t.Errorf("compare -o html: %v, %.40q", err, b.String())
 	}
 }

@@ -367,7 +367,7 @@ func (s *state) scratchExtras(build string) []copyLine {
 	}
 	var out []copyLine
 	const bundle = "etc/ssl/certs/ca-certificates.crt"
-	if i := s.resolve(bundle); i >= 0 && !contains(s.runtimePkgs, "ca-certificates") {
+	if i := s.resolve(bundle); i >= 0 && !slices.Contains(s.runtimePkgs, "ca-certificates") {
 		// Evidence the app reads them: the build installed the package
 		// (a dependency of what it asked for), or the config points a
 		// TLS library at them.
@@ -387,7 +387,7 @@ func (s *state) scratchExtras(build string) []copyLine {
 			s.ask("the original had CA certificates (/" + bundle + "), scratch has none: if the app makes TLS connections, add COPY --from=" + build + " /" + bundle + " /" + bundle)
 		}
 	}
-	if tz, ok := s.env("TZ"); ok && tz != "" && !contains(s.runtimePkgs, "tzdata") {
+	if tz, ok := s.env("TZ"); ok && tz != "" && !slices.Contains(s.runtimePkgs, "tzdata") {
 		if f, ok := s.img.FS.Lookup("usr/share/zoneinfo"); ok && f.Kind == index.Dir {
 			out = append(out, copyLine{from: build, srcs: []string{"/usr/share/zoneinfo"}, dst: "/usr/share/zoneinfo",
 				note: fmt.Sprintf("the time zone database: ENV TZ=%s names a zone, and scratch has none", show(tz))})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -101,7 +102,7 @@ func (s *state) nodeEntries(dir string, manifest nodeManifest) []string {
 	var out []string
 	add := func(p string) {
 		if under(p, dir) && !under(p, path.Join(dir, "node_modules")) {
-			if f, ok := s.resolveNode(p); ok && !contains(out, f) {
+			if f, ok := s.resolveNode(p); ok && !slices.Contains(out, f) {
 				out = append(out, f)
 			}
 		}

@@ -542,7 +542,7 @@ func (s *state) devOnly(i int) model.Category {
 	if o := int(s.cl.Owners[i]); o >= 0 && o < len(s.cl.Packages) {
 		p := s.cl.Packages[o]
 		if p.Manager == "python" && venvTools[strings.ToLower(p.Name)] && s.inVenv(p.Location) && !s.pyImported[p.Name] {
-			if !contains(s.venvPkgs, p.Name) {
+			if !slices.Contains(s.venvPkgs, p.Name) {
 				s.venvPkgs = append(s.venvPkgs, p.Name)
 			}
 			return model.BuildTool
@@ -1081,7 +1081,7 @@ func (s *state) buildToolMeta(r request) []string {
 		}
 		name := r.g.Packages[e.To].Name
 		if j, ok := s.pkgIndex(name); ok {
-			if c := s.cl.Packages[j].Category; c != "" && c != model.Docs && !contains(out, name) {
+			if c := s.cl.Packages[j].Category; c != "" && c != model.Docs && !slices.Contains(out, name) {
 				out = append(out, name)
 			}
 		}

@@ -288,7 +288,7 @@ func TestEntrypointScriptCallingGCC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !contains(got.Packages, "gcc-12") {
+	if !slices.Contains(got.Packages, "gcc-12") {
 		t.Errorf("gcc-12 should stay for the script; packages %v", got.Packages)
 	}
 	if len(got.Questions) == 0 || !strings.Contains(got.Questions[0], "entrypoint.sh runs gcc-12") {
@@ -371,7 +371,7 @@ func TestUnmappedStepIsCopiedAndAsked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !contains(got.Copies, "/usr/local") {
+	if !slices.Contains(got.Copies, "/usr/local") {
 		t.Errorf("the unmapped step's binary is not copied: %v", got.Copies)
 	}
 	if len(got.Questions) != 1 || !strings.Contains(got.Questions[0], "history entries 4 match no line") {
@@ -453,7 +453,7 @@ func TestImageStringsStayInComments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !contains(got.Packages, "gcc-12") {
+	if !slices.Contains(got.Packages, "gcc-12") {
 		t.Fatalf("the script was not read (premise): packages %v\n%s", got.Packages, got.Dockerfile)
 	}
 	for i, l := range strings.Split(got.Dockerfile, "\n") {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -268,7 +269,7 @@ func (s *state) write() string {
 	if pk := s.installable(); len(pk) > 0 {
 		w("# runtime packages:")
 		for _, r := range s.pkgReasons {
-			if name, _, _ := strings.Cut(r, ":"); contains(pk, name) {
+			if name, _, _ := strings.Cut(r, ":"); slices.Contains(pk, name) {
 				w("#   %s", r)
 			}
 		}
@@ -379,15 +380,6 @@ func (s *state) write() string {
 		}
 	}
 	return b.String()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func quoteIfNeeded(v string) string {

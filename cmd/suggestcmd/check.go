@@ -1,7 +1,6 @@
 package suggestcmd
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -11,6 +10,8 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/suggest"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/cmd/pipeline"
+	reportjson "github.com/imgdiff/imgdiff/report/json"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // CheckTolerance is how far, in percent of the built image's size, the
@@ -98,19 +99,17 @@ func percent(n, of int64) float64 {
 
 func writeCheck(w io.Writer, format string, r *Check) error {
 	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return reportjson.Write(w, r)
 	}
 	verdict := "pass"
 	if !r.Pass {
 		verdict = "FAIL"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "original   %10s  (%d bytes)\n", size(r.Sizes.Original), r.Sizes.Original)
-	fmt.Fprintf(&b, "predicted  %10s  (%d bytes) on %s\n", size(r.Sizes.Predicted), r.Sizes.Predicted, show(r.Base))
-	fmt.Fprintf(&b, "built      %10s  (%d bytes)\n", size(r.Sizes.Built), r.Sizes.Built)
-	fmt.Fprintf(&b, "ΔS predicted %s, actual %s: %+.1f%%\n", size(r.Predicted), size(r.Actual), r.DeltaError)
+	fmt.Fprintf(&b, "original   %10s  (%d bytes)\n", view.Human(r.Sizes.Original), r.Sizes.Original)
+	fmt.Fprintf(&b, "predicted  %10s  (%d bytes) on %s\n", view.Human(r.Sizes.Predicted), r.Sizes.Predicted, view.OneLine(r.Base))
+	fmt.Fprintf(&b, "built      %10s  (%d bytes)\n", view.Human(r.Sizes.Built), r.Sizes.Built)
+	fmt.Fprintf(&b, "ΔS predicted %s, actual %s: %+.1f%%\n", view.Human(r.Predicted), view.Human(r.Actual), r.DeltaError)
 	fmt.Fprintf(&b, "size error %+.1f%% of the built size (tolerance ±%.0f%%): %s\n", r.SizeError, r.Tolerance, verdict)
 	b.WriteString("\nΔS, predicted and as compare measures it:\n")
 	pred := map[string]int64{}
@@ -121,11 +120,11 @@ func writeCheck(w io.Writer, format string, r *Check) error {
 	row := func(name string, measured int64, has bool) {
 		p := "-"
 		if v, ok := pred[name]; ok {
-			p = size(v)
+			p = view.Human(v)
 		}
 		m := "-"
 		if has {
-			m = size(measured)
+			m = view.Human(measured)
 		}
 		fmt.Fprintf(&b, "  %-22s %10s %10s\n", name, p, m)
 	}
@@ -139,20 +138,10 @@ func writeCheck(w io.Writer, format string, r *Check) error {
 			row(n, 0, false)
 		}
 	}
-	fmt.Fprintf(&b, "  %-22s %10s %10s\n", "ε (the build adds)", "", size(-r.Decomposition.Epsilon))
-	fmt.Fprintf(&b, "  %-22s %10s %10s\n", "total", size(r.Predicted), size(r.Decomposition.Total))
+	fmt.Fprintf(&b, "  %-22s %10s %10s\n", "ε (the build adds)", "", view.Human(-r.Decomposition.Epsilon))
+	fmt.Fprintf(&b, "  %-22s %10s %10s\n", "total", view.Human(r.Predicted), view.Human(r.Decomposition.Total))
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// show is s quoted when it holds anything but printable non-space ASCII.
-func show(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] >= 0x7f {
-			return fmt.Sprintf("%q", s)
-		}
-	}
-	return s
 }
 
 // measuredName is the name compare gives the term a prediction calls

@@ -5,12 +5,10 @@ package suggestcmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/cmd/config"
 	"github.com/imgdiff/imgdiff/cmd/pipeline"
+	"github.com/imgdiff/imgdiff/report"
 )
 
 // Options are the parsed flags and arguments of `imgdiff suggest`.
@@ -196,7 +195,7 @@ func suggestRun(ctx context.Context, opts *Options) error {
 	} else if _, err := io.WriteString(opts.IO.Out, s.Dockerfile); err != nil {
 		return err
 	}
-	return writePrediction(opts.IO.ErrOut, opts.Format, s)
+	return report.WriteSuggestion(opts.IO.ErrOut, report.Format(opts.Format), s)
 }
 
 // suggestFor maps the loaded image's history onto the Dockerfile and
@@ -227,44 +226,9 @@ func suggestFor(opts *Options, df *dockerfile.File, l pipeline.Loaded, rb *sugge
 	return suggest.Suggest(suggest.Input{Image: img, Class: cl, Dockerfile: df, Mapping: m, ELF: elfs, Scripts: img.Contents, RuntimeBase: rb})
 }
 
-// writePrediction prints the predicted size, ΔS and the questions.
-func writePrediction(w io.Writer, format string, s *suggest.Suggestion) error {
-	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Base       string             `json:"base"`
-			Packages   []string           `json:"packages"`
-			Copies     []string           `json:"copies"`
-			Questions  []string           `json:"questions"`
-			Prediction suggest.Prediction `json:"prediction"`
-		}{s.Base, nonNil(s.Packages), nonNil(s.Copies), nonNil(s.Questions), s.Prediction})
-	}
-	p := s.Prediction
-	var terms []string
-	for _, t := range p.Terms {
-		terms = append(terms, fmt.Sprintf("%s %s", t.Name, size(t.Bytes)))
-	}
-	_, err := fmt.Fprintf(w, "predicted: %s (%d bytes) on %s, from %s (%d bytes)\nΔS = %s = %s\nquestions: %d (comments at the end of the Dockerfile)\n",
-		size(p.Predicted), p.Predicted, s.Base, size(p.Original), p.Original, size(p.Delta), strings.Join(terms, " + "), len(s.Questions))
-	return err
-}
-
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
 	return s
-}
-
-func size(n int64) string {
-	switch {
-	case n >= 10_000_000 || n <= -10_000_000:
-		return fmt.Sprintf("%d MB", (n+500_000)/1_000_000)
-	case n >= 1_000_000 || n <= -1_000_000:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	case n >= 1000 || n <= -1000:
-		return fmt.Sprintf("%d kB", (n+500)/1000)
-	}
-	return fmt.Sprintf("%d B", n)
 }

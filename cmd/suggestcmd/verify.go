@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -21,6 +20,8 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/suggest"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/cmd/pipeline"
+	reportjson "github.com/imgdiff/imgdiff/report/json"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // VerifyOptions are the flags of `suggest --verify`: build the
@@ -379,23 +380,21 @@ func writeLogTail(w io.Writer, log []byte, n int) {
 
 func writeVerification(w io.Writer, format string, r *Verification) error {
 	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return reportjson.Write(w, r)
 	}
 	var b strings.Builder
 	kept := "removed"
 	if r.Kept {
 		kept = "kept"
 	}
-	fmt.Fprintf(&b, "built      %s (%s) with %s\n", show(r.Suggested), kept, r.Builder)
-	fmt.Fprintf(&b, "context    %s\n", show(r.Context))
+	fmt.Fprintf(&b, "built      %s (%s) with %s\n", view.OneLine(r.Suggested), kept, r.Builder)
+	fmt.Fprintf(&b, "context    %s\n", view.OneLine(r.Context))
 	fmt.Fprintf(&b, "took       %.1fs to build, %.1fs to run both, %.1fs to measure\n", r.Seconds.Build, r.Seconds.Runs, r.Seconds.Size)
 	fmt.Fprintf(&b, "\nrun, network off, at most %gs:\n", r.Timeout)
 	runRows(&b, "original", r.Runs.Original)
 	runRows(&b, "suggested", r.Runs.Suggested)
 	if r.Smoke != nil {
-		fmt.Fprintf(&b, "\n--smoke %s:\n", show(strings.Join(r.Smoke.Command, " ")))
+		fmt.Fprintf(&b, "\n--smoke %s:\n", view.OneLine(strings.Join(r.Smoke.Command, " ")))
 		runRows(&b, "original", r.Smoke.Original)
 		runRows(&b, "suggested", r.Smoke.Suggested)
 	}
@@ -411,7 +410,7 @@ func writeVerification(w io.Writer, format string, r *Verification) error {
 		fmt.Fprintf(&b, "  not compared: %s\n", model.Visible(n))
 	}
 	fmt.Fprintf(&b, "\nbuilt size (docker image inspect) %s (%d bytes): %+.1f%% of the built size from the predicted %s\n\n",
-		size(r.DockerSize), r.DockerSize, r.DockerSizeError, size(r.Check.Sizes.Predicted))
+		view.Human(r.DockerSize), r.DockerSize, r.DockerSizeError, view.Human(r.Check.Sizes.Predicted))
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}

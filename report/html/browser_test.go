@@ -25,6 +25,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/report/reporttest"
 )
 
 // The browser tests drive Debian's chromium, headless, through chromedp.
@@ -253,14 +254,14 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 func TestBrowserAnalyze(t *testing.T) {
 	ctx := browser(t)
 	var page bytes.Buffer
-	if err := WriteAnalysis(&page, testAnalysis(t)); err != nil {
+	if err := WriteAnalysis(&page, analysisView(t, reporttest.PaperAnalysis(t))); err != nil {
 		t.Fatal(err)
 	}
 	p := open(t, ctx, page.Bytes())
 
 	// Areas by category, against the figures computed on paper.
 	a := readAreas(t, ctx, "treemap")
-	checkAreas(t, "whole image", a, map[string]int64{"build-tool": aBuildTool, "cache": aCache, "source": aSource, "other": aOther})
+	checkAreas(t, "whole image", a, map[string]int64{"build-tool": reporttest.PaperABuildTool, "cache": reporttest.PaperACache, "source": reporttest.PaperASource, "other": reporttest.PaperAOther})
 	if a.Leaves != 11 {
 		t.Errorf("%d leaves drawn, want the 11 files of the final filesystem", a.Leaves)
 	}
@@ -275,7 +276,7 @@ func TestBrowserAnalyze(t *testing.T) {
 		t.Fatal(err)
 	}
 	tip := text(t, ctx, "#tip")
-	for _, want := range []string{"/usr/lib/gcc/x86_64-linux-gnu/12/cc1", "30,000,000 bytes", "category: build-tool", "evidence: " + gccEvidence, "#2 RUN apt-get update && apt-get install -y gcc-12"} {
+	for _, want := range []string{"/usr/lib/gcc/x86_64-linux-gnu/12/cc1", "30,000,000 bytes", "category: build-tool", "evidence: " + reporttest.PaperGCCEvidence, "#2 RUN apt-get update && apt-get install -y gcc-12"} {
 		if !strings.Contains(tip, want) {
 			t.Errorf("hover text %q lacks %q", tip, want)
 		}
@@ -285,7 +286,7 @@ func TestBrowserAnalyze(t *testing.T) {
 	// The flagged-packages table says what the JSON report says: every
 	// package a category claims, in order, with its manager, category,
 	// bytes, evidence and the packages that pulled it in.
-	js, err := json.Marshal(testAnalysis(t))
+	js, err := json.Marshal(reporttest.PaperAnalysis(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +339,7 @@ func TestBrowserAnalyze(t *testing.T) {
 	if !strings.Contains(z.Crumbs, "usr") || !strings.Contains(z.Crumbs, "34 MB") {
 		t.Errorf("after the click the breadcrumb is %q, want it to name usr and 34 MB", z.Crumbs)
 	}
-	checkAreas(t, "zoomed into usr", z, map[string]int64{"build-tool": aBuildTool, "other": 3_000_000})
+	checkAreas(t, "zoomed into usr", z, map[string]int64{"build-tool": reporttest.PaperABuildTool, "other": 3_000_000})
 	screenshot(t, ctx, "analyze-zoomed.png")
 
 	// The breadcrumb's root goes back.
@@ -374,15 +375,15 @@ type wfBar struct {
 
 func TestBrowserCompare(t *testing.T) {
 	ctx := browser(t)
-	c, ca, cb := testComparison(t)
+	c, ca, cb := reporttest.PaperComparison(t)
 	var page bytes.Buffer
-	if err := WriteComparison(&page, c, ca, cb); err != nil {
+	if err := WriteComparison(&page, comparisonView(t, c, ca, cb)); err != nil {
 		t.Fatal(err)
 	}
 	p := open(t, ctx, page.Bytes())
 
 	checkAreas(t, "ΔS treemap", readAreas(t, ctx, "saved"),
-		map[string]int64{"build-tool": aBuildTool, "cache": aCache, "source": aSource, "other": aOtherSaved, "hidden": aHidden})
+		map[string]int64{"build-tool": reporttest.PaperABuildTool, "cache": reporttest.PaperACache, "source": reporttest.PaperASource, "other": reporttest.PaperAOtherSaved, "hidden": reporttest.PaperAHidden})
 	checkAreas(t, "ε treemap", readAreas(t, ctx, "added"), map[string]int64{"other": 851_500, "hidden": 1_000})
 
 	// The waterfall: the bars between size(A) and size(B) add up to ΔS,
@@ -405,8 +406,8 @@ func TestBrowserCompare(t *testing.T) {
 		sum += n
 		px += math.Copysign(b.Height, float64(n))
 	}
-	if sum != deltaS {
-		t.Errorf("waterfall terms add up to %d, want ΔS = %d", sum, deltaS)
+	if sum != reporttest.PaperDeltaS {
+		t.Errorf("waterfall terms add up to %d, want ΔS = %d", sum, reporttest.PaperDeltaS)
 	}
 	if d := bars[0].Height - px - bars[len(bars)-1].Height; math.Abs(d) > 0.5 {
 		t.Errorf("size(A) bar − terms − size(B) bar = %.2f px, want 0", d)
@@ -456,9 +457,9 @@ func BenchmarkFirstDraw150k(b *testing.B) {
 		n, big int
 	}{{"small", 150_000, 0}, {"big", 150_000, 5000}, {"floor-10-files", 10, 0}} {
 		b.Run(c.name, func(b *testing.B) {
-			a := manyFiles(b, c.n, c.big)
+			a := reporttest.ManyFiles(b, c.n, c.big)
 			var page bytes.Buffer
-			if err := WriteAnalysis(&page, a); err != nil {
+			if err := WriteAnalysis(&page, analysisView(b, a)); err != nil {
 				b.Fatal(err)
 			}
 			f := filepath.Join(b.TempDir(), "report.html")
@@ -492,14 +493,14 @@ func BenchmarkFirstDraw150k(b *testing.B) {
 // to draw in either treemap; the page says so, without errors.
 func TestBrowserCompareIdentical(t *testing.T) {
 	ctx := browser(t)
-	a := build(t, "app:base", []v1.History{{CreatedBy: "ADD rootfs /"}}, base())
-	ca := classify(a, nil)
+	a := reporttest.PaperBuild(t, "app:base", []v1.History{{CreatedBy: "ADD rootfs /"}}, reporttest.PaperBase())
+	ca := reporttest.Classify(a, nil)
 	c, err := analyze.Compare(a, a, ca, ca, analyze.CompareOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var page bytes.Buffer
-	if err := WriteComparison(&page, c, ca, ca); err != nil {
+	if err := WriteComparison(&page, comparisonView(t, c, ca, ca)); err != nil {
 		t.Fatal(err)
 	}
 	p := open(t, ctx, page.Bytes())
@@ -518,10 +519,10 @@ func TestBrowserCompareIdentical(t *testing.T) {
 func TestBrowserEscapes(t *testing.T) {
 	ctx := browser(t)
 	odd := `<img src=x onerror=alert(1)>&amp;"'.txt`
-	img := build(t, `app:<b>odd</b>`, []v1.History{{CreatedBy: "COPY x / # buildkit"}},
-		layer([]index.Entry{file("d/"+odd, 5_000_000), file("d/<i>dir/f", 4_000_000)}))
+	img := reporttest.PaperBuild(t, `app:<b>odd</b>`, []v1.History{{CreatedBy: "COPY x / # buildkit"}},
+		reporttest.PaperLayer([]index.Entry{reporttest.File("d/"+odd, 5_000_000), reporttest.File("d/<i>dir/f", 4_000_000)}))
 	var page bytes.Buffer
-	if err := WriteAnalysis(&page, analyze.Summarize(img, nil, 5)); err != nil {
+	if err := WriteAnalysis(&page, analysisView(t, analyze.Summarize(img, nil, 5))); err != nil {
 		t.Fatal(err)
 	}
 	p := open(t, ctx, page.Bytes())

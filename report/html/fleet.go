@@ -7,10 +7,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/dustin/go-humanize"
-
 	"github.com/imgdiff/imgdiff/analyze/fleet"
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // fleetPage is the fleet report page: a table sorted by a click on its
@@ -104,8 +103,8 @@ type fleetRepoBytes struct {
 	Human string `json:"human"`
 }
 
-func sizeCell(n int64) fleetCell { return fleetCell{V: n, S: humanize.Bytes(uint64(max(n, 0)))} }
-func countCell(n int) fleetCell  { return fleetCell{V: int64(n), S: humanize.Comma(int64(n))} }
+func sizeCell(n int64) fleetCell { return fleetCell{V: n, S: view.Human(max(n, 0))} }
+func countCell(n int) fleetCell  { return fleetCell{V: int64(n), S: view.Number(n)} }
 
 // WriteFleet writes the fleet report as one self-contained page.
 func WriteFleet(w io.Writer, r *fleet.Report) error {
@@ -127,7 +126,7 @@ func WriteFleet(w io.Writer, r *fleet.Report) error {
 		}
 		var ps []string
 		for _, p := range img.TopPackages {
-			ps = append(ps, fmt.Sprintf("%s (%s, %s)", p.Name, p.Category, humanize.Bytes(uint64(max(p.Bytes, 0)))))
+			ps = append(ps, fmt.Sprintf("%s (%s, %s)", p.Name, p.Category, view.Human(max(p.Bytes, 0))))
 		}
 		row.Packages = model.Visible(strings.Join(ps, ", "))
 		rows = append(rows, row)
@@ -138,7 +137,7 @@ func WriteFleet(w io.Writer, r *fleet.Report) error {
 		Cats  []fleetRepoBytes `json:"categories"`
 	}
 	rect := func(name string, n int64) fleetRepoBytes {
-		return fleetRepoBytes{Name: name, Bytes: n, Human: humanize.Bytes(uint64(max(n, 0)))}
+		return fleetRepoBytes{Name: name, Bytes: n, Human: view.Human(max(n, 0))}
 	}
 	for _, rp := range r.Repositories {
 		repos = append(repos, fleetRepo{Name: model.Visible(rp.Repo), Cells: []fleetCell{
@@ -158,8 +157,8 @@ func WriteFleet(w io.Writer, r *fleet.Report) error {
 	}
 	t := r.Total
 	summary := fmt.Sprintf("%d images (%d incomplete), %s, %s compressed; flagged %s. Estimated saving if each image's flagged bytes went into a build stage: %s.",
-		t.Images, t.Incomplete, humanize.Bytes(uint64(max(t.Size, 0))), humanize.Bytes(uint64(max(t.CompressedSize, 0))),
-		humanize.Bytes(uint64(max(t.Flagged, 0))), humanize.Bytes(uint64(max(t.Saving, 0))))
+		t.Images, t.Incomplete, view.Human(max(t.Size, 0)), view.Human(max(t.CompressedSize, 0)),
+		view.Human(max(t.Flagged, 0)), view.Human(max(t.Saving, 0)))
 	var b strings.Builder
 	err = fleetPage.Execute(&b, map[string]any{
 		"Summary": summary, "Categories": cats, "Rows": rows, "Repos": repos,

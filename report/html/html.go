@@ -28,6 +28,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 var (
@@ -249,10 +250,11 @@ func stepOf(img *model.Image, layer int) int {
 }
 
 // WriteAnalysis writes the analyze report of one image as an HTML page.
-func WriteAnalysis(w io.Writer, a *analyze.Analysis) error {
-	if a == nil || a.Image == nil || a.Image.FS == nil {
+func WriteAnalysis(w io.Writer, v *view.Analysis) error {
+	if v == nil || v.Image == nil || v.Image.FS == nil {
 		return errors.New("html: analysis has no image filesystem")
 	}
+	a := v.Analysis
 	img, c := a.Image, a.Classification
 	var ev interner
 	// Counted first: sized for every file, the list would take 48 bytes
@@ -283,14 +285,15 @@ func WriteAnalysis(w io.Writer, a *analyze.Analysis) error {
 	return writePage(w, "imgdiff analyze "+img.Ref, p)
 }
 
-// WriteComparison writes the compare report as an HTML page. ca and cb
-// are the classifications of c.A and c.B (the per-file categories of the
-// treemaps); either may be nil, and then its bytes are "other", as in
-// analyze.Compare.
-func WriteComparison(w io.Writer, c *analyze.Comparison, ca, cb *model.Classification) error {
-	if c == nil || c.A == nil || c.B == nil || c.A.FS == nil || c.B.FS == nil {
+// WriteComparison writes the compare report as an HTML page. The view's
+// ClassA and ClassB are the classifications of A and B (the per-file
+// categories of the treemaps); either may be nil, and then its bytes are
+// "other", as in analyze.Compare.
+func WriteComparison(w io.Writer, v *view.Comparison) error {
+	if v == nil || v.A == nil || v.B == nil || v.A.FS == nil || v.B.FS == nil {
 		return errors.New("html: comparison is missing an image filesystem")
 	}
+	c, ca, cb := v.Comparison, v.ClassA, v.ClassB
 	var ev interner
 	saved, added := diffLeaves(c.A, c.B, ca, cb, &ev)
 	p := comparePage{

@@ -14,6 +14,8 @@ import (
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/report/reporttest"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // jsonNode is a tree node as the page reads it.
@@ -115,17 +117,17 @@ func find(n *jsonNode, p string) *jsonNode {
 
 func TestAnalysisPage(t *testing.T) {
 	var out bytes.Buffer
-	if err := WriteAnalysis(&out, testAnalysis(t)); err != nil {
+	if err := WriteAnalysis(&out, analysisView(t, reporttest.PaperAnalysis(t))); err != nil {
 		t.Fatal(err)
 	}
 	d := pageOf(t, out.Bytes())
-	want := map[string]int64{"build-tool": aBuildTool, "cache": aCache, "source": aSource, "other": aOther}
+	want := map[string]int64{"build-tool": reporttest.PaperABuildTool, "cache": reporttest.PaperACache, "source": reporttest.PaperASource, "other": reporttest.PaperAOther}
 	if diff := cmp.Diff(want, sums(t, d, d.Tree)); diff != "" {
 		t.Errorf("bytes by category (-want +got):\n%s", diff)
 	}
 	cc1 := find(d.Tree, "usr/lib/gcc/x86_64-linux-gnu/12/cc1")
-	if cc1 == nil || cc1.S != 30_000_000 || cc1.E == nil || d.Evidence[*cc1.E] != gccEvidence || cc1.T != 2 {
-		t.Errorf("cc1 leaf = %+v, want 30,000,000 bytes by step 2 with evidence %q", cc1, gccEvidence)
+	if cc1 == nil || cc1.S != 30_000_000 || cc1.E == nil || d.Evidence[*cc1.E] != reporttest.PaperGCCEvidence || cc1.T != 2 {
+		t.Errorf("cc1 leaf = %+v, want 30,000,000 bytes by step 2 with evidence %q", cc1, reporttest.PaperGCCEvidence)
 	}
 	if n := find(d.Tree, "src/build/main.o"); n != nil {
 		t.Errorf("a deleted file is in the final filesystem's treemap: %+v", n)
@@ -138,13 +140,13 @@ func TestAnalysisPage(t *testing.T) {
 }
 
 func TestComparisonPage(t *testing.T) {
-	c, ca, cb := testComparison(t)
+	c, ca, cb := reporttest.PaperComparison(t)
 	var out bytes.Buffer
-	if err := WriteComparison(&out, c, ca, cb); err != nil {
+	if err := WriteComparison(&out, comparisonView(t, c, ca, cb)); err != nil {
 		t.Fatal(err)
 	}
 	d := pageOf(t, out.Bytes())
-	wantSaved := map[string]int64{"build-tool": aBuildTool, "cache": aCache, "source": aSource, "other": aOtherSaved, "hidden": aHidden}
+	wantSaved := map[string]int64{"build-tool": reporttest.PaperABuildTool, "cache": reporttest.PaperACache, "source": reporttest.PaperASource, "other": reporttest.PaperAOtherSaved, "hidden": reporttest.PaperAHidden}
 	if diff := cmp.Diff(wantSaved, sums(t, d, d.Saved)); diff != "" {
 		t.Errorf("ΔS treemap by category (-want +got):\n%s", diff)
 	}
@@ -166,18 +168,18 @@ func TestComparisonPage(t *testing.T) {
 		}
 	}
 	first, last := d.Waterfall[0], d.Waterfall[len(d.Waterfall)-1]
-	if first.Bytes != aSize || last.Bytes != bSize || terms-eps != deltaS || eps != epsilon {
-		t.Errorf("waterfall %d → %d, terms %d, ε %d; want %d → %d, ΔS %d, ε %d", first.Bytes, last.Bytes, terms, eps, aSize, bSize, deltaS, epsilon)
+	if first.Bytes != reporttest.PaperASize || last.Bytes != reporttest.PaperBSize || terms-eps != reporttest.PaperDeltaS || eps != reporttest.PaperEpsilon {
+		t.Errorf("waterfall %d → %d, terms %d, ε %d; want %d → %d, ΔS %d, ε %d", first.Bytes, last.Bytes, terms, eps, reporttest.PaperASize, reporttest.PaperBSize, reporttest.PaperDeltaS, reporttest.PaperEpsilon)
 	}
 }
 
 // TestEscaping puts markup in a file name and the image reference: it
 // must stay data.
 func TestEscaping(t *testing.T) {
-	img := build(t, `evil</script><script>alert(1)</script>`, []v1.History{{CreatedBy: "COPY x / # buildkit"}},
-		layer([]index.Entry{file(`a/<img src=x onerror=alert(1)>.txt`, 10), file("a/<!--b&c.txt", 5)}))
+	img := reporttest.PaperBuild(t, `evil</script><script>alert(1)</script>`, []v1.History{{CreatedBy: "COPY x / # buildkit"}},
+		reporttest.PaperLayer([]index.Entry{reporttest.File(`a/<img src=x onerror=alert(1)>.txt`, 10), reporttest.File("a/<!--b&c.txt", 5)}))
 	var out bytes.Buffer
-	if err := WriteAnalysis(&out, analyze.Summarize(img, nil, 5)); err != nil {
+	if err := WriteAnalysis(&out, analysisView(t, analyze.Summarize(img, nil, 5))); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(out.String(), "</script>"); n != 3 {
@@ -196,9 +198,9 @@ func TestEscaping(t *testing.T) {
 // treemap still adds up exactly, by category and in total, with the
 // small files summed per directory.
 func TestAggregation(t *testing.T) {
-	a := manyFiles(t, 150_000, 0)
+	a := reporttest.ManyFiles(t, 150_000, 0)
 	var out bytes.Buffer
-	if err := WriteAnalysis(&out, a); err != nil {
+	if err := WriteAnalysis(&out, analysisView(t, a)); err != nil {
 		t.Fatal(err)
 	}
 	if out.Len() >= 5_000_000 {
@@ -288,4 +290,24 @@ func TestSharedLayersByIdentity(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("shared per row (A's layers, then B's) = %v, want %v", got, want)
 	}
+}
+
+// analysisView and comparisonView build the view the report package hands
+// to WriteAnalysis and WriteComparison.
+func analysisView(t testing.TB, a *analyze.Analysis) *view.Analysis {
+	t.Helper()
+	v, err := view.NewAnalysis(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func comparisonView(t testing.TB, c *analyze.Comparison, ca, cb *model.Classification) *view.Comparison {
+	t.Helper()
+	v, err := view.NewComparison(c, ca, cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

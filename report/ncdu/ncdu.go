@@ -2,7 +2,7 @@
 // JSON export format (https://dev.yorhel.nl/ncdu/jsonfmt, major version 1,
 // minor version 2), so that `ncdu -f FILE` browses an image the way it
 // browses a disk. It owns that format only: the figures come from
-// analyze.Image as they are.
+// model.Image as they are.
 //
 // Sizes are content sizes as Docker counts them: "asize" is a regular
 // file's length or a symlink's target length, and "dsize" repeats it (an

@@ -1,31 +1,36 @@
-package report
+// Package github writes annotations (report/view) as GitHub Actions
+// workflow commands (::error file=…,line=…::), escaped as
+// actions/toolkit escapes them, within GitHub's limits per level.
+package github
 
 import (
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
-// GitHubPerLevel is how many annotations of each level GitHub shows for
+// PerLevel is how many annotations of each level GitHub shows for
 // one step; the rest are dropped silently.
-const GitHubPerLevel = 10
+const PerLevel = 10
 
-// WriteGitHub writes workflow-command annotations (::error file=…,line=…::…)
+// Write writes workflow-command annotations (::error file=…,line=…::…)
 // for GitHub Actions, escaped as actions/toolkit's command.ts escapes them.
-// Annotations are ranked by bytes; at most GitHubPerLevel are written per
+// Annotations are ranked by bytes; at most PerLevel are written per
 // level, and when some are left out one notice says how many (notices then
-// stop at GitHubPerLevel-1 so that it shows).
-func WriteGitHub(w io.Writer, anns []Annotation) error {
-	ranked := rank(anns)
+// stop at PerLevel-1 so that it shows).
+func Write(w io.Writer, anns []view.Annotation) error {
+	ranked := view.Rank(anns)
 	count := map[string]int{}
 	for _, a := range ranked {
 		count[githubLevel(a.Level)]++
 	}
-	overflow := count["error"] > GitHubPerLevel || count["warning"] > GitHubPerLevel || count["notice"] > GitHubPerLevel
-	limit := map[string]int{"error": GitHubPerLevel, "warning": GitHubPerLevel, "notice": GitHubPerLevel}
+	overflow := count["error"] > PerLevel || count["warning"] > PerLevel || count["notice"] > PerLevel
+	limit := map[string]int{"error": PerLevel, "warning": PerLevel, "notice": PerLevel}
 	if overflow {
-		limit["notice"] = GitHubPerLevel - 1
+		limit["notice"] = PerLevel - 1
 	}
 	written := map[string]int{}
 	for _, a := range ranked {
@@ -34,9 +39,9 @@ func WriteGitHub(w io.Writer, anns []Annotation) error {
 			continue
 		}
 		written[lvl]++
-		props := [][2]string{{"file", cleanPath(a.File)}}
+		props := [][2]string{{"file", view.CleanPath(a.File)}}
 		if a.StartLine > 0 {
-			props = append(props, [2]string{"line", strconv.Itoa(a.StartLine)}, [2]string{"endLine", strconv.Itoa(a.endLine())})
+			props = append(props, [2]string{"line", strconv.Itoa(a.StartLine)}, [2]string{"endLine", strconv.Itoa(a.LastLine())})
 		}
 		if a.Title != "" {
 			props = append(props, [2]string{"title", a.Title})
@@ -49,10 +54,10 @@ func WriteGitHub(w io.Writer, anns []Annotation) error {
 		var parts []string
 		for _, lvl := range []string{"error", "warning", "notice"} {
 			if n := count[lvl] - written[lvl]; n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, lvl)))
+				parts = append(parts, fmt.Sprintf("%d %s", n, view.Plural(n, lvl)))
 			}
 		}
-		msg := fmt.Sprintf("imgdiff: %s not annotated (GitHub shows %d per level; the largest by bytes are shown): see the report for all", strings.Join(parts, ", "), GitHubPerLevel)
+		msg := fmt.Sprintf("imgdiff: %s not annotated (GitHub shows %d per level; the largest by bytes are shown): see the report for all", strings.Join(parts, ", "), PerLevel)
 		if _, err := io.WriteString(w, workflowCommand("notice", [][2]string{{"title", "More findings"}}, msg)+"\n"); err != nil {
 			return fmt.Errorf("github annotations: %w", err)
 		}
@@ -60,8 +65,8 @@ func WriteGitHub(w io.Writer, anns []Annotation) error {
 	return nil
 }
 
-// GitHubDropped is how many of anns WriteGitHub leaves out.
-func GitHubDropped(anns []Annotation) int {
+// Dropped is how many of anns Write leaves out.
+func Dropped(anns []view.Annotation) int {
 	count := map[string]int{}
 	for _, a := range anns {
 		count[githubLevel(a.Level)]++
@@ -69,10 +74,10 @@ func GitHubDropped(anns []Annotation) int {
 	dropped := 0
 	overflow := false
 	for _, n := range count {
-		overflow = overflow || n > GitHubPerLevel
+		overflow = overflow || n > PerLevel
 	}
 	for lvl, n := range count {
-		limit := GitHubPerLevel
+		limit := PerLevel
 		if overflow && lvl == "notice" {
 			limit--
 		}
@@ -81,11 +86,11 @@ func GitHubDropped(anns []Annotation) int {
 	return dropped
 }
 
-func githubLevel(l Level) string {
+func githubLevel(l view.Level) string {
 	switch l {
-	case LevelError:
+	case view.LevelError:
 		return "error"
-	case LevelWarning:
+	case view.LevelWarning:
 		return "warning"
 	}
 	return "notice"

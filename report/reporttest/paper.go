@@ -1,4 +1,4 @@
-package html
+package reporttest
 
 import (
 	"fmt"
@@ -32,22 +32,24 @@ import (
 // 12,400 + other 850,000 (src/app) + hidden 120,000 − ε 852,500 (only in
 // B 851,200 + grown in B 300 + hidden in B 1,000).
 const (
-	aFinal      = 62_893_400
-	aSize       = 63_013_400
-	bSize       = 3_853_500
-	deltaS      = 59_159_900
-	epsilon     = 852_500
-	aBuildTool  = 31_030_000
-	aCache      = 28_000_000
-	aSource     = 12_400
-	aOther      = 3_851_000
-	aOtherSaved = 850_000
-	aHidden     = 120_000
+	PaperAFinal      = 62_893_400
+	PaperASize       = 63_013_400
+	PaperBSize       = 3_853_500
+	PaperDeltaS      = 59_159_900
+	PaperEpsilon     = 852_500
+	PaperABuildTool  = 31_030_000
+	PaperACache      = 28_000_000
+	PaperASource     = 12_400
+	PaperAOther      = 3_851_000
+	PaperAOtherSaved = 850_000
+	PaperAHidden     = 120_000
 )
 
-const gccEvidence = "dpkg: gcc-12 (devel)"
+// PaperGCCEvidence is the evidence of gcc-12's files.
+const PaperGCCEvidence = "dpkg: gcc-12 (devel)"
 
-func layer(entries []index.Entry, whiteouts ...string) *index.Layer {
+// PaperLayer is a layer named by its first path, compressed to a third.
+func PaperLayer(entries []index.Entry, whiteouts ...string) *index.Layer {
 	l := &index.Layer{CompressedSize: 0, Entries: entries, Whiteouts: whiteouts}
 	for _, e := range entries {
 		l.Size += e.Size
@@ -59,103 +61,42 @@ func layer(entries []index.Entry, whiteouts ...string) *index.Layer {
 	return l
 }
 
-func file(p string, size int64) index.Entry {
-	return index.Entry{Path: p, Kind: index.File, Size: size, Mode: 0o644}
-}
-
-func build(t testing.TB, ref string, hist []v1.History, layers ...*index.Layer) *model.Image {
+// PaperBuild builds an image as the OCI layout source reads it.
+func PaperBuild(t testing.TB, ref string, hist []v1.History, layers ...*index.Layer) *model.Image {
 	t.Helper()
-	c := &v1.ConfigFile{History: hist}
-	for range layers {
-		c.RootFS.DiffIDs = append(c.RootFS.DiffIDs, v1.Hash{})
-	}
-	img, err := analyze.Build(&index.Image{Ref: ref, Transport: "oci", Platform: "linux/amd64", Config: c, Layers: layers})
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := Build(t, ref, hist, v1.Config{}, layers...)
+	img.Transport = "oci"
 	return img
 }
 
-type flag struct {
-	cat      model.Category
-	evidence string
-}
-
-// classify flags files by exact path and fills the totals a classifier
-// would, from the image.
-func classify(img *model.Image, flags map[string]flag) *model.Classification {
-	c := &model.Classification{Flags: model.NewFlags(img.FS.Len())}
-	totals := map[model.Category]*model.CategoryTotal{}
-	bySteps := map[int]map[model.Category]int64{}
-	for i, f := range img.FS.All() {
-		if f.Kind == index.Dir {
-			continue
-		}
-		cat := model.Other
-		if x, ok := flags[f.Path]; ok {
-			cat = x.cat
-			c.Flags.Set(i, model.Flag{Category: x.cat, Rule: "test", Evidence: x.evidence})
-		}
-		if totals[cat] == nil {
-			totals[cat] = &model.CategoryTotal{Category: cat}
-		}
-		totals[cat].Bytes += f.Bytes
-		totals[cat].Files++
-		step := img.Layers[f.Layer].Step
-		if bySteps[step] == nil {
-			bySteps[step] = map[model.Category]int64{}
-		}
-		bySteps[step][cat] += f.Bytes
-	}
-	for _, cat := range model.Categories() {
-		t := model.CategoryTotal{Category: cat}
-		if x := totals[cat]; x != nil {
-			t = *x
-		}
-		c.Totals = append(c.Totals, t)
-	}
-	for _, st := range img.Steps {
-		if m := bySteps[st.Index]; m != nil {
-			sc := model.StepCategories{Step: st.Index}
-			for _, cat := range model.Categories() {
-				if m[cat] > 0 {
-					sc.Totals = append(sc.Totals, model.CategoryTotal{Category: cat, Bytes: m[cat]})
-				}
-			}
-			c.ByStep = append(c.ByStep, sc)
-		}
-	}
-	return c
-}
-
-func base() *index.Layer {
-	return layer([]index.Entry{
-		file("usr/lib/libc.so.6", 2_000_000), file("usr/bin/bash", 1_000_000), file("etc/os-release", 1_000),
+// PaperBase is the base layer both images start with.
+func PaperBase() *index.Layer {
+	return PaperLayer([]index.Entry{
+		File("usr/lib/libc.so.6", 2_000_000), File("usr/bin/bash", 1_000_000), File("etc/os-release", 1_000),
 	})
 }
 
-func singleStage(t testing.TB) (*model.Image, *model.Classification) {
-	img := build(t, "app:single",
-		[]v1.History{
-			{CreatedBy: "/bin/sh -c #(nop) ADD file:9b1ce3 in / "},
-			{CreatedBy: "/bin/sh -c #(nop)  CMD [\"bash\"]", EmptyLayer: true},
+// PaperSingleStage is image A of the paper pair, with its classification.
+func PaperSingleStage(t testing.TB) (*model.Image, *model.Classification) {
+	img := PaperBuild(t, "app:single",
+		onBase([]v1.History{
 			{CreatedBy: "RUN /bin/sh -c apt-get update && apt-get install -y gcc-12 # buildkit"},
 			{CreatedBy: "WORKDIR /src", EmptyLayer: true},
 			{CreatedBy: "COPY . /src # buildkit"},
 			{CreatedBy: "RUN /bin/sh -c make && rm build/main.o # buildkit"},
-		},
-		base(),
-		layer([]index.Entry{
-			file("usr/lib/gcc/x86_64-linux-gnu/12/cc1", 30_000_000), file("usr/bin/gcc-12", 1_000_000),
-			file("usr/include/stdio.h", 30_000),
-			file("var/cache/apt/archives/gcc-12.deb", 19_000_000), file("var/lib/apt/lists/Packages", 9_000_000),
 		}),
-		layer([]index.Entry{file("src/main.c", 12_000), file("src/Makefile", 400), file("src/build/main.o", 120_000)}),
-		layer([]index.Entry{file("src/app", 850_000)}, "src/build/main.o"),
+		PaperBase(),
+		PaperLayer([]index.Entry{
+			File("usr/lib/gcc/x86_64-linux-gnu/12/cc1", 30_000_000), File("usr/bin/gcc-12", 1_000_000),
+			File("usr/include/stdio.h", 30_000),
+			File("var/cache/apt/archives/gcc-12.deb", 19_000_000), File("var/lib/apt/lists/Packages", 9_000_000),
+		}),
+		PaperLayer([]index.Entry{File("src/main.c", 12_000), File("src/Makefile", 400), File("src/build/main.o", 120_000)}),
+		PaperLayer([]index.Entry{File("src/app", 850_000)}, "src/build/main.o"),
 	)
-	c := classify(img, map[string]flag{
-		"usr/lib/gcc/x86_64-linux-gnu/12/cc1": {model.BuildTool, gccEvidence},
-		"usr/bin/gcc-12":                      {model.BuildTool, gccEvidence},
+	c := Classify(img, map[string]Flag{
+		"usr/lib/gcc/x86_64-linux-gnu/12/cc1": {model.BuildTool, PaperGCCEvidence},
+		"usr/bin/gcc-12":                      {model.BuildTool, PaperGCCEvidence},
 		"usr/include/stdio.h":                 {model.BuildTool, "path: usr/include/**"},
 		"var/cache/apt/archives/gcc-12.deb":   {model.Cache, "path: var/cache/apt/**"},
 		"var/lib/apt/lists/Packages":          {model.Cache, "path: var/lib/apt/lists/**"},
@@ -167,7 +108,7 @@ func singleStage(t testing.TB) (*model.Image, *model.Classification) {
 	// page lists the flagged ones; the strings need escaping).
 	c.Packages = []model.Package{
 		{Name: "gcc-12", Manager: "dpkg", Section: "devel", Category: model.BuildTool, Bytes: 31_000_000, Files: 2, Step: 2,
-			Rule: "dpkg-devel", Evidence: gccEvidence, PulledBy: []string{"gcc-12"}},
+			Rule: "dpkg-devel", Evidence: PaperGCCEvidence, PulledBy: []string{"gcc-12"}},
 		{Name: "libc6", Manager: "dpkg", Bytes: 2_000_000, Files: 1, Step: 0},
 		{Name: "libc6-dev", Manager: "dpkg", Section: "libdevel", Category: model.BuildTool, Bytes: 30_000, Files: 1, Step: 2,
 			Rule: "build-tool-dependency", Evidence: "dpkg: libc6-dev, needed only by gcc-12 (build-tool) <via> & \"q\"", PulledBy: []string{"gcc-12", "make"}},
@@ -176,32 +117,32 @@ func singleStage(t testing.TB) (*model.Image, *model.Classification) {
 		{ID: "root-user", Severity: model.Warning, Title: "runs as root", Detail: "config.User is empty", Step: -1, Field: "config.User"},
 		{ID: "wasted-bytes", Severity: model.Info, Title: "bytes deleted by a later layer", Step: 5, Path: "src/build/main.o", Bytes: 120_000},
 	}
-	if img.Size != aSize || img.Size-img.Wasted != aFinal {
-		t.Fatalf("fixture A: size %d, final %d; want %d, %d", img.Size, img.Size-img.Wasted, aSize, aFinal)
+	if img.Size != PaperASize || img.Size-img.Wasted != PaperAFinal {
+		t.Fatalf("fixture A: size %d, final %d; want %d, %d", img.Size, img.Size-img.Wasted, PaperASize, PaperAFinal)
 	}
 	return img, c
 }
 
-func multiStage(t testing.TB) (*model.Image, *model.Classification) {
-	img := build(t, "app:multi",
-		[]v1.History{
-			{CreatedBy: "/bin/sh -c #(nop) ADD file:9b1ce3 in / "},
-			{CreatedBy: "/bin/sh -c #(nop)  CMD [\"bash\"]", EmptyLayer: true},
+// PaperMultiStage is image B of the paper pair.
+func PaperMultiStage(t testing.TB) (*model.Image, *model.Classification) {
+	img := PaperBuild(t, "app:multi",
+		onBase([]v1.History{
 			{CreatedBy: "COPY /src/app /app # buildkit"},
-		},
-		base(),
-		layer([]index.Entry{file("app", 851_200), file("etc/os-release", 1_300)}),
+		}),
+		PaperBase(),
+		PaperLayer([]index.Entry{File("app", 851_200), File("etc/os-release", 1_300)}),
 	)
-	if img.Size != bSize {
-		t.Fatalf("fixture B: size %d, want %d", img.Size, bSize)
+	if img.Size != PaperBSize {
+		t.Fatalf("fixture B: size %d, want %d", img.Size, PaperBSize)
 	}
-	c := classify(img, nil)
+	c := Classify(img, nil)
 	c.Verdict = "nothing flagged"
 	return img, c
 }
 
-func testAnalysis(t testing.TB) *analyze.Analysis {
-	img, c := singleStage(t)
+// PaperAnalysis is A analysed, with a Dockerfile mapping and budgets.
+func PaperAnalysis(t testing.TB) *analyze.Analysis {
+	img, c := PaperSingleStage(t)
 	a := analyze.Summarize(img, c, 5)
 	a.Dockerfile = &analyze.DockerfileReport{Source: "dockerfile", File: "Dockerfile", Mapped: 6, Total: 6,
 		Findings: []dockerfile.Finding{
@@ -212,20 +153,21 @@ func testAnalysis(t testing.TB) *analyze.Analysis {
 		}}
 	a.Budgets = &model.BudgetReport{Source: ".imgdiff.yaml", Checks: []model.BudgetCheck{
 		{Rule: "max-size", Image: "app:single", Unit: "bytes", Actual: float64(img.Size), Limit: 100_000_000, Pass: true, Detail: "content size"},
-		{Rule: "max-category.build-tool", Image: "app:single", Unit: "bytes", Actual: aBuildTool, Limit: 0, Pass: false, Detail: "build-tool bytes"},
+		{Rule: "max-category.build-tool", Image: "app:single", Unit: "bytes", Actual: PaperABuildTool, Limit: 0, Pass: false, Detail: "build-tool bytes"},
 	}}
 	return a
 }
 
-func testComparison(t testing.TB) (*analyze.Comparison, *model.Classification, *model.Classification) {
-	a, ca := singleStage(t)
-	b, cb := multiStage(t)
+// PaperComparison compares A with B and returns both classifications.
+func PaperComparison(t testing.TB) (*analyze.Comparison, *model.Classification, *model.Classification) {
+	a, ca := PaperSingleStage(t)
+	b, cb := PaperMultiStage(t)
 	c, err := analyze.Compare(a, b, ca, cb, analyze.CompareOptions{Top: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Delta.Size != deltaS || c.Decomposition.Epsilon != epsilon {
-		t.Fatalf("fixture: ΔS %d, ε %d; want %d, %d", c.Delta.Size, c.Decomposition.Epsilon, deltaS, epsilon)
+	if c.Delta.Size != PaperDeltaS || c.Decomposition.Epsilon != PaperEpsilon {
+		t.Fatalf("fixture: ΔS %d, ε %d; want %d, %d", c.Delta.Size, c.Decomposition.Epsilon, PaperDeltaS, PaperEpsilon)
 	}
 	return c, ca, cb
 }
@@ -235,20 +177,20 @@ func testComparison(t testing.TB) (*analyze.Comparison, *model.Classification, *
 // site-packages), a tenth of them flagged as dev dependencies. With big >
 // 0, every (n/big)-th file holds 10 MB instead: big files large enough to
 // be drawn one by one, the most rectangles the page draws.
-func manyFiles(t testing.TB, n, big int) *analyze.Analysis {
+func ManyFiles(t testing.TB, n, big int) *analyze.Analysis {
 	entries := make([]index.Entry, 0, n)
-	flags := map[string]flag{}
+	flags := map[string]Flag{}
 	for i := range n {
 		p := fmt.Sprintf("app/node_modules/pkg%04d/lib/sub%d/file%05d.js", i/100, i%7, i)
 		size := int64(1000 + (i*7919)%20000)
 		if big > 0 && i%(n/big) == 0 {
 			size = 10_000_000
 		}
-		entries = append(entries, file(p, size))
+		entries = append(entries, File(p, size))
 		if i%10 == 0 {
-			flags[p] = flag{model.DevDependency, "npm lockfile: dev"}
+			flags[p] = Flag{model.DevDependency, "npm lockfile: dev"}
 		}
 	}
-	img := build(t, "app:many", []v1.History{{CreatedBy: "COPY . /app # buildkit"}}, layer(entries))
-	return analyze.Summarize(img, classify(img, flags), 10)
+	img := PaperBuild(t, "app:many", []v1.History{{CreatedBy: "COPY . /app # buildkit"}}, PaperLayer(entries))
+	return analyze.Summarize(img, Classify(img, flags), 10)
 }

@@ -1,4 +1,4 @@
-package report
+package view
 
 import "github.com/imgdiff/imgdiff/analyze/dockerfile"
 
@@ -25,7 +25,7 @@ func DockerfileRules() []RuleInfo {
 func DockerfileAnnotations(f *dockerfile.File, findings []dockerfile.Finding, path string) []Annotation {
 	out := make([]Annotation, 0, len(findings))
 	for _, x := range findings {
-		a := Annotation{RuleID: x.ID, Level: LevelOf(string(x.Severity)), Title: x.Title, Message: x.Message,
+		a := Annotation{RuleID: x.ID, Level: levelOf(string(x.Severity)), Title: x.Title, Message: x.Message,
 			File: x.File, StartLine: x.Lines.Start, EndLine: x.Lines.End, Bytes: x.Bytes}
 		if path != "" {
 			a.File = path

@@ -1,8 +1,9 @@
-package report
+package markdown
 
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/report/reporttest"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // delimiterRow matches the line under a table header, which is how many
@@ -53,8 +56,8 @@ func checkMarkdown(t *testing.T, md, wantMarker string) string {
 	if first != wantMarker {
 		t.Errorf("first line = %q, want %q", first, wantMarker)
 	}
-	if n := mdLen(md); n >= githubCommentLimit {
-		t.Errorf("markdown is %d characters, GitHub's limit is %d", n, githubCommentLimit)
+	if n := mdLen(md); n >= CommentLimit {
+		t.Errorf("markdown is %d characters, GitHub's limit is %d", n, CommentLimit)
 	}
 	tables, out := gfm(t, md)
 	if want := len(delimiterRow.FindAllString(md, -1)); len(tables) != want || want == 0 {
@@ -71,7 +74,7 @@ func checkMarkdown(t *testing.T, md, wantMarker string) string {
 
 func TestMarkdownIsGFM(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteAnalysis(&b, Markdown, testAnalysis(t)); err != nil {
+	if err := writeAnalysis(&b, reporttest.Analysis(t)); err != nil {
 		t.Fatal(err)
 	}
 	out := checkMarkdown(t, b.String(), "<!-- imgdiff:app:single:linux/amd64 -->")
@@ -80,8 +83,8 @@ func TestMarkdownIsGFM(t *testing.T) {
 	}
 
 	b.Reset()
-	c := testComparison(t)
-	if err := WriteComparison(&b, Markdown, c); err != nil {
+	c := reporttest.Comparison(t)
+	if err := writeComparison(&b, c); err != nil {
 		t.Fatal(err)
 	}
 	md := b.String()
@@ -93,12 +96,12 @@ func TestMarkdownIsGFM(t *testing.T) {
 	// The decomposition table's exact column adds up to ΔS.
 	var sum int64
 	for _, term := range c.Decomposition.Terms {
-		if !strings.Contains(md, "| + "+mdText(term.Name)+" | "+human(term.Bytes)+" | "+exactBytes(term.Bytes)+" |") {
+		if !strings.Contains(md, "| + "+mdText(term.Name)+" | "+view.Human(term.Bytes)+" | "+view.ExactBytes(term.Bytes)+" |") {
 			t.Errorf("decomposition table lacks term %s", term.Name)
 		}
 		sum += term.Bytes
 	}
-	if sum-c.Decomposition.Epsilon != c.Delta.Size || !strings.Contains(md, "**"+exactBytes(c.Delta.Size)+"**") {
+	if sum-c.Decomposition.Epsilon != c.Delta.Size || !strings.Contains(md, "**"+view.ExactBytes(c.Delta.Size)+"**") {
 		t.Errorf("decomposition table does not add up to ΔS %d", c.Delta.Size)
 	}
 	if !strings.Contains(out, "<details><summary>Only in A") {
@@ -112,19 +115,19 @@ func TestMarkdownEscapesHostileNames(t *testing.T) {
 	hostile := []string{"x/a|b", "x/new\nline", "x/<script>alert(1)</script>", "x/tick`s", "x/``fence``", "x/a\\|b", "x/*bold*_[link](y)"}
 	var entries []index.Entry
 	for i, p := range hostile {
-		entries = append(entries, file(p, int64(1000+i)))
+		entries = append(entries, reporttest.File(p, int64(1000+i)))
 	}
-	a := build(t, "evil:<b>|`x`\n-->", []v1.History{{CreatedBy: "RUN /bin/sh -c echo '|' && printf '<script>' \n\n touch `x` # buildkit"}}, v1.Config{},
-		layer("sha256:evil", 10, entries))
-	b := build(t, "evil:<b>|`x`\n-->", []v1.History{{CreatedBy: "RUN /bin/sh -c true # buildkit"}}, v1.Config{},
-		layer("sha256:empty", 10, []index.Entry{file("ok", 1)}))
+	a := reporttest.Build(t, "evil:<b>|`x`\n-->", []v1.History{{CreatedBy: "RUN /bin/sh -c echo '|' && printf '<script>' \n\n touch `x` # buildkit"}}, v1.Config{},
+		reporttest.Layer("sha256:evil", 10, entries))
+	b := reporttest.Build(t, "evil:<b>|`x`\n-->", []v1.History{{CreatedBy: "RUN /bin/sh -c true # buildkit"}}, v1.Config{},
+		reporttest.Layer("sha256:empty", 10, []index.Entry{reporttest.File("ok", 1)}))
 	c, err := analyze.Compare(a, b, nil, nil, analyze.CompareOptions{Top: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, render := range []func(*bytes.Buffer) error{
-		func(w *bytes.Buffer) error { return WriteComparison(w, Markdown, c) },
-		func(w *bytes.Buffer) error { return WriteAnalysis(w, Markdown, analyze.Summarize(a, nil, 20)) },
+		func(w *bytes.Buffer) error { return writeComparison(w, c) },
+		func(w *bytes.Buffer) error { return writeAnalysis(w, analyze.Summarize(a, nil, 20)) },
 	} {
 		var buf bytes.Buffer
 		if err := render(&buf); err != nil {
@@ -149,7 +152,7 @@ func TestMarkdownEscapesHostileNames(t *testing.T) {
 		}
 		// Each hostile path shows up whole, as code, in one cell.
 		for _, p := range hostile {
-			want := "<code>" + htmlEscape(visiblePath(p)) + "</code>"
+			want := "<code>" + htmlEscape(view.VisiblePath(p)) + "</code>"
 			if !strings.Contains(out, want) {
 				t.Errorf("path %q: no cell with %s", p, want)
 			}
@@ -170,17 +173,17 @@ func TestMarkdownHugeComparisonFits(t *testing.T) {
 	changedB := make([]index.Entry, 0, n/2)
 	onlyB := make([]index.Entry, 0, n/2)
 	for i := range n {
-		only = append(only, file(fmt.Sprintf("usr/lib/toolchain/pkg%03d/file-%06d.o", i%997, i), int64(1000+i)))
+		only = append(only, reporttest.File(fmt.Sprintf("usr/lib/toolchain/pkg%03d/file-%06d.o", i%997, i), int64(1000+i)))
 	}
 	for i := range n / 2 {
-		changedA = append(changedA, file(fmt.Sprintf("app/data/%06d.bin", i), int64(500+i)))
-		changedB = append(changedB, file(fmt.Sprintf("app/data/%06d.bin", i), int64(700+i)))
-		onlyB = append(onlyB, file(fmt.Sprintf("app/new/%06d.json", i), int64(10+i%50)))
+		changedA = append(changedA, reporttest.File(fmt.Sprintf("app/data/%06d.bin", i), int64(500+i)))
+		changedB = append(changedB, reporttest.File(fmt.Sprintf("app/data/%06d.bin", i), int64(700+i)))
+		onlyB = append(onlyB, reporttest.File(fmt.Sprintf("app/new/%06d.json", i), int64(10+i%50)))
 	}
-	a := build(t, "big:a", []v1.History{{CreatedBy: "RUN make # buildkit"}, {CreatedBy: "COPY data /app/data # buildkit"}}, v1.Config{},
-		layer("sha256:tool", 1, only), layer("sha256:data", 1, changedA))
-	b := build(t, "big:b", []v1.History{{CreatedBy: "COPY data /app/data # buildkit"}, {CreatedBy: "COPY new /app/new # buildkit"}}, v1.Config{},
-		layer("sha256:data2", 1, changedB), layer("sha256:new", 1, onlyB))
+	a := reporttest.Build(t, "big:a", []v1.History{{CreatedBy: "RUN make # buildkit"}, {CreatedBy: "COPY data /app/data # buildkit"}}, v1.Config{},
+		reporttest.Layer("sha256:tool", 1, only), reporttest.Layer("sha256:data", 1, changedA))
+	b := reporttest.Build(t, "big:b", []v1.History{{CreatedBy: "COPY data /app/data # buildkit"}, {CreatedBy: "COPY new /app/new # buildkit"}}, v1.Config{},
+		reporttest.Layer("sha256:data2", 1, changedB), reporttest.Layer("sha256:new", 1, onlyB))
 	c, err := analyze.Compare(a, b, nil, nil, analyze.CompareOptions{AllFiles: true})
 	if err != nil {
 		t.Fatal(err)
@@ -189,13 +192,13 @@ func TestMarkdownHugeComparisonFits(t *testing.T) {
 		t.Fatalf("fixture has %d differing paths, want %d", total, 2*n)
 	}
 	var buf bytes.Buffer
-	if err := WriteComparison(&buf, Markdown, c); err != nil {
+	if err := writeComparison(&buf, c); err != nil {
 		t.Fatal(err)
 	}
 	md := buf.String()
 	t.Logf("200k-path comparison: %d characters of Markdown", mdLen(md))
 	checkMarkdown(t, md, "<!-- imgdiff:big:b:linux/amd64 -->")
-	if mdLen(md) < githubCommentLimit*9/10 {
+	if mdLen(md) < CommentLimit*9/10 {
 		t.Errorf("only %d characters used: cutting is too eager", mdLen(md))
 	}
 	notes := regexp.MustCompile(`_… ([0-9,]+) more paths not shown \(cut to fit GitHub's comment limit\)_`).FindAllStringSubmatch(md, -1)
@@ -280,4 +283,22 @@ func TestMdTextMakesNoLinks(t *testing.T) {
 	if got, want := mdText("dev (@types/node) @team"), `dev (@types/node) @team`; got != want {
 		t.Errorf("mdText kept no scope: %q, want %q", got, want)
 	}
+}
+
+// writeAnalysis and writeComparison render through the view, as the report
+// package does.
+func writeAnalysis(w io.Writer, a *analyze.Analysis) error {
+	v, err := view.NewAnalysis(a)
+	if err != nil {
+		return err
+	}
+	return WriteAnalysis(w, v, Options{})
+}
+
+func writeComparison(w io.Writer, c *analyze.Comparison) error {
+	v, err := view.NewComparison(c, nil, nil)
+	if err != nil {
+		return err
+	}
+	return WriteComparison(w, v, Options{})
 }

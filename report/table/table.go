@@ -1,4 +1,8 @@
-package report
+// Package table writes the terminal report of an analysis, a comparison
+// and a fleet (report/view): sections of aligned columns without
+// borders, fitted to a width by display width, every image string made
+// visible.
+package table
 
 import (
 	"bytes"
@@ -6,13 +10,12 @@ import (
 	"io"
 	"strings"
 
-	"github.com/dustin/go-humanize"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 
-	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // textWriter renders the terminal report. It collects output in a buffer
@@ -145,27 +148,24 @@ func (t *textWriter) flush(w io.Writer) error {
 	return nil
 }
 
-// writeAnalysisTable renders one image for a terminal.
-func writeAnalysisTable(w io.Writer, a *analyze.Analysis, o Options) error {
-	if a == nil || a.Image == nil {
-		return fmt.Errorf("report: analysis has no image")
-	}
+// WriteAnalysis renders one image for a terminal.
+func WriteAnalysis(w io.Writer, a *view.Analysis, o Options) error {
 	t := &textWriter{width: o.width()}
 	img := a.Image
 	imageHeader(t, img)
 
 	t.section("Size")
-	t.line("  %-56s %s", contentLabel, both(img.Size))
-	t.line("  %-56s %s", compressedLabel, knownBoth(img.CompressedSize))
-	t.line("  %-56s %s, %s of content", "wasted (deleted or overwritten by a later layer)", both(img.Wasted), percent(img.Wasted, img.Size))
-	t.line("  %-56s %s in %s", "final filesystem", countNoun(img.Files, "file"), countNoun(len(img.Layers), "layer"))
+	t.line("  %-56s %s", view.ContentLabel, view.Both(img.Size))
+	t.line("  %-56s %s", view.CompressedLabel, view.KnownBoth(img.CompressedSize))
+	t.line("  %-56s %s, %s of content", "wasted (deleted or overwritten by a later layer)", view.Both(img.Wasted), view.Percent(img.Wasted, img.Size))
+	t.line("  %-56s %s in %s", "final filesystem", view.CountNoun(img.Files, "file"), view.CountNoun(len(img.Layers), "layer"))
 
 	stepTable(t, a)
 	if len(a.TopDirs) > 0 {
 		t.section("Largest directories (content size, final filesystem)")
 		rows := make([][]string, 0, len(a.TopDirs))
 		for _, d := range a.TopDirs {
-			rows = append(rows, []string{visiblePath(d.Path), human(d.Bytes), percent(d.Bytes, img.Size), humanizeInt(d.Files), stepLabel(img, d.Step, 40)})
+			rows = append(rows, []string{view.VisiblePath(d.Path), view.Human(d.Bytes), view.Percent(d.Bytes, img.Size), view.Number(d.Files), view.StepLabel(img, d.Step, 40)})
 		}
 		t.table([]column{{name: "DIRECTORY", fit: true}, {name: "CONTENT", right: true}, {name: "% IMAGE", right: true}, {name: "FILES", right: true}, {name: "WRITTEN BY (MOST BYTES)"}}, rows)
 	}
@@ -173,7 +173,7 @@ func writeAnalysisTable(w io.Writer, a *analyze.Analysis, o Options) error {
 		t.section("Largest files (content size, final filesystem)")
 		rows := make([][]string, 0, len(a.TopFiles))
 		for _, f := range a.TopFiles {
-			rows = append(rows, []string{visiblePath(f.Path), human(f.Bytes), categoryOrBlank(f.Category, a.Classification != nil), stepLabel(img, f.Step, 40)})
+			rows = append(rows, []string{view.VisiblePath(f.Path), view.Human(f.Bytes), view.CategoryOrBlank(f.Category, a.Classification != nil), view.StepLabel(img, f.Step, 40)})
 		}
 		t.table([]column{{name: "FILE", fit: true}, {name: "CONTENT", right: true}, {name: "CATEGORY"}, {name: "WRITTEN BY"}}, rows)
 	}
@@ -181,69 +181,38 @@ func writeAnalysisTable(w io.Writer, a *analyze.Analysis, o Options) error {
 		classificationText(t, a)
 	}
 	budgetText(t, a.Budgets)
-	dockerfileText(t, "Dockerfile", img, a.Dockerfile, evidenceByLine(a))
+	dockerfileText(t, "Dockerfile", img, a.Dockerfile, a.Evidence)
 	warningsText(t, img.Warnings)
 	return t.flush(w)
 }
 
-func categoryOrBlank(c model.Category, classified bool) string {
-	if !classified {
-		return ""
-	}
-	return categoryName(c)
-}
-
 func imageHeader(t *textWriter, img *model.Image) {
-	t.line("Image       %s (%s)", oneLine(img.Ref), orDash(img.Transport))
+	t.line("Image       %s (%s)", view.OneLine(img.Ref), orDash(img.Transport))
 	if img.Snapshot != nil {
 		t.line("Snapshot    %s", snapshotText(img.Snapshot))
 	}
 	t.line("Platform    %s", orDash(img.Platform))
 	t.line("Digest      %s", orDash(img.Digest))
-	t.line("User        %s", oneLine(userOf(img.Config.User)))
-	t.line("Entrypoint  %s", oneLine(configList(img.Config.Entrypoint)))
-	t.line("Cmd         %s", oneLine(configList(img.Config.Cmd)))
+	t.line("User        %s", view.OneLine(view.UserOf(img.Config.User)))
+	t.line("Entrypoint  %s", view.OneLine(view.ConfigList(img.Config.Entrypoint)))
+	t.line("Cmd         %s", view.OneLine(view.ConfigList(img.Config.Cmd)))
 	if img.Base != nil {
-		t.line("Base        %s", oneLine(baseText(img.Base)))
+		t.line("Base        %s", view.OneLine(view.BaseText(img.Base)))
 	}
-}
-
-// baseText says what an image's base is and where that was found: "debian:12,
-// 1 layer, 117 MB (from heuristic docker import: Imported from -)".
-func baseText(b *model.BaseImage) string {
-	how := b.Source
-	if b.Source == "heuristic" {
-		how += " " + b.Heuristic
-	}
-	if b.Evidence != "" {
-		how += ": " + b.Evidence
-	}
-	if b.Steps == 0 {
-		if b.Source == "none" || b.Source == "" {
-			return "none found"
-		}
-		return "none (from " + how + ")"
-	}
-	out := countNoun(b.Layers, "layer") + ", " + human(b.Size)
-	if b.Name != "" {
-		out = b.Name + ", " + out
-	}
-	return out + " (from " + how + ")"
 }
 
 func orDash(s string) string {
 	if s == "" {
 		return "—"
 	}
-	return oneLine(s)
+	return view.OneLine(s)
 }
 
 // stepTable is the per-instruction table: every layer-making step with its
 // sizes, and the flagged bytes by category when the image was classified.
-func stepTable(t *textWriter, a *analyze.Analysis) {
+func stepTable(t *textWriter, a *view.Analysis) {
 	img := a.Image
-	flagged := flaggedByStep(a.Classification)
-	cats := flaggedCategories(a.Classification)
+	flagged, cats := a.FlaggedBySteps, a.Flagged
 	showCompressed := img.CompressedSize >= 0
 
 	cols := []column{{name: "STEP", right: true}, {name: "INSTRUCTION", fit: true}, {name: "CONTENT", right: true}}
@@ -262,101 +231,43 @@ func stepTable(t *textWriter, a *analyze.Analysis) {
 			empty++
 			continue
 		}
-		r := []string{fmt.Sprint(st.Index), oneLine(st.Instruction.String()), human(st.Size)}
+		r := []string{fmt.Sprint(st.Index), view.OneLine(st.Instruction.String()), view.Human(st.Size)}
 		if showCompressed {
-			r = append(r, knownHuman(st.CompressedSize))
+			r = append(r, view.KnownHuman(st.CompressedSize))
 		}
-		r = append(r, percent(st.Size, img.Size), humanizeInt(st.Files), zeroBlank(st.Hidden))
+		r = append(r, view.Percent(st.Size, img.Size), view.Number(st.Files), view.ZeroBlank(st.Hidden))
 		for _, c := range cats {
-			r = append(r, zeroBlank(flagged[st.Index][c]))
+			r = append(r, view.ZeroBlank(flagged[st.Index][c]))
 		}
 		rows = append(rows, r)
 	}
-	total := []string{"", "total", human(img.Size)}
+	total := []string{"", "total", view.Human(img.Size)}
 	if showCompressed {
-		total = append(total, human(img.CompressedSize))
+		total = append(total, view.Human(img.CompressedSize))
 	}
-	total = append(total, percent(img.Size, img.Size), humanizeInt(sumFiles(img)), zeroBlank(img.Wasted))
+	total = append(total, view.Percent(img.Size, img.Size), view.Number(view.SumFiles(img)), view.ZeroBlank(img.Wasted))
 	for _, c := range cats {
-		total = append(total, zeroBlank(categoryTotal(a.Classification, c)))
+		total = append(total, view.ZeroBlank(view.CategoryTotal(a.Classification, c)))
 	}
 	rows = append(rows, total)
 
 	t.section("Per instruction (content size; compressed as the registry manifest)")
 	t.table(cols, rows)
-	t.line("  total: %s %s", exact(img.Size), contentLabel)
+	t.line("  total: %s %s", view.Exact(img.Size), view.ContentLabel)
 	if showCompressed {
-		t.line("         %s %s", exact(img.CompressedSize), compressedLabel)
+		t.line("         %s %s", view.Exact(img.CompressedSize), view.CompressedLabel)
 	} else {
 		t.line("         compressed size unknown: the source holds layers uncompressed")
 	}
 	if empty > 0 {
-		t.line("  %s that made no layer (ENV, CMD, ...) not shown: they add no bytes", countNoun(empty, "step"))
+		t.line("  %s that made no layer (ENV, CMD, ...) not shown: they add no bytes", view.CountNoun(empty, "step"))
 	}
 	if img.Wasted > 0 {
 		t.line("  HIDDEN LATER: bytes a later layer deleted or overwrote (still pulled and stored)")
 	}
 }
 
-func sumFiles(img *model.Image) int {
-	n := 0
-	for _, l := range img.Layers {
-		n += l.Files
-	}
-	return n
-}
-
-func humanizeInt(n int) string { return humanize.Comma(int64(n)) }
-
-func zeroBlank(n int64) string {
-	if n == 0 {
-		return ""
-	}
-	return human(n)
-}
-
-// flaggedCategories are the categories with flagged bytes, in report order
-// (other is not flagged).
-func flaggedCategories(c *model.Classification) []model.Category {
-	if c == nil {
-		return nil
-	}
-	var out []model.Category
-	for _, cat := range model.Categories() {
-		if cat != model.Other && categoryTotal(c, cat) > 0 {
-			out = append(out, cat)
-		}
-	}
-	return out
-}
-
-func categoryTotal(c *model.Classification, cat model.Category) int64 {
-	if c == nil {
-		return 0
-	}
-	for _, t := range c.Totals {
-		if t.Category == cat {
-			return t.Bytes
-		}
-	}
-	return 0
-}
-
-func flaggedByStep(c *model.Classification) map[int]map[model.Category]int64 {
-	m := map[int]map[model.Category]int64{}
-	if c == nil {
-		return m
-	}
-	for _, s := range c.ByStep {
-		m[s.Step] = map[model.Category]int64{}
-		for _, t := range s.Totals {
-			m[s.Step][t.Category] += t.Bytes
-		}
-	}
-	return m
-}
-
-func classificationText(t *textWriter, a *analyze.Analysis) {
+func classificationText(t *textWriter, a *view.Analysis) {
 	c, img := a.Classification, a.Image
 	t.section("What the bytes are (content size, final filesystem)")
 	var rows [][]string
@@ -364,21 +275,21 @@ func classificationText(t *textWriter, a *analyze.Analysis) {
 		if ct.Bytes == 0 && ct.Files == 0 {
 			continue
 		}
-		rows = append(rows, []string{categoryName(ct.Category), human(ct.Bytes), exactBytes(ct.Bytes), percent(ct.Bytes, img.Size), humanizeInt(ct.Files)})
+		rows = append(rows, []string{view.CategoryName(ct.Category), view.Human(ct.Bytes), view.ExactBytes(ct.Bytes), view.Percent(ct.Bytes, img.Size), view.Number(ct.Files)})
 	}
 	t.table([]column{{name: "CATEGORY"}, {name: "CONTENT", right: true}, {name: "BYTES", right: true}, {name: "% IMAGE", right: true}, {name: "FILES", right: true}}, rows)
 	if c.Verdict != "" {
-		t.line("  %s", oneLine(c.Verdict))
+		t.line("  %s", view.OneLine(c.Verdict))
 	}
 	if len(c.TopDirs) > 0 {
 		t.section("Flagged directories")
 		rows = rows[:0]
 		for _, d := range c.TopDirs {
-			rows = append(rows, []string{visiblePath(d.Path), categoryName(d.Category), human(d.Bytes), humanizeInt(d.Files), stepLabel(img, d.Step, 30), oneLine(d.Evidence)})
+			rows = append(rows, []string{view.VisiblePath(d.Path), view.CategoryName(d.Category), view.Human(d.Bytes), view.Number(d.Files), view.StepLabel(img, d.Step, 30), view.OneLine(d.Evidence)})
 		}
 		t.table([]column{{name: "DIRECTORY", fit: true}, {name: "CATEGORY"}, {name: "CONTENT", right: true}, {name: "FILES", right: true}, {name: "WRITTEN BY"}, {name: "EVIDENCE"}}, rows)
 	}
-	if pk := flaggedPackages(c.Packages); len(pk) > 0 {
+	if pk := a.FlaggedPackages; len(pk) > 0 {
 		t.section("Flagged packages (content size in the final filesystem)")
 		rows = rows[:0]
 		shown := pk
@@ -386,7 +297,7 @@ func classificationText(t *textWriter, a *analyze.Analysis) {
 			shown = shown[:maxTablePackages]
 		}
 		for _, p := range shown {
-			rows = append(rows, []string{oneLine(p.Name) + " (" + p.Manager + ")", categoryName(p.Category), human(p.Bytes), humanizeInt(p.Files), stepLabel(img, p.Step, 30)})
+			rows = append(rows, []string{view.OneLine(p.Name) + " (" + p.Manager + ")", view.CategoryName(p.Category), view.Human(p.Bytes), view.Number(p.Files), view.StepLabel(img, p.Step, 30)})
 		}
 		t.table([]column{{name: "PACKAGE", fit: true}, {name: "CATEGORY"}, {name: "CONTENT", right: true}, {name: "FILES", right: true}, {name: "INSTALLED BY"}}, rows)
 		if n := len(pk) - len(shown); n > 0 {
@@ -394,7 +305,7 @@ func classificationText(t *textWriter, a *analyze.Analysis) {
 			for _, p := range pk[len(shown):] {
 				rest += p.Bytes
 			}
-			t.line("  … %s more flagged packages, %s (-o json lists them all)", humanizeInt(n), human(rest))
+			t.line("  … %s more flagged packages, %s (-o json lists them all)", view.Number(n), view.Human(rest))
 		}
 	}
 	if len(c.Findings) > 0 {
@@ -404,47 +315,18 @@ func classificationText(t *textWriter, a *analyze.Analysis) {
 		for _, f := range c.Findings {
 			where := "image config"
 			if f.Step >= 0 {
-				where = stepLabel(img, f.Step, 50)
+				where = view.StepLabel(img, f.Step, 50)
 			} else if f.Field != "" {
 				where = f.Field
 			}
 			t.line("  %-7s %s  (%s)", f.Severity, f.ID, where)
-			t.line("          %s", findingEvidence(f))
+			t.line("          %s", view.FindingEvidence(f))
 		}
 	}
 }
 
 // maxTablePackages caps the flagged-package table; the JSON has them all.
 const maxTablePackages = 15
-
-// flaggedPackages are the packages that carry a category, largest first as
-// the model keeps them.
-func flaggedPackages(ps []model.Package) []model.Package {
-	var out []model.Package
-	for _, p := range ps {
-		if p.Category != "" && p.Category != model.Other {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// findingEvidence is a finding's title with what proves it.
-func findingEvidence(f model.Finding) string {
-	parts := []string{f.Title}
-	if f.Detail != "" {
-		parts = append(parts, f.Detail)
-	}
-	if f.Path != "" {
-		parts = append(parts, "path "+visiblePath(f.Path))
-	}
-	if f.Bytes != 0 {
-		parts = append(parts, both(f.Bytes))
-	}
-	return oneLine(strings.Join(parts, "; "))
-}
-
-func exactBytes(n int64) string { return strings.TrimSuffix(exact(n), " bytes") }
 
 func budgetText(t *textWriter, r *model.BudgetReport) {
 	if r == nil {
@@ -456,12 +338,12 @@ func budgetText(t *textWriter, r *model.BudgetReport) {
 	}
 	src := ""
 	if r.Source != "" {
-		src = " from " + oneLine(r.Source)
+		src = " from " + view.OneLine(r.Source)
 	}
 	t.section("Budgets" + src + ": " + status)
 	var rows [][]string
 	for _, c := range r.Checks {
-		rows = append(rows, []string{passFail(c.Pass), oneLine(c.Rule), budgetFigure(c.Unit, c.Actual), budgetFigure(c.Unit, c.Limit), oneLine(c.Detail)})
+		rows = append(rows, []string{passFail(c.Pass), view.OneLine(c.Rule), view.BudgetFigure(c.Unit, c.Actual), view.BudgetFigure(c.Unit, c.Limit), view.OneLine(c.Detail)})
 	}
 	t.table([]column{{name: "RESULT"}, {name: "RULE"}, {name: "FIGURE", right: true}, {name: "LIMIT", right: true}, {name: "DETAIL", fit: true}}, rows)
 }
@@ -479,6 +361,25 @@ func warningsText(t *textWriter, ws []string) {
 	}
 	t.section("Warnings")
 	for _, w := range ws {
-		t.line("  ! %s", oneLine(w))
+		t.line("  ! %s", view.OneLine(w))
 	}
+}
+
+func snapshotText(s *model.Snapshot) string {
+	return fmt.Sprintf("snapshot of %s (%s), taken %s, %s old", view.OneLine(s.Ref), orDash(s.Transport),
+		s.Created.UTC().Format("2006-01-02 15:04 UTC"), view.Age(s.AgeSeconds))
+}
+
+// Options tune the table; the zero value is the default.
+type Options struct {
+	// Width is the terminal width the table fits instructions and paths
+	// into; 0 means 100.
+	Width int
+}
+
+func (o Options) width() int {
+	if o.Width <= 0 {
+		return 100
+	}
+	return o.Width
 }

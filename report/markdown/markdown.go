@@ -1,4 +1,8 @@
-package report
+// Package markdown writes the pull-request comment of an analysis, a
+// comparison and a fleet (report/view) as GitHub-flavoured Markdown, cut
+// section by section to GitHub's comment limit, with the one escaping of
+// image strings for Markdown (mdText, mdCode).
+package markdown
 
 import (
 	"fmt"
@@ -6,9 +10,8 @@ import (
 	"strings"
 	"unicode/utf16"
 
-	"github.com/dustin/go-humanize"
-
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // mdDoc is a Markdown report as a list of blocks, so that it can be cut to
@@ -54,20 +57,13 @@ func (b *mdBlock) note() string {
 	if n == 0 {
 		return ""
 	}
-	s := "\n_… " + humanize.Comma(int64(n)) + " more " + plural(n, b.noun) + " not shown"
+	s := "\n_… " + view.Number(n) + " more " + view.Plural(n, b.noun) + " not shown"
 	if b.cut > 0 {
 		s += " (cut to fit GitHub's comment limit)"
 	} else if b.hint != "" {
 		s += " (" + b.hint + ")"
 	}
 	return s + "_\n"
-}
-
-func plural(n int, noun string) string {
-	if n == 1 || noun == "" {
-		return noun
-	}
-	return noun + "s"
 }
 
 func (b *mdBlock) length() int {
@@ -177,7 +173,7 @@ func details(summary string, b *mdBlock) *mdBlock {
 
 // mdText escapes free text for a Markdown table cell, list item or
 // heading: it is the one escaping of text outside code spans. The text is
-// folded onto one line (oneLine: newlines, ESC, bidi overrides made
+// folded onto one line (view.OneLine: newlines, ESC, bidi overrides made
 // visible, so no row, list or <details> can be ended early), Markdown
 // punctuation is backslash-escaped (`|` cannot end a cell, `<` cannot open
 // HTML, `[` cannot open a link or an image, `#` cannot make a heading,
@@ -185,7 +181,7 @@ func details(summary string, b *mdBlock) *mdBlock {
 // by themselves are defanged the usual way ("http[:]//x", "www[.]x",
 // "a[@]b.c"), so the image cannot put a link in a pull request comment.
 func mdText(s string) string {
-	s = defang(oneLine(s))
+	s = defang(view.OneLine(s))
 	var b strings.Builder
 	for _, r := range s {
 		if strings.ContainsRune("\\`*_[]<>|~&#!", r) {
@@ -228,7 +224,7 @@ func emailByte(c byte) bool {
 
 // mdCode renders s as a code span safe in a table cell: `|` is escaped
 // (GFM unescapes it inside spans in tables). Control characters must
-// already be made visible (oneLine, visiblePath).
+// already be made visible (view.OneLine, view.VisiblePath).
 func mdCode(s string) string { return codeSpan(strings.ReplaceAll(s, "|", `\|`)) }
 
 // mdSpan renders s as a code span in prose, where `\|` would show its
@@ -262,15 +258,15 @@ func codeSpan(s string) string {
 }
 
 // mdPath is a path as a code span, control characters escaped.
-func mdPath(p string) string { return mdCode(visiblePath(p)) }
+func mdPath(p string) string { return mdCode(view.VisiblePath(p)) }
 
 // mdInstr is an instruction as a code span, folded onto one line and
 // shortened: a long RUN script would drown the table.
-func mdInstr(s string) string { return mdCode(model.Shorten(oneLine(s), 100)) }
+func mdInstr(s string) string { return mdCode(model.Shorten(view.OneLine(s), 100)) }
 
 // htmlText escapes text placed inside HTML (the <summary> of a section).
 func htmlText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(oneLine(s))
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(view.OneLine(s))
 }
 
 // marker is the hidden first line an action searches for to update its
@@ -313,38 +309,16 @@ func mermaidPie(title string, slices []pieSlice) string {
 	}
 	// A label is a quoted string of Mermaid's own syntax: quotes and
 	// backticks would end it or the fence, angle brackets would reach
-	// Mermaid's HTML labels; oneLine makes the rest visible and %q quotes.
+	// Mermaid's HTML labels; view.OneLine makes the rest visible and %q quotes.
 	label := strings.NewReplacer(`"`, "'", "`", "'", "<", "‹", ">", "›")
-	b.WriteString("\n```mermaid\npie showData title " + label.Replace(oneLine(title)) + "\n")
+	b.WriteString("\n```mermaid\npie showData title " + label.Replace(view.OneLine(title)) + "\n")
 	for _, s := range slices {
 		if s.bytes > 0 {
-			fmt.Fprintf(&b, "    %q : %d\n", label.Replace(oneLine(s.label)), s.bytes)
+			fmt.Fprintf(&b, "    %q : %d\n", label.Replace(view.OneLine(s.label)), s.bytes)
 		}
 	}
 	b.WriteString("```\n")
 	return b.String()
-}
-
-// budgetStatus is the headline's budget part: "" when none were checked.
-func budgetStatus(r *model.BudgetReport) string {
-	switch {
-	case r == nil:
-		return ""
-	case r.Pass:
-		return fmt.Sprintf(" · budgets ✅ %d/%d passed", len(r.Checks), len(r.Checks))
-	}
-	return fmt.Sprintf(" · budgets ❌ %d of %d failed", len(r.Failed()), len(r.Checks))
-}
-
-// budgetStatusText is budgetStatus for a terminal: words, no emoji.
-func budgetStatusText(r *model.BudgetReport) string {
-	switch {
-	case r == nil:
-		return ""
-	case r.Pass:
-		return fmt.Sprintf("; budgets PASS (%d/%d)", len(r.Checks), len(r.Checks))
-	}
-	return fmt.Sprintf("; budgets FAIL (%d of %d broken)", len(r.Failed()), len(r.Checks))
 }
 
 func budgetMarkdown(d *mdDoc, r *model.BudgetReport) {
@@ -363,7 +337,7 @@ func budgetMarkdown(d *mdDoc, r *model.BudgetReport) {
 		if !c.Pass {
 			mark = "❌ FAIL"
 		}
-		t.row(mark, mdCode(oneLine(c.Rule)), mdText(budgetFigure(c.Unit, c.Actual)), mdText(budgetFigure(c.Unit, c.Limit)), mdText(c.Detail))
+		t.row(mark, mdCode(view.OneLine(c.Rule)), mdText(view.BudgetFigure(c.Unit, c.Actual)), mdText(view.BudgetFigure(c.Unit, c.Limit)), mdText(c.Detail))
 	}
 }
 
@@ -381,4 +355,31 @@ func warningsMarkdown(d *mdDoc, ws []string) {
 // footer says what the sizes are, once.
 func sizesFooter(d *mdDoc) {
 	d.text("\n<sub>Sizes: content = uncompressed, as `docker image inspect` .Size; compressed = as the registry manifest; SI units (1 MB = 1,000,000 bytes). Generated by imgdiff.</sub>\n")
+}
+
+// CommentLimit is the largest comment body GitHub accepts.
+const CommentLimit = 65536
+
+// Options tune the Markdown; the zero value is the default.
+type Options struct {
+	// MaxChars caps the output, in UTF-16 code units as GitHub counts
+	// them; 0 means 65,535, under GitHub's 65,536-character comment limit
+	// (CommentLimit). The longest sections are cut first, with a note.
+	MaxChars int
+	// SourceURL, when set, is the URL Dockerfile lines are linked under:
+	// "https://github.com/OWNER/REPO/blob/SHA"; a path and "#L4-L6" are
+	// appended.
+	SourceURL string
+}
+
+func (o Options) maxChars() int {
+	if o.MaxChars <= 0 {
+		return CommentLimit - 1
+	}
+	return o.MaxChars
+}
+
+// budgetStatus is the headline's budget part: "" when none were checked.
+func budgetStatus(r *model.BudgetReport) string {
+	return view.BudgetStatus(r, " · budgets ✅ %d/%d passed", " · budgets ❌ %d of %d failed")
 }

@@ -1,4 +1,6 @@
-package report
+// Package sarif writes annotations (report/view) as one SARIF 2.1.0 run
+// for GitHub code scanning.
+package sarif
 
 import (
 	"crypto/sha256"
@@ -8,11 +10,14 @@ import (
 	"io"
 	"net/url"
 	"strings"
+
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
 // SARIF 2.1.0, the parts GitHub code scanning reads. Field names follow
 // the OASIS schema (sarif-schema-2.1.0.json, vendored in testdata).
-type sarifLog struct {
+// Log is a SARIF 2.1.0 log, as Write writes it (and tests read it back).
+type Log struct {
 	Schema  string     `json:"$schema"`
 	Version string     `json:"version"`
 	Runs    []sarifRun `json:"runs"`
@@ -95,16 +100,16 @@ type Tool struct {
 
 const sarifSchemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
 
-// WriteSARIF writes one SARIF 2.1.0 run for GitHub code scanning: the rules
+// Write writes one SARIF 2.1.0 run for GitHub code scanning: the rules
 // (id, short and full description, help), and a result per annotation with
 // its rule, level, message, repository-relative location, lines and a
 // partialFingerprints.primaryLocationLineHash built from the rule and the
 // annotated text, so that an alert follows its lines when they move.
 // Annotations whose rule is not listed get a rule made from their title.
-func WriteSARIF(w io.Writer, tool Tool, rules []RuleInfo, anns []Annotation) error {
+func Write(w io.Writer, tool Tool, rules []view.RuleInfo, anns []view.Annotation) error {
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: tool.Name, Version: tool.Version, InformationURI: tool.InformationURI, Rules: []sarifRule{}}}, Results: []sarifResult{}}
 	index := map[string]int{}
-	addRule := func(r RuleInfo) {
+	addRule := func(r view.RuleInfo) {
 		if _, ok := index[r.ID]; ok {
 			return
 		}
@@ -124,18 +129,18 @@ func WriteSARIF(w io.Writer, tool Tool, rules []RuleInfo, anns []Annotation) err
 		addRule(r)
 	}
 	seen := map[string]int{}
-	for _, a := range rank(anns) {
+	for _, a := range view.Rank(anns) {
 		if _, ok := index[a.RuleID]; !ok {
-			addRule(RuleInfo{ID: a.RuleID, ShortDescription: a.Title})
+			addRule(view.RuleInfo{ID: a.RuleID, ShortDescription: a.Title})
 		}
-		loc := sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(a.File), URIBaseID: "%SRCROOT%"}}
+		loc := sarifPhysical{ArtifactLocation: sarifArtifact{URI: view.FileURI(a.File), URIBaseID: "%SRCROOT%"}}
 		if a.File == "" && a.Image != "" {
 			// On the image as a whole: located at its reference, which
 			// is no file of the repository.
 			loc.ArtifactLocation = sarifArtifact{URI: imageURI(a.Image), Description: &sarifText{Text: "the image " + a.Image}}
 		}
 		if a.StartLine > 0 {
-			loc.Region = &sarifRegion{StartLine: a.StartLine, EndLine: a.endLine()}
+			loc.Region = &sarifRegion{StartLine: a.StartLine, EndLine: a.LastLine()}
 		}
 		hash := lineHash(a)
 		seen[hash]++
@@ -151,7 +156,7 @@ func WriteSARIF(w io.Writer, tool Tool, rules []RuleInfo, anns []Annotation) err
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(sarifLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{run}}); err != nil {
+	if err := enc.Encode(Log{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{run}}); err != nil {
 		return fmt.Errorf("sarif: %w", err)
 	}
 	return nil
@@ -165,17 +170,17 @@ func orElse(s, def string) string {
 }
 
 // orLevel maps a level SARIF does not know ("info", "") to note, as
-// WriteGitHub maps it to notice.
-func orLevel(l Level) Level {
+// github.Write maps it to notice.
+func orLevel(l view.Level) view.Level {
 	switch l {
-	case LevelError, LevelWarning, LevelNote:
+	case view.LevelError, view.LevelWarning, view.LevelNote:
 		return l
 	}
-	return LevelNote
+	return view.LevelNote
 }
 
 // ruleName makes a PascalCase name from the id ("root-user" → "RootUser").
-func ruleName(r RuleInfo) string {
+func ruleName(r view.RuleInfo) string {
 	if r.Name != "" {
 		return r.Name
 	}
@@ -184,15 +189,6 @@ func ruleName(r RuleInfo) string {
 		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 	}
 	return b.String()
-}
-
-// fileURI encodes a repository-relative path as a relative URI reference.
-func fileURI(p string) string {
-	segs := strings.Split(cleanPath(p), "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	return strings.Join(segs, "/")
 }
 
 // imageURI encodes an image reference as a relative URI reference: each
@@ -207,10 +203,10 @@ func imageURI(ref string) string {
 
 // lineHash is the rule and the annotated text with whitespace collapsed
 // (or the file and lines when there is no text), hashed.
-func lineHash(a Annotation) string {
+func lineHash(a view.Annotation) string {
 	text := strings.Join(strings.Fields(a.Snippet), " ")
 	if text == "" {
-		text = fmt.Sprintf("%s:%d-%d", cleanPath(a.File), a.StartLine, a.endLine())
+		text = fmt.Sprintf("%s:%d-%d", view.CleanPath(a.File), a.StartLine, a.LastLine())
 	}
 	if a.File == "" {
 		text = a.Image + "\x00" + text

@@ -1,4 +1,4 @@
-package report
+package view
 
 import (
 	"fmt"
@@ -18,9 +18,9 @@ import (
 // annotation of its failure.
 const BudgetRuleID = "budget-"
 
-// placement counts what imageAnnotations could not put on a line of its
+// Placement counts what ImageAnnotations could not put on a line of its
 // own, for the note the command prints.
-type placement struct {
+type Placement struct {
 	firstLine, fileless int
 	file                string
 }
@@ -29,7 +29,7 @@ type placement struct {
 // its findings that dockerfileAnnotations does not place (nil r: all),
 // leaving out findings whose id and title are in skip (a comparison's
 // A already had them).
-func imageAnnotations(ref string, r *analyze.DockerfileReport, budgets *model.BudgetReport, c *model.Classification, skip map[string]bool, pl *placement) []Annotation {
+func imageAnnotations(ref string, r *analyze.DockerfileReport, budgets *model.BudgetReport, c *model.Classification, skip map[string]bool, pl *Placement) []Annotation {
 	place := func(a Annotation) Annotation {
 		a.Image = ref
 		if r != nil && r.File != "" {
@@ -47,7 +47,7 @@ func imageAnnotations(ref string, r *analyze.DockerfileReport, budgets *model.Bu
 		if img == "" {
 			img = ref
 		}
-		msg := fmt.Sprintf("budget %s failed for %s: %s, limit %s", b.Rule, img, budgetFigure(b.Unit, b.Actual), budgetFigure(b.Unit, b.Limit))
+		msg := fmt.Sprintf("budget %s failed for %s: %s, limit %s", b.Rule, img, BudgetFigure(b.Unit, b.Actual), BudgetFigure(b.Unit, b.Limit))
 		if b.Detail != "" {
 			msg += " (" + b.Detail + ")"
 		}
@@ -74,7 +74,7 @@ func imageAnnotations(ref string, r *analyze.DockerfileReport, budgets *model.Bu
 			msg += " [/" + f.Path + "]"
 		}
 		msg += " (image " + ref + ")"
-		out = append(out, place(Annotation{RuleID: f.ID, Level: LevelOf(string(f.Severity)), Title: visible(f.Title),
+		out = append(out, place(Annotation{RuleID: f.ID, Level: levelOf(string(f.Severity)), Title: visible(f.Title),
 			Message: visible(msg), Bytes: f.Bytes, Snippet: f.Title + "\x00" + f.Path}))
 	}
 	return out
@@ -83,17 +83,17 @@ func imageAnnotations(ref string, r *analyze.DockerfileReport, budgets *model.Bu
 // visible makes the control characters of image strings visible, one line.
 func visible(s string) string { return model.Visible(s) }
 
-// note is what the command tells on stderr about what it could not place.
-func (pl placement) note(f Format) string {
+// Note is what the command tells on stderr about what it could not place.
+func (pl Placement) Note(format string) string {
 	var parts []string
 	if pl.fileless > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s (failed budgets, image findings) with no Dockerfile to put them on (give --dockerfile): written without a file", pl.fileless, plural(pl.fileless, "annotation")))
+		parts = append(parts, fmt.Sprintf("%d %s (failed budgets, image findings) with no Dockerfile to put them on (give --dockerfile): written without a file", pl.fileless, Plural(pl.fileless, "annotation")))
 	}
 	if pl.firstLine > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s (failed budgets, image findings from no Dockerfile instruction) placed on line 1 of %s", pl.firstLine, plural(pl.firstLine, "annotation"), pl.file))
+		parts = append(parts, fmt.Sprintf("%d %s (failed budgets, image findings from no Dockerfile instruction) placed on line 1 of %s", pl.firstLine, Plural(pl.firstLine, "annotation"), pl.file))
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return "-o " + string(f) + ": " + strings.Join(parts, "; ")
+	return "-o " + format + ": " + strings.Join(parts, "; ")
 }

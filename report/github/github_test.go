@@ -1,4 +1,4 @@
-package report
+package github
 
 import (
 	"bytes"
@@ -7,54 +7,16 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/imgdiff/imgdiff/report/view"
+
+	"github.com/imgdiff/imgdiff/report/reporttest"
 )
 
-// parsedCommand is a workflow command read back with the runner's rules.
-type parsedCommand struct {
-	Command string
-	Props   map[string]string
-	Message string
-}
-
-// unescapeData and unescapeProperty undo actions/toolkit command.ts's
-// escapeData and escapeProperty (%25 last, so "%253A" stays "%3A").
-func unescapeData(s string) string {
-	return strings.NewReplacer("%0D", "\r", "%0A", "\n", "%25", "%").Replace(s)
-}
-
-func unescapeProperty(s string) string {
-	return strings.NewReplacer("%0D", "\r", "%0A", "\n", "%3A", ":", "%2C", ",", "%25", "%").Replace(s)
-}
-
-func parseCommand(t *testing.T, line string) parsedCommand {
-	t.Helper()
-	rest, ok := strings.CutPrefix(line, "::")
-	if !ok {
-		t.Fatalf("not a command: %q", line)
-	}
-	head, msg, ok := strings.Cut(rest, "::")
-	if !ok {
-		t.Fatalf("no message separator: %q", line)
-	}
-	cmd, props, _ := strings.Cut(head, " ")
-	p := parsedCommand{Command: cmd, Props: map[string]string{}, Message: unescapeData(msg)}
-	if props != "" {
-		for _, kv := range strings.Split(props, ",") {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok {
-				t.Fatalf("property %q in %q", kv, line)
-			}
-			p.Props[k] = unescapeProperty(v)
-		}
-	}
-	return p
-}
-
 func TestGitHubRoundTrip(t *testing.T) {
-	hostile := Annotation{RuleID: "r", Level: LevelError, Title: "50% of it: gcc, g++\nand more",
+	hostile := view.Annotation{RuleID: "r", Level: view.LevelError, Title: "50% of it: gcc, g++\nand more",
 		Message: "100% sure: a,b\r\nline two %0A stays literal", File: "dir,with:colon/Docker%file", StartLine: 4, EndLine: 6, Bytes: 10}
 	var buf bytes.Buffer
-	if err := WriteGitHub(&buf, []Annotation{hostile}); err != nil {
+	if err := Write(&buf, []view.Annotation{hostile}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -65,8 +27,8 @@ func TestGitHubRoundTrip(t *testing.T) {
 	if out != want {
 		t.Errorf("got  %q\nwant %q", out, want)
 	}
-	got := parseCommand(t, strings.TrimSuffix(out, "\n"))
-	wantCmd := parsedCommand{Command: "error", Message: hostile.Message,
+	got := reporttest.ParseCommand(t, strings.TrimSuffix(out, "\n"))
+	wantCmd := reporttest.Command{Command: "error", Message: hostile.Message,
 		Props: map[string]string{"file": hostile.File, "line": "4", "endLine": "6", "title": hostile.Title}}
 	if diff := cmp.Diff(wantCmd, got); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
@@ -74,30 +36,30 @@ func TestGitHubRoundTrip(t *testing.T) {
 }
 
 func TestGitHubLimitPerLevel(t *testing.T) {
-	var anns []Annotation
+	var anns []view.Annotation
 	for i := 0; i < 14; i++ {
-		anns = append(anns, Annotation{RuleID: "e", Level: LevelError, File: "Dockerfile", StartLine: i + 1, Bytes: int64(i), Message: fmt.Sprintf("error %d", i)})
+		anns = append(anns, view.Annotation{RuleID: "e", Level: view.LevelError, File: "Dockerfile", StartLine: i + 1, Bytes: int64(i), Message: fmt.Sprintf("error %d", i)})
 	}
 	for i := 0; i < 3; i++ {
-		anns = append(anns, Annotation{RuleID: "w", Level: LevelWarning, File: "Dockerfile", StartLine: 1, Bytes: int64(i), Message: fmt.Sprintf("warning %d", i)})
+		anns = append(anns, view.Annotation{RuleID: "w", Level: view.LevelWarning, File: "Dockerfile", StartLine: 1, Bytes: int64(i), Message: fmt.Sprintf("warning %d", i)})
 	}
 	for i := 0; i < 12; i++ {
-		anns = append(anns, Annotation{RuleID: "n", Level: LevelNote, File: "Dockerfile", StartLine: 1, Bytes: int64(i), Message: fmt.Sprintf("note %d", i)})
+		anns = append(anns, view.Annotation{RuleID: "n", Level: view.LevelNote, File: "Dockerfile", StartLine: 1, Bytes: int64(i), Message: fmt.Sprintf("note %d", i)})
 	}
 	// 14 errors: 4 left out; 12 notes: 9 shown beside the notice that
 	// counts the rest, 3 left out.
-	if n := GitHubDropped(anns); n != 7 {
+	if n := Dropped(anns); n != 7 {
 		t.Errorf("GitHubDropped = %d, want 7", n)
 	}
 	var buf bytes.Buffer
-	if err := WriteGitHub(&buf, anns); err != nil {
+	if err := Write(&buf, anns); err != nil {
 		t.Fatal(err)
 	}
 	count := map[string]int{}
 	var errors []string
 	var summary string
 	for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
-		c := parseCommand(t, line)
+		c := reporttest.ParseCommand(t, line)
 		count[c.Command]++
 		if c.Command == "error" {
 			errors = append(errors, c.Message)
@@ -118,7 +80,7 @@ func TestGitHubLimitPerLevel(t *testing.T) {
 	}
 	// Within the limits: no summary.
 	buf.Reset()
-	if err := WriteGitHub(&buf, anns[14:17]); err != nil {
+	if err := Write(&buf, anns[14:17]); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(buf.String(), "More findings") || strings.Count(buf.String(), "\n") != 3 {

@@ -1,69 +1,33 @@
-package report
+package sarif
 
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/imgdiff/imgdiff/report/reporttest"
+	"github.com/imgdiff/imgdiff/report/view"
 )
 
-// testdata/sarif/sarif-schema-2.1.0.json is the OASIS schema, from
-// oasis-tcs/sarif-spec sarif-2.1/schema/sarif-schema-2.1.0.json
-// (commit a560296ca8c921f3bdb8d4a8db57ab83dae968a7).
-func sarifSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	f, err := os.Open("testdata/sarif/sarif-schema-2.1.0.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource("sarif-schema-2.1.0.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("sarif-schema-2.1.0.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func validate(t *testing.T, s *jsonschema.Schema, data []byte) error {
-	t.Helper()
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.Validate(inst)
-}
-
-var testRules = []RuleInfo{
-	{ID: "dockerfile-build-tools-in-final-stage", ShortDescription: "Build tools in the final image", FullDescription: "An instruction of the final image installs compilers.", Help: "Build in a stage and COPY --from it.", Level: LevelWarning, Tags: []string{"DL3059"}},
+var testRules = []view.RuleInfo{
+	{ID: "dockerfile-build-tools-in-final-stage", ShortDescription: "Build tools in the final image", FullDescription: "An instruction of the final image installs compilers.", Help: "Build in a stage and COPY --from it.", Level: view.LevelWarning, Tags: []string{"DL3059"}},
 	{ID: "dockerfile-root-user", ShortDescription: "Final USER is root", FullDescription: "The image runs as root.", Help: "Add a USER."},
 }
 
-var testAnnotations = []Annotation{
-	{RuleID: "dockerfile-root-user", Level: LevelWarning, Title: "Final USER is root", Message: "Dockerfile:4 the image runs as root", File: "Dockerfile", StartLine: 4, Snippet: "FROM debian:bookworm-slim"},
-	{RuleID: "dockerfile-build-tools-in-final-stage", Level: LevelError, Title: "Build tools", Message: "Dockerfile:5 puts 254 MB of build tools\ninto the final image: gcc-12, build-essential", File: "./docker/app dir/Dockerfile", StartLine: 5, EndLine: 6, Bytes: 254_000_000, Snippet: "RUN apt-get update && \\\n  apt-get install -y build-essential"},
+var testAnnotations = []view.Annotation{
+	{RuleID: "dockerfile-root-user", Level: view.LevelWarning, Title: "Final USER is root", Message: "Dockerfile:4 the image runs as root", File: "Dockerfile", StartLine: 4, Snippet: "FROM debian:bookworm-slim"},
+	{RuleID: "dockerfile-build-tools-in-final-stage", Level: view.LevelError, Title: "Build tools", Message: "Dockerfile:5 puts 254 MB of build tools\ninto the final image: gcc-12, build-essential", File: "./docker/app dir/Dockerfile", StartLine: 5, EndLine: 6, Bytes: 254_000_000, Snippet: "RUN apt-get update && \\\n  apt-get install -y build-essential"},
 	{RuleID: "unlisted-rule", Level: "info", Title: "An unlisted rule", Message: "50% of the image", File: "Dockerfile", StartLine: 9},
-	{RuleID: "dockerfile-root-user", Level: LevelWarning, Title: "Final USER is root", Message: "again", File: "other/Dockerfile", StartLine: 4, Snippet: "FROM debian:bookworm-slim"},
+	{RuleID: "dockerfile-root-user", Level: view.LevelWarning, Title: "Final USER is root", Message: "again", File: "other/Dockerfile", StartLine: 4, Snippet: "FROM debian:bookworm-slim"},
 }
 
 func TestSARIFValidatesAgainstSchema(t *testing.T) {
-	s := sarifSchema(t)
 	var buf bytes.Buffer
-	if err := WriteSARIF(&buf, Tool{Name: "imgdiff", Version: "0.1.0", InformationURI: "https://github.com/imgdiff/imgdiff"}, testRules, testAnnotations); err != nil {
+	if err := Write(&buf, Tool{Name: "imgdiff", Version: "0.1.0", InformationURI: "https://github.com/imgdiff/imgdiff"}, testRules, testAnnotations); err != nil {
 		t.Fatal(err)
 	}
-	if err := validate(t, s, buf.Bytes()); err != nil {
+	if err := reporttest.ValidateSARIF(t, buf.Bytes()); err != nil {
 		t.Fatalf("output does not validate: %v\n%s", err, buf.String())
 	}
 	// What GitHub code scanning reads, checked by hand.
@@ -129,27 +93,26 @@ func TestSARIFValidatesAgainstSchema(t *testing.T) {
 
 func TestSARIFSchemaRejects(t *testing.T) {
 	// The validator must be able to fail: a level SARIF does not know.
-	s := sarifSchema(t)
 	var buf bytes.Buffer
-	if err := WriteSARIF(&buf, Tool{Name: "imgdiff"}, nil, testAnnotations[:1]); err != nil {
+	if err := Write(&buf, Tool{Name: "imgdiff"}, nil, testAnnotations[:1]); err != nil {
 		t.Fatal(err)
 	}
 	bad := bytes.Replace(buf.Bytes(), []byte(`"level": "warning"`), []byte(`"level": "fatal"`), 1)
 	if bytes.Equal(bad, buf.Bytes()) {
 		t.Fatal("no level to corrupt")
 	}
-	if err := validate(t, s, bad); err == nil {
+	if err := reporttest.ValidateSARIF(t, bad); err == nil {
 		t.Error("a result with level fatal validates")
 	}
-	if err := validate(t, s, buf.Bytes()); err != nil {
+	if err := reporttest.ValidateSARIF(t, buf.Bytes()); err != nil {
 		t.Errorf("minimal output: %v", err)
 	}
 	// No annotations: still a valid log with an empty results array.
 	buf.Reset()
-	if err := WriteSARIF(&buf, Tool{Name: "imgdiff"}, nil, nil); err != nil {
+	if err := Write(&buf, Tool{Name: "imgdiff"}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := validate(t, s, buf.Bytes()); err != nil || !bytes.Contains(buf.Bytes(), []byte(`"results": []`)) {
+	if err := reporttest.ValidateSARIF(t, buf.Bytes()); err != nil || !bytes.Contains(buf.Bytes(), []byte(`"results": []`)) {
 		t.Errorf("empty log: %v\n%s", err, buf.String())
 	}
 }

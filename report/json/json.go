@@ -1,4 +1,6 @@
-package report
+// Package json writes the versioned JSON model (docs/json.md) of an
+// analysis, a comparison or a fleet.
+package json
 
 import (
 	"encoding/json"
@@ -6,9 +8,9 @@ import (
 	"io"
 )
 
-// writeJSON writes the model itself: the JSON is the versioned model
+// Write writes the model itself: the JSON is the versioned model
 // (schemaVersion, docs/json.md), indented for diffs and people.
-func writeJSON(w io.Writer, v any) error {
+func Write(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {

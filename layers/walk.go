@@ -680,6 +680,13 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 			return nil, fmt.Errorf("%q: layer size: %w", p, err)
 		}
 		idx.Size = size
+		if dup != -1 && idx.Contents != nil {
+			// What was kept of the body this entry replaces goes with it
+			// (as its ELF facts do below): a symlink, FIFO or device of
+			// the same name has no body, and a file Head or Capture
+			// passes over (caps reached) must not keep its predecessor's.
+			delete(idx.Contents, arena.str(e.path))
+		}
 		var captured []byte
 		if e.kind == index.File && opts.Capture != nil && e.size <= opts.MaxCapture {
 			if p := arena.str(e.path); opts.Capture(p, e.size) {

@@ -102,3 +102,47 @@ func TestWalkHeadCap(t *testing.T) {
 		}
 	}
 }
+
+// A later entry of the same name replaces the earlier one, as extraction
+// does; so does what the walk kept of its body. An ELF object's head
+// (or a captured body) left behind would let a symlink or a device that
+// replaced it be judged by bytes it does not have.
+func TestWalkRepeatedNameDropsStaleBody(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	reg := func(name string, body []byte) {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(body)
+	}
+	reg("app/x.o", []byte("\x7fELF relocatable"))
+	if err := tw.WriteHeader(&tar.Header{Name: "app/x.o", Linkname: "/etc/passwd", Typeflag: tar.TypeSymlink}); err != nil {
+		t.Fatal(err)
+	}
+	reg("app/y.cap", []byte("captured"))
+	if err := tw.WriteHeader(&tar.Header{Name: "app/y.cap", Typeflag: tar.TypeFifo}); err != nil {
+		t.Fatal(err)
+	}
+	reg("app/z.o", []byte("first"))
+	reg("app/z.o", []byte("second"))
+	tw.Close()
+	data := buf.Bytes()
+
+	opts := captureAll
+	opts.Head = func(p string, _ int64) bool { return strings.HasSuffix(p, ".o") }
+	want := map[string][]byte{"app/z.o": []byte("second")}
+	for name, read := range map[string]func() (*index.Layer, error){
+		"archive/tar": func() (*index.Layer, error) { return refIndex(data, opts) },
+		"seeking":     func() (*index.Layer, error) { return fastIndex(data, true, opts) },
+		"streaming":   func() (*index.Layer, error) { return fastIndex(data, false, opts) },
+	} {
+		l, err := read()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if d := cmp.Diff(want, l.Contents); d != "" {
+			t.Errorf("%s: contents (-want +got):\n%s", name, d)
+		}
+	}
+}

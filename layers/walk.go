@@ -43,14 +43,14 @@ type WalkOptions struct {
 	// index.Layer.Contents (package databases, lockfiles). It sees canonical
 	// paths and sizes of regular files only.
 	Capture func(path string, size int64) bool
-	// Head, when set, names the files of which the walk keeps the first
-	// index.HeadSize bytes (the whole body when smaller) in
-	// index.Layer.Contents, whatever their size: the header evidence of
-	// what a file is (an ELF relocatable object, a static archive, a
-	// file a generator says it wrote), read without keeping the body. A
-	// file Capture selects is captured whole instead. Like Capture, what
-	// it selects must be part of CaptureKey.
-	Head func(path string, size int64) bool
+	// Head, when set, says how many first bytes of a regular file the
+	// walk keeps (0: none; at most index.HeadSize; the whole body when
+	// smaller) in index.Layer.Contents, whatever its size: the header
+	// evidence of what a file is (an ELF relocatable object, a static
+	// archive, a file a generator says it wrote), read without keeping
+	// the body. A file Capture selects is captured whole instead. Like
+	// Capture, what it selects must be part of CaptureKey.
+	Head func(path string, size int64) int
 	// CaptureKey identifies the Capture and Head sets; it is part of cache
 	// keys, so a change to what is captured never serves stale cached
 	// indexes.
@@ -705,8 +705,9 @@ func indexEntries(ctx context.Context, tr tarHeaders, fallback func() tarHeaders
 		// not: read before the ELF reader, which continues from them.
 		var head []byte
 		if e.kind == index.File && captured == nil && opts.Head != nil && headBytes < maxHeadBytes {
-			if p := arena.str(e.path); opts.Head(p, e.size) {
-				head = make([]byte, min(e.size, index.HeadSize))
+			p := arena.str(e.path)
+			if n := min(opts.Head(p, e.size), index.HeadSize); n > 0 {
+				head = make([]byte, min(e.size, int64(n)))
 				headBytes += int64(len(head) + len(p))
 				if _, err := io.ReadFull(tr, head); err != nil {
 					return nil, fmt.Errorf("reading %q: %w", p, err)

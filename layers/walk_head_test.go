@@ -42,7 +42,7 @@ func TestWalkHead(t *testing.T) {
 	data := buf.Bytes()
 
 	opts := captureAll
-	opts.Head = func(p string, _ int64) bool { return strings.Contains(p, ".o") }
+	opts.Head = func(p string, _ int64) int { return headIf(strings.Contains(p, ".o")) }
 	opts.ELF = func(p string, mode uint32, _ int64) bool { return mode&0o111 != 0 }
 	want := map[string][]byte{
 		"app/big.o":       big[:index.HeadSize],
@@ -88,7 +88,7 @@ func TestWalkHeadCap(t *testing.T) {
 		tw.Write(body)
 	}
 	tw.Close()
-	opts := WalkOptions{Head: func(string, int64) bool { return true }}
+	opts := WalkOptions{Head: func(string, int64) int { return index.HeadSize }}
 	l, err := fastIndex(buf.Bytes(), false, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func TestWalkRepeatedNameDropsStaleBody(t *testing.T) {
 	data := buf.Bytes()
 
 	opts := captureAll
-	opts.Head = func(p string, _ int64) bool { return strings.HasSuffix(p, ".o") }
+	opts.Head = func(p string, _ int64) int { return headIf(strings.HasSuffix(p, ".o")) }
 	want := map[string][]byte{"app/z.o": []byte("second")}
 	for name, read := range map[string]func() (*index.Layer, error){
 		"archive/tar": func() (*index.Layer, error) { return refIndex(data, opts) },
@@ -145,4 +145,12 @@ func TestWalkRepeatedNameDropsStaleBody(t *testing.T) {
 			t.Errorf("%s: contents (-want +got):\n%s", name, d)
 		}
 	}
+}
+
+// headIf is a Head answer: all index.HeadSize bytes, or none.
+func headIf(ok bool) int {
+	if ok {
+		return index.HeadSize
+	}
+	return 0
 }

@@ -58,11 +58,12 @@ type captureSet struct {
 	// paths are path globs (docker's config.json under .docker only), by
 	// the base name they end with.
 	paths map[string][]string
-	// headNames and headSuffixes select the files whose first
-	// index.HeadSize bytes the walk keeps (WantHead): the names of the
-	// default rules with `header` or `magic`.
-	headNames    map[string]bool
-	headSuffixes []string
+	// headNames and headSuffixes select the files whose first bytes the
+	// walk keeps (HeadLen), with how many: the names of the default
+	// rules with `header` (index.HeadSize bytes) or only `magic` (the
+	// few bytes their magics read).
+	headNames    map[string]int
+	headSuffixes []headSuffix
 	key          string
 }
 
@@ -76,17 +77,18 @@ var (
 // one place to add a secret rule.
 func captured() *captureSet {
 	captureOnce.Do(func() {
-		cs := &captureSet{byName: map[string]int64{}, paths: map[string][]string{}, headNames: map[string]bool{}}
+		cs := &captureSet{byName: map[string]int64{}, paths: map[string][]string{}, headNames: map[string]int{}}
 		suffixes := map[string]bool{}
-		headSuffixes := map[string]bool{}
+		headSuffixes := map[string]int{}
 		for _, s := range Default().specs {
 			if len(s.Header)+len(s.Magic) > 0 && !s.Disabled {
-				for _, n := range s.Names {
-					for _, e := range expandBraces(n) {
+				n := headNeed(&s)
+				for _, name := range s.Names {
+					for _, e := range expandBraces(name) {
 						if suf, ok := captureSuffix(e); ok {
-							headSuffixes[suf] = true
+							headSuffixes[suf] = max(headSuffixes[suf], n)
 						} else if !hasMeta(e) {
-							cs.headNames[e] = true
+							cs.headNames[e] = max(cs.headNames[e], n)
 						}
 					}
 				}
@@ -115,10 +117,10 @@ func captured() *captureSet {
 			cs.suffixes = append(cs.suffixes, s)
 		}
 		sort.Strings(cs.suffixes)
-		for s := range headSuffixes {
-			cs.headSuffixes = append(cs.headSuffixes, s)
+		for s, n := range headSuffixes {
+			cs.headSuffixes = append(cs.headSuffixes, headSuffix{s, n})
 		}
-		sort.Strings(cs.headSuffixes)
+		sort.Slice(cs.headSuffixes, func(i, j int) bool { return cs.headSuffixes[i].suffix < cs.headSuffixes[j].suffix })
 		cs.key = cs.hash()
 		capture = cs
 	})
@@ -157,11 +159,11 @@ func (cs *captureSet) hash() string {
 		fmt.Fprintf(h, "path %s %q %d\n", b, cs.paths[b], captureSecretMax)
 	}
 	heads := make([]string, 0, len(cs.headNames))
-	for n := range cs.headNames {
-		heads = append(heads, n)
+	for n, size := range cs.headNames {
+		heads = append(heads, fmt.Sprintf("%s=%d", n, size))
 	}
 	sort.Strings(heads)
-	fmt.Fprintf(h, "heads %q %q %d\n", heads, cs.headSuffixes, index.HeadSize)
+	fmt.Fprintf(h, "heads %q %v %d\n", heads, cs.headSuffixes, index.HeadSize)
 	pkgdb.WriteCaptureTables(h)
 	fmt.Fprintf(h, "graph %s %s %s %s %d %d\n", dpkg.AptExtendedStates, apk.World, rpm.Sqlite, rpm.BerkeleyDB, captureGraphMax, captureRpmMax)
 	return hex.EncodeToString(h.Sum(nil))[:12]
@@ -209,25 +211,52 @@ func WantContent(p string, size int64) bool {
 	return false
 }
 
-// WantHead reports whether the walk should keep the first index.HeadSize
-// bytes of the regular file at canonical path p: the files a default rule
-// with `header` or `magic` names, whose first bytes say what they are (an
-// ELF relocatable object, a static archive, a Makefile automake
-// generated). It runs for every regular file of every layer: a map lookup
-// and a few suffix compares on the base name.
-func WantHead(p string, _ int64) bool {
-	base := p[strings.LastIndexByte(p, '/')+1:]
-	cs := captured()
-	if cs.headNames[base] {
-		return true
+// headSuffix is a base-name ending whose files' first n bytes the walk
+// keeps.
+type headSuffix struct {
+	suffix string
+	n      int
+}
+
+// headNeed is how many leading bytes s's matchers read: index.HeadSize
+// for a header string (it may stand anywhere in them), else the most any
+// of its magics reads. A build tree holds object files by the hundred
+// thousand: 18 bytes of each instead of 512 is what keeps their heads
+// within the walk's per-layer cap (maxHeadBytes) and out of the peak.
+func headNeed(s *Spec) int {
+	if len(s.Header) > 0 {
+		return index.HeadSize
 	}
-	for _, s := range cs.headSuffixes {
-		if strings.HasSuffix(base, s) {
-			return true
+	n := 0
+	for _, m := range s.Magic {
+		if mg := magics[m]; mg != nil {
+			n = max(n, mg.size)
 		}
 	}
-	return false
+	return n
 }
+
+// HeadLen is how many leading bytes of the regular file at canonical path
+// p the walk keeps (0: none): the files a default rule with `header` or
+// `magic` names, whose first bytes say what they are (an ELF relocatable
+// object, a static archive, a Makefile automake generated), as many as
+// those rules read. It runs for every regular file of every layer: a map
+// lookup and a few suffix compares on the base name.
+func HeadLen(p string, _ int64) int {
+	base := p[strings.LastIndexByte(p, '/')+1:]
+	cs := captured()
+	n := cs.headNames[base]
+	for _, s := range cs.headSuffixes {
+		if strings.HasSuffix(base, s.suffix) {
+			n = max(n, s.n)
+		}
+	}
+	return n
+}
+
+// WantHead reports whether the walk keeps any of the file's first bytes
+// (HeadLen > 0).
+func WantHead(p string, size int64) bool { return HeadLen(p, size) > 0 }
 
 // checkCaptured rejects a user rule whose `contains` matcher could never
 // match: imgdiff reads bodies only of the files WantContent selects, which
@@ -283,8 +312,8 @@ func checkHeads(s *Spec) error {
 			} else if hasMeta(e) {
 				return fmt.Errorf("rule %q: header and magic need literal file names or \"*.ext\", not %q", s.ID, n)
 			}
-			if !WantHead("probe/"+e, 1) {
-				return fmt.Errorf("rule %q: header and magic cannot see inside %q: imgdiff keeps the first bytes only of the files the default header and magic rules name", s.ID, e)
+			if HeadLen("probe/"+e, 1) < headNeed(s) {
+				return fmt.Errorf("rule %q: header and magic cannot see inside %q: imgdiff keeps the first bytes only of the files the default header and magic rules name, as many as those rules read", s.ID, e)
 			}
 		}
 	}

@@ -19,7 +19,7 @@ var magics = map[string]*magic{
 	// An ELF file of type ET_REL: what a compiler writes and a linker
 	// reads; nothing loads one at run time (a program is ET_EXEC or
 	// ET_DYN, a shared library ET_DYN).
-	"elf-relocatable": {"ELF relocatable object (ET_REL)", func(b []byte) bool {
+	"elf-relocatable": {"ELF relocatable object (ET_REL)", 18, func(b []byte) bool {
 		if len(b) < 18 || !bytes.HasPrefix(b, []byte("\x7fELF")) {
 			return false
 		}
@@ -36,13 +36,16 @@ var magics = map[string]*magic{
 	}},
 	// A Unix ar archive, as static libraries are ("!<thin>" a thin one,
 	// which names the objects of a build tree): read by the linker only.
-	"ar-archive": {"ar archive (static library)", func(b []byte) bool {
+	"ar-archive": {"ar archive (static library)", 8, func(b []byte) bool {
 		return bytes.HasPrefix(b, []byte("!<arch>\n")) || bytes.HasPrefix(b, []byte("!<thin>\n"))
 	}},
 }
 
 type magic struct {
 	what string
+	// size is how many leading bytes test reads: all the walk keeps of
+	// a file that only magic rules name (see HeadLen).
+	size int
 	test func([]byte) bool
 }
 

@@ -95,6 +95,21 @@ func TestWantHead(t *testing.T) {
 	}
 }
 
+// The walk keeps as many first bytes as the default rules naming a file
+// read: the 18 of an ELF header's e_type for an object file, the 8 of
+// ar's magic for a static archive, 512 where a header string may stand
+// anywhere in them, none of a file no such rule names.
+func TestHeadLen(t *testing.T) {
+	for p, want := range map[string]int{
+		"app/src/main.o": 18, "app/.libs/libjq.a": 8, "app/Makefile": 512, "app/.libs/libjq.la": 512,
+		"app/src/main.lo": 512, "b/CMakeCache.txt": 512, "app/main.c": 0, "usr/bin/jq": 0,
+	} {
+		if got := HeadLen(p, 1<<30); got != want {
+			t.Errorf("HeadLen(%q) = %d, want %d", p, got, want)
+		}
+	}
+}
+
 // TestHeaderRuleValidation: header and magic go with names the walk keeps
 // the head of, and name known formats.
 func TestHeaderRuleValidation(t *testing.T) {
@@ -106,6 +121,9 @@ func TestHeaderRuleValidation(t *testing.T) {
 		"with contains":    "rules:\n- {id: x, category: build-tool, reason: r, names: [Makefile], header: [a], contains: [b]}\n",
 		"empty header":     "rules:\n- {id: x, category: build-tool, reason: r, names: [Makefile], header: ['']}\n",
 		"glob not literal": "rules:\n- {id: x, category: build-tool, reason: r, names: ['Make*'], header: [generated]}\n",
+		// Of an object file the walk keeps the 18 bytes its magic reads,
+		// not the 512 a header string may need.
+		"header past a magic's bytes": "rules:\n- {id: x, category: build-tool, reason: r, names: ['*.o'], header: [GCC]}\n",
 	}
 	for name, doc := range bad {
 		if _, err := Parse([]byte(doc)); err == nil {

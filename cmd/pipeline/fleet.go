@@ -207,7 +207,7 @@ func scanLayer(ctx context.Context, o ScanOptions, fl *fleetLayer) (int, error) 
 	one := &layers.Image{Ref: fl.where, Layers: []layers.Layer{fl.layer},
 		Config: &v1.ConfigFile{RootFS: v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{fl.layer.DiffID()}}}}
 	kept := &keepCache{}
-	if _, err := layers.Walk(ctx, layers.WalkOptions{Jobs: 1, Capture: union, Head: rules.WantHead, CaptureKey: "fleet", MaxEntries: o.MaxEntries, Cache: kept}, one); err != nil {
+	if _, err := layers.Walk(ctx, layers.WalkOptions{Jobs: 1, Capture: union, Head: rules.HeadLen, CaptureKey: "fleet", MaxEntries: o.MaxEntries, Cache: kept}, one); err != nil {
 		return 0, err
 	}
 	if kept.l == nil {
@@ -222,9 +222,9 @@ func scanLayer(ctx context.Context, o ScanOptions, fl *fleetLayer) (int, error) 
 }
 
 // restrict is l with only the captured bodies capture selects, and the
-// heads rules.WantHead selects: what a walk with capture alone keeps (a
+// heads rules.HeadLen selects: what a walk with capture alone keeps (a
 // walk captures a regular file's whole body, and the first
-// index.HeadSize bytes of a file Head selects that capture does not; the
+// bytes (rules.HeadLen) of a file Head selects that capture does not; the
 // entries do not depend on what is captured).
 func restrict(l *index.Layer, capture func(string, int64) bool) *index.Layer {
 	out := *l
@@ -241,8 +241,8 @@ func restrict(l *index.Layer, capture func(string, int64) bool) *index.Layer {
 	for p, b := range l.Contents {
 		switch n := size[p]; {
 		case capture(p, n):
-		case rules.WantHead(p, n):
-			b = b[:min(len(b), index.HeadSize)]
+		case rules.HeadLen(p, n) > 0:
+			b = b[:min(len(b), rules.HeadLen(p, n), index.HeadSize)]
 		default:
 			continue
 		}

@@ -262,7 +262,7 @@ func Load(ctx context.Context, o Options, refs ...string) ([]Loaded, error) {
 	wo := layers.WalkOptions{
 		Jobs:       o.Open.Jobs,
 		MaxEntries: o.MaxEntries,
-		Head:       rules.WantHead, // named by rules.CaptureKey, part of every capture key
+		Head:       rules.HeadLen, // named by rules.CaptureKey, part of every capture key
 	}
 	var scripts map[string]bool
 	wo.Capture, wo.CaptureKey, scripts = captureSet(imgs, o.RunFacts)

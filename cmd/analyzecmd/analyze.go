@@ -19,13 +19,11 @@ type Options struct {
 	IO     *cmdutil.IOStreams
 	Source cmdutil.SourceOptions
 	Ref    string
-	Format report.Format
+	Output cmdutil.OutputOptions
 	Top    int
 	Config config.BudgetFlags
 	// Dockerfile names the Dockerfile the image was built from.
 	Dockerfile cmdutil.DockerfileOptions
-	// OutputFile is --output-file: where the report goes instead of stdout.
-	OutputFile string
 	// Snapshot is --snapshot: where to write the image's snapshot, a
 	// baseline `compare snapshot:FILE` reads without the image.
 	Snapshot string
@@ -35,7 +33,6 @@ type Options struct {
 // in tests that only check flag parsing.
 func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: ios}
-	var format string
 	cmd := &cobra.Command{
 		Use:   "analyze IMAGE",
 		Short: "Attribute every byte of an image to the instruction that made it",
@@ -46,11 +43,10 @@ func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) 
   imgdiff analyze app:main --snapshot main.snap   # later: imgdiff compare snapshot:main.snap app:pr`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := report.ParseFormat(format)
-			if err != nil {
-				return &cmdutil.FlagError{Err: err}
+			if err := opts.Output.ParseFormat(report.ParseFormat); err != nil {
+				return err
 			}
-			opts.Ref, opts.Format = args[0], f
+			opts.Ref = args[0]
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -58,8 +54,7 @@ func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) 
 		},
 	}
 	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown, json, html (one self-contained page), ncdu (the final filesystem, for ncdu -f), sarif or github (Dockerfile findings on their lines)")
-	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the report to `FILE` instead of stdout")
+	cmdutil.AddOutputFlags(cmd.Flags(), &opts.Output, "table, markdown, json, html (one self-contained page), ncdu (the final filesystem, for ncdu -f), sarif or github (Dockerfile findings on their lines)")
 	cmd.Flags().IntVar(&opts.Top, "top", 10, "entries in each top-N list")
 	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", "", "also write the image's snapshot to `FILE`: a baseline that compare reads as snapshot:FILE without the image")
 	cmdutil.AddDockerfileFlags(cmd.Flags(), &opts.Dockerfile, "", "")
@@ -68,11 +63,7 @@ func NewCmdAnalyze(ios *cmdutil.IOStreams, runF func(context.Context, *Options) 
 }
 
 func analyzeRun(ctx context.Context, opts *Options) error {
-	rules, budgets, file, err := cmdutil.SetupFile(opts.IO, &opts.Config, false)
-	if err != nil {
-		return err
-	}
-	po, err := cmdutil.Pipeline(opts.IO, opts.Source, rules, budgets)
+	po, file, err := cmdutil.Prepare(opts.IO, opts.Source, &opts.Config, false)
 	if err != nil {
 		return err
 	}
@@ -97,7 +88,7 @@ func analyzeRun(ctx context.Context, opts *Options) error {
 	}
 	cmdutil.PrintDockerfileMapping(opts.IO, opts.Ref, a.Dockerfile)
 	ro := cmdutil.ReportOptions(opts.IO)
-	return cmdutil.RenderFile(opts.IO, opts.OutputFile, opts.Format, func(w io.Writer, f report.Format) error {
+	return opts.Output.Render(opts.IO, func(w io.Writer, f report.Format) error {
 		return ro.WriteAnalysis(w, f, a)
 	}, a.Budgets)
 }

@@ -16,7 +16,7 @@ func TestFlags(t *testing.T) {
 	if err := cmd.ExecuteContext(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got.Ref != "docker://r/app:1" || got.Format != report.JSON || got.Top != 5 || !got.Source.Insecure || !got.Source.Verbose {
+	if got.Ref != "docker://r/app:1" || got.Output.Format != report.JSON || got.Top != 5 || !got.Source.Insecure || !got.Source.Verbose {
 		t.Errorf("options %+v", got)
 	}
 	cmd = NewCmdAnalyze(ios, func(context.Context, *Options) error { return nil })

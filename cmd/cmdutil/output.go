@@ -8,9 +8,46 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/pflag"
+
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/report"
 )
+
+// OutputOptions are the flags of a command that writes a report: its
+// format (-o) and where it goes (--output-file).
+type OutputOptions struct {
+	// Format is -o, parsed by ParseFormat.
+	Format report.Format
+	// File is --output-file: where the report goes instead of stdout.
+	File string
+	// format is -o as given.
+	format string
+}
+
+// AddOutputFlags registers -o (default table; formats is its usage, the
+// formats the command writes) and --output-file on fs.
+func AddOutputFlags(fs *pflag.FlagSet, o *OutputOptions, formats string) {
+	fs.StringVarP(&o.format, "output", "o", "table", "output format: "+formats)
+	fs.StringVar(&o.File, "output-file", "", "write the report to `FILE` instead of stdout")
+}
+
+// ParseFormat sets Format from -o with parse (report.ParseFormat,
+// report.ParseFleetFormat); a format it refuses is a FlagError.
+func (o *OutputOptions) ParseFormat(parse func(string) (report.Format, error)) error {
+	f, err := parse(o.format)
+	if err != nil {
+		return &FlagError{Err: err}
+	}
+	o.Format = f
+	return nil
+}
+
+// Render writes the report in Format to File, or to ios.Out when there is
+// none (RenderFile).
+func (o OutputOptions) Render(ios *IOStreams, write func(io.Writer, report.Format) error, budgets *model.BudgetReport) error {
+	return RenderFile(ios, o.File, o.Format, write, budgets)
+}
 
 // Render writes a report to ios.Out in format f and, when
 // $GITHUB_STEP_SUMMARY names a file, appends its Markdown rendering there

@@ -80,7 +80,7 @@ func rangedOptions(o SourceOptions) (layers.RangedOptions, error) {
 }
 
 // Pipeline turns the parsed flags into the pipeline's options: the source
-// flags, the rules and budgets Setup read, the layer cache (OpenCache) and
+// flags, the rules and budgets Prepare read, the layer cache (OpenCache) and
 // an observer that draws progress on a terminal, prints what the sources
 // note, and with -v the timing line, all on stderr. A bad --jobs or
 // --platform is a FlagError.
@@ -173,19 +173,27 @@ func (ob *observer) Done(t pipeline.Timings) {
 
 func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 
-// Setup reads what a run applies besides the images: the classification
-// rules (the defaults with the config file's merged in) and the budgets
-// (the config file's, then the flags'). Budgets is nil-safe: Empty when
-// none are set.
-func Setup(ios *IOStreams, flags *config.BudgetFlags, compare bool) (*rules.Rules, *budget.Budgets, error) {
-	r, b, _, err := SetupFile(ios, flags, compare)
-	return r, b, err
+// Prepare is what every command's run does before it reads an image: the
+// classification rules (the defaults with the config file's merged in)
+// and the budgets (the config file's, then the flags'; Empty when none are
+// set), then the pipeline's options with them (Pipeline). It also returns
+// the config file it read (nil when there is none), for the settings
+// besides rules and budgets (dockerfiles:).
+func Prepare(ios *IOStreams, src SourceOptions, flags *config.BudgetFlags, compare bool) (pipeline.Options, *config.File, error) {
+	rules, budgets, file, err := setup(ios, flags, compare)
+	if err != nil {
+		return pipeline.Options{}, nil, err
+	}
+	po, err := Pipeline(ios, src, rules, budgets)
+	if err != nil {
+		return pipeline.Options{}, nil, err
+	}
+	return po, file, nil
 }
 
-// SetupFile is Setup that also returns the config file it read (nil when
-// there is none), for the settings besides rules and budgets
-// (dockerfiles:).
-func SetupFile(ios *IOStreams, flags *config.BudgetFlags, compare bool) (*rules.Rules, *budget.Budgets, *config.File, error) {
+// setup reads the config file (a usage mistake in it is a FlagError),
+// its rules and the budgets.
+func setup(ios *IOStreams, flags *config.BudgetFlags, compare bool) (*rules.Rules, *budget.Budgets, *config.File, error) {
 	file, budgets, err := config.Resolve(flags, ios.WorkDir, nil, compare)
 	if err != nil {
 		var ue *config.UsageError

@@ -19,8 +19,7 @@ type Options struct {
 	IO                    *cmdutil.IOStreams
 	Source                cmdutil.SourceOptions
 	RefA, RefB            string
-	Format                report.Format
-	OutputFile            string
+	Output                cmdutil.OutputOptions
 	Top                   int
 	AllFiles              bool
 	AllowPlatformMismatch bool
@@ -33,7 +32,6 @@ type Options struct {
 // in tests that only check flag parsing.
 func NewCmdCompare(ios *cmdutil.IOStreams, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: ios}
-	var format string
 	cmd := &cobra.Command{
 		Use:   "compare A B",
 		Short: "Explain how much smaller (or larger) image B is than image A, and why",
@@ -48,14 +46,13 @@ multi-stage rewrite, or main's image against a pull request's.`,
   imgdiff compare app:single app:multi --dockerfile-a Dockerfile.single --dockerfile-b Dockerfile`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := report.ParseFormat(format)
-			if err != nil {
-				return &cmdutil.FlagError{Err: err}
+			if err := opts.Output.ParseFormat(report.ParseFormat); err != nil {
+				return err
 			}
-			if f == report.NCDU {
+			if opts.Output.Format == report.NCDU {
 				return &cmdutil.FlagError{Err: report.ErrNCDUCompare}
 			}
-			opts.RefA, opts.RefB, opts.Format = args[0], args[1], f
+			opts.RefA, opts.RefB = args[0], args[1]
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -63,8 +60,7 @@ multi-stage rewrite, or main's image against a pull request's.`,
 		},
 	}
 	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown, json, html (one self-contained page), sarif or github (Dockerfile findings on their lines)")
-	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the report to `FILE` instead of stdout")
+	cmdutil.AddOutputFlags(cmd.Flags(), &opts.Output, "table, markdown, json, html (one self-contained page), sarif or github (Dockerfile findings on their lines)")
 	cmd.Flags().IntVar(&opts.Top, "top", 10, "entries in each top-N list")
 	cmd.Flags().BoolVar(&opts.AllFiles, "all-files", false, "list every changed path, not only the largest")
 	cmd.Flags().BoolVar(&opts.AllowPlatformMismatch, "allow-platform-mismatch", false, "compare images built for different platforms")
@@ -75,11 +71,7 @@ multi-stage rewrite, or main's image against a pull request's.`,
 }
 
 func compareRun(ctx context.Context, opts *Options) error {
-	rules, budgets, file, err := cmdutil.SetupFile(opts.IO, &opts.Config, true)
-	if err != nil {
-		return err
-	}
-	po, err := cmdutil.Pipeline(opts.IO, opts.Source, rules, budgets)
+	po, file, err := cmdutil.Prepare(opts.IO, opts.Source, &opts.Config, true)
 	if err != nil {
 		return err
 	}
@@ -109,7 +101,7 @@ func compareRun(ctx context.Context, opts *Options) error {
 	cmdutil.PrintDockerfileMapping(opts.IO, opts.RefB, c.DockerfileB)
 	ro := cmdutil.ReportOptions(opts.IO)
 	ro.ClassA, ro.ClassB = a.Class, b.Class
-	return cmdutil.RenderFile(opts.IO, opts.OutputFile, opts.Format, func(w io.Writer, f report.Format) error {
+	return opts.Output.Render(opts.IO, func(w io.Writer, f report.Format) error {
 		return ro.WriteComparison(w, f, c)
 	}, c.Budgets)
 }

@@ -17,7 +17,7 @@ func TestFlags(t *testing.T) {
 	if err := cmd.ExecuteContext(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got.RefA != "a:1" || got.RefB != "b:2" || got.Format != report.Markdown || got.Top != 3 || !got.AllFiles ||
+	if got.RefA != "a:1" || got.RefB != "b:2" || got.Output.Format != report.Markdown || got.Top != 3 || !got.AllFiles ||
 		!got.AllowPlatformMismatch || got.Source.Platform != "linux/arm64" || !got.Source.NoCache || got.Source.Jobs != 4 {
 		t.Errorf("options %+v", got)
 	}

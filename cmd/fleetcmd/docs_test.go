@@ -182,7 +182,7 @@ func TestDocsWorkflow(t *testing.T) {
 		if err := cmd.ExecuteContext(context.Background()); err != nil {
 			t.Fatalf("%q: %v", s.Run, err)
 		}
-		if f := fmt.Sprint(got.Format); f != "markdown" && f != "csv" {
+		if f := fmt.Sprint(got.Output.Format); f != "markdown" && f != "csv" {
 			t.Errorf("%q: -o %q", s.Run, f)
 		}
 	}

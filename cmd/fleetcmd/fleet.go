@@ -98,6 +98,15 @@ func selectTargets(ctx context.Context, ios *cmdutil.IOStreams, f SelectFlags, p
 	return sel.Targets, store, nil
 }
 
+// targetRefs are the targets' resolved references, in their order.
+func targetRefs(targets []fleet.Target) []string {
+	refs := make([]string, len(targets))
+	for i, t := range targets {
+		refs[i] = t.Ref
+	}
+	return refs
+}
+
 // parseShard reads --shard I/N, --shards N, $JOB_COMPLETION_INDEX (the
 // index Kubernetes gives each pod of an Indexed Job) and
 // $IMGDIFF_FLEET_SHARDS. Without any, the one worker takes every layer.

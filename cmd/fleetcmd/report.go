@@ -21,30 +21,27 @@ import (
 // ReportOptions are the parsed flags and arguments of `imgdiff fleet
 // report`.
 type ReportOptions struct {
-	IO         *cmdutil.IOStreams
-	Source     cmdutil.SourceOptions
-	Select     SelectFlags
-	Format     report.Format
-	Config     config.BudgetFlags
-	OutputFile string
+	IO     *cmdutil.IOStreams
+	Source cmdutil.SourceOptions
+	Select SelectFlags
+	Output cmdutil.OutputOptions
+	Config config.BudgetFlags
 }
 
 // NewCmdReport returns the report command; runF replaces its run
 // function in tests.
 func NewCmdReport(ios *cmdutil.IOStreams, runF func(context.Context, *ReportOptions) error) *cobra.Command {
 	opts := &ReportOptions{IO: ios}
-	var format string
 	cmd := &cobra.Command{
 		Use:   "report SELECTOR...",
 		Short: "The fleet view, assembled from the store without downloading a layer",
 		Example: `  imgdiff fleet report 'docker://registry.example.com/**' --store docker://registry.example.com/imgdiff/store
   imgdiff fleet report --from-file images.txt --store /mnt/fleet -o csv > fleet.csv`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := report.ParseFleetFormat(format)
-			if err != nil {
-				return &cmdutil.FlagError{Err: err}
+			if err := opts.Output.ParseFormat(report.ParseFleetFormat); err != nil {
+				return err
 			}
-			opts.Select.Selectors, opts.Format = args, f
+			opts.Select.Selectors = args
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -53,18 +50,13 @@ func NewCmdReport(ios *cmdutil.IOStreams, runF func(context.Context, *ReportOpti
 	}
 	cmdutil.AddSourceFlags(cmd.Flags(), &opts.Source)
 	addSelectFlags(cmd.Flags(), &opts.Select)
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, markdown, json, csv or html (one self-contained page: a sortable table and treemaps of flagged bytes by repository and by category)")
-	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write the report to `FILE` instead of stdout")
+	cmdutil.AddOutputFlags(cmd.Flags(), &opts.Output, "table, markdown, json, csv or html (one self-contained page: a sortable table and treemaps of flagged bytes by repository and by category)")
 	config.AddBudgetFlags(cmd.Flags(), &opts.Config)
 	return cmd
 }
 
 func reportRun(ctx context.Context, opts *ReportOptions) error {
-	rules, budgets, err := cmdutil.Setup(opts.IO, &opts.Config, false)
-	if err != nil {
-		return err
-	}
-	po, err := cmdutil.Pipeline(opts.IO, opts.Source, rules, budgets)
+	po, _, err := cmdutil.Prepare(opts.IO, opts.Source, &opts.Config, false)
 	if err != nil {
 		return err
 	}
@@ -80,12 +72,8 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 	if err != nil {
 		return err
 	}
-	refs := make([]string, len(targets))
-	for i, t := range targets {
-		refs[i] = t.Ref
-	}
 	var in []afleet.Input
-	err = pipeline.FleetAnalyze(ctx, po, store, refs, 10, func(fi pipeline.FleetImage) error {
+	err = pipeline.FleetAnalyze(ctx, po, store, targetRefs(targets), 10, func(fi pipeline.FleetImage) error {
 		t := targets[len(in)]
 		x := afleet.Input{Ref: t.Ref, Repo: t.Repo, Tag: t.Tag, Platform: t.Platform, Missing: fi.Missing}
 		if fi.Analysis != nil {
@@ -114,7 +102,7 @@ func reportRun(ctx context.Context, opts *ReportOptions) error {
 		gate = &model.BudgetReport{Pass: false}
 	}
 	ro := cmdutil.ReportOptions(opts.IO)
-	return cmdutil.RenderFile(opts.IO, opts.OutputFile, opts.Format, func(w io.Writer, f report.Format) error {
+	return opts.Output.Render(opts.IO, func(w io.Writer, f report.Format) error {
 		return ro.WriteFleet(w, f, r)
 	}, gate)
 }

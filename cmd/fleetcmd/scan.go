@@ -53,11 +53,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	}
 	// The same rules as analyze (the capture set depends on them only
 	// through the defaults, which the config cannot change).
-	rules, budgets, err := cmdutil.Setup(opts.IO, &config.BudgetFlags{NoConfig: true}, false)
-	if err != nil {
-		return err
-	}
-	po, err := cmdutil.Pipeline(opts.IO, opts.Source, rules, budgets)
+	po, _, err := cmdutil.Prepare(opts.IO, opts.Source, &config.BudgetFlags{NoConfig: true}, false)
 	if err != nil {
 		return err
 	}
@@ -65,11 +61,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	if err != nil {
 		return err
 	}
-	refs := make([]string, len(targets))
-	for k, t := range targets {
-		refs[k] = t.Ref
-	}
-	res, err := pipeline.Scan(ctx, pipeline.ScanOptions{Open: po.Open, Store: store, Shard: i, Shards: n, MaxEntries: opts.Source.MaxEntries, Verify: opts.Verify}, refs)
+	res, err := pipeline.Scan(ctx, pipeline.ScanOptions{Open: po.Open, Store: store, Shard: i, Shards: n, MaxEntries: opts.Source.MaxEntries, Verify: opts.Verify}, targetRefs(targets))
 	opts.IO.Errorf("shard %d/%d: %d images, %d distinct layers, %d in this shard: %d already stored, %d read (%d entries written to %s)",
 		i, n, res.Images, res.Layers, res.Shard, res.Stored, res.Walked, res.Entries, store)
 	return err

@@ -63,11 +63,7 @@ func TestHintedBase(t *testing.T) {
 		t.Fatal(err)
 	}
 	ios, _, errOut := testIO(dir)
-	rules, budgets, err := cmdutil.Setup(ios, &config.BudgetFlags{NoConfig: true}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	po, err := cmdutil.Pipeline(ios, cmdutil.SourceOptions{Jobs: 1}, rules, budgets)
+	po, _, err := cmdutil.Prepare(ios, cmdutil.SourceOptions{Jobs: 1}, &config.BudgetFlags{NoConfig: true}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -146,11 +146,7 @@ func suggestRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	df := loadedDF.File
-	rules, budgets, err := cmdutil.Setup(opts.IO, &opts.Config, false)
-	if err != nil {
-		return err
-	}
-	po, err := cmdutil.Pipeline(opts.IO, opts.Source, rules, budgets)
+	po, _, err := cmdutil.Prepare(opts.IO, opts.Source, &opts.Config, false)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
+	"github.com/imgdiff/imgdiff/cmd/cmdutil/cmdtest"
 )
 
 // docBlocks returns the yaml code blocks of docs/fleet.md.
@@ -173,13 +174,8 @@ func TestDocsWorkflow(t *testing.T) {
 		if k := slices.IndexFunc(args, func(w string) bool { return strings.HasPrefix(w, ">") }); k >= 0 {
 			args = args[:k] // up to the redirection
 		}
-		var got *ReportOptions
-		ios, _, _ := cmdutil.Test()
-		cmd := NewCmdReport(ios, func(_ context.Context, o *ReportOptions) error { got = o; return nil })
-		cmd.SetArgs(args)
-		cmd.SetOut(ios.ErrOut)
-		cmd.SetErr(ios.ErrOut)
-		if err := cmd.ExecuteContext(context.Background()); err != nil {
+		got, err := cmdtest.Parse(NewCmdReport, args...)
+		if err != nil {
 			t.Fatalf("%q: %v", s.Run, err)
 		}
 		if f := fmt.Sprint(got.Output.Format); f != "markdown" && f != "csv" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze/suggest"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
+	"github.com/imgdiff/imgdiff/cmd/cmdutil/cmdtest"
 	"github.com/imgdiff/imgdiff/cmd/config"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
 )
@@ -33,11 +34,8 @@ func TestBaseFromRef(t *testing.T) {
 }
 
 func TestBaseFlag(t *testing.T) {
-	ios, _, _ := cmdutil.Test()
-	var got *Options
-	cmd := NewCmdSuggest(ios, func(_ context.Context, o *Options) error { got = o; return nil })
-	cmd.SetArgs([]string{"app:1", "--dockerfile", "Dockerfile", "--base", "gcr.io/distroless/cc-debian12"})
-	if err := cmd.ExecuteContext(context.Background()); err != nil {
+	got, err := cmdtest.Parse(NewCmdSuggest, "app:1", "--dockerfile", "Dockerfile", "--base", "gcr.io/distroless/cc-debian12")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Base != "gcr.io/distroless/cc-debian12" {

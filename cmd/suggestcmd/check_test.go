@@ -12,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
+	"github.com/imgdiff/imgdiff/cmd/cmdutil/cmdtest"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
 )
 
@@ -135,12 +136,8 @@ func TestCheckBadInput(t *testing.T) {
 	if cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "missing") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("missing built image: exit %d, %v\n%s", cmdutil.ExitCode(err), err, errOut)
 	}
-	ios, _, _ := cmdutil.Test()
-	cmd := NewCmdSuggest(ios, func(context.Context, *Options) error { return nil })
-	cmd.SetArgs([]string{"a:1", "--dockerfile", "D", "--check", "b:1", "--output-file", "x"})
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	var fe *cmdutil.FlagError
-	if err := cmd.ExecuteContext(context.Background()); !errors.As(err, &fe) {
+	if _, err := cmdtest.Parse(NewCmdSuggest, "a:1", "--dockerfile", "D", "--check", "b:1", "--output-file", "x"); !errors.As(err, &fe) {
 		t.Errorf("--check with --output-file: %v", err)
 	}
 }

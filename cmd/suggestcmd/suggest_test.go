@@ -11,24 +11,19 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
+	"github.com/imgdiff/imgdiff/cmd/cmdutil/cmdtest"
 )
 
 func TestFlags(t *testing.T) {
-	ios, _, _ := cmdutil.Test()
-	var got *Options
-	cmd := NewCmdSuggest(ios, func(_ context.Context, o *Options) error { got = o; return nil })
-	cmd.SetArgs([]string{"oci:build/app", "--dockerfile", "Dockerfile", "--output-file", "out", "-o", "json", "--target", "app"})
-	if err := cmd.ExecuteContext(context.Background()); err != nil {
+	got, err := cmdtest.Parse(NewCmdSuggest, "oci:build/app", "--dockerfile", "Dockerfile", "--output-file", "out", "-o", "json", "--target", "app")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Ref != "oci:build/app" || got.Dockerfile != "Dockerfile" || got.OutputFile != "out" || got.Format != "json" || got.Target != "app" {
 		t.Errorf("options %+v", got)
 	}
 	for _, args := range [][]string{{"a:1"}, {"a:1", "--dockerfile", "D", "-o", "markdown"}, {"a:1", "b:1", "--dockerfile", "D"}} {
-		cmd = NewCmdSuggest(ios, func(context.Context, *Options) error { return nil })
-		cmd.SetArgs(args)
-		cmd.SilenceErrors, cmd.SilenceUsage = true, true
-		if err := cmd.ExecuteContext(context.Background()); err == nil {
+		if _, err := cmdtest.Parse(NewCmdSuggest, args...); err == nil {
 			t.Errorf("%q accepted", args)
 		}
 	}

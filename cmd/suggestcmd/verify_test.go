@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
+	"github.com/imgdiff/imgdiff/cmd/cmdutil/cmdtest"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
 )
 
@@ -332,11 +333,8 @@ func TestVerifyTagAndContext(t *testing.T) {
 }
 
 func TestVerifyFlags(t *testing.T) {
-	ios, _, _ := cmdutil.Test()
-	var got *Options
-	cmd := NewCmdSuggest(ios, func(_ context.Context, o *Options) error { got = o; return nil })
-	cmd.SetArgs([]string{"a:1", "--dockerfile", "D", "--verify", "--smoke", "app -v", "--timeout", "2s", "--context-dir", "c", "--docker", "/usr/bin/docker", "--build-network", "host"})
-	if err := cmd.ExecuteContext(context.Background()); err != nil {
+	got, err := cmdtest.Parse(NewCmdSuggest, "a:1", "--dockerfile", "D", "--verify", "--smoke", "app -v", "--timeout", "2s", "--context-dir", "c", "--docker", "/usr/bin/docker", "--build-network", "host")
+	if err != nil {
 		t.Fatal(err)
 	}
 	v := got.Verify
@@ -347,11 +345,8 @@ func TestVerifyFlags(t *testing.T) {
 		{"--smoke", "x"}, {"--tag", "t:1"}, {"--timeout", "3s"}, {"--context-dir", "c"},
 		{"--verify", "--check", "b:1"}, {"--verify", "--timeout", "0s"}, {"--verify", "--smoke", " "}, {"--verify", "--build-arg", "NOEQUALS"},
 	} {
-		cmd := NewCmdSuggest(ios, func(context.Context, *Options) error { return nil })
-		cmd.SetArgs(append([]string{"a:1", "--dockerfile", "D"}, args...))
-		cmd.SilenceErrors, cmd.SilenceUsage = true, true
 		var fe *cmdutil.FlagError
-		if err := cmd.ExecuteContext(context.Background()); !errors.As(err, &fe) {
+		if _, err := cmdtest.Parse(NewCmdSuggest, append([]string{"a:1", "--dockerfile", "D"}, args...)...); !errors.As(err, &fe) {
 			t.Errorf("%q: %v, want a usage error", args, err)
 		}
 	}

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -88,21 +87,14 @@ func shareImage() imagetest.Image {
 // "classify-%" metric is classification's share of the whole; issue 3
 // requires it under 20%.
 func BenchmarkAnalyzeShare(b *testing.B) {
-	img, err := imagetest.Build(shareImage())
-	if err != nil {
-		b.Fatal(err)
-	}
-	path := filepath.Join(b.TempDir(), "share.tar")
-	if err := imagetest.WriteDockerArchive(path, "share:latest", img); err != nil {
-		b.Fatal(err)
-	}
+	ref := writeSpec(b, shareImage(), "docker-archive")
 	ctx := context.Background()
 	var read, build, classify, total time.Duration
 	files := 0
 	for b.Loop() {
 		t0 := time.Now()
 		timings := &timingObserver{}
-		loaded, err := Load(ctx, Options{Open: layers.Options{Jobs: runtime.NumCPU()}, Observer: timings}, "docker-archive:"+path)
+		loaded, err := Load(ctx, Options{Open: layers.Options{Jobs: runtime.NumCPU()}, Observer: timings}, ref)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,11 +42,45 @@ func (r *recorder) Done(t Timings) { r.calls = append(r.calls, "done"); r.t = t 
 
 const token = "npm_abcdefghijklmnopqrstuvwxyz0123456789"
 
+// writeSpec builds spec and writes it in a temp dir with the transport
+// ("docker-archive": a docker save archive, or "oci": an OCI layout); it
+// returns the image's reference.
+func writeSpec(tb testing.TB, spec imagetest.Image, transport string) string {
+	tb.Helper()
+	img, err := imagetest.Build(spec)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(tb.TempDir(), "img")
+	switch transport {
+	case "docker-archive":
+		err = imagetest.WriteDockerArchive(path, "img:1", img)
+	case "oci":
+		err = imagetest.WriteOCILayout(path, "latest", img)
+	default:
+		err = fmt.Errorf("no transport %q to write", transport)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return transport + ":" + path
+}
+
+// loadSpec writes spec (writeSpec) and loads it with one job.
+func loadSpec(t *testing.T, spec imagetest.Image, transport string) Loaded {
+	t.Helper()
+	loaded, err := Load(context.Background(), Options{Open: layers.Options{Jobs: 1}}, writeSpec(t, spec, transport))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loaded[0]
+}
+
 // writeImage writes a two-layer image whose config and history hold a
 // token, as a docker save archive, and returns its reference.
 func writeImage(t *testing.T) string {
 	t.Helper()
-	img, err := imagetest.Build(imagetest.Image{
+	return writeSpec(t, imagetest.Image{
 		Layers: []imagetest.Layer{
 			{Entries: []imagetest.Entry{{Path: "usr/local/go/bin/go", Size: 3000}, {Path: "app/server", Size: 1000}}, CreatedBy: "COPY rootfs / # buildkit"},
 			{Entries: []imagetest.Entry{{Path: "app/.env", Body: []byte("KEY=1\n")}}, CreatedBy: "COPY .env /app/ # buildkit"},
@@ -53,15 +88,7 @@ func writeImage(t *testing.T) string {
 		EmptySteps:  []imagetest.EmptyStep{{At: 2, CreatedBy: "ENV NPM_TOKEN=" + token}},
 		Config:      v1.Config{User: "1000", Env: []string{"NPM_TOKEN=" + token}, Cmd: []string{"/app/server"}},
 		Compression: imagetest.Uncompressed,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "img.tar")
-	if err := imagetest.WriteDockerArchive(path, "img:1", img); err != nil {
-		t.Fatal(err)
-	}
-	return "docker-archive:" + path
+	}, "docker-archive")
 }
 
 // TestLoadStages: Load runs every stage in order and tells the observer;

@@ -1,11 +1,8 @@
 package pipeline
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 
-	"github.com/imgdiff/imgdiff/layers"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -26,19 +23,7 @@ func TestFileReplacesDirectoryInOneLayer(t *testing.T) {
 		{"file then dir", []imagetest.Entry{{Path: "app/d", Size: 300}, {Path: "app/d", Type: imagetest.Dir}, {Path: "app/d/f", Size: 700}}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			img, err := imagetest.Build(imagetest.Image{Layers: []imagetest.Layer{{Entries: c.entries, CreatedBy: "COPY . /app # buildkit"}}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(t.TempDir(), "img.tar")
-			if err := imagetest.WriteDockerArchive(path, "img:1", img); err != nil {
-				t.Fatal(err)
-			}
-			loaded, err := Load(context.Background(), Options{Open: layers.Options{Jobs: 1}}, "docker-archive:"+path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fs := loaded[0].Image.FS
+			fs := loadSpec(t, imagetest.Image{Layers: []imagetest.Layer{{Entries: c.entries, CreatedBy: "COPY . /app # buildkit"}}}, "docker-archive").Image.FS
 			d, ok := fs.Lookup("app/d")
 			if !ok {
 				t.Fatal("app/d is missing")

@@ -113,23 +113,13 @@ func TestRunFacts(t *testing.T) {
 			// for its facts, and never handed over as a script.
 			Config: v1.Config{Entrypoint: []string{"/app/entrypoint.sh"}, Cmd: []string{"/app/tiny", "gcc"}},
 		}
-		img, err := imagetest.Build(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
 		// docker save layers are plain tars, read by seeking; OCI
 		// layers here are gzip streams.
-		ref := filepath.Join(t.TempDir(), "img")
+		transport := "oci"
 		if c == imagetest.Uncompressed {
-			err = imagetest.WriteDockerArchive(ref, "img:1", img)
-			ref = "docker-archive:" + ref
-		} else {
-			err = imagetest.WriteOCILayout(ref, "latest", img)
-			ref = "oci:" + ref
+			transport = "docker-archive"
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		ref := writeSpec(t, spec, transport)
 		opts := Options{Open: layers.Options{Jobs: 2}, RunFacts: true}
 		loaded, err := Load(context.Background(), opts, ref)
 		if err != nil {
@@ -260,19 +250,8 @@ func TestScriptToolsWithoutRunFacts(t *testing.T) {
 		{"no script", "", false},
 	} {
 		spec, _ := imagetest.BinaryApp(tinyELF(""), c.script)
-		img, err := imagetest.Build(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ref := filepath.Join(t.TempDir(), "img")
-		if err := imagetest.WriteOCILayout(ref, "latest", img); err != nil {
-			t.Fatal(err)
-		}
-		loaded, err := Load(context.Background(), Options{Open: layers.Options{Jobs: 1}}, "oci:"+ref)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl := loaded[0].Class
+		loaded := loadSpec(t, spec, "oci")
+		cl := loaded.Class
 		var pkg *model.Package
 		for i := range cl.Packages {
 			if cl.Packages[i].Manager == "dpkg" && cl.Packages[i].Name == "make" {
@@ -290,10 +269,10 @@ func TestScriptToolsWithoutRunFacts(t *testing.T) {
 			t.Errorf("%s: make flagged build-only %v (rule %q, evidence %q), build-tool-used finding %v; want flagged %v",
 				c.name, flagged, pkg.Rule, pkg.Evidence, finding, !c.used)
 		}
-		if c.script != "" && string(loaded[0].Image.Contents["src/entrypoint.sh"]) != c.script {
+		if c.script != "" && string(loaded.Image.Contents["src/entrypoint.sh"]) != c.script {
 			t.Errorf("%s: entrypoint script not captured without RunFacts", c.name)
 		}
-		if loaded[0].ELF != nil {
+		if loaded.ELF != nil {
 			t.Errorf("%s: ELF facts read without RunFacts", c.name)
 		}
 	}
@@ -418,23 +397,12 @@ func TestConfigBinaryKeepsItsLibraries(t *testing.T) {
 			},
 			Config: v1.Config{Cmd: []string{"/usr/local/bin/app"}},
 		}
-		img, err := imagetest.Build(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ref := filepath.Join(t.TempDir(), "img")
-		if err := imagetest.WriteDockerArchive(ref, "img:1", img); err != nil {
-			t.Fatal(err)
-		}
-		loaded, err := Load(context.Background(), Options{Open: layers.Options{Jobs: 1}}, "docker-archive:"+ref)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if loaded[0].ELF != nil {
+		loaded := loadSpec(t, spec, "docker-archive")
+		if loaded.ELF != nil {
 			t.Errorf("%v: ELF facts handed over without RunFacts", tc.needed)
 		}
 		found := false
-		for _, p := range loaded[0].Class.Packages {
+		for _, p := range loaded.Class.Packages {
 			if p.Name == "libmpfr6" {
 				found = true
 				if p.Category != tc.want {
@@ -443,7 +411,7 @@ func TestConfigBinaryKeepsItsLibraries(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Fatalf("no libmpfr6 in %+v", loaded[0].Class.Packages)
+			t.Fatalf("no libmpfr6 in %+v", loaded.Class.Packages)
 		}
 	}
 }

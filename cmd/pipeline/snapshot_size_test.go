@@ -56,16 +56,8 @@ func TestSnapshotSize150k(t *testing.T) {
 	if os.Getenv("IMGDIFF_SNAPSHOT_SIZE") == "" {
 		t.Skip("IMGDIFF_SNAPSHOT_SIZE not set")
 	}
-	img, err := imagetest.Build(bigTree(150_000))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "big.tar")
-	if err := imagetest.WriteDockerArchive(path, "big:1", img); err != nil {
-		t.Fatal(err)
-	}
 	o := Options{Open: layers.Options{Jobs: 2}, KeepIndex: true}
-	loaded, err := Load(context.Background(), o, "docker-archive:"+path)
+	loaded, err := Load(context.Background(), o, writeSpec(t, bigTree(150_000), "docker-archive"))
 	if err != nil {
 		t.Fatal(err)
 	}

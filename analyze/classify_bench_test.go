@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgdiff/imgdiff/analyze/dpkg/dpkgtest"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -15,37 +16,16 @@ import (
 // devel), a Go toolchain, a node_modules tree with a lockfile, sources,
 // caches and docs, so every kind of rule and database is exercised.
 func realisticImage() *index.Image {
-	var status strings.Builder
 	contents := map[string][]byte{}
 	var base []index.Entry
-	for p := range 400 {
-		name, section := fmt.Sprintf("pkg%03d", p), "libs"
-		if p%5 == 0 {
-			name, section = fmt.Sprintf("lib%03d-dev", p), "libdevel"
-		}
-		fmt.Fprintf(&status, "Package: %s\nStatus: install ok installed\nSection: %s\nInstalled-Size: 100\nArchitecture: amd64\nVersion: 1.0\n\n", name, section)
-		var list strings.Builder
-		for f := range 100 {
-			var path string
-			switch f % 4 {
-			case 0:
-				path = fmt.Sprintf("usr/lib/x86_64-linux-gnu/%s/lib%d.so.1", name, f)
-			case 1:
-				path = fmt.Sprintf("usr/share/doc/%s/file%d", name, f)
-			case 2:
-				path = fmt.Sprintf("usr/include/%s/h%d.h", name, f)
-			default:
-				path = fmt.Sprintf("usr/bin/%s-tool%d", name, f)
-			}
-			list.WriteString("/" + path + "\n")
-			base = append(base, index.Entry{Path: path, Kind: index.File, Size: int64(1000 + f)})
-		}
-		lp := "var/lib/dpkg/info/" + name + ".list"
-		contents[lp] = []byte(list.String())
-		base = append(base, index.Entry{Path: lp, Kind: index.File, Size: int64(list.Len())})
-	}
-	contents["var/lib/dpkg/status"] = []byte(status.String())
-	base = append(base, index.Entry{Path: "var/lib/dpkg/status", Kind: index.File, Size: int64(status.Len())})
+	status := dpkgtest.BenchBase(func(path string, n int) {
+		base = append(base, index.Entry{Path: path, Kind: index.File, Size: int64(1000 + n)})
+	}, func(path string, body []byte) {
+		contents[path] = body
+		base = append(base, index.Entry{Path: path, Kind: index.File, Size: int64(len(body))})
+	})
+	contents["var/lib/dpkg/status"] = status
+	base = append(base, index.Entry{Path: "var/lib/dpkg/status", Kind: index.File, Size: int64(len(status))})
 	baseLayer := testLayer(base, nil, nil)
 	baseLayer.Contents = contents
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/imgdiff/imgdiff/analyze"
+	"github.com/imgdiff/imgdiff/analyze/dpkg/dpkgtest"
 	"github.com/imgdiff/imgdiff/layers"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
 )
@@ -19,32 +20,12 @@ import (
 // C sources and a Go build cache, so every database and rule family runs.
 func shareImage() imagetest.Image {
 	var base []imagetest.Entry
-	var status strings.Builder
-	for p := range 400 {
-		name, section := fmt.Sprintf("pkg%03d", p), "libs"
-		if p%5 == 0 {
-			name, section = fmt.Sprintf("lib%03d-dev", p), "libdevel"
-		}
-		fmt.Fprintf(&status, "Package: %s\nStatus: install ok installed\nSection: %s\nInstalled-Size: 100\nArchitecture: amd64\nVersion: 1.0\n\n", name, section)
-		var list strings.Builder
-		for f := range 100 {
-			var path string
-			switch f % 4 {
-			case 0:
-				path = fmt.Sprintf("usr/lib/x86_64-linux-gnu/%s/lib%d.so.1", name, f)
-			case 1:
-				path = fmt.Sprintf("usr/share/doc/%s/file%d", name, f)
-			case 2:
-				path = fmt.Sprintf("usr/include/%s/h%d.h", name, f)
-			default:
-				path = fmt.Sprintf("usr/bin/%s-tool%d", name, f)
-			}
-			list.WriteString("/" + path + "\n")
-			base = append(base, imagetest.Entry{Path: path, Size: int64(500 + f*20)})
-		}
-		base = append(base, imagetest.Entry{Path: "var/lib/dpkg/info/" + name + ".list", Body: []byte(list.String())})
-	}
-	base = append(base, imagetest.Entry{Path: "var/lib/dpkg/status", Body: []byte(status.String())})
+	status := dpkgtest.BenchBase(func(path string, n int) {
+		base = append(base, imagetest.Entry{Path: path, Size: int64(500 + n*20)})
+	}, func(path string, body []byte) {
+		base = append(base, imagetest.Entry{Path: path, Body: body})
+	})
+	base = append(base, imagetest.Entry{Path: "var/lib/dpkg/status", Body: status})
 
 	var app []imagetest.Entry
 	var lock strings.Builder

@@ -104,18 +104,12 @@ var dockerfileKeys = []string{"image", "dockerfile", "target", "build-args"}
 // dockerfileEntry decodes one entry of dockerfiles:.
 func dockerfileEntry(n ast.Node) (Dockerfile, error) {
 	var d Dockerfile
-	kvs, err := entries(n, "dockerfiles entry", knownKeys(dockerfileKeys...))
-	if err != nil {
-		return d, err
-	}
-	for _, kv := range kvs {
-		key, _ := scalar(kv.Key)
-		v := kv.Value
+	err := eachEntry(n, "dockerfiles entry", knownKeys(dockerfileKeys...), func(key string, v ast.Node) error {
 		switch key {
 		case "image", "dockerfile", "target":
 			s, ok := scalar(v)
 			if !ok || s == "" {
-				return d, posErrorf("", v, "%s: want a string, not %s", key, describe(v))
+				return posErrorf("", v, "%s: want a string, not %s", key, describe(v))
 			}
 			switch key {
 			case "image":
@@ -126,20 +120,20 @@ func dockerfileEntry(n ast.Node) (Dockerfile, error) {
 				d.Target = s
 			}
 		case "build-args":
-			args, err := entries(v, "build-args", func(string) error { return nil })
-			if err != nil {
-				return d, err
-			}
 			d.BuildArgs = map[string]string{}
-			for _, a := range args {
-				k, _ := scalar(a.Key)
-				val, ok := scalar(a.Value)
+			return eachEntry(v, "build-args", func(string) error { return nil }, func(k string, v ast.Node) error {
+				val, ok := scalar(v)
 				if !ok {
-					return d, posErrorf("", a.Value, "build-args.%s: want a string, not %s", k, describe(a.Value))
+					return posErrorf("", v, "build-args.%s: want a string, not %s", k, describe(v))
 				}
 				d.BuildArgs[k] = val
-			}
+				return nil
+			})
 		}
+		return nil
+	})
+	if err != nil {
+		return d, err
 	}
 	if d.Image == "" || d.Path == "" {
 		return d, posErrorf("", n, "dockerfiles entry: want image: and dockerfile:")
@@ -322,10 +316,11 @@ func decodeNode(n ast.Node, v any) (err error) {
 	return yaml.NodeToValue(n, v, yaml.Strict())
 }
 
-// entries returns the key/value pairs of a mapping node, rejecting
-// duplicate keys and those checkKey rejects. Errors start with "LINE:COL: " (the caller
-// adds the file name).
-func entries(n ast.Node, what string, checkKey func(string) error) ([]*ast.MappingValueNode, error) {
+// eachEntry calls do with the key and value of each pair of a mapping
+// node in order, after checking every key: duplicate keys and those
+// checkKey rejects are errors, and so is the first error do returns.
+// Errors start with "LINE:COL: " (the caller adds the file name).
+func eachEntry(n ast.Node, what string, checkKey func(string) error, do func(key string, v ast.Node) error) error {
 	var kvs []*ast.MappingValueNode
 	switch m := unwrap(n).(type) {
 	case *ast.MappingNode:
@@ -333,20 +328,26 @@ func entries(n ast.Node, what string, checkKey func(string) error) ([]*ast.Mappi
 	case *ast.MappingValueNode:
 		kvs = []*ast.MappingValueNode{m}
 	default:
-		return nil, posErrorf("", n, "%s: want a mapping, not %s", what, describe(n))
+		return posErrorf("", n, "%s: want a mapping, not %s", what, describe(n))
 	}
 	seen := map[string]bool{}
 	for _, kv := range kvs {
 		k, _ := scalar(kv.Key)
 		if err := checkKey(k); err != nil {
-			return nil, posErrorf("", kv.Key, "%v", err)
+			return posErrorf("", kv.Key, "%v", err)
 		}
 		if seen[k] {
-			return nil, posErrorf("", kv.Key, "%q is set twice", k)
+			return posErrorf("", kv.Key, "%q is set twice", k)
 		}
 		seen[k] = true
 	}
-	return kvs, nil
+	for _, kv := range kvs {
+		k, _ := scalar(kv.Key)
+		if err := do(k, kv.Value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var budgetKeys = []string{"image", "max-size", "max-compressed-size", "max-layers", "max-category", "max-wasted", "fail-on"}
@@ -354,18 +355,12 @@ var budgetKeys = []string{"image", "max-size", "max-compressed-size", "max-layer
 // imageBudget decodes one entry of budgets:.
 func imageBudget(n ast.Node) (budget.ImageBudget, error) {
 	var ib budget.ImageBudget
-	kvs, err := entries(n, "budgets entry", knownKeys(budgetKeys...))
-	if err != nil {
-		return ib, err
-	}
-	for _, kv := range kvs {
-		key, _ := scalar(kv.Key)
-		v := kv.Value
+	err := eachEntry(n, "budgets entry", knownKeys(budgetKeys...), func(key string, v ast.Node) (err error) {
 		switch key {
 		case "image":
 			s, ok := scalar(v)
 			if !ok {
-				return ib, posErrorf("", v, "image: want a reference pattern such as \"ghcr.io/acme/app:*\", not %s", describe(v))
+				return posErrorf("", v, "image: want a reference pattern such as \"ghcr.io/acme/app:*\", not %s", describe(v))
 			}
 			ib.Image = s
 		case "max-size":
@@ -376,7 +371,7 @@ func imageBudget(n ast.Node) (budget.ImageBudget, error) {
 			s, ok := scalar(v)
 			n, perr := parseCount(s)
 			if !ok || perr != nil {
-				return ib, posErrorf("", v, "max-layers: want a whole number of layers, not %s", describe(v))
+				return posErrorf("", v, "max-layers: want a whole number of layers, not %s", describe(v))
 			}
 			ib.MaxLayers = &n
 		case "max-wasted":
@@ -386,34 +381,31 @@ func imageBudget(n ast.Node) (budget.ImageBudget, error) {
 		case "fail-on":
 			ib.FailOn, err = failOn(v)
 		}
-		if err != nil {
-			return ib, err
-		}
-	}
-	return ib, nil
+		return err
+	})
+	return ib, err
 }
 
 func categoryLimits(n ast.Node) (map[model.Category]int64, error) {
 	if _, ok := unwrap(n).(*ast.NullNode); ok {
 		return nil, posErrorf("", n, "max-category: want a mapping of category to size, e.g. {build-tool: 0}, not an empty value")
 	}
-	kvs, err := entries(n, "max-category", func(k string) error {
+	out := map[model.Category]int64{}
+	err := eachEntry(n, "max-category", func(k string) error {
 		if err := budget.CheckCategory(k); err != nil {
 			return fmt.Errorf("max-category: %w", err)
 		}
 		return nil
+	}, func(key string, v ast.Node) error {
+		size, err := sizeValue(v, "max-category."+key)
+		if err != nil {
+			return err
+		}
+		out[model.Category(key)] = *size
+		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	out := map[model.Category]int64{}
-	for _, kv := range kvs {
-		key, _ := scalar(kv.Key)
-		size, err := sizeValue(kv.Value, "max-category."+key)
-		if err != nil {
-			return nil, err
-		}
-		out[model.Category(key)] = *size
 	}
 	return out, nil
 }
@@ -452,23 +444,19 @@ func compareBudget(n ast.Node) (budget.CompareBudget, error) {
 	if _, ok := unwrap(n).(*ast.NullNode); ok {
 		return c, nil // "compare:" with nothing under it
 	}
-	kvs, err := entries(n, "compare", knownKeys("min-savings", "max-growth"))
-	if err != nil {
-		return c, err
-	}
-	for _, kv := range kvs {
-		key, _ := scalar(kv.Key)
-		var l *budget.Limit
-		if l, err = limitValue(kv.Value, "compare."+key, key == "min-savings"); err != nil {
-			return c, err
+	err := eachEntry(n, "compare", knownKeys("min-savings", "max-growth"), func(key string, v ast.Node) error {
+		l, err := limitValue(v, "compare."+key, key == "min-savings")
+		if err != nil {
+			return err
 		}
 		if key == "min-savings" {
 			c.MinSavings = l
 		} else {
 			c.MaxGrowth = l
 		}
-	}
-	return c, nil
+		return nil
+	})
+	return c, err
 }
 
 // sizeValue parses a size node; an empty value is an error.

@@ -243,6 +243,17 @@ func TestResolve(t *testing.T) {
 		"/repo/ci/strict.yaml": "budgets:\n  - max-layers: 3\n",
 		"/repo/ci/bad.yaml":    "budgets:\n  - max-layers: lots\n",
 	}
+	// repoFile is what /repo/.imgdiff.yaml says, read from source.
+	repoFile := func(source string) *budget.Budgets {
+		return &budget.Budgets{
+			Source: source,
+			Images: []budget.ImageBudget{
+				{Image: "*app*", MaxSize: ptr[int64](1e8), MaxLayers: ptr(10), MaxCategory: map[model.Category]int64{"build-tool": 0, "cache": 1e6}, FailOn: []string{"secret"}},
+				{Image: "other", MaxSize: ptr[int64](1e6)},
+			},
+			Compare: budget.CompareBudget{MaxGrowth: &budget.Limit{Percent: 5, IsPercent: true}},
+		}
+	}
 	cases := []struct {
 		name    string
 		cwd     string
@@ -251,22 +262,8 @@ func TestResolve(t *testing.T) {
 		file    string // the File's path, "" for none
 		want    *budget.Budgets
 	}{
-		{"file found by walking up", "/repo/svc", nil, true, "/repo/.imgdiff.yaml", &budget.Budgets{
-			Source: "/repo/.imgdiff.yaml",
-			Images: []budget.ImageBudget{
-				{Image: "*app*", MaxSize: ptr[int64](1e8), MaxLayers: ptr(10), MaxCategory: map[model.Category]int64{"build-tool": 0, "cache": 1e6}, FailOn: []string{"secret"}},
-				{Image: "other", MaxSize: ptr[int64](1e6)},
-			},
-			Compare: budget.CompareBudget{MaxGrowth: &budget.Limit{Percent: 5, IsPercent: true}},
-		}},
-		{"source relative to cwd", "/repo", nil, false, "/repo/.imgdiff.yaml", &budget.Budgets{
-			Source: ".imgdiff.yaml",
-			Images: []budget.ImageBudget{
-				{Image: "*app*", MaxSize: ptr[int64](1e8), MaxLayers: ptr(10), MaxCategory: map[model.Category]int64{"build-tool": 0, "cache": 1e6}, FailOn: []string{"secret"}},
-				{Image: "other", MaxSize: ptr[int64](1e6)},
-			},
-			Compare: budget.CompareBudget{MaxGrowth: &budget.Limit{Percent: 5, IsPercent: true}},
-		}},
+		{"file found by walking up", "/repo/svc", nil, true, "/repo/.imgdiff.yaml", repoFile("/repo/.imgdiff.yaml")},
+		{"source relative to cwd", "/repo", nil, false, "/repo/.imgdiff.yaml", repoFile(".imgdiff.yaml")},
 		{"flags replace the file's rules", "/repo", []string{"--max-size", "300MB", "--max-category", "cache=0", "--fail-on", "root-user", "--max-growth", "1MB"}, true, "/repo/.imgdiff.yaml", &budget.Budgets{
 			Source: ".imgdiff.yaml + flags",
 			Images: []budget.ImageBudget{

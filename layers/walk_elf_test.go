@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -13,21 +12,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/imgdiff/imgdiff/layers/elffacts/elffactstest"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // tinyELF is a 64-bit ELF with one program header, PT_INTERP.
-func tinyELF(interp string) []byte {
-	b := make([]byte, 64+56)
-	copy(b, "\x7fELF\x02\x01\x01")
-	binary.LittleEndian.PutUint64(b[32:], 64) // phoff
-	binary.LittleEndian.PutUint16(b[54:], 56) // phentsize
-	binary.LittleEndian.PutUint16(b[56:], 1)  // phnum
-	binary.LittleEndian.PutUint32(b[64:], uint32(elf.PT_INTERP))
-	binary.LittleEndian.PutUint64(b[64+8:], 120)
-	binary.LittleEndian.PutUint64(b[64+32:], uint64(len(interp)+1))
-	return append(append(b, interp...), 0)
-}
+var tinyELF = elffactstest.Interp
 
 // The walk reads ELF facts of the files its ELF option selects, on every
 // reader (archive/tar, the fast reader seeking or streaming), from the
@@ -133,14 +123,7 @@ func TestWalkELFCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const size = 300 << 20
-	head := make([]byte, 64+56)
-	copy(head, "\x7fELF\x02\x01\x01")
-	binary.LittleEndian.PutUint64(head[32:], 64)
-	binary.LittleEndian.PutUint16(head[54:], 56)
-	binary.LittleEndian.PutUint16(head[56:], 1)
-	binary.LittleEndian.PutUint32(head[64:], uint32(elf.PT_DYNAMIC))
-	binary.LittleEndian.PutUint64(head[64+8:], 250<<20)
-	binary.LittleEndian.PutUint64(head[64+32:], 32)
+	head := elffactstest.Header(elf.PT_DYNAMIC, 250<<20, 32)
 	var hdr bytes.Buffer
 	tw := tar.NewWriter(&hdr)
 	tw.WriteHeader(&tar.Header{Name: "bin/big", Mode: 0o755, Size: size, Typeflag: tar.TypeReg})

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"debug/elf"
 	"encoding/binary"
 	"os"
 	"os/exec"
@@ -20,6 +19,7 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/rules"
 	"github.com/imgdiff/imgdiff/layers"
+	"github.com/imgdiff/imgdiff/layers/elffacts/elffactstest"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -46,33 +46,6 @@ func goBinary(t *testing.T, cgo bool) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// elfRef is what debug/elf says of a whole binary.
-func elfRef(t *testing.T, b []byte) index.ELF {
-	t.Helper()
-	f, err := elf.NewFile(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out index.ELF
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			data := make([]byte, p.Filesz)
-			if _, err := p.ReadAt(data, 0); err != nil {
-				t.Fatal(err)
-			}
-			data, _, _ = bytes.Cut(data, []byte{0})
-			out.Interp = string(data)
-		}
-	}
-	if out.Needed, err = f.ImportedLibraries(); err != nil {
-		t.Fatal(err)
-	}
-	if len(out.Needed) == 0 {
-		out.Needed = nil
-	}
-	return out
 }
 
 // RunFacts reads the ELF facts of the final filesystem only: a binary a
@@ -125,7 +98,7 @@ func TestRunFacts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]index.ELF{"bin/static": {}, "bin/link": {}, "app/server": elfRef(t, dynamic),
+		want := map[string]index.ELF{"bin/static": {}, "bin/link": {}, "app/server": elffactstest.Reference(t, bytes.NewReader(dynamic)),
 			"app/tiny": {Interp: "/lib/ld-musl-x86_64.so.1"}}
 		if d := cmp.Diff(want, loaded[0].ELF); d != "" {
 			t.Errorf("%v: ELF facts (-want +got):\n%s", c, d)
@@ -184,16 +157,7 @@ func rulesKey() string { return rules.CaptureKey() }
 // body that is mostly text (an ELF needs no NUL after its header to be
 // caught: the header has them).
 func tinyELF(interp string) []byte {
-	b := make([]byte, 64+56)
-	copy(b, "\x7fELF\x02\x01\x01")
-	binary.LittleEndian.PutUint64(b[32:], 64)
-	binary.LittleEndian.PutUint16(b[54:], 56)
-	binary.LittleEndian.PutUint16(b[56:], 1)
-	binary.LittleEndian.PutUint32(b[64:], uint32(elf.PT_INTERP))
-	binary.LittleEndian.PutUint64(b[64+8:], 120)
-	binary.LittleEndian.PutUint64(b[64+32:], uint64(len(interp)+1))
-	b = append(append(b, interp...), 0)
-	return append(b, "\ngcc make go\n"...)
+	return append(elffactstest.Interp(interp), "\ngcc make go\n"...)
 }
 
 // keyRecorder is a layer cache that remembers the keys asked for.
@@ -301,49 +265,7 @@ func TestWantPython(t *testing.T) {
 
 // dynELF is a 64-bit ELF of a few hundred bytes with PT_LOAD, PT_INTERP
 // and PT_DYNAMIC, whose DT_NEEDED entries name needed, in order.
-func dynELF(needed ...string) []byte {
-	strs := "\x00"
-	var offs []uint64
-	for _, n := range needed {
-		offs = append(offs, uint64(len(strs)))
-		strs += n + "\x00"
-	}
-	ndyn := len(needed) + 3
-	interp := "/lib64/ld-linux-x86-64.so.2\x00"
-	phoff, nph := 64, 3
-	interpOff := phoff + nph*56
-	dynOff := interpOff + 32
-	strOff := dynOff + ndyn*16
-	b := make([]byte, strOff+len(strs))
-	copy(b, "\x7fELF\x02\x01\x01")
-	le := binary.LittleEndian
-	le.PutUint64(b[32:], uint64(phoff))
-	le.PutUint16(b[54:], 56)
-	le.PutUint16(b[56:], uint16(nph))
-	ph := func(i int, typ elf.ProgType, off, size int) {
-		p := b[phoff+i*56:]
-		le.PutUint32(p, uint32(typ))
-		le.PutUint64(p[8:], uint64(off))
-		le.PutUint64(p[16:], uint64(0x1000+off))
-		le.PutUint64(p[32:], uint64(size))
-	}
-	ph(0, elf.PT_LOAD, 0, len(b))
-	ph(1, elf.PT_INTERP, interpOff, len(interp))
-	ph(2, elf.PT_DYNAMIC, dynOff, ndyn*16)
-	copy(b[interpOff:], interp)
-	dyn := func(i int, tag elf.DynTag, val uint64) {
-		le.PutUint64(b[dynOff+i*16:], uint64(tag))
-		le.PutUint64(b[dynOff+i*16+8:], val)
-	}
-	for i, o := range offs {
-		dyn(i, elf.DT_NEEDED, o)
-	}
-	dyn(len(needed), elf.DT_STRTAB, uint64(0x1000+strOff))
-	dyn(len(needed)+1, elf.DT_STRSZ, uint64(len(strs)))
-	dyn(len(needed)+2, elf.DT_NULL, 0)
-	copy(b[strOff:], strs)
-	return b
-}
+func dynELF(needed ...string) []byte { return elffactstest.Dynamic(binary.LittleEndian, needed...) }
 
 // TestConfigBinaryKeepsItsLibraries: on a distroless-style image (a
 // status.d per package, no record of what was asked for) whose toolchain

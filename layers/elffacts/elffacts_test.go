@@ -13,6 +13,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/imgdiff/imgdiff/layers/elffacts/elffactstest"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -20,30 +21,12 @@ import (
 // PT_INTERP program's bytes up to the NUL, and ImportedLibraries.
 func reference(t *testing.T, path string) index.ELF {
 	t.Helper()
-	f, err := elf.Open(path)
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out index.ELF
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			b := make([]byte, p.Filesz)
-			if _, err := p.ReadAt(b, 0); err != nil {
-				t.Fatal(err)
-			}
-			b, _, _ = bytes.Cut(b, []byte{0})
-			out.Interp = string(b)
-		}
-	}
-	libs, err := f.ImportedLibraries()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(libs) > 0 {
-		out.Needed = libs
-	}
-	return out
+	return elffactstest.Reference(t, f)
 }
 
 // binaries builds the test's ELF files with the host's toolchains: a
@@ -304,42 +287,7 @@ func FuzzELFFacts(f *testing.F) {
 // names libz.so.1 and libc.so.6 from the string table after the dynamic
 // section.
 func miniELF(order binary.ByteOrder) []byte {
-	const phoff, nph, interpOff, dynOff, strOff = 64, 3, 64 + 3*56, 64 + 3*56 + 32, 64 + 3*56 + 32 + 5*16
-	interp := "/lib64/ld-linux-x86-64.so.2\x00"
-	strs := "\x00libz.so.1\x00libc.so.6\x00"
-	b := make([]byte, strOff+len(strs))
-	copy(b, "\x7fELF\x02")
-	if order == binary.LittleEndian {
-		b[5] = 1
-	} else {
-		b[5] = 2
-	}
-	b[6] = 1
-	order.PutUint64(b[32:], phoff)
-	order.PutUint16(b[54:], 56)
-	order.PutUint16(b[56:], nph)
-	ph := func(i int, typ elf.ProgType, off, vaddr, size uint64) {
-		p := b[phoff+i*56:]
-		order.PutUint32(p, uint32(typ))
-		order.PutUint64(p[8:], off)
-		order.PutUint64(p[16:], vaddr)
-		order.PutUint64(p[32:], size)
-	}
-	ph(0, elf.PT_LOAD, 0, 0x1000, uint64(len(b)))
-	ph(1, elf.PT_INTERP, interpOff, 0x1000+interpOff, uint64(len(interp)))
-	ph(2, elf.PT_DYNAMIC, dynOff, 0x1000+dynOff, 5*16)
-	copy(b[interpOff:], interp)
-	dyn := func(i int, tag elf.DynTag, val uint64) {
-		order.PutUint64(b[dynOff+i*16:], uint64(tag))
-		order.PutUint64(b[dynOff+i*16+8:], val)
-	}
-	dyn(0, elf.DT_NEEDED, 1)
-	dyn(1, elf.DT_NEEDED, 11)
-	dyn(2, elf.DT_STRTAB, 0x1000+strOff)
-	dyn(3, elf.DT_STRSZ, uint64(len(strs)))
-	dyn(4, elf.DT_NULL, 0)
-	copy(b[strOff:], strs)
-	return b
+	return elffactstest.Dynamic(order, "libz.so.1", "libc.so.6")
 }
 
 // The fuzz seeds read as built, in both byte orders.

@@ -242,24 +242,47 @@ func TestScriptToolsWithoutRunFacts(t *testing.T) {
 	}
 }
 
-func TestWantPython(t *testing.T) {
-	for p, want := range map[string]bool{
-		"app/app.py":         true,
-		"srv/app/views/x.py": true,
-		"opt/venv/lib/python3.11/site-packages/flask/app.py": false,
-		"usr/lib/python3/dist-packages/flask/app.py":         false,
-		"usr/lib/python3.11/os.py":                           false,
-		"usr/local/lib/python3.11/site-packages/x.py":        false,
-		"usr/share/gdb/python/gdb/__init__.py":               false,
-		"app/node_modules/x/gyp/pylib/gyp/input.py":          false,
-		"app/app.pyc": false,
+// wantPython and wantNode capture an app's own sources, not a runtime's
+// or a dependency's, and none over their cap.
+func TestWantSources(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		want  func(string, int64) bool
+		paths map[string]bool
+		big   string // a source past the cap max
+		max   int64
+	}{
+		{"wantPython", wantPython, map[string]bool{
+			"app/app.py":         true,
+			"srv/app/views/x.py": true,
+			"opt/venv/lib/python3.11/site-packages/flask/app.py": false,
+			"usr/lib/python3/dist-packages/flask/app.py":         false,
+			"usr/lib/python3.11/os.py":                           false,
+			"usr/local/lib/python3.11/site-packages/x.py":        false,
+			"usr/share/gdb/python/gdb/__init__.py":               false,
+			"app/node_modules/x/gyp/pylib/gyp/input.py":          false,
+			"app/app.pyc": false,
+		}, "app/big.py", maxPython},
+		{"wantNode", wantNode, map[string]bool{
+			"app/dist/server.js":                  true,
+			"srv/app/lib/config.mjs":              true,
+			"app/index.cjs":                       true,
+			"app/node_modules/express/index.js":   false,
+			"node_modules/x/index.js":             false,
+			"usr/share/nodejs/npm/lib/npm.js":     false,
+			"usr/lib/node_modules/npm/bin/npm.js": false,
+			"app/src/server.ts":                   false,
+			"app/package.json":                    false,
+		}, "app/dist/bundle.js", maxNode},
 	} {
-		if got := wantPython(p, 1000); got != want {
-			t.Errorf("wantPython(%q) = %v", p, got)
+		for p, want := range c.paths {
+			if got := c.want(p, 1000); got != want {
+				t.Errorf("%s(%q) = %v", c.name, p, got)
+			}
 		}
-	}
-	if wantPython("app/big.py", maxPython+1) {
-		t.Error("a source over the cap is captured")
+		if c.want(c.big, c.max+1) {
+			t.Errorf("%s: a source over the cap is captured", c.name)
+		}
 	}
 }
 
@@ -335,26 +358,5 @@ func TestConfigBinaryKeepsItsLibraries(t *testing.T) {
 		if !found {
 			t.Fatalf("no libmpfr6 in %+v", loaded.Class.Packages)
 		}
-	}
-}
-
-func TestWantNode(t *testing.T) {
-	for p, want := range map[string]bool{
-		"app/dist/server.js":                  true,
-		"srv/app/lib/config.mjs":              true,
-		"app/index.cjs":                       true,
-		"app/node_modules/express/index.js":   false,
-		"node_modules/x/index.js":             false,
-		"usr/share/nodejs/npm/lib/npm.js":     false,
-		"usr/lib/node_modules/npm/bin/npm.js": false,
-		"app/src/server.ts":                   false,
-		"app/package.json":                    false,
-	} {
-		if got := wantNode(p, 1000); got != want {
-			t.Errorf("wantNode(%q) = %v", p, got)
-		}
-	}
-	if wantNode("app/dist/bundle.js", maxNode+1) {
-		t.Error("a source over the cap is captured")
 	}
 }

@@ -801,6 +801,28 @@ func TestArgsFollowTheirReferences(t *testing.T) {
 	}
 }
 
+// suggestUnderLayerLimit suggests for fx, checks that the suggestion
+// parses and that its final stage's COPY lines stay under the limit on the
+// fixtures' base of 1 layer, and returns it.
+func suggestUnderLayerLimit(t *testing.T, fx fixture) *Suggestion {
+	t.Helper()
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := checkParses(t, got.Dockerfile)
+	copies := 0
+	for _, in := range f.Stages[len(f.Stages)-1].Instructions {
+		if in.Keyword == "COPY" {
+			copies++
+		}
+	}
+	if copies > 91 {
+		t.Errorf("%d COPY lines on a base of 1 layer: over the limit", copies)
+	}
+	return got
+}
+
 // A tree whose files are almost all kept (a global npm upgraded over the
 // base's) would take a COPY line per directory: past the layers overlayfs
 // stacks, the build fails. The lines are merged into a COPY of the
@@ -823,20 +845,7 @@ func TestCopyLinesStayUnderTheLayerLimit(t *testing.T) {
 		fx.history[0].files = append(fx.history[0].files, ffile{path: fmt.Sprintf("%snode_modules/p%03d/package.json", npm, k), size: 100})
 	}
 	fx.history[6] = ci
-	got, err := Suggest(fx.build(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := checkParses(t, got.Dockerfile)
-	copies := 0
-	for _, in := range f.Stages[len(f.Stages)-1].Instructions {
-		if in.Keyword == "COPY" {
-			copies++
-		}
-	}
-	if copies > 91 {
-		t.Errorf("%d COPY lines on a base of 1 layer: over the limit", copies)
-	}
+	got := suggestUnderLayerLimit(t, fx)
 	if !slices.ContainsFunc(got.Questions, func(q string) bool {
 		return strings.Contains(q, "/usr/local/lib/node_modules/npm/node_modules is copied whole, with 15 kB the lines would have left out")
 	}) {
@@ -864,20 +873,7 @@ func TestCopyLineMergeConvergesOverUnwritableNames(t *testing.T) {
 			ffile{path: fmt.Sprintf("%sp%03d/test/a.js", nm, k), size: 10, cat: model.Source})
 	}
 	fx.history[6] = ci
-	got, err := Suggest(fx.build(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := checkParses(t, got.Dockerfile)
-	copies := 0
-	for _, in := range f.Stages[len(f.Stages)-1].Instructions {
-		if in.Keyword == "COPY" {
-			copies++
-		}
-	}
-	if copies > 91 {
-		t.Errorf("%d COPY lines on a base of 1 layer: over the limit", copies)
-	}
+	got := suggestUnderLayerLimit(t, fx)
 	if strings.Contains(got.Dockerfile, "/app/lib/node_modules/p") {
 		t.Errorf("node_modules is still copied package by package:\n%s", got.Dockerfile)
 	}

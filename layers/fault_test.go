@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	regsource "github.com/imgdiff/imgdiff/layers/registry"
 	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
@@ -25,7 +19,6 @@ import (
 // faultProxy is a reverse proxy on 127.0.0.1 in front of ggcr's in-process
 // registry that injects one kind of fault.
 type faultProxy struct {
-	*httptest.Server
 	host     string
 	requests atomic.Int32
 }
@@ -37,24 +30,13 @@ type fault func(n int32, w http.ResponseWriter, r *http.Request, upstream string
 
 func newFaultProxy(t *testing.T, f fault) *faultProxy {
 	t.Helper()
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(reg.Close)
-	u, _ := url.Parse(reg.URL)
-	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.ErrorLog = log.New(io.Discard, "", 0)
 	p := &faultProxy{}
 	var on atomic.Bool // faults start once the image is pushed
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if on.Load() && f(p.requests.Add(1), w, r, reg.URL) {
-			return
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(p.Close)
-	p.host = strings.TrimPrefix(p.URL, "http://")
-	if err := remote.Write(mustRef(t, p.host+"/app:1"), testImage(t, "amd64")); err != nil {
-		t.Fatal(err)
-	}
+	var upstream string
+	upstream, p.host = registrytest.Proxied(t, func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
+		return on.Load() && f(p.requests.Add(1), w, r, "http://"+upstream)
+	})
+	registrytest.Push(t, p.host+"/app:1", testImage(t, "amd64"))
 	on.Store(true)
 	return p
 }

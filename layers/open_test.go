@@ -7,10 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,15 +17,14 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 	"github.com/imgdiff/imgdiff/layers/source"
 )
 
@@ -207,12 +204,8 @@ func TestSameFiguresFromEverySource(t *testing.T) {
 	if err := tarball.WriteToFile(filepath.Join(dir, "ggcr.tar"), name.MustParseReference("app:1"), img); err != nil {
 		t.Fatal(err)
 	}
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	host := strings.TrimPrefix(reg.URL, "http://")
-	if err := remote.Write(mustRef(t, host+"/app:1"), img); err != nil {
-		t.Fatal(err)
-	}
+	host := registrytest.Serve(t, nil)
+	registrytest.Push(t, host+"/app:1", img)
 
 	cases := []struct {
 		ref, transport string
@@ -280,12 +273,8 @@ func TestIndexPlatformChoice(t *testing.T) {
 	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "multi"})); err != nil {
 		t.Fatal(err)
 	}
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	host := strings.TrimPrefix(reg.URL, "http://")
-	if err := remote.WriteIndex(mustRef(t, host+"/multi:1"), idx); err != nil {
-		t.Fatal(err)
-	}
+	host := registrytest.Serve(t, nil)
+	registrytest.Push(t, host+"/multi:1", idx)
 	for _, ref := range []string{"oci:" + dir + "/l:multi", "docker://" + host + "/multi:1"} {
 		for _, arch := range []string{"amd64", "arm64"} {
 			plat, _ := source.ParsePlatform("linux/" + arch)
@@ -406,9 +395,9 @@ func TestBadInputs(t *testing.T) {
 
 func TestRegistryErrors(t *testing.T) {
 	img := testImage(t, "amd64")
-	regh := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	regh := registrytest.Handler()
 	// Everything under /v2/private/ needs credentials we do not have.
-	reg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	host := registrytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/v2/private/") && r.Header.Get("Authorization") == "" && r.Method == http.MethodGet {
 			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
 			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
@@ -416,9 +405,7 @@ func TestRegistryErrors(t *testing.T) {
 		}
 		regh.ServeHTTP(w, r)
 	}))
-	defer reg.Close()
-	host := strings.TrimPrefix(reg.URL, "http://")
-	remote.Write(mustRef(t, host+"/public:1"), img)
+	registrytest.Push(t, host+"/public:1", img)
 
 	for _, c := range []struct{ ref, want string }{
 		{"docker://" + host + "/public:missing", "MANIFEST_UNKNOWN"},
@@ -491,10 +478,8 @@ func TestDaemon(t *testing.T) {
 		t.Errorf("bare name: transport %s notes %q", src.Transport, src.Notes)
 	}
 	// ...and to the registry when it does not.
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	rhost := strings.TrimPrefix(reg.URL, "http://")
-	remote.Write(mustRef(t, rhost+"/app:2"), img)
+	rhost := registrytest.Serve(t, nil)
+	registrytest.Push(t, rhost+"/app:2", img)
 	src, _ = walkOne(t, rhost+"/app:2", Options{Jobs: 2, DockerHost: host, TempDir: tmp})
 	if src.Transport != Registry || !strings.Contains(strings.Join(src.Notes, ";"), "not in docker-daemon via DOCKER_HOST ("+host+"); read from the registry") {
 		t.Errorf("bare name not in engine: transport %s notes %q", src.Transport, src.Notes)

@@ -6,16 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 	"github.com/imgdiff/imgdiff/layers/source"
 )
 
@@ -35,9 +32,7 @@ func TestProvenanceFromEverySource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	host := strings.TrimPrefix(reg.URL, "http://")
+	host := registrytest.Serve(t, nil)
 	// The archive's index.json points at BuildKit's image index.
 	im, err := idx.IndexManifest()
 	if err != nil {
@@ -47,9 +42,7 @@ func TestProvenanceFromEverySource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.WriteIndex(mustRef(t, host+"/prov:1"), inner); err != nil {
-		t.Fatal(err)
-	}
+	registrytest.Push(t, host+"/prov:1", inner)
 	amd64, _ := source.ParsePlatform("linux/amd64")
 	for _, ref := range []string{"oci-archive:" + archive, "oci:" + filepath.Join(dir, "layout"), "docker://" + host + "/prov:1"} {
 		t.Run(ref, func(t *testing.T) {

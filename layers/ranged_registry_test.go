@@ -4,18 +4,14 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -85,25 +81,13 @@ func (b *blobRequests) get(d v1.Hash) (ranged, whole int) {
 // blob GETs and lets front answer a request itself (front returns true).
 func rangedRegistry(t *testing.T, img v1.Image, front func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool) (host string, reqs *blobRequests) {
 	t.Helper()
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(reg.Close)
-	u, _ := url.Parse(reg.URL)
-	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.ErrorLog = log.New(io.Discard, "", 0)
 	reqs = &blobRequests{ranged: map[string]int{}, whole: map[string]int{}, rangeAgents: map[string]bool{}}
-	p := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	reg, host := registrytest.Proxied(t, func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool {
 		reqs.add(r)
-		if front != nil && front(w, r, rp) {
-			return
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(p.Close)
-	host = strings.TrimPrefix(reg.URL, "http://")
-	if err := remote.Write(mustRef(t, host+"/app:1"), img); err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimPrefix(p.URL, "http://"), reqs
+		return front != nil && front(w, r, rp)
+	})
+	registrytest.Push(t, reg+"/app:1", img)
+	return host, reqs
 }
 
 func walkRegistry(t *testing.T, host string, o Options) (string, error) {
@@ -272,12 +256,8 @@ func TestRangedThroughThrottle(t *testing.T) {
 	_, ref := walkOne(t, "oci:"+filepath.Join(dir, "layout"), Options{})
 	want := figures(ref)
 
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(reg.Close)
-	regHost := strings.TrimPrefix(reg.URL, "http://")
-	if err := remote.Write(mustRef(t, regHost+"/app:1"), img); err != nil {
-		t.Fatal(err)
-	}
+	regHost := registrytest.Serve(t, nil)
+	registrytest.Push(t, regHost+"/app:1", img)
 	for _, c := range []struct {
 		name string
 		r    RangedOptions

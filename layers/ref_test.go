@@ -3,16 +3,12 @@ package layers
 import (
 	"context"
 	"fmt"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 // TestBareNamesAreNotTransports pins issue 13 defect 0: only skopeo's
@@ -92,12 +88,8 @@ func TestHyphenatedNamesResolve(t *testing.T) {
 	}
 
 	// Not in the engine: the registry, by tag and by digest.
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	rhost := strings.TrimPrefix(reg.URL, "http://")
-	if err := remote.Write(mustRef(t, rhost+"/my-org/my_app.x:pr-42"), img); err != nil {
-		t.Fatal(err)
-	}
+	rhost := registrytest.Serve(t, nil)
+	registrytest.Push(t, rhost+"/my-org/my_app.x:pr-42", img)
 	d, _ := img.Digest()
 	for _, ref := range []string{rhost + "/my-org/my_app.x:pr-42", rhost + "/my-org/my_app.x@" + d.String(), rhost + "/my-org/my_app.x:pr-42@" + d.String()} {
 		src, _ = walkOne(t, ref, Options{Jobs: 2, DockerHost: host, TempDir: tmp})

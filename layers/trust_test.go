@@ -6,8 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,17 +13,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/imgdiff/imgdiff/layers/cache"
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 // honestAndLiar returns an honest two-layer image and a hostile one whose
@@ -115,9 +112,7 @@ func formats(t *testing.T, dir, name string, img v1.Image, host string) map[stri
 	tarDir(t, filepath.Join(d, "layout"), filepath.Join(d, "oci.tar"))
 	writeOldDockerSave(t, filepath.Join(d, "old.tar"), img, "app:1", func(i int) string { return string(rune('a'+i)) + "/layer.tar" })
 	writeDocker25(t, filepath.Join(d, "d25.tar"), img, "app:1")
-	if err := remote.Write(mustRef(t, host+"/"+name+":1"), img); err != nil {
-		t.Fatal(err)
-	}
+	registrytest.Push(t, host+"/"+name+":1", img)
 	return map[string]string{
 		"oci":            "oci:" + filepath.Join(d, "layout"),
 		"oci-archive":    "oci-archive:" + filepath.Join(d, "oci.tar"),
@@ -138,9 +133,7 @@ func hasPath(l *index.Layer, p string) bool {
 // diffID; and the walk never says the lying layer is the honest one.
 func TestClaimedDiffIDsAreNotTrusted(t *testing.T) {
 	honest, liar, twice := honestAndLiar(t)
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	host := strings.TrimPrefix(reg.URL, "http://")
+	host := registrytest.Serve(t, nil)
 	dir := t.TempDir()
 	h := formats(t, dir, "honest", honest, host)
 	l := formats(t, dir, "liar", liar, host)
@@ -266,12 +259,8 @@ func TestCheckedDiffIDMismatch(t *testing.T) {
 	}
 	dir := t.TempDir()
 	writeLayout(t, filepath.Join(dir, "layout"), img, "latest")
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	host := strings.TrimPrefix(reg.URL, "http://")
-	if err := remote.Write(mustRef(t, host+"/u:1"), img); err != nil {
-		t.Fatal(err)
-	}
+	host := registrytest.Serve(t, nil)
+	registrytest.Push(t, host+"/u:1", img)
 	for _, ref := range []string{"oci:" + dir + "/layout", "docker://" + host + "/u:1"} {
 		_, err := Open(context.Background(), ref, Options{Jobs: 1})
 		if err == nil || !strings.Contains(err.Error(), "the config claims diffID") || strings.Contains(err.Error(), "\n") {

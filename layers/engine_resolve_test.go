@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -61,16 +60,11 @@ func writeContextFor(t *testing.T, name, host string) string {
 // DOCKER_HOST unset, from Podman by short name and by image ID, and
 // checks that a short name goes to a registry only when no engine answers.
 func TestEngineAsTheDockerCLIFindsIt(t *testing.T) {
-	img := testImage(t, "amd64")
-	dir := t.TempDir()
-	p := filepath.Join(dir, "save.tar")
-	writeOldDockerSave(t, p, img, "app:1", func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
-	archive, _ := os.ReadFile(p)
+	img, p, _, host := savedInEngine(t, "app:1")
 	_, want := walkOne(t, p, Options{Jobs: 2})
-	tmp := t.TempDir()
+	dir, tmp := t.TempDir(), t.TempDir()
 
 	// The current context of config.json, DOCKER_HOST unset.
-	host := fakeEngine(t, "app:1", archive)
 	cfg := writeContextFor(t, "colima", host)
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	o := Options{Jobs: 2, TempDir: tmp, Getenv: env(map[string]string{"DOCKER_CONFIG": cfg})}
@@ -91,8 +85,7 @@ func TestEngineAsTheDockerCLIFindsIt(t *testing.T) {
 
 	// Podman: the save says localhost/app:1, the engine resolved app:1.
 	podSave := filepath.Join(dir, "podman.tar")
-	writeOldDockerSave(t, podSave, img, "localhost/app:1", func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
-	podArchive, _ := os.ReadFile(podSave)
+	podArchive := oldSave(t, podSave, img, "localhost/app:1")
 	cfgName, _ := img.ConfigName()
 	pod := podmanEngine(t, "app:1", cfgName.Hex, podArchive)
 	po := Options{Jobs: 2, TempDir: tmp, DockerHost: pod}

@@ -162,35 +162,98 @@ func tarDir(t *testing.T, dir, p string) {
 	}
 }
 
+// The tests write `docker save` archives by hand where they need what
+// imagetest's writers do not make: layer names of their choosing, linked
+// layers, blobs left out. A layerTar holds the entries; these add an
+// image's config and a layer's bytes and end it with the manifest.
+
+// config adds img's raw config at name(its digest hex) and returns that
+// name.
+func (lt *layerTar) config(img v1.Image, name func(hex string) string) string {
+	lt.t.Helper()
+	cfg, err := img.RawConfigFile()
+	if err != nil {
+		lt.t.Fatal(err)
+	}
+	h, err := img.ConfigName()
+	if err != nil {
+		lt.t.Fatal(err)
+	}
+	lt.file(name(h.Hex), 0o644, cfg)
+	return name(h.Hex)
+}
+
+// blob adds what open (a layer's Uncompressed or Compressed) reads at n.
+func (lt *layerTar) blob(n string, open func() (io.ReadCloser, error)) {
+	lt.t.Helper()
+	rc, err := open()
+	if err != nil {
+		lt.t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		lt.t.Fatal(err)
+	}
+	lt.file(n, 0o644, b)
+}
+
+// writeSave adds manifest.json, naming one image (its config, its tag
+// when there is one, its layers), and writes the archive to p.
+func (lt *layerTar) writeSave(p, config, tag string, layers []string) {
+	lt.t.Helper()
+	var tags []string
+	if tag != "" {
+		tags = []string{tag}
+	}
+	m, err := json.Marshal(tarball.Manifest{{Config: config, RepoTags: tags, Layers: layers}})
+	if err != nil {
+		lt.t.Fatal(err)
+	}
+	lt.file("manifest.json", 0o644, m)
+	if err := os.WriteFile(p, lt.bytes(), 0o644); err != nil {
+		lt.t.Fatal(err)
+	}
+}
+
 // writeOldDockerSave writes the pre-Docker-25 `docker save` layout:
-// <n>/layer.tar uncompressed, <config>.json, manifest.json.
+// <config>.json, each layer uncompressed at layerNames(i), manifest.json.
 func writeOldDockerSave(t *testing.T, p string, img v1.Image, tag string, layerNames func(i int) string) {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add := func(n string, b []byte) {
-		tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
-		tw.Write(b)
-	}
-	cfg, _ := img.RawConfigFile()
-	cfgName, _ := img.ConfigName()
-	add(cfgName.Hex+".json", cfg)
-	ls, _ := img.Layers()
-	var names []string
-	for i, l := range ls {
-		rc, _ := l.Uncompressed()
-		b, _ := io.ReadAll(rc)
-		rc.Close()
-		n := layerNames(i)
-		add(n, b)
-		names = append(names, n)
-	}
-	m, _ := json.Marshal(tarball.Manifest{{Config: cfgName.Hex + ".json", RepoTags: []string{tag}, Layers: names}})
-	add("manifest.json", m)
-	tw.Close()
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+	lt := newLayerTar(t)
+	config := lt.config(img, func(hex string) string { return hex + ".json" })
+	ls, err := img.Layers()
+	if err != nil {
 		t.Fatal(err)
 	}
+	var names []string
+	for i, l := range ls {
+		names = append(names, layerNames(i))
+		lt.blob(names[i], l.Uncompressed)
+	}
+	lt.writeSave(p, config, tag, names)
+}
+
+// oldSave writes testImage-like img before Docker 25 with its layers at
+// <i>/layer.tar and returns the archive's bytes.
+func oldSave(t *testing.T, p string, img v1.Image, tag string) []byte {
+	t.Helper()
+	writeOldDockerSave(t, p, img, tag, func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// savedInEngine saves testImage(amd64) before Docker 25 (oldSave) in a
+// file of its own and serves it under tag from a fake engine: it returns
+// the image, the archive's path and bytes, and the engine's DOCKER_HOST.
+func savedInEngine(t *testing.T, tag string) (img v1.Image, save string, archive []byte, host string) {
+	t.Helper()
+	img, save = testImage(t, "amd64"), filepath.Join(t.TempDir(), "save.tar")
+	archive = oldSave(t, save, img, tag)
+	return img, save, archive, fakeEngine(t, tag, archive)
 }
 
 func TestSameFiguresFromEverySource(t *testing.T) {
@@ -200,7 +263,7 @@ func TestSameFiguresFromEverySource(t *testing.T) {
 
 	writeLayout(t, filepath.Join(dir, "layout"), img, "latest")
 	tarDir(t, filepath.Join(dir, "layout"), filepath.Join(dir, "oci.tar"))
-	writeOldDockerSave(t, filepath.Join(dir, "old.tar"), img, "app:1", func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
+	oldSave(t, filepath.Join(dir, "old.tar"), img, "app:1")
 	if err := tarball.WriteToFile(filepath.Join(dir, "ggcr.tar"), name.MustParseReference("app:1"), img); err != nil {
 		t.Fatal(err)
 	}
@@ -336,8 +399,7 @@ func TestBadInputs(t *testing.T) {
 	dir := t.TempDir()
 	writeLayout(t, filepath.Join(dir, "layout"), img, "latest")
 	os.WriteFile(filepath.Join(dir, "text"), []byte("hello, not an image\n"), 0o644)
-	writeOldDockerSave(t, filepath.Join(dir, "ok.tar"), img, "app:1", func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
-	full, _ := os.ReadFile(filepath.Join(dir, "ok.tar"))
+	full := oldSave(t, filepath.Join(dir, "ok.tar"), img, "app:1")
 	os.WriteFile(filepath.Join(dir, "trunc.tar"), full[:len(full)/2], 0o644)
 	writeOldDockerSave(t, filepath.Join(dir, "hostile.tar"), img, "app:1", func(i int) string { return fmt.Sprintf("../../%d/layer.tar", i) })
 
@@ -455,13 +517,8 @@ func fakeEngineCounting(t *testing.T, image string, archive []byte) (string, *at
 }
 
 func TestDaemon(t *testing.T) {
-	img := testImage(t, "amd64")
-	dir := t.TempDir()
-	p := filepath.Join(dir, "save.tar")
-	writeOldDockerSave(t, p, img, "app:1", func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
-	archive, _ := os.ReadFile(p)
-	host := fakeEngine(t, "app:1", archive)
-	tmp := t.TempDir()
+	img, p, archive, host := savedInEngine(t, "app:1")
+	dir, tmp := t.TempDir(), t.TempDir()
 
 	_, want := walkOne(t, p, Options{Jobs: 2})
 	src, got := walkOne(t, "docker-daemon:app:1", Options{Jobs: 2, DockerHost: host, TempDir: tmp})

@@ -2,8 +2,6 @@ package layers
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,13 +60,8 @@ func TestBareNamesAreNotTransports(t *testing.T) {
 // names through every path that resolves a bare reference: the engine, the
 // registry fallback, and names inside archives and layouts.
 func TestHyphenatedNamesResolve(t *testing.T) {
-	img := testImage(t, "amd64")
-	dir := t.TempDir()
-	p := filepath.Join(dir, "save.tar")
-	writeOldDockerSave(t, p, img, "my-app:single", func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
-	archive, _ := os.ReadFile(p)
-	host := fakeEngine(t, "my-app:single", archive)
-	tmp := t.TempDir()
+	img, p, _, host := savedInEngine(t, "my-app:single")
+	dir, tmp := t.TempDir(), t.TempDir()
 
 	src, _ := walkOne(t, "my-app:single", Options{Jobs: 2, DockerHost: host, TempDir: tmp})
 	if src.Transport != DockerDaemon {

@@ -2,10 +2,7 @@ package layers
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,7 +14,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/static"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/imgdiff/imgdiff/layers/cache"
@@ -72,34 +68,25 @@ func honestAndLiar(t *testing.T) (honest, liar, twice v1.Image) {
 // named by their (compressed) digest.
 func writeDocker25(t *testing.T, p string, img v1.Image, tag string) {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add := func(n string, b []byte) {
-		tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
-		tw.Write(b)
-	}
-	cfg, _ := img.RawConfigFile()
-	cfgName, _ := img.ConfigName()
-	add("blobs/sha256/"+cfgName.Hex, cfg)
-	ls, _ := img.Layers()
-	var names []string
-	for _, l := range ls {
-		d, _ := l.Digest()
-		rc, _ := l.Compressed()
-		b, _ := io.ReadAll(rc)
-		rc.Close()
-		n := "blobs/sha256/" + d.Hex
-		if !slices.Contains(names, n) {
-			add(n, b)
-		}
-		names = append(names, n)
-	}
-	m, _ := json.Marshal(tarball.Manifest{{Config: "blobs/sha256/" + cfgName.Hex, RepoTags: []string{tag}, Layers: names}})
-	add("manifest.json", m)
-	tw.Close()
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+	lt := newLayerTar(t)
+	blob := func(hex string) string { return "blobs/sha256/" + hex }
+	config := lt.config(img, blob)
+	ls, err := img.Layers()
+	if err != nil {
 		t.Fatal(err)
 	}
+	var names []string
+	for _, l := range ls {
+		d, err := l.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := blob(d.Hex); !slices.Contains(names, n) {
+			lt.blob(n, l.Compressed)
+		}
+		names = append(names, blob(d.Hex))
+	}
+	lt.writeSave(p, config, tag, names)
 }
 
 // formats writes img in every local source format and pushes it to reg,
@@ -319,27 +306,15 @@ func TestOldDockerSaveLinkedLayer(t *testing.T) {
 	}
 	dir := t.TempDir()
 	write := func(p, linkTarget string, hard bool) {
-		var buf bytes.Buffer
-		tw := tar.NewWriter(&buf)
-		add := func(n string, b []byte) {
-			tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
-			tw.Write(b)
-		}
-		cfg, _ := img.RawConfigFile()
-		cfgName, _ := img.ConfigName()
-		add(cfgName.Hex+".json", cfg)
-		rc, _ := base.Uncompressed()
-		b, _ := io.ReadAll(rc)
-		add("a/layer.tar", b)
+		lt := newLayerTar(t)
+		config := lt.config(img, func(hex string) string { return hex + ".json" })
+		lt.blob("a/layer.tar", base.Uncompressed)
 		h := &tar.Header{Name: "c/layer.tar", Typeflag: tar.TypeSymlink, Linkname: linkTarget, Mode: 0o644}
 		if hard {
 			h.Typeflag = tar.TypeLink
 		}
-		tw.WriteHeader(h)
-		m, _ := json.Marshal(tarball.Manifest{{Config: cfgName.Hex + ".json", RepoTags: []string{"app:1"}, Layers: []string{"a/layer.tar", "c/layer.tar"}}})
-		add("manifest.json", m)
-		tw.Close()
-		os.WriteFile(p, buf.Bytes(), 0o644)
+		lt.entry(h)
+		lt.writeSave(p, config, "app:1", []string{"a/layer.tar", "c/layer.tar"})
 	}
 	write(filepath.Join(dir, "sym.tar"), "../a/layer.tar", false)
 	write(filepath.Join(dir, "hard.tar"), "a/layer.tar", true)

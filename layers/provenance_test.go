@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 
+	"github.com/imgdiff/imgdiff/layers/imagetest"
 	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 	"github.com/imgdiff/imgdiff/layers/source"
 )
@@ -107,31 +108,21 @@ func untar(t *testing.T, archive, dest string) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	err = imagetest.ReadTar(f, func(h *tar.Header, body io.Reader) error {
 		p := filepath.Join(dest, filepath.FromSlash(h.Name))
 		if h.Typeflag == tar.TypeDir {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			continue
+			return os.MkdirAll(p, 0o755)
 		}
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
+			return err
 		}
-		b, err := io.ReadAll(tr)
+		b, err := io.ReadAll(body)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		return os.WriteFile(p, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

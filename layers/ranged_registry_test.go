@@ -130,13 +130,20 @@ func TestRangedRegistryWalk(t *testing.T) {
 	want := figures(ref)
 	gzD, _ := gz.Digest()
 	plainD, _ := plain.Digest()
-
-	t.Run("ranged", func(t *testing.T) {
-		host, reqs := rangedRegistry(t, img, nil)
-		got, err := walkRegistry(t, host, Options{Ranged: smallRanges})
+	// walk reads img through a rangedRegistry with front and r, checks its
+	// figures, and returns the blob GETs the registry saw.
+	walk := func(t *testing.T, front func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool, r RangedOptions) *blobRequests {
+		t.Helper()
+		host, reqs := rangedRegistry(t, img, front)
+		got, err := walkRegistry(t, host, Options{Ranged: r})
 		if err != nil || got != want {
 			t.Fatalf("figures %q, err %v; want %q", got, err, want)
 		}
+		return reqs
+	}
+
+	t.Run("ranged", func(t *testing.T) {
+		reqs := walk(t, nil, smallRanges)
 		for _, l := range []struct {
 			d v1.Hash
 			n int
@@ -152,26 +159,18 @@ func TestRangedRegistryWalk(t *testing.T) {
 		}
 	})
 	t.Run("off", func(t *testing.T) {
-		host, reqs := rangedRegistry(t, img, nil)
 		off := smallRanges
 		off.Threshold = -1
-		got, err := walkRegistry(t, host, Options{Ranged: off})
-		if err != nil || got != want {
-			t.Fatalf("figures %q, err %v; want %q", got, err, want)
-		}
+		reqs := walk(t, nil, off)
 		if r, w := reqs.get(gzD); r != 0 || w != 1 {
 			t.Errorf("%d range requests and %d whole GETs; want one whole GET", r, w)
 		}
 	})
 	t.Run("registry answers 200", func(t *testing.T) {
-		host, reqs := rangedRegistry(t, img, func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool {
+		reqs := walk(t, func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool {
 			r.Header.Del("Range")
 			return false
-		})
-		got, err := walkRegistry(t, host, Options{Ranged: smallRanges})
-		if err != nil || got != want {
-			t.Fatalf("figures %q, err %v; want %q", got, err, want)
-		}
+		}, smallRanges)
 		if r, w := reqs.get(gzD); r != 1 || w != 0 {
 			t.Errorf("%d range requests and %d whole GETs; want the one ranged GET whose 200 is read", r, w)
 		}
@@ -194,18 +193,14 @@ func TestRangedRegistryWalk(t *testing.T) {
 			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(blobs[d]))
 		}))
 		t.Cleanup(st.Close)
-		host, reqs := rangedRegistry(t, img, func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool {
+		reqs := walk(t, func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool {
 			d := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
 			if !isBlob(r) || r.Method != http.MethodGet || blobs[d] == nil {
 				return false
 			}
 			http.Redirect(w, r, st.URL+"/storage/"+d, http.StatusTemporaryRedirect)
 			return true
-		})
-		got, err := walkRegistry(t, host, Options{Ranged: smallRanges})
-		if err != nil || got != want {
-			t.Fatalf("figures %q, err %v; want %q", got, err, want)
-		}
+		}, smallRanges)
 		// The first range goes through the registry; the rest straight to
 		// where it redirected.
 		if r, _ := reqs.get(gzD); r != 1 {

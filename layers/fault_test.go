@@ -202,33 +202,22 @@ func TestInterruptWhileOpening(t *testing.T) {
 	host := hangingRegistry(t, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
-	done := make(chan error, 1)
-	go func() {
+	err := registrytest.Within(t, 5*time.Second, "open ignores the interrupt", func() error {
 		_, err := OpenAll(ctx, []string{"docker://" + host + "/app:1"}, Options{Jobs: 1})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("err = %v, want one line that is context.Canceled", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("open ignores the interrupt")
+		return err
+	})
+	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("err = %v, want one line that is context.Canceled", err)
 	}
 
 	// One image fails at once, the other hangs: the failure cancels it.
 	missing := filepath.Join(t.TempDir(), "missing.tar")
-	go func() {
+	err = registrytest.Within(t, 5*time.Second, "one failed open does not cancel the others", func() error {
 		_, err := OpenAll(context.Background(), []string{"docker://" + host + "/app:1", missing}, Options{Jobs: 1})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err == nil || !strings.HasPrefix(err.Error(), missing+": ") {
-			t.Errorf("err = %v, want the missing file's error", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("one failed open does not cancel the others")
+		return err
+	})
+	if err == nil || !strings.HasPrefix(err.Error(), missing+": ") {
+		t.Errorf("err = %v, want the missing file's error", err)
 	}
 }
 
@@ -244,17 +233,11 @@ func TestInterruptStopsDownload(t *testing.T) {
 	defer img.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(300*time.Millisecond, cancel)
-	done := make(chan error, 1)
-	go func() {
+	err = registrytest.Within(t, 5*time.Second, "the walk's cancellation does not stop the download", func() error {
 		_, err := Walk(ctx, WalkOptions{Jobs: 2}, img)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("err = %v, want context.Canceled", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the walk's cancellation does not stop the download")
+		return err
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }

@@ -2,7 +2,8 @@
 // of the packages that read registries share: go-containerregistry's
 // in-memory registry served on loopback (alone or behind a proxy that
 // sees every request first), pushes to it, incompressible blobs, the
-// Range a request asks for, and a server that hangs up.
+// Range a request asks for, a server that hangs up, and a bounded wait
+// for a read that must not hang.
 package registrytest
 
 import (
@@ -16,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -103,6 +105,22 @@ func RangeStart(r *http.Request) int64 {
 		return -1
 	}
 	return n
+}
+
+// Within runs f and returns its error, failing t with stuck when f has
+// not returned after d: for reads that must not hang (on a registry that
+// never answers, after a cancellation). f goes on in the background then.
+func Within(t testing.TB, d time.Duration, stuck string, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		t.Fatal(stuck)
+		return nil
+	}
 }
 
 // Drop closes the connection without a response.

@@ -47,10 +47,7 @@ func isBlob(r *http.Request) bool { return strings.Contains(r.URL.Path, "/blobs/
 // Retry-After, a bounded number of times; a run recovers, or fails with one
 // line and no result.
 func TestRegistryFaults(t *testing.T) {
-	dir := t.TempDir()
-	writeLayout(t, filepath.Join(dir, "layout"), testImage(t, "amd64"), "latest")
-	_, ref := walkOne(t, "oci:"+filepath.Join(dir, "layout"), Options{})
-	want := figures(ref)
+	want := layoutFigures(t, testImage(t, "amd64"))
 
 	cases := []struct {
 		name    string

@@ -124,6 +124,16 @@ func figures(ii *index.Image) string {
 	return b.String()
 }
 
+// layoutFigures is the figures of img read from an OCI layout: what the
+// other sources must give.
+func layoutFigures(t *testing.T, img v1.Image) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "layout")
+	writeLayout(t, p, img, "latest")
+	_, ii := walkOne(t, "oci:"+p, Options{})
+	return figures(ii)
+}
+
 func writeLayout(t *testing.T, dir string, img v1.Image, tag string) {
 	t.Helper()
 	p, err := layout.Write(dir, empty.Index)

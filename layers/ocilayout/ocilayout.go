@@ -26,11 +26,8 @@ const (
 // image; an index is resolved to platform (nil: the host's), which a
 // single image must then be.
 func Open(s store.Store, name string, platform *v1.Platform) (*source.Image, error) {
-	raw, err := store.ReadAll(s, "index.json")
+	raw, err := store.ReadIndex(s, "index.json", "an OCI layout")
 	if err != nil {
-		if errors.Is(err, store.ErrNotInStore) {
-			return nil, fmt.Errorf("no index.json: not an OCI layout")
-		}
 		return nil, err
 	}
 	idx, err := v1.ParseIndexManifest(bytes.NewReader(raw))

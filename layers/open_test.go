@@ -429,6 +429,7 @@ func TestBadInputs(t *testing.T) {
 	bb[4] ^= 0x01
 	os.WriteFile(blob, bb, 0o644)
 
+	os.WriteFile(filepath.Join(dir, "plain.tar"), tarOf(t, "etc/os-release", "ID=test\n"), 0o644)
 	cases := []struct{ ref, want string }{
 		{dir + "/missing.tar", "no such file or directory"},
 		{"docker-archive:" + dir + "/missing.tar", "no such file or directory"},
@@ -439,6 +440,8 @@ func TestBadInputs(t *testing.T) {
 		{"docker-archive:" + dir + "/ok.tar:other:2", `no image tagged "other:2" (it has: app:1)`},
 		{"ftp:" + dir, `unknown transport "ftp"`},
 		{"oci:" + t.TempDir(), "not an OCI layout"},
+		{"docker-archive:" + dir + "/plain.tar", "no manifest.json: not a docker save archive"},
+		{"oci-archive:" + dir + "/plain.tar", "no index.json: not an OCI layout"},
 		{dir + "/hostile.tar", "leaves the archive"},
 	}
 	for _, c := range cases {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/imgdiff/imgdiff/layers/engine/enginetest"
 )
 
 // podmanEngine answers as Podman's Docker-compatible API does: it resolves
@@ -20,12 +21,7 @@ import (
 // so in inspect's RepoTags; its save names the image localhost/short.
 func podmanEngine(t *testing.T, short, configHex string, archive []byte) string {
 	t.Helper()
-	sock := filepath.Join(t.TempDir(), "podman.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	sock := enginetest.Serve(t, "podman.sock", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Libpod-Api-Version", "4.3.1")
 		switch {
 		case r.URL.Path == "/_ping":
@@ -38,9 +34,7 @@ func podmanEngine(t *testing.T, short, configHex string, archive []byte) string 
 			w.WriteHeader(http.StatusNotFound)
 			io.WriteString(w, `{"cause":"image not known","message":"failed to find image `+r.URL.Path+`: image not known","response":404}`)
 		}
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	}))
 	return "unix://" + sock
 }
 

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/imgdiff/imgdiff/layers/engine/enginetest"
 	"github.com/imgdiff/imgdiff/layers/index"
 	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 	"github.com/imgdiff/imgdiff/layers/source"
@@ -505,12 +505,7 @@ func fakeEngine(t *testing.T, image string, archive []byte) string {
 func fakeEngineCounting(t *testing.T, image string, archive []byte) (string, *atomic.Int32) {
 	t.Helper()
 	var saves atomic.Int32
-	sock := filepath.Join(t.TempDir(), "docker.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	sock := enginetest.Serve(t, "docker.sock", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/_ping":
 			io.WriteString(w, "OK")
@@ -523,9 +518,7 @@ func fakeEngineCounting(t *testing.T, image string, archive []byte) (string, *at
 			w.WriteHeader(http.StatusNotFound)
 			io.WriteString(w, `{"message":"No such image: `+r.URL.Path+`"}`)
 		}
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	}))
 	return "unix://" + sock, &saves
 }
 

@@ -91,15 +91,6 @@ func testImage(t *testing.T, arch string) v1.Image {
 	return img
 }
 
-func mustRef(t *testing.T, s string) name.Reference {
-	t.Helper()
-	r, err := name.ParseReference(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func walkOne(t *testing.T, ref string, o Options) (*Image, *index.Image) {
 	t.Helper()
 	img, err := Open(context.Background(), ref, o)

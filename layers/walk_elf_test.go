@@ -16,17 +16,23 @@ import (
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
-// tinyELF is a 64-bit ELF with one program header, PT_INTERP.
-func tinyELF(interp string) []byte {
+// elfHead is the head of a 64-bit little-endian ELF with one program
+// header, of type typ, whose segment is filesz bytes at off.
+func elfHead(typ elf.ProgType, off, filesz uint64) []byte {
 	b := make([]byte, 64+56)
 	copy(b, "\x7fELF\x02\x01\x01")
 	binary.LittleEndian.PutUint64(b[32:], 64) // phoff
 	binary.LittleEndian.PutUint16(b[54:], 56) // phentsize
 	binary.LittleEndian.PutUint16(b[56:], 1)  // phnum
-	binary.LittleEndian.PutUint32(b[64:], uint32(elf.PT_INTERP))
-	binary.LittleEndian.PutUint64(b[64+8:], 120)
-	binary.LittleEndian.PutUint64(b[64+32:], uint64(len(interp)+1))
-	return append(append(b, interp...), 0)
+	binary.LittleEndian.PutUint32(b[64:], uint32(typ))
+	binary.LittleEndian.PutUint64(b[64+8:], off)
+	binary.LittleEndian.PutUint64(b[64+32:], filesz)
+	return b
+}
+
+// tinyELF is a 64-bit ELF with one program header, PT_INTERP.
+func tinyELF(interp string) []byte {
+	return append(append(elfHead(elf.PT_INTERP, 120, uint64(len(interp)+1)), interp...), 0)
 }
 
 // The walk reads ELF facts of the files its ELF option selects, on every
@@ -118,14 +124,7 @@ func TestWalkELFCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const size = 300 << 20
-	head := make([]byte, 64+56)
-	copy(head, "\x7fELF\x02\x01\x01")
-	binary.LittleEndian.PutUint64(head[32:], 64)
-	binary.LittleEndian.PutUint16(head[54:], 56)
-	binary.LittleEndian.PutUint16(head[56:], 1)
-	binary.LittleEndian.PutUint32(head[64:], uint32(elf.PT_DYNAMIC))
-	binary.LittleEndian.PutUint64(head[64+8:], 250<<20)
-	binary.LittleEndian.PutUint64(head[64+32:], 32)
+	head := elfHead(elf.PT_DYNAMIC, 250<<20, 32)
 	var hdr bytes.Buffer
 	tw := tar.NewWriter(&hdr)
 	tw.WriteHeader(&tar.Header{Name: "bin/big", Mode: 0o755, Size: size, Typeflag: tar.TypeReg})

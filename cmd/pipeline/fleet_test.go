@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,15 +14,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/imgdiff/imgdiff/layers"
 	"github.com/imgdiff/imgdiff/layers/cache"
 	"github.com/imgdiff/imgdiff/layers/fleet"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 // fleetRegistry is an in-process registry that counts GETs of each blob
@@ -44,8 +39,8 @@ type fleetRegistry struct {
 func newFleetRegistry(t *testing.T) *fleetRegistry {
 	t.Helper()
 	fr := &fleetRegistry{gets: map[string]int{}, layers: map[string]bool{}}
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	reg := registrytest.Handler()
+	fr.host = registrytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if i := strings.LastIndex(r.URL.Path, "/blobs/"); i >= 0 && r.Method == http.MethodGet {
 			d := r.URL.Path[i+len("/blobs/"):]
 			fr.mu.Lock()
@@ -64,8 +59,6 @@ func newFleetRegistry(t *testing.T) *fleetRegistry {
 		}
 		reg.ServeHTTP(w, r)
 	}))
-	t.Cleanup(srv.Close)
-	fr.host = strings.TrimPrefix(srv.URL, "http://")
 	return fr
 }
 
@@ -75,18 +68,13 @@ func (fr *fleetRegistry) push(t *testing.T, repo string, spec imagetest.Image) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := name.ParseReference(fr.host + "/" + repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
+	registrytest.Push(t, fr.host+"/"+repo, img)
 	d, err := img.Digest()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return "docker://" + ref.Context().String() + "@" + d.String(), img
+	repoName, _, _ := strings.Cut(repo, ":")
+	return "docker://" + fr.host + "/" + repoName + "@" + d.String(), img
 }
 
 // fleetImages pushes four images: two share a base with compilers and a

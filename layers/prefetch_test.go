@@ -58,7 +58,7 @@ func (c hasCache) Get(key string) (*index.Layer, bool) {
 	return nil, false
 }
 func (c hasCache) Put(string, *index.Layer) error { return nil }
-func (c hasCache) Has(key string) bool          { return c.has[key] }
+func (c hasCache) Has(key string) bool            { return c.has[key] }
 
 // TestWalkPrefetchesNextLayer: with one worker, each layer's Prefetch
 // comes before its Open, while the layer before it is being walked,

@@ -137,12 +137,5 @@ func TestRangedRegistryPrefetch(t *testing.T) {
 	if got := figures(walked[0]); got != figures(want) {
 		t.Errorf("figures %q, want %q", got, figures(want))
 	}
-	for _, l := range []struct {
-		d v1.Hash
-		n int
-	}{{gzD, chunksOf(t, gz, smallRanges.ChunkSize)}, {plainD, chunksOf(t, plain, smallRanges.ChunkSize)}} {
-		if r, w := reqs.get(l.d); r != l.n || w != 0 {
-			t.Errorf("%s: %d range requests and %d whole GETs; want %d ranges", l.d, r, w, l.n)
-		}
-	}
+	wantOneRangeAChunk(t, reqs, smallRanges.ChunkSize, gz, plain)
 }

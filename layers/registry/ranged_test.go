@@ -381,6 +381,45 @@ func TestRangedFetchRefusesBadFirstRange(t *testing.T) {
 	}
 }
 
+// goroutineCount settles s's idle connections and counts goroutines.
+func goroutineCount(s *blobServer) int {
+	s.Client().Transport.(*http.Transport).CloseIdleConnections()
+	time.Sleep(50 * time.Millisecond)
+	return runtime.NumGoroutine()
+}
+
+// openCancelable opens a ranged fetch from s, 4 chunks at once, under a
+// context the caller cancels.
+func openCancelable(t *testing.T, s *blobServer, buffered bool) (*rangeFetcher, io.ReadCloser, context.CancelFunc) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	f := s.fetcher(RangedOptions{ChunkSize: s.chunk, PerBlob: 4})
+	rc, ranged, err := f.open(ctx, buffered)
+	if err != nil || !ranged {
+		t.Fatalf("open: ranged %v, err %v", ranged, err)
+	}
+	return f, rc, cancel
+}
+
+// waitReleased waits up to 5 s for the goroutines to drop back to before
+// and f's connections to come back, and fails with every stack if not.
+func waitReleased(t *testing.T, s *blobServer, f *rangeFetcher, before int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := goroutineCount(s)
+		if n <= before && len(f.conns) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			stacks := make([]byte, 1<<20)
+			stacks = stacks[:runtime.Stack(stacks, true)]
+			t.Fatalf("%d goroutines (%d before the fetch), %d connections held:\n%s", n, before, len(f.conns), stacks)
+		}
+	}
+}
+
 // TestRangedFetchCancel: cancelling the context mid-blob ends Read with
 // context.Canceled at once, and Close leaves no goroutine behind.
 func TestRangedFetchCancel(t *testing.T) {
@@ -393,25 +432,14 @@ func TestRangedFetchCancel(t *testing.T) {
 		}
 		return false
 	})
-	settle := func() int {
-		s.Client().Transport.(*http.Transport).CloseIdleConnections()
-		time.Sleep(50 * time.Millisecond)
-		return runtime.NumGoroutine()
-	}
-	before := settle()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	f := s.fetcher(RangedOptions{ChunkSize: chunk, PerBlob: 4})
-	rc, ranged, err := f.open(ctx, false)
-	if err != nil || !ranged {
-		t.Fatalf("open: ranged %v, err %v", ranged, err)
-	}
+	before := goroutineCount(s)
+	f, rc, cancel := openCancelable(t, s, false)
 	buf := make([]byte, 2*chunk)
 	if _, err := io.ReadFull(rc, buf); err != nil || !bytes.Equal(buf, blob[:2*chunk]) {
 		t.Fatalf("first two chunks: err %v", err)
 	}
 	time.AfterFunc(50*time.Millisecond, cancel)
-	err = registrytest.Within(t, 5*time.Second, "Read ignores the cancellation", func() error {
+	err := registrytest.Within(t, 5*time.Second, "Read ignores the cancellation", func() error {
 		_, err := rc.Read(buf)
 		return err
 	})
@@ -422,18 +450,7 @@ func TestRangedFetchCancel(t *testing.T) {
 	if len(f.conns) != 0 {
 		t.Errorf("%d connections of the budget not given back", len(f.conns))
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n := settle()
-		if n <= before {
-			break
-		}
-		if time.Now().After(deadline) {
-			stacks := make([]byte, 1<<20)
-			stacks = stacks[:runtime.Stack(stacks, true)]
-			t.Fatalf("%d goroutines, %d before the fetch:\n%s", n, before, stacks)
-		}
-	}
+	waitReleased(t, s, f, before)
 }
 
 // TestRangedPrefetchAbandoned: a prefetch (a buffered open) that is
@@ -456,32 +473,11 @@ func TestRangedPrefetchAbandoned(t *testing.T) {
 		}
 		return false
 	})
-	settle := func() int {
-		s.Client().Transport.(*http.Transport).CloseIdleConnections()
-		time.Sleep(50 * time.Millisecond)
-		return runtime.NumGoroutine()
-	}
-	before := settle()
-	ctx, cancel := context.WithCancel(context.Background())
-	f := s.fetcher(RangedOptions{ChunkSize: chunk, PerBlob: 4})
-	_, ranged, err := f.open(ctx, true)
-	if err != nil || !ranged {
-		t.Fatalf("open: ranged %v, err %v", ranged, err)
-	}
+	before := goroutineCount(s)
+	f, _, cancel := openCancelable(t, s, true)
 	time.Sleep(100 * time.Millisecond) // chunks 1 and 3 arrive, 0 and 2 hang
 	cancel()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n := settle()
-		if n <= before && len(f.conns) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			stacks := make([]byte, 1<<20)
-			stacks = stacks[:runtime.Stack(stacks, true)]
-			t.Fatalf("%d goroutines (%d before the fetch), %d connections held:\n%s", n, before, len(f.conns), stacks)
-		}
-	}
+	waitReleased(t, s, f, before)
 }
 
 // TestRangedFetchUsesHTTP1: against a TLS server that speaks HTTP/2, the

@@ -4,9 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/imgdiff/imgdiff/layers/imagetest"
 )
 
 // TestSpecialFilesAsInputs: a config file or a Dockerfile that is a FIFO
@@ -15,14 +16,8 @@ import (
 // an oversized one too.
 func TestSpecialFilesAsInputs(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	zero := filepath.Join(dir, "zero")
-	if err := os.Symlink("/dev/zero", zero); err != nil {
-		t.Fatal(err)
-	}
+	fifo := imagetest.FIFO(t, filepath.Join(dir, "fifo"))
+	zero := imagetest.DevZero(t, filepath.Join(dir, "zero"))
 	big := filepath.Join(dir, "big.yaml")
 	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", 2<<20)+"\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -69,27 +69,7 @@ func TestFleetProcesses(t *testing.T) {
 			reg.ServeHTTP(w, r)
 			return
 		}
-		rec := httptest.NewRecorder()
-		reg.ServeHTTP(rec, r)
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		body := rec.Body.Bytes()
-		for len(body) > 0 { // 16 kB every 10 ms
-			n := min(len(body), 16<<10)
-			if _, err := w.Write(body[:n]); err != nil {
-				return
-			}
-			slowBytes.Add(int64(n))
-			body = body[n:]
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
+		trickle(w, r, reg, 16<<10, 10*time.Millisecond, &slowBytes)
 	}))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
@@ -147,14 +127,7 @@ func TestFleetProcesses(t *testing.T) {
 	store := "docker://" + host + "/imgdiff/store"
 	env := append(os.Environ(), asMainEnv+"=1", "IMGDIFF_NO_CACHE=1", "NO_COLOR=1", "DOCKER_CONFIG="+t.TempDir())
 	start := func(args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
-		cmd := exec.Command(os.Args[0], args...)
-		cmd.Env = env
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd, &out, &errOut
+		return startProcess(t, env, os.Args[0], args...)
 	}
 	killed := pipeline.ShardOf(slow, 3)
 	cmds := make([]*exec.Cmd, 3)

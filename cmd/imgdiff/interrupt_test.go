@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -49,14 +50,8 @@ const asMainEnv = "IMGDIFF_TEST_AS_MAIN"
 func interrupted(t *testing.T, env []string, ready func() bool, args ...string) {
 	t.Helper()
 	tmp, cache := t.TempDir(), t.TempDir()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), asMainEnv+"=1", "TMPDIR="+tmp, "IMGDIFF_CACHE_DIR="+cache, "NO_COLOR=1")
-	cmd.Env = append(cmd.Env, env...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	env = append([]string{asMainEnv + "=1", "TMPDIR=" + tmp, "IMGDIFF_CACHE_DIR=" + cache, "NO_COLOR=1"}, env...)
+	cmd, out, errOut := startProcess(t, append(os.Environ(), env...), os.Args[0], args...)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 
@@ -123,6 +118,20 @@ func interrupted(t *testing.T, env []string, ready func() bool, args ...string) 
 			t.Errorf("files left after the interrupt: %v", left)
 		}
 	}
+}
+
+// startProcess starts bin with args in the environment env and returns
+// the running command and the buffers its stdout and stderr fill.
+func startProcess(t *testing.T, env []string, bin string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &out, &errOut
 }
 
 func asExit(err error, ee **exec.ExitError) bool {
@@ -198,27 +207,7 @@ func TestInterruptWhileDownloading(t *testing.T) {
 			reg.ServeHTTP(w, r)
 			return
 		}
-		rec := httptest.NewRecorder()
-		reg.ServeHTTP(rec, r)
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		body := rec.Body.Bytes()
-		for len(body) > 0 { // 32 kB every 20 ms: the 8 MB blob takes 5 s
-			n := min(len(body), 32<<10)
-			if _, err := w.Write(body[:n]); err != nil {
-				return
-			}
-			served.Add(int64(n))
-			body = body[n:]
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
+		trickle(w, r, reg, 32<<10, 20*time.Millisecond, &served) // the 8 MB blob takes 5 s
 	}))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
@@ -235,6 +224,30 @@ func TestInterruptWhileDownloading(t *testing.T) {
 	}
 	interrupted(t, nil, func() bool { return served.Load() > 256<<10 },
 		"analyze", "--platform", "linux/amd64", "docker://"+host+"/slow/app:1")
+}
+
+// trickle serves h's answer to r slowly: chunk bytes, then a pause, until
+// the body is sent or the client goes away; sent counts the bytes written.
+func trickle(w http.ResponseWriter, r *http.Request, h http.Handler, chunk int, pause time.Duration, sent *atomic.Int64) {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	maps.Copy(w.Header(), rec.Header())
+	w.WriteHeader(rec.Code)
+	body := rec.Body.Bytes()
+	for len(body) > 0 {
+		n := min(len(body), chunk)
+		if _, err := w.Write(body[:n]); err != nil {
+			return
+		}
+		sent.Add(int64(n))
+		body = body[n:]
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(pause):
+		}
+	}
 }
 
 func mustDiffIDs(t *testing.T, img v1.Image) []v1.Hash {

@@ -1,9 +1,6 @@
 package analyze
 
 import (
-	"bytes"
-	"compress/gzip"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +10,7 @@ import (
 
 	"github.com/imgdiff/imgdiff/analyze/classify"
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/analyze/rpm/rpmtest"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -203,18 +201,7 @@ func TestVerdictRecommendations(t *testing.T) {
 // list belong to their packages (bash lists /bin/bash on Mariner), and a
 // -devel package is a build tool.
 func TestClassifyRpm(t *testing.T) {
-	gz, err := os.ReadFile(filepath.Join("rpm", "testdata", "cbl-mariner-2.0-rpmdb.sqlite.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := rpmtest.Gunzip(t, rpmtest.Mariner)
 	img, c := classifyEntries(t, []index.Entry{dir("bin"), reg("bin/bash", 1000), dir("usr"), dir("usr/include"), reg("usr/include/zlib.h", 300)},
 		map[string]string{"var/lib/rpm/rpmdb.sqlite": string(db)})
 	pkgs := map[string]model.Package{}

@@ -38,25 +38,20 @@ func termsOf(c *Comparison) ([]Term, string) {
 // base's userland B drops is the base term, not other, its docs with it;
 // a build-tool file the base carries keeps its category.
 func TestCompareDockerImportMessageBase(t *testing.T) {
-	a, err := Build(testImage(
-		[]v1.History{
-			{Comment: "bookworm minbase, debootstrap 1.0.128"},
-			{CreatedBy: "RUN /bin/sh -c apt-get install -y gcc # buildkit", Comment: "buildkit.dockerfile.v0"},
-			{CreatedBy: `CMD ["bash"]`, Comment: "buildkit.dockerfile.v0", EmptyLayer: true},
-		},
-		testLayer([]index.Entry{reg("usr/bin/bash", 1200), reg("usr/lib/libc.so.6", 2000), reg("usr/bin/make", 300), reg("usr/share/doc/bash/copyright", 40)}, nil, nil),
-		testLayer([]index.Entry{reg("usr/bin/gcc", 5000), reg("usr/bin/app", 100)}, nil, nil),
-	))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Build(testImage(
-		[]v1.History{{CreatedBy: "COPY /usr/bin/app /app # buildkit", Comment: "buildkit.dockerfile.v0"}},
-		testLayer([]index.Entry{reg("app", 100)}, nil, nil),
-	))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := buildBoth(t,
+		testImage(
+			[]v1.History{
+				{Comment: "bookworm minbase, debootstrap 1.0.128"},
+				{CreatedBy: "RUN /bin/sh -c apt-get install -y gcc # buildkit", Comment: "buildkit.dockerfile.v0"},
+				{CreatedBy: `CMD ["bash"]`, Comment: "buildkit.dockerfile.v0", EmptyLayer: true},
+			},
+			testLayer([]index.Entry{reg("usr/bin/bash", 1200), reg("usr/lib/libc.so.6", 2000), reg("usr/bin/make", 300), reg("usr/share/doc/bash/copyright", 40)}, nil, nil),
+			testLayer([]index.Entry{reg("usr/bin/gcc", 5000), reg("usr/bin/app", 100)}, nil, nil),
+		),
+		testImage(
+			[]v1.History{{CreatedBy: "COPY /usr/bin/app /app # buildkit", Comment: "buildkit.dockerfile.v0"}},
+			testLayer([]index.Entry{reg("app", 100)}, nil, nil),
+		))
 	if a.Base == nil || a.Base.Steps != 1 || a.Base.Source != explain.SourceHeuristic || a.Base.Heuristic != explain.HeuristicDockerImport {
 		t.Fatalf("A's base = %+v, want the import, found by the docker import heuristic", a.Base)
 	}
@@ -96,16 +91,11 @@ func TestCompareSharedPrefixBase(t *testing.T) {
 			{CreatedBy: own, Comment: "buildkit.dockerfile.v0"},
 		}
 	}
-	a, err := Build(testImage(hist("ADD toolchain.tar / # buildkit"), base(),
-		testLayer([]index.Entry{reg("usr/bin/gcc", 9000), reg("usr/libexec/gcc/cc1", 30000), reg("usr/bin/app", 100)}, nil, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Build(testImage(hist("COPY /usr/bin/app /usr/bin/app # buildkit"), base(),
-		testLayer([]index.Entry{reg("usr/bin/app", 100)}, []string{"usr/share/doc"}, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := buildBoth(t,
+		testImage(hist("ADD toolchain.tar / # buildkit"), base(),
+			testLayer([]index.Entry{reg("usr/bin/gcc", 9000), reg("usr/libexec/gcc/cc1", 30000), reg("usr/bin/app", 100)}, nil, nil)),
+		testImage(hist("COPY /usr/bin/app /usr/bin/app # buildkit"), base(),
+			testLayer([]index.Entry{reg("usr/bin/app", 100)}, []string{"usr/share/doc"}, nil)))
 	ca := flagPaths(a, map[string]model.Category{"usr/bin/gcc": model.BuildTool, "usr/libexec/gcc/cc1": model.BuildTool})
 	c, err := Compare(a, b, ca, nil, CompareOptions{})
 	if err != nil {

@@ -24,6 +24,20 @@ func flagPaths(img *model.Image, cats map[string]model.Category) *model.Classifi
 	return c
 }
 
+// buildBoth builds the two images of a comparison.
+func buildBoth(t *testing.T, a, b *index.Image) (*model.Image, *model.Image) {
+	t.Helper()
+	ma, err := Build(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := Build(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ma, mb
+}
+
 func TestCompareDecomposition(t *testing.T) {
 	base := func() *index.Layer {
 		l := testLayer([]index.Entry{dir("usr"), reg("usr/libc.so", 1000), reg("etc/conf", 10)}, nil, nil)
@@ -52,14 +66,7 @@ func TestCompareDecomposition(t *testing.T) {
 	}
 	multi.Layers[1].CompressedSize = 120
 
-	a, err := Build(single)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Build(multi)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := buildBoth(t, single, multi)
 	ca := flagPaths(a, map[string]model.Category{"usr/bin/gcc": model.BuildTool, "usr/include/stdio.h": model.BuildTool, "src/main.c": model.Source})
 	cmpn, err := Compare(a, b, ca, nil, CompareOptions{})
 	if err != nil {
@@ -153,14 +160,7 @@ func TestCompareWithoutHistory(t *testing.T) {
 	base := testLayer([]index.Entry{reg("bin/sh", 100)}, nil, nil)
 	tools := testLayer([]index.Entry{reg("usr/bin/cc", 7000), reg("src/main.c", 300)}, nil, nil)
 	app := testLayer([]index.Entry{reg("app/server", 900)}, nil, nil)
-	a, err := Build(testImage(nil, base, tools))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Build(testImage(nil, base, app))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := buildBoth(t, testImage(nil, base, tools), testImage(nil, base, app))
 	if len(a.Steps) != 2 || !a.Steps[1].Synthetic || len(a.Warnings) == 0 {
 		t.Fatalf("steps %+v warnings %q", a.Steps, a.Warnings)
 	}
@@ -212,14 +212,7 @@ func TestCompareBaseMovesOther(t *testing.T) {
 		testLayer([]index.Entry{dir("usr"), reg("usr/lib/libc.so", 1000)}, nil, nil),
 		testLayer([]index.Entry{reg("app", 200), reg("newfile", 7)}, nil, nil),
 	)
-	a, err := Build(single)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Build(multi)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := buildBoth(t, single, multi)
 	if a.Base == nil || a.Base.Steps != 2 || a.Base.Layers != 1 || a.Base.Size != 1310 || a.Base.Heuristic != "rootfs import" {
 		t.Fatalf("A's base = %+v, want the ADD and the CMD, 1 layer of 1310 bytes", a.Base)
 	}

@@ -1,17 +1,13 @@
 package layers
 
 import (
-	"io"
-	"log"
-	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 // The manifest's annotations (org.opencontainers.image.base.*, as
@@ -28,12 +24,8 @@ func TestManifestAnnotations(t *testing.T) {
 	}
 	dir := t.TempDir()
 	writeLayout(t, filepath.Join(dir, "layout"), img, "latest")
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	host := strings.TrimPrefix(reg.URL, "http://")
-	if err := remote.Write(mustRef(t, host+"/app:1"), img); err != nil {
-		t.Fatal(err)
-	}
+	host := registrytest.Serve(t, nil)
+	registrytest.Push(t, host+"/app:1", img)
 	for _, ref := range []string{"oci:" + dir + "/layout", "docker://" + host + "/app:1"} {
 		_, ii := walkOne(t, ref, Options{Jobs: 2})
 		for k, v := range want {

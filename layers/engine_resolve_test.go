@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/imgdiff/imgdiff/layers/engine/enginetest"
 )
 
 // podmanEngine answers as Podman's Docker-compatible API does: it resolves
@@ -21,12 +21,7 @@ import (
 // so in inspect's RepoTags; its save names the image localhost/short.
 func podmanEngine(t *testing.T, short, configHex string, archive []byte) string {
 	t.Helper()
-	sock := filepath.Join(t.TempDir(), "podman.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	sock := enginetest.Serve(t, "podman.sock", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Libpod-Api-Version", "4.3.1")
 		switch {
 		case r.URL.Path == "/_ping":
@@ -39,9 +34,7 @@ func podmanEngine(t *testing.T, short, configHex string, archive []byte) string 
 			w.WriteHeader(http.StatusNotFound)
 			io.WriteString(w, `{"cause":"image not known","message":"failed to find image `+r.URL.Path+`: image not known","response":404}`)
 		}
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	}))
 	return "unix://" + sock
 }
 
@@ -61,16 +54,11 @@ func writeContextFor(t *testing.T, name, host string) string {
 // DOCKER_HOST unset, from Podman by short name and by image ID, and
 // checks that a short name goes to a registry only when no engine answers.
 func TestEngineAsTheDockerCLIFindsIt(t *testing.T) {
-	img := testImage(t, "amd64")
-	dir := t.TempDir()
-	p := filepath.Join(dir, "save.tar")
-	writeOldDockerSave(t, p, img, "app:1", func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
-	archive, _ := os.ReadFile(p)
+	img, p, _, host := savedInEngine(t, "app:1")
 	_, want := walkOne(t, p, Options{Jobs: 2})
-	tmp := t.TempDir()
+	dir, tmp := t.TempDir(), t.TempDir()
 
 	// The current context of config.json, DOCKER_HOST unset.
-	host := fakeEngine(t, "app:1", archive)
 	cfg := writeContextFor(t, "colima", host)
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	o := Options{Jobs: 2, TempDir: tmp, Getenv: env(map[string]string{"DOCKER_CONFIG": cfg})}
@@ -91,8 +79,7 @@ func TestEngineAsTheDockerCLIFindsIt(t *testing.T) {
 
 	// Podman: the save says localhost/app:1, the engine resolved app:1.
 	podSave := filepath.Join(dir, "podman.tar")
-	writeOldDockerSave(t, podSave, img, "localhost/app:1", func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
-	podArchive, _ := os.ReadFile(podSave)
+	podArchive := oldSave(t, podSave, img, "localhost/app:1")
 	cfgName, _ := img.ConfigName()
 	pod := podmanEngine(t, "app:1", cfgName.Hex, podArchive)
 	po := Options{Jobs: 2, TempDir: tmp, DockerHost: pod}

@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	regsource "github.com/imgdiff/imgdiff/layers/registry"
 	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
@@ -25,7 +19,6 @@ import (
 // faultProxy is a reverse proxy on 127.0.0.1 in front of ggcr's in-process
 // registry that injects one kind of fault.
 type faultProxy struct {
-	*httptest.Server
 	host     string
 	requests atomic.Int32
 }
@@ -37,24 +30,13 @@ type fault func(n int32, w http.ResponseWriter, r *http.Request, upstream string
 
 func newFaultProxy(t *testing.T, f fault) *faultProxy {
 	t.Helper()
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(reg.Close)
-	u, _ := url.Parse(reg.URL)
-	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.ErrorLog = log.New(io.Discard, "", 0)
 	p := &faultProxy{}
 	var on atomic.Bool // faults start once the image is pushed
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if on.Load() && f(p.requests.Add(1), w, r, reg.URL) {
-			return
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(p.Close)
-	p.host = strings.TrimPrefix(p.URL, "http://")
-	if err := remote.Write(mustRef(t, p.host+"/app:1"), testImage(t, "amd64")); err != nil {
-		t.Fatal(err)
-	}
+	var upstream string
+	upstream, p.host = registrytest.Proxied(t, func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
+		return on.Load() && f(p.requests.Add(1), w, r, "http://"+upstream)
+	})
+	registrytest.Push(t, p.host+"/app:1", testImage(t, "amd64"))
 	on.Store(true)
 	return p
 }
@@ -65,10 +47,7 @@ func isBlob(r *http.Request) bool { return strings.Contains(r.URL.Path, "/blobs/
 // Retry-After, a bounded number of times; a run recovers, or fails with one
 // line and no result.
 func TestRegistryFaults(t *testing.T) {
-	dir := t.TempDir()
-	writeLayout(t, filepath.Join(dir, "layout"), testImage(t, "amd64"), "latest")
-	_, ref := walkOne(t, "oci:"+filepath.Join(dir, "layout"), Options{})
-	want := figures(ref)
+	want := layoutFigures(t, testImage(t, "amd64"))
 
 	cases := []struct {
 		name    string
@@ -220,33 +199,22 @@ func TestInterruptWhileOpening(t *testing.T) {
 	host := hangingRegistry(t, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
-	done := make(chan error, 1)
-	go func() {
+	err := registrytest.Within(t, 5*time.Second, "open ignores the interrupt", func() error {
 		_, err := OpenAll(ctx, []string{"docker://" + host + "/app:1"}, Options{Jobs: 1})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("err = %v, want one line that is context.Canceled", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("open ignores the interrupt")
+		return err
+	})
+	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("err = %v, want one line that is context.Canceled", err)
 	}
 
 	// One image fails at once, the other hangs: the failure cancels it.
 	missing := filepath.Join(t.TempDir(), "missing.tar")
-	go func() {
+	err = registrytest.Within(t, 5*time.Second, "one failed open does not cancel the others", func() error {
 		_, err := OpenAll(context.Background(), []string{"docker://" + host + "/app:1", missing}, Options{Jobs: 1})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err == nil || !strings.HasPrefix(err.Error(), missing+": ") {
-			t.Errorf("err = %v, want the missing file's error", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("one failed open does not cancel the others")
+		return err
+	})
+	if err == nil || !strings.HasPrefix(err.Error(), missing+": ") {
+		t.Errorf("err = %v, want the missing file's error", err)
 	}
 }
 
@@ -262,17 +230,11 @@ func TestInterruptStopsDownload(t *testing.T) {
 	defer img.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(300*time.Millisecond, cancel)
-	done := make(chan error, 1)
-	go func() {
+	err = registrytest.Within(t, 5*time.Second, "the walk's cancellation does not stop the download", func() error {
 		_, err := Walk(ctx, WalkOptions{Jobs: 2}, img)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("err = %v, want context.Canceled", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the walk's cancellation does not stop the download")
+		return err
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }

@@ -366,14 +366,7 @@ func openFile(path, name, transport string, o Options) (*Image, error) {
 		if !d.Has("index.json") {
 			return nil, fmt.Errorf("directory has no index.json: not an OCI layout")
 		}
-		img, err := ocilayout.Open(d, name, o.Platform)
-		if err != nil {
-			d.Close()
-			return nil, err
-		}
-		img.Transport = OCILayout
-		img.OnClose(d.Close)
-		return img, nil
+		return openStored(d, OCILayout, name, o)
 	}
 	if transport == OCILayout {
 		return nil, fmt.Errorf("is a file; oci: wants a layout directory (did you mean oci-archive:%s?)", path)
@@ -393,12 +386,21 @@ func openFile(path, name, transport string, o Options) (*Image, error) {
 			return nil, fmt.Errorf("tar archive has neither manifest.json nor index.json: not an image archive")
 		}
 	}
-	var img *Image
+	return openStored(s, transport, name, o)
+}
+
+// openStored opens the image s holds as a docker save archive or an OCI
+// layout or archive, as transport says; the image closes s when it is
+// closed, and s is closed at once when the open fails.
+func openStored(s interface {
+	store.Store
+	Close() error
+}, transport, name string, o Options) (*Image, error) {
+	open := ocilayout.Open
 	if transport == DockerArchive {
-		img, err = dockerarchive.Open(s, name, o.Platform)
-	} else {
-		img, err = ocilayout.Open(s, name, o.Platform)
+		open = dockerarchive.Open
 	}
+	img, err := open(s, name, o.Platform)
 	if err != nil {
 		s.Close()
 		return nil, err

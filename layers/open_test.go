@@ -7,10 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,15 +16,15 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/imgdiff/imgdiff/layers/engine/enginetest"
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 	"github.com/imgdiff/imgdiff/layers/source"
 )
 
@@ -94,15 +91,6 @@ func testImage(t *testing.T, arch string) v1.Image {
 	return img
 }
 
-func mustRef(t *testing.T, s string) name.Reference {
-	t.Helper()
-	r, err := name.ParseReference(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func walkOne(t *testing.T, ref string, o Options) (*Image, *index.Image) {
 	t.Helper()
 	img, err := Open(context.Background(), ref, o)
@@ -125,6 +113,16 @@ func figures(ii *index.Image) string {
 		fmt.Fprintf(&b, "%s size=%d entries=%d whiteouts=%v\n", l.DiffID, l.Size, len(l.Entries), l.Whiteouts)
 	}
 	return b.String()
+}
+
+// layoutFigures is the figures of img read from an OCI layout: what the
+// other sources must give.
+func layoutFigures(t *testing.T, img v1.Image) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "layout")
+	writeLayout(t, p, img, "latest")
+	_, ii := walkOne(t, "oci:"+p, Options{})
+	return figures(ii)
 }
 
 func writeLayout(t *testing.T, dir string, img v1.Image, tag string) {
@@ -165,35 +163,98 @@ func tarDir(t *testing.T, dir, p string) {
 	}
 }
 
+// The tests write `docker save` archives by hand where they need what
+// imagetest's writers do not make: layer names of their choosing, linked
+// layers, blobs left out. A layerTar holds the entries; these add an
+// image's config and a layer's bytes and end it with the manifest.
+
+// config adds img's raw config at name(its digest hex) and returns that
+// name.
+func (lt *layerTar) config(img v1.Image, name func(hex string) string) string {
+	lt.t.Helper()
+	cfg, err := img.RawConfigFile()
+	if err != nil {
+		lt.t.Fatal(err)
+	}
+	h, err := img.ConfigName()
+	if err != nil {
+		lt.t.Fatal(err)
+	}
+	lt.file(name(h.Hex), 0o644, cfg)
+	return name(h.Hex)
+}
+
+// blob adds what open (a layer's Uncompressed or Compressed) reads at n.
+func (lt *layerTar) blob(n string, open func() (io.ReadCloser, error)) {
+	lt.t.Helper()
+	rc, err := open()
+	if err != nil {
+		lt.t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		lt.t.Fatal(err)
+	}
+	lt.file(n, 0o644, b)
+}
+
+// writeSave adds manifest.json, naming one image (its config, its tag
+// when there is one, its layers), and writes the archive to p.
+func (lt *layerTar) writeSave(p, config, tag string, layers []string) {
+	lt.t.Helper()
+	var tags []string
+	if tag != "" {
+		tags = []string{tag}
+	}
+	m, err := json.Marshal(tarball.Manifest{{Config: config, RepoTags: tags, Layers: layers}})
+	if err != nil {
+		lt.t.Fatal(err)
+	}
+	lt.file("manifest.json", 0o644, m)
+	if err := os.WriteFile(p, lt.bytes(), 0o644); err != nil {
+		lt.t.Fatal(err)
+	}
+}
+
 // writeOldDockerSave writes the pre-Docker-25 `docker save` layout:
-// <n>/layer.tar uncompressed, <config>.json, manifest.json.
+// <config>.json, each layer uncompressed at layerNames(i), manifest.json.
 func writeOldDockerSave(t *testing.T, p string, img v1.Image, tag string, layerNames func(i int) string) {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add := func(n string, b []byte) {
-		tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
-		tw.Write(b)
-	}
-	cfg, _ := img.RawConfigFile()
-	cfgName, _ := img.ConfigName()
-	add(cfgName.Hex+".json", cfg)
-	ls, _ := img.Layers()
-	var names []string
-	for i, l := range ls {
-		rc, _ := l.Uncompressed()
-		b, _ := io.ReadAll(rc)
-		rc.Close()
-		n := layerNames(i)
-		add(n, b)
-		names = append(names, n)
-	}
-	m, _ := json.Marshal(tarball.Manifest{{Config: cfgName.Hex + ".json", RepoTags: []string{tag}, Layers: names}})
-	add("manifest.json", m)
-	tw.Close()
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+	lt := newLayerTar(t)
+	config := lt.config(img, func(hex string) string { return hex + ".json" })
+	ls, err := img.Layers()
+	if err != nil {
 		t.Fatal(err)
 	}
+	var names []string
+	for i, l := range ls {
+		names = append(names, layerNames(i))
+		lt.blob(names[i], l.Uncompressed)
+	}
+	lt.writeSave(p, config, tag, names)
+}
+
+// oldSave writes testImage-like img before Docker 25 with its layers at
+// <i>/layer.tar and returns the archive's bytes.
+func oldSave(t *testing.T, p string, img v1.Image, tag string) []byte {
+	t.Helper()
+	writeOldDockerSave(t, p, img, tag, func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// savedInEngine saves testImage(amd64) before Docker 25 (oldSave) in a
+// file of its own and serves it under tag from a fake engine: it returns
+// the image, the archive's path and bytes, and the engine's DOCKER_HOST.
+func savedInEngine(t *testing.T, tag string) (img v1.Image, save string, archive []byte, host string) {
+	t.Helper()
+	img, save = testImage(t, "amd64"), filepath.Join(t.TempDir(), "save.tar")
+	archive = oldSave(t, save, img, tag)
+	return img, save, archive, fakeEngine(t, tag, archive)
 }
 
 func TestSameFiguresFromEverySource(t *testing.T) {
@@ -203,16 +264,12 @@ func TestSameFiguresFromEverySource(t *testing.T) {
 
 	writeLayout(t, filepath.Join(dir, "layout"), img, "latest")
 	tarDir(t, filepath.Join(dir, "layout"), filepath.Join(dir, "oci.tar"))
-	writeOldDockerSave(t, filepath.Join(dir, "old.tar"), img, "app:1", func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
+	oldSave(t, filepath.Join(dir, "old.tar"), img, "app:1")
 	if err := tarball.WriteToFile(filepath.Join(dir, "ggcr.tar"), name.MustParseReference("app:1"), img); err != nil {
 		t.Fatal(err)
 	}
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	host := strings.TrimPrefix(reg.URL, "http://")
-	if err := remote.Write(mustRef(t, host+"/app:1"), img); err != nil {
-		t.Fatal(err)
-	}
+	host := registrytest.Serve(t, nil)
+	registrytest.Push(t, host+"/app:1", img)
 
 	cases := []struct {
 		ref, transport string
@@ -280,12 +337,8 @@ func TestIndexPlatformChoice(t *testing.T) {
 	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "multi"})); err != nil {
 		t.Fatal(err)
 	}
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	host := strings.TrimPrefix(reg.URL, "http://")
-	if err := remote.WriteIndex(mustRef(t, host+"/multi:1"), idx); err != nil {
-		t.Fatal(err)
-	}
+	host := registrytest.Serve(t, nil)
+	registrytest.Push(t, host+"/multi:1", idx)
 	for _, ref := range []string{"oci:" + dir + "/l:multi", "docker://" + host + "/multi:1"} {
 		for _, arch := range []string{"amd64", "arm64"} {
 			plat, _ := source.ParsePlatform("linux/" + arch)
@@ -347,8 +400,7 @@ func TestBadInputs(t *testing.T) {
 	dir := t.TempDir()
 	writeLayout(t, filepath.Join(dir, "layout"), img, "latest")
 	os.WriteFile(filepath.Join(dir, "text"), []byte("hello, not an image\n"), 0o644)
-	writeOldDockerSave(t, filepath.Join(dir, "ok.tar"), img, "app:1", func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
-	full, _ := os.ReadFile(filepath.Join(dir, "ok.tar"))
+	full := oldSave(t, filepath.Join(dir, "ok.tar"), img, "app:1")
 	os.WriteFile(filepath.Join(dir, "trunc.tar"), full[:len(full)/2], 0o644)
 	writeOldDockerSave(t, filepath.Join(dir, "hostile.tar"), img, "app:1", func(i int) string { return fmt.Sprintf("../../%d/layer.tar", i) })
 
@@ -368,6 +420,7 @@ func TestBadInputs(t *testing.T) {
 	bb[4] ^= 0x01
 	os.WriteFile(blob, bb, 0o644)
 
+	os.WriteFile(filepath.Join(dir, "plain.tar"), tarOf(t, "etc/os-release", "ID=test\n"), 0o644)
 	cases := []struct{ ref, want string }{
 		{dir + "/missing.tar", "no such file or directory"},
 		{"docker-archive:" + dir + "/missing.tar", "no such file or directory"},
@@ -378,6 +431,8 @@ func TestBadInputs(t *testing.T) {
 		{"docker-archive:" + dir + "/ok.tar:other:2", `no image tagged "other:2" (it has: app:1)`},
 		{"ftp:" + dir, `unknown transport "ftp"`},
 		{"oci:" + t.TempDir(), "not an OCI layout"},
+		{"docker-archive:" + dir + "/plain.tar", "no manifest.json: not a docker save archive"},
+		{"oci-archive:" + dir + "/plain.tar", "no index.json: not an OCI layout"},
 		{dir + "/hostile.tar", "leaves the archive"},
 	}
 	for _, c := range cases {
@@ -406,9 +461,9 @@ func TestBadInputs(t *testing.T) {
 
 func TestRegistryErrors(t *testing.T) {
 	img := testImage(t, "amd64")
-	regh := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	regh := registrytest.Handler()
 	// Everything under /v2/private/ needs credentials we do not have.
-	reg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	host := registrytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/v2/private/") && r.Header.Get("Authorization") == "" && r.Method == http.MethodGet {
 			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
 			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
@@ -416,9 +471,7 @@ func TestRegistryErrors(t *testing.T) {
 		}
 		regh.ServeHTTP(w, r)
 	}))
-	defer reg.Close()
-	host := strings.TrimPrefix(reg.URL, "http://")
-	remote.Write(mustRef(t, host+"/public:1"), img)
+	registrytest.Push(t, host+"/public:1", img)
 
 	for _, c := range []struct{ ref, want string }{
 		{"docker://" + host + "/public:missing", "MANIFEST_UNKNOWN"},
@@ -443,12 +496,7 @@ func fakeEngine(t *testing.T, image string, archive []byte) string {
 func fakeEngineCounting(t *testing.T, image string, archive []byte) (string, *atomic.Int32) {
 	t.Helper()
 	var saves atomic.Int32
-	sock := filepath.Join(t.TempDir(), "docker.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	sock := enginetest.Serve(t, "docker.sock", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/_ping":
 			io.WriteString(w, "OK")
@@ -461,20 +509,13 @@ func fakeEngineCounting(t *testing.T, image string, archive []byte) (string, *at
 			w.WriteHeader(http.StatusNotFound)
 			io.WriteString(w, `{"message":"No such image: `+r.URL.Path+`"}`)
 		}
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	}))
 	return "unix://" + sock, &saves
 }
 
 func TestDaemon(t *testing.T) {
-	img := testImage(t, "amd64")
-	dir := t.TempDir()
-	p := filepath.Join(dir, "save.tar")
-	writeOldDockerSave(t, p, img, "app:1", func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
-	archive, _ := os.ReadFile(p)
-	host := fakeEngine(t, "app:1", archive)
-	tmp := t.TempDir()
+	img, p, archive, host := savedInEngine(t, "app:1")
+	dir, tmp := t.TempDir(), t.TempDir()
 
 	_, want := walkOne(t, p, Options{Jobs: 2})
 	src, got := walkOne(t, "docker-daemon:app:1", Options{Jobs: 2, DockerHost: host, TempDir: tmp})
@@ -491,10 +532,8 @@ func TestDaemon(t *testing.T) {
 		t.Errorf("bare name: transport %s notes %q", src.Transport, src.Notes)
 	}
 	// ...and to the registry when it does not.
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	rhost := strings.TrimPrefix(reg.URL, "http://")
-	remote.Write(mustRef(t, rhost+"/app:2"), img)
+	rhost := registrytest.Serve(t, nil)
+	registrytest.Push(t, rhost+"/app:2", img)
 	src, _ = walkOne(t, rhost+"/app:2", Options{Jobs: 2, DockerHost: host, TempDir: tmp})
 	if src.Transport != Registry || !strings.Contains(strings.Join(src.Notes, ";"), "not in docker-daemon via DOCKER_HOST ("+host+"); read from the registry") {
 		t.Errorf("bare name not in engine: transport %s notes %q", src.Transport, src.Notes)

@@ -6,16 +6,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/imgdiff/imgdiff/layers/imagetest"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 	"github.com/imgdiff/imgdiff/layers/source"
 )
 
@@ -35,9 +33,7 @@ func TestProvenanceFromEverySource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	host := strings.TrimPrefix(reg.URL, "http://")
+	host := registrytest.Serve(t, nil)
 	// The archive's index.json points at BuildKit's image index.
 	im, err := idx.IndexManifest()
 	if err != nil {
@@ -47,9 +43,7 @@ func TestProvenanceFromEverySource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.WriteIndex(mustRef(t, host+"/prov:1"), inner); err != nil {
-		t.Fatal(err)
-	}
+	registrytest.Push(t, host+"/prov:1", inner)
 	amd64, _ := source.ParsePlatform("linux/amd64")
 	for _, ref := range []string{"oci-archive:" + archive, "oci:" + filepath.Join(dir, "layout"), "docker://" + host + "/prov:1"} {
 		t.Run(ref, func(t *testing.T) {
@@ -114,31 +108,21 @@ func untar(t *testing.T, archive, dest string) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	err = imagetest.ReadTar(f, func(h *tar.Header, body io.Reader) error {
 		p := filepath.Join(dest, filepath.FromSlash(h.Name))
 		if h.Typeflag == tar.TypeDir {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			continue
+			return os.MkdirAll(p, 0o755)
 		}
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
+			return err
 		}
-		b, err := io.ReadAll(tr)
+		b, err := io.ReadAll(body)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		return os.WriteFile(p, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

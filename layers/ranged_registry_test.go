@@ -4,18 +4,13 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -85,25 +80,13 @@ func (b *blobRequests) get(d v1.Hash) (ranged, whole int) {
 // blob GETs and lets front answer a request itself (front returns true).
 func rangedRegistry(t *testing.T, img v1.Image, front func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool) (host string, reqs *blobRequests) {
 	t.Helper()
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(reg.Close)
-	u, _ := url.Parse(reg.URL)
-	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.ErrorLog = log.New(io.Discard, "", 0)
 	reqs = &blobRequests{ranged: map[string]int{}, whole: map[string]int{}, rangeAgents: map[string]bool{}}
-	p := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	reg, host := registrytest.Proxied(t, func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool {
 		reqs.add(r)
-		if front != nil && front(w, r, rp) {
-			return
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(p.Close)
-	host = strings.TrimPrefix(reg.URL, "http://")
-	if err := remote.Write(mustRef(t, host+"/app:1"), img); err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimPrefix(p.URL, "http://"), reqs
+		return front != nil && front(w, r, rp)
+	})
+	registrytest.Push(t, reg+"/app:1", img)
+	return host, reqs
 }
 
 func walkRegistry(t *testing.T, host string, o Options) (string, error) {
@@ -140,19 +123,23 @@ func chunksOf(t *testing.T, l v1.Layer, chunk int64) int {
 // 200, they come in one stream with the same result.
 func TestRangedRegistryWalk(t *testing.T) {
 	img, gz, plain := bigImage(t)
-	dir := t.TempDir()
-	writeLayout(t, filepath.Join(dir, "layout"), img, "latest")
-	_, ref := walkOne(t, "oci:"+filepath.Join(dir, "layout"), Options{})
-	want := figures(ref)
+	want := layoutFigures(t, img)
 	gzD, _ := gz.Digest()
 	plainD, _ := plain.Digest()
-
-	t.Run("ranged", func(t *testing.T) {
-		host, reqs := rangedRegistry(t, img, nil)
-		got, err := walkRegistry(t, host, Options{Ranged: smallRanges})
+	// walk reads img through a rangedRegistry with front and r, checks its
+	// figures, and returns the blob GETs the registry saw.
+	walk := func(t *testing.T, front func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool, r RangedOptions) *blobRequests {
+		t.Helper()
+		host, reqs := rangedRegistry(t, img, front)
+		got, err := walkRegistry(t, host, Options{Ranged: r})
 		if err != nil || got != want {
 			t.Fatalf("figures %q, err %v; want %q", got, err, want)
 		}
+		return reqs
+	}
+
+	t.Run("ranged", func(t *testing.T) {
+		reqs := walk(t, nil, smallRanges)
 		for _, l := range []struct {
 			d v1.Hash
 			n int
@@ -168,26 +155,18 @@ func TestRangedRegistryWalk(t *testing.T) {
 		}
 	})
 	t.Run("off", func(t *testing.T) {
-		host, reqs := rangedRegistry(t, img, nil)
 		off := smallRanges
 		off.Threshold = -1
-		got, err := walkRegistry(t, host, Options{Ranged: off})
-		if err != nil || got != want {
-			t.Fatalf("figures %q, err %v; want %q", got, err, want)
-		}
+		reqs := walk(t, nil, off)
 		if r, w := reqs.get(gzD); r != 0 || w != 1 {
 			t.Errorf("%d range requests and %d whole GETs; want one whole GET", r, w)
 		}
 	})
 	t.Run("registry answers 200", func(t *testing.T) {
-		host, reqs := rangedRegistry(t, img, func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool {
+		reqs := walk(t, func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool {
 			r.Header.Del("Range")
 			return false
-		})
-		got, err := walkRegistry(t, host, Options{Ranged: smallRanges})
-		if err != nil || got != want {
-			t.Fatalf("figures %q, err %v; want %q", got, err, want)
-		}
+		}, smallRanges)
 		if r, w := reqs.get(gzD); r != 1 || w != 0 {
 			t.Errorf("%d range requests and %d whole GETs; want the one ranged GET whose 200 is read", r, w)
 		}
@@ -210,18 +189,14 @@ func TestRangedRegistryWalk(t *testing.T) {
 			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(blobs[d]))
 		}))
 		t.Cleanup(st.Close)
-		host, reqs := rangedRegistry(t, img, func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool {
+		reqs := walk(t, func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool {
 			d := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
 			if !isBlob(r) || r.Method != http.MethodGet || blobs[d] == nil {
 				return false
 			}
 			http.Redirect(w, r, st.URL+"/storage/"+d, http.StatusTemporaryRedirect)
 			return true
-		})
-		got, err := walkRegistry(t, host, Options{Ranged: smallRanges})
-		if err != nil || got != want {
-			t.Fatalf("figures %q, err %v; want %q", got, err, want)
-		}
+		}, smallRanges)
 		// The first range goes through the registry; the rest straight to
 		// where it redirected.
 		if r, _ := reqs.get(gzD); r != 1 {
@@ -267,17 +242,10 @@ func TestRangedDigestMismatch(t *testing.T) {
 // image indexes as from a layout. No timing is asserted.
 func TestRangedThroughThrottle(t *testing.T) {
 	img, _, _ := bigImage(t)
-	dir := t.TempDir()
-	writeLayout(t, filepath.Join(dir, "layout"), img, "latest")
-	_, ref := walkOne(t, "oci:"+filepath.Join(dir, "layout"), Options{})
-	want := figures(ref)
+	want := layoutFigures(t, img)
 
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(reg.Close)
-	regHost := strings.TrimPrefix(reg.URL, "http://")
-	if err := remote.Write(mustRef(t, regHost+"/app:1"), img); err != nil {
-		t.Fatal(err)
-	}
+	regHost := registrytest.Serve(t, nil)
+	registrytest.Push(t, regHost+"/app:1", img)
 	for _, c := range []struct {
 		name string
 		r    RangedOptions

@@ -2,17 +2,11 @@ package layers
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"log"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 // TestBareNamesAreNotTransports pins issue 13 defect 0: only skopeo's
@@ -66,13 +60,8 @@ func TestBareNamesAreNotTransports(t *testing.T) {
 // names through every path that resolves a bare reference: the engine, the
 // registry fallback, and names inside archives and layouts.
 func TestHyphenatedNamesResolve(t *testing.T) {
-	img := testImage(t, "amd64")
-	dir := t.TempDir()
-	p := filepath.Join(dir, "save.tar")
-	writeOldDockerSave(t, p, img, "my-app:single", func(i int) string { return fmt.Sprintf("%d/layer.tar", i) })
-	archive, _ := os.ReadFile(p)
-	host := fakeEngine(t, "my-app:single", archive)
-	tmp := t.TempDir()
+	img, p, _, host := savedInEngine(t, "my-app:single")
+	dir, tmp := t.TempDir(), t.TempDir()
 
 	src, _ := walkOne(t, "my-app:single", Options{Jobs: 2, DockerHost: host, TempDir: tmp})
 	if src.Transport != DockerDaemon {
@@ -92,12 +81,8 @@ func TestHyphenatedNamesResolve(t *testing.T) {
 	}
 
 	// Not in the engine: the registry, by tag and by digest.
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	rhost := strings.TrimPrefix(reg.URL, "http://")
-	if err := remote.Write(mustRef(t, rhost+"/my-org/my_app.x:pr-42"), img); err != nil {
-		t.Fatal(err)
-	}
+	rhost := registrytest.Serve(t, nil)
+	registrytest.Push(t, rhost+"/my-org/my_app.x:pr-42", img)
 	d, _ := img.Digest()
 	for _, ref := range []string{rhost + "/my-org/my_app.x:pr-42", rhost + "/my-org/my_app.x@" + d.String(), rhost + "/my-org/my_app.x:pr-42@" + d.String()} {
 		src, _ = walkOne(t, ref, Options{Jobs: 2, DockerHost: host, TempDir: tmp})

@@ -38,6 +38,63 @@ func fastIndex(data []byte, seekable bool, opts WalkOptions) (*index.Layer, erro
 	return indexTar(context.Background(), r, opts)
 }
 
+// eachReader indexes data with each of the walk's tar readers
+// (archive/tar, the fast reader seeking and streaming) and hands check
+// each layer with the reader's name; a reader's error fails t.
+func eachReader(t *testing.T, data []byte, opts WalkOptions, check func(name string, l *index.Layer)) {
+	t.Helper()
+	for name, read := range map[string]func() (*index.Layer, error){
+		"archive/tar": func() (*index.Layer, error) { return refIndex(data, opts) },
+		"seeking":     func() (*index.Layer, error) { return fastIndex(data, true, opts) },
+		"streaming":   func() (*index.Layer, error) { return fastIndex(data, false, opts) },
+	} {
+		l, err := read()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		check(name, l)
+	}
+}
+
+// layerTar writes a layer tar entry by entry; a write error fails t.
+type layerTar struct {
+	t   testing.TB
+	buf bytes.Buffer
+	tw  *tar.Writer
+}
+
+func newLayerTar(t testing.TB) *layerTar {
+	lt := &layerTar{t: t}
+	lt.tw = tar.NewWriter(&lt.buf)
+	return lt
+}
+
+// file adds a regular file.
+func (lt *layerTar) file(name string, mode int64, body []byte) {
+	lt.t.Helper()
+	lt.entry(&tar.Header{Name: name, Mode: mode, Size: int64(len(body)), Typeflag: tar.TypeReg})
+	if _, err := lt.tw.Write(body); err != nil {
+		lt.t.Fatal(err)
+	}
+}
+
+// entry adds a header and no body: a link, a FIFO, a directory.
+func (lt *layerTar) entry(h *tar.Header) {
+	lt.t.Helper()
+	if err := lt.tw.WriteHeader(h); err != nil {
+		lt.t.Fatal(err)
+	}
+}
+
+// bytes ends the tar and returns it.
+func (lt *layerTar) bytes() []byte {
+	lt.t.Helper()
+	if err := lt.tw.Close(); err != nil {
+		lt.t.Fatal(err)
+	}
+	return lt.buf.Bytes()
+}
+
 var captureAll = WalkOptions{Capture: func(p string, _ int64) bool { return strings.HasSuffix(p, ".cap") }, MaxCapture: 1 << 20}
 
 // errKind classifies an error as the index's callers see it.

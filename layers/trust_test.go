@@ -2,12 +2,7 @@ package layers
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,17 +10,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/imgdiff/imgdiff/layers/cache"
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 // honestAndLiar returns an honest two-layer image and a hostile one whose
@@ -75,34 +68,25 @@ func honestAndLiar(t *testing.T) (honest, liar, twice v1.Image) {
 // named by their (compressed) digest.
 func writeDocker25(t *testing.T, p string, img v1.Image, tag string) {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add := func(n string, b []byte) {
-		tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
-		tw.Write(b)
-	}
-	cfg, _ := img.RawConfigFile()
-	cfgName, _ := img.ConfigName()
-	add("blobs/sha256/"+cfgName.Hex, cfg)
-	ls, _ := img.Layers()
-	var names []string
-	for _, l := range ls {
-		d, _ := l.Digest()
-		rc, _ := l.Compressed()
-		b, _ := io.ReadAll(rc)
-		rc.Close()
-		n := "blobs/sha256/" + d.Hex
-		if !slices.Contains(names, n) {
-			add(n, b)
-		}
-		names = append(names, n)
-	}
-	m, _ := json.Marshal(tarball.Manifest{{Config: "blobs/sha256/" + cfgName.Hex, RepoTags: []string{tag}, Layers: names}})
-	add("manifest.json", m)
-	tw.Close()
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+	lt := newLayerTar(t)
+	blob := func(hex string) string { return "blobs/sha256/" + hex }
+	config := lt.config(img, blob)
+	ls, err := img.Layers()
+	if err != nil {
 		t.Fatal(err)
 	}
+	var names []string
+	for _, l := range ls {
+		d, err := l.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := blob(d.Hex); !slices.Contains(names, n) {
+			lt.blob(n, l.Compressed)
+		}
+		names = append(names, blob(d.Hex))
+	}
+	lt.writeSave(p, config, tag, names)
 }
 
 // formats writes img in every local source format and pushes it to reg,
@@ -115,9 +99,7 @@ func formats(t *testing.T, dir, name string, img v1.Image, host string) map[stri
 	tarDir(t, filepath.Join(d, "layout"), filepath.Join(d, "oci.tar"))
 	writeOldDockerSave(t, filepath.Join(d, "old.tar"), img, "app:1", func(i int) string { return string(rune('a'+i)) + "/layer.tar" })
 	writeDocker25(t, filepath.Join(d, "d25.tar"), img, "app:1")
-	if err := remote.Write(mustRef(t, host+"/"+name+":1"), img); err != nil {
-		t.Fatal(err)
-	}
+	registrytest.Push(t, host+"/"+name+":1", img)
 	return map[string]string{
 		"oci":            "oci:" + filepath.Join(d, "layout"),
 		"oci-archive":    "oci-archive:" + filepath.Join(d, "oci.tar"),
@@ -138,9 +120,7 @@ func hasPath(l *index.Layer, p string) bool {
 // diffID; and the walk never says the lying layer is the honest one.
 func TestClaimedDiffIDsAreNotTrusted(t *testing.T) {
 	honest, liar, twice := honestAndLiar(t)
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	host := strings.TrimPrefix(reg.URL, "http://")
+	host := registrytest.Serve(t, nil)
 	dir := t.TempDir()
 	h := formats(t, dir, "honest", honest, host)
 	l := formats(t, dir, "liar", liar, host)
@@ -266,12 +246,8 @@ func TestCheckedDiffIDMismatch(t *testing.T) {
 	}
 	dir := t.TempDir()
 	writeLayout(t, filepath.Join(dir, "layout"), img, "latest")
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer reg.Close()
-	host := strings.TrimPrefix(reg.URL, "http://")
-	if err := remote.Write(mustRef(t, host+"/u:1"), img); err != nil {
-		t.Fatal(err)
-	}
+	host := registrytest.Serve(t, nil)
+	registrytest.Push(t, host+"/u:1", img)
 	for _, ref := range []string{"oci:" + dir + "/layout", "docker://" + host + "/u:1"} {
 		_, err := Open(context.Background(), ref, Options{Jobs: 1})
 		if err == nil || !strings.Contains(err.Error(), "the config claims diffID") || strings.Contains(err.Error(), "\n") {
@@ -330,27 +306,15 @@ func TestOldDockerSaveLinkedLayer(t *testing.T) {
 	}
 	dir := t.TempDir()
 	write := func(p, linkTarget string, hard bool) {
-		var buf bytes.Buffer
-		tw := tar.NewWriter(&buf)
-		add := func(n string, b []byte) {
-			tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
-			tw.Write(b)
-		}
-		cfg, _ := img.RawConfigFile()
-		cfgName, _ := img.ConfigName()
-		add(cfgName.Hex+".json", cfg)
-		rc, _ := base.Uncompressed()
-		b, _ := io.ReadAll(rc)
-		add("a/layer.tar", b)
+		lt := newLayerTar(t)
+		config := lt.config(img, func(hex string) string { return hex + ".json" })
+		lt.blob("a/layer.tar", base.Uncompressed)
 		h := &tar.Header{Name: "c/layer.tar", Typeflag: tar.TypeSymlink, Linkname: linkTarget, Mode: 0o644}
 		if hard {
 			h.Typeflag = tar.TypeLink
 		}
-		tw.WriteHeader(h)
-		m, _ := json.Marshal(tarball.Manifest{{Config: cfgName.Hex + ".json", RepoTags: []string{"app:1"}, Layers: []string{"a/layer.tar", "c/layer.tar"}}})
-		add("manifest.json", m)
-		tw.Close()
-		os.WriteFile(p, buf.Bytes(), 0o644)
+		lt.entry(h)
+		lt.writeSave(p, config, "app:1", []string{"a/layer.tar", "c/layer.tar"})
 	}
 	write(filepath.Join(dir, "sym.tar"), "../a/layer.tar", false)
 	write(filepath.Join(dir, "hard.tar"), "a/layer.tar", true)

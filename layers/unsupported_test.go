@@ -17,7 +17,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/static"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -38,20 +37,12 @@ func TestUnsupportedLayers(t *testing.T) {
 	dir := t.TempDir()
 
 	// A pre-25 docker save whose layer.tar is bzip2.
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add := func(n string, b []byte) {
-		tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
-		tw.Write(b)
-	}
+	lt := newLayerTar(t)
 	diffID, _, _ := v1.SHA256(bytes.NewReader(bz))
 	cfg, _ := json.Marshal(v1.ConfigFile{OS: "linux", Architecture: "amd64", RootFS: v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{diffID}}})
-	add("c.json", cfg)
-	add("a/layer.tar", bz)
-	m, _ := json.Marshal(tarball.Manifest{{Config: "c.json", Layers: []string{"a/layer.tar"}}})
-	add("manifest.json", m)
-	tw.Close()
-	os.WriteFile(filepath.Join(dir, "bz.tar"), buf.Bytes(), 0o644)
+	lt.file("c.json", 0o644, cfg)
+	lt.file("a/layer.tar", 0o644, bz)
+	lt.writeSave(filepath.Join(dir, "bz.tar"), "c.json", "", []string{"a/layer.tar"})
 
 	// An OCI layout with a bzip2 layer blob.
 	img, err := mutate.AppendLayers(empty.Image, static.NewLayer(bz, types.OCIUncompressedLayer))

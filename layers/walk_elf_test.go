@@ -16,17 +16,23 @@ import (
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
-// tinyELF is a 64-bit ELF with one program header, PT_INTERP.
-func tinyELF(interp string) []byte {
+// elfHead is the head of a 64-bit little-endian ELF with one program
+// header, of type typ, whose segment is filesz bytes at off.
+func elfHead(typ elf.ProgType, off, filesz uint64) []byte {
 	b := make([]byte, 64+56)
 	copy(b, "\x7fELF\x02\x01\x01")
 	binary.LittleEndian.PutUint64(b[32:], 64) // phoff
 	binary.LittleEndian.PutUint16(b[54:], 56) // phentsize
 	binary.LittleEndian.PutUint16(b[56:], 1)  // phnum
-	binary.LittleEndian.PutUint32(b[64:], uint32(elf.PT_INTERP))
-	binary.LittleEndian.PutUint64(b[64+8:], 120)
-	binary.LittleEndian.PutUint64(b[64+32:], uint64(len(interp)+1))
-	return append(append(b, interp...), 0)
+	binary.LittleEndian.PutUint32(b[64:], uint32(typ))
+	binary.LittleEndian.PutUint64(b[64+8:], off)
+	binary.LittleEndian.PutUint64(b[64+32:], filesz)
+	return b
+}
+
+// tinyELF is a 64-bit ELF with one program header, PT_INTERP.
+func tinyELF(interp string) []byte {
+	return append(append(elfHead(elf.PT_INTERP, 120, uint64(len(interp)+1)), interp...), 0)
 }
 
 // The walk reads ELF facts of the files its ELF option selects, on every
@@ -34,22 +40,14 @@ func tinyELF(interp string) []byte {
 // stream or from a captured body; a later entry of the same name in the
 // layer drops the earlier one's facts; without the option, none.
 func TestWalkELFFacts(t *testing.T) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add := func(name string, mode int64, body []byte) {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write(body)
-	}
-	add("bin/app", 0o755, tinyELF("/lib/ld-musl-x86_64.so.1"))
-	add("bin/run.cap", 0o755, tinyELF("/lib64/ld-linux-x86-64.so.2")) // captured too
-	add("bin/script", 0o755, []byte("#!/bin/sh\necho this is a long enough script to be inspected\n"))
-	add("bin/later", 0o755, tinyELF("/x"))
-	add("bin/later", 0o755, []byte("#!/bin/sh\necho now a script, not the ELF it replaced, so no facts\n"))
-	add("data.bin", 0o644, tinyELF("/not/selected"))
-	tw.Close()
-	data := buf.Bytes()
+	lt := newLayerTar(t)
+	lt.file("bin/app", 0o755, tinyELF("/lib/ld-musl-x86_64.so.1"))
+	lt.file("bin/run.cap", 0o755, tinyELF("/lib64/ld-linux-x86-64.so.2")) // captured too
+	lt.file("bin/script", 0o755, []byte("#!/bin/sh\necho this is a long enough script to be inspected\n"))
+	lt.file("bin/later", 0o755, tinyELF("/x"))
+	lt.file("bin/later", 0o755, []byte("#!/bin/sh\necho now a script, not the ELF it replaced, so no facts\n"))
+	lt.file("data.bin", 0o644, tinyELF("/not/selected"))
+	data := lt.bytes()
 
 	opts := captureAll
 	opts.ELF = func(p string, mode uint32, _ int64) bool { return mode&0o111 != 0 }
@@ -57,45 +55,38 @@ func TestWalkELFFacts(t *testing.T) {
 		"bin/app":     {Interp: "/lib/ld-musl-x86_64.so.1"},
 		"bin/run.cap": {Interp: "/lib64/ld-linux-x86-64.so.2"},
 	}
-	for name, index := range map[string]func() (*index.Layer, error){
-		"archive/tar": func() (*index.Layer, error) { return refIndex(data, opts) },
-		"seeking":     func() (*index.Layer, error) { return fastIndex(data, true, opts) },
-		"streaming":   func() (*index.Layer, error) { return fastIndex(data, false, opts) },
-		"no option":   func() (*index.Layer, error) { return fastIndex(data, true, captureAll) },
-	} {
-		l, err := index()
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		w := want
-		if name == "no option" {
-			w = nil
-		}
-		if d := cmp.Diff(w, l.ELF); d != "" {
-			t.Errorf("%s: ELF facts (-want +got):\n%s", name, d)
-		}
-		if len(l.Contents["bin/run.cap"]) != len(tinyELF("/lib64/ld-linux-x86-64.so.2")) {
-			t.Errorf("%s: captured body %q", name, l.Contents["bin/run.cap"])
-		}
+	// Every reader with the option; every reader without it gives none.
+	for _, c := range []struct {
+		opts WalkOptions
+		want map[string]index.ELF
+	}{{opts, want}, {captureAll, nil}} {
+		eachReader(t, data, c.opts, func(name string, l *index.Layer) {
+			if c.want == nil {
+				name += ", no option"
+			}
+			if d := cmp.Diff(c.want, l.ELF); d != "" {
+				t.Errorf("%s: ELF facts (-want +got):\n%s", name, d)
+			}
+			if len(l.Contents["bin/run.cap"]) != len(tinyELF("/lib64/ld-linux-x86-64.so.2")) {
+				t.Errorf("%s: captured body %q", name, l.Contents["bin/run.cap"])
+			}
+		})
 	}
 }
 
 // A layer's ELF facts are capped in memory: past the cap, files get none.
 func TestWalkELFFactsCap(t *testing.T) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
+	lt := newLayerTar(t)
 	body := tinyELF("/lib/ld-musl-x86_64.so.1")
 	for i := range 100 {
-		tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("bin/app%03d", i), Mode: 0o755, Size: int64(len(body)), Typeflag: tar.TypeReg})
-		tw.Write(body)
+		lt.file(fmt.Sprintf("bin/app%03d", i), 0o755, body)
 	}
-	tw.Close()
 	old := maxELFFactBytes
 	defer func() { maxELFFactBytes = old }()
 	// Each file's facts cost 64 + 10 + 24 = 98 bytes: 10 fit in 1000.
 	maxELFFactBytes = 1000
 	opts := WalkOptions{ELF: func(string, uint32, int64) bool { return true }}
-	l, err := fastIndex(buf.Bytes(), false, opts)
+	l, err := fastIndex(lt.bytes(), false, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,14 +124,7 @@ func TestWalkELFCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const size = 300 << 20
-	head := make([]byte, 64+56)
-	copy(head, "\x7fELF\x02\x01\x01")
-	binary.LittleEndian.PutUint64(head[32:], 64)
-	binary.LittleEndian.PutUint16(head[54:], 56)
-	binary.LittleEndian.PutUint16(head[56:], 1)
-	binary.LittleEndian.PutUint32(head[64:], uint32(elf.PT_DYNAMIC))
-	binary.LittleEndian.PutUint64(head[64+8:], 250<<20)
-	binary.LittleEndian.PutUint64(head[64+32:], 32)
+	head := elfHead(elf.PT_DYNAMIC, 250<<20, 32)
 	var hdr bytes.Buffer
 	tw := tar.NewWriter(&hdr)
 	tw.WriteHeader(&tar.Header{Name: "bin/big", Mode: 0o755, Size: size, Typeflag: tar.TypeReg})

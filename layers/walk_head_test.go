@@ -25,21 +25,13 @@ func TestWalkHead(t *testing.T) {
 	binary.LittleEndian.PutUint64(big[64+8:], 2000) // p_offset
 	big = append(big, bytes.Repeat([]byte{0xAB}, 2000-len(big))...)
 	big = append(append(append(big, interp...), 0), bytes.Repeat([]byte{0xCD}, 3000)...)
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add := func(name string, mode int64, body []byte) {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write(body)
-	}
-	add("app/big.o", 0o755, big)
-	add("app/small.o", 0o644, []byte("tiny"))
-	add("app/whole.o.cap", 0o644, bytes.Repeat([]byte("w"), 2000)) // Capture wins
-	add("app/main.c", 0o644, []byte("int main(){}"))               // not selected
-	add("app/after.cap", 0o644, []byte("read after the heads"))
-	tw.Close()
-	data := buf.Bytes()
+	lt := newLayerTar(t)
+	lt.file("app/big.o", 0o755, big)
+	lt.file("app/small.o", 0o644, []byte("tiny"))
+	lt.file("app/whole.o.cap", 0o644, bytes.Repeat([]byte("w"), 2000)) // Capture wins
+	lt.file("app/main.c", 0o644, []byte("int main(){}"))               // not selected
+	lt.file("app/after.cap", 0o644, []byte("read after the heads"))
+	data := lt.bytes()
 
 	opts := captureAll
 	opts.Head = func(p string, _ int64) int { return headIf(strings.Contains(p, ".o")) }
@@ -50,15 +42,7 @@ func TestWalkHead(t *testing.T) {
 		"app/whole.o.cap": bytes.Repeat([]byte("w"), 2000),
 		"app/after.cap":   []byte("read after the heads"),
 	}
-	for name, read := range map[string]func() (*index.Layer, error){
-		"archive/tar": func() (*index.Layer, error) { return refIndex(data, opts) },
-		"seeking":     func() (*index.Layer, error) { return fastIndex(data, true, opts) },
-		"streaming":   func() (*index.Layer, error) { return fastIndex(data, false, opts) },
-	} {
-		l, err := read()
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+	eachReader(t, data, opts, func(name string, l *index.Layer) {
 		if d := cmp.Diff(want, l.Contents); d != "" {
 			t.Errorf("%s: contents (-want +got):\n%s", name, d)
 		}
@@ -68,7 +52,7 @@ func TestWalkHead(t *testing.T) {
 		if len(l.Entries) != 5 || l.Size != int64(len(big)+4+2000+12+20) {
 			t.Errorf("%s: %d entries, size %d", name, len(l.Entries), l.Size)
 		}
-	}
+	})
 }
 
 // A layer of many files Head selects keeps heads up to maxHeadBytes and
@@ -78,18 +62,12 @@ func TestWalkHeadCap(t *testing.T) {
 	old := maxHeadBytes
 	defer func() { maxHeadBytes = old }()
 	maxHeadBytes = 3 * int64(index.HeadSize+len("x/00.o"))
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
+	lt := newLayerTar(t)
 	for i := range 10 {
-		body := bytes.Repeat([]byte{byte(i)}, 1000)
-		if err := tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("x/%02d.o", i), Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write(body)
+		lt.file(fmt.Sprintf("x/%02d.o", i), 0o644, bytes.Repeat([]byte{byte(i)}, 1000))
 	}
-	tw.Close()
 	opts := WalkOptions{Head: func(string, int64) int { return index.HeadSize }}
-	l, err := fastIndex(buf.Bytes(), false, opts)
+	l, err := fastIndex(lt.bytes(), false, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,43 +86,23 @@ func TestWalkHeadCap(t *testing.T) {
 // (or a captured body) left behind would let a symlink or a device that
 // replaced it be judged by bytes it does not have.
 func TestWalkRepeatedNameDropsStaleBody(t *testing.T) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	reg := func(name string, body []byte) {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write(body)
-	}
-	reg("app/x.o", []byte("\x7fELF relocatable"))
-	if err := tw.WriteHeader(&tar.Header{Name: "app/x.o", Linkname: "/etc/passwd", Typeflag: tar.TypeSymlink}); err != nil {
-		t.Fatal(err)
-	}
-	reg("app/y.cap", []byte("captured"))
-	if err := tw.WriteHeader(&tar.Header{Name: "app/y.cap", Typeflag: tar.TypeFifo}); err != nil {
-		t.Fatal(err)
-	}
-	reg("app/z.o", []byte("first"))
-	reg("app/z.o", []byte("second"))
-	tw.Close()
-	data := buf.Bytes()
+	lt := newLayerTar(t)
+	lt.file("app/x.o", 0o644, []byte("\x7fELF relocatable"))
+	lt.entry(&tar.Header{Name: "app/x.o", Linkname: "/etc/passwd", Typeflag: tar.TypeSymlink})
+	lt.file("app/y.cap", 0o644, []byte("captured"))
+	lt.entry(&tar.Header{Name: "app/y.cap", Typeflag: tar.TypeFifo})
+	lt.file("app/z.o", 0o644, []byte("first"))
+	lt.file("app/z.o", 0o644, []byte("second"))
+	data := lt.bytes()
 
 	opts := captureAll
 	opts.Head = func(p string, _ int64) int { return headIf(strings.HasSuffix(p, ".o")) }
 	want := map[string][]byte{"app/z.o": []byte("second")}
-	for name, read := range map[string]func() (*index.Layer, error){
-		"archive/tar": func() (*index.Layer, error) { return refIndex(data, opts) },
-		"seeking":     func() (*index.Layer, error) { return fastIndex(data, true, opts) },
-		"streaming":   func() (*index.Layer, error) { return fastIndex(data, false, opts) },
-	} {
-		l, err := read()
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+	eachReader(t, data, opts, func(name string, l *index.Layer) {
 		if d := cmp.Diff(want, l.Contents); d != "" {
 			t.Errorf("%s: contents (-want +got):\n%s", name, d)
 		}
-	}
+	})
 }
 
 // headIf is a Head answer: all index.HeadSize bytes, or none.

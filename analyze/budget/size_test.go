@@ -53,11 +53,7 @@ func TestParseSize(t *testing.T) {
 		{"1..5MB", "want a number"},
 		{".5MB", "want a number"},
 	}
-	for _, c := range bad {
-		if got, err := ParseSize(c.in); err == nil || !strings.Contains(err.Error(), c.msg) {
-			t.Errorf("ParseSize(%q) = %d, %v; want an error containing %q", c.in, got, err, c.msg)
-		}
-	}
+	rejects(t, "ParseSize", ParseSize, bad)
 }
 
 func TestParseLimit(t *testing.T) {
@@ -90,9 +86,16 @@ func TestParseLimit(t *testing.T) {
 		{"0x10%", "non-negative number followed by %"},
 		{"5 apples", "or a percentage such as 10%"},
 	}
+	rejects(t, "ParseLimit", ParseLimit, bad)
+}
+
+// rejects checks that parse (named name) fails on each bad input with an
+// error containing its msg.
+func rejects[T any](t *testing.T, name string, parse func(string) (T, error), bad []struct{ in, msg string }) {
+	t.Helper()
 	for _, c := range bad {
-		if got, err := ParseLimit(c.in); err == nil || !strings.Contains(err.Error(), c.msg) {
-			t.Errorf("ParseLimit(%q) = %+v, %v; want an error containing %q", c.in, got, err, c.msg)
+		if got, err := parse(c.in); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s(%q) = %+v, %v; want an error containing %q", name, c.in, got, err, c.msg)
 		}
 	}
 }

@@ -2,13 +2,9 @@ package rpm
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,28 +12,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/imgdiff/imgdiff/analyze/pkggraph"
+	"github.com/imgdiff/imgdiff/analyze/rpm/rpmtest"
 )
 
-func gunzip(t *testing.T, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // goRpmdb is what github.com/knqyf263/go-rpmdb reads from a package
-// (testdata/rpm/go-rpmdb-dump.go.txt).
+// (rpmtest/testdata/go-rpmdb-dump.go.txt).
 type goRpmdb struct {
 	Name, Version, Release, Arch, SourceRpm string
 	Epoch, Size                             int
@@ -54,10 +33,10 @@ func TestRpmMatchesGoRpmdb(t *testing.T) {
 		{"sle15-bci-Packages.db.gz", "sle15-bci.go-rpmdb.json.gz"},
 	} {
 		var want []goRpmdb
-		if err := json.Unmarshal(gunzip(t, filepath.Join("testdata", tt.ref)), &want); err != nil {
+		if err := json.Unmarshal(rpmtest.Gunzip(t, tt.ref), &want); err != nil {
 			t.Fatal(err)
 		}
-		blobs, err := Blobs(tt.db, gunzip(t, filepath.Join("testdata", tt.db)))
+		blobs, err := Blobs(tt.db, rpmtest.Gunzip(t, tt.db))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.db, err)
 		}
@@ -116,7 +95,7 @@ func TestRpmMatchesGoRpmdb(t *testing.T) {
 }
 
 func TestReadGraph(t *testing.T) {
-	db := gunzip(t, "testdata/cbl-mariner-2.0-rpmdb.sqlite.gz")
+	db := rpmtest.Gunzip(t, rpmtest.Mariner)
 	g, err := ReadGraph(map[string][]byte{Sqlite: db})
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +124,7 @@ func TestReadGraph(t *testing.T) {
 // with ErrMalformed, but never panic or hang.
 func TestRpmCorrupt(t *testing.T) {
 	for _, name := range []string{"cbl-mariner-2.0-rpmdb.sqlite.gz", "libuuid-Packages.gz", "sle15-bci-Packages.db.gz"} {
-		db := gunzip(t, filepath.Join("testdata", name))
+		db := rpmtest.Gunzip(t, name)
 		try := func(what string, b []byte) {
 			defer func() {
 				if r := recover(); r != nil {
@@ -176,7 +155,7 @@ func TestRpmCorrupt(t *testing.T) {
 
 // TestRpmHeaderCorrupt damages one real header blob byte by byte.
 func TestRpmHeaderCorrupt(t *testing.T) {
-	blobs, err := Blobs("libuuid", gunzip(t, "testdata/libuuid-Packages.gz"))
+	blobs, err := Blobs("libuuid", rpmtest.Gunzip(t, "libuuid-Packages.gz"))
 	if err != nil || len(blobs) != 1 {
 		t.Fatal(blobs, err)
 	}

@@ -272,15 +272,11 @@ func checkCaptured(s *Spec) error {
 		return nil
 	}
 	var probes []string
-	for _, n := range s.Names {
-		for _, e := range expandBraces(n) {
-			if suf, ok := captureSuffix(e); ok {
-				e = "x" + suf
-			} else if hasMeta(e) {
-				return fmt.Errorf("rule %q: contains needs literal file names or \"*.ext\", not %q", s.ID, n)
-			}
-			probes = append(probes, "probe/"+e)
-		}
+	if err := eachNameProbe(s, "contains needs", func(probe string) error {
+		probes = append(probes, probe)
+		return nil
+	}); err != nil {
+		return err
 	}
 	for _, p := range s.Paths {
 		for _, e := range expandBraces(p) {
@@ -305,15 +301,28 @@ func checkCaptured(s *Spec) error {
 // not among the files the walk keeps the head of (WantHead), which only
 // the default rules define.
 func checkHeads(s *Spec) error {
+	return eachNameProbe(s, "header and magic need", func(probe string) error {
+		if HeadLen(probe, 1) < headNeed(s) {
+			return fmt.Errorf("rule %q: header and magic cannot see inside %q: imgdiff keeps the first bytes only of the files the default header and magic rules name, as many as those rules read", s.ID, strings.TrimPrefix(probe, "probe/"))
+		}
+		return nil
+	})
+}
+
+// eachNameProbe calls f, in order, with a sample path for each of the
+// rule's names, braces expanded ("*.ext" -> "probe/x.ext"), and stops at
+// the first error: f's, or one saying that what (e.g. "contains needs")
+// needs literal file names or "*.ext".
+func eachNameProbe(s *Spec, what string, f func(probe string) error) error {
 	for _, n := range s.Names {
 		for _, e := range expandBraces(n) {
 			if suf, ok := captureSuffix(e); ok {
 				e = "x" + suf
 			} else if hasMeta(e) {
-				return fmt.Errorf("rule %q: header and magic need literal file names or \"*.ext\", not %q", s.ID, n)
+				return fmt.Errorf("rule %q: %s literal file names or \"*.ext\", not %q", s.ID, what, n)
 			}
-			if HeadLen("probe/"+e, 1) < headNeed(s) {
-				return fmt.Errorf("rule %q: header and magic cannot see inside %q: imgdiff keeps the first bytes only of the files the default header and magic rules name, as many as those rules read", s.ID, e)
+			if err := f("probe/" + e); err != nil {
+				return err
 			}
 		}
 	}

@@ -1,10 +1,6 @@
 package suggest
 
 import (
-	"strings"
-	"testing"
-
-	"github.com/google/go-cmp/cmp"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -91,58 +87,5 @@ func javaFixture() fixture {
 			{createdBy: `CMD ["java" "-jar" "/src/app.jar"]`, empty: true},
 		},
 		config: model.Config{Cmd: []string{"java", "-jar", "/src/app.jar"}, WorkingDir: "/src"},
-	}
-}
-
-func TestSuggestPythonAndJava(t *testing.T) {
-	tests := []struct {
-		name   string
-		fx     fixture
-		want   Prediction
-		pkgs   []string
-		copies []string
-		lines  []string // lines the Dockerfile must hold
-	}{
-		{"python", pythonFixture(), Prediction{
-			Original: 2_101_000 + int64(len(pythonFixture().status)) + 75_001_010 + 700 + 5_000 + 1_500 + 1_062_700,
-			// base, python3 + python3.11, the copied files: setup files, __init__.py, dist-packages, console script
-			Predicted: 2_101_000 + int64(len(pythonFixture().status)) + 20_000_010 + 700 + 2_000 + 62_700,
-			Terms:     []Term{{"build-tool", 43_001_000}, {"source", 4_500}, {"dev-dependency", 3_000_000}, {"cache", 10_000_000}},
-		}, []string{"python3"},
-			[]string{"/src/pyproject.toml", "/src/setup.py", "/src/src/wordstats/__init__.py", "/usr/local"},
-			[]string{"RUN apt-get update && apt-get install -y --no-install-recommends python3 \\", "COPY --from=build /usr/local /usr/local"}},
-		{"java", javaFixture(), Prediction{
-			Original:  2_101_000 + int64(len(javaFixture().status)) + 219_000_000 + 3_000 + 11_000,
-			Predicted: 2_101_000 + int64(len(javaFixture().status)) + 130_000_000 + 11_000,
-			Terms:     []Term{{"build-tool", 80_000_000}, {"source", 3_000}, {"cache", 9_000_000}},
-		}, []string{"openjdk-17-jre-headless"},
-			[]string{"/src/app.jar", "/src/classes", "/src/test-classes"},
-			[]string{"RUN mkdir -p /usr/share/man/man1 && apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless \\",
-				"#   openjdk-17-jre-headless: the JRE matching openjdk-17-jdk-headless (dpkg: openjdk-17-jdk-headless)"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := Suggest(tc.fx.build(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			tc.want.Delta = tc.want.Original - tc.want.Predicted
-			if diff := cmp.Diff(tc.want, got.Prediction); diff != "" {
-				t.Errorf("prediction (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.pkgs, got.Packages); diff != "" {
-				t.Errorf("packages (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.copies, got.Copies); diff != "" {
-				t.Errorf("copies (-want +got):\n%s", diff)
-			}
-			for _, l := range tc.lines {
-				if !strings.Contains(got.Dockerfile, l+"\n") {
-					t.Errorf("missing line %q in\n%s", l, got.Dockerfile)
-				}
-			}
-			checkParses(t, got.Dockerfile)
-			golden(t, tc.name, got.Dockerfile)
-		})
 	}
 }

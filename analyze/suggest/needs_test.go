@@ -28,6 +28,17 @@ func writeDockerfile(t *testing.T, text string) string {
 	return p
 }
 
+// dockerfileText is the text of fx's Dockerfile, for a test to edit and
+// write back with writeDockerfile.
+func (fx fixture) dockerfileText(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(fx.dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
 // flaskFixture is the Python app whose Debian packages came from a list
 // file (xargs -a debian-packages.txt apt-get install -y): no RUN line
 // names python3-flask, only apt's extended_states says it was asked for.
@@ -155,11 +166,8 @@ func TestListFileInstallAndVenv(t *testing.T) {
 // (which is build tools only).
 func TestDefaultJDKGetsItsJRE(t *testing.T) {
 	fx := javaFixture()
-	data, err := os.ReadFile(fx.dockerfile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fx.dockerfile = writeDockerfile(t, strings.Replace(string(data), "openjdk-17-jdk-headless\n", "default-jdk-headless\n", 1))
+	text := fx.dockerfileText(t)
+	fx.dockerfile = writeDockerfile(t, strings.Replace(text, "openjdk-17-jdk-headless\n", "default-jdk-headless\n", 1))
 	fx.history[1].createdBy = strings.Replace(fx.history[1].createdBy, "openjdk-17-jdk-headless", "default-jdk-headless", 1)
 	fx.status = status([2]string{"libc6", ""}, [2]string{"dash", "libc6"},
 		[2]string{"default-jdk-headless", "default-jre-headless, openjdk-17-jdk-headless"}, [2]string{"default-jre-headless", "openjdk-17-jre-headless"},
@@ -431,15 +439,12 @@ func TestUnrunScriptsKeepNoBase(t *testing.T) {
 // (a venv's bin/python) does the same.
 func TestProgramRunBringsItsPackage(t *testing.T) {
 	fx := nodeFixture()
-	data, err := os.ReadFile(fx.dockerfile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := fx.dockerfileText(t)
 	const asked = "--no-install-recommends nodejs npm"
-	if !strings.Contains(string(data), asked) || !strings.Contains(fx.history[1].createdBy, asked) {
+	if !strings.Contains(text, asked) || !strings.Contains(fx.history[1].createdBy, asked) {
 		t.Fatal("the node fixture's install changed")
 	}
-	fx.dockerfile = writeDockerfile(t, strings.Replace(string(data), asked, "--no-install-recommends npm", 1))
+	fx.dockerfile = writeDockerfile(t, strings.Replace(text, asked, "--no-install-recommends npm", 1))
 	fx.history[1].createdBy = strings.Replace(fx.history[1].createdBy, asked, "--no-install-recommends npm", 1)
 	fx.auto = append(fx.auto, "nodejs")
 	got, err := Suggest(fx.build(t))
@@ -645,11 +650,8 @@ func TestNonRootUserOwnsTheWorkingDirectory(t *testing.T) {
 // wrote stay behind.
 func TestScratchKeepsTheNamedPath(t *testing.T) {
 	fx := goFixture()
-	data, err := os.ReadFile(fx.dockerfile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.ReplaceAll(string(data), "/usr/local/bin/hello-svc", "/bin/hello-svc")
+	text := fx.dockerfileText(t)
+	text = strings.ReplaceAll(text, "/usr/local/bin/hello-svc", "/bin/hello-svc")
 	fx.dockerfile = writeDockerfile(t, text)
 	fx.history[0].files = append(fx.history[0].files, ffile{path: "bin", size: 7, kind: index.Symlink, link: "usr/bin"})
 	run := fx.history[5]
@@ -765,11 +767,8 @@ func TestScratchExtras(t *testing.T) {
 // per stage; without it "$PORT" is empty and EXPOSE loses the port).
 func TestArgsFollowTheirReferences(t *testing.T) {
 	fx := goFixture()
-	data, err := os.ReadFile(fx.dockerfile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Replace(string(data), "ENV CGO_ENABLED=0\n", "ENV CGO_ENABLED=0\nARG PORT=8080\nENV PORT $PORT\nARG UNUSED=1\n", 1)
+	text := fx.dockerfileText(t)
+	text = strings.Replace(text, "ENV CGO_ENABLED=0\n", "ENV CGO_ENABLED=0\nARG PORT=8080\nENV PORT $PORT\nARG UNUSED=1\n", 1)
 	text = strings.Replace(text, "EXPOSE 8080\n", "EXPOSE $PORT\nLABEL base=$BASE\n", 1)
 	fx.dockerfile = writeDockerfile(t, text)
 	h := fx.history
@@ -801,6 +800,28 @@ func TestArgsFollowTheirReferences(t *testing.T) {
 	}
 }
 
+// suggestUnderLayerLimit suggests for fx, checks that the suggestion
+// parses and that its final stage's COPY lines stay under the limit on the
+// fixtures' base of 1 layer, and returns it.
+func suggestUnderLayerLimit(t *testing.T, fx fixture) *Suggestion {
+	t.Helper()
+	got, err := Suggest(fx.build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := checkParses(t, got.Dockerfile)
+	copies := 0
+	for _, in := range f.Stages[len(f.Stages)-1].Instructions {
+		if in.Keyword == "COPY" {
+			copies++
+		}
+	}
+	if copies > 91 {
+		t.Errorf("%d COPY lines on a base of 1 layer: over the limit", copies)
+	}
+	return got
+}
+
 // A tree whose files are almost all kept (a global npm upgraded over the
 // base's) would take a COPY line per directory: past the layers overlayfs
 // stacks, the build fails. The lines are merged into a COPY of the
@@ -823,20 +844,7 @@ func TestCopyLinesStayUnderTheLayerLimit(t *testing.T) {
 		fx.history[0].files = append(fx.history[0].files, ffile{path: fmt.Sprintf("%snode_modules/p%03d/package.json", npm, k), size: 100})
 	}
 	fx.history[6] = ci
-	got, err := Suggest(fx.build(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := checkParses(t, got.Dockerfile)
-	copies := 0
-	for _, in := range f.Stages[len(f.Stages)-1].Instructions {
-		if in.Keyword == "COPY" {
-			copies++
-		}
-	}
-	if copies > 91 {
-		t.Errorf("%d COPY lines on a base of 1 layer: over the limit", copies)
-	}
+	got := suggestUnderLayerLimit(t, fx)
 	if !slices.ContainsFunc(got.Questions, func(q string) bool {
 		return strings.Contains(q, "/usr/local/lib/node_modules/npm/node_modules is copied whole, with 15 kB the lines would have left out")
 	}) {
@@ -864,20 +872,7 @@ func TestCopyLineMergeConvergesOverUnwritableNames(t *testing.T) {
 			ffile{path: fmt.Sprintf("%sp%03d/test/a.js", nm, k), size: 10, cat: model.Source})
 	}
 	fx.history[6] = ci
-	got, err := Suggest(fx.build(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := checkParses(t, got.Dockerfile)
-	copies := 0
-	for _, in := range f.Stages[len(f.Stages)-1].Instructions {
-		if in.Keyword == "COPY" {
-			copies++
-		}
-	}
-	if copies > 91 {
-		t.Errorf("%d COPY lines on a base of 1 layer: over the limit", copies)
-	}
+	got := suggestUnderLayerLimit(t, fx)
 	if strings.Contains(got.Dockerfile, "/app/lib/node_modules/p") {
 		t.Errorf("node_modules is still copied package by package:\n%s", got.Dockerfile)
 	}
@@ -926,12 +921,9 @@ func TestBaseHiddenBytesStay(t *testing.T) {
 // which npm pulled in, comes to the final stage.
 func TestProgramBehindEntrypointWrapper(t *testing.T) {
 	fx := nodeFixture()
-	data, err := os.ReadFile(fx.dockerfile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := fx.dockerfileText(t)
 	const asked = "--no-install-recommends nodejs npm"
-	text := strings.Replace(string(data), asked, "--no-install-recommends npm", 1)
+	text = strings.Replace(text, asked, "--no-install-recommends npm", 1)
 	text = strings.Replace(text, `CMD ["node", "dist/server.js"]`, "ENTRYPOINT [\"/usr/bin/tini\", \"--\"]\nCMD [\"node\", \"dist/server.js\"]", 1)
 	fx.dockerfile = writeDockerfile(t, text)
 	fx.history[1].createdBy = strings.Replace(fx.history[1].createdBy, asked, "--no-install-recommends npm", 1)

@@ -1,37 +1,21 @@
 package suggest
 
 import (
-	"bytes"
-	"compress/gzip"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/imgdiff/imgdiff/analyze/model"
+	"github.com/imgdiff/imgdiff/analyze/rpm/rpmtest"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
 // marinerRpmdb is a real rpm database (CBL-Mariner 2.0's rpmdb.sqlite,
-// analyze/rpm's test data): its requires/provides graph is what the
+// analyze/rpm/rpmtest): its requires/provides graph is what the
 // prediction follows from the packages the final stage installs.
 func marinerRpmdb(t *testing.T) string {
 	t.Helper()
-	gz, err := os.ReadFile(filepath.Join("..", "rpm", "testdata", "cbl-mariner-2.0-rpmdb.sqlite.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	z, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := io.ReadAll(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(db)
+	return string(rpmtest.Gunzip(t, rpmtest.Mariner))
 }
 
 // rpmFixture is a C tool built on an rpm-family base with dnf: gcc and

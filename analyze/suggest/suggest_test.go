@@ -172,9 +172,11 @@ func TestSuggestGolden(t *testing.T) {
 		name string
 		fx   fixture
 		// Hand-computed from the fixture's sizes.
-		want Prediction
-		base string
-		pkgs []string
+		want   Prediction
+		base   string
+		pkgs   []string
+		copies []string // nil: not checked
+		lines  []string // lines the Dockerfile must hold
 	}{
 		{"c", cFixture(), Prediction{
 			// base 2,000,000 + 100,000 + 1,000 + status, the loader
@@ -183,18 +185,34 @@ func TestSuggestGolden(t *testing.T) {
 			Original:  2_101_000 + int64(len(cFixture().status)) + 200_058 + 42_303_000 + 4_500 + 25_000,
 			Predicted: 17_000 + 2_000_000 + 200_000,
 			Terms:     []Term{{"build-tool", 30_301_000}, {"source", 12_500}, {"cache", 9_000_000}, {"other", 3_002_000}, {"base", 101_058 + int64(len(cFixture().status))}},
-		}, "scratch", nil},
+		}, "scratch", nil, nil, nil},
 		{"go", goFixture(), Prediction{
 			Original:  2_101_000 + int64(len(goFixture().status)) + 59_001_000 + 5_100 + 27_000_000,
 			Predicted: 7_000_000,
 			Terms:     []Term{{"build-tool", 50_001_000}, {"source", 5_100}, {"cache", 29_000_000}, {"base", 2_101_000 + int64(len(goFixture().status))}},
-		}, "scratch", nil},
+		}, "scratch", nil, nil, nil},
 		{"node", nodeFixture(), Prediction{
 			Original: 2_101_000 + int64(len(nodeFixture().status)) + 50_107_000 + 5_000_000 + 20_500 + 20_200_000 + 5_300 + 4_000,
 			// base, node + libnode + nodejs.list + dpkg.log, package*.json, express, dist
 			Predicted: 2_101_000 + int64(len(nodeFixture().status)) + 40_104_000 + 20_500 + 200_000 + 4_000,
 			Terms:     []Term{{"build-tool", 10_000_000}, {"source", 5_300}, {"dev-dependency", 20_000_000}, {"cache", 5_000_000}, {"other", 3_000}},
-		}, "debian:bookworm-slim", []string{"nodejs"}},
+		}, "debian:bookworm-slim", []string{"nodejs"}, nil, nil},
+		{"python", pythonFixture(), Prediction{
+			Original: 2_101_000 + int64(len(pythonFixture().status)) + 75_001_010 + 700 + 5_000 + 1_500 + 1_062_700,
+			// base, python3 + python3.11, the copied files: setup files, __init__.py, dist-packages, console script
+			Predicted: 2_101_000 + int64(len(pythonFixture().status)) + 20_000_010 + 700 + 2_000 + 62_700,
+			Terms:     []Term{{"build-tool", 43_001_000}, {"source", 4_500}, {"dev-dependency", 3_000_000}, {"cache", 10_000_000}},
+		}, "debian:bookworm-slim", []string{"python3"},
+			[]string{"/src/pyproject.toml", "/src/setup.py", "/src/src/wordstats/__init__.py", "/usr/local"},
+			[]string{"RUN apt-get update && apt-get install -y --no-install-recommends python3 \\", "COPY --from=build /usr/local /usr/local"}},
+		{"java", javaFixture(), Prediction{
+			Original:  2_101_000 + int64(len(javaFixture().status)) + 219_000_000 + 3_000 + 11_000,
+			Predicted: 2_101_000 + int64(len(javaFixture().status)) + 130_000_000 + 11_000,
+			Terms:     []Term{{"build-tool", 80_000_000}, {"source", 3_000}, {"cache", 9_000_000}},
+		}, "debian:bookworm-slim", []string{"openjdk-17-jre-headless"},
+			[]string{"/src/app.jar", "/src/classes", "/src/test-classes"},
+			[]string{"RUN mkdir -p /usr/share/man/man1 && apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless \\",
+				"#   openjdk-17-jre-headless: the JRE matching openjdk-17-jdk-headless (dpkg: openjdk-17-jdk-headless)"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,6 +236,14 @@ func TestSuggestGolden(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.pkgs, got.Packages); diff != "" {
 				t.Errorf("runtime packages (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.copies, got.Copies); tc.copies != nil && diff != "" {
+				t.Errorf("copies (-want +got):\n%s", diff)
+			}
+			for _, l := range tc.lines {
+				if !strings.Contains(got.Dockerfile, l+"\n") {
+					t.Errorf("missing line %q in\n%s", l, got.Dockerfile)
+				}
 			}
 			checkParses(t, got.Dockerfile)
 			golden(t, tc.name, got.Dockerfile)

@@ -15,7 +15,6 @@ import (
 	"github.com/imgdiff/imgdiff/analyze/dockerfile"
 	"github.com/imgdiff/imgdiff/analyze/model"
 	"github.com/imgdiff/imgdiff/analyze/pkgdb"
-	"github.com/imgdiff/imgdiff/analyze/pkggraph"
 	"github.com/imgdiff/imgdiff/layers/index"
 )
 
@@ -900,25 +899,15 @@ func (s *state) runtimeClosure() map[string]bool {
 		return out
 	}
 	for _, g := range graphs {
-		var queue []int
+		var start []int
 		for p := range out {
 			if i := g.Index(p); i >= 0 {
-				queue = append(queue, i)
+				start = append(start, i)
 			}
 		}
-		seen := map[int]bool{}
-		for len(queue) > 0 {
-			i := queue[0]
-			queue = queue[1:]
-			if seen[i] {
-				continue
-			}
-			seen[i] = true
-			out[g.Packages[i].Name] = true
-			for _, e := range g.Out[i] {
-				if e.Kind == pkggraph.Depends || e.Kind == pkggraph.PreDepends {
-					queue = append(queue, e.To)
-				}
+		for i, needed := range g.Needs(start) {
+			if needed {
+				out[g.Packages[i].Name] = true
 			}
 		}
 	}

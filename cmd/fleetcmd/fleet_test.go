@@ -6,23 +6,19 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	afleet "github.com/imgdiff/imgdiff/analyze/fleet"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 // testRegistry serves images and counts layer blob GETs; with noBlobs it
@@ -38,8 +34,8 @@ type testRegistry struct {
 func newTestRegistry(t *testing.T) *testRegistry {
 	t.Helper()
 	tr := &testRegistry{layers: map[string]bool{}, expected: map[string]int64{}}
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	reg := registrytest.Handler()
+	tr.host = registrytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if i := strings.LastIndex(r.URL.Path, "/blobs/"); i >= 0 && r.Method == http.MethodGet && tr.layers[r.URL.Path[i+len("/blobs/"):]] {
 			if tr.noBlobs.Load() {
 				http.Error(w, "no layer downloads", http.StatusForbidden)
@@ -49,8 +45,6 @@ func newTestRegistry(t *testing.T) *testRegistry {
 		}
 		reg.ServeHTTP(w, r)
 	}))
-	t.Cleanup(srv.Close)
-	tr.host = strings.TrimPrefix(srv.URL, "http://")
 	gcc := imagetest.Layer{CreatedBy: "RUN apt-get install gcc-12", Entries: []imagetest.Entry{
 		{Path: "var/lib/dpkg/status", Body: []byte("Package: gcc-12\nStatus: install ok installed\nSection: devel\nInstalled-Size: 3\nVersion: 12.2.0-14\nArchitecture: amd64\n\n")},
 		{Path: "var/lib/dpkg/info/gcc-12.list", Body: []byte("/usr/bin/gcc-12\n")},
@@ -66,10 +60,7 @@ func newTestRegistry(t *testing.T) *testRegistry {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, _ := name.ParseReference(tr.host + "/" + repoTag)
-		if err := remote.Write(ref, img); err != nil {
-			t.Fatal(err)
-		}
+		registrytest.Push(t, tr.host+"/"+repoTag, img)
 		ls, _ := img.Layers()
 		for _, l := range ls {
 			d, _ := l.Digest()

@@ -38,11 +38,8 @@ type dockerManifestEntry struct {
 // the image by tag or image ID ("" when the archive holds one); platform,
 // when set, is the platform the image must be.
 func Open(s store.Store, name string, platform *v1.Platform) (*source.Image, error) {
-	raw, err := store.ReadAll(s, "manifest.json")
+	raw, err := store.ReadIndex(s, "manifest.json", "a docker save archive")
 	if err != nil {
-		if errors.Is(err, store.ErrNotInStore) {
-			return nil, fmt.Errorf("no manifest.json: not a docker save archive")
-		}
 		return nil, err
 	}
 	var entries []dockerManifestEntry

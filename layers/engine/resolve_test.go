@@ -22,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imgdiff/imgdiff/layers/engine/enginetest"
 )
 
 // writeContext writes a docker CLI context by hand, laid out as `docker
@@ -291,17 +293,10 @@ func TestConnectFallsThrough(t *testing.T) {
 	}
 	ln.(*net.UnixListener).SetUnlinkOnClose(false)
 	ln.Close() // the file stays: connection refused
-	pod := filepath.Join(dir, "podman.sock")
-	pln, err := net.Listen("unix", pod)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	pod := enginetest.Serve(t, "podman.sock", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Libpod-Api-Version", "4.3.1")
 		io.WriteString(w, "OK")
-	})}
-	go srv.Serve(pln)
-	defer srv.Close()
+	}))
 
 	eps := []Endpoint{
 		{Host: "unix://" + filepath.Join(dir, "none.sock"), Via: "the default socket"},

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imgdiff/imgdiff/layers/engine/enginetest"
 )
 
 // TestMain lets the test binary stand in for ssh: run as "ssh" (a symlink
@@ -46,13 +48,7 @@ func fakeSSH(args []string) int {
 // docker CLI does: its connection helper runs `ssh HOST docker system
 // dial-stdio` and speaks HTTP over the pipe.
 func TestSSHEngine(t *testing.T) {
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "engine.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	sock := enginetest.Serve(t, "engine.sock", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/_ping":
 			io.WriteString(w, "OK")
@@ -61,9 +57,7 @@ func TestSSHEngine(t *testing.T) {
 		default:
 			w.WriteHeader(http.StatusNotFound)
 		}
-	})}
-	go srv.Serve(ln)
-	defer srv.Close()
+	}))
 	bin := t.TempDir()
 	self, err := os.Executable()
 	if err != nil {

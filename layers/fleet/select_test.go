@@ -2,24 +2,19 @@ package fleet
 
 import (
 	"context"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/imgdiff/imgdiff/layers/imagetest"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 type selRegistry struct {
@@ -29,16 +24,15 @@ type selRegistry struct {
 
 func newSelRegistry(t *testing.T, catalog bool) *selRegistry {
 	t.Helper()
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	reg := registrytest.Handler()
+	host := registrytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !catalog && r.URL.Path == "/v2/_catalog" {
 			http.Error(w, `{"errors":[{"code":"UNSUPPORTED","message":"catalog is disabled"}]}`, http.StatusNotFound)
 			return
 		}
 		reg.ServeHTTP(w, r)
 	}))
-	t.Cleanup(srv.Close)
-	return &selRegistry{host: strings.TrimPrefix(srv.URL, "http://"), digests: map[string]string{}}
+	return &selRegistry{host: host, digests: map[string]string{}}
 }
 
 func (sr *selRegistry) image(t *testing.T, cmd string, created time.Time) v1.Image {
@@ -58,13 +52,7 @@ func (sr *selRegistry) image(t *testing.T, cmd string, created time.Time) v1.Ima
 
 func (sr *selRegistry) push(t *testing.T, repoTag string, img v1.Image) {
 	t.Helper()
-	ref, err := name.ParseReference(sr.host + "/" + repoTag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
+	registrytest.Push(t, sr.host+"/"+repoTag, img)
 	d, _ := img.Digest()
 	sr.digests[repoTag] = d.String()
 }
@@ -92,10 +80,7 @@ func fixture(t *testing.T, catalog bool) *selRegistry {
 		mutate.IndexAddendum{Add: arm, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}}},
 		mutate.IndexAddendum{Add: att, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "unknown", Architecture: "unknown"}}},
 	)
-	ref, _ := name.ParseReference(sr.host + "/team-b/multi:1")
-	if err := remote.WriteIndex(ref, idx); err != nil {
-		t.Fatal(err)
-	}
+	registrytest.Push(t, sr.host+"/team-b/multi:1", idx)
 	for p, img := range map[string]v1.Image{"amd64": amd, "arm64": arm} {
 		d, _ := img.Digest()
 		sr.digests["team-b/multi:1/"+p] = d.String()

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,10 +15,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/imgdiff/imgdiff/layers/cache"
 	"github.com/imgdiff/imgdiff/layers/index"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 func key(n int, capture string) string {
@@ -50,15 +48,14 @@ func layer(n int) *index.Layer {
 func registryStore(t *testing.T) (*Registry, *atomic.Int64) {
 	t.Helper()
 	var blobGets atomic.Int64
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	reg := registrytest.Handler()
+	host := registrytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/") {
 			blobGets.Add(1)
 		}
 		reg.ServeHTTP(w, r)
 	}))
-	t.Cleanup(srv.Close)
-	s, err := OpenRegistry(strings.TrimPrefix(srv.URL, "http://")+"/fleet/store", RegistryOptions{Keychain: authn.NewMultiKeychain()})
+	s, err := OpenRegistry(host+"/fleet/store", RegistryOptions{Keychain: authn.NewMultiKeychain()})
 	if err != nil {
 		t.Fatal(err)
 	}

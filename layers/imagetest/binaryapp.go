@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/klauspost/compress/gzip"
 )
 
 // BinaryApp is a single-stage image of a compiled app on the demo's
@@ -39,20 +38,12 @@ COPY . .
 RUN make && cp app /usr/local/bin/app
 %s
 `, entry)
-	return Image{
-		Compression: Gzip,
-		Level:       gzip.BestSpeed,
-		Layers: []Layer{
-			{CreatedBy: demoBaseSteps.add, Entries: baseLayer().entries()},
-			{CreatedBy: RunBuildKit("apt-get update && apt-get install -y --no-install-recommends build-essential gcc-12 make"), Comment: BuildKitComment, Entries: toolchainLayer().entries()},
-			{CreatedBy: BuildKit("COPY . ."), Comment: BuildKitComment, Entries: src.entries()},
-			{CreatedBy: RunBuildKit("make && cp app /usr/local/bin/app"), Comment: BuildKitComment, Entries: out.entries()},
-		},
-		EmptySteps: []EmptyStep{
-			{At: 1, CreatedBy: demoBaseSteps.cmd},
-			{At: 2, CreatedBy: "WORKDIR /src", Comment: BuildKitComment},
-			{At: 4, CreatedBy: strings.NewReplacer(`", "`, `" "`).Replace(entry), Comment: BuildKitComment},
-		},
-		Config: cfg,
-	}, df
+	return onDemoBase([]Layer{
+		installToolchain(),
+		{CreatedBy: BuildKit("COPY . ."), Comment: BuildKitComment, Entries: src.entries()},
+		{CreatedBy: RunBuildKit("make && cp app /usr/local/bin/app"), Comment: BuildKitComment, Entries: out.entries()},
+	}, []EmptyStep{
+		{At: 2, CreatedBy: "WORKDIR /src", Comment: BuildKitComment},
+		{At: 4, CreatedBy: strings.NewReplacer(`", "`, `" "`).Replace(entry), Comment: BuildKitComment},
+	}, cfg), df
 }

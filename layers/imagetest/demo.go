@@ -133,33 +133,44 @@ var demoBaseSteps = struct{ add, cmd string }{
 	cmd: NopLegacy(`CMD ["bash"]`),
 }
 
-// DemoSingle is the single-stage demo image.
-func DemoSingle() Image {
-	dist, binary, objects := appBuild()
+// onDemoBase is an image on the demo's Node.js base, gzip at BestSpeed as
+// the demo images are written: the base's rootfs layer and its CMD step,
+// then layers, the steps that made no layer, and the config.
+func onDemoBase(layers []Layer, empty []EmptyStep, cfg v1.Config) Image {
 	return Image{
 		Compression: Gzip,
 		Level:       gzip.BestSpeed,
-		Layers: []Layer{
-			{CreatedBy: demoBaseSteps.add, Entries: baseLayer().entries()},
-			{CreatedBy: RunBuildKit("apt-get update && apt-get install -y --no-install-recommends build-essential gcc-12 make"), Comment: BuildKitComment, Entries: toolchainLayer().entries()},
-			{CreatedBy: BuildKit("COPY . ."), Comment: BuildKitComment, Entries: appSources().entries()},
-			{CreatedBy: RunBuildKit("npm ci"), Comment: BuildKitComment, Entries: nodeModules(true).merge(npmCache()).entries()},
-			{CreatedBy: RunBuildKit("npm run build && make -C native && cp native/thumbd bin/thumbd"), Comment: BuildKitComment, Entries: dist.merge(binary).merge(objects).entries()},
-		},
-		EmptySteps: []EmptyStep{
-			{At: 1, CreatedBy: demoBaseSteps.cmd},
-			{At: 2, CreatedBy: "WORKDIR /app", Comment: BuildKitComment},
-			{At: 5, CreatedBy: "ENV NODE_ENV=production", Comment: BuildKitComment},
-			{At: 5, CreatedBy: "EXPOSE map[8080/tcp:{}]", Comment: BuildKitComment},
-			{At: 5, CreatedBy: `CMD ["/bin/sh" "-c" "node dist/server.js"]`, Comment: BuildKitComment},
-		},
-		Config: v1.Config{
-			Env:          []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "NODE_ENV=production"},
-			WorkingDir:   "/app",
-			Cmd:          []string{"/bin/sh", "-c", "node dist/server.js"},
-			ExposedPorts: map[string]struct{}{"8080/tcp": {}},
-		},
+		Layers:      append([]Layer{{CreatedBy: demoBaseSteps.add, Entries: baseLayer().entries()}}, layers...),
+		EmptySteps:  append([]EmptyStep{{At: 1, CreatedBy: demoBaseSteps.cmd}}, empty...),
+		Config:      cfg,
 	}
+}
+
+// installToolchain is the step that installs the C toolchain on the demo
+// base: build-essential, gcc-12, make and what they pull in.
+func installToolchain() Layer {
+	return Layer{CreatedBy: RunBuildKit("apt-get update && apt-get install -y --no-install-recommends build-essential gcc-12 make"), Comment: BuildKitComment, Entries: toolchainLayer().entries()}
+}
+
+// DemoSingle is the single-stage demo image.
+func DemoSingle() Image {
+	dist, binary, objects := appBuild()
+	return onDemoBase([]Layer{
+		installToolchain(),
+		{CreatedBy: BuildKit("COPY . ."), Comment: BuildKitComment, Entries: appSources().entries()},
+		{CreatedBy: RunBuildKit("npm ci"), Comment: BuildKitComment, Entries: nodeModules(true).merge(npmCache()).entries()},
+		{CreatedBy: RunBuildKit("npm run build && make -C native && cp native/thumbd bin/thumbd"), Comment: BuildKitComment, Entries: dist.merge(binary).merge(objects).entries()},
+	}, []EmptyStep{
+		{At: 2, CreatedBy: "WORKDIR /app", Comment: BuildKitComment},
+		{At: 5, CreatedBy: "ENV NODE_ENV=production", Comment: BuildKitComment},
+		{At: 5, CreatedBy: "EXPOSE map[8080/tcp:{}]", Comment: BuildKitComment},
+		{At: 5, CreatedBy: `CMD ["/bin/sh" "-c" "node dist/server.js"]`, Comment: BuildKitComment},
+	}, v1.Config{
+		Env:          []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "NODE_ENV=production"},
+		WorkingDir:   "/app",
+		Cmd:          []string{"/bin/sh", "-c", "node dist/server.js"},
+		ExposedPorts: map[string]struct{}{"8080/tcp": {}},
+	})
 }
 
 // DemoMulti is the multi-stage demo image: the same base layer (same
@@ -167,34 +178,26 @@ func DemoSingle() Image {
 func DemoMulti() Image {
 	dist, binary, _ := appBuild()
 	pj := appSources()["app/package.json"]
-	return Image{
-		Compression: Gzip,
-		Level:       gzip.BestSpeed,
-		Layers: []Layer{
-			{CreatedBy: demoBaseSteps.add, Entries: baseLayer().entries()},
-			{CreatedBy: BuildKit("COPY /app/dist ./dist"), Comment: BuildKitComment, Entries: dist.entries()},
-			{CreatedBy: BuildKit("COPY /app/bin/thumbd ./bin/thumbd"), Comment: BuildKitComment, Entries: binary.entries()},
-			{CreatedBy: BuildKit("COPY /app/node_modules ./node_modules"), Comment: BuildKitComment, Entries: nodeModules(false).entries()},
-			{CreatedBy: BuildKit("COPY package.json ./"), Comment: BuildKitComment, Entries: []Entry{pj}},
-		},
-		EmptySteps: []EmptyStep{
-			{At: 1, CreatedBy: demoBaseSteps.cmd},
-			{At: 1, CreatedBy: "WORKDIR /app", Comment: BuildKitComment},
-			{At: 1, CreatedBy: "ENV NODE_ENV=production", Comment: BuildKitComment},
-			{At: 5, CreatedBy: "USER 10001:10001", Comment: BuildKitComment},
-			{At: 5, CreatedBy: "EXPOSE map[8080/tcp:{}]", Comment: BuildKitComment},
-			{At: 5, CreatedBy: `HEALTHCHECK &{["CMD" "node" "dist/healthcheck.js"] "30s" "0s" "0s" "0s" '\x00'}`, Comment: BuildKitComment},
-			{At: 5, CreatedBy: `ENTRYPOINT ["node" "dist/server.js"]`, Comment: BuildKitComment},
-		},
-		Config: v1.Config{
-			Env:          []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "NODE_ENV=production"},
-			WorkingDir:   "/app",
-			User:         "10001:10001",
-			Entrypoint:   []string{"node", "dist/server.js"},
-			ExposedPorts: map[string]struct{}{"8080/tcp": {}},
-			Healthcheck:  &v1.HealthConfig{Test: []string{"CMD", "node", "dist/healthcheck.js"}, Interval: 30e9},
-		},
-	}
+	return onDemoBase([]Layer{
+		{CreatedBy: BuildKit("COPY /app/dist ./dist"), Comment: BuildKitComment, Entries: dist.entries()},
+		{CreatedBy: BuildKit("COPY /app/bin/thumbd ./bin/thumbd"), Comment: BuildKitComment, Entries: binary.entries()},
+		{CreatedBy: BuildKit("COPY /app/node_modules ./node_modules"), Comment: BuildKitComment, Entries: nodeModules(false).entries()},
+		{CreatedBy: BuildKit("COPY package.json ./"), Comment: BuildKitComment, Entries: []Entry{pj}},
+	}, []EmptyStep{
+		{At: 1, CreatedBy: "WORKDIR /app", Comment: BuildKitComment},
+		{At: 1, CreatedBy: "ENV NODE_ENV=production", Comment: BuildKitComment},
+		{At: 5, CreatedBy: "USER 10001:10001", Comment: BuildKitComment},
+		{At: 5, CreatedBy: "EXPOSE map[8080/tcp:{}]", Comment: BuildKitComment},
+		{At: 5, CreatedBy: `HEALTHCHECK &{["CMD" "node" "dist/healthcheck.js"] "30s" "0s" "0s" "0s" '\x00'}`, Comment: BuildKitComment},
+		{At: 5, CreatedBy: `ENTRYPOINT ["node" "dist/server.js"]`, Comment: BuildKitComment},
+	}, v1.Config{
+		Env:          []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "NODE_ENV=production"},
+		WorkingDir:   "/app",
+		User:         "10001:10001",
+		Entrypoint:   []string{"node", "dist/server.js"},
+		ExposedPorts: map[string]struct{}{"8080/tcp": {}},
+		Healthcheck:  &v1.HealthConfig{Test: []string{"CMD", "node", "dist/healthcheck.js"}, Interval: 30e9},
+	})
 }
 
 // WriteDemo writes the demo pair as OCI layouts dir/single and dir/multi,

@@ -49,23 +49,19 @@ func demoImages(t *testing.T) (single, multi *demoFS) {
 			for _, l := range ls {
 				rc, _ := l.Uncompressed()
 				m := map[string]*tar.Header{}
-				tr := tar.NewReader(rc)
-				for {
-					h, err := tr.Next()
-					if err == io.EOF {
-						break
-					}
-					if err != nil {
-						demoOnce.err = err
-						return nil
-					}
+				err := ReadTar(rc, func(h *tar.Header, body io.Reader) error {
 					p := strings.TrimSuffix(h.Name, "/")
 					m[p] = h
 					if strings.HasPrefix(p, "var/lib/dpkg/") || strings.HasSuffix(p, "package-lock.json") {
-						d.bodies[p], _ = io.ReadAll(tr)
+						d.bodies[p], _ = io.ReadAll(body)
 					}
-				}
+					return nil
+				})
 				rc.Close()
+				if err != nil {
+					demoOnce.err = err
+					return nil
+				}
 				d.layers = append(d.layers, m)
 			}
 			return d

@@ -125,15 +125,7 @@ func TestExpectByHand(t *testing.T) {
 // Docker's size rule: what Expect predicts from the spec.
 func layerFigures(t *testing.T, r io.Reader) (size int64, whiteouts, opaque []string) {
 	t.Helper()
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return size, whiteouts, opaque
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	err := ReadTar(r, func(h *tar.Header, _ io.Reader) error {
 		base := path.Base(h.Name)
 		switch {
 		case base == ".wh..wh..opq":
@@ -145,7 +137,12 @@ func layerFigures(t *testing.T, r io.Reader) (size int64, whiteouts, opaque []st
 		case h.Typeflag == tar.TypeSymlink:
 			size += int64(len(h.Linkname))
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return size, whiteouts, opaque
 }
 
 func checkExpected(t *testing.T, what string, ex Expected, img v1.Image) {

@@ -105,24 +105,64 @@ func readAll(open func() (io.ReadCloser, error)) ([]byte, error) {
 	return io.ReadAll(rc)
 }
 
-// dockerTags returns the RepoTags entry and the repositories key and tag
-// `docker save` writes for tag ("app:1" -> "app:1", "app", "1"). An empty tag
-// is an untagged image.
-func dockerTags(tag string) (repoTags []string, repo, t string, err error) {
-	if tag == "" {
-		return nil, "", "", nil
+// save is a `docker save` archive being written, in either layout: the
+// image's config and layers, read once, and the tag as Docker writes it:
+// the RepoTags entry and the repositories key and tag ("app:1" -> "app:1",
+// "app", "1"). An empty tag is an untagged image.
+type save struct {
+	archive
+	config     []byte
+	configName v1.Hash
+	layers     []v1.Layer
+	repoTags   []string
+	repo, tag  string
+}
+
+func newSave(tag string, img v1.Image) (*save, error) {
+	s := &save{}
+	if tag != "" {
+		ref, err := name.NewTag(tag)
+		if err != nil {
+			return nil, fmt.Errorf("tag %q: %w", tag, err)
+		}
+		s.repo, s.tag = ref.Context().RepositoryStr(), ref.TagStr()
+		if reg := ref.Context().RegistryStr(); reg != name.DefaultRegistry {
+			s.repo = reg + "/" + s.repo
+		} else {
+			s.repo = strings.TrimPrefix(s.repo, "library/")
+		}
+		s.repoTags = []string{s.repo + ":" + s.tag}
 	}
-	ref, err := name.NewTag(tag)
+	var err error
+	if s.config, err = img.RawConfigFile(); err != nil {
+		return nil, err
+	}
+	if s.configName, err = img.ConfigName(); err != nil {
+		return nil, err
+	}
+	if s.layers, err = img.Layers(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// finish adds manifest.json, naming the config and the layers at the paths
+// given, and for a tagged image repositories, naming top (the top layer's
+// v1 id, or the manifest's digest hex), and writes the archive to path.
+func (s *save) finish(path, config string, layers []string, top string) error {
+	m, err := json.Marshal([]dockerManifestEntry{{Config: config, RepoTags: s.repoTags, Layers: layers}})
 	if err != nil {
-		return nil, "", "", fmt.Errorf("tag %q: %w", tag, err)
+		return err
 	}
-	repo = ref.Context().RepositoryStr()
-	if reg := ref.Context().RegistryStr(); reg != name.DefaultRegistry {
-		repo = reg + "/" + repo
-	} else {
-		repo = strings.TrimPrefix(repo, "library/")
+	s.add("manifest.json", m)
+	if s.repo != "" {
+		r, err := json.Marshal(map[string]map[string]string{s.repo: {s.tag: top}})
+		if err != nil {
+			return err
+		}
+		s.add("repositories", r)
 	}
-	return []string{repo + ":" + ref.TagStr()}, repo, ref.TagStr(), nil
+	return s.writeFile(path)
 }
 
 // WriteDockerArchive writes img as `docker save` did before Docker 25:
@@ -136,27 +176,14 @@ func WriteDockerArchive(path, tag string, img v1.Image) error {
 }
 
 func writeDockerArchive(path, tag string, img v1.Image) error {
-	repoTags, repo, t, err := dockerTags(tag)
+	a, err := newSave(tag, img)
 	if err != nil {
 		return err
 	}
-	var a archive
-	cfg, err := img.RawConfigFile()
-	if err != nil {
-		return err
-	}
-	cfgName, err := img.ConfigName()
-	if err != nil {
-		return err
-	}
-	a.add(cfgName.Hex+".json", cfg)
-	ls, err := img.Layers()
-	if err != nil {
-		return err
-	}
+	a.add(a.configName.Hex+".json", a.config)
 	var names []string
 	parent := ""
-	for _, l := range ls {
+	for _, l := range a.layers {
 		d, err := l.DiffID()
 		if err != nil {
 			return err
@@ -179,19 +206,7 @@ func writeDockerArchive(path, tag string, img v1.Image) error {
 		names = append(names, id+"/layer.tar")
 		parent = id
 	}
-	m, err := json.Marshal([]dockerManifestEntry{{Config: cfgName.Hex + ".json", RepoTags: repoTags, Layers: names}})
-	if err != nil {
-		return err
-	}
-	a.add("manifest.json", m)
-	if repo != "" {
-		r, err := json.Marshal(map[string]map[string]string{repo: {t: parent}})
-		if err != nil {
-			return err
-		}
-		a.add("repositories", r)
-	}
-	return a.writeFile(path)
+	return a.finish(path, a.configName.Hex+".json", names, parent)
 }
 
 // Docker25Options tune WriteDockerArchive25.
@@ -214,29 +229,17 @@ func WriteDockerArchive25(path, tag string, img v1.Image, opts Docker25Options) 
 }
 
 func writeDockerArchive25(path, tag string, img v1.Image, opts Docker25Options) error {
-	repoTags, repo, t, err := dockerTags(tag)
+	a, err := newSave(tag, img)
 	if err != nil {
 		return err
 	}
-	var a archive
 	blob := func(h v1.Hash, b []byte) string {
 		n := "blobs/" + h.Algorithm + "/" + h.Hex
 		a.add(n, b)
 		return n
 	}
-	cfg, err := img.RawConfigFile()
-	if err != nil {
-		return err
-	}
-	cfgName, err := img.ConfigName()
-	if err != nil {
-		return err
-	}
-	cfgPath := blob(cfgName, cfg)
-	ls, err := img.Layers()
-	if err != nil {
-		return err
-	}
+	cfgPath := blob(a.configName, a.config)
+	ls := a.layers
 	omit := map[int]bool{}
 	for _, i := range opts.OmitLayers {
 		if i < 0 || i >= len(ls) {
@@ -278,7 +281,7 @@ func writeDockerArchive25(path, tag string, img v1.Image, opts Docker25Options) 
 		ref, _ := name.NewTag(tag) // dockerTags checked it
 		desc.Annotations = map[string]string{
 			AnnotationContainerName: ref.Name(),
-			AnnotationRefName:       t,
+			AnnotationRefName:       a.tag,
 		}
 	}
 	idx, err := json.Marshal(v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: []v1.Descriptor{desc}})
@@ -287,19 +290,7 @@ func writeDockerArchive25(path, tag string, img v1.Image, opts Docker25Options) 
 	}
 	a.add("index.json", idx)
 	a.add("oci-layout", []byte(`{"imageLayoutVersion":"1.0.0"}`))
-	m, err := json.Marshal([]dockerManifestEntry{{Config: cfgPath, RepoTags: repoTags, Layers: names}})
-	if err != nil {
-		return err
-	}
-	a.add("manifest.json", m)
-	if repo != "" {
-		r, err := json.Marshal(map[string]map[string]string{repo: {t: manDigest.Hex}})
-		if err != nil {
-			return err
-		}
-		a.add("repositories", r)
-	}
-	return a.writeFile(path)
+	return a.finish(path, cfgPath, names, manDigest.Hex)
 }
 
 // WriteOCILayout writes an image or an index as an OCI image layout

@@ -52,21 +52,15 @@ func mustBuild(t *testing.T, s Image) v1.Image {
 func tarEntries(t *testing.T, r io.Reader) []string {
 	t.Helper()
 	var out []string
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		n, err := io.Copy(io.Discard, tr)
-		if err != nil {
-			t.Fatal(err)
-		}
+	err := ReadTar(r, func(h *tar.Header, body io.Reader) error {
+		n, err := io.Copy(io.Discard, body)
 		out = append(out, strings.Join([]string{h.Name, string(h.Typeflag), strconv.FormatInt(n, 10), h.Linkname}, " "))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return out
 }
 
 func TestBuildWritesTheSpec(t *testing.T) {
@@ -264,16 +258,13 @@ func tarFiles(t *testing.T, p string) map[string][]byte {
 	}
 	defer f.Close()
 	out := map[string][]byte{}
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(tr)
+	err = ReadTar(f, func(h *tar.Header, body io.Reader) error {
+		b, err := io.ReadAll(body)
 		out[h.Name] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/imgdiff/imgdiff/layers/internal/store"
@@ -26,11 +27,8 @@ const (
 // image; an index is resolved to platform (nil: the host's), which a
 // single image must then be.
 func Open(s store.Store, name string, platform *v1.Platform) (*source.Image, error) {
-	raw, err := store.ReadAll(s, "index.json")
+	raw, err := store.ReadIndex(s, "index.json", "an OCI layout")
 	if err != nil {
-		if errors.Is(err, store.ErrNotInStore) {
-			return nil, fmt.Errorf("no index.json: not an OCI layout")
-		}
 		return nil, err
 	}
 	idx, err := v1.ParseIndexManifest(bytes.NewReader(raw))
@@ -102,19 +100,29 @@ func pickNamed(ds []v1.Descriptor, name string, platform *v1.Platform) (v1.Descr
 	return v1.Descriptor{}, fmt.Errorf("holds %d images; name one (%s)", len(ds), source.ListOrNone(names))
 }
 
+// readBlobAs reads the blob d, digest and size checked, and parses it with
+// parse; a parse error names what d is and its digest.
+func readBlobAs[T any](s store.Store, d v1.Descriptor, what string, parse func(io.Reader) (*T, error)) ([]byte, *T, error) {
+	raw, err := store.ReadBlob(s, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := parse(bytes.NewReader(raw))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w", what, d.Digest, err)
+	}
+	return raw, v, nil
+}
+
 func openOCIDescriptor(s store.Store, d v1.Descriptor, platform *v1.Platform, depth int) (*source.Image, error) {
 	switch {
 	case d.MediaType.IsIndex():
 		if depth > 2 {
 			return nil, fmt.Errorf("indexes nested too deep")
 		}
-		raw, err := store.ReadBlob(s, d)
+		_, idx, err := readBlobAs(s, d, "index", v1.ParseIndexManifest)
 		if err != nil {
 			return nil, err
-		}
-		idx, err := v1.ParseIndexManifest(bytes.NewReader(raw))
-		if err != nil {
-			return nil, fmt.Errorf("index %s: %w", d.Digest, err)
 		}
 		child, err := source.PickPlatform(idx.Manifests, platform)
 		if err != nil {
@@ -135,13 +143,9 @@ func openOCIDescriptor(s store.Store, d v1.Descriptor, platform *v1.Platform, de
 }
 
 func openOCIManifest(s store.Store, d v1.Descriptor, platform *v1.Platform) (*source.Image, error) {
-	raw, err := store.ReadBlob(s, d)
+	raw, m, err := readBlobAs(s, d, "manifest", v1.ParseManifest)
 	if err != nil {
 		return nil, err
-	}
-	m, err := v1.ParseManifest(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("manifest %s: %w", d.Digest, err)
 	}
 	cfgRaw, err := store.ReadBlob(s, m.Config)
 	if err != nil {

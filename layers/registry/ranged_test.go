@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 // blobServer serves blob at every path through http.ServeContent (the
@@ -316,18 +318,12 @@ func TestRangedFetchStreamsFirstChunk(t *testing.T) {
 	}
 	defer rc.Close()
 	half := make([]byte, chunk/2)
-	done := make(chan error, 1)
-	go func() {
+	err = registrytest.Within(t, 10*time.Second, "the first half of chunk 0 was not readable before the rest of it came", func() error {
 		_, err := io.ReadFull(rc, half)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err != nil || !bytes.Equal(half, blob[:chunk/2]) {
-			t.Fatalf("first half: err %v, equal %v", err, bytes.Equal(half, blob[:chunk/2]))
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the first half of chunk 0 was not readable before the rest of it came")
+		return err
+	})
+	if err != nil || !bytes.Equal(half, blob[:chunk/2]) {
+		t.Fatalf("first half: err %v, equal %v", err, bytes.Equal(half, blob[:chunk/2]))
 	}
 	close(gotHalf)
 	rest, err := io.ReadAll(rc)
@@ -396,18 +392,12 @@ func TestRangedFetchCancel(t *testing.T) {
 		t.Fatalf("first two chunks: err %v", err)
 	}
 	time.AfterFunc(50*time.Millisecond, cancel)
-	done := make(chan error, 1)
-	go func() {
+	err = registrytest.Within(t, 5*time.Second, "Read ignores the cancellation", func() error {
 		_, err := rc.Read(buf)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("Read after cancel: %v, want context.Canceled", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Read ignores the cancellation")
+		return err
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Read after cancel: %v, want context.Canceled", err)
 	}
 	rc.Close()
 	if len(f.conns) != 0 {

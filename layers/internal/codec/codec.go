@@ -7,8 +7,9 @@ package codec
 import (
 	"encoding/binary"
 	"errors"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/imgdiff/imgdiff/layers/index"
 )
@@ -63,11 +64,7 @@ func encodeLayer(l *index.Layer) []byte {
 	if l.Contents == nil {
 		e.uvarint(0)
 	} else {
-		keys := make([]string, 0, len(l.Contents))
-		for k := range l.Contents {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(l.Contents))
 		e.uvarint(uint64(len(keys)) + 1)
 		for _, k := range keys {
 			e.str(k)
@@ -81,11 +78,7 @@ func encodeLayer(l *index.Layer) []byte {
 		}
 	}
 	if l.ELF != nil {
-		keys := make([]string, 0, len(l.ELF))
-		for k := range l.ELF {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(l.ELF))
 		e.uvarint(uint64(len(keys)) + 1)
 		for _, k := range keys {
 			f := l.ELF[k]
@@ -332,17 +325,15 @@ func (d *decoder) uvarint() uint64 {
 	return v
 }
 
+// varint reads a zig-zag varint, as binary.Varint decodes one: a uvarint
+// whose low bit is the sign.
 func (d *decoder) varint() int64 {
-	if d.err != nil {
-		return 0
+	ux := d.uvarint()
+	x := int64(ux >> 1)
+	if ux&1 != 0 {
+		x = ^x
 	}
-	v, n := binary.Varint(d.buf)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.buf = d.buf[n:]
-	return v
+	return x
 }
 
 func (d *decoder) uint32() uint32 {

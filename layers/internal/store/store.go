@@ -316,6 +316,17 @@ func ReadAll(s Store, name string) ([]byte, error) {
 // BlobName is where an OCI layout keeps a blob.
 func BlobName(h v1.Hash) string { return "blobs/" + h.Algorithm + "/" + h.Hex }
 
+// ReadIndex reads name, the file that makes s a format (a docker save's
+// manifest.json, an OCI layout's index.json): when s has none, the error
+// says that s is not format ("no index.json: not an OCI layout").
+func ReadIndex(s Store, name, format string) ([]byte, error) {
+	raw, err := ReadAll(s, name)
+	if errors.Is(err, ErrNotInStore) {
+		return nil, fmt.Errorf("no %s: not %s", name, format)
+	}
+	return raw, err
+}
+
 // ReadBlob reads a metadata blob and checks its digest and size.
 func ReadBlob(s Store, d v1.Descriptor) ([]byte, error) {
 	name := BlobName(d.Digest)

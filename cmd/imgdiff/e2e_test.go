@@ -35,6 +35,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/imgdiff/imgdiff/layers/imagetest"
 )
 
 // e2eManifest is images.json, written by testdata/e2e/run.sh.
@@ -658,7 +660,7 @@ func readArchive(path string) (*archive, error) {
 
 func countLayer(r io.Reader) (layerStat, error) {
 	var st layerStat
-	err := walkTar(r, func(h *tar.Header, _ io.Reader) error {
+	err := imagetest.ReadTar(r, func(h *tar.Header, _ io.Reader) error {
 		switch h.Typeflag {
 		case tar.TypeReg:
 			st.regular += h.Size
@@ -687,32 +689,14 @@ func tarFiles(path string, want func(*tar.Header) bool) (map[string][]byte, erro
 	return files, err
 }
 
-// walkTar calls fn with each entry of the tar stream r and the reader of
-// its body, until the end of the archive or the first error.
-func walkTar(r io.Reader, fn func(h *tar.Header, body io.Reader) error) error {
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := fn(h, tr); err != nil {
-			return err
-		}
-	}
-}
-
-// walkTarFile is walkTar over the tar file at path.
+// walkTarFile is imagetest.ReadTar over the tar file at path.
 func walkTarFile(path string, fn func(h *tar.Header, body io.Reader) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if err := walkTar(f, fn); err != nil {
+	if err := imagetest.ReadTar(f, fn); err != nil {
 		return fmt.Errorf("reading %s: %w", path, err)
 	}
 	return nil

@@ -5,10 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -17,15 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	afleet "github.com/imgdiff/imgdiff/analyze/fleet"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/cmd/pipeline"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 // TestFleetProcesses is the fleet's acceptance run, against an
@@ -39,7 +34,7 @@ func TestFleetProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	reg := registrytest.Handler()
 	var (
 		mu        sync.Mutex
 		gets      = map[string]int{}
@@ -48,7 +43,7 @@ func TestFleetProcesses(t *testing.T) {
 		slowBytes atomic.Int64
 		noBlobs   atomic.Bool
 	)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	host := registrytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		i := strings.LastIndex(r.URL.Path, "/blobs/")
 		if i < 0 || r.Method != http.MethodGet {
 			reg.ServeHTTP(w, r)
@@ -71,8 +66,6 @@ func TestFleetProcesses(t *testing.T) {
 		}
 		trickle(w, r, reg, 16<<10, 10*time.Millisecond, &slowBytes)
 	}))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
 
 	// Six images over two bases: a toolchain base (dpkg says gcc) and a
 	// slim one, each app its own layer.
@@ -98,10 +91,7 @@ func TestFleetProcesses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, _ := name.ParseReference(host + "/" + repoTag)
-		if err := remote.Write(ref, img); err != nil {
-			t.Fatal(err)
-		}
+		registrytest.Push(t, host+"/"+repoTag, img)
 		ls, _ := img.Layers()
 		mu.Lock()
 		for _, l := range ls {

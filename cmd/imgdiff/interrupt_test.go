@@ -24,17 +24,16 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/imgdiff/imgdiff/layers/imagetest"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 // asMainEnv makes the test binary run imgdiff's main instead of the tests
@@ -194,7 +193,7 @@ func TestInterruptWhileDownloading(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	reg := registrytest.Handler()
 	img, err := random.Image(8<<20, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -202,26 +201,18 @@ func TestInterruptWhileDownloading(t *testing.T) {
 	ls, _ := img.Layers()
 	blob, _ := ls[0].Digest()
 	var served atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	host := registrytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/blobs/"+blob.String()) {
 			reg.ServeHTTP(w, r)
 			return
 		}
 		trickle(w, r, reg, 32<<10, 20*time.Millisecond, &served) // the 8 MB blob takes 5 s
 	}))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	ref, err := name.ParseReference(host+"/slow/app:1", name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
 	img, err = mutate.ConfigFile(img, &v1.ConfigFile{OS: "linux", Architecture: "amd64", RootFS: v1.RootFS{Type: "layers", DiffIDs: mustDiffIDs(t, img)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
+	registrytest.Push(t, host+"/slow/app:1", img)
 	interrupted(t, nil, func() bool { return served.Load() > 256<<10 },
 		"analyze", "--platform", "linux/amd64", "docker://"+host+"/slow/app:1")
 }

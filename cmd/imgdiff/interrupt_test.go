@@ -8,9 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -32,6 +30,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/imgdiff/imgdiff/layers/engine/enginetest"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
 	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
@@ -146,14 +145,9 @@ func TestInterruptWhileSavingFromTheEngine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	sock := filepath.Join(t.TempDir(), "docker.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var streamed atomic.Int64
 	stop := make(chan struct{})
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	sock := enginetest.Serve(t, "docker.sock", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/_ping" || strings.HasSuffix(r.URL.Path, "/_ping"):
 			io.WriteString(w, "OK")
@@ -180,9 +174,8 @@ func TestInterruptWhileSavingFromTheEngine(t *testing.T) {
 		default:
 			http.NotFound(w, r)
 		}
-	}), ErrorLog: log.New(io.Discard, "", 0)}
-	go srv.Serve(ln)
-	t.Cleanup(func() { close(stop); srv.Close() })
+	}))
+	t.Cleanup(func() { close(stop) }) // before the server closes: the save ends
 
 	interrupted(t, []string{"DOCKER_HOST=unix://" + sock}, func() bool { return streamed.Load() > 256<<10 },
 		"analyze", "docker-daemon:my-app:single")

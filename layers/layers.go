@@ -21,6 +21,7 @@ type (
 	Blob       = source.Blob
 	Identity   = source.Identity
 	Identified = source.Identified
+	Prefetcher = source.Prefetcher
 )
 
 // Unknown marks a size the source does not have (index.Unknown).

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -75,6 +77,11 @@ type WalkOptions struct {
 	Cache Cache
 	// Observer, when set, is told of each layer's progress.
 	Observer Observer
+
+	// readAhead is set by Walk for a layer read while a core is spare:
+	// a verifying source then hashes beside the decoding
+	// (source.Verifier.ReadAhead).
+	readAhead bool
 }
 
 // Cache stores layer file indexes by key (see CacheKey). Implementations must
@@ -243,12 +250,17 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opts.Jobs)
-	for _, j := range order {
+	var finished atomic.Int64
+	for i, j := range order {
 		g.Go(func() error {
+			defer finished.Add(1)
 			o := opts
 			if !j.observe {
 				o.Observer = nil
 			}
+			// Fewer layers left than cores: one would idle, so the
+			// blob's SHA-256 may run beside its decoding.
+			o.readAhead = len(order)-int(finished.Load()) < runtime.GOMAXPROCS(0)
 			l, err := walkCached(gctx, j.layer, o)
 			if err != nil {
 				return fmt.Errorf("%s %w", j.where, err)
@@ -256,6 +268,12 @@ func Walk(ctx context.Context, opts WalkOptions, imgs ...*Image) ([]*index.Image
 			j.out = l
 			return nil
 		})
+		// A worker has just taken j; the next job starts when a worker
+		// is free. Its blob can arrive meanwhile (gctx ends the prefetch
+		// with the walk, whatever happened).
+		if i+1 < len(order) {
+			prefetch(gctx, order[i+1].layer, opts)
+		}
 	}
 	var toPut []*copyJob
 	var putMu sync.Mutex
@@ -394,6 +412,23 @@ func walkCached(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, e
 	return idx, nil
 }
 
+// prefetch starts l's blob arriving if its source can (Prefetcher) and
+// the walk will read it: not when the cache may already hold its index,
+// which walkCached finds without opening it.
+func prefetch(ctx context.Context, l Layer, opts WalkOptions) {
+	p, ok := l.(Prefetcher)
+	if !ok {
+		return
+	}
+	if key, cacheable := CacheKey(l, opts.CaptureKey); cacheable && opts.Cache != nil {
+		h, ok := opts.Cache.(interface{ Has(key string) bool })
+		if !ok || h.Has(key) {
+			return
+		}
+	}
+	p.Prefetch(ctx)
+}
+
 // walkLayer opens one layer, sniffs its compression and indexes its tar.
 func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, error) {
 	rc, err := l.Open(ctx)
@@ -401,6 +436,9 @@ func walkLayer(ctx context.Context, l Layer, opts WalkOptions) (*index.Layer, er
 		return nil, err
 	}
 	defer rc.Close()
+	if v, ok := rc.(*source.Verifier); ok && opts.readAhead {
+		v.ReadAhead()
+	}
 
 	var raw io.Reader = rc
 	if opts.Observer != nil {

@@ -70,12 +70,16 @@ func TestZstdChecksumOrDigest(t *testing.T) {
 	if _, err := walkLayer(ctx, &bytesLayer{data: badSum}, opts); err == nil {
 		t.Error("unverified stream with a bad frame checksum: no error")
 	}
-	idx, err := walkLayer(ctx, &verifiedLayer{data: good, want: sha(good)}, opts)
-	if err != nil || len(idx.Entries) != 1 || idx.Entries[0].Path != "a/file" {
-		t.Fatalf("verified good blob: %v, %d entries", err, len(idx.Entries))
-	}
-	_, err = walkLayer(ctx, &verifiedLayer{data: badSum, want: sha(good)}, opts)
-	if err == nil || !strings.Contains(err.Error(), "digest mismatch") {
-		t.Errorf("verified blob with a changed byte: got %v, want a digest mismatch", err)
+	// Hashed inline and beside the decoding (a spare core's read-ahead).
+	for _, ahead := range []bool{false, true} {
+		opts.readAhead = ahead
+		idx, err := walkLayer(ctx, &verifiedLayer{data: good, want: sha(good)}, opts)
+		if err != nil || len(idx.Entries) != 1 || idx.Entries[0].Path != "a/file" {
+			t.Fatalf("read ahead %v: verified good blob: %v, %d entries", ahead, err, len(idx.Entries))
+		}
+		_, err = walkLayer(ctx, &verifiedLayer{data: badSum, want: sha(good)}, opts)
+		if err == nil || !strings.Contains(err.Error(), "digest mismatch") {
+			t.Errorf("read ahead %v: verified blob with a changed byte: got %v, want a digest mismatch", ahead, err)
+		}
 	}
 }

@@ -124,8 +124,10 @@ func (f *rangeFetcher) recycle(b []byte) {
 // (wrapped) and the caller falls back to one stream. Otherwise the
 // returned reader yields the blob's bytes in order and fetches up to
 // PerBlob chunks ahead. The reader does not check the digest: the caller
-// wraps it in a verifier.
-func (f *rangeFetcher) open(ctx context.Context) (rc io.ReadCloser, ranged bool, err error) {
+// wraps it in a verifier. buffered says nobody will read the stream
+// before its first chunks are wanted (a prefetch): chunk 0 is then read
+// into a buffer beside the others instead of in place.
+func (f *rangeFetcher) open(ctx context.Context, buffered bool) (rc io.ReadCloser, ranged bool, err error) {
 	if err := f.acquire(ctx); err != nil {
 		return nil, false, err
 	}
@@ -155,7 +157,7 @@ func (f *rangeFetcher) open(ctx context.Context) (rc io.ReadCloser, ranged bool,
 	if resp.Request != nil && resp.Request.URL != nil {
 		final = resp.Request.URL.String()
 	}
-	return f.start(ctx, final, resp), true, nil
+	return f.start(ctx, final, resp, buffered), true, nil
 }
 
 // get sends one range request for bytes a..b (inclusive) of u.
@@ -219,12 +221,15 @@ type rangedReader struct {
 	// chunk of its own.
 	first     io.ReadCloser
 	firstLeft int64
-	final     string // the URL chunk 0 was served from
-	cur       []byte // what is left of it
-	buf       []byte // all of it, recycled when the next one is read
-	f         *rangeFetcher
-	err       error // sticky
-	closed    sync.Once
+	// firstInRing: chunk 0 was buffered (a prefetch) and arrives on the
+	// ring like any other; first is nil.
+	firstInRing bool
+	final       string // the URL chunk 0 was served from
+	cur         []byte // what is left of it
+	buf         []byte // all of it, recycled when the next one is read
+	f           *rangeFetcher
+	err         error // sticky
+	closed      sync.Once
 }
 
 func (f *rangeFetcher) nChunks() int {
@@ -236,7 +241,9 @@ func (f *rangeFetcher) nChunks() int {
 // it arrives, not buffered: the decompressor starts after one round trip
 // instead of after a whole chunk (at 40 MB/s, 8 MiB take 0.2 s, a stall
 // of every layer's start), while the next chunks are fetched beside it.
-func (f *rangeFetcher) start(parent context.Context, final string, first *http.Response) *rangedReader {
+// A buffered fetch (a prefetch, read later) reads chunk 0 into the ring
+// like the others, so that its connection does not wait on a reader.
+func (f *rangeFetcher) start(parent context.Context, final string, first *http.Response, buffered bool) *rangedReader {
 	ctx, cancel := context.WithCancel(parent)
 	n := f.nChunks()
 	f.bufs = make(chan []byte, f.opts.PerBlob+1)
@@ -253,9 +260,26 @@ func (f *rangeFetcher) start(parent context.Context, final string, first *http.R
 	}
 	r.window <- struct{}{} // chunk 0's slot
 	_, b := f.bounds(0)
-	r.first = &releaseOnClose{ReadCloser: first.Body, release: f.release}
-	r.firstLeft = b + 1
+	first0 := &releaseOnClose{ReadCloser: first.Body, release: f.release}
 	r.final = final
+	if buffered {
+		r.firstInRing = true
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			data, err := f.readChunk(first, 0, b)
+			first0.Close()
+			if err != nil && ctx.Err() == nil {
+				// Cut or over-long: the retries any chunk gets (the
+				// open request was its first attempt).
+				data, err = f.fetchChunk(ctx, final, 0, 1)
+			}
+			r.results[0] <- chunkResult{data, err}
+		}()
+	} else {
+		r.first = first0
+		r.firstLeft = b + 1
+	}
 	r.wg.Add(1)
 	go func() { // the dispatcher: one fetch per free window slot
 		defer r.wg.Done()
@@ -392,7 +416,7 @@ func (r *rangedReader) Read(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err
 	}
-	if r.next == 0 {
+	if r.next == 0 && !r.firstInRing {
 		if n := r.readFirst(p); n > 0 || r.err != nil {
 			return n, r.err
 		}
@@ -474,7 +498,9 @@ func (r *rangedReader) fetchRestOfFirst() {
 // Close stops the fetches and waits for their goroutines.
 func (r *rangedReader) Close() error {
 	r.closed.Do(func() {
-		r.first.Close()
+		if r.first != nil {
+			r.first.Close()
+		}
 		r.cancel()
 		// Fetchers blocked on a window slot or a connection select on
 		// ctx; results channels are buffered; so all of them return.

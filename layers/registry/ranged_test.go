@@ -88,8 +88,16 @@ func (s *blobServer) fetcher(opts RangedOptions) *rangeFetcher {
 // TestRangedFetch: the ranged reader yields the blob's bytes in order
 // whatever order its chunks complete in, takes a 200 as one stream,
 // retries failed, cut and short chunks a bounded number of times, and
-// fails in one line when a chunk cannot be had.
+// fails in one line when a chunk cannot be had. Each case twice: chunk 0
+// read in place as it arrives (an Open), and buffered beside the others
+// (a Prefetch, read later).
 func TestRangedFetch(t *testing.T) {
+	for _, buffered := range []bool{false, true} {
+		t.Run(fmt.Sprintf("buffered=%v", buffered), func(t *testing.T) { testRangedFetch(t, buffered) })
+	}
+}
+
+func testRangedFetch(t *testing.T, buffered bool) {
 	const chunk = 16 << 10
 	blob := randomBlob(10*chunk+1234, 1) // 11 chunks, the last one short
 	opts := RangedOptions{ChunkSize: chunk, PerBlob: 4, Total: 6}
@@ -100,6 +108,12 @@ func TestRangedFetch(t *testing.T) {
 	var reorderOnce sync.Once
 	release := make(chan struct{})
 
+	// An over-long chunk 0 read in place fails at once (its bytes have
+	// gone to the reader); buffered, it is retried like any chunk.
+	longFirst := fmt.Sprintf("blob: bytes 0-%d: chunk is longer than the %d bytes asked for", chunk-1, chunk)
+	if buffered {
+		longFirst = fmt.Sprintf("blob: bytes 0-%d: %d attempts: chunk is longer than the %d bytes asked for", chunk-1, rangeAttempts, chunk)
+	}
 	cases := []struct {
 		name       string
 		h          hook
@@ -211,10 +225,15 @@ func TestRangedFetch(t *testing.T) {
 			restAt.Store(rangeStart(r))
 			return false
 		}, wantRanged: true, check: func(t *testing.T, s *blobServer) {
-			// The rest of chunk 0 is asked for from where the cut
-			// one stopped, not from its start.
-			if n, at := s.count(0), restAt.Load(); n != 2 || at != chunk/2+7 {
-				t.Errorf("chunk 0 asked %d times, the second from byte %d; want 2, from %d", n, at, chunk/2+7)
+			// Read as it arrives, the rest of chunk 0 is asked for
+			// from where the cut one stopped, not from its start;
+			// buffered, chunk 0 is retried whole like any chunk.
+			want := int64(chunk/2 + 7)
+			if buffered {
+				want = 0
+			}
+			if n, at := s.count(0), restAt.Load(); n != 2 || at != want {
+				t.Errorf("chunk 0 asked %d times, the second from byte %d; want 2, from %d", n, at, want)
 			}
 		}},
 		{name: "chunk 0 longer than asked", h: func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
@@ -225,7 +244,7 @@ func TestRangedFetch(t *testing.T) {
 			w.WriteHeader(http.StatusPartialContent)
 			w.Write(blob[:chunk+10]) // no Content-Length: the body is what comes
 			return true
-		}, wantRanged: true, wantErr: fmt.Sprintf("blob: bytes 0-%d: chunk is longer than the %d bytes asked for", chunk-1, chunk)},
+		}, wantRanged: true, wantErr: longFirst},
 		{name: "a chunk answered with the whole blob", h: func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
 			if c == 5 {
 				w.Write(blob)
@@ -260,7 +279,7 @@ func TestRangedFetch(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			s := newBlobServer(t, blob, chunk, c.h)
 			f := s.fetcher(opts)
-			rc, ranged, err := f.open(context.Background())
+			rc, ranged, err := f.open(context.Background(), buffered)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -312,7 +331,7 @@ func TestRangedFetchStreamsFirstChunk(t *testing.T) {
 		return true
 	})
 	f := s.fetcher(RangedOptions{ChunkSize: chunk, PerBlob: 2})
-	rc, ranged, err := f.open(context.Background())
+	rc, ranged, err := f.open(context.Background(), false)
 	if err != nil || !ranged {
 		t.Fatalf("open: ranged %v, err %v", ranged, err)
 	}
@@ -348,7 +367,7 @@ func TestRangedFetchRefusesBadFirstRange(t *testing.T) {
 				return true
 			})
 			f := s.fetcher(RangedOptions{ChunkSize: 16 << 10})
-			rc, _, err := f.open(context.Background())
+			rc, _, err := f.open(context.Background(), false)
 			if rc != nil {
 				rc.Close()
 			}
@@ -359,6 +378,45 @@ func TestRangedFetchRefusesBadFirstRange(t *testing.T) {
 				t.Errorf("%d connections of the budget not given back", len(f.conns))
 			}
 		})
+	}
+}
+
+// goroutineCount settles s's idle connections and counts goroutines.
+func goroutineCount(s *blobServer) int {
+	s.Client().Transport.(*http.Transport).CloseIdleConnections()
+	time.Sleep(50 * time.Millisecond)
+	return runtime.NumGoroutine()
+}
+
+// openCancelable opens a ranged fetch from s, 4 chunks at once, under a
+// context the caller cancels.
+func openCancelable(t *testing.T, s *blobServer, buffered bool) (*rangeFetcher, io.ReadCloser, context.CancelFunc) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	f := s.fetcher(RangedOptions{ChunkSize: s.chunk, PerBlob: 4})
+	rc, ranged, err := f.open(ctx, buffered)
+	if err != nil || !ranged {
+		t.Fatalf("open: ranged %v, err %v", ranged, err)
+	}
+	return f, rc, cancel
+}
+
+// waitReleased waits up to 5 s for the goroutines to drop back to before
+// and f's connections to come back, and fails with every stack if not.
+func waitReleased(t *testing.T, s *blobServer, f *rangeFetcher, before int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := goroutineCount(s)
+		if n <= before && len(f.conns) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			stacks := make([]byte, 1<<20)
+			stacks = stacks[:runtime.Stack(stacks, true)]
+			t.Fatalf("%d goroutines (%d before the fetch), %d connections held:\n%s", n, before, len(f.conns), stacks)
+		}
 	}
 }
 
@@ -374,25 +432,14 @@ func TestRangedFetchCancel(t *testing.T) {
 		}
 		return false
 	})
-	settle := func() int {
-		s.Client().Transport.(*http.Transport).CloseIdleConnections()
-		time.Sleep(50 * time.Millisecond)
-		return runtime.NumGoroutine()
-	}
-	before := settle()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	f := s.fetcher(RangedOptions{ChunkSize: chunk, PerBlob: 4})
-	rc, ranged, err := f.open(ctx)
-	if err != nil || !ranged {
-		t.Fatalf("open: ranged %v, err %v", ranged, err)
-	}
+	before := goroutineCount(s)
+	f, rc, cancel := openCancelable(t, s, false)
 	buf := make([]byte, 2*chunk)
 	if _, err := io.ReadFull(rc, buf); err != nil || !bytes.Equal(buf, blob[:2*chunk]) {
 		t.Fatalf("first two chunks: err %v", err)
 	}
 	time.AfterFunc(50*time.Millisecond, cancel)
-	err = registrytest.Within(t, 5*time.Second, "Read ignores the cancellation", func() error {
+	err := registrytest.Within(t, 5*time.Second, "Read ignores the cancellation", func() error {
 		_, err := rc.Read(buf)
 		return err
 	})
@@ -403,18 +450,34 @@ func TestRangedFetchCancel(t *testing.T) {
 	if len(f.conns) != 0 {
 		t.Errorf("%d connections of the budget not given back", len(f.conns))
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n := settle()
-		if n <= before {
-			break
+	waitReleased(t, s, f, before)
+}
+
+// TestRangedPrefetchAbandoned: a prefetch (a buffered open) that is
+// never read nor closed, as when the walk fails before it reaches the
+// layer, gives its connections back and leaves no goroutine behind once
+// its context ends, whether its first chunk had arrived or was hanging.
+func TestRangedPrefetchAbandoned(t *testing.T) {
+	const chunk = 16 << 10
+	blob := randomBlob(20*chunk, 4)
+	s := newBlobServer(t, blob, chunk, func(c int64, n int, w http.ResponseWriter, r *http.Request) bool {
+		if c == 0 || c == 2 { // headers, half a chunk, then hangs
+			a := c * chunk
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", a, a+chunk-1, len(blob)))
+			w.Header().Set("Content-Length", strconv.Itoa(chunk))
+			w.WriteHeader(http.StatusPartialContent)
+			w.Write(blob[a : a+chunk/2])
+			http.NewResponseController(w).Flush()
+			<-r.Context().Done()
+			return true
 		}
-		if time.Now().After(deadline) {
-			stacks := make([]byte, 1<<20)
-			stacks = stacks[:runtime.Stack(stacks, true)]
-			t.Fatalf("%d goroutines, %d before the fetch:\n%s", n, before, stacks)
-		}
-	}
+		return false
+	})
+	before := goroutineCount(s)
+	f, _, cancel := openCancelable(t, s, true)
+	time.Sleep(100 * time.Millisecond) // chunks 1 and 3 arrive, 0 and 2 hang
+	cancel()
+	waitReleased(t, s, f, before)
 }
 
 // TestRangedFetchUsesHTTP1: against a TLS server that speaks HTTP/2, the
@@ -441,7 +504,7 @@ func TestRangedFetchUsesHTTP1(t *testing.T) {
 		clear(protos)
 		opts := RangedOptions{ChunkSize: chunk}.withDefaults()
 		f := &rangeFetcher{client: &http.Client{Transport: c.rt}, url: s.URL, size: int64(len(blob)), opts: opts, conns: make(chan struct{}, opts.Total), backoff: time.Millisecond, name: "blob"}
-		rc, ranged, err := f.open(context.Background())
+		rc, ranged, err := f.open(context.Background(), false)
 		if err != nil || !ranged {
 			t.Fatalf("open: ranged %v, err %v", ranged, err)
 		}
@@ -480,7 +543,7 @@ func TestRangedFetchHugeClaimedSize(t *testing.T) {
 	f.size = 1 << 40 // 2^26 chunks
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
-	rc, ranged, err := f.open(context.Background())
+	rc, ranged, err := f.open(context.Background(), false)
 	if err != nil || !ranged {
 		t.Fatalf("open: ranged %v, err %v", ranged, err)
 	}

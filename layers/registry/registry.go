@@ -237,6 +237,17 @@ type registryLayer struct {
 	ref    name.Digest
 	puller *remote.Puller
 	ranged *rangedClient
+
+	// prefetched holds the result of a Prefetch for Open to take; nil
+	// when there was none or Open took it.
+	mu         sync.Mutex
+	prefetched chan openResult
+}
+
+// openResult is what openRanged returned.
+type openResult struct {
+	rc  io.ReadCloser
+	err error
 }
 
 func (l *registryLayer) DiffID() v1.Hash { return l.diffID }
@@ -247,12 +258,66 @@ func (l *registryLayer) Identity() source.Identity { return source.Identity{Dige
 
 func (l *registryLayer) Blob() source.Blob { return l.blob }
 
+// isRanged says whether the blob is fetched in ranges (RangedOptions).
+func (l *registryLayer) isRanged() bool {
+	return l.ranged != nil && l.ranged.opts.Threshold >= 0 && l.blob.Size > 0 && l.blob.Size >= l.ranged.opts.Threshold
+}
+
+// Prefetch implements layers.Prefetcher: a blob fetched in ranges starts
+// arriving now, its first PerBlob chunks buffered (within the connection
+// budget all blobs share), for the Open that follows. Without it, every
+// layer's walk starts with its first chunk arriving over one connection
+// at that connection's rate while the decompressor, which is faster,
+// waits: at 40 MB/s a connection, 8 MiB take 0.2 s a layer. ctx bounds
+// the fetch: the walk cancels it when it ends, whether or not Open came.
+func (l *registryLayer) Prefetch(ctx context.Context) {
+	if !l.isRanged() {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.prefetched != nil {
+		return
+	}
+	ch := make(chan openResult, 1)
+	l.prefetched = ch
+	go func() {
+		rc, err := l.openRanged(ctx, true)
+		ch <- openResult{rc, err}
+	}()
+}
+
+// takePrefetched returns the pending Prefetch's result channel, once.
+func (l *registryLayer) takePrefetched() chan openResult {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch := l.prefetched
+	l.prefetched = nil
+	return ch
+}
+
 func (l *registryLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if l.ranged != nil && l.ranged.opts.Threshold >= 0 && l.blob.Size > 0 && l.blob.Size >= l.ranged.opts.Threshold {
-		rc, err := l.openRanged(ctx)
+	if l.isRanged() {
+		var rc io.ReadCloser
+		var err error
+		if pre := l.takePrefetched(); pre != nil {
+			select {
+			case res := <-pre:
+				rc, err = res.rc, res.err
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if err != nil && ctx.Err() == nil && !errors.Is(err, errNoRanges) {
+				// The prefetch's context ended before this one (it
+				// is the walk's, and this Open is not): start over.
+				rc, err = l.openRanged(ctx, false)
+			}
+		} else {
+			rc, err = l.openRanged(ctx, false)
+		}
 		if !errors.Is(err, errNoRanges) {
 			return rc, err
 		}
@@ -277,7 +342,7 @@ func (l *registryLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 // SHA-256 over the whole blob as the chunks are read in order. A server
 // that answers the first range request with the whole blob (200) is read
 // in that one stream, size- and digest-checked the same way.
-func (l *registryLayer) openRanged(ctx context.Context) (io.ReadCloser, error) {
+func (l *registryLayer) openRanged(ctx context.Context, buffered bool) (io.ReadCloser, error) {
 	want, err := v1.NewHash(l.blob.Digest)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", l.ref, err)
@@ -299,7 +364,7 @@ func (l *registryLayer) openRanged(ctx context.Context) (io.ReadCloser, error) {
 		backoff: l.ranged.backoff,
 		name:    l.ref.String(),
 	}
-	rc, ranged, err := f.open(ctx)
+	rc, ranged, err := f.open(ctx, buffered)
 	if err != nil {
 		return nil, err
 	}

@@ -120,6 +120,15 @@ type Identified interface {
 	Identity() Identity
 }
 
+// Prefetcher is implemented by layers whose blob can start arriving
+// before Open (a registry blob fetched in ranges): the walk calls
+// Prefetch on the layer it will open next, so that its first bytes are
+// at hand when a worker gets to it. ctx ends the prefetch; Open, when it
+// comes, takes over what arrived.
+type Prefetcher interface {
+	Prefetch(ctx context.Context)
+}
+
 // Indexed is implemented by layers whose file index is already known,
 // with no bytes to read: a snapshot's (package snapshot). The walk takes
 // their index from Index instead of reading them, never shares it with

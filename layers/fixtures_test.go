@@ -2,8 +2,6 @@ package layers
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -18,12 +16,8 @@ import (
 // imagetest computes from the image spec, not from tar bytes.
 func TestFixturesMatchTheirSpec(t *testing.T) {
 	const dir = "../testdata/fixtures/"
-	raw, err := os.ReadFile(dir + "expected.json")
+	want, err := imagetest.ReadFixtures(dir)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var want imagetest.Fixtures
-	if err := json.Unmarshal(raw, &want); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {

@@ -7,9 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/imgdiff/imgdiff/layers/imagetest"
 )
 
 // TestSpecialFilesDoNotHang pins issue 13 defect 4's source part: a FIFO or
@@ -17,28 +18,20 @@ import (
 // with one line at once instead of blocking in open(2) or reading forever.
 func TestSpecialFilesDoNotHang(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo.tar")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skip("mkfifo:", err)
-	}
-	zero := filepath.Join(dir, "zero.tar")
-	if err := os.Symlink("/dev/zero", zero); err != nil {
-		t.Fatal(err)
-	}
+	fifo := imagetest.FIFO(t, filepath.Join(dir, "fifo.tar"))
+	zero := imagetest.DevZero(t, filepath.Join(dir, "zero.tar"))
 	img := testImage(t, "amd64")
 	layoutFifo := filepath.Join(dir, "layout")
 	writeLayout(t, layoutFifo, img, "latest")
 	m, _ := img.Manifest()
 	blob := filepath.Join(layoutFifo, "blobs/sha256", m.Layers[1].Digest.Hex)
 	os.Remove(blob)
-	if err := syscall.Mkfifo(blob, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	imagetest.FIFO(t, blob)
 	layoutZero := filepath.Join(dir, "layout0")
 	writeLayout(t, layoutZero, img, "latest")
 	blob = filepath.Join(layoutZero, "blobs/sha256", m.Layers[1].Digest.Hex)
 	os.Remove(blob)
-	os.Symlink("/dev/zero", blob)
+	imagetest.DevZero(t, blob)
 
 	for _, c := range []struct{ ref, want string }{
 		{fifo, "named pipe"},

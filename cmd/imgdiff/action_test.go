@@ -239,6 +239,16 @@ func actionScript(t *testing.T, a *actionFile, name string) actionStep {
 	return actionStep{}
 }
 
+// needTools skips the test unless every tool is on PATH.
+func needTools(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+}
+
 // stepLog, when set, receives what runStep's script printed.
 var stepLog *strings.Builder
 
@@ -297,11 +307,7 @@ func writeFake(t *testing.T, dir, name, script string) {
 // result: exit 1 must give status fail and fail the job, exit 2 status
 // error; the step itself must never fail (the comment comes first).
 func TestActionRunStep(t *testing.T) {
-	for _, tool := range []string{"bash", "jq"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	needTools(t, "bash", "jq")
 	a, _ := readAction(t)
 	run, enforce := actionScript(t, a, "Run imgdiff"), actionScript(t, a, "Enforce budgets")
 
@@ -388,11 +394,7 @@ exit `+strconv.Itoa(c.code)+`
 // TestActionRunStepDockerfile: the Dockerfile inputs become each side's
 // flags, and the sarif input a fifth call writing SARIF there.
 func TestActionRunStepDockerfile(t *testing.T) {
-	for _, tool := range []string{"bash", "jq"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	needTools(t, "bash", "jq")
 	a, _ := readAction(t)
 	run := actionScript(t, a, "Run imgdiff")
 	fakes := t.TempDir()
@@ -430,9 +432,7 @@ esac
 // the version input) downloads; a branch builds the checkout; another
 // version input is go installed.
 func TestActionChoosesInstall(t *testing.T) {
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash not installed")
-	}
+	needTools(t, "bash")
 	a, _ := readAction(t)
 	step := actionScript(t, a, "Choose how to install imgdiff")
 	cases := []struct{ name, version, ref, repo, path, mode, wantRef, wantRepo string }{
@@ -461,11 +461,7 @@ func TestActionChoosesInstall(t *testing.T) {
 // restore step found is the baseline (compare snapshot:FILE IMAGE, named in
 // the baseline output); without one, or with a baseline given, it is not.
 func TestActionRunStepSnapshot(t *testing.T) {
-	for _, tool := range []string{"bash", "jq"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	needTools(t, "bash", "jq")
 	a, _ := readAction(t)
 	run := actionScript(t, a, "Run imgdiff")
 	cases := []struct{ name, baseline, key, want string }{
@@ -563,11 +559,7 @@ func (f *fakeCommentsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // GitHub's 65,536 characters, and only warns when it cannot write, naming
 // a fork's read-only token only for a pull request from a fork.
 func TestActionCommentStep(t *testing.T) {
-	for _, tool := range []string{"bash", "jq", "curl"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	needTools(t, "bash", "jq", "curl")
 	a, _ := readAction(t)
 	step := actionScript(t, a, "Comment on the pull request")
 	const marker = "<!-- imgdiff:app:pr:linux/amd64 -->"

@@ -57,12 +57,8 @@ func analyzeJSONEnv(t *testing.T, env []string, ref string, args ...string) *ana
 }
 
 func TestAnalyzeSameFiguresInEveryFormat(t *testing.T) {
-	raw, err := os.ReadFile(fixtures + "expected.json")
+	want, err := imagetest.ReadFixtures(fixtures)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var want imagetest.Fixtures
-	if err := json.Unmarshal(raw, &want); err != nil {
 		t.Fatal(err)
 	}
 	refs := []string{

@@ -208,14 +208,7 @@ func TestE2EFleet(t *testing.T) {
 
 	env0 := append(os.Environ(), "IMGDIFF_NO_CACHE=1", "NO_COLOR=1")
 	start := func(args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
-		cmd := exec.Command(env.bin, args...)
-		cmd.Env = env0
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd, &out, &errOut
+		return startProcess(t, env0, env.bin, args...)
 	}
 	wait := func(what string, c *exec.Cmd, errOut *bytes.Buffer) {
 		t.Helper()

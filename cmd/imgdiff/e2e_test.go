@@ -35,6 +35,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/imgdiff/imgdiff/layers/imagetest"
 )
 
 // e2eManifest is images.json, written by testdata/e2e/run.sh.
@@ -623,33 +625,24 @@ func readArchive(path string) (*archive, error) {
 
 	stats := map[string]layerStat{}
 	alias := map[string]string{} // old layout: a repeated layer is a symlink to the first
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", path, err)
-		}
+	err = walkTarFile(path, func(h *tar.Header, body io.Reader) error {
 		switch {
 		case h.Typeflag == tar.TypeSymlink:
 			alias[h.Name] = filepath.ToSlash(filepath.Join(filepath.Dir(h.Name), h.Linkname))
 		case h.Typeflag == tar.TypeReg && (strings.HasSuffix(h.Name, "/layer.tar") || strings.HasPrefix(h.Name, "blobs/")):
 			if !slices.Contains(manifest[0].Layers, h.Name) {
-				continue
+				return nil
 			}
-			st, err := countLayer(tr)
+			st, err := countLayer(body)
 			if err != nil {
-				return nil, fmt.Errorf("%s: layer %s: %w", path, h.Name, err)
+				return fmt.Errorf("layer %s: %w", h.Name, err)
 			}
 			stats[h.Name] = st
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	arc := &archive{config: &cfg}
 	for _, l := range manifest[0].Layers {
@@ -667,50 +660,46 @@ func readArchive(path string) (*archive, error) {
 
 func countLayer(r io.Reader) (layerStat, error) {
 	var st layerStat
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return st, nil
-		}
-		if err != nil {
-			return st, err
-		}
+	err := imagetest.ReadTar(r, func(h *tar.Header, _ io.Reader) error {
 		switch h.Typeflag {
 		case tar.TypeReg:
 			st.regular += h.Size
 		case tar.TypeSymlink:
 			st.symlinks += int64(len(h.Linkname))
 		}
-	}
+		return nil
+	})
+	return st, err
 }
 
 // tarFiles returns the bodies of the files in a tar that want selects.
 func tarFiles(path string, want func(*tar.Header) bool) (map[string][]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
 	files := map[string][]byte{}
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return files, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", path, err)
-		}
+	err := walkTarFile(path, func(h *tar.Header, body io.Reader) error {
 		if h.Typeflag != tar.TypeReg || !want(h) {
-			continue
+			return nil
 		}
-		b, err := io.ReadAll(tr)
+		b, err := io.ReadAll(body)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %s: %w", path, h.Name, err)
+			return fmt.Errorf("%s: %w", h.Name, err)
 		}
 		files[h.Name] = b
+		return nil
+	})
+	return files, err
+}
+
+// walkTarFile is imagetest.ReadTar over the tar file at path.
+func walkTarFile(path string, fn func(h *tar.Header, body io.Reader) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
 	}
+	defer f.Close()
+	if err := imagetest.ReadTar(f, fn); err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	return nil
 }
 
 type manifestJSON struct {
@@ -1315,9 +1304,13 @@ func TestE2EClassify(t *testing.T) {
 					}
 				}
 			}
-			checkRuntimesKept(t, env, im, pkgs)
+			// The runtime packages the app cannot run without are in
+			// imgdiff's package list, unflagged, with every byte their
+			// dpkg file list owns (so none of their files went to a
+			// flagged category, nor to another package).
+			checkDpkgPackages(t, env, im, pkgs, "runtime package", requiredRuntimes[im.App], "")
 			if im.Variant == "single" {
-				checkSingleClassified(t, env, im, rep)
+				checkSingleClassified(t, env, im, rep, pkgs)
 			} else {
 				checkMultiClassified(t, im, rep)
 			}
@@ -1325,63 +1318,47 @@ func TestE2EClassify(t *testing.T) {
 	}
 }
 
-// checkRuntimesKept: the runtime packages the app cannot run without are
-// in imgdiff's package list, unflagged, with every byte their dpkg file
-// list owns (so none of their files went to a flagged category, nor to
-// another package).
-func checkRuntimesKept(t *testing.T, env *e2eEnv, im e2eImage, pkgs map[string]pkgInfo) {
+// checkDpkgPackages: each dpkg package of names (what they are to the
+// app) is in imgdiff's package list, of category want ("" unflagged),
+// with every byte its dpkg file list owns. It returns the bytes their
+// file lists own, and the bytes imgdiff gives those it puts in want.
+func checkDpkgPackages(t *testing.T, env *e2eEnv, im e2eImage, pkgs map[string]pkgInfo, what string, names []string, want string) (owned, got int64) {
 	t.Helper()
-	names := requiredRuntimes[im.App]
 	if len(names) == 0 {
-		return
+		return 0, 0
 	}
 	truth, err := env.dpkgBytes(im.Tag, names)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range names {
+		owned += truth[name].files
 		p, ok := pkgs["dpkg:"+name]
 		switch {
 		case !ok:
-			t.Errorf("runtime package %s (%d bytes) is not in imgdiff's package list", name, truth[name].files)
-		case p.Category != "":
-			t.Errorf("runtime package %s is flagged %s (%s)", name, p.Category, p.Evidence)
-		case !truth[name].matches(p.Bytes):
-			t.Errorf("runtime package %s: imgdiff %d bytes, its dpkg file list %d (off by %+d; merged-/usr links %v)", name, p.Bytes, truth[name].files, p.Bytes-truth[name].files, truth[name].links)
+			t.Errorf("%s %s (%d bytes) is not in imgdiff's package list", what, name, truth[name].files)
+		case p.Category != want:
+			t.Errorf("%s %s: category %q (%s), want %q", what, name, p.Category, p.Evidence, want)
+		default:
+			got += p.Bytes
+			if !truth[name].matches(p.Bytes) {
+				t.Errorf("%s %s: imgdiff %d bytes, its dpkg file list %d (off by %+d; merged-/usr links %v)", what, name, p.Bytes, truth[name].files, p.Bytes-truth[name].files, truth[name].links)
+			}
 		}
 	}
+	return owned, got
 }
 
-func checkSingleClassified(t *testing.T, env *e2eEnv, im e2eImage, rep *analyzeReport) {
+// checkSingleClassified: what the single-stage image carries to build and
+// test the app is flagged, by the bytes the image's own databases give;
+// pkgs is imgdiff's package list by manager:name.
+func checkSingleClassified(t *testing.T, env *e2eEnv, im e2eImage, rep *analyzeReport, pkgs map[string]pkgInfo) {
 	t.Helper()
 	c := rep.Classification
-	pkgs := map[string]pkgInfo{}
-	for _, p := range c.Packages {
-		pkgs[p.Manager+":"+p.Name] = p
-	}
 
 	// The toolchain: ≥ 95% of the bytes its packages own are build-tool.
 	if names := toolchains[im.App]; len(names) > 0 {
-		truth, err := env.dpkgBytes(im.Tag, names)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var owned, flagged int64
-		for _, name := range names {
-			owned += truth[name].files
-			p, ok := pkgs["dpkg:"+name]
-			switch {
-			case !ok:
-				t.Errorf("toolchain package %s (%d bytes) is not in imgdiff's package list", name, truth[name].files)
-			case p.Category != "build-tool":
-				t.Errorf("toolchain package %s: category %q (%s), want build-tool", name, p.Category, p.Evidence)
-			default:
-				flagged += p.Bytes
-				if !truth[name].matches(p.Bytes) {
-					t.Errorf("package %s: imgdiff %d bytes, its dpkg file list %d (off by %+d; merged-/usr links %v)", name, p.Bytes, truth[name].files, p.Bytes-truth[name].files, truth[name].links)
-				}
-			}
-		}
+		owned, flagged := checkDpkgPackages(t, env, im, pkgs, "toolchain package", names, "build-tool")
 		if flagged*100 < owned*95 {
 			t.Errorf("toolchain packages own %d bytes, imgdiff flags %d of them build-tool (%.1f%%, want ≥ 95%%)", owned, flagged, pct(flagged, owned))
 		}
@@ -1398,23 +1375,7 @@ func checkSingleClassified(t *testing.T, env *e2eEnv, im e2eImage, rep *analyzeR
 
 	// Test tools installed from the distribution: dev-dependency, with
 	// the bytes their dpkg file lists own.
-	if names := devTools[im.App]; len(names) > 0 {
-		truth, err := env.dpkgBytes(im.Tag, names)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, name := range names {
-			p, ok := pkgs["dpkg:"+name]
-			switch {
-			case !ok:
-				t.Errorf("dev tool %s (%d bytes) is not in imgdiff's package list", name, truth[name].files)
-			case p.Category != "dev-dependency":
-				t.Errorf("dev tool %s: category %q (%s), want dev-dependency", name, p.Category, p.Evidence)
-			case !truth[name].matches(p.Bytes):
-				t.Errorf("dev tool %s: imgdiff %d bytes, its dpkg file list %d (off by %+d)", name, p.Bytes, truth[name].files, p.Bytes-truth[name].files)
-			}
-		}
-	}
+	checkDpkgPackages(t, env, im, pkgs, "dev tool", devTools[im.App], "dev-dependency")
 
 	// npm devDependencies, from the lockfile the image holds.
 	if im.App == "node" {

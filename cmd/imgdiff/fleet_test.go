@@ -5,10 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -17,15 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	afleet "github.com/imgdiff/imgdiff/analyze/fleet"
 	"github.com/imgdiff/imgdiff/cmd/cmdutil"
 	"github.com/imgdiff/imgdiff/cmd/pipeline"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 // TestFleetProcesses is the fleet's acceptance run, against an
@@ -39,7 +34,7 @@ func TestFleetProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	reg := registrytest.Handler()
 	var (
 		mu        sync.Mutex
 		gets      = map[string]int{}
@@ -48,7 +43,7 @@ func TestFleetProcesses(t *testing.T) {
 		slowBytes atomic.Int64
 		noBlobs   atomic.Bool
 	)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	host := registrytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		i := strings.LastIndex(r.URL.Path, "/blobs/")
 		if i < 0 || r.Method != http.MethodGet {
 			reg.ServeHTTP(w, r)
@@ -69,30 +64,8 @@ func TestFleetProcesses(t *testing.T) {
 			reg.ServeHTTP(w, r)
 			return
 		}
-		rec := httptest.NewRecorder()
-		reg.ServeHTTP(rec, r)
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		body := rec.Body.Bytes()
-		for len(body) > 0 { // 16 kB every 10 ms
-			n := min(len(body), 16<<10)
-			if _, err := w.Write(body[:n]); err != nil {
-				return
-			}
-			slowBytes.Add(int64(n))
-			body = body[n:]
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
+		trickle(w, r, reg, 16<<10, 10*time.Millisecond, &slowBytes)
 	}))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
 
 	// Six images over two bases: a toolchain base (dpkg says gcc) and a
 	// slim one, each app its own layer.
@@ -118,10 +91,7 @@ func TestFleetProcesses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, _ := name.ParseReference(host + "/" + repoTag)
-		if err := remote.Write(ref, img); err != nil {
-			t.Fatal(err)
-		}
+		registrytest.Push(t, host+"/"+repoTag, img)
 		ls, _ := img.Layers()
 		mu.Lock()
 		for _, l := range ls {
@@ -147,14 +117,7 @@ func TestFleetProcesses(t *testing.T) {
 	store := "docker://" + host + "/imgdiff/store"
 	env := append(os.Environ(), asMainEnv+"=1", "IMGDIFF_NO_CACHE=1", "NO_COLOR=1", "DOCKER_CONFIG="+t.TempDir())
 	start := func(args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
-		cmd := exec.Command(os.Args[0], args...)
-		cmd.Env = env
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd, &out, &errOut
+		return startProcess(t, env, os.Args[0], args...)
 	}
 	killed := pipeline.ShardOf(slow, 3)
 	cmds := make([]*exec.Cmd, 3)

@@ -11,14 +11,11 @@ import (
 	"unicode/utf8"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/yuin/goldmark"
 	gast "github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
 	east "github.com/yuin/goldmark/extension/ast"
-	"github.com/yuin/goldmark/renderer/html"
-	"github.com/yuin/goldmark/text"
 
 	"github.com/imgdiff/imgdiff/layers/imagetest"
+	"github.com/imgdiff/imgdiff/report/reporttest"
 )
 
 // hostile is what an attacker who shapes an image puts in every string
@@ -92,9 +89,7 @@ func checkHostileMarkdown(t *testing.T, md string) {
 	if !strings.Contains(md, "EVIL") {
 		t.Fatalf("the hostile strings are not in the report at all:\n%s", md)
 	}
-	g := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe()))
-	src := []byte(md)
-	doc := g.Parser().Parse(text.NewReader(src))
+	doc, src, _ := reporttest.GFM(t, md)
 	tables, rows := 0, 0
 	err := gast.Walk(doc, func(n gast.Node, entering bool) (gast.WalkStatus, error) {
 		if !entering {
@@ -130,13 +125,12 @@ func checkHostileMarkdown(t *testing.T, md string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	delim := regexp.MustCompile(`(?m)^\|(---:?\|)+$`)
-	if want := len(delim.FindAllString(md, -1)); tables != want {
+	if want := len(reporttest.DelimiterRow.FindAllString(md, -1)); tables != want {
 		t.Errorf("GFM parsed %d tables, the report writes %d", tables, want)
 	}
 	mdRows := 0
 	for _, l := range strings.Split(md, "\n") {
-		if strings.HasPrefix(l, "|") && !delim.MatchString(l) {
+		if strings.HasPrefix(l, "|") && !reporttest.DelimiterRow.MatchString(l) {
 			mdRows++
 			if !strings.HasSuffix(l, "|") {
 				t.Errorf("table row does not end its last cell: %q", l)

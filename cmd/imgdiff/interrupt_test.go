@@ -8,8 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log"
-	"net"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,17 +22,17 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/imgdiff/imgdiff/layers/engine/enginetest"
 	"github.com/imgdiff/imgdiff/layers/imagetest"
+	"github.com/imgdiff/imgdiff/layers/registry/registrytest"
 )
 
 // asMainEnv makes the test binary run imgdiff's main instead of the tests
@@ -49,14 +48,8 @@ const asMainEnv = "IMGDIFF_TEST_AS_MAIN"
 func interrupted(t *testing.T, env []string, ready func() bool, args ...string) {
 	t.Helper()
 	tmp, cache := t.TempDir(), t.TempDir()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), asMainEnv+"=1", "TMPDIR="+tmp, "IMGDIFF_CACHE_DIR="+cache, "NO_COLOR=1")
-	cmd.Env = append(cmd.Env, env...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	env = append([]string{asMainEnv + "=1", "TMPDIR=" + tmp, "IMGDIFF_CACHE_DIR=" + cache, "NO_COLOR=1"}, env...)
+	cmd, out, errOut := startProcess(t, append(os.Environ(), env...), os.Args[0], args...)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 
@@ -125,6 +118,20 @@ func interrupted(t *testing.T, env []string, ready func() bool, args ...string) 
 	}
 }
 
+// startProcess starts bin with args in the environment env and returns
+// the running command and the buffers its stdout and stderr fill.
+func startProcess(t *testing.T, env []string, bin string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &out, &errOut
+}
+
 func asExit(err error, ee **exec.ExitError) bool {
 	e, ok := err.(*exec.ExitError)
 	*ee = e
@@ -138,14 +145,9 @@ func TestInterruptWhileSavingFromTheEngine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	sock := filepath.Join(t.TempDir(), "docker.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var streamed atomic.Int64
 	stop := make(chan struct{})
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	sock := enginetest.Serve(t, "docker.sock", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/_ping" || strings.HasSuffix(r.URL.Path, "/_ping"):
 			io.WriteString(w, "OK")
@@ -172,9 +174,8 @@ func TestInterruptWhileSavingFromTheEngine(t *testing.T) {
 		default:
 			http.NotFound(w, r)
 		}
-	}), ErrorLog: log.New(io.Discard, "", 0)}
-	go srv.Serve(ln)
-	t.Cleanup(func() { close(stop); srv.Close() })
+	}))
+	t.Cleanup(func() { close(stop) }) // before the server closes: the save ends
 
 	interrupted(t, []string{"DOCKER_HOST=unix://" + sock}, func() bool { return streamed.Load() > 256<<10 },
 		"analyze", "docker-daemon:my-app:single")
@@ -185,7 +186,7 @@ func TestInterruptWhileDownloading(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	reg := registrytest.Handler()
 	img, err := random.Image(8<<20, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -193,48 +194,44 @@ func TestInterruptWhileDownloading(t *testing.T) {
 	ls, _ := img.Layers()
 	blob, _ := ls[0].Digest()
 	var served atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	host := registrytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/blobs/"+blob.String()) {
 			reg.ServeHTTP(w, r)
 			return
 		}
-		rec := httptest.NewRecorder()
-		reg.ServeHTTP(rec, r)
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		body := rec.Body.Bytes()
-		for len(body) > 0 { // 32 kB every 20 ms: the 8 MB blob takes 5 s
-			n := min(len(body), 32<<10)
-			if _, err := w.Write(body[:n]); err != nil {
-				return
-			}
-			served.Add(int64(n))
-			body = body[n:]
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
+		trickle(w, r, reg, 32<<10, 20*time.Millisecond, &served) // the 8 MB blob takes 5 s
 	}))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	ref, err := name.ParseReference(host+"/slow/app:1", name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
 	img, err = mutate.ConfigFile(img, &v1.ConfigFile{OS: "linux", Architecture: "amd64", RootFS: v1.RootFS{Type: "layers", DiffIDs: mustDiffIDs(t, img)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
+	registrytest.Push(t, host+"/slow/app:1", img)
 	interrupted(t, nil, func() bool { return served.Load() > 256<<10 },
 		"analyze", "--platform", "linux/amd64", "docker://"+host+"/slow/app:1")
+}
+
+// trickle serves h's answer to r slowly: chunk bytes, then a pause, until
+// the body is sent or the client goes away; sent counts the bytes written.
+func trickle(w http.ResponseWriter, r *http.Request, h http.Handler, chunk int, pause time.Duration, sent *atomic.Int64) {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	maps.Copy(w.Header(), rec.Header())
+	w.WriteHeader(rec.Code)
+	body := rec.Body.Bytes()
+	for len(body) > 0 {
+		n := min(len(body), chunk)
+		if _, err := w.Write(body[:n]); err != nil {
+			return
+		}
+		sent.Add(int64(n))
+		body = body[n:]
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(pause):
+		}
+	}
 }
 
 func mustDiffIDs(t *testing.T, img v1.Image) []v1.Hash {

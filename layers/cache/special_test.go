@@ -4,9 +4,10 @@ package cache
 
 import (
 	"os"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/imgdiff/imgdiff/layers/imagetest"
 )
 
 // TestSpecialEntriesAreMisses pins issue 13 defect 4 for the cache: an
@@ -15,16 +16,13 @@ import (
 func TestSpecialEntriesAreMisses(t *testing.T) {
 	l := sampleLayer()
 	key := testKey(l.DiffID, "")
-	for name, plant := range map[string]func(p string) error{
-		"fifo":      func(p string) error { return syscall.Mkfifo(p, 0o600) },
-		"/dev/zero": func(p string) error { return os.Symlink("/dev/zero", p) },
+	for name, plant := range map[string]func(testing.TB, string) string{
+		"fifo":      imagetest.FIFO,
+		"/dev/zero": imagetest.DevZero,
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := open(t, Options{})
-			p := c.path(key)
-			if err := plant(p); err != nil {
-				t.Skip(err)
-			}
+			p := plant(t, c.path(key))
 			done := make(chan bool, 1)
 			go func() { _, ok := c.Get(key); done <- ok }()
 			select {

@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
@@ -79,12 +78,8 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 
 func loadExpected(t *testing.T) Fixtures {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(committed, FixtureExpected))
+	fx, err := ReadFixtures(committed)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var fx Fixtures
-	if err := json.Unmarshal(b, &fx); err != nil {
 		t.Fatal(err)
 	}
 	return fx

@@ -9,12 +9,8 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/yuin/goldmark"
 	gast "github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
 	east "github.com/yuin/goldmark/extension/ast"
-	"github.com/yuin/goldmark/renderer/html"
-	"github.com/yuin/goldmark/text"
 
 	"github.com/imgdiff/imgdiff/analyze"
 	"github.com/imgdiff/imgdiff/layers/index"
@@ -22,17 +18,11 @@ import (
 	"github.com/imgdiff/imgdiff/report/view"
 )
 
-// delimiterRow matches the line under a table header, which is how many
-// tables the renderer meant to write.
-var delimiterRow = regexp.MustCompile(`(?m)^\|(---:?\|)+$`)
-
-// gfm parses md as GitHub does (CommonMark + GFM) and returns its tables
-// and the HTML. Raw HTML is kept (unsafe) so that an escaping bug shows.
+// gfm parses md as GitHub does (reporttest.GFM) and returns its tables
+// and the HTML.
 func gfm(t *testing.T, md string) (tables []*east.Table, out string) {
 	t.Helper()
-	g := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe()))
-	src := []byte(md)
-	doc := g.Parser().Parse(text.NewReader(src))
+	doc, _, out := reporttest.GFM(t, md)
 	err := gast.Walk(doc, func(n gast.Node, entering bool) (gast.WalkStatus, error) {
 		if tb, ok := n.(*east.Table); ok && entering {
 			tables = append(tables, tb)
@@ -42,11 +32,7 @@ func gfm(t *testing.T, md string) (tables []*east.Table, out string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b bytes.Buffer
-	if err := g.Renderer().Render(&b, src, doc); err != nil {
-		t.Fatal(err)
-	}
-	return tables, b.String()
+	return tables, out
 }
 
 // checkMarkdown asserts what every Markdown report must satisfy.
@@ -60,7 +46,7 @@ func checkMarkdown(t *testing.T, md, wantMarker string) string {
 		t.Errorf("markdown is %d characters, GitHub's limit is %d", n, CommentLimit)
 	}
 	tables, out := gfm(t, md)
-	if want := len(delimiterRow.FindAllString(md, -1)); len(tables) != want || want == 0 {
+	if want := len(reporttest.DelimiterRow.FindAllString(md, -1)); len(tables) != want || want == 0 {
 		t.Errorf("GFM parsed %d tables, the report writes %d", len(tables), want)
 	}
 	if got := strings.Count(out, "<table>"); got != len(tables) {

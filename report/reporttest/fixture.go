@@ -1,7 +1,8 @@
 // Package reporttest holds the images the report tests share: built by
 // analyze.Build over hand-made layer indexes and classified by hand, so
 // that every renderer is tested on the same figures (the goldens' images,
-// and the "paper" pair whose figures are worked out in paper.go).
+// and the "paper" pair whose figures are worked out in paper.go), and
+// the Markdown parser that reads a report as GitHub does (gfm.go).
 package reporttest
 
 import (

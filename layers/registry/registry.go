@@ -263,15 +263,21 @@ func (l *registryLayer) isRanged() bool {
 	return l.ranged != nil && l.ranged.opts.Threshold >= 0 && l.blob.Size > 0 && l.blob.Size >= l.ranged.opts.Threshold
 }
 
-// Prefetch implements layers.Prefetcher: a blob fetched in ranges starts
-// arriving now, its first PerBlob chunks buffered (within the connection
+// Prefetch implements layers.Prefetcher: the blob starts arriving now,
+// in ranges, its first PerBlob chunks buffered (within the connection
 // budget all blobs share), for the Open that follows. Without it, every
 // layer's walk starts with its first chunk arriving over one connection
 // at that connection's rate while the decompressor, which is faster,
-// waits: at 40 MB/s a connection, 8 MiB take 0.2 s a layer. ctx bounds
-// the fetch: the walk cancels it when it ends, whether or not Open came.
+// waits: at 40 MB/s a connection, 8 MiB take 0.2 s a layer. A blob under
+// the threshold, which Open would fetch in one stream, is prefetched in
+// ranges too: in the background, one round trip a chunk costs nothing,
+// and it is then ready in memory rather than arriving at one
+// connection's rate (a 15 MB layer last in the walk: 0.4 s at 40 MB/s
+// while the other cores idle). ctx bounds the fetch: the walk cancels it
+// when it ends, whether or not Open came. Ranges off (Threshold < 0) or
+// a blob of unknown size: nothing is prefetched.
 func (l *registryLayer) Prefetch(ctx context.Context) {
-	if !l.isRanged() {
+	if l.ranged == nil || l.ranged.opts.Threshold < 0 || l.blob.Size <= 0 {
 		return
 	}
 	l.mu.Lock()
@@ -300,24 +306,24 @@ func (l *registryLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if l.isRanged() {
-		var rc io.ReadCloser
-		var err error
-		if pre := l.takePrefetched(); pre != nil {
-			select {
-			case res := <-pre:
-				rc, err = res.rc, res.err
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-			if err != nil && ctx.Err() == nil && !errors.Is(err, errNoRanges) {
-				// The prefetch's context ended before this one (it
-				// is the walk's, and this Open is not): start over.
-				rc, err = l.openRanged(ctx, false)
-			}
-		} else {
-			rc, err = l.openRanged(ctx, false)
+	noRanges := false
+	if pre := l.takePrefetched(); pre != nil {
+		var res openResult
+		select {
+		case res = <-pre:
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
+		if res.err == nil {
+			return res.rc, nil
+		}
+		// errNoRanges: one stream, below. Otherwise the prefetch's
+		// context ended before this one (it is the walk's, and this
+		// Open is not): start over.
+		noRanges = errors.Is(res.err, errNoRanges)
+	}
+	if l.isRanged() && !noRanges {
+		rc, err := l.openRanged(ctx, false)
 		if !errors.Is(err, errNoRanges) {
 			return rc, err
 		}

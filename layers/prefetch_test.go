@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -142,4 +143,50 @@ func TestRangedRegistryPrefetch(t *testing.T) {
 	// ranges, where Open alone would have fetched it in one stream.
 	ls, _ := img.Layers()
 	wantOneRangeAChunk(t, reqs, smallRanges.ChunkSize, gz, plain, ls[2])
+}
+
+// TestPrefetchOutlivedByOpen: a prefetch whose context ended after its
+// fetch had started (a walk that ended without opening the layer) is not
+// handed to a later Open, which would read a cancelled fetch: that Open
+// starts over and the walk indexes as the OCI layout does.
+func TestPrefetchOutlivedByOpen(t *testing.T) {
+	img, gz, _ := bigImage(t)
+	gzD, _ := gz.Digest()
+	started := make(chan struct{})
+	var once sync.Once
+	host, _ := rangedRegistry(t, img, func(w http.ResponseWriter, r *http.Request, rp http.Handler) bool {
+		// Chunk 1 is asked for once the probe's answer was taken.
+		if isBlob(r) && strings.HasSuffix(r.URL.Path, gzD.String()) && registrytest.RangeStart(r) == smallRanges.ChunkSize {
+			once.Do(func() { close(started) })
+		}
+		return false
+	})
+	o := Options{Ranged: smallRanges, Jobs: 1, RetryBackoff: time.Millisecond}
+	o.RegistryTransport = http.DefaultTransport.(*http.Transport).Clone()
+	im, err := Open(context.Background(), "docker://"+host+"/app:1", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer im.Close()
+	var first Layer
+	for _, l := range im.Layers {
+		if l.Blob().Digest == gzD.String() {
+			first = l
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	first.(Prefetcher).Prefetch(ctx)
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the prefetch never got past its first range")
+	}
+	cancel()
+	walked, err := Walk(context.Background(), WalkOptions{Jobs: 1}, im)
+	if err != nil {
+		t.Fatalf("walk after an ended prefetch: %v", err)
+	}
+	if got, want := figures(walked[0]), layoutFigures(t, img); got != want {
+		t.Errorf("figures %q, want %q", got, want)
+	}
 }

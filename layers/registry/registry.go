@@ -244,10 +244,12 @@ type registryLayer struct {
 	prefetched chan openResult
 }
 
-// openResult is what openRanged returned.
+// openResult is what a prefetch's openRanged returned, and the context
+// its fetch runs under.
 type openResult struct {
 	rc  io.ReadCloser
 	err error
+	ctx context.Context
 }
 
 func (l *registryLayer) DiffID() v1.Hash { return l.diffID }
@@ -289,7 +291,7 @@ func (l *registryLayer) Prefetch(ctx context.Context) {
 	l.prefetched = ch
 	go func() {
 		rc, err := l.openRanged(ctx, true)
-		ch <- openResult{rc, err}
+		ch <- openResult{rc, err, ctx}
 	}()
 }
 
@@ -314,12 +316,15 @@ func (l *registryLayer) Open(ctx context.Context) (io.ReadCloser, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		if res.err == nil {
+		if res.err == nil && res.ctx.Err() == nil {
 			return res.rc, nil
 		}
+		if res.rc != nil {
+			res.rc.Close()
+		}
 		// errNoRanges: one stream, below. Otherwise the prefetch's
-		// context ended before this one (it is the walk's, and this
-		// Open is not): start over.
+		// context ended before this Open (a walk that ended without
+		// opening the layer, and a later one that does): start over.
 		noRanges = errors.Is(res.err, errNoRanges)
 	}
 	if l.isRanged() && !noRanges {

@@ -67,18 +67,18 @@ func NewVerifier(r io.ReadCloser, want v1.Hash, name string) (*Verifier, error) 
 	if want.Algorithm != "sha256" {
 		return nil, fmt.Errorf("%s: unsupported digest algorithm %q", name, want.Algorithm)
 	}
-	return &Verifier{
-		r: r, h: sha256.New(), want: want, name: name,
-		full: make(chan block, aheadBlocks),
-		free: make(chan []byte, aheadBlocks+1),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
-	}, nil
+	return &Verifier{r: r, h: sha256.New(), want: want, name: name}, nil
 }
 
 // ReadAhead makes the Verifier read and hash on a goroutine of its own.
 // It must be called before the first Read.
-func (v *Verifier) ReadAhead() { v.ahead = true }
+func (v *Verifier) ReadAhead() {
+	v.ahead = true
+	v.full = make(chan block, aheadBlocks)
+	v.free = make(chan []byte, aheadBlocks+1)
+	v.stop = make(chan struct{})
+	v.done = make(chan struct{})
+}
 
 func (v *Verifier) Read(p []byte) (int, error) {
 	if !v.ahead {
